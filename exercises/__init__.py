@@ -1,0 +1,1 @@
+"""Hotwash domain: scenarios, response plans, the journal and the exercise service."""
