@@ -41,7 +41,7 @@ def format_duration(seconds: float) -> str:
     if not math.isfinite(seconds):
         return "--"
     sign = "-" if seconds < 0 else ""
-    whole = int(round(abs(seconds)))
+    whole = round(abs(seconds))
     hours, rest = divmod(whole, 3600)
     minutes, secs = divmod(rest, 60)
     if secs:
@@ -51,7 +51,7 @@ def format_duration(seconds: float) -> str:
 
 def format_span(seconds: float) -> str:
     """A human span for prose: ``45 s``, ``4 min``, ``1 h 05 min``."""
-    whole = int(round(abs(seconds)))
+    whole = round(abs(seconds))
     if whole < 60:
         return f"{whole} s"
     minutes, secs = divmod(whole, 60)

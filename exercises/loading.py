@@ -104,14 +104,20 @@ class _SafeComposer(yaml.SafeLoader):
 
 
 _PLAIN_TAGS = {"tag:yaml.org,2002:int", "tag:yaml.org,2002:float"}
+_STANDARD_TAGS = {
+    f"tag:yaml.org,2002:{name}" for name in ("str", "int", "float", "bool", "null", "seq", "map", "timestamp")
+}
 
 
 def _to_python(
     loader: _SafeComposer, node: yaml.Node, path: Path_, lines: _Lines, seen: set[int], file: str
 ) -> Any:
     if id(node) in seen:
+        line = lines.lines.get(path, node.start_mark.line + 1)
+        raise ScenarioError([Problem(file, line, _field(path), "anchors and aliases (&, *) are not allowed")])
+    if node.tag not in _STANDARD_TAGS:
         raise ScenarioError(
-            [Problem(file, node.start_mark.line + 1, _field(path), "anchors and aliases (&, *) are not allowed")]
+            [Problem(file, node.start_mark.line + 1, _field(path), f"YAML tags ({node.tag}) are not allowed")]
         )
     if len(path) > MAX_DEPTH:
         raise ScenarioError([Problem(file, node.start_mark.line + 1, _field(path), "nested too deeply")])
@@ -122,7 +128,14 @@ def _to_python(
         for key_node, value_node in node.value:
             if key_node.tag == "tag:yaml.org,2002:merge":
                 raise ScenarioError(
-                    [Problem(file, key_node.start_mark.line + 1, _field(path), "merge keys (<<) are not allowed")]
+                    [
+                        Problem(
+                            file,
+                            key_node.start_mark.line + 1,
+                            _field(path),
+                            "merge keys (<<) are not allowed",
+                        )
+                    ]
                 )
             key = key_node.value if isinstance(key_node, yaml.ScalarNode) else None
             if not isinstance(key, str) or not key:
@@ -137,9 +150,7 @@ def _to_python(
             out[key] = _to_python(loader, value_node, (*path, key), lines, seen, file)
         return out
     if isinstance(node, yaml.SequenceNode):
-        return [
-            _to_python(loader, item, (*path, i), lines, seen, file) for i, item in enumerate(node.value)
-        ]
+        return [_to_python(loader, item, (*path, i), lines, seen, file) for i, item in enumerate(node.value)]
     assert isinstance(node, yaml.ScalarNode)
     if node.tag in _PLAIN_TAGS and ":" in node.value:
         return node.value  # YAML 1.1 would read 00:05 as sexagesimal 5
@@ -166,9 +177,7 @@ def read_yaml(path: Path | str, text: str | None = None) -> tuple[dict[str, Any]
         except UnicodeDecodeError:
             raise ScenarioError([Problem(name, None, "", "not UTF-8 text")]) from None
     elif len(text.encode("utf-8")) > MAX_FILE_BYTES:
-        raise ScenarioError(
-            [Problem(name, None, "", f"file is over the limit of {MAX_FILE_BYTES:,} bytes")]
-        )
+        raise ScenarioError([Problem(name, None, "", f"file is over the limit of {MAX_FILE_BYTES:,} bytes")])
     loader = _SafeComposer(text)
     try:
         root = loader.get_single_node()
@@ -200,13 +209,13 @@ def _validate(model: type[M], data: dict[str, Any], lines: _Lines, file: str) ->
         for err in exc.errors(include_url=False):
             loc = tuple(err["loc"])
             # Drop the union tags pydantic inserts ('lognormal', 'function-after[...]').
-            path = _data_path(data, loc)
+            path = _data_path(data, loc, names_missing_field=err["type"] == "missing")
             message = _message(err)
             problems.append(Problem(file, lines.line_of(path), _field(path), message))
         raise ScenarioError(problems) from None
 
 
-def _data_path(data: Any, loc: tuple[Any, ...]) -> Path_:
+def _data_path(data: Any, loc: tuple[Any, ...], *, names_missing_field: bool) -> Path_:
     path: list[str | int] = []
     node = data
     for n, part in enumerate(loc):
@@ -217,7 +226,13 @@ def _data_path(data: Any, loc: tuple[Any, ...]) -> Path_:
         elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
             path.append(part)
             node = node[part]
-        elif last and isinstance(node, Mapping) and isinstance(part, str) and _is_field_like(part):
+        elif (
+            last
+            and names_missing_field
+            and isinstance(node, Mapping)
+            and isinstance(part, str)
+            and _is_field_like(part)
+        ):
             path.append(part)  # a missing field: name it (pydantic's union tags are skipped)
     return tuple(path)
 
@@ -265,7 +280,14 @@ def _load_plan(path: Path | str) -> LoadedPlan:
     plan = _validate(ResponsePlan, data, lines, file)
     problems = _check_plan(plan, lines, file)
     if Path(path).stem != plan.id:
-        problems.append(Problem(file, lines.line_of(("id",)), "id", f"plan id {plan.id!r} must match the file name {Path(path).stem!r}"))
+        problems.append(
+            Problem(
+                file,
+                lines.line_of(("id",)),
+                "id",
+                f"plan id {plan.id!r} must match the file name {Path(path).stem!r}",
+            )
+        )
     if problems:
         raise ScenarioError(problems)
     return LoadedPlan(plan, file, lines)
@@ -290,13 +312,25 @@ def _check_plan(plan: ResponsePlan, lines: _Lines, file: str) -> list[Problem]:
         if proto.who not in plan.roles:
             bad((*at, "who"), f"unknown role {proto.who!r}{_did_you_mean(proto.who, plan.roles)}")
         if proto.must not in actions:
-            bad((*at, "must"), f"action {proto.must!r} is not in the plan's actions{_did_you_mean(proto.must, actions)}")
+            bad(
+                (*at, "must"),
+                f"action {proto.must!r} is not in the plan's actions{_did_you_mean(proto.must, actions)}",
+            )
         if proto.when.action and proto.when.action not in actions:
-            bad((*at, "when", "action"), f"action {proto.when.action!r} is not in the plan's actions{_did_you_mean(proto.when.action, actions)}")
+            bad(
+                (*at, "when", "action"),
+                f"action {proto.when.action!r} is not in the plan's actions{_did_you_mean(proto.when.action, actions)}",
+            )
         if proto.when.by and proto.when.by not in plan.roles:
-            bad((*at, "when", "by"), f"unknown role {proto.when.by!r}{_did_you_mean(proto.when.by, plan.roles)}")
+            bad(
+                (*at, "when", "by"),
+                f"unknown role {proto.when.by!r}{_did_you_mean(proto.when.by, plan.roles)}",
+            )
         if proto.when.event and proto.when.event not in events:
-            bad((*at, "when", "event"), f"event {proto.when.event!r} is not in the plan's events{_did_you_mean(proto.when.event, events)}")
+            bad(
+                (*at, "when", "event"),
+                f"event {proto.when.event!r} is not in the plan's events{_did_you_mean(proto.when.event, events)}",
+            )
     return problems
 
 
@@ -417,18 +451,34 @@ def _check_scenario(
     for i, binding in enumerate(sc.response_plans):
         loaded = plans.get(binding.plan)
         if loaded is None:
-            bad(("response_plans", i, "plan"), f"no response plan {binding.plan!r}{_did_you_mean(binding.plan, plans)}")
+            bad(
+                ("response_plans", i, "plan"),
+                f"no response plan {binding.plan!r}{_did_you_mean(binding.plan, plans)}",
+            )
             continue
         vocab |= {a.id for a in loaded.plan.actions}
         events |= {e.id for e in loaded.plan.events}
-        needed = {p.who for p in loaded.plan.protocols} | {p.when.by for p in loaded.plan.protocols if p.when.by}
+        needed = {p.who for p in loaded.plan.protocols} | {
+            p.when.by for p in loaded.plan.protocols if p.when.by
+        }
         for role in sorted(needed - set(binding.roles)):
-            bad(("response_plans", i, "roles"), f"plan {binding.plan!r} needs role {role!r} bound to an agency")
+            bad(
+                ("response_plans", i, "roles"),
+                f"plan {binding.plan!r} needs role {role!r} bound to an agency",
+            )
         for role, ids in binding.roles.items():
             if role not in loaded.plan.roles:
-                bad(("response_plans", i, "roles", role), f"plan {binding.plan!r} has no role {role!r}{_did_you_mean(role, loaded.plan.roles)}")
+                bad(
+                    ("response_plans", i, "roles", role),
+                    f"plan {binding.plan!r} has no role {role!r}{_did_you_mean(role, loaded.plan.roles)}",
+                )
             for k, agency_id in enumerate(ids):
-                agency(("response_plans", i, "roles", role, k) if len(ids) > 1 else ("response_plans", i, "roles", role), agency_id)
+                agency(
+                    ("response_plans", i, "roles", role, k)
+                    if len(ids) > 1
+                    else ("response_plans", i, "roles", role),
+                    agency_id,
+                )
     seen_plans: set[str] = set()
     for i, binding in enumerate(sc.response_plans):
         if binding.plan in seen_plans:
@@ -463,7 +513,10 @@ def _check_scenario(
             bad((*at, "id"), f"duplicate inject id {inj.id!r}")
         seen_injects.add(inj.id)
         if inj.time > sc.duration:
-            bad((*at, "time"), f"{inj.time / 60:g} min is after the end of the scenario ({sc.duration / 60:g} min)")
+            bad(
+                (*at, "time"),
+                f"{inj.time / 60:g} min is after the end of the scenario ({sc.duration / 60:g} min)",
+            )
         agency((*at, "from"), inj.from_, SENDERS_OTHER_THAN_AGENCIES)
         for k, to in enumerate(inj.to):
             agency((*at, "to", k) if len(inj.to) > 1 else (*at, "to"), to)
@@ -472,7 +525,10 @@ def _check_scenario(
         for k, ev in enumerate(inj.raises):
             event((*at, "raises", k), ev)
         if inj.objective and inj.objective not in objective_ids:
-            bad((*at, "objective"), f"unknown objective {inj.objective!r}{_did_you_mean(inj.objective, objective_ids)}")
+            bad(
+                (*at, "objective"),
+                f"unknown objective {inj.objective!r}{_did_you_mean(inj.objective, objective_ids)}",
+            )
         if inj.condition:
             action((*at, "condition", "action"), inj.condition.action)
             if inj.condition.by_agency:
@@ -488,12 +544,20 @@ def _check_scenario(
     for name, sim in sc.simulation.actions.items():
         action(("simulation", "actions", name), name)
         if sim.uses and sim.uses not in unit_types:
-            bad(("simulation", "actions", name, "uses"), f"no agency has units of type {sim.uses!r}{_did_you_mean(sim.uses, unit_types)}")
+            bad(
+                ("simulation", "actions", name, "uses"),
+                f"no agency has units of type {sim.uses!r}{_did_you_mean(sim.uses, unit_types)}",
+            )
     inc = sc.simulation.incident
     base: Path_ = ("simulation", "incident")
-    expected_model = {"civil_disturbance": CrowdModel, "mass_casualty": CasualtyModel, "facility_incident": FireModel}[sc.kind]
-    if not isinstance(inc, expected_model):
-        bad((*base, "model"), f"a {sc.kind} scenario uses the {expected_model.model_fields['model'].annotation.__args__[0]!r} model")  # type: ignore[union-attr]
+    expected_model: dict[str, tuple[type, str]] = {
+        "civil_disturbance": (CrowdModel, "crowd"),
+        "mass_casualty": (CasualtyModel, "casualties"),
+        "facility_incident": (FireModel, "fire"),
+    }
+    model_class, model_name = expected_model[sc.kind]
+    if not isinstance(inc, model_class):
+        bad((*base, "model"), f"a {sc.kind} scenario uses the {model_name!r} model")
     if isinstance(inc, CrowdModel):
         for field in ("calming_actions", "inflaming_actions"):
             for k, act in enumerate(getattr(inc, field)):
@@ -503,7 +567,10 @@ def _check_scenario(
         action((*base, "transport_action"), inc.transport_action)
         hospital_units = {u for a in sc.agencies if a.kind == AgencyKind.HOSPITAL for u in a.resources}
         if inc.bed_unit not in hospital_units:
-            bad((*base, "bed_unit"), f"no hospital has units of type {inc.bed_unit!r}{_did_you_mean(inc.bed_unit, hospital_units)}")
+            bad(
+                (*base, "bed_unit"),
+                f"no hospital has units of type {inc.bed_unit!r}{_did_you_mean(inc.bed_unit, hospital_units)}",
+            )
     elif isinstance(inc, FireModel):
         action((*base, "contain_action"), inc.contain_action)
         action((*base, "evacuate_action"), inc.evacuate_action)
@@ -516,7 +583,10 @@ def _check_scenario(
         reachable = nx.node_connected_component(graph, sc.lead_agency)
         for i, ag in enumerate(sc.agencies):
             if ag.id not in reachable and not ag.isolated_reason:
-                bad(("agencies", i, "id"), f"agency {ag.id!r} has no link path to the lead agency {sc.lead_agency!r} (add a link, or say why in 'isolated_reason')")
+                bad(
+                    ("agencies", i, "id"),
+                    f"agency {ag.id!r} has no link path to the lead agency {sc.lead_agency!r} (add a link, or say why in 'isolated_reason')",
+                )
     return problems
 
 
@@ -559,7 +629,9 @@ def check_paths(paths: Iterable[Path | str]) -> list[Checked]:
                         plan_cache[folder] = exc
                 cached = plan_cache[folder]
                 if isinstance(cached, ScenarioError):
-                    raise ScenarioError([Problem(str(f), None, "", f"its response plans in {folder.name}/ have errors")])
+                    raise ScenarioError(
+                        [Problem(str(f), None, "", f"its response plans in {folder.name}/ have errors")]
+                    )
                 load_scenario(f, cached)
             results.append(Checked(f, "plan" if is_plan else "scenario", ()))
         except ScenarioError as exc:

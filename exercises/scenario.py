@@ -200,9 +200,7 @@ class Lognormal(Frozen):
         return self
 
 
-Distribution = Annotated[
-    Fixed | Exponential | Uniform | Triangular | Lognormal, Field(discriminator="dist")
-]
+Distribution = Annotated[Fixed | Exponential | Uniform | Triangular | Lognormal, Field(discriminator="dist")]
 
 DEFAULT_RESPONSE_DELAY = Lognormal(dist="lognormal", median=180.0, p90=480.0)
 

@@ -29,25 +29,23 @@ def validate(
     ],
 ) -> None:
     """Check scenario and response-plan files; exit 0 only when every one is valid."""
-    out = Console(highlight=False)
-    err = Console(stderr=True, highlight=False)
+    # Plain lines, never wrapped: editors and CI parse "file:line: field: message".
     missing = [p for p in paths if not p.exists()]
     for p in missing:
-        err.print(f"{escape(str(p))}: no such file or folder")
+        typer.echo(f"{p}: no such file or folder", err=True)
     results = check_paths([p for p in paths if p.exists()])
     bad = 0
     for result in results:
         if result.problems:
             bad += 1
             for problem in result.problems:
-                err.print(escape(str(problem)))
+                typer.echo(str(problem), err=True)
         else:
-            out.print(f"ok   {result.kind:<8} {escape(str(result.path))}")
+            typer.echo(f"ok   {result.kind:<8} {result.path}")
     if not results and not missing:
-        err.print("no scenario or plan files found")
+        typer.echo("no scenario or plan files found", err=True)
         raise typer.Exit(1)
-    summary = f"{len(results) - bad} of {len(results)} files valid"
-    (err if bad or missing else out).print(summary)
+    typer.echo(f"{len(results) - bad} of {len(results)} files valid", err=bool(bad or missing))
     if bad or missing:
         raise typer.Exit(1)
 
@@ -58,15 +56,16 @@ def show(file: Annotated[Path, typer.Argument(help="A scenario file.")]) -> None
     try:
         scenario = load_scenario(file)
     except ScenarioError as exc:
-        err = Console(stderr=True, highlight=False)
         for problem in exc.problems:
-            err.print(escape(str(problem)))
+            typer.echo(str(problem), err=True)
         raise typer.Exit(1) from None
     render_summary(scenario, Console(highlight=False))
 
 
 def render_summary(sc: Scenario, out: Console) -> None:
-    out.print(f"[bold]{escape(sc.name)}[/bold]  ({sc.kind.value.replace('_', ' ')}, {format_span(sc.duration)})")
+    out.print(
+        f"[bold]{escape(sc.name)}[/bold]  ({sc.kind.value.replace('_', ' ')}, {format_span(sc.duration)})"
+    )
     out.print(escape(sc.summary))
     out.print(f"Location: {escape(sc.location)}   Lead agency: {escape(sc.agency(sc.lead_agency).name)}")
     out.print(f"Mission areas: {', '.join(m.value for m in sc.mission_areas)}")
@@ -80,7 +79,9 @@ def render_summary(sc: Scenario, out: Console) -> None:
             degree[end] += 1
     for ag in sc.agencies:
         resources = ", ".join(f"{n} {unit.replace('_', ' ')}" for unit, n in ag.resources.items()) or "-"
-        agencies.add_row(ag.id, escape(ag.name), ag.kind.value, ag.played_by.value, resources, str(degree[ag.id]))
+        agencies.add_row(
+            ag.id, escape(ag.name), ag.kind.value, ag.played_by.value, resources, str(degree[ag.id])
+        )
     out.print(agencies)
 
     msel = Table(title="MSEL", title_justify="left")
@@ -93,8 +94,14 @@ def render_summary(sc: Scenario, out: Console) -> None:
         if inj.effect and inj.effect.link_down:
             cond = (cond + " " if cond else "") + f"link down {'-'.join(inj.effect.link_down)}"
         msel.add_row(
-            inj.id, format_duration(inj.time), inj.from_, ", ".join(inj.to), inj.mode.value,
-            escape(inj.synopsis), ", ".join(inj.expected_actions), cond,
+            inj.id,
+            format_duration(inj.time),
+            inj.from_,
+            ", ".join(inj.to),
+            inj.mode.value,
+            escape(inj.synopsis),
+            ", ".join(inj.expected_actions),
+            cond,
         )
     out.print(msel)
 
@@ -105,8 +112,13 @@ def render_summary(sc: Scenario, out: Console) -> None:
         when = proto.trigger.name or "exercise start"
         deadline = "before trigger" if proto.before_trigger else f"within {format_span(proto.within or 0)}"
         protocols.add_row(
-            proto.agency, f"{proto.id} {escape(proto.title)}", when, proto.action, deadline,
-            "yes" if proto.critical else "", proto.capability,
+            proto.agency,
+            f"{proto.id} {escape(proto.title)}",
+            when,
+            proto.action,
+            deadline,
+            "yes" if proto.critical else "",
+            proto.capability,
         )
     out.print(protocols)
     out.print(
