@@ -405,6 +405,10 @@ def _bind(plan: ResponsePlan, binding: PlanBinding) -> list[Protocol]:
         else:
             trigger = Trigger(kind="exercise_start")
         for agency in agencies:
+            if proto.when.by is not None and proto.when.by == proto.who:
+                # Same role triggers and answers: each agency answers for its own trigger
+                # (the sheriff documents the sheriff's use of force, not the police's).
+                trigger = trigger.model_copy(update={"agencies": (agency,)})
             out.append(
                 Protocol(
                     id=proto.id if len(agencies) == 1 else f"{proto.id}/{agency}",

@@ -279,6 +279,8 @@ class Inject(Frozen):
     raises: tuple[Id, ...] = ()
     """Events this inject raises when delivered (protocol triggers)."""
     effect: Effect | None = None
+    evaluator_notes: Text | None = None
+    """For controllers and evaluators only (the MSEL's evaluator notes); never shown to players."""
 
     @model_validator(mode="before")
     @classmethod
@@ -320,7 +322,8 @@ class PlanProtocol(Frozen):
     title: Name
     when: PlanTrigger
     who: Id
-    """The role responsible; each scenario binds roles to its agencies."""
+    """The role responsible; each scenario binds roles to its agencies. When ``when.by`` names the
+    same role and it is bound to several agencies, each agency answers for its own trigger."""
     must: Id
     within: Seconds | None = None
     before_trigger: bool = False

@@ -93,6 +93,8 @@ def render_summary(sc: Scenario, out: Console) -> None:
             cond = ("if " if inj.condition.happened else "if no ") + inj.condition.action
         if inj.effect and inj.effect.link_down:
             cond = (cond + " " if cond else "") + f"link down {'-'.join(inj.effect.link_down)}"
+        if inj.effect and inj.effect.link_up:
+            cond = (cond + " " if cond else "") + f"link up {'-'.join(inj.effect.link_up)}"
         msel.add_row(
             inj.id,
             format_duration(inj.time),

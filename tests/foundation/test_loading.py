@@ -353,3 +353,23 @@ def test_scenario_reports_broken_plan_folder(workspace: Path) -> None:
     (workspace / "plans" / "notification_basics.yaml").write_text(PLAN_SOURCE.replace("who: eoc", "who: ecc"))
     with pytest.raises(ScenarioError, match="unknown role 'ecc'"):
         load_scenario(workspace / "scenarios" / "warehouse_fire.yaml")
+
+
+def test_same_role_triggers_and_answers_per_agency(workspace: Path) -> None:
+    """'Each agency documents its own use of force': the trigger is bound to the answering agency."""
+    plan = workspace / "plans" / "notification_basics.yaml"
+    plan.write_text(
+        PLAN_SOURCE.replace(
+            "when: {action: notify_eoc, by: command}\n    who: eoc",
+            "when: {action: notify_eoc, by: command}\n    who: command",
+        )
+    )
+    scenario = workspace / "scenarios" / "warehouse_fire.yaml"
+    scenario.write_text(SOURCE.replace("roles: {command: fire, eoc: eoc}", "roles: {command: [fire, operator], eoc: eoc}"))
+    sc = load_scenario(scenario)
+    eoc01 = {p.id: p for p in sc.protocols if p.id.startswith("EOC-01")}
+    assert eoc01["EOC-01/fire"].trigger.agencies == ("fire",)
+    assert eoc01["EOC-01/operator"].trigger.agencies == ("operator",)
+    # A different role still triggers for everyone it is bound to.
+    not01 = {p.id: p for p in sc.protocols if p.id.startswith("NOT-01")}
+    assert set(not01) == {"NOT-01/fire", "NOT-01/operator"}
