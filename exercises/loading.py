@@ -484,10 +484,20 @@ def _check_scenario(
                     agency_id,
                 )
     seen_plans: set[str] = set()
+    protocol_owner: dict[str, str] = {}
     for i, binding in enumerate(sc.response_plans):
         if binding.plan in seen_plans:
             bad(("response_plans", i, "plan"), f"plan {binding.plan!r} is applied twice")
         seen_plans.add(binding.plan)
+        if binding.plan in plans:
+            for proto in plans[binding.plan].plan.protocols:
+                other = protocol_owner.setdefault(proto.id, binding.plan)
+                if other != binding.plan:
+                    bad(
+                        ("response_plans", i, "plan"),
+                        f"protocol id {proto.id!r} is in both {other!r} and {binding.plan!r}: "
+                        "findings would be ambiguous; rename one",
+                    )
 
     def action(path: Path_, value: str) -> None:
         if value not in vocab:

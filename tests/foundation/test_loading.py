@@ -373,3 +373,19 @@ def test_same_role_triggers_and_answers_per_agency(workspace: Path) -> None:
     # A different role still triggers for everyone it is bound to.
     not01 = {p.id: p for p in sc.protocols if p.id.startswith("NOT-01")}
     assert set(not01) == {"NOT-01/fire", "NOT-01/operator"}
+
+
+def test_protocol_ids_must_not_collide_across_plans(workspace: Path) -> None:
+    clash = PLAN_SOURCE.replace("id: notification_basics", "id: second_plan").replace(
+        "name: Basic Notification Plan", "name: Second Plan"
+    )
+    (workspace / "plans" / "second_plan.yaml").write_text(clash)
+    scenario = workspace / "scenarios" / "warehouse_fire.yaml"
+    scenario.write_text(
+        SOURCE.replace(
+            "    roles: {command: fire, eoc: eoc}\n",
+            "    roles: {command: fire, eoc: eoc}\n  - plan: second_plan\n    roles: {command: fire, eoc: eoc}\n",
+        )
+    )
+    with pytest.raises(ScenarioError, match="protocol id 'IC-01' is in both 'notification_basics' and 'second_plan'"):
+        load_scenario(scenario)
