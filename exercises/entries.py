@@ -143,6 +143,8 @@ class MessageDelivered(Payload):
     to: Id
     path: tuple[Id, ...]
     sent_at: float
+    about: Id | None = None
+    """For a notification the engine carries: the action it reports (a protocol trigger)."""
 
 
 class MessageLost(Payload):
@@ -152,6 +154,12 @@ class MessageLost(Payload):
     to: Id
     reason: str
     """'no working path' or 'lost on link a-b'."""
+    path: tuple[Id, ...] = ()
+    """The agencies the message reached, from the sender; on a lost link, ending with its far end."""
+    lost_on: tuple[Id, Id] | None = None
+    """The link the message was lost on (None when there was no working path)."""
+    about: Id | None = None
+    """For a notification the engine carries: the action it reports (a protocol trigger)."""
 
 
 class ResourceRequested(Payload):
@@ -169,6 +177,8 @@ class ResourceAssigned(Payload):
     requester: Id
     unit_type: Id
     count: Annotated[int, Field(ge=1, le=10_000)]
+    queue_wait: Annotated[float, Field(ge=0)] = 0.0
+    """Seconds the request waited for free units (0 when units were free)."""
 
 
 class ResourceReleased(Payload):

@@ -20,6 +20,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from exercises.scenario import (
+    DEVELOPMENTS,
     STRICT_UNITS,
     AgencyKind,
     CasualtyModel,
@@ -588,6 +589,15 @@ def _check_scenario(
     elif isinstance(inc, FireModel):
         action((*base, "contain_action"), inc.contain_action)
         action((*base, "evacuate_action"), inc.evacuate_action)
+    developments = DEVELOPMENTS[inc.model]
+    for name, raised in sc.simulation.raises.items():
+        if name not in developments:
+            bad(
+                ("simulation", "raises", name),
+                f"{name!r} is not a development of the {inc.model!r} model (one of: {', '.join(developments)})",
+            )
+        for k, ev in enumerate(raised):
+            event(("simulation", "raises", name, k), ev)
 
     # Every agency can reach the lead agency over the links, or the file says why not.
     if sc.lead_agency in agencies:

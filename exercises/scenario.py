@@ -443,10 +443,19 @@ class FireModel(Frozen):
 
 IncidentModel = Annotated[CrowdModel | CasualtyModel | FireModel, Field(discriminator="model")]
 
+DEVELOPMENTS: dict[str, tuple[str, ...]] = {
+    "crowd": ("crowd_escalated", "crowd_calmed"),
+    "casualties": ("patient_arrived", "patient_deteriorated", "patient_died", "hospital_full"),
+    "fire": ("fire_spread", "fire_contained", "evacuation_complete"),
+}
+"""The developments each incident model produces (``Development.what``), by model."""
+
 
 class SimulationParams(Frozen):
     actions: dict[Id, ActionSim] = Field(default_factory=dict)
     incident: IncidentModel
+    raises: dict[Id, tuple[Id, ...]] = Field(default_factory=dict)
+    """Events an incident development raises (protocol triggers): ``{fire_spread: [fire_spreads]}``."""
     mutual_aid: bool = True
     message_handling: Distribution = Fixed(dist="fixed", value=30.0)
     """Time an agency takes to read and route a message it receives."""

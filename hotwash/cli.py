@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from hotwash import commands_scenario
+from hotwash import commands_exercise, commands_report, commands_scenario, commands_serve, commands_simulate
 
 app = typer.Typer(
     name="hotwash",
@@ -15,6 +15,10 @@ app = typer.Typer(
 )
 
 commands_scenario.register(app)
+commands_simulate.register(app)
+commands_exercise.register(app)
+commands_serve.register(app)
+commands_report.register(app)
 
 
 def main() -> None:

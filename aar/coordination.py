@@ -1,0 +1,319 @@
+"""Coordination between agencies: traffic per link and agency, requests, links that failed,
+agencies cut off or overloaded, and how long each inject took to be acted on.
+
+Centrality on the scenario's link graph explains the pattern: an agency that lies on many of the
+shortest paths between others (high betweenness) relays their traffic and is where queues form;
+an articulation point cuts others off when it or its links fail.
+"""
+
+from __future__ import annotations
+
+import statistics
+from bisect import bisect_left
+from collections import Counter, defaultdict
+from collections.abc import Sequence
+from itertools import islice, pairwise
+
+import networkx as nx
+
+from aar.model import AgencyTraffic, Coordination, InjectResponse, LinkTraffic, RequestOutcome
+from aar.record import Record
+from exercises.durations import format_duration
+from exercises.entries import (
+    ActionLogged,
+    Entry,
+    InjectDelivered,
+    LinkDown,
+    LinkUp,
+    MessageDelivered,
+    MessageLost,
+    MessageSent,
+    ResourceAssigned,
+    ResourceRequested,
+)
+from exercises.scenario import Scenario
+
+OVERLOAD_MIN_ITEMS = 5
+OVERLOAD_FACTOR = 2.0
+"""An agency is overloaded when it received at least 5 items and at least twice the median load."""
+
+Interval = tuple[float, float | None]
+
+
+def _sentence(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def link_graph(scenario: Scenario) -> nx.Graph:
+    graph = nx.Graph()
+    graph.add_nodes_from(a.id for a in scenario.agencies)
+    for link in scenario.links:
+        graph.add_edge(*link.between, channel=link.channel.value, latency=link.latency)
+    return graph
+
+
+def link_changes(scenario: Scenario, record: Record) -> list[tuple[float, frozenset[str], bool]]:
+    """(time, link, is down) for every link failure and repair: journal entries and inject effects."""
+    changes: list[tuple[float, frozenset[str], bool]] = []
+    known = {link.key for link in scenario.links}
+    for e in record.entries:
+        p = e.payload
+        if isinstance(p, LinkDown | LinkUp):
+            changes.append((e.at, frozenset(p.between), isinstance(p, LinkDown)))
+        elif isinstance(p, InjectDelivered) and p.inject_id in record.injects:
+            effect = record.injects[p.inject_id].effect
+            if effect and effect.link_down:
+                changes.append((e.at, frozenset(effect.link_down), True))
+            if effect and effect.link_up:
+                changes.append((e.at, frozenset(effect.link_up), False))
+    return [c for c in changes if c[1] in known]
+
+
+def down_intervals(changes: Sequence[tuple[float, frozenset[str], bool]]) -> dict[frozenset[str], list[Interval]]:
+    out: dict[frozenset[str], list[Interval]] = defaultdict(list)
+    down_since: dict[frozenset[str], float] = {}
+    for at, key, down in changes:
+        if down and key not in down_since:
+            down_since[key] = at
+        elif not down and key in down_since:
+            out[key].append((down_since.pop(key), at))
+    for key, since in down_since.items():
+        out[key].append((since, None))
+    return out
+
+
+def cut_off_intervals(
+    scenario: Scenario, changes: Sequence[tuple[float, frozenset[str], bool]], start: float
+) -> dict[str, list[Interval]]:
+    """For each agency, when it had no working link path to the lead agency."""
+    graph = link_graph(scenario)
+    by_design = {a.id for a in scenario.agencies if a.isolated_reason}
+    down: set[frozenset[str]] = set()
+    cut_since: dict[str, float] = {}
+    out: dict[str, list[Interval]] = defaultdict(list)
+
+    def settle(at: float) -> None:
+        working = nx.Graph()
+        working.add_nodes_from(graph.nodes)
+        working.add_edges_from(e for e in graph.edges if frozenset(e) not in down)
+        reach = nx.node_connected_component(working, scenario.lead_agency)
+        for agency in graph.nodes:
+            if agency in by_design:
+                continue
+            if agency not in reach and agency not in cut_since:
+                cut_since[agency] = at
+            elif agency in reach and agency in cut_since:
+                out[agency].append((cut_since.pop(agency), at))
+
+    settle(start)
+    for at, key, is_down in sorted(changes, key=lambda c: c[0]):
+        (down.add if is_down else down.discard)(key)
+        settle(at)
+    for agency, since in cut_since.items():
+        out[agency].append((since, None))
+    return out
+
+
+def _hops(path: Sequence[str]) -> list[frozenset[str]]:
+    return [frozenset(pair) for pair in pairwise(path)]
+
+
+def _lost_link(reason: str) -> frozenset[str] | None:
+    if reason.startswith("lost on link "):
+        ends = reason.removeprefix("lost on link ").split("-")
+        if len(ends) == 2:
+            return frozenset(ends)
+    return None
+
+
+def _fmt(interval: Interval) -> str:
+    end = format_duration(interval[1]) if interval[1] is not None else "the end"
+    return f"{format_duration(interval[0])} to {end}"
+
+
+def coordination(scenario: Scenario, record: Record) -> Coordination:
+    graph = link_graph(scenario)
+    betweenness = nx.betweenness_centrality(graph) if graph.number_of_nodes() > 2 else {}
+    articulation = set(nx.articulation_points(graph))
+    link_hops: Counter[frozenset[str]] = Counter()
+    link_lost: Counter[frozenset[str]] = Counter()
+    link_delays: dict[frozenset[str], list[float]] = defaultdict(list)
+    sent: dict[str, set[str]] = defaultdict(set)
+    received: Counter[str] = Counter()
+    lost: Counter[str] = Counter()
+    delays: dict[str, list[float]] = defaultdict(list)
+    requests: dict[str, Entry] = {}
+    answers: dict[str, Entry] = {}
+    deliveries: list[Entry] = []
+    linked_actions: dict[str, list[Entry]] = defaultdict(list)
+    injects_received: Counter[str] = Counter()
+    counts = {"sent": 0, "delivered": 0, "lost": 0}
+    for e in record.entries:
+        p = e.payload
+        if isinstance(p, MessageSent):
+            counts["sent"] += 1
+            if e.agency:
+                sent[e.agency].add(p.message_id)
+        elif isinstance(p, MessageDelivered):
+            counts["delivered"] += 1
+            sent[p.sender].add(p.message_id)
+            received[p.to] += 1
+            delay = max(0.0, e.at - p.sent_at)
+            delays[p.to].append(delay)
+            hops = _hops(p.path)
+            for hop in hops:
+                link_hops[hop] += 1
+                link_delays[hop].append(delay / len(hops))
+        elif isinstance(p, MessageLost):
+            counts["lost"] += 1
+            sent[p.sender].add(p.message_id)
+            lost[p.to] += 1
+            where = _lost_link(p.reason)
+            if where is not None:
+                link_lost[where] += 1
+        elif isinstance(p, ResourceRequested):
+            requests.setdefault(p.request_id, e)
+        elif isinstance(p, ResourceAssigned):
+            answers.setdefault(p.request_id, e)
+        elif isinstance(p, InjectDelivered):
+            deliveries.append(e)
+            for to in p.to:
+                injects_received[to] += 1
+        elif isinstance(p, ActionLogged) and p.inject_id:
+            linked_actions[p.inject_id].append(e)
+
+    changes = link_changes(scenario, record)
+    downs = down_intervals(changes)
+    start = record.started_at if record.started_at is not None else 0.0
+    cut = cut_off_intervals(scenario, changes, start)
+
+    outcomes = []
+    for rid, req in requests.items():
+        rp = req.payload
+        assert isinstance(rp, ResourceRequested)
+        ans = answers.get(rid)
+        outcomes.append(
+            RequestOutcome(
+                request_id=rid,
+                requester=req.agency,
+                to=rp.to,
+                unit_type=rp.unit_type,
+                count=rp.count,
+                requested_at=req.at,
+                requested_seq=req.seq,
+                answered_at=ans.at if ans else None,
+                answered_seq=ans.seq if ans else None,
+                delay_s=ans.at - req.at if ans else None,
+            )
+        )
+    made = Counter(o.requester for o in outcomes if o.requester)
+    asked = Counter(o.to for o in outcomes)
+    unanswered = Counter(o.to for o in outcomes if o.answered_at is None)
+
+    loads = {
+        a.id: received[a.id] + asked[a.id] + injects_received[a.id] for a in scenario.agencies
+    }
+    median_load = statistics.median(loads.values()) if loads else 0
+    lead = scenario.lead_agency
+    agencies = []
+    for a in scenario.agencies:
+        load = loads[a.id]
+        overloaded = load >= OVERLOAD_MIN_ITEMS and load >= OVERLOAD_FACTOR * max(median_load, 1)
+        why: list[str] = []
+        b = betweenness.get(a.id, 0.0)
+        if overloaded:
+            why.append(f"overloaded: received {load} items, {load / max(median_load, 1):.1f}x the median agency")
+        if b > 0:
+            why.append(f"lies on {b:.0%} of the shortest paths between other agencies (betweenness {b:.2f})")
+        if a.id in articulation:
+            behind = [
+                n
+                for n in graph.nodes
+                if n != a.id and not nx.has_path(graph.subgraph(set(graph.nodes) - {a.id}), n, lead)
+            ] if a.id != lead else []
+            if behind:
+                why.append(f"the only route to {lead} for {', '.join(sorted(behind))}")
+        if cut.get(a.id):
+            degree = graph.degree(a.id)
+            why.append(
+                f"cut off from {lead} {', '.join(_fmt(i) for i in cut[a.id])} "
+                f"({degree} link{'s' if degree != 1 else ''} in the plan)"
+            )
+        if unanswered[a.id]:
+            why.append(f"left {unanswered[a.id]} request(s) unanswered")
+        agencies.append(
+            AgencyTraffic(
+                agency=a.id,
+                name=a.name,
+                sent=len(sent[a.id]),
+                received=received[a.id],
+                lost=lost[a.id],
+                requests_made=made[a.id],
+                requests_received=asked[a.id],
+                requests_unanswered=unanswered[a.id],
+                injects_received=injects_received[a.id],
+                mean_delivery_delay_s=statistics.fmean(delays[a.id]) if delays[a.id] else None,
+                betweenness=b,
+                degree=graph.degree(a.id),
+                load=load,
+                overloaded=overloaded,
+                cut_off=tuple(cut.get(a.id, ())),
+                explanation=_sentence("; ".join(why)) + ("." if why else ""),
+            )
+        )
+    links = [
+        LinkTraffic(
+            between=link.between,
+            channel=link.channel.value,
+            messages=link_hops[link.key],
+            lost=link_lost[link.key],
+            mean_delay_s=statistics.fmean(link_delays[link.key]) if link_delays[link.key] else None,
+            down_intervals=tuple(downs.get(link.key, ())),
+        )
+        for link in scenario.links
+    ]
+    return Coordination(
+        links=tuple(links),
+        agencies=tuple(agencies),
+        requests=tuple(outcomes),
+        injects=tuple(inject_responses(record, deliveries, linked_actions)),
+        messages_sent=max(counts["sent"], len({m for ids in sent.values() for m in ids})),
+        messages_delivered=counts["delivered"],
+        messages_lost=counts["lost"],
+    )
+
+
+def inject_responses(
+    record: Record, deliveries: Sequence[Entry], linked: dict[str, list[Entry]]
+) -> list[InjectResponse]:
+    """Time from each delivery to the first action on it: linked by inject id, or an expected
+    action of the inject logged by one of its recipients."""
+    times = {action: [e.at for e in pool] for action, pool in record.actions.items()}
+    out = []
+    for d in deliveries:
+        p = d.payload
+        assert isinstance(p, InjectDelivered)
+        inject = record.injects.get(p.inject_id)
+        candidates = [e for e in linked.get(p.inject_id, []) if e.at >= d.at]
+        if inject is not None:
+            for action in inject.expected_actions:
+                pool = record.actions.get(action, [])
+                i = bisect_left(times.get(action, []), d.at)
+                hit = next((e for e in islice(pool, i, None) if e.agency in p.to), None)
+                if hit is not None:
+                    candidates.append(hit)
+        first = min(candidates, key=lambda e: (e.at, e.seq), default=None)
+        out.append(
+            InjectResponse(
+                inject_id=p.inject_id,
+                synopsis=inject.synopsis if inject else "",
+                delivered_at=d.at,
+                delivered_seq=d.seq,
+                to=p.to,
+                acted_at=first.at if first else None,
+                acted_seq=first.seq if first else None,
+                acted_by=first.agency if first else None,
+                delay_s=first.at - d.at if first else None,
+            )
+        )
+    return out

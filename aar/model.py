@@ -1,0 +1,343 @@
+"""The after-action report as data: what scoring found, before any page is drawn.
+
+Every model here is plain, frozen and JSON round-trippable, so ``findings.json`` carries exactly
+what the PDF shows (and more: the PDF caps long lists, the JSON never does).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict
+
+from exercises.scenario import Rating
+
+
+class _Data(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Status(StrEnum):
+    """The result of holding one trigger instance of a protocol against the journal."""
+
+    MET = "met"
+    LATE = "late"
+    MISSED = "missed"
+    OUT_OF_ORDER = "out_of_order"
+    """A ``before_trigger`` protocol whose expected action came only after its trigger."""
+    OPEN = "open"
+    """Triggered, not yet done, and the deadline falls after the end of the record."""
+    NOT_TRIGGERED = "not_triggered"
+
+
+STATUS_LABEL: dict[Status, str] = {
+    Status.MET: "met",
+    Status.LATE: "late",
+    Status.MISSED: "missed",
+    Status.OUT_OF_ORDER: "out of order",
+    Status.OPEN: "not due by end of play",
+    Status.NOT_TRIGGERED: "not triggered",
+}
+
+SHORTFALLS = frozenset({Status.LATE, Status.MISSED, Status.OUT_OF_ORDER})
+"""Statuses that make a finding an area for improvement."""
+
+
+class Element(StrEnum):
+    """The POETE capability elements of an Improvement Plan row."""
+
+    PLANNING = "planning"
+    ORGANIZATION = "organization"
+    EQUIPMENT = "equipment"
+    TRAINING = "training"
+    EXERCISE = "exercise"
+
+
+class Evidence(_Data):
+    """One journal entry a finding rests on."""
+
+    role: str
+    """What the entry is to the finding: 'trigger', 'expected action', 'correction'."""
+    seq: int
+    at: float
+    """Exercise seconds."""
+    kind: str
+    agency: str | None
+    summary: str
+    corrected_by: int | None = None
+    """Sequence number of the correction that replaced this entry's content, if any."""
+
+
+class Finding(_Data):
+    protocol_id: str
+    protocol_title: str
+    plan: str
+    agency: str
+    action: str
+    capability: str
+    critical: bool
+    source: str
+    instance: int
+    """1 for the first time the protocol was triggered, 2 for the second, ...; 0 when never."""
+    status: Status
+    triggered_at: float | None
+    deadline_at: float | None
+    """Exercise time by which the action was due (for ``before_trigger``: the trigger's time)."""
+    within_s: float | None
+    before_trigger: bool
+    done_at: float | None
+    response_s: float | None
+    """From the trigger to the expected action (negative when it came before, as it should)."""
+    late_by_s: float | None
+    """How far past the deadline (late), or after the trigger (out of order)."""
+    evidence: tuple[Evidence, ...]
+
+    @property
+    def key(self) -> tuple[str, int]:
+        return (self.protocol_id, self.instance)
+
+
+class TaskCount(_Data):
+    """Counts of finding statuses for one protocol, agency or capability."""
+
+    name: str
+    label: str
+    met: int = 0
+    late: int = 0
+    missed: int = 0
+    out_of_order: int = 0
+    open: int = 0
+    not_triggered: int = 0
+
+    @property
+    def scored(self) -> int:
+        return self.met + self.late + self.missed + self.out_of_order
+
+    @property
+    def compliance(self) -> float | None:
+        """Share of scored instances that were met; None when nothing was scored."""
+        return self.met / self.scored if self.scored else None
+
+
+class EvaluatorRating(_Data):
+    seq: int
+    at: float
+    actor: str
+    capability: str
+    objective: str | None
+    critical_task: str
+    rating: Rating
+
+
+class CapabilityRating(_Data):
+    """One row of Table 1: an objective (or none) and a core capability, with its ratings."""
+
+    objective: str | None
+    objective_text: str | None
+    capability: str
+    computed: Rating | None
+    """From the findings of the protocols mapped to the capability (None: nothing scored)."""
+    computed_reason: str
+    evaluator: tuple[EvaluatorRating, ...]
+    of_record: Rating | None
+    """The latest evaluator rating when one was given, else the computed rating."""
+    tasks: TaskCount
+
+
+class Note(_Data):
+    """A strength or area for improvement, with its evidence when it comes from a finding."""
+
+    capability: str
+    text: str
+    source: str
+    """'finding' or 'evaluator'."""
+    protocol_id: str | None = None
+    finding_status: Status | None = None
+    evidence: tuple[Evidence, ...] = ()
+    seq: int | None = None
+
+
+class ObjectiveAnalysis(_Data):
+    objective: str | None
+    text: str
+    capabilities: tuple[str, ...]
+    rating: Rating | None
+    """The worst rating of record among its capabilities."""
+    strengths: tuple[Note, ...]
+    areas_for_improvement: tuple[Note, ...]
+
+
+class LinkTraffic(_Data):
+    between: tuple[str, str]
+    channel: str
+    messages: int
+    """Message hops carried."""
+    lost: int
+    mean_delay_s: float | None
+    down_intervals: tuple[tuple[float, float | None], ...]
+    """(down at, back up at or None when still down at the end of the record)."""
+
+
+class AgencyTraffic(_Data):
+    agency: str
+    name: str
+    sent: int
+    received: int
+    lost: int
+    requests_made: int
+    requests_received: int
+    requests_unanswered: int
+    injects_received: int
+    mean_delivery_delay_s: float | None
+    betweenness: float
+    degree: int
+    load: int
+    overloaded: bool
+    cut_off: tuple[tuple[float, float | None], ...]
+    """Intervals during which the agency had no working link path to the lead agency."""
+    explanation: str
+
+
+class RequestOutcome(_Data):
+    request_id: str
+    requester: str | None
+    to: str
+    unit_type: str
+    count: int
+    requested_at: float
+    requested_seq: int
+    answered_at: float | None
+    answered_seq: int | None
+    delay_s: float | None
+
+
+class InjectResponse(_Data):
+    inject_id: str
+    synopsis: str
+    delivered_at: float
+    delivered_seq: int
+    to: tuple[str, ...]
+    acted_at: float | None
+    acted_seq: int | None
+    acted_by: str | None
+    delay_s: float | None
+
+
+class Coordination(_Data):
+    links: tuple[LinkTraffic, ...]
+    agencies: tuple[AgencyTraffic, ...]
+    requests: tuple[RequestOutcome, ...]
+    injects: tuple[InjectResponse, ...]
+    messages_sent: int
+    messages_delivered: int
+    messages_lost: int
+
+
+class BaselineComparison(_Data):
+    protocol_id: str
+    title: str
+    agency: str
+    actual_s: tuple[float, ...]
+    """Actual times from trigger to expected action, one per instance where it was done."""
+    actual_median_s: float | None
+    simulated_median_s: float | None
+    simulated_p90_s: float | None
+    simulated_met_share: float
+    actual_met_share: float | None
+    verdict: str
+    sentence: str
+
+
+class Baseline(_Data):
+    runs: int
+    seed: int
+    comparisons: tuple[BaselineComparison, ...]
+    bottlenecks: tuple[str, ...]
+
+
+class ImprovementItem(_Data):
+    key: str
+    """Stable across report runs: 'protocol:<id>' or 'observation:<seq>'."""
+    capability: str
+    issue: str
+    corrective_action: str
+    element: Element
+    element_reason: str
+    responsible_agency: str
+    point_of_contact: str = ""
+    start_date: date
+    completion_date: date
+    edited_by: tuple[int, ...] = ()
+    """Sequence numbers of the ImprovementItemEdited entries applied to the draft."""
+
+
+class Participant(_Data):
+    id: str
+    name: str
+    kind: str
+    played_by: str
+    resources: dict[str, int]
+    entries: int
+    """Journal entries recorded for this agency."""
+
+
+class TimelineMark(_Data):
+    at: float
+    lane: str
+    """An agency id, or 'msel' for injects."""
+    kind: str
+    """'inject', 'action', 'message', 'late', 'missed', 'out_of_order', 'link_down'."""
+    label: str
+    seq: int | None = None
+
+
+class RecordIntegrity(_Data):
+    """What the journal's hash chain says about the record the report was made from."""
+
+    entries: int
+    intact: bool
+    head_hash: str | None
+    first_broken_seq: int | None = None
+
+
+class Overview(_Data):
+    scenario_id: str
+    scenario_name: str
+    kind: str
+    exercise_type: str
+    duration_s: float
+    location: str
+    sponsor: str
+    lead_agency: str
+    mission_areas: tuple[str, ...]
+    capabilities: tuple[str, ...]
+    objectives: tuple[tuple[str, str], ...]
+    """(id, text) of each objective."""
+    threat_or_hazard: str
+    summary: str
+    plans: tuple[tuple[str, str, str], ...]
+    """(id, name, authority) of each response plan applied."""
+    injects: int
+    played_from: float | None
+    played_to: float | None
+
+
+class AfterActionReport(_Data):
+    exercise_name: str
+    exercise_dates: tuple[date, date]
+    marking: str | None
+    overview: Overview
+    findings: tuple[Finding, ...]
+    by_protocol: tuple[TaskCount, ...]
+    by_agency: tuple[TaskCount, ...]
+    table1: tuple[CapabilityRating, ...]
+    objectives: tuple[ObjectiveAnalysis, ...]
+    coordination: Coordination
+    baseline: Baseline | None
+    improvement_plan: tuple[ImprovementItem, ...]
+    participants: tuple[Participant, ...]
+    timeline: tuple[TimelineMark, ...]
+    integrity: RecordIntegrity
+    notes: tuple[str, ...] = ()
+    """Things the reader should know about how the report was made (ignored edits, ...)."""

@@ -1,0 +1,194 @@
+"""Server-side time of one controller dashboard refresh on a 20,000-entry exercise (target p95 < 300 ms).
+
+A refresh is what the dashboard's live fragment does every 2 seconds: ``ExerciseService.tick`` (advance
+the simulation to the clock) and every service read the dashboard makes with what it derives from them
+(``console.derived.controller_dashboard``: state, scenario, journal, MSEL, protocol clock, feed,
+timeline, link state). Drawing is the browser's; Streamlit's own serialisation is not included.
+
+The exercise is built through the service API, as players would fill it: the bundled civil-disturbance
+scenario, five agencies' players logging actions (a few of them protocol triggers, as in a real
+exercise), messages and resource requests, with the simulation running alongside; a hand-moved wall
+clock lets hours of exercise pass in a couple of minutes.
+
+Two cases are timed, each over ``--refreshes`` refreshes:
+- quiet: nothing was recorded since the last refresh (the per-head cache of views answers);
+- busy: one player entry arrived before each refresh (the views are recomputed).
+
+Run: ``python bench/bench_console.py`` (``--entries``, ``--refreshes``, ``--database URL`` to reuse
+or to run on PostgreSQL).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from argon2 import PasswordHasher
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from console.derived import ViewCache, controller_dashboard  # noqa: E402
+from exercises.access import Caller, Role  # noqa: E402
+from exercises.loading import load_scenario  # noqa: E402
+from exercises.scenario import PlayedBy  # noqa: E402
+from exercises.service import ExerciseService  # noqa: E402
+
+SCENARIO = ROOT / "data" / "scenarios" / "civil_disturbance.yaml"
+TRIGGER_SHARE = 0.03
+"""Share of logged actions that are protocol triggers (declarations, detentions, use of force ...)."""
+
+
+class HandClock:
+    """The wall clock the service reads, moved by the benchmark (the exercise clock follows it)."""
+
+    def __init__(self) -> None:
+        self.now = 1_750_000_000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, round(q * (len(ordered) - 1))))]
+
+
+def build(svc: ExerciseService, clock: HandClock, entries: int, seed: int) -> tuple[Caller, list[Caller]]:
+    scenario = load_scenario(SCENARIO)
+    created = svc.create_exercise(scenario, name="Console benchmark", seed=seed)
+    controller = svc.sign_in(next(c.code for c in created.codes if c.role is Role.CONTROLLER))
+    players = [svc.sign_in(c.code) for c in created.codes if c.role is Role.PLAYER]
+    svc.start(controller)
+    triggers = sorted({p.trigger.name for p in scenario.protocols if p.trigger.kind == "action" and p.trigger.name})
+    ordinary = sorted(set(scenario.vocabulary) - set(triggers))
+    agencies = [a.id for a in scenario.agencies]
+    units = sorted({u for a in scenario.agencies if a.played_by is PlayedBy.SIMULATION for u in a.resources})
+    rng = random.Random(seed)
+    # Spread the entries over the scenario's length, so the simulation runs all the way through.
+    step = scenario.duration * 0.95 / entries
+    started = time.perf_counter()
+    while svc.state(controller).entries < entries:
+        clock.now += step
+        player = rng.choice(players)
+        others = [a for a in agencies if a != player.agency]
+        draw = rng.random()
+        if draw < 0.80:
+            action = rng.choice(triggers) if rng.random() < TRIGGER_SHARE else rng.choice(ordinary)
+            svc.log_action(player, action, text=f"note {rng.randrange(10**6)}")
+        elif draw < 0.95:
+            svc.send_message(player, rng.choice(others), f"message {rng.randrange(10**6)}")
+        else:
+            svc.request_resource(player, rng.choice(others), rng.choice(units), rng.randint(1, 3))
+    print(f"built {svc.state(controller).entries} entries in {time.perf_counter() - started:.0f} s")
+    return controller, players
+
+
+def reuse(svc: ExerciseService, clock: HandClock, entries: int) -> tuple[Caller | None, list[Caller]]:
+    """The benchmark exercise an earlier run left in the database, with the hand clock after it."""
+    found = [e for e in svc.list_exercises() if e.name == "Console benchmark" and e.entries >= entries]
+    if not found:
+        return None, []
+    exercise = found[-1]
+    controller = svc.operator(exercise.id)
+    last = json.loads(svc.export(controller, "jsonl").splitlines()[-1])
+    clock.now = float(last["wall_time"])
+    scenario = svc.scenario(controller)
+    players = [Caller(exercise.id, Role.PLAYER, a.id) for a in scenario.agencies if a.played_by is PlayedBy.PLAYERS]
+    print(f"reusing exercise {exercise.id} ({exercise.entries} entries)")
+    return controller, players
+
+
+def timed(refresh: Callable[[], object], before: Callable[[], object], count: int) -> list[float]:
+    samples = []
+    for _ in range(count):
+        before()
+        started = time.perf_counter()
+        refresh()
+        samples.append((time.perf_counter() - started) * 1000)
+    return samples
+
+
+def report(name: str, samples: list[float]) -> float:
+    p95 = percentile(samples, 0.95)
+    print(
+        f"{name:<6} n={len(samples):>3}  p50 {statistics.median(samples):7.1f} ms  p95 {p95:7.1f} ms  "
+        f"max {max(samples):7.1f} ms"
+    )
+    return p95
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--entries", type=int, default=20_000)
+    parser.add_argument("--refreshes", type=int, default=40)
+    parser.add_argument("--database", help="database URL (default: a new SQLite file in a temporary folder)")
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--reuse", action="store_true",
+                        help="time an exercise an earlier run built in --database, if it has enough entries")
+    args = parser.parse_args()
+
+    url = args.database or f"sqlite:///{Path(tempfile.mkdtemp(prefix='hotwash-bench-')) / 'bench.db'}"
+    clock = HandClock()
+    cheap = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)  # codes are not what is measured
+    writer = ExerciseService.open(url, wall_clock=clock, hasher=cheap)
+    controller, players = reuse(writer, clock, args.entries) if args.reuse else (None, [])
+    if controller is None:
+        controller, players = build(writer, clock, args.entries, args.seed)
+
+    # The console's process: its own service (its own journal cache) and view cache, as in a server.
+    console = ExerciseService(writer.db, wall_clock=clock, hasher=cheap)
+    cache = ViewCache()
+
+    def refresh() -> object:
+        console.tick(controller)
+        return controller_dashboard(console, cache, controller)
+
+    started = time.perf_counter()
+    view = refresh()
+    print(f"first refresh (cold process cache) {(time.perf_counter() - started) * 1000:.0f} ms")
+    assert view.state.entries >= args.entries  # type: ignore[attr-defined]
+
+    def quiet() -> None:
+        clock.now += 2.0  # a refresh every 2 s; the simulation may or may not have something due
+
+    rng = random.Random(args.seed + 1)
+
+    def busy() -> None:
+        clock.now += 2.0
+        writer.log_action(rng.choice(players), "situation_report", text="update")
+
+    print(f"controller dashboard refresh, {args.entries:,}-entry exercise ({url.split(':', 1)[0]}):")
+    p95_quiet = report("quiet", timed(refresh, quiet, args.refreshes))
+    p95_busy = report("busy", timed(refresh, busy, args.refreshes))
+
+    # Where a busy refresh spends its time.
+    parts: dict[str, list[float]] = {}
+    for _ in range(5):
+        busy()
+        for name, call in (
+            ("tick", lambda: console.tick(controller)),
+            ("state", lambda: console.state(controller)),
+            ("journal", lambda: console.journal(controller)),
+            ("msel", lambda: console.msel(controller)),
+            ("protocol_clock", lambda: console.protocol_clock(controller)),
+        ):
+            started = time.perf_counter()
+            call()
+            parts.setdefault(name, []).append((time.perf_counter() - started) * 1000)
+    print("busy refresh by service call (median ms): "
+          + ", ".join(f"{k} {statistics.median(v):.0f}" for k, v in parts.items()))
+    target = 300.0
+    verdict = "meets" if max(p95_quiet, p95_busy) < target else "misses"
+    print(f"target p95 < {target:.0f} ms: {verdict} (quiet {p95_quiet:.0f} ms, busy {p95_busy:.0f} ms)")
+
+
+if __name__ == "__main__":
+    main()

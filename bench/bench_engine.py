@@ -1,0 +1,186 @@
+"""Engine benchmark: prints its figures (not a test; targets from the engine issue).
+
+    python bench/bench_engine.py [--runs 1000] [--journal 20000]
+
+1. Events per second of the model against a bare SimPy loop of the same number of events, measured
+   in the same run (target: the model costs at most 3x bare SimPy per event).
+2. 1,000 replications of the largest bundled scenario with 2 jobs (target: under 30 s on 2 cores),
+   and the speed-up from 1 to 2 jobs.
+3. Live advance over a 20,000-entry journal (target: under 0.5 s): cold (a fresh replay, as after a
+   restart) and warm (the per-process cache holds the run).
+
+The machine may be shared: single-process figures are CPU time (``time.process_time``), which other
+processes barely disturb; the batch figures are wall-clock time, as the target is, with the load
+average printed beside them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import time
+from collections.abc import Generator
+from pathlib import Path
+
+import simpy
+
+from exercises.entries import ActionLogged, Entry, MessageSent, NewEntry, ResourceRequested
+from exercises.loading import load_scenario
+from exercises.scenario import PlayedBy, Scenario
+from sim_engine.batch import run_batch
+from sim_engine.live import advance, clear_cache
+from sim_engine.model import Simulation
+from sim_engine.sampling import replication_generator
+
+ROOT = Path(__file__).resolve().parents[1]
+BUNDLED = sorted((ROOT / "data" / "scenarios").glob("*.yaml"))
+
+
+def load() -> str:
+    return f"load average {os.getloadavg()[0]:.1f}"
+
+
+def largest() -> Scenario:
+    """The bundled scenario whose replication makes the most SimPy events."""
+    best: tuple[int, Scenario] | None = None
+    for path in BUNDLED:
+        scenario = load_scenario(path)
+        sim = Simulation(scenario, replication_generator(0, 0), [a.id for a in scenario.agencies])
+        sim.run_to(scenario.duration)
+        if best is None or sim.steps > best[0]:
+            best = (sim.steps, scenario)
+    if best is None:
+        raise SystemExit("no bundled scenarios in data/scenarios")
+    return best[1]
+
+
+def bare_simpy(events: int, processes: int = 50) -> float:
+    """CPU seconds for a bare SimPy loop of ``events`` events over ``processes`` processes."""
+
+    def ticker(env: simpy.Environment, n: int) -> Generator[simpy.Event, None, None]:
+        for _ in range(n):
+            yield env.timeout(1.0)
+
+    start = time.process_time()
+    env = simpy.Environment()
+    per = max(1, events // processes)
+    for _ in range(processes):
+        env.process(ticker(env, per - 1))  # a process's start is an event too
+    env.run()
+    return time.process_time() - start
+
+
+def events_per_second(scenario: Scenario, replications: int) -> None:
+    """The model against bare SimPy, interleaved replication by replication, in CPU time."""
+    agencies = [a.id for a in scenario.agencies]
+    events, model, bare = 0, 0.0, 0.0
+    for index in range(replications):
+        start = time.process_time()
+        sim = Simulation(scenario, replication_generator(0, index), agencies)
+        sim.run_to(scenario.duration)
+        model += time.process_time() - start
+        events += sim.steps
+        bare += bare_simpy(sim.steps)
+    print(
+        f"1. model: {events:,} events in {model:.2f} s CPU = {events / model:,.0f} events/s "
+        f"({replications} replications of {scenario.id}, building each run and its entries included)"
+    )
+    print(f"   bare SimPy: {events:,} events in {bare:.2f} s CPU = {events / bare:,.0f} events/s")
+    print(f"   model cost per event: {model / bare:.2f}x bare SimPy (target <= 3x)")
+
+
+def replications(scenario: Scenario, runs: int) -> None:
+    before = load()
+    start, cpu = time.perf_counter(), time.process_time()
+    one = run_batch(scenario, runs, seed=1, jobs=1)
+    t1, cpu1 = time.perf_counter() - start, time.process_time() - cpu
+    start = time.perf_counter()
+    two = run_batch(scenario, runs, seed=1, jobs=2)
+    t2 = time.perf_counter() - start
+    same = one.model_dump_json() == two.model_dump_json()
+    print(
+        f"2. {runs:,} replications of {scenario.id}: 1 job {t1:.1f} s ({cpu1:.1f} s CPU), 2 jobs {t2:.1f} s "
+        f"(target < 30 s), speed-up {t1 / t2:.2f}x; identical JSON: {same} ({before} before, {load()} after)"
+    )
+
+
+def journal_of(scenario: Scenario, size: int) -> tuple[list[Entry], float]:
+    """A live exercise's journal of about ``size`` entries: players act every few seconds (log actions,
+    message and ask other agencies), the engine advanced before each entry as the service does."""
+    players = [a.id for a in scenario.agencies if a.played_by is PlayedBy.PLAYERS]
+    others = [a.id for a in scenario.agencies]
+    vocabulary = sorted(scenario.vocabulary)
+    units = sorted(
+        {(a.id, u) for a in scenario.agencies for u in a.resources if a.played_by is PlayedBy.SIMULATION}
+    )
+    journal: list[Entry] = []
+
+    def append(entry: NewEntry) -> None:
+        journal.append(Entry(seq=len(journal) + 1, **entry.model_dump()))
+
+    at, k = 0.0, 0
+    while len(journal) < size:
+        at += 3.0
+        for entry in advance(scenario, 7, journal, at):
+            append(entry)
+        player = players[k % len(players)]
+        choice = k % 10
+        payload: ActionLogged | MessageSent | ResourceRequested
+        if choice < 6:
+            payload = ActionLogged(action=vocabulary[k % len(vocabulary)])
+        elif choice < 9:
+            payload = MessageSent(message_id=f"m{k}", to=others[k % len(others)], text="update")
+        else:
+            owner, unit = units[k % len(units)]
+            payload = ResourceRequested(request_id=f"r{k}", to=owner, unit_type=unit, count=1)
+        append(NewEntry(at=at, agency=player, actor=f"player-{player}", payload=payload))
+        k += 1
+    return journal, at
+
+
+def live(scenario: Scenario, size: int) -> None:
+    start = time.perf_counter()
+    journal, at = journal_of(scenario, size)
+    built = time.perf_counter() - start
+    engine = sum(1 for e in journal if e.simulated)
+    print(
+        f"3. journal of {len(journal):,} entries ({engine:,} simulated) over {at / 3600:.1f} h of "
+        f"{scenario.id}, built with {len(journal) - engine:,} advances in {built:.1f} s"
+    )
+    stored = [Entry.model_validate_json(e.model_dump_json()) for e in journal]  # as read from a database
+    clear_cache()
+    start, cpu = time.perf_counter(), time.process_time()
+    returned = advance(scenario, 7, stored, at + 2.0)
+    cold, cold_cpu = time.perf_counter() - start, time.process_time() - cpu
+    print(
+        f"   cold advance (fresh replay of the whole journal): {cold_cpu * 1000:.0f} ms CPU, "
+        f"{cold * 1000:.0f} ms wall (target < 500 ms)"
+    )
+    stored += [Entry(seq=len(stored) + i + 1, **e.model_dump()) for i, e in enumerate(returned)]
+    stored = [Entry.model_validate_json(e.model_dump_json()) for e in stored]  # read again: new objects
+    start, cpu = time.perf_counter(), time.process_time()
+    advance(scenario, 7, stored, at + 4.0)
+    warm, warm_cpu = time.perf_counter() - start, time.process_time() - cpu
+    print(
+        f"   warm advance (cached run, journal re-read from storage): {warm_cpu * 1000:.0f} ms CPU, "
+        f"{warm * 1000:.0f} ms wall"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--runs", type=int, default=1000)
+    parser.add_argument("--journal", type=int, default=20_000)
+    args = parser.parse_args()
+    print(f"Python {platform.python_version()}, SimPy {simpy.__version__}, {os.cpu_count()} CPUs, {load()}")
+    scenario = largest()
+    events_per_second(scenario, 50)
+    replications(scenario, args.runs)
+    live(scenario, args.journal)
+
+
+if __name__ == "__main__":
+    main()

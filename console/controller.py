@@ -1,0 +1,158 @@
+"""The controller's dashboard: the exercise clock, the network, the protocol clock, the timeline, the feed.
+
+Everything below the controls refreshes every 2 seconds without a click (``st.fragment``), and
+each refresh first asks the service to advance the simulation to the exercise clock.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from console import session
+from console.derived import ControllerDashboard, controller_dashboard
+from console.network import network_graph
+from console.widgets import (
+    exercise_header,
+    feed_table,
+    msel_frame,
+    protocol_clock_table,
+    protocol_counts,
+    timeline_chart,
+)
+from exercises.access import Caller, Role
+from exercises.durations import format_duration
+from exercises.views import ClockStatus, InjectStatus, ProtocolStatus
+
+SPEEDS = (1.0, 2.0, 5.0, 10.0, 30.0, 60.0)
+
+
+def _speed_label(speed: float) -> str:
+    return "real time" if speed == 1 else f"x{speed:g}"
+
+
+def _start(caller: Caller) -> None:
+    speed = float(st.session_state.get("ctl_start_speed", 1.0))
+    session.perform(f"Exercise started ({_speed_label(speed)})", lambda: session.service().start(caller, speed=speed))
+
+
+def _pause(caller: Caller) -> None:
+    session.perform("Exercise paused", lambda: session.service().pause(caller))
+
+
+def _resume(caller: Caller) -> None:
+    session.perform("Exercise resumed", lambda: session.service().resume(caller))
+
+
+def _speed(caller: Caller) -> None:
+    speed = float(st.session_state.get("ctl_speed", 1.0))
+    session.perform(f"Clock speed set to {_speed_label(speed)}",
+                    lambda: session.service().change_speed(caller, speed))
+
+
+def _end(caller: Caller) -> None:
+    session.perform("Exercise ended", lambda: session.service().end(caller))
+
+
+def clock_controls(caller: Caller, status: ClockStatus, speed: float) -> None:
+    row = st.container(horizontal=True, vertical_alignment="bottom", gap="medium")
+    with row:
+        if status is ClockStatus.NOT_STARTED:
+            st.selectbox("Speed", SPEEDS, format_func=_speed_label, key="ctl_start_speed", width=140)
+            st.button("Start exercise", type="primary", icon=":material/play_arrow:", key="ctl_start",
+                      on_click=_start, args=(caller,))
+        elif status is ClockStatus.RUNNING:
+            st.button("Pause", icon=":material/pause:", key="ctl_pause", on_click=_pause, args=(caller,))
+        elif status is ClockStatus.PAUSED:
+            st.button("Resume", type="primary", icon=":material/play_arrow:", key="ctl_resume",
+                      on_click=_resume, args=(caller,))
+        if status in (ClockStatus.RUNNING, ClockStatus.PAUSED):
+            options = SPEEDS if speed in SPEEDS else tuple(sorted({*SPEEDS, speed}))
+            st.selectbox("Speed", options, index=options.index(speed), format_func=_speed_label,
+                         key="ctl_speed", width=140)
+            st.button("Set speed", icon=":material/speed:", key="ctl_set_speed", on_click=_speed, args=(caller,))
+            with st.popover("End exercise", icon=":material/stop:"):
+                st.write("Ending stops the clock for everyone; the record is then final.")
+                st.button("End the exercise now", type="primary", key="ctl_end", on_click=_end, args=(caller,))
+        if status is ClockStatus.ENDED:
+            st.success("The exercise has ended. The after-action report is under Summary & report.",
+                       icon=":material/flag:")
+
+
+def metrics(view: ControllerDashboard) -> None:
+    delivered = sum(1 for r in view.msel if r.status in (InjectStatus.DELIVERED, InjectStatus.ACTED_ON))
+    held = sum(1 for r in view.msel if r.status is InjectStatus.HELD)
+    overdue = sum(1 for p in view.protocols if p.status is ProtocolStatus.OVERDUE)
+    met = sum(1 for p in view.protocols if p.status is ProtocolStatus.MET)
+    scored = sum(1 for p in view.protocols if p.status in (ProtocolStatus.MET, ProtocolStatus.LATE,
+                                                            ProtocolStatus.MISSED))
+    row = st.columns(5)
+    row[0].metric("Injects delivered", f"{delivered} / {len(view.msel)}", border=True,
+                  help=f"{held} held" if held else None)
+    row[1].metric("Protocols overdue", overdue, border=True)
+    row[2].metric("Protocols met on time", f"{met} / {scored}" if scored else "-", border=True)
+    row[3].metric("Links down", len(view.links.down), border=True)
+    row[4].metric("Journal entries", view.state.entries, border=True)
+
+
+def upcoming(view: ControllerDashboard, names: dict[str, str]) -> None:
+    pending = [r for r in view.msel if r.status in (InjectStatus.SCHEDULED, InjectStatus.HELD)]
+    st.markdown("**Next injects**")
+    if not pending:
+        st.caption("Every inject has been delivered or skipped.")
+        return
+    frame = msel_frame(pending[:6], names)[["Time", "Inject", "Status", "Synopsis", "To"]]
+    st.dataframe(frame, hide_index=True, key="ctl_next_injects")
+
+
+@st.fragment(run_every="2s")
+def live(caller: Caller) -> None:
+    svc = session.service()
+    svc.tick(caller)
+    view = controller_dashboard(svc, session.view_cache(), caller)
+    names = {a.id: a.name for a in view.scenario.agencies}
+    exercise_header(view.state, subtitle=view.scenario.name)
+    metrics(view)
+
+    net, side = st.columns([1, 1], gap="medium")
+    with net:
+        st.markdown("**Agency network**")
+        st.graphviz_chart(network_graph(view.scenario, links_down=view.links.down, load=view.links.load),
+                          width="stretch")
+        st.caption("Double border: played by people. Line width and number: messages carried. "
+                   "Red dashes: link down.")
+    with side:
+        upcoming(view, names)
+        counts = protocol_counts(view.protocols, names)
+        st.markdown("**Protocols by agency**")
+        if counts.empty:
+            st.caption("No protocol has been triggered yet.")
+        else:
+            st.dataframe(counts, hide_index=True, key="ctl_protocol_counts",
+                         column_config={"Agency": st.column_config.TextColumn(width="medium")})
+        if view.links.down:
+            st.markdown("**Links down**")
+            for key in sorted(view.links.down, key=sorted):
+                st.text(" - ".join(names.get(a, a) for a in sorted(key)))
+
+    st.markdown("**Protocol clock** (overdue and pending first)")
+    protocol_clock_table(view.protocols, names, view.state.clock, key="ctl_protocols")
+
+    st.markdown("**Timeline** (last hour of exercise time)")
+    timeline_chart(view.timeline, view.state.clock)
+
+    st.markdown("**Live feed**")
+    feed_table(view.feed, key="ctl_feed")
+    st.caption(f"Updated at exercise time {format_duration(view.state.clock)}; refreshes every 2 s.")
+
+
+def render() -> None:
+    caller = session.require_caller(Role.CONTROLLER)
+    # The controls sit outside the live part: a click reruns the whole page, so the buttons always
+    # match the clock after one's own action (another controller's shows within one refresh).
+    state = session.service().state(caller)
+    clock_controls(caller, state.status, state.speed)
+    live(caller)
+
+
+if __name__ == "__main__":
+    render()

@@ -1,0 +1,282 @@
+"""What the live pages show, from service reads: no Streamlit here, so the benchmark times it too.
+
+The journal is append-only, so a view computed at one journal head stays right until the head
+moves: ``ViewCache`` keeps the last result of each view per exercise and scope, and every session
+of the process that asks at the same head gets it without recomputing. Only the passing of time
+changes a cached protocol clock (pending becomes overdue), and ``restamp`` applies that.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter
+from collections.abc import Callable, Hashable, Sequence
+from dataclasses import dataclass, field
+from typing import TypeVar
+
+import pandas as pd
+
+from console.network import LinkKey, link_key
+from exercises import views
+from exercises.access import Caller
+from exercises.durations import format_duration
+from exercises.entries import (
+    ENGINE_ACTOR,
+    Entry,
+    EntryKind,
+    InjectAdded,
+    LinkDown,
+    LinkUp,
+    MessageDelivered,
+    MessageLost,
+)
+from exercises.scenario import Inject, Scenario
+from exercises.service import ExerciseService, ExerciseState
+from exercises.views import ClockStatus, MselRow, ProtocolInstance, ProtocolStatus
+
+T = TypeVar("T")
+
+FEED_LIMIT = 30
+TIMELINE_WINDOW_S = 3600.0
+"""The live timeline shows the last hour of exercise time ..."""
+TIMELINE_MAX_POINTS = 1500
+"""... and at most this many entries, so a refresh stays small for the browser too."""
+
+
+class ViewCache:
+    """The last result of each view, per key, valid while the journal head is the same."""
+
+    def __init__(self) -> None:
+        self._guard = threading.Lock()
+        self._items: dict[Hashable, tuple[int, object]] = {}
+        self._locks: dict[Hashable, threading.Lock] = {}
+
+    def get(self, key: Hashable, head: int, compute: Callable[[], T]) -> T:
+        with self._guard:
+            lock = self._locks.setdefault(key, threading.Lock())
+        # One computation per key at a time: sessions refreshing together wait for one result.
+        with lock:
+            with self._guard:
+                hit = self._items.get(key)
+            if hit is not None and hit[0] == head:
+                return hit[1]  # type: ignore[return-value]
+            value = compute()
+            with self._guard:
+                self._items[key] = (head, value)
+            return value
+
+
+def scope(caller: Caller) -> str:
+    """Whose view a cached result is: a player's agency, or everything (the roles that read all)."""
+    return f"agency:{caller.agency}" if caller.agency else "all"
+
+
+def restamp(instances: Sequence[ProtocolInstance], now: float, *, ended: bool) -> list[ProtocolInstance]:
+    """A protocol clock computed earlier, with open instances' status brought to ``now``."""
+    out = []
+    for inst in instances:
+        if inst.done_at is None:
+            status = ProtocolStatus.PENDING if now <= inst.due_at else (
+                ProtocolStatus.MISSED if ended else ProtocolStatus.OVERDUE
+            )
+            if status is not inst.status:
+                inst = inst.model_copy(update={"status": status})
+        out.append(inst)
+    return out
+
+
+# --- what the dashboard folds from the journal ---------------------------------------------
+
+
+@dataclass(frozen=True)
+class LinkState:
+    down: frozenset[LinkKey] = frozenset()
+    load: dict[LinkKey, int] = field(default_factory=dict)
+    """Messages carried per link, every hop counted (lost ones up to where they were lost)."""
+
+
+@dataclass(frozen=True)
+class Row:
+    """One journal entry as the feed and the timeline show it."""
+
+    seq: int
+    at: float
+    who: str
+    lane: str
+    category: str
+    simulated: bool
+    what: str
+
+
+CATEGORY: dict[EntryKind, str] = {
+    EntryKind.INJECT_DELIVERED: "inject",
+    EntryKind.INJECT_HELD: "inject",
+    EntryKind.INJECT_RELEASED: "inject",
+    EntryKind.INJECT_ADDED: "inject",
+    EntryKind.INJECT_SKIPPED: "inject",
+    EntryKind.ACTION_LOGGED: "action",
+    EntryKind.MESSAGE_SENT: "message",
+    EntryKind.MESSAGE_DELIVERED: "message",
+    EntryKind.MESSAGE_LOST: "message lost",
+    EntryKind.RESOURCE_REQUESTED: "resource",
+    EntryKind.RESOURCE_ASSIGNED: "resource",
+    EntryKind.RESOURCE_RELEASED: "resource",
+    EntryKind.LINK_DOWN: "link down/up",
+    EntryKind.LINK_UP: "link down/up",
+    EntryKind.OBSERVATION_RECORDED: "evaluation",
+    EntryKind.IMPROVEMENT_ITEM_EDITED: "evaluation",
+    EntryKind.CORRECTION: "correction",
+    EntryKind.DEVELOPMENT: "incident",
+}
+"""How the timeline colours entries; clock entries ("clock") are drawn as rules, not points."""
+
+INJECT_KINDS = frozenset(
+    {EntryKind.INJECT_DELIVERED, EntryKind.INJECT_HELD, EntryKind.INJECT_RELEASED, EntryKind.INJECT_ADDED,
+     EntryKind.INJECT_SKIPPED}
+)
+
+
+def who(entry: Entry, scenario: Scenario) -> str:
+    if entry.agency:
+        try:
+            return scenario.agency(entry.agency).name
+        except KeyError:
+            return entry.agency
+    if entry.actor == ENGINE_ACTOR:
+        return "Simulation"
+    return entry.actor.split(" (", 1)[0].split(":", 1)[0].capitalize()
+
+
+def lane(entry: Entry, scenario: Scenario) -> str:
+    if entry.kind in INJECT_KINDS:
+        return "MSEL"
+    if entry.kind is EntryKind.DEVELOPMENT:
+        return "Incident"
+    if entry.agency:
+        return who(entry, scenario)
+    if entry.kind in (EntryKind.OBSERVATION_RECORDED, EntryKind.IMPROVEMENT_ITEM_EDITED):
+        return "Evaluators"
+    return "Network" if entry.kind in (EntryKind.LINK_DOWN, EntryKind.LINK_UP) else "Control"
+
+
+class Digest:
+    """What the dashboard needs from one exercise's journal, folded entry by entry.
+
+    The journal only grows, so each refresh reads only the entries after ``seq``: the link states
+    and loads, the injects known so far (the MSEL plus those added), and the entries described for
+    the feed and the timeline. Corrections are entries too: the feed shows them as they come."""
+
+    def __init__(self, scenario: Scenario) -> None:
+        self.scenario = scenario
+        self.seq = 0
+        self.down: set[LinkKey] = set()
+        self.load: Counter[LinkKey] = Counter()
+        self.injects: dict[str, Inject] = {i.id: i for i in scenario.msel}
+        self.rows: list[Row] = []
+        self.lock = threading.Lock()
+
+    def fold(self, entries: Sequence[Entry]) -> None:
+        """Take in the entries this digest has not seen (``entries`` is the whole journal so far)."""
+        with self.lock:
+            for e in entries[self.seq:]:
+                p = e.payload
+                if isinstance(p, LinkDown):
+                    self.down.add(link_key(*p.between))
+                elif isinstance(p, LinkUp):
+                    self.down.discard(link_key(*p.between))
+                elif isinstance(p, MessageDelivered | MessageLost):
+                    for a, b in zip(p.path, p.path[1:], strict=False):
+                        self.load[link_key(a, b)] += 1
+                elif isinstance(p, InjectAdded):
+                    self.injects.setdefault(p.inject.id, p.inject)
+                self.rows.append(
+                    Row(
+                        seq=e.seq,
+                        at=e.at,
+                        who=who(e, self.scenario),
+                        lane=lane(e, self.scenario),
+                        category=CATEGORY.get(e.kind, "clock"),
+                        simulated=e.actor == ENGINE_ACTOR,
+                        what=views.describe(e, self.scenario, self.injects),
+                    )
+                )
+                self.seq = e.seq
+
+    def links(self) -> LinkState:
+        with self.lock:
+            return LinkState(frozenset(self.down), dict(self.load))
+
+    def feed(self, limit: int = FEED_LIMIT) -> list[Row]:
+        """The newest ``limit`` entries, newest first."""
+        with self.lock:
+            return list(reversed(self.rows[-limit:]))
+
+    def window(self, now: float, window: float | None = TIMELINE_WINDOW_S,
+               max_points: int = TIMELINE_MAX_POINTS) -> list[Row]:
+        """The entries of the last ``window`` seconds of exercise time (at most ``max_points``)."""
+        start = max(0.0, now - window) if window is not None else 0.0
+        with self.lock:
+            recent: list[Row] = []
+            for row in reversed(self.rows):
+                if row.at < start or len(recent) >= max_points:
+                    break
+                recent.append(row)
+        recent.reverse()
+        return recent
+
+
+def digest(cache: ViewCache, exercise_id: int, scenario: Scenario, entries: Sequence[Entry]) -> Digest:
+    """The exercise's digest, brought up to ``entries`` (one per exercise and process)."""
+    found = cache.get((exercise_id, "all", "digest"), 0, lambda: Digest(scenario))
+    found.fold(entries)
+    return found
+
+
+TIMELINE_COLUMNS = ["seq", "minute", "time", "lane", "category", "source", "what"]
+
+
+def timeline_frame(rows: Sequence[Row]) -> pd.DataFrame:
+    """The timeline chart's data: one row per entry (minutes, lane, category, who, what)."""
+    return pd.DataFrame(
+        [
+            (r.seq, r.at / 60.0, format_duration(r.at), r.lane, r.category,
+             "simulated" if r.simulated else "people", r.what)
+            for r in rows
+        ],
+        columns=TIMELINE_COLUMNS,
+    )
+
+
+# --- the controller's dashboard ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ControllerDashboard:
+    state: ExerciseState
+    scenario: Scenario
+    msel: list[MselRow]
+    protocols: list[ProtocolInstance]
+    feed: list[Row]
+    links: LinkState
+    timeline: pd.DataFrame
+
+
+def controller_dashboard(svc: ExerciseService, cache: ViewCache, caller: Caller) -> ControllerDashboard:
+    """Every service read one refresh of the controller's dashboard makes, and what it derives."""
+    state = svc.state(caller)
+    scenario = svc.scenario(caller)
+    entries = svc.journal(caller)
+    head = entries[-1].seq if entries else 0
+    ex = caller.exercise_id
+    msel = cache.get((ex, "all", "msel"), head, lambda: svc.msel(caller))
+    clock = cache.get((ex, "all", "protocol_clock"), head, lambda: svc.protocol_clock(caller))
+    folded = digest(cache, ex, scenario, entries)
+    return ControllerDashboard(
+        state=state,
+        scenario=scenario,
+        msel=msel,
+        protocols=restamp(clock, state.clock, ended=state.status is ClockStatus.ENDED),
+        feed=folded.feed(),
+        links=folded.links(),
+        timeline=timeline_frame(folded.window(state.clock)),
+    )

@@ -1,0 +1,135 @@
+"""The evaluator's page: observations against capabilities and critical tasks, rated P / S / M / U.
+
+The Exercise Evaluation Guide's questions, in a form: which capability (and objective, agency,
+critical task), how it was performed, strengths, areas for improvement. The live timeline and feed
+beside it are what the evaluator refers to.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from console import session
+from console.derived import digest, timeline_frame
+from console.widgets import exercise_header, feed_table, timeline_chart
+from exercises.access import Caller, Role
+from exercises.capabilities import CORE_CAPABILITIES
+from exercises.durations import format_duration
+from exercises.entries import ObservationRecorded
+from exercises.scenario import RATING_MEANING, Rating, Scenario
+from exercises.views import effective
+
+
+def rating_label(rating: Rating | None) -> str:
+    return "not rated" if rating is None else f"{rating.value}: {RATING_MEANING[rating]}"
+
+
+def _record(caller: Caller) -> None:
+    capability = st.session_state.get("obs_capability")
+    if not capability:
+        return
+    rating: Rating | None = st.session_state.get("obs_rating")
+    what = f"Observation recorded: {capability}" + (f" rated {rating.value}" if rating else "")
+    done = session.perform(what, lambda: session.service().record_observation(
+        caller,
+        capability,
+        agency=st.session_state.get("obs_agency") or None,
+        objective=st.session_state.get("obs_objective") or None,
+        critical_task=str(st.session_state.get("obs_task", "")),
+        rating=rating,
+        strengths=str(st.session_state.get("obs_strengths", "")),
+        areas_for_improvement=str(st.session_state.get("obs_afi", "")),
+        text=str(st.session_state.get("obs_text", "")),
+    ))
+    if done is not None:
+        for key in ("obs_task", "obs_strengths", "obs_afi", "obs_text"):
+            st.session_state[key] = ""
+        st.session_state["obs_rating"] = None
+
+
+def observation_form(caller: Caller, scenario: Scenario) -> None:
+    ours = list(dict.fromkeys(
+        [*(c for o in scenario.objectives for c in o.capabilities), *(p.capability for p in scenario.protocols)]
+    ))
+    capabilities = [*ours, *(c for c in CORE_CAPABILITIES if c not in ours)]
+    objectives = {o.id: o.text for o in scenario.objectives}
+    agencies = {a.id: a.name for a in scenario.agencies}
+    with st.form("observation", border=True):
+        st.markdown("**Record an observation**")
+        st.selectbox("Core capability", capabilities, key="obs_capability",
+                     help="The scenario's own capabilities come first.")
+        a, b = st.columns(2)
+        a.selectbox("Objective (optional)", [None, *objectives], key="obs_objective",
+                    format_func=lambda i: "none" if i is None else f"{i}: {objectives[i]}")
+        b.selectbox("Agency observed (optional)", [None, *agencies], key="obs_agency",
+                    format_func=lambda i: "all / not one agency" if i is None else agencies[i])
+        st.text_input("Critical task", key="obs_task", max_chars=4000,
+                      placeholder="e.g. Establish unified command with the Sheriff and FPS")
+        st.radio("Rating", [*Rating], key="obs_rating", index=None, horizontal=True, format_func=rating_label)
+        st.text_area("Strengths", key="obs_strengths", max_chars=4000, height=80)
+        st.text_area("Areas for improvement", key="obs_afi", max_chars=4000, height=80)
+        st.text_area("Notes (what was seen, when, by whom)", key="obs_text", max_chars=4000, height=80)
+        st.form_submit_button("Record observation", type="primary", icon=":material/fact_check:",
+                              on_click=_record, args=(caller,))
+
+
+def observations_table(caller: Caller, scenario: Scenario) -> None:
+    entries = effective(session.service().journal(caller))
+    agencies = {a.id: a.name for a in scenario.agencies}
+    rows = [
+        {
+            "Time": format_duration(e.at),
+            "Capability": e.payload.capability,
+            "Rating": e.payload.rating.value if e.payload.rating else "",
+            "Agency": agencies.get(e.agency or "", ""),
+            "Critical task": e.payload.critical_task,
+            "Strengths": e.payload.strengths,
+            "Areas for improvement": e.payload.areas_for_improvement,
+            "Notes": e.payload.text,
+            "By": e.actor,
+        }
+        for e in reversed(entries)
+        if isinstance(e.payload, ObservationRecorded)
+    ]
+    st.markdown(f"**Observations so far** ({len(rows)})")
+    if rows:
+        st.dataframe(pd.DataFrame(rows), hide_index=True, key="obs_table")
+    else:
+        st.caption("None yet.")
+
+
+@st.fragment(run_every="2s")
+def live_header(caller: Caller) -> None:
+    svc = session.service()
+    svc.tick(caller)
+    state = svc.state(caller)
+    exercise_header(state, subtitle=state.scenario_name)
+
+
+@st.fragment(run_every="2s")
+def live(caller: Caller) -> None:
+    svc = session.service()
+    state = svc.state(caller)
+    scenario = svc.scenario(caller)
+    folded = digest(session.view_cache(), caller.exercise_id, scenario, svc.journal(caller))
+    st.markdown("**Timeline** (last hour of exercise time)")
+    timeline_chart(timeline_frame(folded.window(state.clock)), state.clock)
+    st.markdown("**Live feed**")
+    feed_table(folded.feed(), key="eval_feed", height=300)
+
+
+def render() -> None:
+    caller = session.require_caller(Role.EVALUATOR, Role.CONTROLLER)
+    live_header(caller)
+    scenario = session.service().scenario(caller)
+    left, right = st.columns([2, 3], gap="medium")
+    with left:
+        observation_form(caller, scenario)
+    with right:
+        live(caller)
+        observations_table(caller, scenario)
+
+
+if __name__ == "__main__":
+    render()

@@ -1,0 +1,147 @@
+"""The MSEL for controllers: every inject with its status, and release, hold or add one."""
+
+from __future__ import annotations
+
+import streamlit as st
+from pydantic import ValidationError
+
+from console import session
+from console.text import md
+from console.widgets import exercise_header, msel_table
+from exercises.access import Caller, ExerciseInputError, Role
+from exercises.capabilities import CORE_CAPABILITIES
+from exercises.loading import SENDERS_OTHER_THAN_AGENCIES
+from exercises.scenario import DeliveryMode, Inject, Scenario
+from exercises.views import InjectStatus, MselRow
+
+OPEN = (InjectStatus.SCHEDULED, InjectStatus.HELD)
+
+
+@st.fragment(run_every="2s")
+def live(caller: Caller) -> None:
+    svc = session.service()
+    svc.tick(caller)
+    state = svc.state(caller)
+    scenario = svc.scenario(caller)
+    exercise_header(state, subtitle=scenario.name)
+    names = {a.id: a.name for a in scenario.agencies}
+    rows = svc.msel(caller)
+    counts = {s: sum(1 for r in rows if r.status is s) for s in InjectStatus}
+    st.caption(" · ".join(f"{n} {s.value}" for s, n in counts.items() if n))
+    msel_table(rows, names, key="msel_table", height=min(640, 38 + 35 * len(rows)))
+
+
+def _release(caller: Caller) -> None:
+    inject_id = st.session_state.get("msel_pick")
+    if not inject_id:
+        return
+    session.perform(f"Inject {inject_id} released", lambda: session.service().release_inject(caller, inject_id))
+
+
+def _hold(caller: Caller) -> None:
+    inject_id = st.session_state.get("msel_pick")
+    if not inject_id:
+        return
+    reason = str(st.session_state.get("msel_hold_reason", ""))
+    session.perform(f"Inject {inject_id} held", lambda: session.service().hold_inject(caller, inject_id, reason=reason))
+
+
+def release_or_hold(caller: Caller, rows: list[MselRow]) -> None:
+    pending = [r for r in rows if r.status in OPEN]
+    labels = {r.inject_id: f"{r.inject_id} ({r.status.value}): {r.synopsis}" for r in pending}
+    with st.container(border=True):
+        st.markdown("**Release or hold an inject**")
+        if not pending:
+            st.caption("No inject is waiting: every one has been delivered or skipped.")
+            return
+        st.selectbox("Inject", list(labels), format_func=lambda i: labels[i], key="msel_pick")
+        st.text_input("Reason for holding (optional)", key="msel_hold_reason", max_chars=500)
+        row = st.container(horizontal=True)
+        with row:
+            st.button("Release now", type="primary", icon=":material/send:", key="msel_release",
+                      on_click=_release, args=(caller,))
+            st.button("Hold", icon=":material/pan_tool:", key="msel_hold", on_click=_hold, args=(caller,))
+
+
+def build_inject(scenario: Scenario, values: dict[str, object]) -> Inject:
+    """An inject from the form's values, validated like one in a scenario file."""
+    data = {
+        "id": str(values.get("id", "")).strip(),
+        "time": str(values.get("time", "")).strip() or "0:00",
+        "from": values.get("from"),
+        "to": list(values.get("to") or []),  # type: ignore[call-overload]
+        "mode": values.get("mode"),
+        "synopsis": str(values.get("synopsis", "")).strip(),
+        "text": str(values.get("text", "")).strip(),
+        "expected_actions": list(values.get("expected") or []),  # type: ignore[call-overload]
+        "capability": values.get("capability"),
+    }
+    objective = values.get("objective")
+    if objective:
+        data["objective"] = objective
+    try:
+        return Inject.model_validate(data)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in err['loc']) or 'inject'}: {str(err['msg']).removeprefix('Value error, ')}"
+            for err in exc.errors(include_url=False)
+        )
+        raise ExerciseInputError(problems) from None
+
+
+def _add(caller: Caller, scenario: Scenario) -> None:
+    keys = ("id", "time", "from", "to", "mode", "synopsis", "text", "expected", "capability", "objective")
+    values = {k: st.session_state.get(f"add_{k}") for k in keys}
+
+    def add() -> object:
+        inject = build_inject(scenario, values)
+        return session.service().add_inject(caller, inject)
+
+    if session.perform(f"Inject {values['id']} added", add) is not None:
+        for k in ("id", "synopsis", "text"):
+            st.session_state[f"add_{k}"] = ""
+
+
+def add_inject(caller: Caller, scenario: Scenario) -> None:
+    agencies = {a.id: a.name for a in scenario.agencies}
+    senders = {**{s: s.capitalize() for s in SENDERS_OTHER_THAN_AGENCIES}, **agencies}
+    vocabulary = scenario.vocabulary
+    capabilities = list(dict.fromkeys([*(c for o in scenario.objectives for c in o.capabilities),
+                                       *CORE_CAPABILITIES]))
+    objectives = {o.id: o.text for o in scenario.objectives}
+    with st.form("add_inject", border=True):
+        st.markdown("**Add an inject**")
+        st.caption("Not on the MSEL: delivered at its time, or at once if that time has passed.")
+        a, b, c = st.columns([1, 1, 2])
+        a.text_input("Inject id", key="add_id", placeholder="X-01", max_chars=32)
+        b.text_input("Time (H:MM)", key="add_time", placeholder="1:30", max_chars=10)
+        c.selectbox("From", list(senders), format_func=lambda i: senders[i], key="add_from")
+        st.multiselect("To", list(agencies), format_func=lambda i: agencies[i], key="add_to")
+        d, e = st.columns(2)
+        d.selectbox("Mode", [m.value for m in DeliveryMode], key="add_mode")
+        e.selectbox("Core capability", capabilities, key="add_capability")
+        st.text_input("Synopsis", key="add_synopsis", max_chars=200)
+        st.text_area("Text the players receive", key="add_text", max_chars=4000)
+        st.multiselect("Expected actions", list(vocabulary), format_func=lambda i: vocabulary[i],
+                       key="add_expected")
+        st.selectbox("Objective (optional)", [None, *objectives], key="add_objective",
+                     format_func=lambda i: "none" if i is None else f"{i}: {objectives[i]}")
+        st.form_submit_button("Add inject", type="primary", icon=":material/add:", on_click=_add,
+                              args=(caller, scenario))
+
+
+def render() -> None:
+    caller = session.require_caller(Role.CONTROLLER)
+    live(caller)
+    svc = session.service()
+    scenario = svc.scenario(caller)
+    left, right = st.columns(2)
+    with left:
+        release_or_hold(caller, svc.msel(caller))
+    with right:
+        add_inject(caller, scenario)
+    st.caption(md(f"Scenario {scenario.id}: {len(scenario.msel)} injects on the MSEL."))
+
+
+if __name__ == "__main__":
+    render()

@@ -1,0 +1,109 @@
+"""Open a new exercise on a scenario and hand out its access codes (shown this once).
+
+The codes are stored only as argon2 hashes: after this page is left they cannot be shown again,
+so the page offers them as a text file to download and keeps them on screen until dismissed.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from console import session
+from console.library import scenario_files
+from console.text import md
+from exercises.access import Caller, Role
+from exercises.loading import ScenarioError, load_scenario
+from exercises.service import CreatedExercise
+
+CREATED_KEY = "new_exercise_created"
+
+
+def _create(paths: dict[str, str]) -> None:
+    label = st.session_state.get("new_scenario")
+    if label not in paths:
+        return
+    name = str(st.session_state.get("new_name", "")).strip() or None
+    try:
+        scenario = load_scenario(paths[label])
+    except ScenarioError as exc:
+        st.session_state["new_error"] = str(exc)
+        return
+    created = session.perform(
+        f"Exercise created: {name or scenario.name}",
+        lambda: session.service().create_exercise(scenario, name=name),
+    )
+    if created is not None:
+        st.session_state[CREATED_KEY] = created
+        st.session_state.pop("new_error", None)
+
+
+def _switch(created: CreatedExercise) -> None:
+    code = next(c.code for c in created.codes if c.role is Role.CONTROLLER)
+    st.session_state.pop(CREATED_KEY, None)
+    session.sign_in(code, None)
+    st.toast(md(f"Now controlling exercise {created.exercise.id}"), icon=":material/swap_horiz:")
+
+
+def codes_text(created: CreatedExercise) -> str:
+    lines = [f"Hotwash exercise {created.exercise.id}: {created.exercise.name}", ""]
+    lines += [f"{c.label:<40} {c.code}" for c in created.codes]
+    return "\n".join(lines) + "\n"
+
+
+def show_codes(created: CreatedExercise) -> None:
+    with st.container(border=True):
+        st.markdown(f"**Exercise {created.exercise.id} is open: {md(created.exercise.name)}**")
+        st.warning("These access codes are shown only now. Hand each one to its holder; anyone with a code "
+                   "acts in that role.", icon=":material/key:")
+        st.dataframe(
+            pd.DataFrame([{"Role": c.label, "Access code": c.code} for c in created.codes]),
+            hide_index=True,
+            key="new_codes",
+        )
+        row = st.container(horizontal=True)
+        with row:
+            st.download_button("Download the codes", data=codes_text(created),
+                               file_name=f"hotwash-exercise-{created.exercise.id}-codes.txt",
+                               mime="text/plain", icon=":material/download:", on_click="ignore")
+            st.button("Control this exercise", type="primary", icon=":material/swap_horiz:",
+                      on_click=_switch, args=(created,), key="new_switch")
+            st.button("I have handed them out", key="new_dismiss",
+                      on_click=lambda: st.session_state.pop(CREATED_KEY, None))
+
+
+def exercises_table() -> None:
+    rows = [
+        {"#": e.id, "Exercise": e.name, "Scenario": e.scenario_name, "Status": e.status, "Entries": e.entries,
+         "Opened": e.created_at.strftime("%Y-%m-%d %H:%M UTC")}
+        for e in reversed(session.service().list_exercises())
+    ]
+    st.markdown("**Exercises in this database**")
+    st.dataframe(pd.DataFrame(rows), hide_index=True, key="new_exercises")
+
+
+def render() -> None:
+    caller: Caller = session.require_caller(Role.CONTROLLER)
+    st.title("New exercise")
+    created = st.session_state.get(CREATED_KEY)
+    if isinstance(created, CreatedExercise):
+        show_codes(created)
+    files = scenario_files()
+    paths = {label: str(path) for label, path in files.items()}
+    with st.form("new_exercise", border=True):
+        st.selectbox("Scenario", list(paths), key="new_scenario",
+                     help="The scenarios that ship with Hotwash. Check your own on the Scenario designer page.")
+        st.text_input("Exercise name (optional)", key="new_name", max_chars=200,
+                      placeholder="e.g. Spring TTX 2026, county EOC")
+        st.form_submit_button("Create exercise", type="primary", icon=":material/add_circle:",
+                              on_click=_create, args=(paths,))
+    error = st.session_state.get("new_error")
+    if error:
+        st.error("The scenario does not load:", icon=":material/error:")
+        st.code(str(error), language=None)
+    exercises_table()
+    st.caption(md(f"You are signed in to exercise {caller.exercise_id}."))
+
+
+if __name__ == "__main__":
+    render()

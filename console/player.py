@@ -1,0 +1,230 @@
+"""A player's page: one agency's inbox, its actions, messages and resource requests, its deadlines.
+
+The agency is the one the access code was issued for; nothing on this page can choose another
+(and the service refuses it if a request is crafted by hand).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import pandas as pd
+import streamlit as st
+
+from console import session
+from console.text import clip, md
+from console.widgets import exercise_header
+from exercises.access import Caller, Role
+from exercises.durations import format_duration, format_span
+from exercises.service import Briefing
+from exercises.views import InboxItem, ProtocolStatus
+
+SEEN_KEY = "player_seen_seq"
+KIND_LABEL = {
+    "inject": "Inject",
+    "message": "Message",
+    "message_lost": "Not delivered",
+    "resource_request": "Resource request",
+    "resource_assigned": "Resources assigned",
+}
+
+
+def names_of(brief: Briefing) -> dict[str, str]:
+    return {a.id: a.name for a in brief.agencies} | {"simcell": "Simulation cell", "controller": "Controller"}
+
+
+def inbox_view(items: Sequence[InboxItem], names: dict[str, str], seen: int) -> None:
+    new = [i for i in items if i.seq > seen]
+    head = st.container(horizontal=True, vertical_alignment="center")
+    with head:
+        st.markdown(f"**Inbox** ({len(items)})")
+        if new:
+            st.badge(f"{len(new)} new", color="red", icon=":material/notifications_active:")
+            st.button("Mark all read", key="player_mark_read", on_click=_mark_read, args=(items[-1].seq,),
+                      type="tertiary")
+    if not items:
+        st.caption("Nothing has reached your agency yet.")
+        return
+    box = st.container(height=640 if len(items) > 3 else "content", border=False)
+    with box:
+        for item in reversed(items):
+            fresh = item.seq > seen
+            with st.container(border=True, key=f"inbox_{item.seq}"):
+                line = st.container(horizontal=True, vertical_alignment="center", gap="small")
+                with line:
+                    if fresh:
+                        st.badge("NEW", color="red")
+                    st.badge(KIND_LABEL.get(item.kind, item.kind),
+                             color="violet" if item.kind == "inject" else "blue")
+                    st.caption(md(f"{format_duration(item.at)} · from {names.get(item.sender, item.sender)}"
+                                  + (f" · {item.inject_id}" if item.inject_id else "")))
+                st.markdown(f"**{md(item.subject)}**" if fresh else md(item.subject))
+                if item.text:
+                    st.text(item.text)
+
+
+def _mark_read(seq: int) -> None:
+    st.session_state[SEEN_KEY] = seq
+
+
+def deadlines_view(caller: Caller, now: float) -> None:
+    open_ = [p for p in session.service().protocol_clock(caller)
+             if p.status in (ProtocolStatus.PENDING, ProtocolStatus.OVERDUE)]
+    st.markdown("**Open deadlines**")
+    if not open_:
+        st.caption("No deadline is running for your agency.")
+        return
+    rows = [
+        {
+            "Due": format_duration(p.due_at),
+            "Left": (f"{format_span(p.due_at - now)}" if p.status is ProtocolStatus.PENDING
+                     else f"OVERDUE {format_span(now - p.due_at)}"),
+            "Must": p.action.replace("_", " "),
+            "Protocol": f"{p.protocol_id} {p.title}" + (" (critical)" if p.critical else ""),
+        }
+        for p in open_
+    ]
+    st.dataframe(pd.DataFrame(rows), hide_index=True, key="player_deadlines")
+
+
+@st.fragment(run_every="2s")
+def live_header(caller: Caller, brief: Briefing) -> None:
+    svc = session.service()
+    svc.tick(caller)
+    names = names_of(brief)
+    exercise_header(svc.state(caller), subtitle=f"Playing {names.get(caller.agency or '', caller.agency or '')}")
+
+
+def answerable(items: Sequence[InboxItem]) -> dict[str, str]:
+    """The injects a player may link an action to: those that reached their agency."""
+    return {i.inject_id: f"{i.inject_id}: {clip(i.subject, 60)}" for i in items if i.inject_id}
+
+
+@st.fragment(run_every="2s")
+def live_inbox(caller: Caller, brief: Briefing, offered: frozenset[str]) -> None:
+    items = session.service().inbox(caller)
+    inbox_view(items, names_of(brief), int(st.session_state.get(SEEN_KEY, 0)))
+    if not set(answerable(items)) <= offered:
+        # A new inject arrived: rerun the page so the action form can link to it (form inputs keep
+        # what was typed; only their option lists change).
+        st.rerun(scope="app")
+
+
+@st.fragment(run_every="2s")
+def live_log(caller: Caller) -> None:
+    svc = session.service()
+    deadlines_view(caller, svc.state(caller).clock)
+    st.markdown("**Our log**")
+    log = svc.agency_log(caller)
+    if not log:
+        st.caption("Nothing logged yet.")
+        return
+    frame = pd.DataFrame([{"Time": format_duration(i.at), "What": i.summary,
+                           "Note": "voided" if i.voided else ("corrected" if i.corrected_by else "")}
+                          for i in reversed(log)])
+    st.dataframe(frame, hide_index=True, key="player_log", height=min(320, 38 + 35 * len(frame)))
+
+
+# --- the forms ---------------------------------------------------------------------------
+
+
+def _log_action(caller: Caller, vocabulary: dict[str, str]) -> None:
+    action = st.session_state.get("act_action")
+    if not action:
+        return
+    text = str(st.session_state.get("act_text", ""))
+    inject = st.session_state.get("act_inject") or None
+    label = vocabulary.get(action, action)
+    done = session.perform(
+        f"Logged: {label}" + (f" (re {inject})" if inject else ""),
+        lambda: session.service().log_action(caller, action, text=text, inject_id=inject),
+    )
+    if done is not None:
+        st.session_state["act_text"] = ""
+
+
+def _send_message(caller: Caller, names: dict[str, str]) -> None:
+    to = st.session_state.get("msg_to")
+    text = str(st.session_state.get("msg_text", ""))
+    if not to:
+        return
+    done = session.perform(f"Message sent to {names.get(to, to)}",
+                           lambda: session.service().send_message(caller, to, text))
+    if done is not None:
+        st.session_state["msg_text"] = ""
+
+
+def _request(caller: Caller, names: dict[str, str]) -> None:
+    to = st.session_state.get("req_to")
+    unit = st.session_state.get("req_unit")
+    count = int(st.session_state.get("req_count", 1))
+    text = str(st.session_state.get("req_text", ""))
+    if not to or not unit:
+        return
+    done = session.perform(
+        f"Requested {count} {unit.replace('_', ' ')} from {names.get(to, to)}",
+        lambda: session.service().request_resource(caller, to, unit, count, text=text),
+    )
+    if done is not None:
+        st.session_state["req_text"] = ""
+
+
+def forms(caller: Caller, brief: Briefing, injects: dict[str, str]) -> None:
+    names = names_of(brief)
+    others = [a.id for a in brief.agencies if a.id != caller.agency]
+    linked = {b if a == caller.agency else a for a, b, _ in brief.links if caller.agency in (a, b)}
+    # Neighbours first: a message to anyone else travels over several links.
+    others.sort(key=lambda a: (a not in linked, names.get(a, a)))
+
+    def agency_label(a: str) -> str:
+        return names.get(a, a) + ("" if a in linked else " (via the network)")
+
+    act, msg, req = st.tabs(["Log an action", "Send a message", "Request resources"])
+    with act, st.form("log_action", border=False):
+        vocabulary = brief.vocabulary
+        st.selectbox("Action", list(vocabulary), format_func=lambda a: vocabulary[a], key="act_action")
+        st.selectbox("In answer to (optional)", [None, *injects], key="act_inject",
+                     format_func=lambda i: "no inject" if i is None else injects.get(i, i))
+        st.text_area("Details", key="act_text", max_chars=4000, height=90,
+                     placeholder="What was done, by whom, with what result")
+        st.form_submit_button("Log action", type="primary", icon=":material/edit_note:",
+                              on_click=_log_action, args=(caller, vocabulary))
+    with msg, st.form("send_message", border=False):
+        st.selectbox("To", others, format_func=agency_label, key="msg_to")
+        st.text_area("Message", key="msg_text", max_chars=4000, height=90)
+        st.form_submit_button("Send message", type="primary", icon=":material/send:",
+                              on_click=_send_message, args=(caller, names))
+    with req, st.form("request_resources", border=False):
+        units = list(brief.unit_types)
+        a, b = st.columns([3, 1])
+        a.selectbox("To", others, format_func=agency_label, key="req_to")
+        b.number_input("How many", min_value=1, max_value=10_000, value=1, step=1, key="req_count")
+        st.selectbox("Unit type", units, format_func=lambda u: u.replace("_", " "), key="req_unit")
+        st.text_input("Note (optional)", key="req_text", max_chars=4000)
+        st.form_submit_button("Send request", type="primary", icon=":material/local_shipping:",
+                              on_click=_request, args=(caller, names))
+
+
+def render() -> None:
+    caller = session.require_caller(Role.PLAYER)
+    svc = session.service()
+    brief = svc.briefing(caller)
+    injects = answerable(svc.inbox(caller))
+    live_header(caller, brief)
+    left, right = st.columns([3, 2], gap="medium")
+    with right:
+        with st.container(border=True):
+            forms(caller, brief, injects)
+        live_log(caller)
+    with left:
+        live_inbox(caller, brief, frozenset(injects))
+    with st.expander("Scenario briefing"):
+        st.text(brief.summary)
+        st.caption(md(f"{brief.threat_or_hazard} · {brief.location}"))
+        if brief.my_resources:
+            st.dataframe(pd.DataFrame([{"Unit": u.replace("_", " "), "Count": n}
+                                       for u, n in brief.my_resources.items()]), hide_index=True)
+
+
+if __name__ == "__main__":
+    render()

@@ -1,0 +1,60 @@
+"""The after-action report of the signed-in exercise, from service reads (no Streamlit here).
+
+Scoring is a pure function of the scenario and the journal (``aar.report.build_report``); the
+record's integrity comes from walking the hash chain in the database (``ExerciseService.verify``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from aar.model import AfterActionReport, RecordIntegrity
+from aar.pdf import render_pdf
+from aar.report import build_report
+from console.derived import ViewCache
+from exercises.access import Caller
+from exercises.service import ExerciseService
+
+
+def exercise_dates(svc: ExerciseService, caller: Caller) -> tuple[dt.date, dt.date]:
+    """From the day the exercise was opened to today (or that day, when it is today)."""
+    opened = next((e.created_at.date() for e in svc.list_exercises() if e.id == caller.exercise_id), None)
+    today = dt.datetime.now(dt.UTC).date()
+    start = opened or today
+    return start, max(start, today)
+
+
+def integrity(svc: ExerciseService, caller: Caller) -> RecordIntegrity:
+    checked = svc.verify(caller)
+    return RecordIntegrity(
+        entries=checked.entries,
+        intact=checked.ok,
+        head_hash=checked.head_hash,
+        first_broken_seq=checked.broken_seq,
+    )
+
+
+def current_report(svc: ExerciseService, cache: ViewCache, caller: Caller) -> AfterActionReport:
+    """The report as the journal stands now; recomputed only when the journal has grown."""
+    entries = svc.journal(caller)
+    head = entries[-1].seq if entries else 0
+
+    def build() -> AfterActionReport:
+        state = svc.state(caller)
+        return build_report(
+            svc.scenario(caller),
+            entries,
+            exercise_name=state.name,
+            exercise_dates=exercise_dates(svc, caller),
+            integrity=integrity(svc, caller),
+        )
+
+    return cache.get((caller.exercise_id, "all", "report"), head, build)
+
+
+def report_pdf(svc: ExerciseService, cache: ViewCache, caller: Caller) -> bytes:
+    """The AAR/IP as PDF bytes, as of now."""
+    report = current_report(svc, cache, caller)
+    entries = svc.journal(caller)
+    head = entries[-1].seq if entries else 0
+    return cache.get((caller.exercise_id, "all", "report_pdf"), head, lambda: render_pdf(report))

@@ -1,0 +1,60 @@
+"""Sign in with an access code: the code alone decides the role (and a player's agency)."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from console import session
+from console.text import md
+from exercises.access import AccessDenied, ExerciseInputError
+
+DEMO_CODES_HINT = "var/demo-codes.txt"
+
+
+def _submit() -> None:
+    code = str(st.session_state.get("signin_code", ""))
+    name = str(st.session_state.get("signin_name", "")).strip()
+    try:
+        who = session.sign_in(code, name or None)
+    except AccessDenied:
+        st.session_state["signin_error"] = "That access code is not valid. Check it with your exercise controller."
+        return
+    except ExerciseInputError as exc:
+        st.session_state["signin_error"] = str(exc)
+        return
+    st.session_state.pop("signin_error", None)
+    role = who.role.value + (f" for {who.agency}" if who.agency else "")
+    st.toast(md(f"Signed in as {role}"), icon=":material/login:")
+
+
+def render() -> None:
+    middle = st.columns([1, 2, 1])[1]
+    with middle:
+        st.title("Hotwash")
+        st.caption("Tabletop crisis exercises across agencies, and the after-action report.")
+        with st.form("signin", border=True):
+            st.text_input(
+                "Access code",
+                key="signin_code",
+                type="password",
+                placeholder="XXXXXX-XXXX-XXXX-XXXX-XXXX",
+                help="Your controller gives each role and each agency its own code.",
+            )
+            st.text_input(
+                "Your name (optional)",
+                key="signin_name",
+                max_chars=60,
+                help="Shown beside what you record, so the after-action report can say who did it.",
+            )
+            st.form_submit_button("Sign in", type="primary", on_click=_submit, icon=":material/login:")
+        error = st.session_state.get("signin_error")
+        if error:
+            st.error(md(str(error)), icon=":material/error:")
+        st.caption(
+            "Trying Hotwash for the first time? `hotwash serve` opened a demo exercise and printed its "
+            f"codes; they are also in `{DEMO_CODES_HINT}` where the server was started."
+        )
+
+
+if __name__ == "__main__":
+    render()

@@ -1,0 +1,239 @@
+"""Pieces several pages draw: the exercise header, the protocol clock, the feed, the timeline, the MSEL.
+
+Text from users and scenario files goes into dataframes and charts (shown literally) or through
+``console.text.md``; nothing here passes HTML.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Mapping, Sequence
+
+import altair as alt
+import pandas as pd
+import streamlit as st
+
+from console.derived import TIMELINE_WINDOW_S, Row
+from console.text import md
+from exercises.durations import format_duration, format_span
+from exercises.service import ExerciseState
+from exercises.views import ClockStatus, InjectStatus, MselRow, ProtocolInstance, ProtocolStatus
+
+STATUS_BADGE: dict[ClockStatus, tuple[str, str]] = {
+    ClockStatus.NOT_STARTED: ("Not started", "gray"),
+    ClockStatus.RUNNING: ("Running", "green"),
+    ClockStatus.PAUSED: ("Paused", "orange"),
+    ClockStatus.ENDED: ("Ended", "violet"),
+}
+
+PROTOCOL_COLOURS: dict[str, str] = {
+    ProtocolStatus.PENDING: "#fff4d6",
+    ProtocolStatus.OVERDUE: "#ffd5d0",
+    ProtocolStatus.MET: "#dff2dc",
+    ProtocolStatus.LATE: "#ffe4c7",
+    ProtocolStatus.MISSED: "#f4b6ae",
+}
+INJECT_COLOURS: dict[str, str] = {
+    InjectStatus.SCHEDULED: "#ffffff",
+    InjectStatus.HELD: "#fff4d6",
+    InjectStatus.DELIVERED: "#e3ecf7",
+    InjectStatus.ACTED_ON: "#dff2dc",
+    InjectStatus.SKIPPED: "#eeeeee",
+}
+CATEGORY_COLOURS = {
+    "inject": "#6a1b9a",
+    "action": "#2e7d32",
+    "message": "#1565c0",
+    "message lost": "#c62828",
+    "resource": "#ef6c00",
+    "link down/up": "#b71c1c",
+    "evaluation": "#00838f",
+    "correction": "#757575",
+    "incident": "#8d6e63",
+    "clock": "#37474f",
+}
+
+
+def exercise_header(state: ExerciseState, *, subtitle: str | None = None) -> None:
+    """The exercise's name, clock and status: the same at the top of every live page."""
+    label, colour = STATUS_BADGE[state.status]
+    left, clock, speed, played = st.columns([5, 2, 1, 2], vertical_alignment="center")
+    with left:
+        st.markdown(f"### {md(state.name)}")
+        line = st.container(horizontal=True, vertical_alignment="center")
+        with line:
+            st.badge(label, color=colour)  # type: ignore[arg-type]
+            if subtitle:
+                st.caption(md(subtitle))
+    clock.metric("Exercise clock", format_duration(state.clock), border=True)
+    speed.metric("Speed", f"x{state.speed:g}", border=True)
+    share = min(1.0, state.clock / state.duration) if state.duration else 0.0
+    with played:
+        st.caption(f"Planned length {format_span(state.duration)}")
+        st.progress(share, text=f"{share:.0%} of the scenario played")
+
+
+def agency_names(names: Mapping[str, str], ids: Sequence[str]) -> str:
+    return ", ".join(names.get(i, i) for i in ids)
+
+
+def _colour_column(frame: pd.DataFrame, column: str, colours: Mapping[str, str]) -> pd.io.formats.style.Styler:
+    return frame.style.map(lambda v: f"background-color: {colours.get(v, '#ffffff')}", subset=[column])
+
+
+def protocol_clock_table(
+    instances: Sequence[ProtocolInstance], names: Mapping[str, str], now: float, *, key: str | None = None
+) -> None:
+    """Each protocol instance: when due, what is owed, and its status; open ones first."""
+    if not instances:
+        st.info("No protocol has been triggered yet.")
+        return
+    order = {ProtocolStatus.OVERDUE: 0, ProtocolStatus.PENDING: 1, ProtocolStatus.MISSED: 2,
+             ProtocolStatus.LATE: 3, ProtocolStatus.MET: 4}
+    rows = []
+    for inst in sorted(instances, key=lambda i: (order[i.status], i.due_at)):
+        if inst.status is ProtocolStatus.PENDING:
+            note = f"{format_span(inst.due_at - now)} left"
+        elif inst.status is ProtocolStatus.OVERDUE:
+            note = f"{format_span(now - inst.due_at)} over"
+        elif inst.status is ProtocolStatus.LATE and inst.late_by is not None:
+            note = f"late by {format_span(inst.late_by)}"
+        elif inst.done_at is not None:
+            note = f"done {format_duration(inst.done_at)}"
+        else:
+            note = ""
+        rows.append({
+            "Due": format_duration(inst.due_at),
+            "Status": inst.status.value,
+            "When": note,
+            "Agency": names.get(inst.agency, inst.agency),
+            "Must": inst.action.replace("_", " "),
+            "Protocol": f"{inst.protocol_id} {inst.title}" + (" (critical)" if inst.critical else ""),
+        })
+    frame = pd.DataFrame(rows)
+    st.dataframe(
+        _colour_column(frame, "Status", PROTOCOL_COLOURS),
+        hide_index=True,
+        height=min(420, 38 + 35 * len(rows)),
+        key=key,
+        column_config={
+            "Due": st.column_config.TextColumn(width="small"),
+            "Status": st.column_config.TextColumn(width="small"),
+            "When": st.column_config.TextColumn(width="medium"),
+            "Agency": st.column_config.TextColumn(width="medium"),
+            "Must": st.column_config.TextColumn(width="medium"),
+        },
+    )
+
+
+def protocol_counts(instances: Sequence[ProtocolInstance], names: Mapping[str, str]) -> pd.DataFrame:
+    """Per agency: how many instances are pending, overdue, met, late and missed."""
+    per: dict[str, Counter[str]] = {}
+    for inst in instances:
+        per.setdefault(inst.agency, Counter())[inst.status.value] += 1
+    statuses = [s.value for s in (ProtocolStatus.PENDING, ProtocolStatus.OVERDUE, ProtocolStatus.MET,
+                                  ProtocolStatus.LATE, ProtocolStatus.MISSED)]
+    rows = [{"Agency": names.get(a, a), **{s: c[s] for s in statuses}} for a, c in per.items()]
+    return pd.DataFrame(rows, columns=["Agency", *statuses])
+
+
+def feed_table(items: Sequence[Row], *, key: str | None = None, height: int = 360) -> None:
+    """Entries newest first: time, who, what (user text shown as typed)."""
+    if not items:
+        st.caption("Nothing recorded yet.")
+        return
+    frame = pd.DataFrame(
+        [
+            {"Time": format_duration(i.at), "Who": i.who + (" (sim)" if i.simulated else ""), "What": i.what}
+            for i in items
+        ]
+    )
+    st.dataframe(
+        frame,
+        hide_index=True,
+        height=min(height, 38 + 35 * len(frame)),
+        key=key,
+        column_config={
+            "Time": st.column_config.TextColumn(width="small"),
+            "Who": st.column_config.TextColumn(width="medium"),
+            "What": st.column_config.TextColumn(width="large"),
+        },
+    )
+
+
+def timeline_chart(frame: pd.DataFrame, now: float, window: float = TIMELINE_WINDOW_S) -> None:
+    """Entries by exercise time (minutes) and lane; simulated ones hollow; a rule at 'now'."""
+    if frame.empty:
+        st.caption("The timeline fills as the exercise runs.")
+        return
+    points = frame[frame["category"] != "clock"]
+    rules = frame[frame["category"] == "clock"]
+    seen = set(points["lane"])
+    lanes = [lane for lane in ["MSEL", *sorted(seen - {"MSEL", "Incident", "Control", "Network"}),
+                               "Incident", "Network", "Control"] if lane in seen]
+    end = max(now / 60.0, 10.0)
+    x = alt.X("minute:Q", title="Exercise time (minutes)",
+              scale=alt.Scale(domain=[max(0.0, now / 60.0 - window / 60.0), end], nice=False))
+    present = [c for c in CATEGORY_COLOURS if c in set(points["category"])]
+    colours = alt.Scale(domain=present, range=[CATEGORY_COLOURS[c] for c in present])
+    base = alt.Chart(points).mark_point(size=70, strokeWidth=2).encode(
+        x=x,
+        y=alt.Y("lane:N", title=None, sort=lanes, axis=alt.Axis(labelLimit=240)),
+        color=alt.Color("category:N", title="Entry", scale=colours, legend=alt.Legend(orient="right")),
+        shape=alt.Shape("source:N", title="By", scale=alt.Scale(domain=["people", "simulated"],
+                                                                range=["circle", "triangle-up"])),
+        # People's entries filled, the simulation's hollow, in the same colours.
+        fill=alt.condition("datum.source == 'people'", alt.Fill("category:N", scale=colours, legend=None),
+                           alt.value("transparent")),
+        tooltip=[alt.Tooltip("time:N", title="Time"), alt.Tooltip("lane:N", title="Lane"),
+                 alt.Tooltip("what:N", title="What")],
+    )
+    now_rule = alt.Chart(pd.DataFrame({"minute": [now / 60.0]})).mark_rule(color="#b3261e", strokeDash=[4, 3]).encode(
+        x="minute:Q"
+    )
+    layers: list[alt.Chart] = [base, now_rule]
+    if not rules.empty:
+        layers.append(
+            alt.Chart(rules).mark_rule(color="#90a4ae").encode(x="minute:Q", tooltip=[alt.Tooltip("what:N")])
+        )
+    height = max(270, 30 * len(lanes))
+    st.altair_chart(alt.layer(*layers).properties(height=height), width="stretch")
+
+
+SENDERS = {"simcell": "Simulation cell", "controller": "Controller"}
+"""Who else than an agency may send an inject (exercises.loading.SENDERS_OTHER_THAN_AGENCIES)."""
+
+
+def msel_frame(rows: Sequence[MselRow], names: Mapping[str, str]) -> pd.DataFrame:
+    names = {**SENDERS, **names}
+    return pd.DataFrame(
+        [
+            {
+                "Time": format_duration(r.time),
+                "Inject": r.inject_id,
+                "Status": r.status.value,
+                "Synopsis": r.synopsis,
+                "From": names.get(r.sender, r.sender),
+                "To": agency_names(names, r.to),
+                "Expected": ", ".join(a.replace("_", " ") for a in r.expected_actions),
+                "Acted on by": agency_names(names, r.acted_on_by),
+                "Note": ("conditional; " if r.conditional else "")
+                + ("added; " if r.added else "")
+                + (f"skipped: {r.skipped_reason}" if r.skipped_reason else ""),
+            }
+            for r in rows
+        ],
+        columns=["Time", "Inject", "Status", "Synopsis", "From", "To", "Expected", "Acted on by", "Note"],
+    )
+
+
+def msel_table(rows: Sequence[MselRow], names: Mapping[str, str], *, key: str | None = None,
+               height: int = 420) -> None:
+    frame = msel_frame(rows, names)
+    st.dataframe(
+        _colour_column(frame, "Status", INJECT_COLOURS),
+        hide_index=True,
+        height=height,
+        key=key,
+        column_config={"Synopsis": st.column_config.TextColumn(width="large")},
+    )

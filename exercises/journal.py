@@ -1,0 +1,306 @@
+"""The journal: append-only, hash-chained entries per exercise, and its verification.
+
+Each row's ``hash`` is SHA-256 over the canonical JSON (RFC 8785) of everything in the row:
+exercise, seq, exercise time, wall time, kind, actor, agency, payload and ``prev_hash``. The first
+entry's ``prev_hash`` is the exercise's genesis hash, which covers the scenario snapshot and the
+seed, so the chain also proves which scenario it ran. The exercise row keeps the head (last
+seq, last time, head hash), moved in the same transaction as each append, so a deleted tail is
+detected too.
+
+This module has ``append`` and reads; it has no function that updates or deletes an entry.
+``append`` expects the caller to hold the exercise's write lock (``Database.lock_exercise``); it
+also refuses to move a head that is no longer where the caller read it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import rfc8785
+from pydantic import ValidationError
+from sqlalchemy import insert, update
+from sqlmodel import Session, col, select
+
+from exercises.entries import Entry, NewEntry
+from exercises.tables import EXERCISE_TABLE, JOURNAL_TABLE, Exercise, JournalEntry
+
+CHAIN_FORMAT = "hotwash-journal/1"
+
+
+class JournalError(RuntimeError):
+    """An append that would break the journal's invariants (a bug, never user input)."""
+
+
+def canonical(value: Any) -> bytes:
+    return rfc8785.dumps(value)
+
+
+def sha256(data: bytes | str) -> str:
+    return hashlib.sha256(data.encode() if isinstance(data, str) else data).hexdigest()
+
+
+def genesis_hash(exercise_id: int, scenario_sha256: str, seed: int) -> str:
+    return sha256(
+        canonical({"format": CHAIN_FORMAT, "exercise": exercise_id, "scenario": scenario_sha256, "seed": seed})
+    )
+
+
+def entry_hash(
+    *,
+    exercise_id: int,
+    seq: int,
+    at: float,
+    wall_time: float,
+    kind: str,
+    actor: str,
+    agency: str | None,
+    payload: Mapping[str, Any],
+    prev_hash: str,
+) -> str:
+    return sha256(
+        canonical(
+            {
+                "exercise": exercise_id,
+                "seq": seq,
+                "at": at,
+                "wall_time": wall_time,
+                "kind": kind,
+                "actor": actor,
+                "agency": agency,
+                "payload": dict(payload),
+                "prev_hash": prev_hash,
+            }
+        )
+    )
+
+
+def row_hash(row: JournalEntry) -> str:
+    return entry_hash(
+        exercise_id=row.exercise_id,
+        seq=row.seq,
+        at=row.at,
+        wall_time=row.wall_time,
+        kind=row.kind,
+        actor=row.actor,
+        agency=row.agency,
+        payload=json.loads(row.payload),
+        prev_hash=row.prev_hash,
+    )
+
+
+def new_exercise(session: Session, *, name: str, seed: int, scenario_id: str, scenario_json: str, now: float) -> Exercise:
+    """Insert an exercise row (in the caller's transaction) with its genesis hash as the head."""
+    digest = sha256(scenario_json)
+    exercise = Exercise(
+        name=name,
+        seed=seed,
+        scenario_id=scenario_id,
+        scenario_json=scenario_json,
+        scenario_sha256=digest,
+        created_at=now,
+        genesis_hash="",
+        head_hash="",
+    )
+    session.add(exercise)
+    session.flush()  # assigns the id the genesis hash covers
+    assert exercise.id is not None
+    exercise.genesis_hash = exercise.head_hash = genesis_hash(exercise.id, digest, seed)
+    session.add(exercise)
+    session.flush()
+    return exercise
+
+
+@dataclass(frozen=True)
+class Head:
+    """Where an exercise's journal ends: its last seq, last exercise time and last hash."""
+
+    last_seq: int
+    last_at: float
+    hash: str
+
+
+def read_head(session: Session, exercise_id: int) -> Head | None:
+    """The journal's head as of now; call after taking the lock, so it is current."""
+    table = EXERCISE_TABLE
+    row = session.connection().execute(
+        select(table.c.last_seq, table.c.last_at, table.c.head_hash).where(table.c.id == exercise_id)
+    ).one_or_none()
+    return None if row is None else Head(row[0], row[1], row[2])
+
+
+def append(session: Session, exercise_id: int, head: Head, new: Sequence[NewEntry], wall_time: float) -> list[Entry]:
+    """Append ``new`` after ``head`` (read under the exercise's lock, in this transaction)."""
+    seq, prev, last_at = head.last_seq, head.hash, head.last_at
+    out: list[Entry] = []
+    rows: list[dict[str, Any]] = []
+    for item in new:
+        if item.at < last_at:
+            raise JournalError(
+                f"an entry at {item.at:.3f} s would follow one at {last_at:.3f} s: the journal's time "
+                "never goes back"
+            )
+        seq += 1
+        payload = item.payload.model_dump(mode="json")
+        digest = entry_hash(
+            exercise_id=exercise_id,
+            seq=seq,
+            at=item.at,
+            wall_time=wall_time,
+            kind=item.kind.value,
+            actor=item.actor,
+            agency=item.agency,
+            payload=payload,
+            prev_hash=prev,
+        )
+        rows.append(
+            {
+                "exercise_id": exercise_id,
+                "seq": seq,
+                "at": item.at,
+                "wall_time": wall_time,
+                "kind": item.kind.value,
+                "actor": item.actor,
+                "agency": item.agency,
+                "payload": canonical(payload).decode(),
+                "prev_hash": prev,
+                "hash": digest,
+            }
+        )
+        out.append(Entry(seq=seq, at=item.at, agency=item.agency, actor=item.actor, payload=item.payload))
+        prev, last_at = digest, item.at
+    if not rows:
+        return out
+    connection = session.connection()
+    connection.execute(insert(JOURNAL_TABLE), rows)
+    table = EXERCISE_TABLE
+    moved = connection.execute(
+        update(table)
+        .where(table.c.id == exercise_id, table.c.last_seq == head.last_seq)
+        .values(last_seq=seq, last_at=last_at, head_hash=prev)
+    )
+    if moved.rowcount != 1:
+        raise JournalError(f"exercise {exercise_id}: the journal's head moved while appending (lock not held?)")
+    return out
+
+
+def read_rows(session: Session, exercise_id: int, after_seq: int = 0) -> Sequence[JournalEntry]:
+    query = (
+        select(JournalEntry)
+        .where(JournalEntry.exercise_id == exercise_id, col(JournalEntry.seq) > after_seq)
+        .order_by(col(JournalEntry.seq))
+    )
+    return session.exec(query).all()
+
+
+def to_entry(row: JournalEntry) -> Entry:
+    return Entry.model_validate(
+        {"seq": row.seq, "at": row.at, "agency": row.agency, "actor": row.actor, "payload": json.loads(row.payload)}
+    )
+
+
+def read_entries(session: Session, exercise_id: int, after_seq: int = 0) -> list[Entry]:
+    return [to_entry(row) for row in read_rows(session, exercise_id, after_seq)]
+
+
+# --- verification ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Verification:
+    """The result of walking one exercise's chain: intact, or the first broken entry."""
+
+    exercise_id: int
+    entries: int
+    """Entries walked (up to the first break)."""
+    head_hash: str
+    """The last good hash: print it, so a reader can compare it with a copy kept elsewhere."""
+    broken_seq: int | None = None
+    problem: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.problem is None
+
+    def __str__(self) -> str:
+        if self.ok:
+            return f"exercise {self.exercise_id}: journal intact, {self.entries} entries, head {self.head_hash}"
+        return f"exercise {self.exercise_id}: journal BROKEN: {self.problem}"
+
+
+def verify(session: Session, exercise_id: int) -> Verification:
+    """Walk the chain from the genesis hash and name the first entry that does not hold."""
+    exercise = session.get(Exercise, exercise_id, populate_existing=True)
+    if exercise is None:
+        raise LookupError(f"no exercise {exercise_id}")
+    return verify_rows(exercise, read_rows(session, exercise_id))
+
+
+def verify_rows(exercise: Exercise, rows: Iterable[JournalEntry]) -> Verification:
+    assert exercise.id is not None
+    ex_id = exercise.id
+
+    def broken(seq: int | None, problem: str, walked: int, head: str) -> Verification:
+        return Verification(ex_id, walked, head, seq, problem)
+
+    genesis = genesis_hash(ex_id, sha256(exercise.scenario_json), exercise.seed)
+    if sha256(exercise.scenario_json) != exercise.scenario_sha256 or genesis != exercise.genesis_hash:
+        return broken(None, "the exercise's scenario snapshot or seed was changed", 0, genesis)
+    expected, prev, last_at = 1, genesis, 0.0
+    for row in rows:
+        if row.seq > expected:
+            return broken(
+                expected,
+                f"entry {expected} is missing (the journal goes from {expected - 1} to {row.seq})",
+                expected - 1,
+                prev,
+            )
+        try:
+            digest = row_hash(row)
+        except (ValueError, TypeError):
+            return broken(row.seq, f"entry {row.seq} was changed: its payload is not JSON", expected - 1, prev)
+        if digest != row.hash:
+            return broken(
+                row.seq, f"entry {row.seq} was changed or moved: its content does not match its hash",
+                expected - 1, prev,
+            )
+        if row.prev_hash != prev:
+            return broken(
+                row.seq,
+                f"entry {row.seq} does not follow entry {row.seq - 1}: entries were reordered, "
+                "inserted or removed",
+                expected - 1,
+                prev,
+            )
+        try:
+            entry = to_entry(row)
+        except ValidationError:
+            return broken(row.seq, f"entry {row.seq} is not a valid journal entry", expected - 1, prev)
+        if entry.kind.value != row.kind:
+            return broken(row.seq, f"entry {row.seq}: its kind does not match its payload", expected - 1, prev)
+        if row.at < last_at:
+            return broken(row.seq, f"entry {row.seq} goes back in time", expected - 1, prev)
+        expected, prev, last_at = expected + 1, row.hash, row.at
+    count = expected - 1
+    if count < exercise.last_seq:
+        return broken(
+            count + 1,
+            f"entry {count + 1} is missing: the exercise recorded {exercise.last_seq} entries, "
+            f"the journal ends at {count}",
+            count,
+            prev,
+        )
+    if count > exercise.last_seq:
+        return broken(
+            exercise.last_seq + 1,
+            f"entry {exercise.last_seq + 1} was added outside Hotwash: the exercise recorded "
+            f"{exercise.last_seq} entries",
+            exercise.last_seq,
+            prev,
+        )
+    if prev != exercise.head_hash:
+        return broken(count, f"entry {count}: the exercise's recorded head hash does not match", count, prev)
+    return Verification(ex_id, count, prev)

@@ -1,0 +1,556 @@
+"""What the console shows, computed from the scenario and the journal: pure functions, no I/O.
+
+The exercise clock, the effect of corrections, an agency's inbox and own log, the timeline, the
+MSEL with each inject's status, and the protocol clock. Every view is a function of (scenario,
+entries[, time]); the service only decides who may call which one.
+
+Text in these results is what users and scenario authors typed: renderers must escape it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict
+
+from exercises.durations import format_duration
+from exercises.entries import (
+    ENGINE_ACTOR,
+    ActionLogged,
+    ClockEnded,
+    ClockPaused,
+    ClockResumed,
+    ClockSpeedChanged,
+    ClockStarted,
+    Correction,
+    Development,
+    Entry,
+    EntryKind,
+    ImprovementItemEdited,
+    InjectAdded,
+    InjectDelivered,
+    InjectHeld,
+    InjectReleased,
+    InjectSkipped,
+    LinkDown,
+    LinkUp,
+    MessageDelivered,
+    MessageLost,
+    MessageSent,
+    ObservationRecorded,
+    ResourceAssigned,
+    ResourceReleased,
+    ResourceRequested,
+)
+from exercises.scenario import Inject, Protocol, Scenario
+
+
+class _View(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+
+# --- the exercise clock ------------------------------------------------------------------
+
+
+class ClockStatus(StrEnum):
+    NOT_STARTED = "not started"
+    RUNNING = "running"
+    PAUSED = "paused"
+    ENDED = "ended"
+
+
+CLOCK_KINDS = frozenset(
+    {
+        EntryKind.CLOCK_STARTED,
+        EntryKind.CLOCK_PAUSED,
+        EntryKind.CLOCK_RESUMED,
+        EntryKind.CLOCK_SPEED_CHANGED,
+        EntryKind.CLOCK_ENDED,
+    }
+)
+
+
+@dataclass(frozen=True)
+class Clock:
+    """The exercise clock: exercise time = anchor time + wall seconds since the anchor x speed
+    while running; frozen at the anchor otherwise. The anchor is the last clock entry."""
+
+    status: ClockStatus = ClockStatus.NOT_STARTED
+    speed: float = 1.0
+    anchor_at: float = 0.0
+    anchor_wall: float = 0.0
+
+    def now(self, wall: float) -> float:
+        if self.status is ClockStatus.RUNNING:
+            return self.anchor_at + max(0.0, wall - self.anchor_wall) * self.speed
+        return self.anchor_at
+
+    @property
+    def live(self) -> bool:
+        """Started and not ended: the simulation follows the clock."""
+        return self.status in (ClockStatus.RUNNING, ClockStatus.PAUSED)
+
+
+def derive_clock(marks: Iterable[tuple[Entry, float]]) -> Clock:
+    """The clock after the given (entry, wall time) pairs in journal order; other kinds are ignored."""
+    clock = Clock()
+    for entry, wall in marks:
+        p = entry.payload
+        if isinstance(p, ClockStarted) and clock.status is ClockStatus.NOT_STARTED:
+            clock = Clock(ClockStatus.RUNNING, p.speed, entry.at, wall)
+        elif isinstance(p, ClockPaused) and clock.status is ClockStatus.RUNNING:
+            clock = Clock(ClockStatus.PAUSED, clock.speed, entry.at, wall)
+        elif isinstance(p, ClockResumed) and clock.status is ClockStatus.PAUSED:
+            clock = Clock(ClockStatus.RUNNING, clock.speed, entry.at, wall)
+        elif isinstance(p, ClockSpeedChanged) and clock.live:
+            clock = Clock(clock.status, p.speed, entry.at, wall)
+        elif isinstance(p, ClockEnded) and clock.live:
+            clock = Clock(ClockStatus.ENDED, clock.speed, entry.at, wall)
+    return clock
+
+
+# --- corrections and injects -------------------------------------------------------------
+
+
+def effective(entries: Iterable[Entry]) -> list[Entry]:
+    """The journal as corrected: corrections dropped, voided entries dropped, replaced entries
+    carrying their replacement (keeping their own seq, time and agency). The latest correction
+    of an entry wins."""
+    listed = list(entries)
+    latest: dict[int, Correction] = {}
+    for e in listed:
+        if isinstance(e.payload, Correction):
+            latest[e.payload.corrects] = e.payload
+    out = []
+    for e in listed:
+        if isinstance(e.payload, Correction):
+            continue
+        fix = latest.get(e.seq)
+        if fix is None:
+            out.append(e)
+        elif fix.replacement is not None:
+            out.append(e.model_copy(update={"payload": fix.replacement}))
+    return out
+
+
+def known_injects(scenario: Scenario, entries: Iterable[Entry]) -> dict[str, Inject]:
+    """The MSEL plus every inject a controller added, by id."""
+    injects = {i.id: i for i in scenario.msel}
+    for e in entries:
+        if isinstance(e.payload, InjectAdded):
+            injects.setdefault(e.payload.inject.id, e.payload.inject)
+    return injects
+
+
+def message_texts(entries: Iterable[Entry]) -> dict[str, MessageSent]:
+    return {e.payload.message_id: e.payload for e in entries if isinstance(e.payload, MessageSent)}
+
+
+# --- describing an entry -----------------------------------------------------------------
+
+
+def describe(entry: Entry, scenario: Scenario, injects: dict[str, Inject]) -> str:
+    """One line of plain text saying what the entry records."""
+    p = entry.payload
+    vocab = scenario.vocabulary
+    match p:
+        case ClockStarted():
+            return f"Exercise clock started (speed x{p.speed:g})"
+        case ClockPaused():
+            return "Exercise clock paused"
+        case ClockResumed():
+            return "Exercise clock resumed"
+        case ClockSpeedChanged():
+            return f"Clock speed changed to x{p.speed:g}"
+        case ClockEnded():
+            return "Exercise ended"
+        case InjectDelivered():
+            inject = injects.get(p.inject_id)
+            synopsis = f": {inject.synopsis}" if inject else ""
+            return f"Inject {p.inject_id} delivered to {', '.join(p.to)}{synopsis}"
+        case InjectHeld():
+            return f"Inject {p.inject_id} held" + (f": {p.reason}" if p.reason else "")
+        case InjectReleased():
+            return f"Inject {p.inject_id} released"
+        case InjectAdded():
+            return f"Inject {p.inject.id} added for {format_duration(p.inject.time)}: {p.inject.synopsis}"
+        case InjectSkipped():
+            return f"Inject {p.inject_id} skipped: {p.reason}"
+        case ActionLogged():
+            label = vocab.get(p.action, p.action)
+            linked = f" (re {p.inject_id})" if p.inject_id else ""
+            return f"{label}{linked}" + (f": {p.text}" if p.text else "")
+        case MessageSent():
+            return f"Message {p.message_id} to {p.to}: {p.text}"
+        case MessageDelivered():
+            return f"Message {p.message_id} from {p.sender} delivered to {p.to} via {'-'.join(p.path)}"
+        case MessageLost():
+            return f"Message {p.message_id} from {p.sender} to {p.to} lost: {p.reason}"
+        case ResourceRequested():
+            extra = f": {p.text}" if p.text else ""
+            return f"Request {p.request_id} to {p.to} for {p.count} {p.unit_type}{extra}"
+        case ResourceAssigned():
+            return f"{p.count} {p.unit_type} assigned to {p.requester} (request {p.request_id})"
+        case ResourceReleased():
+            return f"{p.count} {p.unit_type} released (request {p.request_id})"
+        case LinkDown():
+            return f"Link {'-'.join(p.between)} down" + (f": {p.reason}" if p.reason else "")
+        case LinkUp():
+            return f"Link {'-'.join(p.between)} up"
+        case ObservationRecorded():
+            rating = f" [{p.rating.value}]" if p.rating else ""
+            return f"Observation on {p.capability}{rating}" + (f": {p.text}" if p.text else "")
+        case ImprovementItemEdited():
+            return f"Improvement plan row {p.item_key} edited: {', '.join(sorted(p.fields))}"
+        case Correction():
+            what = "replaced" if p.replacement is not None else "voided"
+            return f"Entry {p.corrects} {what}: {p.reason}"
+        case Development():
+            return f"{p.model.capitalize()}: {p.what.replace('_', ' ')}"
+    return entry.kind.value  # pragma: no cover  (every kind is matched above)
+
+
+# --- timeline, agency log, feed ----------------------------------------------------------
+
+
+class TimelineItem(_View):
+    seq: int
+    at: float
+    kind: EntryKind
+    actor: str
+    agency: str | None
+    simulated: bool
+    summary: str
+    corrects: int | None = None
+    corrected_by: int | None = None
+    """The latest correction of this entry, if any."""
+    voided: bool = False
+
+
+def timeline(scenario: Scenario, entries: Sequence[Entry]) -> list[TimelineItem]:
+    """Every entry in journal order, with its corrections marked."""
+    injects = known_injects(scenario, entries)
+    corrected: dict[int, Entry] = {}
+    for e in entries:
+        if isinstance(e.payload, Correction):
+            corrected[e.payload.corrects] = e
+    items = []
+    for e in entries:
+        fix = corrected.get(e.seq)
+        items.append(
+            TimelineItem(
+                seq=e.seq,
+                at=e.at,
+                kind=e.kind,
+                actor=e.actor,
+                agency=e.agency,
+                simulated=e.actor == ENGINE_ACTOR,
+                summary=describe(e, scenario, injects),
+                corrects=e.payload.corrects if isinstance(e.payload, Correction) else None,
+                corrected_by=fix.seq if fix else None,
+                voided=bool(fix and isinstance(fix.payload, Correction) and fix.payload.replacement is None),
+            )
+        )
+    return items
+
+
+OWN_LOG_KINDS = frozenset(
+    {EntryKind.ACTION_LOGGED, EntryKind.MESSAGE_SENT, EntryKind.RESOURCE_REQUESTED, EntryKind.CORRECTION}
+)
+
+
+def in_own_log(entry: Entry, agency: str) -> bool:
+    """What the agency did: its actions, messages and requests, and corrections of them."""
+    return entry.agency == agency and entry.kind in OWN_LOG_KINDS
+
+
+def addressed_to(entry: Entry, agency: str) -> bool:
+    """What reached the agency: injects, messages, requests and assignments; its lost messages."""
+    p = entry.payload
+    match p:
+        case InjectDelivered():
+            return agency in p.to
+        case MessageDelivered() | ResourceRequested():
+            return p.to == agency
+        case MessageLost():
+            return p.sender == agency
+        case ResourceAssigned():
+            return p.requester == agency
+    return False
+
+
+def visible_to_agency(entry: Entry, agency: str) -> bool:
+    return in_own_log(entry, agency) or addressed_to(entry, agency)
+
+
+def agency_log(scenario: Scenario, entries: Sequence[Entry], agency: str) -> list[TimelineItem]:
+    return [item for item, e in zip(timeline(scenario, entries), entries, strict=True) if in_own_log(e, agency)]
+
+
+# --- an agency's inbox -------------------------------------------------------------------
+
+
+class InboxItem(_View):
+    seq: int
+    at: float
+    kind: Literal["inject", "message", "message_lost", "resource_request", "resource_assigned"]
+    sender: str
+    subject: str
+    text: str
+    inject_id: str | None = None
+    reference: str | None = None
+    """The message or request id, to answer or link to."""
+
+
+def inbox(scenario: Scenario, entries: Sequence[Entry], agency: str) -> list[InboxItem]:
+    """What has reached ``agency``, oldest first (what its players may see of the others)."""
+    injects = known_injects(scenario, entries)
+    sent = message_texts(entries)
+    items = []
+    for e in entries:
+        if not addressed_to(e, agency):
+            continue
+        p = e.payload
+        base = {"seq": e.seq, "at": e.at}
+        match p:
+            case InjectDelivered():
+                inject = injects.get(p.inject_id)
+                if inject is None:
+                    continue
+                items.append(
+                    InboxItem(
+                        **base, kind="inject", sender=inject.from_, subject=inject.synopsis,
+                        text=inject.text, inject_id=inject.id,
+                    )
+                )
+            case MessageDelivered():
+                original = sent.get(p.message_id)
+                items.append(
+                    InboxItem(
+                        **base, kind="message", sender=p.sender, subject=f"Message from {p.sender}",
+                        text=original.text if original else "", reference=p.message_id,
+                    )
+                )
+            case MessageLost():
+                items.append(
+                    InboxItem(
+                        **base, kind="message_lost", sender=p.to, subject=f"Message to {p.to} not delivered",
+                        text=p.reason, reference=p.message_id,
+                    )
+                )
+            case ResourceRequested():
+                items.append(
+                    InboxItem(
+                        **base, kind="resource_request", sender=e.agency or "",
+                        subject=f"Request for {p.count} {p.unit_type}", text=p.text, reference=p.request_id,
+                    )
+                )
+            case ResourceAssigned():
+                items.append(
+                    InboxItem(
+                        **base, kind="resource_assigned", sender=e.agency or "",
+                        subject=f"{p.count} {p.unit_type} assigned", text="", reference=p.request_id,
+                    )
+                )
+    return items
+
+
+# --- the MSEL with status ----------------------------------------------------------------
+
+
+class InjectStatus(StrEnum):
+    SCHEDULED = "scheduled"
+    HELD = "held"
+    DELIVERED = "delivered"
+    ACTED_ON = "acted on"
+    SKIPPED = "skipped"
+
+
+class MselRow(_View):
+    inject_id: str
+    time: float
+    synopsis: str
+    sender: str
+    to: tuple[str, ...]
+    capability: str
+    expected_actions: tuple[str, ...]
+    conditional: bool
+    added: bool
+    status: InjectStatus
+    delivered_at: float | None = None
+    released_at: float | None = None
+    acted_on_by: tuple[str, ...] = ()
+    skipped_reason: str | None = None
+
+
+def msel_status(scenario: Scenario, entries: Sequence[Entry]) -> list[MselRow]:
+    """Every inject (the MSEL and those added) in time order, with what became of it."""
+    injects = known_injects(scenario, entries)
+    msel_ids = {i.id for i in scenario.msel}
+    delivered: dict[str, float] = {}
+    released: dict[str, float] = {}
+    held: dict[str, bool] = {}
+    skipped: dict[str, str] = {}
+    acted: dict[str, list[str]] = {}
+    for e in effective(entries):
+        p = e.payload
+        match p:
+            case InjectDelivered():
+                delivered.setdefault(p.inject_id, e.at)
+            case InjectHeld():
+                held[p.inject_id] = True
+            case InjectReleased():
+                held[p.inject_id] = False
+                released.setdefault(p.inject_id, e.at)
+            case InjectSkipped():
+                skipped.setdefault(p.inject_id, p.reason)
+            case ActionLogged() if p.inject_id and e.agency:
+                by = acted.setdefault(p.inject_id, [])
+                if e.agency not in by:
+                    by.append(e.agency)
+    rows = []
+    for inject in injects.values():
+        i = inject.id
+        if i in skipped:
+            status = InjectStatus.SKIPPED
+        elif i in delivered:
+            status = InjectStatus.ACTED_ON if acted.get(i) else InjectStatus.DELIVERED
+        elif held.get(i):
+            status = InjectStatus.HELD
+        else:
+            status = InjectStatus.SCHEDULED
+        rows.append(
+            MselRow(
+                inject_id=i,
+                time=inject.time,
+                synopsis=inject.synopsis,
+                sender=inject.from_,
+                to=inject.to,
+                capability=inject.capability,
+                expected_actions=inject.expected_actions,
+                conditional=inject.condition is not None,
+                added=i not in msel_ids,
+                status=status,
+                delivered_at=delivered.get(i),
+                released_at=released.get(i),
+                acted_on_by=tuple(acted.get(i, ())),
+                skipped_reason=skipped.get(i),
+            )
+        )
+    return sorted(rows, key=lambda r: (r.time, r.inject_id))
+
+
+# --- the protocol clock ------------------------------------------------------------------
+
+
+class ProtocolStatus(StrEnum):
+    PENDING = "pending"
+    """Triggered, not done, deadline not passed (or the exercise ended before it)."""
+    OVERDUE = "overdue"
+    """Deadline passed, not done, exercise still running: it can still be done, late."""
+    MET = "met"
+    LATE = "late"
+    MISSED = "missed"
+    """The exercise ended past the deadline without the action."""
+
+
+class ProtocolInstance(_View):
+    """One trigger occurrence of one protocol for its agency."""
+
+    protocol_id: str
+    title: str
+    agency: str
+    action: str
+    critical: bool
+    capability: str
+    triggered_at: float
+    trigger_seq: int
+    due_at: float
+    status: ProtocolStatus
+    done_at: float | None = None
+    done_seq: int | None = None
+    late_by: float | None = None
+
+
+def _triggers(protocol: Protocol, entries: Sequence[Entry], injects: dict[str, Inject]) -> list[Entry]:
+    trigger = protocol.trigger
+    out: list[Entry] = []
+    for e in entries:
+        p = e.payload
+        if trigger.kind == "exercise_start":
+            if isinstance(p, ClockStarted):
+                return [e]
+        elif trigger.kind == "event":
+            raised: tuple[str, ...] = ()
+            if isinstance(p, InjectDelivered) and p.inject_id in injects:
+                raised = injects[p.inject_id].raises
+            elif isinstance(p, Development):
+                raised = p.raises
+            if trigger.name in raised:
+                out.append(e)
+        elif (
+            isinstance(p, ActionLogged)
+            and p.action == trigger.name
+            and (not trigger.agencies or e.agency in trigger.agencies)
+        ):
+            out.append(e)
+    return out
+
+
+def protocol_clock(
+    scenario: Scenario, entries: Sequence[Entry], now: float, *, ended: bool
+) -> list[ProtocolInstance]:
+    """Every protocol instance so far, by due time: due at, and pending/overdue/met/late/missed.
+
+    A trigger occurrence opens an instance. A ``within`` protocol is done by the agency's first
+    expected action at or after the trigger; a ``before_trigger`` protocol by one at or before
+    it (one done only afterwards counts as late). Corrections are applied first."""
+    current = effective(entries)
+    injects = known_injects(scenario, current)
+    out = []
+    for protocol in scenario.protocols:
+        done = [
+            e
+            for e in current
+            if isinstance(e.payload, ActionLogged) and e.payload.action == protocol.action and e.agency == protocol.agency
+        ]
+        for trig in _triggers(protocol, current, injects):
+            if protocol.before_trigger:
+                due = trig.at
+                before = [e for e in done if e.at <= trig.at and e.seq != trig.seq]
+                after = [e for e in done if e.at > trig.at]
+                hit = before[0] if before else (after[0] if after else None)
+            else:
+                due = trig.at + (protocol.within or 0.0)
+                hit = next((e for e in done if e.at >= trig.at and e.seq != trig.seq), None)
+            if hit is not None:
+                late = hit.at - due
+                status = ProtocolStatus.MET if late <= 0 else ProtocolStatus.LATE
+                late_by = late if late > 0 else None
+            else:
+                late_by = None
+                if now <= due:
+                    status = ProtocolStatus.PENDING
+                else:
+                    status = ProtocolStatus.MISSED if ended else ProtocolStatus.OVERDUE
+            out.append(
+                ProtocolInstance(
+                    protocol_id=protocol.id,
+                    title=protocol.title,
+                    agency=protocol.agency,
+                    action=protocol.action,
+                    critical=protocol.critical,
+                    capability=protocol.capability,
+                    triggered_at=trig.at,
+                    trigger_seq=trig.seq,
+                    due_at=due,
+                    status=status,
+                    done_at=hit.at if hit else None,
+                    done_seq=hit.seq if hit else None,
+                    late_by=late_by,
+                )
+            )
+    return sorted(out, key=lambda i: (i.due_at, i.protocol_id, i.trigger_seq))

@@ -1,0 +1,133 @@
+"""``hotwash simulate``: run a scenario many times with every agency simulated (the baseline)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich import box
+from rich.console import Console
+from rich.markup import escape
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from exercises.durations import format_span
+from exercises.loading import ScenarioError, load_scenario
+from exercises.scenario import Scenario
+from sim_engine.batch import run_batch, run_once
+from sim_engine.checks import EngineError, check_runnable
+from sim_engine.results import BatchResult
+from sim_engine.transcript import transcript
+
+
+def register(app: typer.Typer) -> None:
+    app.command("simulate")(simulate)
+
+
+def simulate(
+    scenario: Annotated[Path, typer.Argument(help="A scenario file.")],
+    runs: Annotated[int, typer.Option("--runs", min=1, max=1_000_000, help="Replications.")] = 100,
+    seed: Annotated[int, typer.Option("--seed", min=0, help="Seed of the whole batch.")] = 0,
+    jobs: Annotated[int, typer.Option("--jobs", min=1, max=256, help="Worker processes.")] = 1,
+    json_file: Annotated[
+        Path | None,
+        typer.Option("--json", help="Also write the result as JSON to this file ('-': stdout only)."),
+    ] = None,
+    show_transcript: Annotated[
+        bool, typer.Option("--transcript", help="Print the entries of replication 0 instead of a batch.")
+    ] = False,
+) -> None:
+    """Simulate SCENARIO with every agency simulated: protocols met, units, links, bottlenecks.
+
+    The same seed gives the same result, whatever the number of jobs.
+    """
+    try:
+        loaded = load_scenario(scenario)
+        check_runnable(loaded)
+    except ScenarioError as exc:
+        for problem in exc.problems:
+            typer.echo(str(problem), err=True)
+        raise typer.Exit(1) from None
+    except EngineError as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(1) from None
+    if show_transcript:
+        typer.echo(transcript(run_once(loaded, seed)), nl=False)
+        return
+    errors = Console(stderr=True, highlight=False)
+    with Progress(
+        TextColumn("Simulating"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=errors
+    ) as bar:
+        task = bar.add_task("runs", total=runs)
+        result = run_batch(
+            loaded, runs, seed, jobs, progress=lambda done, _: bar.update(task, completed=done)
+        )
+    text = result.model_dump_json(indent=2) + "\n"
+    if json_file is not None and str(json_file) == "-":
+        typer.echo(text, nl=False)
+        return
+    render(loaded, result, Console(highlight=False))
+    if json_file is not None:
+        json_file.write_text(text, encoding="utf-8")
+        errors.print(f"JSON written to {escape(str(json_file))}")
+
+
+def _span(seconds: float | None) -> str:
+    return "-" if seconds is None else format_span(seconds)
+
+
+def render(scenario: Scenario, result: BatchResult, out: Console) -> None:
+    out.print(
+        f"[bold]{escape(scenario.name)}[/bold]: {result.runs} runs with every agency simulated, seed {result.seed}"
+    )
+    protocols = Table(title="Protocols", title_justify="left", box=box.SIMPLE_HEAD)
+    protocols.add_column("protocol", no_wrap=True)
+    for col in ("agency", "critical", "deadline", "triggered", "met", "median", "p90"):
+        protocols.add_column(col, justify="right" if col in ("triggered", "met", "median", "p90") else "left")
+    protocols.add_column("title")
+    for p in result.protocols:
+        proto = next(x for x in scenario.protocols if x.id == p.protocol_id)
+        protocols.add_row(
+            p.protocol_id,
+            p.agency,
+            "yes" if p.critical else "",
+            "before trigger" if proto.before_trigger else _span(p.deadline_s),
+            f"{p.triggered_share:.0%}",
+            f"{p.met_share:.0%}" if p.triggered_share else "-",
+            _span(p.response_median_s),
+            _span(p.response_p90_s),
+            escape(p.title),
+        )
+    out.print(protocols)
+    units = Table(title="Agencies and units", title_justify="left", box=box.SIMPLE_HEAD)
+    for col in ("agency", "actions/run", "unit", "units", "busy", "wait mean", "wait p90"):
+        units.add_column(col, justify="left" if col in ("agency", "unit") else "right")
+    for a in result.agencies:
+        if not a.units:
+            units.add_row(a.agency, f"{a.actions_mean:.1f}", "-", "", "", "", "")
+        for k, u in enumerate(a.units):
+            units.add_row(
+                a.agency if k == 0 else "",
+                f"{a.actions_mean:.1f}" if k == 0 else "",
+                u.unit_type,
+                str(u.units),
+                f"{u.utilisation:.0%}",
+                _span(u.queue_wait_mean_s),
+                _span(u.queue_wait_p90_s),
+            )
+    out.print(units)
+    links = Table(title="Links", title_justify="left", box=box.SIMPLE_HEAD)
+    for col in ("link", "messages/run", "delivery time", "lost"):
+        links.add_column(col, justify="left" if col == "link" else "right")
+    for link in result.links:
+        links.add_row(
+            "-".join(link.between),
+            f"{link.messages_mean:.1f}",
+            _span(link.delay_mean_s),
+            f"{link.lost_share:.0%}",
+        )
+    out.print(links)
+    out.print("[bold]Bottlenecks[/bold]")
+    for sentence in result.bottlenecks or ("None found: every protocol met in at least 80% of instances.",):
+        out.print(f"- {escape(sentence)}")

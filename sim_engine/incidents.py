@@ -1,0 +1,259 @@
+"""Incident developments: one small set of SimPy processes per scenario kind.
+
+- crowd (civil disturbance): the crowd grows; at intervals drawn from ``escalate_every`` it goes up a
+  level, unless the response since the last interval calmed it: the pressure is 1 + inflaming actions
+  - calming actions, and the level moves one step in its direction (one calming action holds the
+  crowd where it is, two bring it down a level).
+- casualties (mass casualty): patients arrive at the casualty collection point at uniform random times
+  over ``arrive_over``; without care a yellow patient becomes red and a red one black after drawn
+  times. The treat action cares for the most urgent waiting patient on scene; the transport action
+  takes the most urgent one to the nearest hospital with a free bed, where, at the end of the
+  transport, the patient occupies a bed for the rest of the exercise (hospitals fill up).
+- fire (facility incident): the fire spreads a zone at a time until contained or fully involved;
+  the contain action contains it at the end of the action's duration; the evacuate action moves the
+  occupants at ``seconds_per_person`` each.
+
+Every change is a ``Development`` entry; ``simulation.raises`` names the events it raises.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import simpy
+
+from exercises.scenario import AgencyKind, CasualtyModel, CrowdModel, FireModel
+from sim_engine.behaviour import Process
+
+if TYPE_CHECKING:
+    from sim_engine.model import World
+
+
+class Incident(ABC):
+    """What the incident does from the start, and how it reacts to actions."""
+
+    model = ""
+
+    @abstractmethod
+    def start(self) -> None: ...
+
+    @abstractmethod
+    def on_action(self, agency: str | None, action: str, duration: float | None) -> None: ...
+
+
+def make_incident(world: World) -> Incident:
+    params = world.scenario.simulation.incident
+    if isinstance(params, CrowdModel):
+        return Crowd(world, params)
+    if isinstance(params, CasualtyModel):
+        return Casualties(world, params)
+    return Fire(world, params)
+
+
+# --- crowd -------------------------------------------------------------------------------
+
+
+class Crowd(Incident):
+    model = "crowd"
+
+    def __init__(self, world: World, params: CrowdModel) -> None:
+        self.world, self.params = world, params
+        self.level = params.start_level
+        self.calmed = self.inflamed = 0
+
+    def size(self, now: float) -> int:
+        grown = self.params.initial_size + round(self.params.growth_per_hour * now / 3600)
+        return min(self.params.max_size, grown)
+
+    def start(self) -> None:
+        self.world.env.process(crowd(self.world.env, self.world, self))
+
+    def on_action(self, agency: str | None, action: str, duration: float | None) -> None:
+        self.calmed += action in self.params.calming_actions
+        self.inflamed += action in self.params.inflaming_actions
+
+
+def crowd(env: simpy.Environment, world: World, state: Crowd) -> Process:
+    """The crowd: at intervals it rises a level, or holds, or calms, by what the response did since."""
+    levels = state.params.levels
+    while True:
+        yield env.timeout(world.draw(state.params.escalate_every))
+        pressure, state.calmed, state.inflamed = 1 + state.inflamed - state.calmed, 0, 0
+        level = min(max(state.level + (pressure > 0) - (pressure < 0), 0), len(levels) - 1)
+        if level != state.level:
+            what = "crowd_escalated" if level > state.level else "crowd_calmed"
+            state.level = level
+            world.develop(what, level=level, level_name=levels[level], size=state.size(env.now))
+
+
+# --- casualties --------------------------------------------------------------------------
+
+URGENCY = {"red": 0, "yellow": 1, "green": 2}
+WORSENS = {"yellow": ("red", "yellow_to_red"), "red": ("black", "red_to_black")}
+
+
+@dataclass
+class Patient:
+    number: int
+    category: str
+    arrives: float
+    on_scene: bool = False
+    cared: bool = False
+    transported: bool = False
+
+
+class Casualties(Incident):
+    model = "casualties"
+
+    def __init__(self, world: World, params: CasualtyModel) -> None:
+        self.world, self.params = world, params
+        self.patients: list[Patient] = []
+        self.full: set[str] = set()
+        self.hospitals = [
+            a.id
+            for a in world.scenario.agencies
+            if a.kind is AgencyKind.HOSPITAL and params.bed_unit in a.resources
+        ]
+
+    def start(self) -> None:
+        counts = self.params.patients
+        for category in ("red", "yellow", "green", "black"):
+            for _ in range(getattr(counts, category)):
+                arrives = self.world.sampler.uniform(0.0, self.params.arrive_over)
+                self.patients.append(Patient(len(self.patients) + 1, category, arrives))
+        arrivals = sorted(self.patients, key=lambda p: (p.arrives, p.number))
+        self.world.env.process(collection_point(self.world.env, self.world, self, arrivals))
+
+    def waiting(self, *, untreated: bool) -> Patient | None:
+        """The most urgent patient on scene (untreated ones only, when asked), earliest arrival first."""
+        ready = [
+            p for p in self.patients if p.on_scene and p.category in URGENCY and not (untreated and p.cared)
+        ]
+        return min(ready, key=lambda p: (URGENCY[p.category], p.arrives, p.number), default=None)
+
+    def on_action(self, agency: str | None, action: str, duration: float | None) -> None:
+        if action == self.params.treat_action:
+            treated = self.waiting(untreated=True)
+            if treated is not None:
+                treated.cared = True
+        if action == self.params.transport_action:
+            moved = self.waiting(untreated=False)
+            if moved is not None:
+                moved.cared, moved.on_scene, moved.transported = True, False, True
+                travel = self.world.duration_of(action, duration)
+                self.world.env.process(hospital(self.world.env, self.world, self, moved, agency, travel))
+
+    def choose_hospital(self, transporter: str | None) -> str | None:
+        """The nearest hospital with a free bed, else the nearest, else the first one listed."""
+        if not self.hospitals:
+            return None
+        units = self.world.units
+        free = [
+            h
+            for h in self.hospitals
+            if units[h, self.params.bed_unit].count < units[h, self.params.bed_unit].capacity
+        ]
+        if transporter is not None:
+            chosen = self.world.network.nearest(transporter, free) or self.world.network.nearest(
+                transporter, self.hospitals
+            )
+            if chosen is not None:
+                return chosen
+        return free[0] if free else self.hospitals[0]
+
+
+def collection_point(
+    env: simpy.Environment, world: World, casualties: Casualties, arrivals: list[Patient]
+) -> Process:
+    """Patients reach the casualty collection point in the order they arrive."""
+    for p in arrivals:
+        yield env.timeout(p.arrives - env.now)
+        p.on_scene = True
+        world.develop("patient_arrived", patient=p.number, category=p.category)
+        if p.category in WORSENS:
+            env.process(patient(env, world, casualties, p))
+
+
+def patient(env: simpy.Environment, world: World, casualties: Casualties, p: Patient) -> Process:
+    """A patient on scene who, without care, goes yellow to red to black."""
+    while p.category in WORSENS and not p.cared:
+        worse, after = WORSENS[p.category]
+        yield env.timeout(world.draw(getattr(casualties.params, after)))
+        if p.cared:
+            return
+        p.category = worse
+        world.develop(
+            "patient_died" if worse == "black" else "patient_deteriorated", patient=p.number, category=worse
+        )
+
+
+def hospital(
+    env: simpy.Environment,
+    world: World,
+    casualties: Casualties,
+    p: Patient,
+    transporter: str | None,
+    travel: float,
+) -> Process:
+    """A hospital admits a transported patient at the end of the transport into a bed (or a queue for one)."""
+    yield env.timeout(travel)
+    chosen = casualties.choose_hospital(transporter)
+    if chosen is None:
+        return
+    beds = world.units[chosen, casualties.params.bed_unit]
+    yield from world.seize(chosen, casualties.params.bed_unit, transporter or chosen)
+    if beds.count == beds.capacity and chosen not in casualties.full:
+        casualties.full.add(chosen)
+        world.develop("hospital_full", hospital=chosen, beds=beds.capacity, patient=p.number)
+
+
+# --- fire --------------------------------------------------------------------------------
+
+
+class Fire(Incident):
+    model = "fire"
+
+    def __init__(self, world: World, params: FireModel) -> None:
+        self.world, self.params = world, params
+        self.burning = 1
+        self.contained = self.evacuating = False
+
+    def start(self) -> None:
+        self.world.env.process(fire_spread(self.world.env, self.world, self))
+
+    def on_action(self, agency: str | None, action: str, duration: float | None) -> None:
+        env = self.world.env
+        if action == self.params.contain_action and not self.contained:
+            env.process(firefighting(env, self.world, self, self.world.duration_of(action, duration)))
+        if action == self.params.evacuate_action and not self.evacuating:
+            self.evacuating = True
+            env.process(evacuation(env, self.world, self))
+
+
+def fire_spread(env: simpy.Environment, world: World, fire: Fire) -> Process:
+    """The fire takes one more zone at intervals until it is contained or every zone burns."""
+    zones = fire.params.zones
+    while fire.burning < zones:
+        yield env.timeout(world.draw(fire.params.spread_every))
+        if fire.contained:
+            return
+        fire.burning += 1
+        world.develop(
+            "fire_spread", zones_burning=fire.burning, zones=zones, injured=fire.params.injured_per_zone
+        )
+
+
+def firefighting(env: simpy.Environment, world: World, fire: Fire, duration: float) -> Process:
+    """Firefighters working on the fire contain it when their action is done."""
+    yield env.timeout(duration)
+    if not fire.contained:
+        fire.contained = True
+        world.develop("fire_contained", zones_burning=fire.burning, zones=fire.params.zones)
+
+
+def evacuation(env: simpy.Environment, world: World, fire: Fire) -> Process:
+    """The occupants leave the building, ``seconds_per_person`` each."""
+    yield env.timeout(fire.params.occupants * fire.params.seconds_per_person)
+    world.develop("evacuation_complete", occupants=fire.params.occupants)

@@ -1,0 +1,271 @@
+"""Live mode: advance the simulation of a running exercise to the exercise clock.
+
+The exercise service calls ``advance`` with the whole journal so far and appends what it returns.
+Only agencies with ``played_by: simulation`` are simulated; players' agencies act only through their
+own (external) entries. The result is defined by a single fresh run: the model is fed the journal's
+external entries in journal order (``Simulation.feed``: an external entry stamped ``t`` is applied
+after every engine event at or before ``t``), run to ``until``, and the engine entries already in the
+journal must be exactly the first ones that run produces; the rest are returned. A journal whose
+engine entries differ is a bug (a changed scenario or seed, a rewritten entry, an external entry
+stamped before an earlier advance), and raises ``JournalDivergedError`` rather than being patched over.
+
+A per-process cache keeps the run of the latest call, keyed by (scenario id, seed, number of journal
+entries consumed). It is used only when the journal begins with exactly the entries that run consumed
+and produced, so the result is the fresh run's, entry for entry (tests hold the two against each other).
+"""
+
+from __future__ import annotations
+
+import gc
+import math
+import threading
+from collections import OrderedDict
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import NoReturn
+
+from exercises.durations import format_duration
+from exercises.entries import (
+    ENGINE_ACTOR,
+    Entry,
+    InjectAdded,
+    InjectHeld,
+    InjectReleased,
+    LinkDown,
+    LinkUp,
+    MessageSent,
+    NewEntry,
+    ResourceRequested,
+)
+from exercises.scenario import PlayedBy, Scenario
+from sim_engine.checks import EngineError, check_runnable
+from sim_engine.model import EXTERNAL_KINDS, Simulation
+from sim_engine.sampling import live_generator
+
+CACHE_SIZE = 8
+
+
+class JournalDivergedError(EngineError):
+    """The journal's engine entries are not what the simulation produces from it."""
+
+
+def advance(scenario: Scenario, seed: int, journal: Sequence[Entry], until: float) -> list[NewEntry]:
+    """The simulated entries stamped at or before ``until`` that are not yet in ``journal``."""
+    if not math.isfinite(until) or until < 0:
+        raise EngineError([f"cannot advance to {until!r}: the time must be a finite number of seconds >= 0"])
+    if seed < 0:
+        raise EngineError([f"the seed must be a whole number >= 0, not {seed}"])
+    with _collector_paused():
+        run = _CACHE.take(scenario, seed, journal, until)
+        if run is None:
+            _check_scenario(scenario)
+            run = _Run(scenario, seed, _simulation(scenario, seed), [], 0)
+        returned = run.advance(journal, until)
+    if run.complete:
+        _CACHE.put(run)
+    return returned
+
+
+def replay(scenario: Scenario, seed: int, externals: Sequence[NewEntry], until: float) -> list[NewEntry]:
+    """One fresh live run: the engine entries at or before ``until`` given these external entries."""
+    check_runnable(scenario)
+    sim = _simulation(scenario, seed)
+    for entry in externals:
+        if entry.at <= until:
+            sim.feed(entry)
+    sim.run_to(until)
+    return list(sim.entries)
+
+
+def clear_cache() -> None:
+    _CACHE.clear()
+
+
+_pause_lock = threading.Lock()
+_pause_depth = 0
+_pause_restores = False
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector while replaying.
+
+    A replay allocates tens of thousands of objects; full collections in the middle of it rescan the
+    whole heap (the journal included) and cost as much as the replay. What the replay leaves behind is
+    bounded by it and collected as soon as the collector runs again. Calls from several threads
+    overlap safely: the collector resumes when the last one ends, and only if it was running before.
+    """
+    global _pause_depth, _pause_restores
+    with _pause_lock:
+        if _pause_depth == 0:
+            _pause_restores = gc.isenabled()
+            gc.disable()
+        _pause_depth += 1
+    try:
+        yield
+    finally:
+        with _pause_lock:
+            _pause_depth -= 1
+            if _pause_depth == 0 and _pause_restores:
+                gc.enable()
+
+
+def _simulation(scenario: Scenario, seed: int) -> Simulation:
+    simulated = [a.id for a in scenario.agencies if a.played_by is PlayedBy.SIMULATION]
+    return Simulation(scenario, live_generator(seed), simulated)
+
+
+_checked: OrderedDict[int, Scenario] = OrderedDict()
+
+
+def _check_scenario(scenario: Scenario) -> None:
+    # Checked once per scenario object (kept referenced, so its id is not reused while cached).
+    if _checked.get(id(scenario)) is scenario:
+        return
+    check_runnable(scenario)
+    _checked[id(scenario)] = scenario
+    while len(_checked) > CACHE_SIZE:
+        _checked.popitem(last=False)
+
+
+def _same(a: NewEntry, b: NewEntry) -> bool:
+    return a is b or (a.at == b.at and a.actor == b.actor and a.agency == b.agency and a.payload == b.payload)
+
+
+def _describe(entry: NewEntry) -> str:
+    seq = f"#{entry.seq} " if isinstance(entry, Entry) else ""
+    return f"{seq}{entry.kind.value} at {format_duration(entry.at)} ({entry.at:g} s): {entry.payload!r}"
+
+
+@dataclass
+class _Run:
+    scenario: Scenario
+    seed: int
+    sim: Simulation
+    consumed: list[NewEntry]
+    """The journal this run has consumed, then what it returned (what the journal should begin with)."""
+    verified: int
+    """How many of the run's entries the journal holds (all found equal)."""
+    complete: bool = False
+    """Whether the run consumed the whole journal (only then is it worth caching)."""
+
+    def advance(self, journal: Sequence[Entry], until: float) -> list[NewEntry]:
+        sim, produced = self.sim, self.sim.entries
+        recorded: list[Entry] = []
+        checked = 0
+        self.complete = True
+        for entry in journal[len(self.consumed) :]:
+            if entry.actor == ENGINE_ACTOR:
+                recorded.append(entry)
+                continue
+            if entry.at > until:
+                self.complete = False  # the journal is ahead of ``until``: nothing before it is missing
+                break
+            if entry.kind in EXTERNAL_KINDS:
+                _check_external(sim, entry)
+                sim.run_to(entry.at)
+                # The journal cannot hold, before this entry, engine entries the run makes only after it.
+                checked = self._verify(recorded, checked, entry)
+                sim.take(entry)
+        sim.run_to(max(until, *(e.at for e in recorded)) if recorded else until)
+        self._verify(recorded, checked, None)
+        self.verified += len(recorded)
+        returned = [e for e in produced[self.verified :] if e.at <= until]
+        if self.complete:
+            self.consumed = [*journal, *returned]
+            self.verified += len(returned)
+        return returned
+
+    def _verify(self, recorded: list[Entry], checked: int, before: Entry | None) -> int:
+        """The journal's engine entries ``recorded`` (those after the ``verified`` first) must be the
+        run's next ones (by the time ``before`` is applied); the first ``checked`` of them already were.
+        Returns how many are now."""
+        produced = self.sim.entries
+        for offset in range(checked, len(recorded)):
+            entry, index = recorded[offset], self.verified + offset
+            if index >= len(produced):
+                self._diverged(entry, "nothing more", before)
+            if not _same(entry, produced[index]):
+                self._diverged(entry, _describe(produced[index]), None)
+        return len(recorded)
+
+    def _diverged(self, found: Entry, expected: str, before: Entry | None) -> NoReturn:
+        where = f" before external entry {_describe(before)}" if before else ""
+        raise JournalDivergedError(
+            [
+                f"journal entry {_describe(found)}{where}",
+                f"a replay of the journal produces at that point: {expected}",
+                "the scenario or the seed was changed, an entry was rewritten, or an external entry was "
+                "stamped before an earlier advance",
+            ],
+            headline="the journal's simulated entries differ from a replay of the journal",
+        )
+
+
+def _check_external(sim: Simulation, entry: Entry) -> None:
+    """An external entry the engine cannot apply is refused, naming the entry."""
+    world, payload = sim.world, entry.payload
+    agencies = world.agency_ids
+    named: tuple[str | None, ...] = (entry.agency,)
+    problem = ""
+    if isinstance(payload, MessageSent | ResourceRequested):
+        named = (entry.agency, payload.to)
+    elif isinstance(payload, InjectHeld | InjectReleased):
+        if payload.inject_id not in world.injects:
+            problem = f"there is no inject {payload.inject_id!r}"
+    elif isinstance(payload, InjectAdded):
+        named = (entry.agency, *payload.inject.to)
+        effect = payload.inject.effect
+        for ends in (effect.link_down, effect.link_up) if effect else ():
+            if ends and not world.network.has_link(*ends):
+                problem = f"the added inject names a link {'-'.join(ends)} that does not exist"
+    elif isinstance(payload, LinkDown | LinkUp) and not world.network.has_link(*payload.between):
+        problem = f"there is no link {'-'.join(payload.between)}"
+    for agency in named:
+        if agency is not None and agency not in agencies:
+            problem = f"unknown agency {agency!r}"
+    if problem:
+        raise EngineError(
+            [f"journal entry {_describe(entry)}: {problem}"],
+            headline="the simulation cannot apply a journal entry",
+        )
+
+
+class _Cache:
+    def __init__(self) -> None:
+        self._runs: OrderedDict[tuple[str, int, int], _Run] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def clear(self) -> None:
+        with self._lock:
+            self._runs.clear()
+
+    def take(self, scenario: Scenario, seed: int, journal: Sequence[Entry], until: float) -> _Run | None:
+        with self._lock:
+            keys = sorted(
+                (k for k in self._runs if k[0] == scenario.id and k[1] == seed and k[2] <= len(journal)),
+                key=lambda k: -k[2],
+            )
+            for key in keys:
+                run = self._runs[key]
+                if until < run.sim.reached:
+                    continue
+                if run.scenario is not scenario and run.scenario != scenario:
+                    continue
+                # An external entry stamped before the run's time is the fresh run's to judge.
+                if any(e.at < run.sim.reached for e in journal[key[2] :] if e.actor != ENGINE_ACTOR):
+                    continue
+                if all(_same(a, b) for a, b in zip(journal, run.consumed, strict=False)):
+                    del self._runs[key]
+                    return run
+        return None
+
+    def put(self, run: _Run) -> None:
+        with self._lock:
+            self._runs[run.scenario.id, run.seed, len(run.consumed)] = run
+            while len(self._runs) > CACHE_SIZE:
+                self._runs.popitem(last=False)
+
+
+_CACHE = _Cache()

@@ -1,0 +1,376 @@
+"""The SimPy model of one run: the world the actors live in, and the driver that advances it.
+
+``World`` holds the SimPy environment, the agency network, each agency's units (one SimPy
+``Resource`` per agency and unit type), the incident, and the record: every simulated happening is
+appended to ``World.entries`` as a ``NewEntry`` with ``actor=ENGINE_ACTOR``.
+
+``Simulation`` drives a world. The rule that makes live runs replay exactly: ``run_to(t)`` processes
+every event at or before ``t`` (including chains of zero-delay events), and ``feed(entry)`` applies an
+external entry stamped ``t`` only after that. So an external entry stamped exactly when engine events
+happen comes after all of them, and after everything they set off at that same instant; whatever it
+sets off comes after it. A run fed the same external entries in the same order produces the same
+entries, however its advances were split.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Collection, Generator, Iterable
+from dataclasses import dataclass
+from random import Random
+from typing import Any
+
+import simpy
+from simpy.resources.resource import Request
+
+from exercises.entries import (
+    ENGINE_ACTOR,
+    ActionLogged,
+    Development,
+    EntryKind,
+    InjectAdded,
+    InjectDelivered,
+    InjectHeld,
+    InjectReleased,
+    InjectSkipped,
+    LinkDown,
+    LinkUp,
+    MessageDelivered,
+    MessageLost,
+    MessageSent,
+    NewEntry,
+    Payload,
+    ResourceAssigned,
+    ResourceReleased,
+    ResourceRequested,
+    Scalar,
+)
+from exercises.scenario import Distribution, Inject, Scenario
+from sim_engine import behaviour
+from sim_engine.checks import EngineError
+from sim_engine.incidents import make_incident
+from sim_engine.network import AgencyNetwork
+from sim_engine.playbook import Playbook
+from sim_engine.sampling import Sampler
+
+EXTERNAL_KINDS = frozenset(
+    {
+        EntryKind.ACTION_LOGGED,
+        EntryKind.MESSAGE_SENT,
+        EntryKind.RESOURCE_REQUESTED,
+        EntryKind.INJECT_HELD,
+        EntryKind.INJECT_RELEASED,
+        EntryKind.INJECT_ADDED,
+        EntryKind.LINK_DOWN,
+        EntryKind.LINK_UP,
+    }
+)
+"""The kinds of players' and controllers' entries that change the simulated world. Clock and
+observation entries do not; corrections do not either (the record of play stands for the simulation)."""
+
+
+@dataclass(frozen=True)
+class Message:
+    """A message, notification or resource request on its way across the network."""
+
+    id: str
+    sender: str
+    to: str
+    sent_at: float
+    about: str | None = None
+
+
+@dataclass(frozen=True)
+class Grant:
+    """Units of one agency assigned to a request, until released."""
+
+    owner: str
+    unit: str
+    request_id: str
+    requests: tuple[Request, ...]
+
+
+class Clock(simpy.Environment):
+    """A SimPy environment whose clock can be set to an external entry's exact time.
+
+    Scheduling a timeout of ``t - now`` would land on ``now + (t - now)``, which floating point does
+    not always round back to ``t``; an external entry's consequences must carry its time exactly.
+    """
+
+    def jump(self, at: float) -> None:
+        if self.peek() < at:
+            raise RuntimeError("the clock can only jump over a stretch with no events")
+        self._now = at
+
+
+class World:
+    """Everything one run knows, and the one place that writes its entries."""
+
+    def __init__(self, scenario: Scenario, rng: Random, simulated: Collection[str]) -> None:
+        self.scenario = scenario
+        self.env = Clock(initial_time=0.0)
+        self.sampler = Sampler(rng)
+        self.network = AgencyNetwork.from_scenario(scenario)
+        self.playbook = Playbook(scenario)
+        self.simulated = frozenset(simulated)
+        self.agency_ids = frozenset(a.id for a in scenario.agencies)
+        self.response_delay = {a.id: a.response_delay for a in scenario.agencies}
+        self.units = {
+            (a.id, unit): simpy.Resource(self.env, count)
+            for a in scenario.agencies
+            for unit, count in a.resources.items()
+        }
+        self.entries: list[NewEntry] = []
+        self.injects: dict[str, Inject] = {i.id: i for i in scenario.msel}
+        self.inject_state: dict[str, str] = {}
+        """``held``, ``delivered`` or ``skipped``; absent while an inject waits for its time."""
+        self.logged: dict[str, set[str | None]] = {}
+        self.incident = make_incident(self)
+        self._serial = itertools.count(1)
+
+    def start(self) -> None:
+        for inject in self.scenario.msel:
+            self.env.process(behaviour.simulation_cell(self.env, self, inject))
+        self.incident.start()
+        for agency, action in self.playbook.at_start:
+            self.respond(agency, action, None, 0.0)
+
+    # --- the record ----------------------------------------------------------------------
+
+    def emit(self, agency: str | None, payload: Payload) -> None:
+        self.entries.append(NewEntry(at=self.env.now, agency=agency, actor=ENGINE_ACTOR, payload=payload))
+
+    def serial(self) -> str:
+        return f"sim-{next(self._serial)}"
+
+    def message(
+        self, sender: str, to: str, message_id: str | None = None, about: str | None = None
+    ) -> Message:
+        return Message(message_id or self.serial(), sender, to, self.env.now, about)
+
+    def delivered(self, message: Message, path: list[str]) -> None:
+        payload = MessageDelivered(
+            message_id=message.id,
+            sender=message.sender,
+            to=message.to,
+            path=tuple(path),
+            sent_at=message.sent_at,
+            about=message.about,
+        )
+        self.emit(message.to, payload)
+
+    def lost(self, message: Message, path: list[str], link: tuple[str, str] | None) -> bool:
+        if link is None:
+            reason = "no working path"
+        elif self.network.is_up(*link):
+            reason = f"lost on link {link[0]}-{link[1]}"
+        else:
+            reason = f"link {link[0]}-{link[1]} went down"
+        payload = MessageLost(
+            message_id=message.id,
+            sender=message.sender,
+            to=message.to,
+            reason=reason,
+            path=tuple(path),
+            lost_on=link,
+            about=message.about,
+        )
+        self.emit(message.sender, payload)
+        return False
+
+    def develop(self, what: str, **detail: Scalar) -> None:
+        raises = self.scenario.simulation.raises.get(what, ())
+        self.emit(None, Development(model=self.incident.model, what=what, detail=detail, raises=raises))
+        if raises:
+            for agency, action in self.playbook.raised(raises):
+                self.respond(agency, action, None, 0.0)
+
+    # --- draws ---------------------------------------------------------------------------
+
+    def draw(self, dist: Distribution) -> float:
+        return self.sampler.draw(dist)
+
+    def needs(self, action: str) -> tuple[str | None, float]:
+        """The unit type an action ties up (if any) and, drawn now, for how long."""
+        sim = self.scenario.simulation.actions.get(action)
+        if sim is None:
+            return None, 0.0
+        return sim.uses, self.draw(sim.duration)
+
+    def duration_of(self, action: str, known: float | None) -> float:
+        """The action's duration: the one already drawn for it, else a draw now."""
+        return known if known is not None else self.needs(action)[1]
+
+    def deployment(self, unit: str) -> float | None:
+        """How long units sent on request stay out: the duration of the first action using them,
+        or None (for the rest of the exercise) when no action does."""
+        for sim in self.scenario.simulation.actions.values():
+            if sim.uses == unit:
+                return self.draw(sim.duration)
+        return None
+
+    # --- units ---------------------------------------------------------------------------
+
+    def seize(
+        self, owner: str, unit: str, requester: str, request_id: str | None = None, count: int = 1
+    ) -> Generator[simpy.Event, Any, Grant]:
+        """Wait for ``count`` free units (first come, first served; at most what the agency has)."""
+        pool = self.units[owner, unit]
+        asked = self.env.now
+        requests = tuple(pool.request() for _ in range(min(count, int(pool.capacity))))
+        yield requests[0] if len(requests) == 1 else self.env.all_of(requests)
+        grant = Grant(owner, unit, request_id or self.serial(), requests)
+        wait = self.env.now - asked
+        payload = ResourceAssigned(
+            request_id=grant.request_id,
+            requester=requester,
+            unit_type=unit,
+            count=len(requests),
+            queue_wait=wait,
+        )
+        self.emit(owner, payload)
+        return grant
+
+    def release(self, grant: Grant) -> None:
+        pool = self.units[grant.owner, grant.unit]
+        for request in grant.requests:
+            pool.release(request)
+        payload = ResourceReleased(
+            request_id=grant.request_id, unit_type=grant.unit, count=len(grant.requests)
+        )
+        self.emit(grant.owner, payload)
+
+    def aid_provider(self, requester: str, unit: str) -> str | None:
+        """A simulated agency with units of the type: a linked neighbour (over a working link) if one has
+        them, else the nearest reachable one, else the first listed (the request will then be lost)."""
+        candidates = [
+            a.id
+            for a in self.scenario.agencies
+            if a.id != requester and a.id in self.simulated and (a.id, unit) in self.units
+        ]
+        network = self.network
+        neighbours = [c for c in candidates if network.has_link(requester, c) and network.is_up(requester, c)]
+        found = self.network.nearest(requester, neighbours) or self.network.nearest(requester, candidates)
+        return found or (candidates[0] if candidates else None)
+
+    # --- what happens --------------------------------------------------------------------
+
+    def respond(self, agency: str, action: str, inject_id: str | None, reading: float) -> None:
+        """A task reached an agency: a simulated one acts on it (players act through the console)."""
+        if agency in self.simulated:
+            self.env.process(behaviour.simulated_agency(self.env, self, agency, action, inject_id, reading))
+
+    def act(self, agency: str, action: str, inject_id: str | None, duration: float) -> None:
+        self.emit(agency, ActionLogged(action=action, inject_id=inject_id))
+        self.action_logged(agency, action, duration)
+
+    def action_logged(self, agency: str | None, action: str, duration: float | None) -> None:
+        """An action was performed, by a simulated agency or a player: it counts for contingency
+        injects, the incident reacts, and it sets off the protocols it triggers."""
+        self.logged.setdefault(action, set()).add(agency)
+        self.incident.on_action(agency, action, duration)
+        if agency is None:
+            return
+        targets: dict[str, list[str]] = {}
+        for target, follow in self.playbook.reactions(agency, action):
+            targets.setdefault(target, []).append(follow)
+        for target, follows in targets.items():
+            if target == agency:
+                for follow in follows:
+                    self.respond(agency, follow, None, 0.0)
+            else:
+                note = self.message(agency, target, about=action)
+                self.env.process(behaviour.notification(self.env, self, note, follows))
+
+    def happened(self, action: str, by: str | None) -> bool:
+        done = self.logged.get(action, ())
+        return bool(done) if by is None else by in done
+
+    def deliver(self, inject: Inject) -> None:
+        """Deliver an inject now, or skip a contingency inject whose condition does not hold."""
+        if self.inject_state.get(inject.id) in ("delivered", "skipped"):
+            return
+        condition = inject.condition
+        if condition and self.happened(condition.action, condition.by_agency) != condition.happened:
+            self.inject_state[inject.id] = "skipped"
+            by = f" by {condition.by_agency}" if condition.by_agency else ""
+            state = "had already been" if condition.happened is False else "had not been"
+            self.emit(
+                None, InjectSkipped(inject_id=inject.id, reason=f"{condition.action} {state} logged{by}")
+            )
+            return
+        self.inject_state[inject.id] = "delivered"
+        self.emit(None, InjectDelivered(inject_id=inject.id, to=inject.to))
+        if inject.effect and inject.effect.link_down and self.network.set_up(*inject.effect.link_down, False):
+            self.emit(None, LinkDown(between=inject.effect.link_down, reason=f"inject {inject.id}"))
+        if inject.effect and inject.effect.link_up and self.network.set_up(*inject.effect.link_up, True):
+            self.emit(None, LinkUp(between=inject.effect.link_up))
+        for agency, action in self.playbook.stimulus(inject):
+            self.respond(agency, action, inject.id, 0.0)
+
+    def apply(self, entry: NewEntry) -> None:
+        """A player's or controller's entry takes effect in the simulated world (at the current time)."""
+        payload, agency, env = entry.payload, entry.agency, self.env
+        if isinstance(payload, ActionLogged):
+            self.action_logged(agency, payload.action, None)
+        elif isinstance(payload, MessageSent) and agency is not None:
+            message = self.message(agency, payload.to, payload.message_id)
+            env.process(behaviour.messenger(env, self, message))
+        elif isinstance(payload, ResourceRequested) and agency is not None:
+            env.process(behaviour.resource_desk(env, self, agency, payload))
+        elif isinstance(payload, InjectHeld):
+            self.inject_state.setdefault(payload.inject_id, "held")
+        elif isinstance(payload, InjectReleased):
+            self.deliver(self.injects[payload.inject_id])
+        elif isinstance(payload, InjectAdded):
+            self.injects[payload.inject.id] = payload.inject
+            env.process(behaviour.simulation_cell(env, self, payload.inject))
+        elif isinstance(payload, LinkDown | LinkUp):
+            self.network.set_up(*payload.between, isinstance(payload, LinkUp))
+
+
+class Simulation:
+    """One run of the model, fed external entries in journal order and advanced in time."""
+
+    def __init__(self, scenario: Scenario, rng: Random, simulated: Iterable[str]) -> None:
+        self.world = World(scenario, rng, frozenset(simulated))
+        self.world.start()
+        self.reached = 0.0
+        """The latest time the run was advanced to: no external entry may come before it."""
+        self.steps = 0
+        """SimPy events processed so far."""
+
+    @property
+    def entries(self) -> list[NewEntry]:
+        return self.world.entries
+
+    def run_to(self, until: float) -> None:
+        """Process every event at or before ``until``."""
+        env = self.world.env
+        steps = 0
+        while env.peek() <= until:
+            env.step()
+            steps += 1
+        self.steps += steps
+        self.reached = max(self.reached, until)
+
+    def feed(self, entry: NewEntry) -> None:
+        """Apply an external entry at its time, after every engine event at or before that time."""
+        if entry.kind not in EXTERNAL_KINDS:
+            return
+        self.run_to(entry.at)
+        self.take(entry)
+
+    def take(self, entry: NewEntry) -> None:
+        """Apply an external entry now; the run must already be advanced to its time."""
+        if entry.at < self.reached:
+            raise EngineError(
+                [
+                    f"an external {entry.kind.value} entry is stamped {entry.at:g} s, before the time the "
+                    f"simulation had already reached ({self.reached:g} s)"
+                ],
+                headline="the journal cannot be replayed",
+            )
+        self.reached = entry.at
+        self.world.env.jump(entry.at)
+        self.world.apply(entry)

@@ -1,0 +1,95 @@
+"""Seeds and draws: one seeded generator per run, and the scenario's delay distributions.
+
+A run draws every random number from one ``random.Random``, seeded once. Batch replication ``i`` is
+seeded from ``numpy.random.SeedSequence(seed).spawn(runs)[i]`` (the same as
+``SeedSequence(seed, spawn_key=(i,))``), so a replication's numbers depend on ``(seed, i)`` only,
+never on how many worker processes run the batch. ``random.Random`` rather than a numpy Generator:
+the model draws scalars one at a time, and the standard library's are several times faster per call.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from collections.abc import Callable
+from statistics import NormalDist
+
+import numpy as np
+
+from exercises.scenario import Distribution, Exponential, Fixed, Lognormal, Triangular, Uniform
+
+Z90 = NormalDist().inv_cdf(0.9)
+"""The standard normal's 90th percentile: a lognormal's sigma is ln(p90 / median) / Z90."""
+
+
+def generator(seed: np.random.SeedSequence) -> random.Random:
+    """The one generator of a run, seeded from 128 bits of the seed sequence."""
+    return random.Random(int.from_bytes(seed.generate_state(4, np.uint32).tobytes(), "little"))
+
+
+def live_generator(seed: int) -> random.Random:
+    """The generator of a live exercise run with the exercise's seed."""
+    return generator(np.random.SeedSequence(seed))
+
+
+def replication_generator(seed: int, index: int) -> random.Random:
+    """The generator of batch replication ``index``: ``SeedSequence(seed).spawn(...)[index]``."""
+    return generator(np.random.SeedSequence(seed, spawn_key=(index,)))
+
+
+class Sampler:
+    """Draws delays and durations from scenario distributions with one generator."""
+
+    def __init__(self, rng: random.Random) -> None:
+        self.rng = rng
+        self._draws: dict[int, tuple[Distribution, Callable[[], float]]] = {}
+
+    def draw(self, dist: Distribution) -> float:
+        # Distributions are immutable parts of the scenario: build each one's draw once.
+        cached = self._draws.get(id(dist))
+        if cached is None or cached[0] is not dist:
+            cached = (dist, self._compile(dist))
+            self._draws[id(dist)] = cached
+        return cached[1]()
+
+    def chance(self, probability: float) -> bool:
+        """True with the given probability (one draw, even when the answer is certain)."""
+        return self.rng.random() < probability
+
+    def uniform(self, low: float, high: float) -> float:
+        return self.rng.uniform(low, high)
+
+    def _compile(self, dist: Distribution) -> Callable[[], float]:
+        rng = self.rng
+        if isinstance(dist, Fixed):
+            value = float(dist.value)
+            return lambda: value
+        if isinstance(dist, Exponential):
+            rate = 1.0 / dist.mean
+            return lambda: rng.expovariate(rate)
+        if isinstance(dist, Uniform):
+            low, high = dist.low, dist.high
+            return lambda: rng.uniform(low, high)
+        if isinstance(dist, Triangular):
+            low, mode, high = dist.low, dist.mode, dist.high
+            if high == low:  # random.triangular divides by (high - low)
+                return lambda: float(low)
+            return lambda: rng.triangular(low, high, mode)
+        if isinstance(dist, Lognormal):
+            mu = math.log(dist.median)
+            sigma = math.log(dist.p90 / dist.median) / Z90
+            return lambda: rng.lognormvariate(mu, sigma)
+        raise TypeError(f"unknown distribution {dist!r}")
+
+
+def parameters(dist: Distribution) -> tuple[float, ...]:
+    """The numbers that define a distribution (for checks that they are finite)."""
+    if isinstance(dist, Fixed):
+        return (dist.value,)
+    if isinstance(dist, Exponential):
+        return (dist.mean,)
+    if isinstance(dist, Uniform):
+        return (dist.low, dist.high)
+    if isinstance(dist, Triangular):
+        return (dist.low, dist.mode, dist.high)
+    return (dist.median, dist.p90)

@@ -1,0 +1,128 @@
+"""Protocols scored over one run's entries: a small pure function for the simulated baseline.
+
+Each time a protocol's trigger happens, its clock starts once (an *instance*):
+- ``within`` protocols: the first action by the protocol's agency after the trigger, not already
+  counted for an earlier instance, answers it: **met** by the deadline, **late** after it; with no
+  answer, **missed** once the deadline has passed by the end of the run, **open** if it has not;
+- ``before_trigger`` protocols: **met** if the agency performed the action before the trigger (a
+  standing action counts for every later trigger), **out_of_order** if only after it, else **missed**.
+
+Corrections are not applied: simulated runs have none. (The after-action report scores the real
+journal, corrections included, in ``aar``.)
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+from exercises.entries import ActionLogged, Development, EntryKind, InjectAdded, InjectDelivered, NewEntry
+from exercises.scenario import Inject, Protocol, Scenario
+
+Outcome = Literal["met", "late", "missed", "open", "out_of_order"]
+
+_SCORED = frozenset(
+    {EntryKind.INJECT_ADDED, EntryKind.INJECT_DELIVERED, EntryKind.DEVELOPMENT, EntryKind.ACTION_LOGGED}
+)
+
+
+@dataclass(frozen=True)
+class ProtocolInstance:
+    protocol_id: str
+    triggered_at: float
+    deadline: float | None
+    """Absolute time the action was due by; None for a ``before_trigger`` protocol."""
+    outcome: Outcome
+    done_at: float | None
+
+    @property
+    def response(self) -> float | None:
+        """Seconds from the trigger to the answering action (negative when it came before)."""
+        return None if self.done_at is None else self.done_at - self.triggered_at
+
+
+def score_protocols(scenario: Scenario, entries: Sequence[NewEntry], end: float) -> list[ProtocolInstance]:
+    """Every protocol instance of a run that ended at ``end``, in protocol order, then trigger order."""
+    injects: dict[str, Inject] = {i.id: i for i in scenario.msel}
+    events: dict[str, list[int]] = {}
+    actions: dict[str, list[int]] = {}
+    for pos, entry in enumerate(entries):
+        payload = entry.payload
+        if payload.kind not in _SCORED:
+            continue
+        if isinstance(payload, InjectAdded):
+            injects[payload.inject.id] = payload.inject
+        elif isinstance(payload, InjectDelivered) and payload.inject_id in injects:
+            for event in injects[payload.inject_id].raises:
+                events.setdefault(event, []).append(pos)
+        elif isinstance(payload, Development):
+            for event in payload.raises:
+                events.setdefault(event, []).append(pos)
+        elif isinstance(payload, ActionLogged):
+            actions.setdefault(payload.action, []).append(pos)
+    found: list[ProtocolInstance] = []
+    for proto in scenario.protocols:
+        done = [p for p in actions.get(proto.action, ()) if entries[p].agency == proto.agency]
+        triggers = _triggers(proto, entries, events, actions)
+        if proto.before_trigger:
+            found.extend(_before(proto, entries, triggers, done))
+        else:
+            found.extend(_within(proto, entries, triggers, done, end))
+    return found
+
+
+def _triggers(
+    proto: Protocol, entries: Sequence[NewEntry], events: dict[str, list[int]], actions: dict[str, list[int]]
+) -> list[int]:
+    """Positions of the trigger's entries (-1 stands for the start of the exercise)."""
+    trigger = proto.trigger
+    if trigger.kind == "exercise_start":
+        return [-1]
+    if trigger.kind == "event":
+        return events.get(str(trigger.name), [])
+    by = set(trigger.agencies)
+    return [p for p in actions.get(str(trigger.name), ()) if not by or entries[p].agency in by]
+
+
+def _at(entries: Sequence[NewEntry], pos: int) -> float:
+    return 0.0 if pos < 0 else entries[pos].at
+
+
+def _within(
+    proto: Protocol, entries: Sequence[NewEntry], triggers: list[int], done: list[int], end: float
+) -> list[ProtocolInstance]:
+    out = []
+    used = 0
+    within = proto.within or 0.0
+    for trigger in triggers:
+        at = _at(entries, trigger)
+        deadline = at + within
+        used = max(used, bisect.bisect_right(done, trigger))
+        if used < len(done):
+            done_at = entries[done[used]].at
+            used += 1
+            outcome: Outcome = "met" if done_at <= deadline else "late"
+            out.append(ProtocolInstance(proto.id, at, deadline, outcome, done_at))
+        else:
+            out.append(
+                ProtocolInstance(proto.id, at, deadline, "missed" if end >= deadline else "open", None)
+            )
+    return out
+
+
+def _before(
+    proto: Protocol, entries: Sequence[NewEntry], triggers: list[int], done: list[int]
+) -> list[ProtocolInstance]:
+    out = []
+    for trigger in triggers:
+        at = _at(entries, trigger)
+        k = bisect.bisect_left(done, trigger)
+        if k > 0:
+            out.append(ProtocolInstance(proto.id, at, None, "met", entries[done[k - 1]].at))
+        elif k < len(done):
+            out.append(ProtocolInstance(proto.id, at, None, "out_of_order", entries[done[k]].at))
+        else:
+            out.append(ProtocolInstance(proto.id, at, None, "missed", None))
+    return out

@@ -1,0 +1,9 @@
+"""The Hotwash console: ``hotwash serve`` (or ``streamlit run streamlit_app.py``) runs this.
+
+The pages live in the ``console`` package; this script only builds the navigation for whoever is
+signed in on this browser tab, and runs the chosen page.
+"""
+
+from console.app import main
+
+main()

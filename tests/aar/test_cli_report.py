@@ -1,0 +1,106 @@
+"""``hotwash report`` from a real SQLite exercise and from a JSON Lines journal file."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+import pypdf
+import pytest
+from typer.testing import CliRunner
+
+from exercises.loading import load_scenario
+from exercises.service import ExerciseService
+from hotwash.cli import app
+from tests.aar.builders import EXAMPLE, example_scenario
+from tests.aar.test_scoring import exercise_journal
+
+runner = CliRunner()
+
+
+def test_report_from_a_journal_file(tmp_path: Path) -> None:
+    scenario = example_scenario(tmp_path)
+    journal = tmp_path / "journal.jsonl"
+    journal.write_text("".join(e.model_dump_json() + "\n" for e in exercise_journal().entries), encoding="utf-8")
+    out, findings = tmp_path / "aar.pdf", tmp_path / "findings.json"
+    scenario_file = tmp_path / "example" / "scenarios" / "warehouse_fire.yaml"
+    result = runner.invoke(
+        app,
+        ["report", "--scenario", str(scenario_file), "--journal", str(journal), "--out", str(out),
+         "--json", str(findings), "--dates", "2025-05-14", "--marking", "For Official Use Only"],
+    )
+    assert result.exit_code == 0, result.output
+    assert "5 findings, 1 of 4 scored instances met" in result.output
+    data = json.loads(findings.read_text(encoding="utf-8"))
+    late = next(f for f in data["findings"] if f["protocol_id"] == "NOT-01")
+    assert late["status"] == "late" and late["late_by_s"] == 240
+    assert data["integrity"]["intact"] is False  # a plain entry file has no hashes to check
+    assert any("could not be verified" in n for n in data["notes"])
+    text = "".join(p.extract_text() for p in pypdf.PdfReader(io.BytesIO(out.read_bytes())).pages)
+    assert "For Official Use Only" in text and scenario.name in text
+
+
+def test_report_rejects_a_bad_journal_line(tmp_path: Path) -> None:
+    example_scenario(tmp_path)
+    journal = tmp_path / "journal.jsonl"
+    journal.write_text('{"seq": 1, "at": 0, "actor": "x", "payload": {"kind": "nonsense"}}\n', encoding="utf-8")
+    result = runner.invoke(
+        app,
+        ["report", "--scenario", str(tmp_path / "example" / "scenarios" / "warehouse_fire.yaml"),
+         "--journal", str(journal), "--out", str(tmp_path / "x.pdf")],
+    )
+    assert result.exit_code == 1
+    assert "line 1: not a journal entry" in result.output
+    assert not (tmp_path / "x.pdf").exists()
+
+
+@pytest.fixture
+def database(tmp_path: Path) -> str:
+    return f"sqlite:///{tmp_path / 'hotwash.db'}"
+
+
+def test_report_from_the_database_verifies_the_chain(tmp_path: Path, database: str) -> None:
+    service = ExerciseService.open(database)
+    scenario_file = EXAMPLE / "scenarios" / "warehouse_fire.yaml"
+    log = "time,agency,action\n00:04,fire,establish_command\n00:19,fire,notify_eoc\n"
+    created = service.import_exercise(
+        load_scenario(scenario_file),
+        log,
+        name="Imported TTX",
+    )
+    exercise = created.exercise.id
+    out, findings = tmp_path / "aar.pdf", tmp_path / "findings.json"
+    result = runner.invoke(
+        app, ["report", str(exercise), "--out", str(out), "--json", str(findings), "--database", database]
+    )
+    assert result.exit_code == 0, result.output
+    data = json.loads(findings.read_text(encoding="utf-8"))
+    verified = service.verify(service.operator(exercise))
+    assert data["integrity"] == {
+        "entries": verified.entries,
+        "intact": True,
+        "head_hash": verified.head_hash,
+        "first_broken_seq": None,
+    }
+    assert data["exercise_name"] == "Imported TTX"
+    status = {f["protocol_id"]: f["status"] for f in data["findings"]}
+    assert status == {"IC-01": "met", "NOT-01": "late", "EOC-01": "missed"}
+    export = tmp_path / "journal.jsonl"
+    export.write_text(service.export(service.operator(exercise), "jsonl"), encoding="utf-8")
+    # The exported journal scores the same, and its hashes check out within the file.
+    again = runner.invoke(
+        app,
+        ["report", "--scenario", str(scenario_file), "--journal", str(export), "--out", str(tmp_path / "b.pdf"),
+         "--json", str(tmp_path / "b.json")],
+    )
+    assert again.exit_code == 0, again.output
+    other = json.loads((tmp_path / "b.json").read_text(encoding="utf-8"))
+    assert other["findings"] == data["findings"]
+    assert other["integrity"]["intact"] is True and other["integrity"]["head_hash"] == verified.head_hash
+
+
+def test_report_needs_a_source(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["report", "--out", str(tmp_path / "x.pdf")])
+    assert result.exit_code == 1
+    assert "give an EXERCISE id" in result.output

@@ -1,0 +1,149 @@
+"""Run the real console for browser tests: ``hotwash serve`` as a subprocess, Debian's Chromium.
+
+A server is a separate process on a free loopback port with its own database URL; tests drive it
+through Playwright exactly as a user's browser does, and read the journal back through the service.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from playwright.sync_api import Browser, Page, Playwright
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+]
+APP_READY = "[data-testid='stApp'][data-test-connection-state='CONNECTED']"
+SCRIPT_IDLE = "[data-test-script-state='notRunning']"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass
+class Server:
+    """One ``hotwash serve`` process."""
+
+    port: int
+    proc: subprocess.Popen[bytes]
+    log: Path
+    workdir: Path
+    env: dict[str, str] = field(repr=False)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def output(self) -> str:
+        return self.log.read_text(errors="replace")
+
+    def kill(self) -> None:
+        """SIGKILL: a crash, not a shutdown; nothing gets a chance to flush."""
+        if self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+            self.proc.wait(timeout=30)
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.kill()
+
+
+def start_server(database_url: str, workdir: Path, *extra_args: str, timeout: float = 90.0) -> Server:
+    """Start ``hotwash serve`` in ``workdir`` and wait until its health check answers "ok"."""
+    port = free_port()
+    env = {**os.environ, "HOTWASH_DATABASE_URL": database_url, "PYTHONUNBUFFERED": "1"}
+    workdir.mkdir(parents=True, exist_ok=True)
+    log = workdir / f"serve-{port}.log"
+    with log.open("wb") as out:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "hotwash", "serve", "--port", str(port), "--address", "127.0.0.1",
+             *extra_args],
+            cwd=workdir,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            # Its own process group, so a kill takes Streamlit with it whatever it spawned.
+            start_new_session=True,
+        )
+    server = Server(port=port, proc=proc, log=log, workdir=workdir, env=env)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"hotwash serve exited with {proc.returncode}:\n{server.output()}")
+        with contextlib.suppress(OSError):
+            with urllib.request.urlopen(f"{server.url}/_stcore/health", timeout=2) as resp:
+                if resp.read().decode().strip() == "ok":
+                    return server
+        time.sleep(0.25)
+    server.stop()
+    raise RuntimeError(f"hotwash serve did not answer on port {port}:\n{server.output()}")
+
+
+@contextlib.contextmanager
+def running_server(database_url: str, workdir: Path, *extra_args: str) -> Iterator[Server]:
+    server = start_server(database_url, workdir, *extra_args)
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+def launch_chromium(pw: Playwright) -> Browser:
+    return pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+
+
+def wait_idle(page: Page, timeout: float = 30_000) -> None:
+    """Connected and no script run in progress: what Streamlit's own e2e helpers wait for."""
+    page.wait_for_selector(APP_READY, timeout=timeout)
+    page.wait_for_selector(SCRIPT_IDLE, timeout=timeout)
+
+
+def open_console(browser: Browser, url: str) -> Page:
+    context = browser.new_context(viewport={"width": 1400, "height": 1000}, accept_downloads=True)
+    page = context.new_page()
+    page.goto(url)
+    wait_idle(page)
+    return page
+
+
+def sign_in(page: Page, code: str, name: str | None = None) -> None:
+    """Sign in on the sign-in page, and wait for the server's confirmation."""
+    page.get_by_role("textbox", name="Access code").fill(code)
+    if name:
+        page.get_by_role("textbox", name="Your name (optional)").fill(name)
+    page.get_by_role("button", name="Sign in").click()
+    wait_toast(page, "Signed in as")
+    wait_idle(page)
+
+
+def wait_toast(page: Page, text: str, timeout: float = 30_000) -> None:
+    """The confirmation a user reads after an action reached the server and was recorded."""
+    page.locator("[data-testid='stToast']", has_text=text).first.wait_for(timeout=timeout)
+
+
+def choose(page: Page, label: str, option: str) -> None:
+    """Pick ``option`` in the select box labelled ``label``."""
+    page.get_by_role("combobox", name=label, exact=True).first.click()
+    page.get_by_role("option", name=option, exact=True).first.click()

@@ -1,0 +1,139 @@
+"""What the live pages derive from service reads: the same answers as computing afresh, whatever the
+order in which refreshes saw the journal."""
+
+from __future__ import annotations
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from console.derived import Digest, ViewCache, restamp, timeline_frame
+from console.network import link_key, network_graph
+from exercises import views
+from exercises.entries import (
+    ActionLogged,
+    ClockStarted,
+    Entry,
+    InjectDelivered,
+    LinkDown,
+    LinkUp,
+    MessageDelivered,
+    MessageLost,
+    Payload,
+)
+from exercises.loading import load_scenario
+from tests.console.conftest import MILL_FIRE
+
+SCENARIO = load_scenario(MILL_FIRE)
+AGENCIES = ("fire", "police", "eoc")
+PAIRS = (("fire", "police"), ("fire", "eoc"), ("police", "eoc"))
+
+payloads = st.one_of(
+    st.builds(ActionLogged, action=st.sampled_from(sorted(SCENARIO.vocabulary)),
+              text=st.text(max_size=20)),
+    st.builds(InjectDelivered, inject_id=st.sampled_from(["MF-01", "MF-02", "MF-03"]),
+              to=st.just(("fire",))),
+    st.builds(LinkDown, between=st.sampled_from(PAIRS)),
+    st.builds(LinkUp, between=st.sampled_from(PAIRS)),
+    st.builds(MessageDelivered, message_id=st.just("M1"), sender=st.just("fire"), to=st.just("eoc"),
+              path=st.sampled_from([("fire", "eoc"), ("fire", "police", "eoc")]), sent_at=st.just(0.0)),
+    st.builds(MessageLost, message_id=st.just("M2"), sender=st.just("police"), to=st.just("eoc"),
+              reason=st.just("lost on link police-eoc"), path=st.just(("police", "eoc"))),
+)
+
+
+@st.composite
+def journals(draw: st.DrawFn) -> list[Entry]:
+    items: list[tuple[float, Payload, str]] = draw(
+        st.lists(st.tuples(st.floats(0, 600), payloads, st.sampled_from(AGENCIES)), max_size=40)
+    )
+    entries = [Entry(seq=1, at=0.0, actor="controller", payload=ClockStarted())]
+    at = 0.0
+    for step, payload, agency in items:
+        at += step
+        entries.append(Entry(seq=len(entries) + 1, at=at, actor="player", payload=payload,
+                             agency=agency if isinstance(payload, ActionLogged) else None))
+    return entries
+
+
+@settings(max_examples=40, deadline=None)
+@given(journals(), st.floats(0, 30_000), st.floats(0, 30_000), st.booleans())
+def test_a_restamped_protocol_clock_is_the_one_computed_now(
+    entries: list[Entry], then: float, now: float, ended: bool
+) -> None:
+    cached = views.protocol_clock(SCENARIO, entries, then, ended=ended)
+    assert restamp(cached, now, ended=ended) == views.protocol_clock(SCENARIO, entries, now, ended=ended)
+
+
+@settings(max_examples=40, deadline=None)
+@given(journals(), st.lists(st.integers(0, 45), max_size=4))
+def test_folding_in_any_steps_gives_the_same_digest(entries: list[Entry], cuts: list[int]) -> None:
+    stepwise = Digest(SCENARIO)
+    for cut in sorted(cuts):
+        stepwise.fold(entries[:cut])
+    stepwise.fold(entries)
+    at_once = Digest(SCENARIO)
+    at_once.fold(entries)
+    assert stepwise.rows == at_once.rows
+    assert stepwise.links() == at_once.links()
+    # The feed says what the service's own timeline says of each entry.
+    summaries = {item.seq: item.summary for item in views.timeline(SCENARIO, entries)}
+    assert all(row.what == summaries[row.seq] for row in stepwise.feed(limit=1000))
+    # A link is down exactly when its last change was a LinkDown.
+    last: dict[frozenset[str], bool] = {}
+    for e in entries:
+        if isinstance(e.payload, LinkDown | LinkUp):
+            last[link_key(*e.payload.between)] = isinstance(e.payload, LinkDown)
+    assert stepwise.links().down == {k for k, down in last.items() if down}
+
+
+def test_message_load_counts_every_hop_and_is_drawn() -> None:
+    entries = [
+        Entry(seq=1, at=0.0, actor="controller", payload=ClockStarted()),
+        Entry(seq=2, at=5.0, actor="engine", payload=MessageDelivered(
+            message_id="M1", sender="fire", to="eoc", path=("fire", "police", "eoc"), sent_at=1.0)),
+        Entry(seq=3, at=9.0, actor="engine", payload=LinkDown(between=("fire", "eoc"))),
+    ]
+    folded = Digest(SCENARIO)
+    folded.fold(entries)
+    links = folded.links()
+    assert links.load == {link_key("fire", "police"): 1, link_key("police", "eoc"): 1}
+    assert links.down == {link_key("fire", "eoc")}
+    source = network_graph(SCENARIO, links_down=links.down, load=links.load).source
+    assert "DOWN" in source and 'label=1' in source.replace('"', "")
+
+
+def test_the_timeline_window_keeps_the_last_hour() -> None:
+    entries = [Entry(seq=1, at=0.0, actor="controller", payload=ClockStarted())] + [
+        Entry(seq=i + 2, at=600.0 * (i + 1), actor="player", agency="fire",
+              payload=ActionLogged(action="contain_fire")) for i in range(12)
+    ]
+    folded = Digest(SCENARIO)
+    folded.fold(entries)
+    frame = timeline_frame(folded.window(now=7200.0))
+    assert frame["minute"].min() >= 60.0 and frame["minute"].max() == 120.0
+    assert set(frame["lane"]) == {"Town Fire Department"}
+
+
+def test_view_cache_recomputes_only_when_the_head_moves() -> None:
+    cache = ViewCache()
+    calls: list[int] = []
+
+    def compute() -> int:
+        calls.append(1)
+        return len(calls)
+
+    assert cache.get(("x",), 5, compute) == 1
+    assert cache.get(("x",), 5, compute) == 1
+    assert cache.get(("x",), 6, compute) == 2
+    assert cache.get(("y",), 6, compute) == 3
+
+
+def test_agency_names_cannot_become_html_labels() -> None:
+    hostile = SCENARIO.model_copy(update={"agencies": tuple(
+        a.model_copy(update={"name": '<b>Fire</b> <img src="x">'}) if a.id == "fire" else a
+        for a in SCENARIO.agencies
+    )})
+    source = network_graph(hostile).source
+    # Quoted DOT strings (drawn as text), never <...> HTML-like labels.
+    assert 'tooltip="<b>Fire</b> <img src=\\"x\\"> (fire)"' in source
+    assert "label=<" not in source and "tooltip=<" not in source

@@ -1,0 +1,78 @@
+"""Setting up: opening a new exercise (codes shown once) and the scenario designer."""
+
+from __future__ import annotations
+
+from console import session
+from console.library import scenario_files
+from exercises.access import Role
+from tests.console.conftest import MILL_FIRE, Exercise, button, console, table, toasts
+
+
+def test_new_exercise_shows_working_codes_once(exercise: Exercise) -> None:
+    at = console(exercise.controller, "new_exercise.py")
+    label = next(k for k in scenario_files() if "warehouse fire" in k)
+    at.selectbox(key="new_scenario").set_value(label)
+    at.text_input(key="new_name").input("Night shift drill")
+    button(at, "Create exercise").click().run()
+    assert "Exercise created: Night shift drill" in toasts(at)
+    codes = table(at, "Role", "Access code")
+    assert set(codes["Role"]) >= {"controller", "evaluator", "observer", "player (fire)"}
+    # A code shown here signs in to the new exercise, in its role.
+    player = exercise.svc.sign_in(codes.set_index("Role").loc["player (fire)", "Access code"])
+    assert player.role is Role.PLAYER and player.agency == "fire" and player.exercise_id != exercise.id
+    listed = table(at, "Exercise", "Scenario")
+    assert "Night shift drill" in set(listed["Exercise"])
+
+    # Dismissed, the codes are gone from the page for good.
+    at.button(key="new_dismiss").click().run()
+    assert not [f for f in at.dataframe if "Access code" in f.value.columns]
+
+
+def test_switching_to_the_new_exercise_signs_in_as_its_controller(exercise: Exercise) -> None:
+    at = console(exercise.controller, "new_exercise.py")
+    button(at, "Create exercise").click().run()
+    at.button(key="new_switch").click().run()
+    caller = at.session_state[session.CALLER_KEY]
+    assert caller.role is Role.CONTROLLER and caller.exercise_id != exercise.id
+
+
+def test_designer_shows_problems_of_an_upload_with_their_lines(exercise: Exercise) -> None:
+    at = console(exercise.controller, "designer.py")
+    at.radio(key="designer_source").set_value("Upload a scenario file")
+    at.run()
+    broken = MILL_FIRE.read_text().replace("lead_agency: fire", "lead_agency: fir")
+    at.file_uploader(key="designer_upload").set_value(("mill.yaml", broken.encode(), "application/yaml"))
+    at.run()
+    assert not at.exception
+    problems = table(at, "Line", "Field", "Problem")
+    lead = problems[problems["Field"] == "lead_agency"].iloc[0]
+    assert "unknown agency 'fir'" in lead["Problem"]
+    assert broken.splitlines()[int(lead["Line"]) - 1].startswith("lead_agency: fir")
+    assert at.code[0].value == broken.rstrip("\n"), "the file is shown beside its problems"
+
+
+def test_designer_refuses_a_yaml_bomb(exercise: Exercise) -> None:
+    at = console(exercise.controller, "designer.py")
+    at.radio(key="designer_source").set_value("Upload a scenario file").run()
+    bomb = 'a: &a ["x","x"]\nb: &b [*a,*a]\nc: &c [*b,*b]\nid: *c\n'
+    at.file_uploader(key="designer_upload").set_value(("bomb.yaml", bomb.encode(), "application/yaml")).run()
+    assert not at.exception
+    assert table(at, "Line", "Field", "Problem").shape[0] >= 1
+
+
+def test_designer_simulates_a_valid_scenario(exercise: Exercise) -> None:
+    at = console(exercise.controller, "designer.py")
+    at.radio(key="designer_source").set_value("Upload a scenario file").run()
+    at.file_uploader(key="designer_upload").set_value(
+        ("mill.yaml", MILL_FIRE.read_bytes(), "application/yaml")
+    ).run()
+    # Its plan is not bundled: without it the scenario names an unknown plan.
+    assert "town_notification" in " ".join(table(at, "Problem")["Problem"])
+    plan = MILL_FIRE.parent.parent / "plans" / "town_notification.yaml"
+    at.file_uploader(key="designer_plans").set_value([(plan.name, plan.read_bytes(), "application/yaml")]).run()
+    assert at.success[0].value.startswith("Old Mill Fire")
+    at.slider(key="designer_runs").set_value(10)
+    at.button(key="designer_run").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert "Simulated 10 runs of Old Mill Fire (console test)" in toasts(at)
+    assert len(at.get("vega_lite_chart")) == 4, "the distributions are drawn"

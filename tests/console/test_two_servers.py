@@ -1,0 +1,85 @@
+"""Two ``hotwash serve`` processes over one PostgreSQL database serve one exercise.
+
+A player on one server and the controller on the other see each other's entries; one server is
+killed (SIGKILL) mid-exercise, nothing recorded is lost, and its users carry on from the other.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, Page, sync_playwright
+
+from exercises.access import Role
+from exercises.entries import ActionLogged
+from exercises.loading import load_scenario
+from exercises.service import CreatedExercise, ExerciseService
+from tests.console.conftest import MILL_FIRE
+from tests.console.harness import choose, launch_chromium, open_console, sign_in, start_server, wait_toast
+
+pytestmark = [pytest.mark.browser, pytest.mark.postgres, pytest.mark.slow]
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    with sync_playwright() as pw:
+        chromium = launch_chromium(pw)
+        yield chromium
+        chromium.close()
+
+
+def code(created: CreatedExercise, role: Role, agency: str | None = None) -> str:
+    return next(c.code for c in created.codes if c.role is role and c.agency == agency)
+
+
+def log_action(page: Page, action: str, text: str) -> None:
+    choose(page, "Action", action)
+    page.get_by_role("textbox", name="Details").fill(text)
+    page.get_by_role("button", name="Log action").click()
+    wait_toast(page, f"Logged: {action}")
+
+
+def test_two_servers_one_exercise_and_one_dies(postgres_url: str, tmp_path: Path, browser: Browser) -> None:
+    svc = ExerciseService.open(postgres_url)
+    created = svc.create_exercise(load_scenario(MILL_FIRE), name="Two servers", seed=5)
+    first = start_server(postgres_url, tmp_path / "first")
+    second = start_server(postgres_url, tmp_path / "second")
+    try:
+        player = open_console(browser, first.url)
+        sign_in(player, code(created, Role.PLAYER, "fire"))
+        controller = open_console(browser, second.url)
+        sign_in(controller, code(created, Role.CONTROLLER))
+
+        # The controller's start, on the second server, reaches the player on the first.
+        controller.get_by_role("button", name="Start exercise").click()
+        wait_toast(controller, "Exercise started")
+        player.get_by_text("Smoke from the old mill").first.wait_for(timeout=15_000)
+
+        # The player's entry, on the first server, reaches the controller's dashboard on the second.
+        log_action(player, "Establish incident command", "Command at the mill gate (server one)")
+        controller.get_by_text("Command at the mill gate (server one)").first.wait_for(
+            state="attached", timeout=10_000
+        )
+
+        first.kill()  # a crash, mid-exercise
+
+        # The player carries on from the other server: a new tab signs in again (UI state was in the
+        # dead process); everything recorded is there.
+        player.context.close()
+        player = open_console(browser, second.url)
+        sign_in(player, code(created, Role.PLAYER, "fire"))
+        player.get_by_text("Establish incident command: Command at the mill gate (server one)").first.wait_for(
+            state="attached", timeout=15_000
+        )
+        log_action(player, "Notify the EOC", "EOC told by phone (server two)")
+        controller.get_by_text("EOC told by phone (server two)").first.wait_for(state="attached", timeout=10_000)
+
+        caller = svc.sign_in(code(created, Role.CONTROLLER))
+        texts = [e.payload.text for e in svc.journal(caller) if isinstance(e.payload, ActionLogged)]
+        assert texts == ["Command at the mill gate (server one)", "EOC told by phone (server two)"]
+        assert svc.verify(caller).ok
+    finally:
+        first.stop()
+        second.stop()

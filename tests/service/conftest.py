@@ -1,0 +1,105 @@
+"""Fixtures for the exercise service suite: every database-backed test runs on SQLite and on a
+real PostgreSQL server (started once per session by ``tests.pg_server``)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from argon2 import PasswordHasher
+
+from exercises.access import Caller
+from exercises.loading import load_scenario
+from exercises.scenario import Scenario
+from exercises.service import CreatedExercise, ExerciseService
+from tests.pg_server import pg_server, postgres_url  # noqa: F401  (fixtures)
+
+ROOT = Path(__file__).resolve().parents[2]
+WAREHOUSE = ROOT / "docs" / "example" / "scenarios" / "warehouse_fire.yaml"
+
+CHEAP_HASHER = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+"""Real argon2id with small parameters, so the suite can open hundreds of exercises quickly;
+test_sign_in checks the default parameters and the rehash at sign-in."""
+
+DATABASES = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+
+
+class WallClock:
+    """A wall clock the test moves by hand (the exercise clock is derived from wall time)."""
+
+    def __init__(self, start: float = 1_750_000_000.0) -> None:
+        self.now = start
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
+def scenario_with_two_player_agencies() -> Scenario:
+    """The warehouse fire with the operator played by players too: two player agencies."""
+    text = WAREHOUSE.read_text().replace(
+        "    kind: facility_operator\n", "    kind: facility_operator\n    played_by: players\n"
+    )
+    return load_scenario(WAREHOUSE, text=text)
+
+
+@pytest.fixture(scope="session")
+def warehouse() -> Scenario:
+    return load_scenario(WAREHOUSE)
+
+
+@pytest.fixture(scope="session")
+def two_players() -> Scenario:
+    return scenario_with_two_player_agencies()
+
+
+@pytest.fixture(scope="module", params=DATABASES)
+def db_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """One database per test module and kind: SQLite file or a fresh PostgreSQL database."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'hotwash.db'}"
+    else:
+        yield request.getfixturevalue("pg_server").create_database()
+
+
+@pytest.fixture
+def wall() -> WallClock:
+    return WallClock()
+
+
+@pytest.fixture
+def service(db_url: str, wall: WallClock) -> ExerciseService:
+    return ExerciseService.open(db_url, hasher=CHEAP_HASHER, wall_clock=wall)
+
+
+def code_for(created: CreatedExercise, role: str, agency: str | None = None) -> str:
+    return next(c.code for c in created.codes if c.role.value == role and c.agency == agency)
+
+
+class Opened:
+    """An exercise with a signed-in caller per role (and per player agency)."""
+
+    def __init__(self, service: ExerciseService, created: CreatedExercise) -> None:
+        self.service = service
+        self.created = created
+        self.id = created.exercise.id
+        self.controller = service.sign_in(code_for(created, "controller"))
+        self.evaluator = service.sign_in(code_for(created, "evaluator"))
+        self.observer = service.sign_in(code_for(created, "observer"))
+        self.players = {
+            c.agency: service.sign_in(c.code) for c in created.codes if c.agency is not None
+        }
+
+    def player(self, agency: str) -> Caller:
+        return self.players[agency]
+
+    def count(self) -> int:
+        return len(self.service.journal(self.controller))
+
+
+@pytest.fixture
+def opened(service: ExerciseService, warehouse: Scenario) -> Opened:
+    return Opened(service, service.create_exercise(warehouse, seed=11))
