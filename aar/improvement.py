@@ -37,7 +37,7 @@ from aar.model import (
 )
 from aar.record import Record
 from aar.scoring import finding_sentence
-from exercises.entries import ImprovementItemEdited, ObservationRecorded
+from exercises.entries import IMPROVEMENT_FIELDS, ImprovementItemEdited, ObservationRecorded
 from exercises.scenario import Scenario
 
 START_AFTER = timedelta(days=30)
@@ -57,16 +57,7 @@ _WORDS: tuple[tuple[Element, re.Pattern[str]], ...] = (
     (Element.PLANNING, re.compile(r"\b(plans?|procedures?|checklists?|protocols?|script\w*|polic\w*)\b", re.I)),
 )
 
-EDITABLE = (
-    "capability",
-    "issue",
-    "corrective_action",
-    "element",
-    "responsible_agency",
-    "point_of_contact",
-    "start_date",
-    "completion_date",
-)
+EDITABLE = IMPROVEMENT_FIELDS
 
 
 def element_from_words(text: str) -> Element | None:

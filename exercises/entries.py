@@ -213,6 +213,26 @@ class ObservationRecorded(Payload):
     text: UserText = ""
 
 
+IMPROVEMENT_FIELDS = (
+    "capability",
+    "issue",
+    "corrective_action",
+    "element",
+    "responsible_agency",
+    "point_of_contact",
+    "start_date",
+    "completion_date",
+)
+"""The HSEEP Improvement Plan's columns (Appendix A): what an edit may change."""
+CAPABILITY_ELEMENTS = (  # POETE
+    "planning",
+    "organization",
+    "equipment",
+    "training",
+    "exercise",
+)
+
+
 class ImprovementItemEdited(Payload):
     """A controller's edit of one Improvement Plan row (keyed by the draft row's key)."""
 

@@ -49,7 +49,9 @@ from exercises.access import (
 from exercises.capabilities import CORE_CAPABILITIES
 from exercises.db import Database, is_lock_error, open_database
 from exercises.entries import (
+    CAPABILITY_ELEMENTS,
     ENGINE_ACTOR,
+    IMPROVEMENT_FIELDS,
     ActionLogged,
     ClockEnded,
     ClockPaused,
@@ -104,18 +106,6 @@ T = TypeVar("T")
 
 LOCK_RETRIES = 8
 EXPORT_FORMATS = ("jsonl", "csv")
-IMPROVEMENT_FIELDS = (
-    "capability",
-    "issue",
-    "corrective_action",
-    "element",
-    "responsible_agency",
-    "point_of_contact",
-    "start_date",
-    "completion_date",
-)
-"""The HSEEP Improvement Plan's columns (Appendix A)."""
-CAPABILITY_ELEMENTS = ("planning", "organization", "equipment", "training", "exercise")
 
 CORRECTABLE_KINDS = frozenset().union(*CORRECTABLE.values())
 
