@@ -527,14 +527,14 @@ class Scenario(ScenarioFile):
     def inject(self, inject_id: str) -> Inject:
         return self._injects[inject_id]
 
-    @property
+    @cached_property
     def vocabulary(self) -> dict[str, str]:
         """Every action a player or agency may log: id -> label."""
         vocab = {a.id: a.label for plan in self.plans for a in plan.actions}
         vocab.update({a.id: a.label for a in self.actions})
         return vocab
 
-    @property
+    @cached_property
     def event_names(self) -> dict[str, str]:
         names = {e.id: e.label for plan in self.plans for e in plan.events}
         names.update({e.id: e.label for e in self.events})

@@ -9,7 +9,8 @@ Text in these results is what users and scenario authors typed: renderers must e
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from bisect import bisect_left, bisect_right
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Literal
@@ -154,8 +155,12 @@ def message_texts(entries: Iterable[Entry]) -> dict[str, MessageSent]:
 
 def describe(entry: Entry, scenario: Scenario, injects: dict[str, Inject]) -> str:
     """One line of plain text saying what the entry records."""
+    return _describe(entry, scenario.vocabulary, injects)
+
+
+def _describe(entry: Entry, vocab: Mapping[str, str], injects: dict[str, Inject]) -> str:
+    # The vocabulary is rebuilt on every Scenario.vocabulary read: a whole-journal caller passes it once.
     p = entry.payload
-    vocab = scenario.vocabulary
     match p:
         case ClockStarted():
             return f"Exercise clock started (speed x{p.speed:g})"
@@ -232,13 +237,19 @@ class TimelineItem(_View):
 
 def timeline(scenario: Scenario, entries: Sequence[Entry]) -> list[TimelineItem]:
     """Every entry in journal order, with its corrections marked."""
+    return _timeline_items(scenario, entries, entries)
+
+
+def _timeline_items(scenario: Scenario, entries: Sequence[Entry], shown: Iterable[Entry]) -> list[TimelineItem]:
+    """The timeline items of ``shown`` (entries of the journal ``entries``), in their order."""
     injects = known_injects(scenario, entries)
+    vocab = scenario.vocabulary
     corrected: dict[int, Entry] = {}
     for e in entries:
         if isinstance(e.payload, Correction):
             corrected[e.payload.corrects] = e
     items = []
-    for e in entries:
+    for e in shown:
         fix = corrected.get(e.seq)
         items.append(
             TimelineItem(
@@ -248,7 +259,7 @@ def timeline(scenario: Scenario, entries: Sequence[Entry]) -> list[TimelineItem]
                 actor=e.actor,
                 agency=e.agency,
                 simulated=e.actor == ENGINE_ACTOR,
-                summary=describe(e, scenario, injects),
+                summary=_describe(e, vocab, injects),
                 corrects=e.payload.corrects if isinstance(e.payload, Correction) else None,
                 corrected_by=fix.seq if fix else None,
                 voided=bool(fix and isinstance(fix.payload, Correction) and fix.payload.replacement is None),
@@ -287,7 +298,7 @@ def visible_to_agency(entry: Entry, agency: str) -> bool:
 
 
 def agency_log(scenario: Scenario, entries: Sequence[Entry], agency: str) -> list[TimelineItem]:
-    return [item for item, e in zip(timeline(scenario, entries), entries, strict=True) if in_own_log(e, agency)]
+    return _timeline_items(scenario, entries, (e for e in entries if in_own_log(e, agency)))
 
 
 # --- an agency's inbox -------------------------------------------------------------------
@@ -475,29 +486,96 @@ class ProtocolInstance(_View):
     late_by: float | None = None
 
 
-def _triggers(protocol: Protocol, entries: Sequence[Entry], injects: dict[str, Inject]) -> list[Entry]:
-    trigger = protocol.trigger
-    out: list[Entry] = []
-    for e in entries:
-        p = e.payload
-        if trigger.kind == "exercise_start":
+class _Done:
+    """One agency's entries of one action, in journal order, answering "the first one at or
+    after / at or before / after a time". The journal stamps entries in nondecreasing time, so
+    that is a bisection; a list out of time order falls back to scanning, with the same answer."""
+
+    def __init__(self) -> None:
+        self.entries: list[Entry] = []
+        self._times: list[float] | None = None
+        self._ordered = True
+
+    def add(self, entry: Entry) -> None:
+        if self.entries and entry.at < self.entries[-1].at:
+            self._ordered = False
+        self.entries.append(entry)
+
+    @property
+    def times(self) -> list[float]:
+        if self._times is None:
+            self._times = [e.at for e in self.entries]
+        return self._times
+
+    def first_from(self, at: float, *, not_seq: int) -> Entry | None:
+        """The first entry at or after ``at`` that is not entry ``not_seq``."""
+        if not self._ordered:
+            return next((e for e in self.entries if e.at >= at and e.seq != not_seq), None)
+        i = bisect_left(self.times, at)
+        # Times from i on are all >= at: the entry after the excluded one qualifies too.
+        while i < len(self.entries) and self.entries[i].seq == not_seq:
+            i += 1
+        return self.entries[i] if i < len(self.entries) else None
+
+    def first_until(self, at: float, *, not_seq: int) -> Entry | None:
+        """The first entry at or before ``at`` that is not entry ``not_seq``."""
+        if not self._ordered:
+            return next((e for e in self.entries if e.at <= at and e.seq != not_seq), None)
+        # In time order the first entry qualifies if any does; past an excluded first, the next.
+        for e in self.entries:
+            if e.at > at:
+                return None
+            if e.seq != not_seq:
+                return e
+        return None
+
+    def first_after(self, at: float) -> Entry | None:
+        """The first entry strictly after ``at``."""
+        if not self._ordered:
+            return next((e for e in self.entries if e.at > at), None)
+        i = bisect_right(self.times, at)
+        return self.entries[i] if i < len(self.entries) else None
+
+
+class _JournalIndex:
+    """The corrected journal indexed once for every protocol: the exercise start, each event's
+    raising entries, each action's entries, and each (action, agency)'s entries, in journal order."""
+
+    def __init__(self, current: Sequence[Entry], injects: dict[str, Inject]) -> None:
+        self.start: Entry | None = None
+        self.events: dict[str, list[Entry]] = {}
+        self.actions: dict[str, list[Entry]] = {}
+        self.done: dict[tuple[str, str | None], _Done] = {}
+        for e in current:
+            p = e.payload
             if isinstance(p, ClockStarted):
-                return [e]
-        elif trigger.kind == "event":
-            raised: tuple[str, ...] = ()
-            if isinstance(p, InjectDelivered) and p.inject_id in injects:
-                raised = injects[p.inject_id].raises
-            elif isinstance(p, Development):
-                raised = p.raises
-            if trigger.name in raised:
-                out.append(e)
-        elif (
-            isinstance(p, ActionLogged)
-            and p.action == trigger.name
-            and (not trigger.agencies or e.agency in trigger.agencies)
-        ):
-            out.append(e)
-    return out
+                if self.start is None:
+                    self.start = e
+            elif isinstance(p, ActionLogged):
+                self.actions.setdefault(p.action, []).append(e)
+                self.done.setdefault((p.action, e.agency), _Done()).add(e)
+            else:
+                raised: tuple[str, ...] = ()
+                if isinstance(p, InjectDelivered) and p.inject_id in injects:
+                    raised = injects[p.inject_id].raises
+                elif isinstance(p, Development):
+                    raised = p.raises
+                # An entry raising an event twice still triggers it once.
+                for name in dict.fromkeys(raised):
+                    self.events.setdefault(name, []).append(e)
+
+    def triggers(self, protocol: Protocol) -> list[Entry]:
+        trigger = protocol.trigger
+        if trigger.kind == "exercise_start":
+            return [self.start] if self.start is not None else []
+        if trigger.name is None:
+            return []
+        if trigger.kind == "event":
+            return self.events.get(trigger.name, [])
+        found = self.actions.get(trigger.name, [])
+        if not trigger.agencies:
+            return found
+        return [e for e in found if e.agency in trigger.agencies]
 
 
 def protocol_clock(
@@ -509,23 +587,20 @@ def protocol_clock(
     expected action at or after the trigger; a ``before_trigger`` protocol by one at or before
     it (one done only afterwards counts as late). Corrections are applied first."""
     current = effective(entries)
-    injects = known_injects(scenario, current)
+    index = _JournalIndex(current, known_injects(scenario, current))
     out = []
     for protocol in scenario.protocols:
-        done = [
-            e
-            for e in current
-            if isinstance(e.payload, ActionLogged) and e.payload.action == protocol.action and e.agency == protocol.agency
-        ]
-        for trig in _triggers(protocol, current, injects):
+        done = index.done.get((protocol.action, protocol.agency), _Done())
+        for trig in index.triggers(protocol):
+            hit: Entry | None
             if protocol.before_trigger:
                 due = trig.at
-                before = [e for e in done if e.at <= trig.at and e.seq != trig.seq]
-                after = [e for e in done if e.at > trig.at]
-                hit = before[0] if before else (after[0] if after else None)
+                hit = done.first_until(trig.at, not_seq=trig.seq)
+                if hit is None:
+                    hit = done.first_after(trig.at)
             else:
                 due = trig.at + (protocol.within or 0.0)
-                hit = next((e for e in done if e.at >= trig.at and e.seq != trig.seq), None)
+                hit = done.first_from(trig.at, not_seq=trig.seq)
             if hit is not None:
                 late = hit.at - due
                 status = ProtocolStatus.MET if late <= 0 else ProtocolStatus.LATE
