@@ -22,6 +22,7 @@ from console.widgets import exercise_header
 from exercises.access import Caller, Role
 from exercises.capabilities import CORE_CAPABILITIES
 from exercises.durations import format_duration, format_span
+from exercises.entries import IMPROVEMENT_FIELDS
 
 COMPLIANCE_COLOURS = {"met": "#2e7d32", "late": "#ef6c00", "missed": "#c62828", "out of order": "#ad1457",
                       "not due yet": "#90a4ae"}
@@ -154,8 +155,7 @@ def download(caller: Caller) -> None:
 
 # --- the Improvement Plan ----------------------------------------------------------------
 
-PLAN_COLUMNS = ("capability", "issue", "corrective_action", "element", "responsible_agency",
-                "point_of_contact", "start_date", "completion_date")
+PLAN_COLUMNS = IMPROVEMENT_FIELDS
 
 
 def plan_frame(items: tuple[ImprovementItem, ...]) -> pd.DataFrame:

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Error as PlaywrightError
 from pypdf import PdfReader
 
 from exercises.access import AccessDenied, Role
@@ -180,10 +181,18 @@ def test_the_commander_downloads_the_pdf_and_it_opens(
     page = open_console(browser, server.url)
     sign_in(page, code(created, Role.OBSERVER), name="Chief")
     wait_idle(page)
-    with page.expect_download(timeout=120_000) as download:
-        page.get_by_role("button", name="Download the AAR/IP (PDF)").click()
     saved = workdir / "aar.pdf"
-    download.value.save_as(saved)
+    # Seen once in a fresh-clone run on a heavily loaded machine: the deferred download was
+    # "canceled" by the browser. A commander would click again; so does the test, once.
+    for attempt in (1, 2):
+        with page.expect_download(timeout=120_000) as download:
+            page.get_by_role("button", name="Download the AAR/IP (PDF)").click()
+        try:
+            download.value.save_as(saved)
+            break
+        except PlaywrightError:
+            if attempt == 2:
+                raise
     reader = PdfReader(io.BytesIO(saved.read_bytes()))
     text = "".join(p.extract_text() for p in reader.pages)
     assert len(reader.pages) >= 3
