@@ -1,7 +1,7 @@
 """Batch mode: every agency simulated, the scenario run to its end many times over seeds.
 
 Replication ``i`` draws from a generator seeded by ``SeedSequence(seed).spawn(runs)[i]``, runs in
-whichever worker process, and is reduced to a summary of its entries; the summaries are aggregated
+whichever worker process, and is reduced to a summary of its record; the summaries are aggregated
 in replication order. So the result, down to its JSON, is the same for any number of jobs.
 """
 
@@ -15,6 +15,7 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from exercises.entries import NewEntry
 from exercises.scenario import Scenario
 from sim_engine.checks import EngineError, check_runnable
+from sim_engine.collector import collector_paused
 from sim_engine.model import Simulation
 from sim_engine.results import BatchResult
 from sim_engine.sampling import replication_generator
@@ -27,15 +28,29 @@ CHUNKS_PER_JOB = 8
 """Work is handed out in chunks: small enough for a smooth progress bar, large enough to be cheap."""
 
 
+def simulate(scenario: Scenario, seed: int, index: int = 0, until: float | None = None) -> Simulation:
+    """Replication ``index`` with every agency simulated, run to ``until`` (the scenario's end)."""
+    with collector_paused():
+        sim = Simulation(scenario, replication_generator(seed, index), [a.id for a in scenario.agencies])
+        sim.run_to(scenario.duration if until is None else until)
+    return sim
+
+
 def run_once(scenario: Scenario, seed: int, index: int = 0, until: float | None = None) -> list[NewEntry]:
-    """The entries of replication ``index``: every agency simulated, run to ``until`` (the scenario's end)."""
-    sim = Simulation(scenario, replication_generator(seed, index), [a.id for a in scenario.agencies])
-    sim.run_to(scenario.duration if until is None else until)
-    return sim.entries
+    """The journal entries of replication ``index`` (see ``simulate``)."""
+    return simulate(scenario, seed, index, until).entries
 
 
 def replicate(scenario: Scenario, seed: int, index: int) -> RunSummary:
-    return summarise(scenario, run_once(scenario, seed, index), scenario.duration)
+    """Replication ``index`` reduced to its summary, read from the run's record (no journal entries).
+
+    The whole replication runs with the cyclic collector paused, so that everything it made is still
+    young when the run is dropped, and is freed in one pass over those objects alone."""
+    with collector_paused():
+        sim = simulate(scenario, seed, index)
+        summary = summarise(scenario, sim.record, scenario.duration)
+        summary.events = sim.steps
+        return summary
 
 
 def run_batch(

@@ -13,6 +13,7 @@ import simpy
 
 from exercises.entries import ResourceRequested
 from exercises.scenario import Inject
+from sim_engine import record as rec
 
 if TYPE_CHECKING:
     from sim_engine.model import Grant, Message, World
@@ -32,7 +33,7 @@ def simulated_agency(
 ) -> Process:
     """A simulated agency answers a trigger: it reads it, responds after its own delay and acts,
     first doing what its protocols say must come before that action."""
-    yield env.timeout(reading + world.draw(world.response_delay[agency]))
+    yield env.timeout(reading + world.response_delay[agency]())
     for prerequisite in world.playbook.prerequisites.get((agency, action), ()):
         yield from perform(env, world, agency, prerequisite, inject_id)
     yield from perform(env, world, agency, action, inject_id)
@@ -82,7 +83,7 @@ def notification(env: simpy.Environment, world: World, message: Message, actions
     """News of an action travels to an agency whose protocols it triggers; a simulated one responds."""
     delivered = yield from messenger(env, world, message)
     if delivered and message.to in world.simulated:
-        reading = world.draw(world.scenario.simulation.message_handling)
+        reading = world.message_handling()
         for action in actions:
             world.respond(message.to, action, None, reading)
 
@@ -95,11 +96,11 @@ def mutual_aid(env: simpy.Environment, world: World, requester: str, unit: str, 
     request = world.message(requester, provider)
     text = f"Mutual aid: one {unit} for {action}"
     world.emit(
-        requester, ResourceRequested(request_id=request.id, to=provider, unit_type=unit, count=1, text=text)
+        requester, rec.ResourceRequested(request_id=request.id, to=provider, unit_type=unit, count=1, text=text)
     )
     if not (yield from messenger(env, world, request)):
         return None
-    yield env.timeout(world.draw(world.scenario.simulation.message_handling))
+    yield env.timeout(world.message_handling())
     return (yield from world.seize(provider, unit, requester, request.id))
 
 
@@ -113,7 +114,7 @@ def resource_desk(
         return
     if request.to not in world.simulated or (request.to, request.unit_type) not in world.units:
         return
-    yield env.timeout(world.draw(world.scenario.simulation.message_handling))
+    yield env.timeout(world.message_handling())
     grant = yield from world.seize(
         request.to, request.unit_type, requester, request.request_id, request.count
     )

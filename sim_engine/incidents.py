@@ -62,6 +62,7 @@ class Crowd(Incident):
         self.world, self.params = world, params
         self.level = params.start_level
         self.calmed = self.inflamed = 0
+        self.escalate_every = world.sampler.compile(params.escalate_every)
 
     def size(self, now: float) -> int:
         grown = self.params.initial_size + round(self.params.growth_per_hour * now / 3600)
@@ -79,7 +80,7 @@ def crowd(env: simpy.Environment, world: World, state: Crowd) -> Process:
     """The crowd: at intervals it rises a level, or holds, or calms, by what the response did since."""
     levels = state.params.levels
     while True:
-        yield env.timeout(world.draw(state.params.escalate_every))
+        yield env.timeout(state.escalate_every())
         pressure, state.calmed, state.inflamed = 1 + state.inflamed - state.calmed, 0, 0
         level = min(max(state.level + (pressure > 0) - (pressure < 0), 0), len(levels) - 1)
         if level != state.level:
@@ -91,10 +92,9 @@ def crowd(env: simpy.Environment, world: World, state: Crowd) -> Process:
 # --- casualties --------------------------------------------------------------------------
 
 URGENCY = {"red": 0, "yellow": 1, "green": 2}
-WORSENS = {"yellow": ("red", "yellow_to_red"), "red": ("black", "red_to_black")}
 
 
-@dataclass
+@dataclass(slots=True)
 class Patient:
     number: int
     category: str
@@ -104,13 +104,23 @@ class Patient:
     transported: bool = False
 
 
+def _triage_order(p: Patient) -> tuple[int, float, int]:
+    """Most urgent first, then the earliest arrival."""
+    return URGENCY[p.category], p.arrives, p.number
+
+
 class Casualties(Incident):
     model = "casualties"
 
     def __init__(self, world: World, params: CasualtyModel) -> None:
         self.world, self.params = world, params
         self.patients: list[Patient] = []
+        self.on_scene: dict[int, Patient] = {}
+        """Patients at the casualty collection point now, by number."""
         self.full: set[str] = set()
+        draw = world.sampler.compile
+        self.worsens = {"yellow": ("red", draw(params.yellow_to_red)), "red": ("black", draw(params.red_to_black))}
+        """Without care: what a category becomes, and after how long."""
         self.hospitals = [
             a.id
             for a in world.scenario.agencies
@@ -128,10 +138,8 @@ class Casualties(Incident):
 
     def waiting(self, *, untreated: bool) -> Patient | None:
         """The most urgent patient on scene (untreated ones only, when asked), earliest arrival first."""
-        ready = [
-            p for p in self.patients if p.on_scene and p.category in URGENCY and not (untreated and p.cared)
-        ]
-        return min(ready, key=lambda p: (URGENCY[p.category], p.arrives, p.number), default=None)
+        ready = [p for p in self.on_scene.values() if p.category in URGENCY and not (untreated and p.cared)]
+        return min(ready, key=_triage_order, default=None)
 
     def on_action(self, agency: str | None, action: str, duration: float | None) -> None:
         if action == self.params.treat_action:
@@ -142,6 +150,7 @@ class Casualties(Incident):
             moved = self.waiting(untreated=False)
             if moved is not None:
                 moved.cared, moved.on_scene, moved.transported = True, False, True
+                del self.on_scene[moved.number]
                 travel = self.world.duration_of(action, duration)
                 self.world.env.process(hospital(self.world.env, self.world, self, moved, agency, travel))
 
@@ -171,16 +180,18 @@ def collection_point(
     for p in arrivals:
         yield env.timeout(p.arrives - env.now)
         p.on_scene = True
+        casualties.on_scene[p.number] = p
         world.develop("patient_arrived", patient=p.number, category=p.category)
-        if p.category in WORSENS:
+        if p.category in casualties.worsens:
             env.process(patient(env, world, casualties, p))
 
 
 def patient(env: simpy.Environment, world: World, casualties: Casualties, p: Patient) -> Process:
     """A patient on scene who, without care, goes yellow to red to black."""
-    while p.category in WORSENS and not p.cared:
-        worse, after = WORSENS[p.category]
-        yield env.timeout(world.draw(getattr(casualties.params, after)))
+    worsens = casualties.worsens
+    while p.category in worsens and not p.cared:
+        worse, after = worsens[p.category]
+        yield env.timeout(after())
         if p.cared:
             return
         p.category = worse
@@ -219,6 +230,7 @@ class Fire(Incident):
         self.world, self.params = world, params
         self.burning = 1
         self.contained = self.evacuating = False
+        self.spread_every = world.sampler.compile(params.spread_every)
 
     def start(self) -> None:
         self.world.env.process(fire_spread(self.world.env, self.world, self))
@@ -236,7 +248,7 @@ def fire_spread(env: simpy.Environment, world: World, fire: Fire) -> Process:
     """The fire takes one more zone at intervals until it is contained or every zone burns."""
     zones = fire.params.zones
     while fire.burning < zones:
-        yield env.timeout(world.draw(fire.params.spread_every))
+        yield env.timeout(fire.spread_every())
         if fire.contained:
             return
         fire.burning += 1

@@ -16,12 +16,10 @@ and produced, so the result is the fresh run's, entry for entry (tests hold the 
 
 from __future__ import annotations
 
-import gc
 import math
 import threading
 from collections import OrderedDict
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import NoReturn
 
@@ -40,6 +38,7 @@ from exercises.entries import (
 )
 from exercises.scenario import PlayedBy, Scenario
 from sim_engine.checks import EngineError, check_runnable
+from sim_engine.collector import collector_paused
 from sim_engine.model import EXTERNAL_KINDS, Simulation
 from sim_engine.sampling import live_generator
 
@@ -56,7 +55,7 @@ def advance(scenario: Scenario, seed: int, journal: Sequence[Entry], until: floa
         raise EngineError([f"cannot advance to {until!r}: the time must be a finite number of seconds >= 0"])
     if seed < 0:
         raise EngineError([f"the seed must be a whole number >= 0, not {seed}"])
-    with _collector_paused():
+    with collector_paused():
         run = _CACHE.take(scenario, seed, journal, until)
         if run is None:
             _check_scenario(scenario)
@@ -80,35 +79,6 @@ def replay(scenario: Scenario, seed: int, externals: Sequence[NewEntry], until: 
 
 def clear_cache() -> None:
     _CACHE.clear()
-
-
-_pause_lock = threading.Lock()
-_pause_depth = 0
-_pause_restores = False
-
-
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Pause Python's cyclic garbage collector while replaying.
-
-    A replay allocates tens of thousands of objects; full collections in the middle of it rescan the
-    whole heap (the journal included) and cost as much as the replay. What the replay leaves behind is
-    bounded by it and collected as soon as the collector runs again. Calls from several threads
-    overlap safely: the collector resumes when the last one ends, and only if it was running before.
-    """
-    global _pause_depth, _pause_restores
-    with _pause_lock:
-        if _pause_depth == 0:
-            _pause_restores = gc.isenabled()
-            gc.disable()
-        _pause_depth += 1
-    try:
-        yield
-    finally:
-        with _pause_lock:
-            _pause_depth -= 1
-            if _pause_depth == 0 and _pause_restores:
-                gc.enable()
 
 
 def _simulation(scenario: Scenario, seed: int) -> Simulation:
@@ -151,7 +121,7 @@ class _Run:
     """Whether the run consumed the whole journal (only then is it worth caching)."""
 
     def advance(self, journal: Sequence[Entry], until: float) -> list[NewEntry]:
-        sim, produced = self.sim, self.sim.entries
+        sim = self.sim
         recorded: list[Entry] = []
         checked = 0
         self.complete = True
@@ -171,7 +141,7 @@ class _Run:
         sim.run_to(max(until, *(e.at for e in recorded)) if recorded else until)
         self._verify(recorded, checked, None)
         self.verified += len(recorded)
-        returned = [e for e in produced[self.verified :] if e.at <= until]
+        returned = [e for e in sim.entries[self.verified :] if e.at <= until]
         if self.complete:
             self.consumed = [*journal, *returned]
             self.verified += len(returned)

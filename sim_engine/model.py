@@ -2,7 +2,8 @@
 
 ``World`` holds the SimPy environment, the agency network, each agency's units (one SimPy
 ``Resource`` per agency and unit type), the incident, and the record: every simulated happening is
-appended to ``World.entries`` as a ``NewEntry`` with ``actor=ENGINE_ACTOR``.
+appended to ``World.record`` as a ``Happening`` (``sim_engine.record``), which becomes a journal
+``NewEntry`` with ``actor=ENGINE_ACTOR`` where it leaves the engine.
 
 ``Simulation`` drives a world. The rule that makes live runs replay exactly: ``run_to(t)`` processes
 every event at or before ``t`` (including chains of zero-delay events), and ``feed(entry)`` applies an
@@ -16,42 +17,34 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Collection, Generator, Iterable
-from dataclasses import dataclass
 from random import Random
-from typing import Any
+from typing import Any, NamedTuple
 
 import simpy
 from simpy.resources.resource import Request
 
 from exercises.entries import (
-    ENGINE_ACTOR,
     ActionLogged,
-    Development,
     EntryKind,
     InjectAdded,
-    InjectDelivered,
     InjectHeld,
     InjectReleased,
-    InjectSkipped,
     LinkDown,
     LinkUp,
-    MessageDelivered,
-    MessageLost,
     MessageSent,
     NewEntry,
-    Payload,
-    ResourceAssigned,
-    ResourceReleased,
     ResourceRequested,
     Scalar,
 )
-from exercises.scenario import Distribution, Inject, Scenario
+from exercises.scenario import Inject, Scenario
 from sim_engine import behaviour
+from sim_engine import record as rec
 from sim_engine.checks import EngineError
+from sim_engine.collector import collector_paused
 from sim_engine.incidents import make_incident
 from sim_engine.network import AgencyNetwork
 from sim_engine.playbook import Playbook
-from sim_engine.sampling import Sampler
+from sim_engine.sampling import Draw, Sampler
 
 EXTERNAL_KINDS = frozenset(
     {
@@ -69,8 +62,7 @@ EXTERNAL_KINDS = frozenset(
 observation entries do not; corrections do not either (the record of play stands for the simulation)."""
 
 
-@dataclass(frozen=True)
-class Message:
+class Message(NamedTuple):
     """A message, notification or resource request on its way across the network."""
 
     id: str
@@ -80,8 +72,7 @@ class Message:
     about: str | None = None
 
 
-@dataclass(frozen=True)
-class Grant:
+class Grant(NamedTuple):
     """Units of one agency assigned to a request, until released."""
 
     owner: str
@@ -114,13 +105,22 @@ class World:
         self.playbook = Playbook(scenario)
         self.simulated = frozenset(simulated)
         self.agency_ids = frozenset(a.id for a in scenario.agencies)
-        self.response_delay = {a.id: a.response_delay for a in scenario.agencies}
+        sampler, sim = self.sampler, scenario.simulation
+        self.response_delay = {a.id: sampler.compile(a.response_delay) for a in scenario.agencies}
+        self.message_handling = sampler.compile(sim.message_handling)
+        self._needs = {action: (spec.uses, sampler.compile(spec.duration)) for action, spec in sim.actions.items()}
+        self._deployment: dict[str, Draw] = {}
+        """How long units sent on request stay out: the duration of the first action using them."""
+        for spec in sim.actions.values():
+            if spec.uses is not None:
+                self._deployment.setdefault(spec.uses, sampler.compile(spec.duration))
+        self._raises = sim.raises
         self.units = {
             (a.id, unit): simpy.Resource(self.env, count)
             for a in scenario.agencies
             for unit, count in a.resources.items()
         }
-        self.entries: list[NewEntry] = []
+        self.record: list[rec.Happening] = []
         self.injects: dict[str, Inject] = {i.id: i for i in scenario.msel}
         self.inject_state: dict[str, str] = {}
         """``held``, ``delivered`` or ``skipped``; absent while an inject waits for its time."""
@@ -137,8 +137,8 @@ class World:
 
     # --- the record ----------------------------------------------------------------------
 
-    def emit(self, agency: str | None, payload: Payload) -> None:
-        self.entries.append(NewEntry(at=self.env.now, agency=agency, actor=ENGINE_ACTOR, payload=payload))
+    def emit(self, agency: str | None, payload: rec.Payload) -> None:
+        self.record.append(rec.Happening(self.env.now, agency, payload))
 
     def serial(self) -> str:
         return f"sim-{next(self._serial)}"
@@ -149,14 +149,7 @@ class World:
         return Message(message_id or self.serial(), sender, to, self.env.now, about)
 
     def delivered(self, message: Message, path: list[str]) -> None:
-        payload = MessageDelivered(
-            message_id=message.id,
-            sender=message.sender,
-            to=message.to,
-            path=tuple(path),
-            sent_at=message.sent_at,
-            about=message.about,
-        )
+        payload = rec.MessageDelivered(message.id, message.sender, message.to, tuple(path), message.sent_at, message.about)
         self.emit(message.to, payload)
 
     def lost(self, message: Message, path: list[str], link: tuple[str, str] | None) -> bool:
@@ -166,7 +159,7 @@ class World:
             reason = f"lost on link {link[0]}-{link[1]}"
         else:
             reason = f"link {link[0]}-{link[1]} went down"
-        payload = MessageLost(
+        payload = rec.MessageLost(
             message_id=message.id,
             sender=message.sender,
             to=message.to,
@@ -179,35 +172,30 @@ class World:
         return False
 
     def develop(self, what: str, **detail: Scalar) -> None:
-        raises = self.scenario.simulation.raises.get(what, ())
-        self.emit(None, Development(model=self.incident.model, what=what, detail=detail, raises=raises))
+        raises = self._raises.get(what, ())
+        self.emit(None, rec.Development(self.incident.model, what, detail, raises))
         if raises:
             for agency, action in self.playbook.raised(raises):
                 self.respond(agency, action, None, 0.0)
 
     # --- draws ---------------------------------------------------------------------------
 
-    def draw(self, dist: Distribution) -> float:
-        return self.sampler.draw(dist)
-
     def needs(self, action: str) -> tuple[str | None, float]:
         """The unit type an action ties up (if any) and, drawn now, for how long."""
-        sim = self.scenario.simulation.actions.get(action)
-        if sim is None:
+        found = self._needs.get(action)
+        if found is None:
             return None, 0.0
-        return sim.uses, self.draw(sim.duration)
+        return found[0], found[1]()
 
     def duration_of(self, action: str, known: float | None) -> float:
         """The action's duration: the one already drawn for it, else a draw now."""
         return known if known is not None else self.needs(action)[1]
 
     def deployment(self, unit: str) -> float | None:
-        """How long units sent on request stay out: the duration of the first action using them,
-        or None (for the rest of the exercise) when no action does."""
-        for sim in self.scenario.simulation.actions.values():
-            if sim.uses == unit:
-                return self.draw(sim.duration)
-        return None
+        """How long units sent on request stay out, drawn now, or None (for the rest of the exercise)
+        when no action uses them."""
+        draw = self._deployment.get(unit)
+        return None if draw is None else draw()
 
     # --- units ---------------------------------------------------------------------------
 
@@ -217,28 +205,22 @@ class World:
         """Wait for ``count`` free units (first come, first served; at most what the agency has)."""
         pool = self.units[owner, unit]
         asked = self.env.now
-        requests = tuple(pool.request() for _ in range(min(count, int(pool.capacity))))
-        yield requests[0] if len(requests) == 1 else self.env.all_of(requests)
+        requests: tuple[Request, ...]
+        if count == 1:
+            requests = (pool.request(),)
+            yield requests[0]
+        else:
+            requests = tuple(pool.request() for _ in range(min(count, int(pool.capacity))))
+            yield self.env.all_of(requests)
         grant = Grant(owner, unit, request_id or self.serial(), requests)
-        wait = self.env.now - asked
-        payload = ResourceAssigned(
-            request_id=grant.request_id,
-            requester=requester,
-            unit_type=unit,
-            count=len(requests),
-            queue_wait=wait,
-        )
-        self.emit(owner, payload)
+        self.emit(owner, rec.ResourceAssigned(grant.request_id, requester, unit, len(requests), self.env.now - asked))
         return grant
 
     def release(self, grant: Grant) -> None:
         pool = self.units[grant.owner, grant.unit]
         for request in grant.requests:
             pool.release(request)
-        payload = ResourceReleased(
-            request_id=grant.request_id, unit_type=grant.unit, count=len(grant.requests)
-        )
-        self.emit(grant.owner, payload)
+        self.emit(grant.owner, rec.ResourceReleased(grant.request_id, grant.unit, len(grant.requests)))
 
     def aid_provider(self, requester: str, unit: str) -> str | None:
         """A simulated agency with units of the type: a linked neighbour (over a working link) if one has
@@ -261,18 +243,24 @@ class World:
             self.env.process(behaviour.simulated_agency(self.env, self, agency, action, inject_id, reading))
 
     def act(self, agency: str, action: str, inject_id: str | None, duration: float) -> None:
-        self.emit(agency, ActionLogged(action=action, inject_id=inject_id))
+        self.emit(agency, rec.ActionLogged(action, "", inject_id))
         self.action_logged(agency, action, duration)
 
     def action_logged(self, agency: str | None, action: str, duration: float | None) -> None:
         """An action was performed, by a simulated agency or a player: it counts for contingency
         injects, the incident reacts, and it sets off the protocols it triggers."""
-        self.logged.setdefault(action, set()).add(agency)
+        done = self.logged.get(action)
+        if done is None:
+            self.logged[action] = done = set()
+        done.add(agency)
         self.incident.on_action(agency, action, duration)
         if agency is None:
             return
+        reactions = self.playbook.reactions(agency, action)
+        if not reactions:
+            return
         targets: dict[str, list[str]] = {}
-        for target, follow in self.playbook.reactions(agency, action):
+        for target, follow in reactions:
             targets.setdefault(target, []).append(follow)
         for target, follows in targets.items():
             if target == agency:
@@ -296,15 +284,15 @@ class World:
             by = f" by {condition.by_agency}" if condition.by_agency else ""
             state = "had already been" if condition.happened is False else "had not been"
             self.emit(
-                None, InjectSkipped(inject_id=inject.id, reason=f"{condition.action} {state} logged{by}")
+                None, rec.InjectSkipped(inject_id=inject.id, reason=f"{condition.action} {state} logged{by}")
             )
             return
         self.inject_state[inject.id] = "delivered"
-        self.emit(None, InjectDelivered(inject_id=inject.id, to=inject.to))
+        self.emit(None, rec.InjectDelivered(inject_id=inject.id, to=inject.to))
         if inject.effect and inject.effect.link_down and self.network.set_up(*inject.effect.link_down, False):
-            self.emit(None, LinkDown(between=inject.effect.link_down, reason=f"inject {inject.id}"))
+            self.emit(None, rec.LinkDown(between=inject.effect.link_down, reason=f"inject {inject.id}"))
         if inject.effect and inject.effect.link_up and self.network.set_up(*inject.effect.link_up, True):
-            self.emit(None, LinkUp(between=inject.effect.link_up))
+            self.emit(None, rec.LinkUp(between=inject.effect.link_up))
         for agency, action in self.playbook.stimulus(inject):
             self.respond(agency, action, inject.id, 0.0)
 
@@ -333,24 +321,35 @@ class Simulation:
     """One run of the model, fed external entries in journal order and advanced in time."""
 
     def __init__(self, scenario: Scenario, rng: Random, simulated: Iterable[str]) -> None:
-        self.world = World(scenario, rng, frozenset(simulated))
-        self.world.start()
+        with collector_paused():
+            self.world = World(scenario, rng, frozenset(simulated))
+            self.world.start()
         self.reached = 0.0
         """The latest time the run was advanced to: no external entry may come before it."""
         self.steps = 0
         """SimPy events processed so far."""
+        self._entries: list[NewEntry] = []
+
+    @property
+    def record(self) -> list[rec.Happening]:
+        """What the run has produced so far (append-only)."""
+        return self.world.record
 
     @property
     def entries(self) -> list[NewEntry]:
-        return self.world.entries
+        """The record as journal entries, each validated once: built as far as the record reaches."""
+        record, entries = self.world.record, self._entries
+        entries.extend(rec.to_entry(h) for h in record[len(entries) :])
+        return entries
 
     def run_to(self, until: float) -> None:
         """Process every event at or before ``until``."""
-        env = self.world.env
+        peek, step = self.world.env.peek, self.world.env.step
         steps = 0
-        while env.peek() <= until:
-            env.step()
-            steps += 1
+        with collector_paused():
+            while peek() <= until:
+                step()
+                steps += 1
         self.steps += steps
         self.reached = max(self.reached, until)
 

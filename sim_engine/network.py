@@ -9,6 +9,7 @@ path to another is cut off from it until a link comes back.
 from __future__ import annotations
 
 import threading
+from collections import OrderedDict
 from collections.abc import Iterable
 
 import networkx as nx
@@ -19,6 +20,10 @@ Routes = tuple[dict[str, float], dict[str, list[str]]]
 """Dijkstra from one source: total latency and path to every agency it reaches."""
 
 _SHARED_LIMIT = 4096
+_GRAPHS_LIMIT = 16
+_graphs: OrderedDict[int, tuple[Scenario, nx.Graph]] = OrderedDict()
+"""Each scenario's graph (kept with the scenario, so its id is not reused while cached)."""
+_graphs_lock = threading.Lock()
 _shared: dict[tuple[tuple[object, ...], frozenset[tuple[str, str]], str], Routes] = {}
 _shared_lock = threading.Lock()
 
@@ -39,55 +44,69 @@ def build_graph(scenario: Scenario) -> nx.Graph:
 class AgencyNetwork:
     """The graph plus its working part (the links that are up), with routes cached.
 
-    Routes depend only on the graph and which links are down, so they are shared by every network of
-    the same shape in the process (batch runs of one scenario compute each route once). The working
-    graph is a view of the full graph without the links that are down, so networkx's choice between
-    equally fast paths is the one it makes on the full graph minus those links.
+    The graph itself is never changed: which links are down is this network's own state, so one graph
+    serves every run of a scenario (``from_scenario`` builds it once). Routes depend only on the graph
+    and which links are down, so they are shared by every network of the same shape in the process
+    (batch runs of one scenario compute each route once). The working graph is a view of the full
+    graph without the links that are down, so networkx's choice between equally fast paths is the one
+    it makes on the full graph minus those links.
     """
 
     def __init__(self, graph: nx.Graph) -> None:
         self.graph = graph
-        self._links: dict[tuple[str, str], dict[str, object]] = {}
+        self._links: dict[tuple[str, str], tuple[float, float, tuple[str, str]]] = {}
+        """Both ways round: latency, reliability, and the link as the graph lists it."""
+        down = set()
         for a, b, data in graph.edges(data=True):
-            self._links[a, b] = self._links[b, a] = data
+            self._links[a, b] = self._links[b, a] = (float(data["latency"]), float(data["reliability"]), (a, b))
+            if not data.get("up", True):
+                down.add((a, b))
         self._shape = (tuple(graph.nodes), tuple((a, b, d["latency"]) for a, b, d in graph.edges(data=True)))
         self.version = 0
         """Counts link changes: a route planned at one version holds until it changes."""
         self._down: frozenset[tuple[str, str]] = frozenset()
+        self._hidden: frozenset[tuple[str, str]] = frozenset()
         self._routes: dict[str, Routes] = {}
-        self._rebuild()
+        self._rebuild(down)
 
     @classmethod
     def from_scenario(cls, scenario: Scenario) -> AgencyNetwork:
-        return cls(build_graph(scenario))
+        with _graphs_lock:
+            cached = _graphs.get(id(scenario))
+            if cached is None or cached[0] is not scenario:
+                cached = (scenario, build_graph(scenario))
+                _graphs[id(scenario)] = cached
+                while len(_graphs) > _GRAPHS_LIMIT:
+                    _graphs.popitem(last=False)
+        return cls(cached[1])
 
-    def _rebuild(self) -> None:
-        down = frozenset((a, b) for a, b, up in self.graph.edges(data="up") if not up)
-        hidden = down | {(b, a) for a, b in down}
-        self._down = down
+    def _rebuild(self, down: set[tuple[str, str]] | frozenset[tuple[str, str]]) -> None:
+        # Links are named as the graph lists them, so that equal states share routes.
+        self._down = frozenset(down)
+        hidden = self._down | {(b, a) for a, b in self._down}
+        self._hidden = hidden
         self.working = nx.subgraph_view(self.graph, filter_edge=lambda a, b: (a, b) not in hidden)
         self._routes = {}
 
     def is_up(self, a: str, b: str) -> bool:
-        return bool(self._links[a, b]["up"])
+        return (a, b) not in self._hidden
 
     def latency(self, a: str, b: str) -> float:
-        return float(self._links[a, b]["latency"])  # type: ignore[arg-type]
+        return self._links[a, b][0]
 
     def reliability(self, a: str, b: str) -> float:
-        return float(self._links[a, b]["reliability"])  # type: ignore[arg-type]
+        return self._links[a, b][1]
 
     def has_link(self, a: str, b: str) -> bool:
         return (a, b) in self._links
 
     def set_up(self, a: str, b: str, up: bool) -> bool:
         """Bring a link up or down; True if that changed anything."""
-        data = self._links[a, b]
-        if data["up"] == up:
+        edge = self._links[a, b][2]
+        if self.is_up(a, b) == up:
             return False
-        data["up"] = up
         self.version += 1
-        self._rebuild()
+        self._rebuild(self._down - {edge} if up else self._down | {edge})
         return True
 
     def _from(self, source: str) -> Routes:

@@ -18,6 +18,9 @@ import numpy as np
 
 from exercises.scenario import Distribution, Exponential, Fixed, Lognormal, Triangular, Uniform
 
+Draw = Callable[[], float]
+"""One draw from a distribution."""
+
 Z90 = NormalDist().inv_cdf(0.9)
 """The standard normal's 90th percentile: a lognormal's sigma is ln(p90 / median) / Z90."""
 
@@ -42,15 +45,19 @@ class Sampler:
 
     def __init__(self, rng: random.Random) -> None:
         self.rng = rng
-        self._draws: dict[int, tuple[Distribution, Callable[[], float]]] = {}
+        self._draws: dict[int, tuple[Distribution, Draw]] = {}
 
-    def draw(self, dist: Distribution) -> float:
-        # Distributions are immutable parts of the scenario: build each one's draw once.
+    def compile(self, dist: Distribution) -> Draw:
+        """A function that draws from ``dist`` with the run's generator (built once per distribution)."""
+        # Distributions are immutable parts of the scenario: the cache holds each one with its draw.
         cached = self._draws.get(id(dist))
         if cached is None or cached[0] is not dist:
             cached = (dist, self._compile(dist))
             self._draws[id(dist)] = cached
-        return cached[1]()
+        return cached[1]
+
+    def draw(self, dist: Distribution) -> float:
+        return self.compile(dist)()
 
     def chance(self, probability: float) -> bool:
         """True with the given probability (one draw, even when the answer is certain)."""
@@ -59,7 +66,7 @@ class Sampler:
     def uniform(self, low: float, high: float) -> float:
         return self.rng.uniform(low, high)
 
-    def _compile(self, dist: Distribution) -> Callable[[], float]:
+    def _compile(self, dist: Distribution) -> Draw:
         rng = self.rng
         if isinstance(dist, Fixed):
             value = float(dist.value)

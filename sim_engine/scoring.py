@@ -1,4 +1,4 @@
-"""Protocols scored over one run's entries: a small pure function for the simulated baseline.
+"""Protocols scored over one run's record: a small pure function for the simulated baseline.
 
 Each time a protocol's trigger happens, its clock starts once (an *instance*):
 - ``within`` protocols: the first action by the protocol's agency after the trigger, not already
@@ -7,8 +7,8 @@ Each time a protocol's trigger happens, its clock starts once (an *instance*):
 - ``before_trigger`` protocols: **met** if the agency performed the action before the trigger (a
   standing action counts for every later trigger), **out_of_order** if only after it, else **missed**.
 
-Corrections are not applied: simulated runs have none. (The after-action report scores the real
-journal, corrections included, in ``aar``.)
+Batch runs have no players or controllers, so the record holds no corrections or added injects. (The
+after-action report scores the real journal, corrections included, in ``aar``.)
 """
 
 from __future__ import annotations
@@ -18,14 +18,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from exercises.entries import ActionLogged, Development, EntryKind, InjectAdded, InjectDelivered, NewEntry
 from exercises.scenario import Inject, Protocol, Scenario
+from sim_engine.record import ActionLogged, Development, Happening, InjectDelivered
 
 Outcome = Literal["met", "late", "missed", "open", "out_of_order"]
-
-_SCORED = frozenset(
-    {EntryKind.INJECT_ADDED, EntryKind.INJECT_DELIVERED, EntryKind.DEVELOPMENT, EntryKind.ACTION_LOGGED}
-)
 
 
 @dataclass(frozen=True)
@@ -43,25 +39,21 @@ class ProtocolInstance:
         return None if self.done_at is None else self.done_at - self.triggered_at
 
 
-def score_protocols(scenario: Scenario, entries: Sequence[NewEntry], end: float) -> list[ProtocolInstance]:
+def score_protocols(scenario: Scenario, entries: Sequence[Happening], end: float) -> list[ProtocolInstance]:
     """Every protocol instance of a run that ended at ``end``, in protocol order, then trigger order."""
     injects: dict[str, Inject] = {i.id: i for i in scenario.msel}
     events: dict[str, list[int]] = {}
     actions: dict[str, list[int]] = {}
     for pos, entry in enumerate(entries):
         payload = entry.payload
-        if payload.kind not in _SCORED:
-            continue
-        if isinstance(payload, InjectAdded):
-            injects[payload.inject.id] = payload.inject
-        elif isinstance(payload, InjectDelivered) and payload.inject_id in injects:
-            for event in injects[payload.inject_id].raises:
-                events.setdefault(event, []).append(pos)
+        if isinstance(payload, ActionLogged):
+            actions.setdefault(payload.action, []).append(pos)
         elif isinstance(payload, Development):
             for event in payload.raises:
                 events.setdefault(event, []).append(pos)
-        elif isinstance(payload, ActionLogged):
-            actions.setdefault(payload.action, []).append(pos)
+        elif isinstance(payload, InjectDelivered) and payload.inject_id in injects:
+            for event in injects[payload.inject_id].raises:
+                events.setdefault(event, []).append(pos)
     found: list[ProtocolInstance] = []
     for proto in scenario.protocols:
         done = [p for p in actions.get(proto.action, ()) if entries[p].agency == proto.agency]
@@ -74,7 +66,7 @@ def score_protocols(scenario: Scenario, entries: Sequence[NewEntry], end: float)
 
 
 def _triggers(
-    proto: Protocol, entries: Sequence[NewEntry], events: dict[str, list[int]], actions: dict[str, list[int]]
+    proto: Protocol, entries: Sequence[Happening], events: dict[str, list[int]], actions: dict[str, list[int]]
 ) -> list[int]:
     """Positions of the trigger's entries (-1 stands for the start of the exercise)."""
     trigger = proto.trigger
@@ -86,12 +78,12 @@ def _triggers(
     return [p for p in actions.get(str(trigger.name), ()) if not by or entries[p].agency in by]
 
 
-def _at(entries: Sequence[NewEntry], pos: int) -> float:
+def _at(entries: Sequence[Happening], pos: int) -> float:
     return 0.0 if pos < 0 else entries[pos].at
 
 
 def _within(
-    proto: Protocol, entries: Sequence[NewEntry], triggers: list[int], done: list[int], end: float
+    proto: Protocol, entries: Sequence[Happening], triggers: list[int], done: list[int], end: float
 ) -> list[ProtocolInstance]:
     out = []
     used = 0
@@ -113,7 +105,7 @@ def _within(
 
 
 def _before(
-    proto: Protocol, entries: Sequence[NewEntry], triggers: list[int], done: list[int]
+    proto: Protocol, entries: Sequence[Happening], triggers: list[int], done: list[int]
 ) -> list[ProtocolInstance]:
     out = []
     for trigger in triggers:

@@ -1,4 +1,4 @@
-"""From runs' entries to the batch result: per-run summaries (pure functions of the entries), then
+"""From runs' records to the batch result: per-run summaries (pure functions of the record), then
 the distributions over runs and the bottlenecks in plain sentences.
 
 Definitions (per scenario, over all replications):
@@ -21,19 +21,19 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from exercises.durations import format_span
-from exercises.entries import (
-    EntryKind,
+from exercises.scenario import Scenario
+from sim_engine.network import AgencyNetwork
+from sim_engine.playbook import Playbook
+from sim_engine.record import (
+    ActionLogged,
+    Happening,
     LinkDown,
     LinkUp,
     MessageDelivered,
     MessageLost,
-    NewEntry,
     ResourceAssigned,
     ResourceReleased,
 )
-from exercises.scenario import Scenario
-from sim_engine.network import AgencyNetwork
-from sim_engine.playbook import Playbook
 from sim_engine.results import AgencyStats, BatchResult, LinkStats, ProtocolStats, UnitStats
 from sim_engine.scoring import ProtocolInstance, score_protocols
 
@@ -50,21 +50,21 @@ class RunSummary:
     delays: dict[int, list[float]] = field(default_factory=dict)
     lost: dict[int, int] = field(default_factory=dict)
     cut_off: dict[str, float] = field(default_factory=dict)
+    events: int = 0
+    """SimPy events the run processed (for benchmarks; not part of the batch result)."""
 
 
-def summarise(scenario: Scenario, entries: Sequence[NewEntry], end: float) -> RunSummary:
-    """What one run's entries say, reduced to what the batch aggregates."""
-    run = RunSummary(instances=score_protocols(scenario, entries, end))
+def summarise(scenario: Scenario, record: Sequence[Happening], end: float) -> RunSummary:
+    """What one run's record says, reduced to what the batch aggregates."""
+    run = RunSummary(instances=score_protocols(scenario, record, end))
     links = {link.key: i for i, link in enumerate(scenario.links)}
     held: dict[tuple[str | None, str], tuple[float, int, str]] = {}
     links_changed = False
-    for entry in entries:
+    for entry in record:
         p = entry.payload
-        kind = p.kind
-        if kind is EntryKind.ACTION_LOGGED and entry.agency:
-            run.actions[entry.agency] = run.actions.get(entry.agency, 0) + 1
-        elif kind is EntryKind.DEVELOPMENT:
-            continue
+        if isinstance(p, ActionLogged):
+            if entry.agency:
+                run.actions[entry.agency] = run.actions.get(entry.agency, 0) + 1
         elif isinstance(p, ResourceAssigned) and entry.agency:
             held[entry.agency, p.request_id] = (entry.at, p.count, p.unit_type)
             run.waits.setdefault((entry.agency, p.unit_type), []).append(p.queue_wait)
@@ -84,17 +84,17 @@ def summarise(scenario: Scenario, entries: Sequence[NewEntry], end: float) -> Ru
             if p.lost_on:
                 i = links[frozenset(p.lost_on)]
                 run.lost[i] = run.lost.get(i, 0) + 1
-        elif kind is EntryKind.LINK_DOWN or kind is EntryKind.LINK_UP:
+        elif isinstance(p, LinkDown | LinkUp):
             links_changed = True
     for (agency, _), (start, count, unit) in held.items():
         key = (str(agency), unit)
         run.busy[key] = run.busy.get(key, 0.0) + max(0.0, end - start) * count
     if links_changed:
-        run.cut_off = _cut_off(scenario, entries, end)
+        run.cut_off = _cut_off(scenario, record, end)
     return run
 
 
-def _cut_off(scenario: Scenario, entries: Sequence[NewEntry], end: float) -> dict[str, float]:
+def _cut_off(scenario: Scenario, entries: Sequence[Happening], end: float) -> dict[str, float]:
     network = AgencyNetwork.from_scenario(scenario)
     lead = scenario.lead_agency
     by_design = network.cut_off(lead)

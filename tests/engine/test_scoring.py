@@ -1,8 +1,11 @@
-"""Protocol instances scored over a run's entries: met, late, missed, open, out of order."""
+"""Protocol instances scored over a run's record: met, late, missed, open, out of order.
+
+The cases are written as the journal entries the run would make (``of_entry`` gives their record)."""
 
 from __future__ import annotations
 
 from exercises.entries import ENGINE_ACTOR, ActionLogged, Development, InjectDelivered, NewEntry, Payload
+from sim_engine.record import of_entry
 from sim_engine.scoring import score_protocols
 from tests.engine.helpers import agency, inject, protocol, scenario
 
@@ -31,7 +34,7 @@ def e(at: float, agency_id: str | None, payload: Payload) -> NewEntry:
 
 def outcomes(entries: list[NewEntry], end: float = 10_000.0) -> dict[str, list[tuple[str, float | None]]]:
     found: dict[str, list[tuple[str, float | None]]] = {}
-    for inst in score_protocols(SC, entries, end):
+    for inst in score_protocols(SC, [of_entry(entry) for entry in entries], end):
         found.setdefault(inst.protocol_id, []).append((inst.outcome, inst.response))
     return found
 

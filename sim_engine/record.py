@@ -1,0 +1,142 @@
+"""The run's own record: what the simulation produced, as light immutable tuples.
+
+A run appends one ``Happening`` per simulated happening: when, which agency, and a payload. The
+payloads are named tuples with exactly the fields of the journal's payload models of the same names
+in ``exercises.entries`` (a test holds the two together). Inside the engine nothing else is needed,
+and a tuple costs a tenth of a validated pydantic model: the batch summaries read the record as it
+is. Where the record leaves the engine for the journal (live advance, ``run_once``, transcripts), each
+happening becomes a ``NewEntry`` through ``to_entry``, which validates it like any other entry.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+from exercises import entries as journal
+from exercises.entries import ENGINE_ACTOR, NewEntry, Scalar
+
+
+class InjectDelivered(NamedTuple):
+    inject_id: str
+    to: tuple[str, ...]
+
+
+class InjectSkipped(NamedTuple):
+    inject_id: str
+    reason: str
+
+
+class ActionLogged(NamedTuple):
+    action: str
+    text: str = ""
+    inject_id: str | None = None
+
+
+class MessageDelivered(NamedTuple):
+    message_id: str
+    sender: str
+    to: str
+    path: tuple[str, ...]
+    sent_at: float
+    about: str | None = None
+
+
+class MessageLost(NamedTuple):
+    message_id: str
+    sender: str
+    to: str
+    reason: str
+    path: tuple[str, ...] = ()
+    lost_on: tuple[str, str] | None = None
+    about: str | None = None
+
+
+class ResourceRequested(NamedTuple):
+    request_id: str
+    to: str
+    unit_type: str
+    count: int  # type: ignore[assignment]  # shadows tuple.count, as the journal field is named
+    text: str = ""
+
+
+class ResourceAssigned(NamedTuple):
+    request_id: str
+    requester: str
+    unit_type: str
+    count: int  # type: ignore[assignment]  # shadows tuple.count, as the journal field is named
+    queue_wait: float = 0.0
+
+
+class ResourceReleased(NamedTuple):
+    request_id: str
+    unit_type: str
+    count: int  # type: ignore[assignment]  # shadows tuple.count, as the journal field is named
+
+
+class LinkDown(NamedTuple):
+    between: tuple[str, str]
+    reason: str = ""
+
+
+class LinkUp(NamedTuple):
+    between: tuple[str, str]
+
+
+class Development(NamedTuple):
+    model: str
+    what: str
+    detail: dict[str, Scalar]
+    raises: tuple[str, ...] = ()
+
+
+Payload = (
+    InjectDelivered
+    | InjectSkipped
+    | ActionLogged
+    | MessageDelivered
+    | MessageLost
+    | ResourceRequested
+    | ResourceAssigned
+    | ResourceReleased
+    | LinkDown
+    | LinkUp
+    | Development
+)
+
+JOURNAL_PAYLOADS: dict[type[Payload], type[journal.Payload]] = {
+    InjectDelivered: journal.InjectDelivered,
+    InjectSkipped: journal.InjectSkipped,
+    ActionLogged: journal.ActionLogged,
+    MessageDelivered: journal.MessageDelivered,
+    MessageLost: journal.MessageLost,
+    ResourceRequested: journal.ResourceRequested,
+    ResourceAssigned: journal.ResourceAssigned,
+    ResourceReleased: journal.ResourceReleased,
+    LinkDown: journal.LinkDown,
+    LinkUp: journal.LinkUp,
+    Development: journal.Development,
+}
+"""Each record payload and the journal payload model it becomes."""
+
+
+class Happening(NamedTuple):
+    """One simulated happening: the exercise second it happened at, the agency, what."""
+
+    at: float
+    agency: str | None
+    payload: Payload
+
+
+def to_entry(happening: Happening) -> NewEntry:
+    """The journal entry of a happening, validated like every entry the journal takes."""
+    payload = JOURNAL_PAYLOADS[type(happening.payload)](**happening.payload._asdict())
+    return NewEntry(at=happening.at, agency=happening.agency, actor=ENGINE_ACTOR, payload=payload)
+
+
+def of_entry(entry: NewEntry) -> Happening:
+    """The happening a simulated journal entry records (the inverse of ``to_entry``)."""
+    for record_type, journal_type in JOURNAL_PAYLOADS.items():
+        if isinstance(entry.payload, journal_type):
+            fields = entry.payload.model_dump(exclude={"kind"})
+            return Happening(entry.at, entry.agency, record_type(**fields))
+    raise ValueError(f"a {entry.kind.value} entry is not one the simulation makes")
