@@ -18,6 +18,7 @@ Every change is a ``Development`` entry; ``simulation.raises`` names the events 
 
 from __future__ import annotations
 
+import bisect
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -104,9 +105,8 @@ class Patient:
     transported: bool = False
 
 
-def _triage_order(p: Patient) -> tuple[int, float, int]:
-    """Most urgent first, then the earliest arrival."""
-    return URGENCY[p.category], p.arrives, p.number
+def _arrival(p: Patient) -> tuple[float, int]:
+    return p.arrives, p.number
 
 
 class Casualties(Incident):
@@ -115,8 +115,8 @@ class Casualties(Incident):
     def __init__(self, world: World, params: CasualtyModel) -> None:
         self.world, self.params = world, params
         self.patients: list[Patient] = []
-        self.on_scene: dict[int, Patient] = {}
-        """Patients at the casualty collection point now, by number."""
+        self.triage: dict[str, list[Patient]] = {category: [] for category in URGENCY}
+        """Patients at the casualty collection point now, by START category, in order of arrival."""
         self.full: set[str] = set()
         draw = world.sampler.compile
         self.worsens = {"yellow": ("red", draw(params.yellow_to_red)), "red": ("black", draw(params.red_to_black))}
@@ -128,18 +128,36 @@ class Casualties(Incident):
         ]
 
     def start(self) -> None:
-        counts = self.params.patients
+        counts, over, uniform = self.params.patients, self.params.arrive_over, self.world.sampler.uniform
         for category in ("red", "yellow", "green", "black"):
             for _ in range(getattr(counts, category)):
-                arrives = self.world.sampler.uniform(0.0, self.params.arrive_over)
-                self.patients.append(Patient(len(self.patients) + 1, category, arrives))
-        arrivals = sorted(self.patients, key=lambda p: (p.arrives, p.number))
+                self.patients.append(Patient(len(self.patients) + 1, category, uniform(0.0, over)))
+        arrivals = sorted(self.patients, key=_arrival)
         self.world.env.process(collection_point(self.world.env, self.world, self, arrivals))
 
     def waiting(self, *, untreated: bool) -> Patient | None:
         """The most urgent patient on scene (untreated ones only, when asked), earliest arrival first."""
-        ready = [p for p in self.on_scene.values() if p.category in URGENCY and not (untreated and p.cared)]
-        return min(ready, key=_triage_order, default=None)
+        for line in self.triage.values():
+            for p in line:
+                if not (untreated and p.cared):
+                    return p
+        return None
+
+    def arrived(self, p: Patient) -> None:
+        p.on_scene = True
+        if p.category in self.triage:
+            bisect.insort(self.triage[p.category], p, key=_arrival)
+
+    def worsened(self, p: Patient, category: str) -> None:
+        self._leave(p)
+        p.category = category
+        if category in self.triage:
+            bisect.insort(self.triage[category], p, key=_arrival)
+
+    def _leave(self, p: Patient) -> None:
+        line = self.triage.get(p.category)
+        if line is not None:
+            del line[bisect.bisect_left(line, _arrival(p), key=_arrival)]
 
     def on_action(self, agency: str | None, action: str, duration: float | None) -> None:
         if action == self.params.treat_action:
@@ -149,8 +167,8 @@ class Casualties(Incident):
         if action == self.params.transport_action:
             moved = self.waiting(untreated=False)
             if moved is not None:
-                moved.cared, moved.on_scene, moved.transported = True, False, True
-                del self.on_scene[moved.number]
+                self._leave(moved)
+                moved.on_scene, moved.cared, moved.transported = False, True, True
                 travel = self.world.duration_of(action, duration)
                 self.world.env.process(hospital(self.world.env, self.world, self, moved, agency, travel))
 
@@ -179,8 +197,7 @@ def collection_point(
     """Patients reach the casualty collection point in the order they arrive."""
     for p in arrivals:
         yield env.timeout(p.arrives - env.now)
-        p.on_scene = True
-        casualties.on_scene[p.number] = p
+        casualties.arrived(p)
         world.develop("patient_arrived", patient=p.number, category=p.category)
         if p.category in casualties.worsens:
             env.process(patient(env, world, casualties, p))
@@ -194,7 +211,7 @@ def patient(env: simpy.Environment, world: World, casualties: Casualties, p: Pat
         yield env.timeout(after())
         if p.cared:
             return
-        p.category = worse
+        casualties.worsened(p, worse)
         world.develop(
             "patient_died" if worse == "black" else "patient_deteriorated", patient=p.number, category=worse
         )

@@ -43,7 +43,7 @@ from sim_engine.checks import EngineError
 from sim_engine.collector import collector_paused
 from sim_engine.incidents import make_incident
 from sim_engine.network import AgencyNetwork
-from sim_engine.playbook import Playbook
+from sim_engine.playbook import playbook_of
 from sim_engine.sampling import Draw, Sampler
 
 EXTERNAL_KINDS = frozenset(
@@ -102,7 +102,7 @@ class World:
         self.env = Clock(initial_time=0.0)
         self.sampler = Sampler(rng)
         self.network = AgencyNetwork.from_scenario(scenario)
-        self.playbook = Playbook(scenario)
+        self.playbook = playbook_of(scenario)
         self.simulated = frozenset(simulated)
         self.agency_ids = frozenset(a.id for a in scenario.agencies)
         sampler, sim = self.sampler, scenario.simulation

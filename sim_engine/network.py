@@ -9,21 +9,17 @@ path to another is cut off from it until a link comes back.
 from __future__ import annotations
 
 import threading
-from collections import OrderedDict
 from collections.abc import Iterable
 
 import networkx as nx
 
 from exercises.scenario import Scenario
+from sim_engine.memo import per_scenario
 
 Routes = tuple[dict[str, float], dict[str, list[str]]]
 """Dijkstra from one source: total latency and path to every agency it reaches."""
 
 _SHARED_LIMIT = 4096
-_GRAPHS_LIMIT = 16
-_graphs: OrderedDict[int, tuple[Scenario, nx.Graph]] = OrderedDict()
-"""Each scenario's graph (kept with the scenario, so its id is not reused while cached)."""
-_graphs_lock = threading.Lock()
 _shared: dict[tuple[tuple[object, ...], frozenset[tuple[str, str]], str], Routes] = {}
 _shared_lock = threading.Lock()
 
@@ -39,6 +35,10 @@ def build_graph(scenario: Scenario) -> nx.Graph:
             a, b, channel=link.channel.value, latency=link.latency, reliability=link.reliability, up=True
         )
     return graph
+
+
+_shared_graph = per_scenario(build_graph)
+"""One graph per scenario, for every network of it: no network changes its graph."""
 
 
 class AgencyNetwork:
@@ -71,14 +71,7 @@ class AgencyNetwork:
 
     @classmethod
     def from_scenario(cls, scenario: Scenario) -> AgencyNetwork:
-        with _graphs_lock:
-            cached = _graphs.get(id(scenario))
-            if cached is None or cached[0] is not scenario:
-                cached = (scenario, build_graph(scenario))
-                _graphs[id(scenario)] = cached
-                while len(_graphs) > _GRAPHS_LIMIT:
-                    _graphs.popitem(last=False)
-        return cls(cached[1])
+        return cls(_shared_graph(scenario))
 
     def _rebuild(self, down: set[tuple[str, str]] | frozenset[tuple[str, str]]) -> None:
         # Links are named as the graph lists them, so that equal states share routes.

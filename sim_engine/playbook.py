@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from exercises.scenario import Inject, Scenario
+from sim_engine.memo import per_scenario
 
 Task = tuple[str, str]
 """(agency, action)."""
@@ -37,6 +38,7 @@ class Playbook:
         self._reactions: dict[tuple[str | None, str], list[Task]] = {}
         self._raised: dict[tuple[str, ...], list[Task]] = {}
         self._performers: dict[str, tuple[Inject, list[Task]]] = {}
+        self._stimuli: dict[str, tuple[Inject, list[Task]]] = {}
         at_start: list[Task] = []
         for proto in scenario.protocols:
             task = (proto.agency, proto.action)
@@ -93,11 +95,16 @@ class Playbook:
     def stimulus(self, inject: Inject) -> list[Task]:
         """Everything an inject's delivery sets in motion: expected actions and raised events' protocols
         (an action that is another task's prerequisite is done once, as the prerequisite)."""
+        cached = self._stimuli.get(inject.id)
+        if cached is not None and cached[0] is inject:
+            return cached[1]
         tasks = unique([*self.performers(inject), *self.raised(inject.raises)])
         first = {
             (agency, pre) for agency, action in tasks for pre in self.prerequisites.get((agency, action), ())
         }
-        return [task for task in tasks if task not in first]
+        found = [task for task in tasks if task not in first]
+        self._stimuli[inject.id] = (inject, found)
+        return found
 
     def _performer_agencies(self, inject: Inject, action: str) -> list[str]:
         holders = [to for to in inject.to if (to, action) in self.holders]
@@ -109,3 +116,7 @@ class Playbook:
             if equipped:
                 return equipped
         return [inject.to[0]]
+
+
+playbook_of = per_scenario(Playbook)
+"""The scenario's playbook, shared by its runs (it only grows its caches, which hold for the scenario)."""
