@@ -145,8 +145,13 @@ class Casualties(Incident):
 
     def arrived(self, p: Patient) -> None:
         p.on_scene = True
-        if p.category in self.triage:
-            bisect.insort(self.triage[p.category], p, key=_arrival)
+        line = self.triage.get(p.category)
+        if line is None:
+            return
+        if not line or _arrival(line[-1]) < _arrival(p):
+            line.append(p)  # patients reach the scene in order of arrival
+        else:
+            bisect.insort(line, p, key=_arrival)
 
     def worsened(self, p: Patient, category: str) -> None:
         self._leave(p)
@@ -176,12 +181,8 @@ class Casualties(Incident):
         """The nearest hospital with a free bed, else the nearest, else the first one listed."""
         if not self.hospitals:
             return None
-        units = self.world.units
-        free = [
-            h
-            for h in self.hospitals
-            if units[h, self.params.bed_unit].count < units[h, self.params.bed_unit].capacity
-        ]
+        pool, bed = self.world.pool, self.params.bed_unit
+        free = [h for h in self.hospitals if pool(h, bed).count < pool(h, bed).capacity]
         if transporter is not None:
             chosen = self.world.network.nearest(transporter, free) or self.world.network.nearest(
                 transporter, self.hospitals
@@ -230,7 +231,7 @@ def hospital(
     chosen = casualties.choose_hospital(transporter)
     if chosen is None:
         return
-    beds = world.units[chosen, casualties.params.bed_unit]
+    beds = world.pool(chosen, casualties.params.bed_unit)
     yield from world.seize(chosen, casualties.params.bed_unit, transporter or chosen)
     if beds.count == beds.capacity and chosen not in casualties.full:
         casualties.full.add(chosen)

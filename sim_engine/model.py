@@ -115,11 +115,9 @@ class World:
             if spec.uses is not None:
                 self._deployment.setdefault(spec.uses, sampler.compile(spec.duration))
         self._raises = sim.raises
-        self.units = {
-            (a.id, unit): simpy.Resource(self.env, count)
-            for a in scenario.agencies
-            for unit, count in a.resources.items()
-        }
+        self.units = {(a.id, unit): count for a in scenario.agencies for unit, count in a.resources.items()}
+        """How many units of each type each agency has."""
+        self._pools: dict[tuple[str, str], simpy.Resource] = {}
         self.record: list[rec.Happening] = []
         self.injects: dict[str, Inject] = {i.id: i for i in scenario.msel}
         self.inject_state: dict[str, str] = {}
@@ -199,11 +197,18 @@ class World:
 
     # --- units ---------------------------------------------------------------------------
 
+    def pool(self, owner: str, unit: str) -> simpy.Resource:
+        """The agency's units of a type, as a SimPy resource (made when first asked for: most are not)."""
+        pool = self._pools.get((owner, unit))
+        if pool is None:
+            pool = self._pools[owner, unit] = simpy.Resource(self.env, self.units[owner, unit])
+        return pool
+
     def seize(
         self, owner: str, unit: str, requester: str, request_id: str | None = None, count: int = 1
     ) -> Generator[simpy.Event, Any, Grant]:
         """Wait for ``count`` free units (first come, first served; at most what the agency has)."""
-        pool = self.units[owner, unit]
+        pool = self.pool(owner, unit)
         asked = self.env.now
         requests: tuple[Request, ...]
         if count == 1:
@@ -217,7 +222,7 @@ class World:
         return grant
 
     def release(self, grant: Grant) -> None:
-        pool = self.units[grant.owner, grant.unit]
+        pool = self.pool(grant.owner, grant.unit)
         for request in grant.requests:
             pool.release(request)
         self.emit(grant.owner, rec.ResourceReleased(grant.request_id, grant.unit, len(grant.requests)))
