@@ -81,8 +81,9 @@ def events_per_second(scenario: Scenario, replications: int) -> None:
     """The model against bare SimPy, interleaved replication by replication, in CPU time.
 
     A model replication is the batch's (``sim_engine.batch.replicate``): build the run and run it to
-    the end with the cyclic collector paused, then free it. Freeing is timed (``gc.collect(0)``, which
-    the collector would otherwise do at some later allocation), for the bare loop too. The batch's
+    the end with the cyclic collector paused, then close and free it. Freeing is timed, with a pass of
+    the collector (``gc.collect(0)``, which it would otherwise make at some later allocation), for the
+    bare loop too. The batch's
     summary of the record is timed apart: it is not the model."""
     events, model, bare, summary = 0, 0.0, 0.0, 0.0
     ratios = []
@@ -94,6 +95,7 @@ def events_per_second(scenario: Scenario, replications: int) -> None:
             summarise(scenario, sim.record, scenario.duration)
             summary += time.process_time() - built
             steps = sim.steps
+            sim.close()
             del sim
         summarised = time.process_time()
         gc.collect(0)

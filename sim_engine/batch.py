@@ -44,12 +44,13 @@ def run_once(scenario: Scenario, seed: int, index: int = 0, until: float | None 
 def replicate(scenario: Scenario, seed: int, index: int) -> RunSummary:
     """Replication ``index`` reduced to its summary, read from the run's record (no journal entries).
 
-    The whole replication runs with the cyclic collector paused, so that everything it made is still
-    young when the run is dropped, and is freed in one pass over those objects alone."""
+    The whole replication runs with the cyclic collector paused, and the run is closed once
+    summarised: it is freed as soon as it is dropped, and the collector finds little left to do."""
     with collector_paused():
         sim = simulate(scenario, seed, index)
         summary = summarise(scenario, sim.record, scenario.duration)
         summary.events = sim.steps
+        sim.close()
         return summary
 
 

@@ -21,6 +21,7 @@ from __future__ import annotations
 import bisect
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
+from operator import attrgetter
 from typing import TYPE_CHECKING
 
 import simpy
@@ -103,10 +104,11 @@ class Patient:
     on_scene: bool = False
     cared: bool = False
     transported: bool = False
+    rank: int = 0
+    """Place in the order of arrival (by time, then number)."""
 
 
-def _arrival(p: Patient) -> tuple[float, int]:
-    return p.arrives, p.number
+_arrival = attrgetter("rank")
 
 
 class Casualties(Incident):
@@ -132,7 +134,9 @@ class Casualties(Incident):
         for category in ("red", "yellow", "green", "black"):
             for _ in range(getattr(counts, category)):
                 self.patients.append(Patient(len(self.patients) + 1, category, uniform(0.0, over)))
-        arrivals = sorted(self.patients, key=_arrival)
+        arrivals = sorted(self.patients, key=lambda p: (p.arrives, p.number))
+        for rank, p in enumerate(arrivals):
+            p.rank = rank
         self.world.env.process(collection_point(self.world.env, self.world, self, arrivals))
 
     def waiting(self, *, untreated: bool) -> Patient | None:
@@ -148,7 +152,7 @@ class Casualties(Incident):
         line = self.triage.get(p.category)
         if line is None:
             return
-        if not line or _arrival(line[-1]) < _arrival(p):
+        if not line or line[-1].rank < p.rank:
             line.append(p)  # patients reach the scene in order of arrival
         else:
             bisect.insort(line, p, key=_arrival)
@@ -162,7 +166,7 @@ class Casualties(Incident):
     def _leave(self, p: Patient) -> None:
         line = self.triage.get(p.category)
         if line is not None:
-            del line[bisect.bisect_left(line, _arrival(p), key=_arrival)]
+            del line[bisect.bisect_left(line, p.rank, key=_arrival)]
 
     def on_action(self, agency: str | None, action: str, duration: float | None) -> None:
         if action == self.params.treat_action:
