@@ -1,7 +1,7 @@
 """The agency network: agencies are nodes, links are edges that can go down.
 
 Edges carry ``channel``, ``latency`` (seconds), ``reliability`` (chance a message gets across) and
-``up``. Messages take the fastest working path (least total latency: networkx's Dijkstra over the
+``up`` (whether the link starts up). Messages take the fastest working path (least total latency: networkx's Dijkstra over the
 links that are up); when a link goes down, traffic re-routes, and an agency left with no working
 path to another is cut off from it until a link comes back.
 """
@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterable
+from typing import NamedTuple
 
 import networkx as nx
 
@@ -37,7 +38,28 @@ def build_graph(scenario: Scenario) -> nx.Graph:
     return graph
 
 
-_shared_graph = per_scenario(build_graph)
+class Layout(NamedTuple):
+    """What a network reads from its graph, read once per graph."""
+
+    graph: nx.Graph
+    links: dict[tuple[str, str], tuple[float, float, tuple[str, str]]]
+    """Both ways round: latency, reliability, and the link as the graph lists it."""
+    shape: tuple[object, ...]
+    """Nodes and weighted edges: networks of equal shape have equal routes."""
+    down: frozenset[tuple[str, str]]
+    """The links that start down."""
+
+    @classmethod
+    def of(cls, graph: nx.Graph) -> Layout:
+        links: dict[tuple[str, str], tuple[float, float, tuple[str, str]]] = {}
+        for a, b, data in graph.edges(data=True):
+            links[a, b] = links[b, a] = (float(data["latency"]), float(data["reliability"]), (a, b))
+        shape = (tuple(graph.nodes), tuple((a, b, d["latency"]) for a, b, d in graph.edges(data=True)))
+        down = frozenset((a, b) for a, b, up in graph.edges(data="up", default=True) if not up)
+        return cls(graph, links, shape, down)
+
+
+_layout = per_scenario(lambda scenario: Layout.of(build_graph(scenario)))
 """One graph per scenario, for every network of it: no network changes its graph."""
 
 
@@ -52,34 +74,38 @@ class AgencyNetwork:
     it makes on the full graph minus those links.
     """
 
-    def __init__(self, graph: nx.Graph) -> None:
+    def __init__(self, graph: nx.Graph, layout: Layout | None = None) -> None:
+        layout = layout or Layout.of(graph)
         self.graph = graph
-        self._links: dict[tuple[str, str], tuple[float, float, tuple[str, str]]] = {}
-        """Both ways round: latency, reliability, and the link as the graph lists it."""
-        down = set()
-        for a, b, data in graph.edges(data=True):
-            self._links[a, b] = self._links[b, a] = (float(data["latency"]), float(data["reliability"]), (a, b))
-            if not data.get("up", True):
-                down.add((a, b))
-        self._shape = (tuple(graph.nodes), tuple((a, b, d["latency"]) for a, b, d in graph.edges(data=True)))
+        self._links = layout.links
+        self._shape = layout.shape
         self.version = 0
         """Counts link changes: a route planned at one version holds until it changes."""
         self._down: frozenset[tuple[str, str]] = frozenset()
         self._hidden: frozenset[tuple[str, str]] = frozenset()
         self._routes: dict[str, Routes] = {}
-        self._rebuild(down)
+        self._working: nx.Graph | None = None
+        self._rebuild(layout.down)
 
     @classmethod
     def from_scenario(cls, scenario: Scenario) -> AgencyNetwork:
-        return cls(_shared_graph(scenario))
+        layout = _layout(scenario)
+        return cls(layout.graph, layout)
 
-    def _rebuild(self, down: set[tuple[str, str]] | frozenset[tuple[str, str]]) -> None:
+    def _rebuild(self, down: frozenset[tuple[str, str]]) -> None:
         # Links are named as the graph lists them, so that equal states share routes.
-        self._down = frozenset(down)
-        hidden = self._down | {(b, a) for a, b in self._down}
-        self._hidden = hidden
-        self.working = nx.subgraph_view(self.graph, filter_edge=lambda a, b: (a, b) not in hidden)
+        self._down = down
+        self._hidden = down | {(b, a) for a, b in down}
+        self._working = None
         self._routes = {}
+
+    @property
+    def working(self) -> nx.Graph:
+        """The graph without the links that are down (a view, made when a route must be computed)."""
+        if self._working is None:
+            hidden = self._hidden
+            self._working = nx.subgraph_view(self.graph, filter_edge=lambda a, b: (a, b) not in hidden)
+        return self._working
 
     def is_up(self, a: str, b: str) -> bool:
         return (a, b) not in self._hidden

@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 import random
 from collections.abc import Callable
+from functools import partial
 from statistics import NormalDist
 
 import numpy as np
@@ -67,25 +68,26 @@ class Sampler:
         return self.rng.uniform(low, high)
 
     def _compile(self, dist: Distribution) -> Draw:
+        # partial rather than lambda: a draw is then one call into the generator, with no frame of ours.
         rng = self.rng
         if isinstance(dist, Fixed):
             value = float(dist.value)
             return lambda: value
         if isinstance(dist, Exponential):
             rate = 1.0 / dist.mean
-            return lambda: rng.expovariate(rate)
+            return partial(rng.expovariate, rate)
         if isinstance(dist, Uniform):
             low, high = dist.low, dist.high
-            return lambda: rng.uniform(low, high)
+            return partial(rng.uniform, low, high)
         if isinstance(dist, Triangular):
             low, mode, high = dist.low, dist.mode, dist.high
             if high == low:  # random.triangular divides by (high - low)
                 return lambda: float(low)
-            return lambda: rng.triangular(low, high, mode)
+            return partial(rng.triangular, low, high, mode)
         if isinstance(dist, Lognormal):
             mu = math.log(dist.median)
             sigma = math.log(dist.p90 / dist.median) / Z90
-            return lambda: rng.lognormvariate(mu, sigma)
+            return partial(rng.lognormvariate, mu, sigma)
         raise TypeError(f"unknown distribution {dist!r}")
 
 
