@@ -96,7 +96,8 @@ def mutual_aid(env: simpy.Environment, world: World, requester: str, unit: str, 
     request = world.message(requester, provider)
     text = f"Mutual aid: one {unit} for {action}"
     world.emit(
-        requester, rec.ResourceRequested(request_id=request.id, to=provider, unit_type=unit, count=1, text=text)
+        requester,
+        rec.ResourceRequested(request_id=request.id, to=provider, unit_type=unit, count=1, text=text),
     )
     if not (yield from messenger(env, world, request)):
         return None

@@ -121,7 +121,10 @@ class Casualties(Incident):
         """Patients at the casualty collection point now, by START category, in order of arrival."""
         self.full: set[str] = set()
         draw = world.sampler.compile
-        self.worsens = {"yellow": ("red", draw(params.yellow_to_red)), "red": ("black", draw(params.red_to_black))}
+        self.worsens = {
+            "yellow": ("red", draw(params.yellow_to_red)),
+            "red": ("black", draw(params.red_to_black)),
+        }
         """Without care: what a category becomes, and after how long."""
         self.hospitals = [
             a.id

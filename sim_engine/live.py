@@ -69,12 +69,13 @@ def advance(scenario: Scenario, seed: int, journal: Sequence[Entry], until: floa
 def replay(scenario: Scenario, seed: int, externals: Sequence[NewEntry], until: float) -> list[NewEntry]:
     """One fresh live run: the engine entries at or before ``until`` given these external entries."""
     check_runnable(scenario)
-    sim = _simulation(scenario, seed)
-    for entry in externals:
-        if entry.at <= until:
-            sim.feed(entry)
-    sim.run_to(until)
-    return list(sim.entries)
+    with collector_paused():
+        sim = _simulation(scenario, seed)
+        for entry in externals:
+            if entry.at <= until:
+                sim.feed(entry)
+        sim.run_to(until)
+        return list(sim.entries)
 
 
 def clear_cache() -> None:
@@ -151,6 +152,8 @@ class _Run:
         """The journal's engine entries ``recorded`` (those after the ``verified`` first) must be the
         run's next ones (by the time ``before`` is applied); the first ``checked`` of them already were.
         Returns how many are now."""
+        if checked == len(recorded):
+            return checked
         produced = self.sim.entries
         for offset in range(checked, len(recorded)):
             entry, index = recorded[offset], self.verified + offset

@@ -40,7 +40,6 @@ from exercises.scenario import Inject, Scenario
 from sim_engine import behaviour
 from sim_engine import record as rec
 from sim_engine.checks import EngineError
-from sim_engine.collector import collector_paused
 from sim_engine.incidents import make_incident
 from sim_engine.network import AgencyNetwork
 from sim_engine.playbook import playbook_of
@@ -115,7 +114,9 @@ class World:
         sampler, sim = self.sampler, scenario.simulation
         self.response_delay = {a.id: sampler.compile(a.response_delay) for a in scenario.agencies}
         self.message_handling = sampler.compile(sim.message_handling)
-        self._needs = {action: (spec.uses, sampler.compile(spec.duration)) for action, spec in sim.actions.items()}
+        self._needs = {
+            action: (spec.uses, sampler.compile(spec.duration)) for action, spec in sim.actions.items()
+        }
         self._deployment: dict[str, Draw] = {}
         """How long units sent on request stay out: the duration of the first action using them."""
         for spec in sim.actions.values():
@@ -165,7 +166,9 @@ class World:
         return Message(message_id or self.serial(), sender, to, self.env.now, about)
 
     def delivered(self, message: Message, path: list[str]) -> None:
-        payload = rec.MessageDelivered(message.id, message.sender, message.to, tuple(path), message.sent_at, message.about)
+        payload = rec.MessageDelivered(
+            message.id, message.sender, message.to, tuple(path), message.sent_at, message.about
+        )
         self.emit(message.to, payload)
 
     def lost(self, message: Message, path: list[str], link: tuple[str, str] | None) -> bool:
@@ -236,7 +239,10 @@ class World:
             requests = tuple(pool.request() for _ in range(min(count, int(pool.capacity))))
             yield self.env.all_of(requests)
         grant = Grant(owner, unit, request_id or self.serial(), requests)
-        self.emit(owner, rec.ResourceAssigned(grant.request_id, requester, unit, len(requests), self.env.now - asked))
+        self.emit(
+            owner,
+            rec.ResourceAssigned(grant.request_id, requester, unit, len(requests), self.env.now - asked),
+        )
         return grant
 
     def release(self, grant: Grant) -> None:
@@ -344,9 +350,8 @@ class Simulation:
     """One run of the model, fed external entries in journal order and advanced in time."""
 
     def __init__(self, scenario: Scenario, rng: Random, simulated: Iterable[str]) -> None:
-        with collector_paused():
-            self.world = World(scenario, rng, frozenset(simulated))
-            self.world.start()
+        self.world = World(scenario, rng, frozenset(simulated))
+        self.world.start()
         self.reached = 0.0
         """The latest time the run was advanced to: no external entry may come before it."""
         self.steps = 0
@@ -366,13 +371,15 @@ class Simulation:
         return entries
 
     def run_to(self, until: float) -> None:
-        """Process every event at or before ``until``."""
+        """Process every event at or before ``until``.
+
+        Drivers that run the model for long (``batch.simulate``, ``live.advance``, ``live.replay``) pause
+        the cyclic collector around it (``sim_engine.collector``)."""
         peek, step = self.world.env.peek, self.world.env.step
         steps = 0
-        with collector_paused():
-            while peek() <= until:
-                step()
-                steps += 1
+        while peek() <= until:
+            step()
+            steps += 1
         self.steps += steps
         self.reached = max(self.reached, until)
 
