@@ -137,7 +137,7 @@ class Casualties(Incident):
         for category in ("red", "yellow", "green", "black"):
             for _ in range(getattr(counts, category)):
                 self.patients.append(Patient(len(self.patients) + 1, category, uniform(0.0, over)))
-        arrivals = sorted(self.patients, key=lambda p: (p.arrives, p.number))
+        arrivals = sorted(self.patients, key=attrgetter("arrives", "number"))
         for rank, p in enumerate(arrivals):
             p.rank = rank
         self.world.env.process(collection_point(self.world.env, self.world, self, arrivals))

@@ -85,10 +85,23 @@ class Sampler:
                 return lambda: float(low)
             return partial(rng.triangular, low, high, mode)
         if isinstance(dist, Lognormal):
-            mu = math.log(dist.median)
-            sigma = math.log(dist.p90 / dist.median) / Z90
-            return partial(rng.lognormvariate, mu, sigma)
+            return _lognormal(rng, dist.median, dist.p90)
         raise TypeError(f"unknown distribution {dist!r}")
+
+
+def _lognormal(rng: random.Random, median: float, p90: float) -> Draw:
+    """Draws by inverting the normal distribution function at one uniform number: a third of the cost
+    of ``random.lognormvariate``, whose rejection method takes two or more."""
+    quantile = NormalDist(math.log(median), math.log(p90 / median) / Z90).inv_cdf
+    uniform, exp = rng.random, math.exp
+
+    def draw() -> float:
+        u = uniform()
+        while u == 0.0:  # the quantile is defined on (0, 1); random() may return 0.0
+            u = uniform()
+        return exp(quantile(u))
+
+    return draw
 
 
 def parameters(dist: Distribution) -> tuple[float, ...]:

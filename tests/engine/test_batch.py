@@ -80,9 +80,10 @@ def test_seeded_regression_pin() -> None:
     """If this changes, the model's behaviour changed: say why in the change, then update the pin."""
     result = run_batch(SCENARIO, runs=40, seed=2024, jobs=1)
     pinned = {
-        "IC-01": (1.0, 104.903, 231.939),
-        "NOT-01": (1.0, 130.134, 346.191),
-        "EOC-01": (1.0, 251.115, 524.277),
+        # Lognormal draws by inverting the distribution function (2026-11): the streams changed.
+        "IC-01": (0.975, 107.089, 234.265),
+        "NOT-01": (1.0, 126.189, 313.578),
+        "EOC-01": (1.0, 253.011, 459.637),
     }
     assert {
         p.protocol_id: (p.met_share, p.response_median_s, p.response_p90_s) for p in result.protocols
