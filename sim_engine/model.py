@@ -16,7 +16,7 @@ entries, however its advances were split.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Collection, Generator, Iterable
+from collections.abc import Collection, Generator, Iterable, Mapping
 from random import Random
 from typing import Any, NamedTuple
 
@@ -36,14 +36,15 @@ from exercises.entries import (
     ResourceRequested,
     Scalar,
 )
-from exercises.scenario import Inject, Scenario
+from exercises.scenario import Distribution, Inject, Scenario
 from sim_engine import behaviour
 from sim_engine import record as rec
 from sim_engine.checks import EngineError
 from sim_engine.incidents import make_incident
+from sim_engine.memo import per_scenario
 from sim_engine.network import AgencyNetwork
 from sim_engine.playbook import playbook_of
-from sim_engine.sampling import Draw, Sampler
+from sim_engine.sampling import Draws, Sampler
 
 EXTERNAL_KINDS = frozenset(
     {
@@ -100,6 +101,42 @@ class Clock(simpy.Environment):
         self._queue.clear()
 
 
+class Setting(NamedTuple):
+    """What every run of a scenario starts from, read from the scenario once (``_setting``)."""
+
+    agency_ids: frozenset[str]
+    units: Mapping[tuple[str, str], int]
+    """How many units of each type each agency has."""
+    response_delay: Mapping[str, Distribution]
+    durations: Mapping[str, Distribution]
+    """Each simulated action's duration."""
+    uses: Mapping[str, str | None]
+    """The unit type each simulated action ties up (None: none)."""
+    deployment: Mapping[str, str]
+    """How long units sent on request stay out: as long as the first action that uses them lasts."""
+    injects: Mapping[str, Inject]
+
+    @classmethod
+    def of(cls, scenario: Scenario) -> Setting:
+        actions = scenario.simulation.actions
+        deployment: dict[str, str] = {}
+        for action, spec in actions.items():
+            if spec.uses is not None:
+                deployment.setdefault(spec.uses, action)
+        return cls(
+            agency_ids=frozenset(a.id for a in scenario.agencies),
+            units={(a.id, unit): count for a in scenario.agencies for unit, count in a.resources.items()},
+            response_delay={a.id: a.response_delay for a in scenario.agencies},
+            durations={action: spec.duration for action, spec in actions.items()},
+            uses={action: spec.uses for action, spec in actions.items()},
+            deployment=deployment,
+            injects={i.id: i for i in scenario.msel},
+        )
+
+
+_setting = per_scenario(Setting.of)
+
+
 class World:
     """Everything one run knows, and the one place that writes its entries."""
 
@@ -110,24 +147,20 @@ class World:
         self.network = AgencyNetwork.from_scenario(scenario)
         self.playbook = playbook_of(scenario)
         self.simulated = frozenset(simulated)
-        self.agency_ids = frozenset(a.id for a in scenario.agencies)
-        sampler, sim = self.sampler, scenario.simulation
-        self.response_delay = {a.id: sampler.compile(a.response_delay) for a in scenario.agencies}
-        self.message_handling = sampler.compile(sim.message_handling)
-        self._needs = {
-            action: (spec.uses, sampler.compile(spec.duration)) for action, spec in sim.actions.items()
-        }
-        self._deployment: dict[str, Draw] = {}
-        """How long units sent on request stay out: the duration of the first action using them."""
-        for spec in sim.actions.values():
-            if spec.uses is not None:
-                self._deployment.setdefault(spec.uses, sampler.compile(spec.duration))
-        self._raises = sim.raises
-        self.units = {(a.id, unit): count for a in scenario.agencies for unit, count in a.resources.items()}
+        setting = _setting(scenario)
+        self.agency_ids = setting.agency_ids
+        self.units = setting.units
         """How many units of each type each agency has."""
+        sampler = self.sampler
+        self.response_delay = Draws(sampler, setting.response_delay)
+        self.message_handling = sampler.compile(scenario.simulation.message_handling)
+        self._durations = Draws(sampler, setting.durations)
+        self._uses = setting.uses
+        self._deployment = setting.deployment
+        self._raises = scenario.simulation.raises
         self._pools: dict[tuple[str, str], simpy.Resource] = {}
         self.record: list[rec.Happening] = []
-        self.injects: dict[str, Inject] = {i.id: i for i in scenario.msel}
+        self.injects = dict(setting.injects)
         self.inject_state: dict[str, str] = {}
         """``held``, ``delivered`` or ``skipped``; absent while an inject waits for its time."""
         self.logged: dict[str, set[str | None]] = {}
@@ -203,10 +236,9 @@ class World:
 
     def needs(self, action: str) -> tuple[str | None, float]:
         """The unit type an action ties up (if any) and, drawn now, for how long."""
-        found = self._needs.get(action)
-        if found is None:
+        if action not in self._uses:
             return None, 0.0
-        return found[0], found[1]()
+        return self._uses[action], self._durations[action]()
 
     def duration_of(self, action: str, known: float | None) -> float:
         """The action's duration: the one already drawn for it, else a draw now."""
@@ -215,8 +247,8 @@ class World:
     def deployment(self, unit: str) -> float | None:
         """How long units sent on request stay out, drawn now, or None (for the rest of the exercise)
         when no action uses them."""
-        draw = self._deployment.get(unit)
-        return None if draw is None else draw()
+        action = self._deployment.get(unit)
+        return None if action is None else self._durations[action]()
 
     # --- units ---------------------------------------------------------------------------
 

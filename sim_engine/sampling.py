@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import math
 import random
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from functools import partial
 from statistics import NormalDist
+from typing import TypeVar
 
 import numpy as np
 
@@ -39,6 +40,9 @@ def live_generator(seed: int) -> random.Random:
 def replication_generator(seed: int, index: int) -> random.Random:
     """The generator of batch replication ``index``: ``SeedSequence(seed).spawn(...)[index]``."""
     return generator(np.random.SeedSequence(seed, spawn_key=(index,)))
+
+
+K = TypeVar("K")
 
 
 class Sampler:
@@ -87,6 +91,20 @@ class Sampler:
         if isinstance(dist, Lognormal):
             return _lognormal(rng, dist.median, dist.p90)
         raise TypeError(f"unknown distribution {dist!r}")
+
+
+class Draws(dict[K, Draw]):
+    """Draw functions by key (an agency, an action), each made from its distribution the first time it
+    is asked for: a run draws from few of the scenario's distributions, and making one costs more than
+    many draws."""
+
+    def __init__(self, sampler: Sampler, distributions: Mapping[K, Distribution]) -> None:
+        super().__init__()
+        self._sampler, self._distributions = sampler, distributions
+
+    def __missing__(self, key: K) -> Draw:
+        draw = self[key] = self._sampler.compile(self._distributions[key])
+        return draw
 
 
 def _lognormal(rng: random.Random, median: float, p90: float) -> Draw:
