@@ -65,6 +65,7 @@ class Crowd(Incident):
         self.level = params.start_level
         self.calmed = self.inflamed = 0
         self.escalate_every = world.sampler.compile(params.escalate_every)
+        self.calming, self.inflaming = frozenset(params.calming_actions), frozenset(params.inflaming_actions)
 
     def size(self, now: float) -> int:
         grown = self.params.initial_size + round(self.params.growth_per_hour * now / 3600)
@@ -74,8 +75,8 @@ class Crowd(Incident):
         self.world.env.process(crowd(self.world.env, self.world, self))
 
     def on_action(self, agency: str | None, action: str, duration: float | None) -> None:
-        self.calmed += action in self.params.calming_actions
-        self.inflamed += action in self.params.inflaming_actions
+        self.calmed += action in self.calming
+        self.inflamed += action in self.inflaming
 
 
 def crowd(env: simpy.Environment, world: World, state: Crowd) -> Process:

@@ -57,7 +57,7 @@ class Sampler:
         # Distributions are immutable parts of the scenario: the cache holds each one with its draw.
         cached = self._draws.get(id(dist))
         if cached is None or cached[0] is not dist:
-            cached = (dist, self._compile(dist))
+            cached = (dist, _maker(dist)(self.rng))
             self._draws[id(dist)] = cached
         return cached[1]
 
@@ -70,28 +70,6 @@ class Sampler:
 
     def uniform(self, low: float, high: float) -> float:
         return self.rng.uniform(low, high)
-
-    def _compile(self, dist: Distribution) -> Draw:
-        # partial rather than lambda: a draw is then one call into the generator, with no frame of ours.
-        rng = self.rng
-        if isinstance(dist, Fixed):
-            value = float(dist.value)
-            return lambda: value
-        if isinstance(dist, Exponential):
-            rate = 1.0 / dist.mean
-            return partial(rng.expovariate, rate)
-        if isinstance(dist, Uniform):
-            low, high = dist.low, dist.high
-            return partial(rng.uniform, low, high)
-        if isinstance(dist, Triangular):
-            low, mode, high = dist.low, dist.mode, dist.high
-            if high == low:  # random.triangular divides by (high - low)
-                return lambda: float(low)
-            return partial(rng.triangular, low, high, mode)
-        if isinstance(dist, Lognormal):
-            return _lognormal(rng, dist.median, dist.p90)
-        raise TypeError(f"unknown distribution {dist!r}")
-
 
 class Draws(dict[K, Draw]):
     """Draw functions by key (an agency, an action), each made from its distribution the first time it
@@ -107,11 +85,49 @@ class Draws(dict[K, Draw]):
         return draw
 
 
-def _lognormal(rng: random.Random, median: float, p90: float) -> Draw:
-    """Draws by inverting the normal distribution function at one uniform number: a third of the cost
-    of ``random.lognormvariate``, whose rejection method takes two or more."""
-    quantile = NormalDist(math.log(median), math.log(p90 / median) / Z90).inv_cdf
-    uniform, exp = rng.random, math.exp
+Maker = Callable[[random.Random], Draw]
+"""Makes a distribution's draw function for a run's generator."""
+
+_MAKERS_LIMIT = 4096
+_makers: dict[int, tuple[Distribution, Maker]] = {}
+
+
+def _maker(dist: Distribution) -> Maker:
+    """What a distribution's draws need, worked out once for every run (distributions are immutable
+    parts of a scenario; each is kept with its maker, so its id is not reused while cached)."""
+    found = _makers.get(id(dist))
+    if found is None or found[0] is not dist:
+        if len(_makers) >= _MAKERS_LIMIT:
+            _makers.clear()
+        found = _makers[id(dist)] = (dist, _make(dist))
+    return found[1]
+
+
+def _make(dist: Distribution) -> Maker:
+    # partial rather than lambda: a draw is then one call into the generator, with no frame of ours.
+    if isinstance(dist, Fixed) or (isinstance(dist, Triangular) and dist.high == dist.low):
+        # (random.triangular divides by high - low)
+        value = float(dist.value if isinstance(dist, Fixed) else dist.low)
+        return lambda rng: lambda: value
+    if isinstance(dist, Exponential):
+        rate = 1.0 / dist.mean
+        return lambda rng: partial(rng.expovariate, rate)
+    if isinstance(dist, Uniform):
+        low, high = dist.low, dist.high
+        return lambda rng: partial(rng.uniform, low, high)
+    if isinstance(dist, Triangular):
+        low, mode, high = dist.low, dist.mode, dist.high
+        return lambda rng: partial(rng.triangular, low, high, mode)
+    if isinstance(dist, Lognormal):
+        # Drawn by inverting the normal distribution function at one uniform number: a third of the
+        # cost of random.lognormvariate, whose rejection method takes two or more.
+        quantile = NormalDist(math.log(dist.median), math.log(dist.p90 / dist.median) / Z90).inv_cdf
+        return lambda rng: _lognormal(rng.random, quantile)
+    raise TypeError(f"unknown distribution {dist!r}")
+
+
+def _lognormal(uniform: Callable[[], float], quantile: Callable[[float], float]) -> Draw:
+    exp = math.exp
 
     def draw() -> float:
         u = uniform()
