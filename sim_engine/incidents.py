@@ -134,10 +134,11 @@ class Casualties(Incident):
         ]
 
     def start(self) -> None:
-        counts, over, uniform = self.params.patients, self.params.arrive_over, self.world.sampler.uniform
+        counts, over, random = self.params.patients, self.params.arrive_over, self.world.sampler.rng.random
         for category in ("red", "yellow", "green", "black"):
             for _ in range(getattr(counts, category)):
-                self.patients.append(Patient(len(self.patients) + 1, category, uniform(0.0, over)))
+                # Uniform over the arrival window: random.uniform(0, over), without its two calls.
+                self.patients.append(Patient(len(self.patients) + 1, category, over * random()))
         arrivals = sorted(self.patients, key=attrgetter("arrives", "number"))
         for rank, p in enumerate(arrivals):
             p.rank = rank

@@ -68,8 +68,6 @@ class Sampler:
         """True with the given probability (one draw, even when the answer is certain)."""
         return self.rng.random() < probability
 
-    def uniform(self, low: float, high: float) -> float:
-        return self.rng.uniform(low, high)
 
 class Draws(dict[K, Draw]):
     """Draw functions by key (an agency, an action), each made from its distribution the first time it
