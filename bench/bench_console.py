@@ -67,9 +67,7 @@ def build(svc: ExerciseService, clock: HandClock, entries: int, seed: int) -> tu
     controller = svc.sign_in(next(c.code for c in created.codes if c.role is Role.CONTROLLER))
     players = [svc.sign_in(c.code) for c in created.codes if c.role is Role.PLAYER]
     svc.start(controller)
-    triggers = sorted(
-        {p.trigger.name for p in scenario.protocols if p.trigger.kind == "action" and p.trigger.name}
-    )
+    triggers = sorted({p.trigger.name for p in scenario.protocols if p.trigger.kind == "action" and p.trigger.name})
     ordinary = sorted(set(scenario.vocabulary) - set(triggers))
     agencies = [a.id for a in scenario.agencies]
     units = sorted({u for a in scenario.agencies if a.played_by is PlayedBy.SIMULATION for u in a.resources})
@@ -103,9 +101,7 @@ def reuse(svc: ExerciseService, clock: HandClock, entries: int) -> tuple[Caller 
     last = json.loads(svc.export(controller, "jsonl").splitlines()[-1])
     clock.now = float(last["wall_time"])
     scenario = svc.scenario(controller)
-    players = [
-        Caller(exercise.id, Role.PLAYER, a.id) for a in scenario.agencies if a.played_by is PlayedBy.PLAYERS
-    ]
+    players = [Caller(exercise.id, Role.PLAYER, a.id) for a in scenario.agencies if a.played_by is PlayedBy.PLAYERS]
     print(f"reusing exercise {exercise.id} ({exercise.entries} entries)")
     return controller, players
 
@@ -135,11 +131,8 @@ def main() -> None:
     parser.add_argument("--refreshes", type=int, default=40)
     parser.add_argument("--database", help="database URL (default: a new SQLite file in a temporary folder)")
     parser.add_argument("--seed", type=int, default=7)
-    parser.add_argument(
-        "--reuse",
-        action="store_true",
-        help="time an exercise an earlier run built in --database, if it has enough entries",
-    )
+    parser.add_argument("--reuse", action="store_true",
+                        help="time an exercise an earlier run built in --database, if it has enough entries")
     args = parser.parse_args()
 
     url = args.database or f"sqlite:///{Path(tempfile.mkdtemp(prefix='hotwash-bench-')) / 'bench.db'}"
@@ -190,10 +183,8 @@ def main() -> None:
             started = time.perf_counter()
             call()
             parts.setdefault(name, []).append((time.perf_counter() - started) * 1000)
-    print(
-        "busy refresh by service call (median ms): "
-        + ", ".join(f"{k} {statistics.median(v):.0f}" for k, v in parts.items())
-    )
+    print("busy refresh by service call (median ms): "
+          + ", ".join(f"{k} {statistics.median(v):.0f}" for k, v in parts.items()))
     target = 300.0
     verdict = "meets" if max(p95_quiet, p95_busy) < target else "misses"
     print(f"target p95 < {target:.0f} ms: {verdict} (quiet {p95_quiet:.0f} ms, busy {p95_busy:.0f} ms)")

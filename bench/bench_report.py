@@ -90,37 +90,19 @@ def synthetic_journal(scenario: Scenario, size: int, seed: int = 7) -> list[Entr
                 add(b, ResourceAssigned(request_id=rid, requester=a, unit_type=unit, count=1))
         elif roll < 0.93 and links:
             pair = rng.choice(links)
-            add(
-                None,
-                LinkDown(between=pair, reason="repeater failure")
-                if rng.random() < 0.5
-                else LinkUp(between=pair),
-            )
+            add(None, LinkDown(between=pair, reason="repeater failure") if rng.random() < 0.5 else LinkUp(between=pair))
         elif roll < 0.97:
-            add(
-                None,
-                ObservationRecorded(
-                    capability=rng.choice(capabilities),
-                    rating=rng.choice(list(Rating)),
-                    areas_for_improvement="Slow hand-over between shifts.",
-                ),
-                "evaluator",
-            )
+            add(None, ObservationRecorded(capability=rng.choice(capabilities), rating=rng.choice(list(Rating)),
+                                          areas_for_improvement="Slow hand-over between shifts."), "evaluator")
         else:
-            add(
-                None,
-                Correction(corrects=rng.randrange(1, len(entries)), reason="entered in error"),
-                "controller",
-            )
+            add(None, Correction(corrects=rng.randrange(1, len(entries)), reason="entered in error"), "controller")
     at += 60
     add(None, ClockEnded(), "controller")
     return entries
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--entries", type=int, default=20_000)
     parser.add_argument("--scenario", type=Path, default=ROOT / "data" / "scenarios" / "mass_casualty.yaml")
     parser.add_argument("--out", type=Path, default=None, help="Keep the PDF here.")
@@ -128,23 +110,14 @@ def main() -> None:
     rl_config.invariant = 1
     scenario = load_scenario(args.scenario)
     journal = synthetic_journal(scenario, args.entries)
-    render_pdf(
-        build_report(  # warm-up: font registration and imports are paid once per process
-            scenario,
-            journal[:50],
-            exercise_name="warm-up",
-            exercise_dates=(date(2025, 1, 1),) * 2,
-            integrity=RecordIntegrity(entries=50, intact=True, head_hash=None),
-        )
-    )
+    render_pdf(build_report(  # warm-up: font registration and imports are paid once per process
+        scenario, journal[:50], exercise_name="warm-up", exercise_dates=(date(2025, 1, 1),) * 2,
+        integrity=RecordIntegrity(entries=50, intact=True, head_hash=None),
+    ))
     t0, c0 = time.perf_counter(), time.process_time()
     report = build_report(
-        scenario,
-        journal,
-        exercise_name="Benchmark exercise",
-        exercise_dates=(date(2025, 5, 14), date(2025, 5, 16)),
-        integrity=RecordIntegrity(entries=len(journal), intact=True, head_hash="0" * 64),
-        marking="For Official Use Only",
+        scenario, journal, exercise_name="Benchmark exercise", exercise_dates=(date(2025, 5, 14), date(2025, 5, 16)),
+        integrity=RecordIntegrity(entries=len(journal), intact=True, head_hash="0" * 64), marking="For Official Use Only",
     )
     t1, c1 = time.perf_counter(), time.process_time()
     pdf = render_pdf(report)
@@ -153,20 +126,14 @@ def main() -> None:
     if args.out:
         args.out.write_bytes(pdf)
     scoring, drawing, total = t1 - t0, t2 - t1, t2 - t0
-    print(
-        f"scenario            {scenario.id} ({len(scenario.protocols)} protocols, {len(scenario.agencies)} agencies)"
-    )
+    print(f"scenario            {scenario.id} ({len(scenario.protocols)} protocols, {len(scenario.agencies)} agencies)")
     print(f"journal entries     {len(journal):,}")
     print(f"findings            {len(report.findings):,}")
     # CPU time beside wall time: on a shared machine the wall clock also measures the neighbours.
     print(f"scoring             {scoring:6.2f} s wall, {c1 - c0:6.2f} s CPU")
-    print(
-        f"PDF                 {drawing:6.2f} s wall, {c2 - c1:6.2f} s CPU  ({pages} pages, {len(pdf) / 1024:,.0f} KiB)"
-    )
+    print(f"PDF                 {drawing:6.2f} s wall, {c2 - c1:6.2f} s CPU  ({pages} pages, {len(pdf) / 1024:,.0f} KiB)")
     print(f"pages per second    {pages / drawing:6.1f} (wall), {pages / (c2 - c1):6.1f} (CPU)")
-    print(
-        f"scoring + PDF       {total:6.2f} s wall, {c2 - c0:6.2f} s CPU  (target < 5 s: {'met' if total < 5 else 'NOT met'})"
-    )
+    print(f"scoring + PDF       {total:6.2f} s wall, {c2 - c0:6.2f} s CPU  (target < 5 s: {'met' if total < 5 else 'NOT met'})")
 
 
 if __name__ == "__main__":

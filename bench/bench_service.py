@@ -99,9 +99,7 @@ def run(url: str, *, writers: int, processes: int, calls: int, think: float) -> 
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--database", choices=["sqlite", "postgresql", "both"], default="both")
     parser.add_argument("--writers", type=int, default=50)
     parser.add_argument("--processes", type=int, default=5, help="app processes the writers are spread over")
@@ -113,9 +111,7 @@ def main() -> None:
     databases = ["sqlite", "postgresql"] if args.database == "both" else [args.database]
     server = None
     print(f"{args.writers} writers over {args.processes} processes, {args.calls} actions each")
-    print(
-        f"{'database':<11} {'think s':>7} {'acks':>6} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'max ms':>8} {'acks/s':>7}"
-    )
+    print(f"{'database':<11} {'think s':>7} {'acks':>6} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'max ms':>8} {'acks/s':>7}")
     with tempfile.TemporaryDirectory() as tmp:
         try:
             for n, (name, think) in enumerate((d, t) for d in databases for t in thinks):
@@ -138,7 +134,6 @@ def main() -> None:
         finally:
             if server is not None:
                 server.stop()
-
 
 if __name__ == "__main__":
     main()
