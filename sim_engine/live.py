@@ -39,6 +39,7 @@ from exercises.entries import (
 from exercises.scenario import PlayedBy, Scenario
 from sim_engine.checks import EngineError, check_runnable
 from sim_engine.collector import collector_paused
+from sim_engine.memo import per_scenario
 from sim_engine.model import EXTERNAL_KINDS, Simulation
 from sim_engine.sampling import live_generator
 
@@ -87,17 +88,8 @@ def _simulation(scenario: Scenario, seed: int) -> Simulation:
     return Simulation(scenario, live_generator(seed), simulated)
 
 
-_checked: OrderedDict[int, Scenario] = OrderedDict()
-
-
-def _check_scenario(scenario: Scenario) -> None:
-    # Checked once per scenario object (kept referenced, so its id is not reused while cached).
-    if _checked.get(id(scenario)) is scenario:
-        return
-    check_runnable(scenario)
-    _checked[id(scenario)] = scenario
-    while len(_checked) > CACHE_SIZE:
-        _checked.popitem(last=False)
+_check_scenario = per_scenario(check_runnable)
+"""A scenario is checked once, not at every advance (scenarios are immutable)."""
 
 
 def _same(a: NewEntry, b: NewEntry) -> bool:
