@@ -18,9 +18,11 @@ from __future__ import annotations
 import itertools
 from collections.abc import Collection, Generator, Iterable, Mapping
 from random import Random
+from types import MethodType
 from typing import Any, NamedTuple
 
 import simpy
+from simpy.core import BoundClass
 from simpy.resources.resource import Request
 
 from exercises.entries import (
@@ -88,6 +90,15 @@ class Clock(simpy.Environment):
     not always round back to ``t``; an external entry's consequences must carry its time exactly.
     """
 
+    def __init__(self, initial_time: float = 0.0) -> None:
+        super().__init__(initial_time)
+        # SimPy binds its event classes (timeout, process, ...) to the environment once, for speed, but
+        # only those found on the instance's own class: a subclass would otherwise make a bound method
+        # at every ``env.timeout``.
+        for name, attribute in vars(simpy.Environment).items():
+            if isinstance(attribute, BoundClass):
+                setattr(self, name, MethodType(attribute.cls, self))
+
     def jump(self, at: float) -> None:
         if self.peek() < at:
             raise RuntimeError("the clock can only jump over a stretch with no events")
@@ -99,6 +110,15 @@ class Clock(simpy.Environment):
             if event.callbacks:
                 event.callbacks.clear()
         self._queue.clear()
+
+    def run_through(self, until: float) -> int:
+        """Process every event at or before ``until``, zero-delay chains included; returns how many."""
+        queue, step = self._queue, self.step
+        steps = 0
+        while queue and queue[0][0] <= until:
+            step()
+            steps += 1
+        return steps
 
 
 class Setting(NamedTuple):
@@ -409,12 +429,7 @@ class Simulation:
 
         Drivers that run the model for long (``batch.simulate``, ``live.advance``, ``live.replay``) pause
         the cyclic collector around it (``sim_engine.collector``)."""
-        peek, step = self.world.env.peek, self.world.env.step
-        steps = 0
-        while peek() <= until:
-            step()
-            steps += 1
-        self.steps += steps
+        self.steps += self.world.env.run_through(until)
         self.reached = max(self.reached, until)
 
     def close(self) -> None:
