@@ -37,6 +37,7 @@ from exercises.entries import (
     ResourceRequested,
 )
 from exercises.scenario import PlayedBy, Scenario
+from sim_engine import record as rec
 from sim_engine.checks import EngineError, check_runnable
 from sim_engine.collector import collector_paused
 from sim_engine.memo import per_scenario
@@ -134,7 +135,7 @@ class _Run:
         sim.run_to(max(until, *(e.at for e in recorded)) if recorded else until)
         self._verify(recorded, checked, None)
         self.verified += len(recorded)
-        returned = [e for e in sim.entries[self.verified :] if e.at <= until]
+        returned = [rec.to_entry(h) for h in sim.record[self.verified :] if h.at <= until]
         if self.complete:
             self.consumed = [*journal, *returned]
             self.verified += len(returned)
@@ -146,13 +147,13 @@ class _Run:
         Returns how many are now."""
         if checked == len(recorded):
             return checked
-        produced = self.sim.entries
+        produced = self.sim.record
         for offset in range(checked, len(recorded)):
             entry, index = recorded[offset], self.verified + offset
             if index >= len(produced):
                 self._diverged(entry, "nothing more", before)
-            if not _same(entry, produced[index]):
-                self._diverged(entry, _describe(produced[index]), None)
+            if not rec.records(entry, produced[index]):
+                self._diverged(entry, _describe(rec.to_entry(produced[index])), None)
         return len(recorded)
 
     def _diverged(self, found: Entry, expected: str, before: Entry | None) -> NoReturn:

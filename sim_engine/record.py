@@ -133,10 +133,23 @@ def to_entry(happening: Happening) -> NewEntry:
     return NewEntry(at=happening.at, agency=happening.agency, actor=ENGINE_ACTOR, payload=payload)
 
 
+_RECORD_PAYLOADS: dict[type[journal.Payload], type[Payload]] = {j: r for r, j in JOURNAL_PAYLOADS.items()}
+
+
 def of_entry(entry: NewEntry) -> Happening:
     """The happening a simulated journal entry records (the inverse of ``to_entry``)."""
-    for record_type, journal_type in JOURNAL_PAYLOADS.items():
-        if isinstance(entry.payload, journal_type):
-            fields = entry.payload.model_dump(exclude={"kind"})
-            return Happening(entry.at, entry.agency, record_type(**fields))
-    raise ValueError(f"a {entry.kind.value} entry is not one the simulation makes")
+    record_type = _RECORD_PAYLOADS.get(type(entry.payload))
+    if record_type is None:
+        raise ValueError(f"a {entry.kind.value} entry is not one the simulation makes")
+    return Happening(entry.at, entry.agency, record_type(**entry.payload.model_dump(exclude={"kind"})))
+
+
+def records(entry: NewEntry, happening: Happening) -> bool:
+    """Whether a journal entry is the engine's entry for this happening: what ``to_entry`` makes of it
+    (compared without building that entry)."""
+    if entry.actor != ENGINE_ACTOR or entry.at != happening.at or entry.agency != happening.agency:
+        return False
+    try:
+        return of_entry(entry).payload == happening.payload
+    except ValueError:
+        return False
