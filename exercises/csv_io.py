@@ -1,7 +1,9 @@
 """Exporting a journal (JSON Lines, CSV) and importing an action log kept elsewhere (CSV).
 
-Export: CSV cells that a spreadsheet would run as a formula (a leading ``=``, ``+``, ``-``, ``@``,
-TAB or CR) get a leading ``'`` (OWASP's advice; pandas and defusedcsv miss cases). Each JSON line
+Export: every CSV cell goes through ``safe_cell`` (the one place that decides what a spreadsheet
+could run as a formula; the spreadsheet exports use it too): formula starts get a ``'`` (OWASP's
+advice; pandas and defusedcsv miss cases), also after leading whitespace and after the ``;`` or
+``,`` a spreadsheet's locale may split on, and NUL characters are removed. Each JSON line
 is exactly the object the entry's hash covers plus the hash, so anyone can re-check the chain.
 
 Import: the columns are documented in docs/service.md (``time, agency, action`` required;
@@ -14,6 +16,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -37,11 +40,37 @@ from exercises.tables import JournalEntry, wall_datetime
 from exercises.views import describe, known_injects
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+"""What makes a spreadsheet read a cell as a formula (OWASP's list): a leading ``=``, ``+``, ``-``
+or ``@`` (also after leading spaces, which some spreadsheets trim), TAB or CR."""
+
+_TRIGGER = re.compile(r"[=+\-@\t\r]")
+_AFTER_SEPARATOR = re.compile(r"([;,]\s*)(?=[=+\-@])")
+"""A formula start after ``;`` or ``,``: a spreadsheet whose locale splits on that separator
+starts a new cell there."""
+
+
+def safe_cell(value: object, *, separators: bool = True) -> str:
+    """The text of one CSV or spreadsheet cell, such that no spreadsheet runs any of it as a formula.
+
+    NUL characters are removed (no spreadsheet, CSV reader or database keeps them). A cell whose
+    first character, or first after leading whitespace, starts a formula gets a leading ``'``,
+    which spreadsheets show as text. With ``separators`` (for CSV, which a spreadsheet may split
+    on ``;`` or ``,`` by its locale), a formula start right after such a separator (and optional
+    whitespace) gets a ``'`` too. A spreadsheet file whose cells are never re-split (.xlsx)
+    passes ``separators=False`` so its cells read back exactly, bar the leading ``'``."""
+    text = "" if value is None else str(value)
+    text = text.replace("\x00", "")
+    if separators:
+        text = _AFTER_SEPARATOR.sub(r"\1'", text)
+    stripped = text.lstrip()
+    if text.startswith(("\t", "\r", "\n")) or (stripped and _TRIGGER.match(stripped)):
+        return "'" + text
+    return text
 
 
 def neutralise(cell: str) -> str:
-    """A cell a spreadsheet shows as text rather than evaluates."""
-    return "'" + cell if cell.startswith(FORMULA_STARTS) else cell
+    """A CSV cell a spreadsheet shows as text rather than evaluates (``safe_cell``)."""
+    return safe_cell(cell)
 
 
 # --- export ------------------------------------------------------------------------------
@@ -104,7 +133,7 @@ def export_csv(rows: Sequence[JournalEntry], scenario: Scenario) -> str:
             row.prev_hash,
             row.hash,
         ]
-        writer.writerow([neutralise(c) for c in cells])
+        writer.writerow([safe_cell(c) for c in cells])
     return out.getvalue()
 
 

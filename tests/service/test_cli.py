@@ -8,12 +8,10 @@ import json
 import re
 from pathlib import Path
 
-from hypothesis import given, settings
-from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from exercises import journal
-from exercises.csv_io import FORMULA_STARTS, neutralise
+from exercises.csv_io import FORMULA_STARTS
 from exercises.service import ExerciseService
 from exercises.views import InjectStatus, ProtocolStatus
 from hotwash.cli import app
@@ -82,7 +80,10 @@ def test_jsonl_export_can_be_verified_by_anyone(opened: Opened, db_url: str) -> 
 def test_csv_export_neutralises_formulas(opened: Opened, db_url: str, tmp_path: Path) -> None:
     svc, fire = opened.service, opened.player("fire")
     svc.start(opened.controller)
-    nasty = ['=HYPERLINK("http://evil.example","click")', "+1+1", "-2", "@SUM(A1:A9)", "\tTAB", "\rCR", "plain"]
+    nasty = [
+        '=HYPERLINK("http://evil.example","click")', "+1+1", "-2", "@SUM(A1:A9)", "\tTAB", "\rCR",
+        " =1+1", "\n=1+1", "plain",
+    ]
     for text in nasty:
         svc.log_action(fire, "head_count", text=text)
     target = tmp_path / "journal.csv"
@@ -93,14 +94,11 @@ def test_csv_export_neutralises_formulas(opened: Opened, db_url: str, tmp_path: 
     assert not [c for c in cells if c.startswith(FORMULA_STARTS)]
     texts = [r["text"] for r in rows if r["kind"] == "action_logged"]
     assert texts == ["'" + t for t in nasty[:-1]] + ["plain"]
+    svc.log_action(fire, "head_count", text="a;=1+1, @SUM(A1)\x00")  # split by a locale's separator
+    _, out = hotwash(db_url, "export", str(opened.id), "--format", "csv")
+    assert "a;'=1+1, '@SUM(A1)" in out and "\x00" not in out
 
 
-@settings(max_examples=60, deadline=None)
-@given(st.text(max_size=20))
-def test_neutralise_never_leaves_a_formula(cell: str) -> None:
-    safe = neutralise(cell)
-    assert not safe.startswith(FORMULA_STARTS)
-    assert safe in (cell, "'" + cell)
 
 
 ACTION_LOG = """time,agency,action,text,inject,logged_by
