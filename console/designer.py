@@ -25,7 +25,7 @@ from console.new_exercise import CREATED_KEY
 from console.text import md
 from exercises.access import Role
 from exercises.durations import format_duration, format_span
-from exercises.loading import LoadedPlan, ScenarioError, load_plans, load_scenario
+from exercises.loading import LoadedPlan, ScenarioError, decode_upload, load_plans, load_scenario
 from exercises.scenario import Scenario
 from sim_engine.batch import run_batch
 from sim_engine.checks import EngineError
@@ -71,14 +71,11 @@ def load_choice() -> tuple[str, str, Scenario | ScenarioError] | None:
         )
         if upload is None:
             return None
-        raw = upload.getvalue()
-        try:
-            text = raw.decode("utf-8")
-        except UnicodeDecodeError:
-            st.error("The file is not UTF-8 text.", icon=":material/error:")
-            return None
         name = Path(upload.name).name
+        raw = upload.getvalue()
+        text = raw.decode("utf-8", errors="replace")
         try:
+            text = decode_upload(name, raw)
             return name, text, load_scenario(name, plans_with(plan_uploads or []), text=text)
         except ScenarioError as exc:
             return name, text, exc

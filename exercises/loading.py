@@ -10,6 +10,7 @@ as one ``ScenarioError``, before any simulation object exists.
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -101,7 +102,62 @@ class _Lines:
 
 
 class _SafeComposer(yaml.SafeLoader):
-    """SafeLoader whose scalars we construct ourselves, to keep times like ``00:05`` as text."""
+    """SafeLoader whose scalars we construct ourselves, to keep times like ``00:05`` as text.
+
+    PyYAML's composer builds nodes recursively, so a file nested a few hundred levels deep ends in
+    a RecursionError before any check on the finished tree could run: the depth limit and the ban
+    on tags are enforced here, node by node, while the file is read."""
+
+    def __init__(self, text: str, file: str) -> None:
+        super().__init__(text)
+        self.file = file
+        self.depth = 0
+
+    def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node | None:
+        event = self.peek_event()
+        line = event.start_mark.line + 1 if event.start_mark else None
+        if self.depth >= MAX_DEPTH:
+            raise ScenarioError([Problem(self.file, line, "", f"nested more than {MAX_DEPTH} levels deep")])
+        self.depth += 1
+        try:
+            node = super().compose_node(parent, index)
+        finally:
+            self.depth -= 1
+        tag = getattr(event, "tag", None)
+        if tag is not None and node is not None:
+            node.explicit_tag = tag  # refused by _to_python, which knows the field's name
+        return node  # type: ignore[no-any-return]
+
+
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
+"""Characters no scenario needs and YAML or a database cannot take: C0 and C1 controls other than
+TAB, LF and CR (NUL, ESC, ...), lone surrogates and the non-characters U+FFFE and U+FFFF."""
+MAX_REPORTED = 20
+
+
+def control_characters(text: str, file: str) -> list[Problem]:
+    """One problem per line holding a character a scenario may not contain, anywhere (comments too)."""
+    problems: list[Problem] = []
+    seen_lines: set[int] = set()
+    for match in _CONTROL.finditer(text):
+        line = text.count("\n", 0, match.start()) + 1
+        if line in seen_lines:
+            continue
+        seen_lines.add(line)
+        code = f"U+{ord(match.group()):04X}"
+        problems.append(Problem(file, line, "", f"control character {code} is not allowed (anywhere in the file)"))
+        if len(problems) == MAX_REPORTED:
+            break
+    return problems
+
+
+def decode_upload(name: str, raw: bytes) -> str:
+    """An uploaded file's text, or the loader's error naming where it is not UTF-8."""
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        raise ScenarioError([Problem(name, line, "", f"not UTF-8 text (byte {exc.start:,})")]) from None
 
 
 _PLAIN_TAGS = {"tag:yaml.org,2002:int", "tag:yaml.org,2002:float"}
@@ -116,9 +172,11 @@ def _to_python(
     if id(node) in seen:
         line = lines.lines.get(path, node.start_mark.line + 1)
         raise ScenarioError([Problem(file, line, _field(path), "anchors and aliases (&, *) are not allowed")])
-    if node.tag not in _STANDARD_TAGS:
+    tag = getattr(node, "explicit_tag", None) or (node.tag if node.tag not in _STANDARD_TAGS else None)
+    if tag is not None:
+        shown = tag.replace("tag:yaml.org,2002:", "!!")
         raise ScenarioError(
-            [Problem(file, node.start_mark.line + 1, _field(path), f"YAML tags ({node.tag}) are not allowed")]
+            [Problem(file, node.start_mark.line + 1, _field(path), f"YAML tags ({shown}) are not allowed")]
         )
     if len(path) > MAX_DEPTH:
         raise ScenarioError([Problem(file, node.start_mark.line + 1, _field(path), "nested too deeply")])
@@ -157,7 +215,12 @@ def _to_python(
         return node.value  # YAML 1.1 would read 00:05 as sexagesimal 5
     if node.tag == "tag:yaml.org,2002:timestamp":
         return node.value
-    return loader.construct_object(node, deep=True)
+    try:
+        return loader.construct_object(node, deep=True)
+    except (ValueError, TypeError, OverflowError):
+        # The resolver takes "0b_" or "._" for numbers that int() and float() then refuse.
+        problem = f"{node.value[:40]!r} is not a valid number"
+        raise ScenarioError([Problem(file, node.start_mark.line + 1, _field(path), problem)]) from None
 
 
 def read_yaml(path: Path | str, text: str | None = None) -> tuple[dict[str, Any], _Lines]:
@@ -172,14 +235,13 @@ def read_yaml(path: Path | str, text: str | None = None) -> tuple[dict[str, Any]
             raise ScenarioError(
                 [Problem(name, None, "", f"file is {size:,} bytes; the limit is {MAX_FILE_BYTES:,}")]
             )
-        raw = Path(path).read_bytes()
-        try:
-            text = raw.decode("utf-8")
-        except UnicodeDecodeError:
-            raise ScenarioError([Problem(name, None, "", "not UTF-8 text")]) from None
-    elif len(text.encode("utf-8")) > MAX_FILE_BYTES:
+        text = decode_upload(name, Path(path).read_bytes())
+    elif len(text.encode("utf-8", errors="surrogatepass")) > MAX_FILE_BYTES:
         raise ScenarioError([Problem(name, None, "", f"file is over the limit of {MAX_FILE_BYTES:,} bytes")])
-    loader = _SafeComposer(text)
+    controls = control_characters(text, name)
+    if controls:
+        raise ScenarioError(controls)
+    loader = _SafeComposer(text, name)
     try:
         root = loader.get_single_node()
         lines = _Lines()
