@@ -125,8 +125,8 @@ class _SafeComposer(yaml.SafeLoader):
             self.depth -= 1
         tag = getattr(event, "tag", None)
         if tag is not None and node is not None:
-            node.explicit_tag = tag  # refused by _to_python, which knows the field's name
-        return node  # type: ignore[no-any-return]
+            node.explicit_tag = tag  # type: ignore[attr-defined]  # refused by _to_python, which knows the field's name
+        return node
 
 
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
