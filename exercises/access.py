@@ -47,6 +47,8 @@ class Caller:
     agency: str | None = None
     name: str | None = None
     """The display name given at sign-in; shown in the journal's actor field."""
+    read_only: bool = False
+    """Signed in after the end with a player's or observer's code: the record is closed to it."""
 
     def __post_init__(self) -> None:
         if (self.role is Role.PLAYER) != (self.agency is not None):
@@ -105,8 +107,23 @@ CORRECTABLE: dict[Role, frozenset[EntryKind]] = {
 and the simulation are derived from them, so voiding one would rewrite what already happened."""
 
 
+WRITES = frozenset(
+    {
+        Permission.RUN_CLOCK,
+        Permission.MANAGE_INJECTS,
+        Permission.ACT_FOR_AGENCY,
+        Permission.RECORD_OBSERVATION,
+        Permission.EDIT_IMPROVEMENT_PLAN,
+        Permission.CORRECT_ENTRY,
+    }
+)
+"""What a read-only caller (signed in after the end) may not do."""
+
+
 def allowed(caller: Caller, permission: Permission, *, agency: str | None = None) -> bool:
     if caller.role not in _GRANTS[permission]:
+        return False
+    if caller.read_only and permission in WRITES:
         return False
     if caller.role is Role.PLAYER and permission in _AGENCY_BOUND:
         return agency is not None and agency == caller.agency
@@ -118,6 +135,8 @@ def require(caller: Caller, permission: Permission, *, agency: str | None = None
     if allowed(caller, permission, agency=agency):
         return
     who = f"a player for {caller.agency}" if caller.role is Role.PLAYER else f"the {caller.role.value} role"
+    if caller.read_only and permission in WRITES and caller.role in _GRANTS[permission]:
+        raise AccessDenied(f"the exercise has ended and its record is closed: {who} may only read it")
     target = f" for {agency}" if agency and caller.role is Role.PLAYER else ""
     raise AccessDenied(f"{who} may not {permission.value}{target}")
 

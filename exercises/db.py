@@ -22,6 +22,7 @@ from collections import deque
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -176,9 +177,21 @@ class Database:
 
     @contextmanager
     def reading(self) -> Iterator[Session]:
-        """A session for reads only: never takes the write lock."""
-        with Session(self.engine.execution_options(**{_READ_ONLY: True}), expire_on_commit=False) as session:
+        """A session for reads only, all of whose statements see one snapshot of the database.
+
+        Never takes the write lock. SQLite: a deferred ``BEGIN``, whose WAL snapshot is fixed at the
+        first read and held to the end. PostgreSQL: ``REPEATABLE READ, READ ONLY``; under its default
+        READ COMMITTED every statement saw the commits made since the one before, so a journal
+        read after the exercise's head could hold entries the head did not yet count (measured:
+        48 false "added outside Hotwash" alarms in 263 verifications while others wrote)."""
+        with Session(self._reader, expire_on_commit=False) as session:
             yield session
+
+    @cached_property
+    def _reader(self) -> Engine:
+        if self.is_sqlite:
+            return self.engine.execution_options(**{_READ_ONLY: True})
+        return self.engine.execution_options(isolation_level="REPEATABLE READ", postgresql_readonly=True)
 
     def lock_exercise(self, session: Session, exercise_id: int) -> None:
         """Serialise writers of one exercise until the session's transaction ends."""

@@ -13,14 +13,28 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from exercises.scenario import Capability, Id, Inject, InjectId, Rating
 
 MAX_TEXT = 4000
 """Longest free text a user may type into one entry (characters)."""
 
-UserText = Annotated[str, Field(max_length=MAX_TEXT)]
+def storable(text: str) -> str:
+    """Refuse what a database cannot store the same way on SQLite and PostgreSQL: NUL (PostgreSQL
+    refuses it in text) and lone surrogates (not UTF-8 at all)."""
+    if "\x00" in text:
+        raise ValueError("contains a NUL character, which cannot be stored")
+    if any("\ud800" <= ch <= "\udfff" for ch in text):
+        raise ValueError("contains an unpaired surrogate, which is not valid Unicode text")
+    return text
+
+
+UserText = Annotated[str, Field(max_length=MAX_TEXT), AfterValidator(storable)]
+AfterEnd = Annotated[bool, Field(exclude_if=lambda v: not v)]
+"""Marks an entry recorded after the exercise ended (a post-exercise observation, correction or
+improvement-plan edit). Left out of the stored JSON when false, so entries recorded before the
+mark existed hash as they always did."""
 Scalar = str | int | float | bool
 
 
@@ -211,6 +225,7 @@ class ObservationRecorded(Payload):
     strengths: UserText = ""
     areas_for_improvement: UserText = ""
     text: UserText = ""
+    after_end: AfterEnd = False
 
 
 IMPROVEMENT_FIELDS = (
@@ -239,6 +254,7 @@ class ImprovementItemEdited(Payload):
     kind: Literal[EntryKind.IMPROVEMENT_ITEM_EDITED] = EntryKind.IMPROVEMENT_ITEM_EDITED
     item_key: Annotated[str, Field(min_length=1, max_length=128)]
     fields: dict[Id, UserText]
+    after_end: AfterEnd = False
 
 
 class Correction(Payload):
@@ -248,6 +264,7 @@ class Correction(Payload):
     corrects: Annotated[int, Field(ge=1)]
     reason: UserText
     replacement: ActionLogged | ObservationRecorded | None = None
+    after_end: AfterEnd = False
 
 
 class Development(Payload):

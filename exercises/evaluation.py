@@ -22,7 +22,7 @@ from exercises.entries import (
     ObservationRecorded,
 )
 from exercises.scenario import Rating
-from exercises.store import ExerciseStore, _Context, _hint, _payload
+from exercises.store import ExerciseStore, _Context, _hint, _payload, after_end
 
 
 class Evaluation(ExerciseStore):
@@ -61,7 +61,7 @@ class Evaluation(ExerciseStore):
         )
 
         def build(ctx: _Context) -> list[NewEntry]:
-            return [NewEntry(at=ctx.at, agency=agency, actor=caller.actor, payload=payload)]
+            return [NewEntry(at=ctx.at, agency=agency, actor=caller.actor, payload=after_end(ctx, payload))]
 
         return self._write(caller, build)[-1]
 
@@ -93,6 +93,6 @@ class Evaluation(ExerciseStore):
         payload = _payload(ImprovementItemEdited, item_key=item_key, fields=dict(fields))
 
         def build(ctx: _Context) -> list[NewEntry]:
-            return [NewEntry(at=ctx.at, actor=caller.actor, payload=payload)]
+            return [NewEntry(at=ctx.at, actor=caller.actor, payload=after_end(ctx, payload))]
 
         return self._write(caller, build)[-1]

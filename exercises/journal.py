@@ -18,6 +18,7 @@ import hashlib
 import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Any
 
 import rfc8785
@@ -43,10 +44,38 @@ def sha256(data: bytes | str) -> str:
     return hashlib.sha256(data.encode() if isinstance(data, str) else data).hexdigest()
 
 
+CHAIN_FORMAT_SIGNED = "hotwash-journal/2"
+"""Chain format 2: the genesis covers the exercise's metadata (name, scenario, seed, creation
+time), and the head is signed at checkpoints (``exercises.evidence``)."""
+
+
 def genesis_hash(exercise_id: int, scenario_sha256: str, seed: int) -> str:
+    """Chain format 1 (exercises recorded before signed checkpoints): scenario and seed only."""
     return sha256(
         canonical({"format": CHAIN_FORMAT, "exercise": exercise_id, "scenario": scenario_sha256, "seed": seed})
     )
+
+
+def exercise_metadata(exercise: Exercise) -> dict[str, Any]:
+    """What the genesis of a format-2 chain covers: renaming the exercise, or changing its
+    scenario, seed or creation time, breaks the chain from its first entry."""
+    return {
+        "format": CHAIN_FORMAT_SIGNED,
+        "exercise": exercise.id,
+        "name": exercise.name,
+        "scenario_id": exercise.scenario_id,
+        "scenario": sha256(exercise.scenario_json),
+        "seed": exercise.seed,
+        "created_at": exercise.created_at,
+    }
+
+
+def genesis_for(exercise: Exercise) -> str:
+    """The genesis hash the exercise's metadata gives, in its chain format."""
+    assert exercise.id is not None
+    if exercise.chain_format == 1:
+        return genesis_hash(exercise.id, sha256(exercise.scenario_json), exercise.seed)
+    return sha256(canonical(exercise_metadata(exercise)))
 
 
 def entry_hash(
@@ -104,11 +133,12 @@ def new_exercise(session: Session, *, name: str, seed: int, scenario_id: str, sc
         created_at=now,
         genesis_hash="",
         head_hash="",
+        chain_format=2,
     )
     session.add(exercise)
     session.flush()  # assigns the id the genesis hash covers
     assert exercise.id is not None
-    exercise.genesis_hash = exercise.head_hash = genesis_hash(exercise.id, digest, seed)
+    exercise.genesis_hash = exercise.head_hash = genesis_for(exercise)
     session.add(exercise)
     session.flush()
     return exercise
@@ -209,9 +239,21 @@ def read_entries(session: Session, exercise_id: int, after_seq: int = 0) -> list
 # --- verification ------------------------------------------------------------------------
 
 
+class SignatureStatus(StrEnum):
+    SIGNED = "signed"
+    """Every entry is covered by a checkpoint signed with a trusted key."""
+    PARTLY_SIGNED = "partly_signed"
+    """The entries after the last signed checkpoint are not covered yet."""
+    UNSIGNED = "unsigned"
+    """No checkpoint could be checked (recorded before signatures, or no trusted key)."""
+    NOT_CHECKED = "not_checked"
+    """Only the hash chain was walked (``journal.verify``)."""
+
+
 @dataclass(frozen=True)
 class Verification:
-    """The result of walking one exercise's chain: intact, or the first broken entry."""
+    """The result of walking one exercise's chain: intact, or the first broken entry; and what
+    the signed checkpoints prove (``exercises.evidence.verify``)."""
 
     exercise_id: int
     entries: int
@@ -220,15 +262,41 @@ class Verification:
     """The last good hash: print it, so a reader can compare it with a copy kept elsewhere."""
     broken_seq: int | None = None
     problem: str | None = None
+    signature: SignatureStatus = SignatureStatus.NOT_CHECKED
+    signed_through: int | None = None
+    """The last entry a trusted signed checkpoint covers (0: only the exercise's creation)."""
+    signed_at: float | None = None
+    """Wall time (Unix seconds) of that checkpoint."""
+    checkpoints: int = 0
+    """Checkpoints checked against a trusted key."""
+    key_fingerprint: str | None = None
+    """SHA-256 of the signing key's public key, hex: compare it with the one the organisers published."""
+    public_key: str | None = None
+    """The signing key's raw Ed25519 public key, hex."""
+    proves: tuple[str, ...] = ()
+    """What the check establishes, in sentences a reader can repeat."""
+    cannot_prove: tuple[str, ...] = ()
+    """What it cannot establish (e.g. entries after the last checkpoint are unsigned)."""
 
     @property
     def ok(self) -> bool:
         return self.problem is None
 
+    @property
+    def unsigned_entries(self) -> int:
+        return self.entries - (self.signed_through or 0) if self.signed_through is not None else self.entries
+
     def __str__(self) -> str:
         if self.ok:
-            return f"exercise {self.exercise_id}: journal intact, {self.entries} entries, head {self.head_hash}"
-        return f"exercise {self.exercise_id}: journal BROKEN: {self.problem}"
+            first = f"exercise {self.exercise_id}: journal intact, {self.entries} entries, head {self.head_hash}"
+        else:
+            first = f"exercise {self.exercise_id}: journal BROKEN: {self.problem}"
+        lines = [first]
+        if self.key_fingerprint:
+            lines.append(f"  signing key fingerprint: {self.key_fingerprint}")
+        lines += [f"  proven: {s}" for s in self.proves]
+        lines += [f"  not proven: {s}" for s in self.cannot_prove]
+        return "\n".join(lines)
 
 
 def verify(session: Session, exercise_id: int) -> Verification:
@@ -246,9 +314,12 @@ def verify_rows(exercise: Exercise, rows: Iterable[JournalEntry]) -> Verificatio
     def broken(seq: int | None, problem: str, walked: int, head: str) -> Verification:
         return Verification(ex_id, walked, head, seq, problem)
 
-    genesis = genesis_hash(ex_id, sha256(exercise.scenario_json), exercise.seed)
+    genesis = genesis_for(exercise)
     if sha256(exercise.scenario_json) != exercise.scenario_sha256 or genesis != exercise.genesis_hash:
-        return broken(None, "the exercise's scenario snapshot or seed was changed", 0, genesis)
+        covered = "scenario snapshot or seed" if exercise.chain_format == 1 else (
+            "name, scenario snapshot, seed or creation time"
+        )
+        return broken(None, f"the exercise's {covered} was changed after it was created", 0, genesis)
     expected, prev, last_at = 1, genesis, 0.0
     for row in rows:
         if row.seq > expected:

@@ -24,12 +24,14 @@ from exercises.entries import (
     ResourceRequested,
 )
 from exercises.scenario import Scenario
-from exercises.store import ExerciseStore, _Context, _hint, _payload
+from exercises.store import ExerciseStore, _Context, _hint, _payload, after_end
 from exercises.views import (
     ClockStatus,
 )
 
 CORRECTABLE_KINDS = frozenset().union(*CORRECTABLE.values())
+POST_EXERCISE_ROLES = frozenset({Role.CONTROLLER, Role.EVALUATOR})
+"""Who may still add to the record after the end: observations, corrections with a reason."""
 
 
 class Play(ExerciseStore):
@@ -149,6 +151,7 @@ class Play(ExerciseStore):
             raise ExerciseInputError(f"unknown objective {replacement.objective!r}")
 
         def build(ctx: _Context) -> list[NewEntry]:
+            self._require_open_record(caller, ctx)
             if not 1 <= seq < ctx.next_seq:
                 raise ExerciseInputError(f"there is no entry {seq}")
             target = ctx.entries[seq - 1]
@@ -174,6 +177,15 @@ class Play(ExerciseStore):
                 and replacement.inject_id not in ctx.injects()
             ):
                 raise ExerciseInputError(f"unknown inject {replacement.inject_id!r}")
-            return [NewEntry(at=ctx.at, agency=target.agency, actor=caller.actor, payload=payload)]
+            return [NewEntry(at=ctx.at, agency=target.agency, actor=caller.actor, payload=after_end(ctx, payload))]
 
         return self._write(caller, build)[-1]
+
+    @staticmethod
+    def _require_open_record(caller: Caller, ctx: _Context) -> None:
+        """After the end the record is closed: only controllers and evaluators add to it."""
+        if ctx.clock.status is ClockStatus.ENDED and caller.role not in POST_EXERCISE_ROLES:
+            raise AccessDenied(
+                f"the exercise has ended and its record is closed: the {caller.role.value} role can no "
+                "longer change it (a controller or an evaluator may add a post-exercise correction)"
+            )

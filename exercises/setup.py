@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlmodel import Session, col, select
 
-from exercises import csv_io, journal
+from exercises import csv_io, evidence, journal
 from exercises.access import (
     AccessDenied,
     Caller,
@@ -22,7 +22,9 @@ from exercises.access import (
 )
 from exercises.entries import (
     Entry,
+    EntryKind,
     NewEntry,
+    storable,
 )
 from exercises.scenario import PlayedBy, Scenario
 from exercises.store import ExerciseStore, _as_entry
@@ -107,6 +109,14 @@ class Setup(ExerciseStore):
         name = scenario.name if name is None else name.strip()
         if not 0 < len(name) <= 200:
             raise ExerciseInputError("an exercise name must be 1 to 200 characters")
+        if not name.isprintable():
+            # NUL and other control characters: PostgreSQL refuses NUL, SQLite would keep it.
+            raise ExerciseInputError("an exercise name must be printable characters (no control characters)")
+        try:
+            storable(name)
+        except ValueError as exc:
+            raise ExerciseInputError(f"an exercise name {exc}") from None
+        signer = self.keys.signer()  # before anything is written: a key that cannot be used stops here
         if seed is None:
             seed = secrets.randbelow(MAX_SEED + 1)
         if not 0 <= seed <= MAX_SEED:
@@ -144,10 +154,17 @@ class Setup(ExerciseStore):
             session.add_all(participants)
             head = journal.Head(0, 0.0, exercise.genesis_hash)
             journal.append(session, exercise.id, head, entries, now)
+            signed = journal.read_head(session, exercise.id)
+            assert signed is not None
+            evidence.sign_head(
+                session, signer, exercise_id=exercise.id, genesis=exercise.genesis_hash, seq=signed.last_seq,
+                head=signed.hash, now=now, reason="created",
+            )
             return exercise, participants
 
         exercise, _ = self._transaction(create)
         assert exercise.id is not None
+        self._signed[exercise.id] = (len(entries), exercise.created_at)
         codes = tuple(
             AccessCode(role, agency, self._format_code(selector, secret))
             for (role, agency), (selector, secret) in zip(grants, secrets_, strict=True)
@@ -215,7 +232,21 @@ class Setup(ExerciseStore):
                     session.add(row)
 
             self._transaction(rehash)
-        return Caller(grant.exercise_id, Role(grant.role), grant.agency, name.strip() if name else None)
+        role = Role(grant.role)
+        ended = self._ended_at(grant.exercise_id)
+        if ended is not None and self._wall() > ended + self.access_after_end:
+            until = wall_datetime(ended + self.access_after_end).strftime("%Y-%m-%d %H:%M UTC")
+            raise AccessDenied(f"this exercise has ended and its access codes expired on {until}")
+        read_only = ended is not None and role in (Role.PLAYER, Role.OBSERVER)
+        return Caller(grant.exercise_id, role, grant.agency, name.strip() if name else None, read_only=read_only)
+
+    def _ended_at(self, exercise_id: int) -> float | None:
+        """Wall time of the exercise's end, or None while it has not ended."""
+        self._load(exercise_id)
+        marks = self._snapshot(exercise_id)[1]
+        if derive_clock(marks).status is not ClockStatus.ENDED:
+            return None
+        return next(wall for entry, wall in reversed(marks) if entry.kind is EntryKind.CLOCK_ENDED)
 
     def operator(self, exercise_id: int) -> Caller:
         """A controller caller for whoever holds the database (the command line)."""

@@ -16,6 +16,8 @@ caller never sees one.
 
 from __future__ import annotations
 
+import logging
+import os
 import random
 import threading
 import time
@@ -28,7 +30,7 @@ from pydantic import ValidationError
 from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session
 
-from exercises import journal
+from exercises import evidence, journal
 from exercises.access import (
     Caller,
     ExerciseInputError,
@@ -37,9 +39,11 @@ from exercises.db import Database, is_lock_error, open_database
 from exercises.entries import (
     ENGINE_ACTOR,
     Entry,
+    EntryKind,
     NewEntry,
     Payload,
 )
+from exercises.evidence import Keys, default_key_path
 from exercises.journal import JournalError
 from exercises.scenario import Inject, Scenario
 from exercises.tables import (
@@ -48,6 +52,7 @@ from exercises.tables import (
 from exercises.views import (
     CLOCK_KINDS,
     Clock,
+    ClockStatus,
     derive_clock,
     known_injects,
 )
@@ -60,6 +65,20 @@ P = TypeVar("P", bound=Payload)
 T = TypeVar("T")
 
 LOCK_RETRIES = 8
+ACCESS_AFTER_END_SETTING = "HOTWASH_ACCESS_DAYS_AFTER_END"
+ACCESS_DAYS_AFTER_END = 30.0
+"""How long after the end access codes still sign in (read-only for players and observers)."""
+log = logging.getLogger(__name__)
+
+
+def access_seconds_after_end() -> float:
+    """``HOTWASH_ACCESS_DAYS_AFTER_END`` (days, may be fractional), else 30 days."""
+    raw = os.environ.get(ACCESS_AFTER_END_SETTING)
+    try:
+        days = float(raw) if raw else ACCESS_DAYS_AFTER_END
+    except ValueError:
+        raise ValueError(f"{ACCESS_AFTER_END_SETTING}={raw!r}: give a number of days") from None
+    return max(days, 0.0) * 86_400
 
 
 def live_advance(scenario: Scenario, seed: int, entries: list[Entry], until: float) -> Sequence[NewEntry]:
@@ -90,6 +109,8 @@ class _Loaded:
     scenario: Scenario
     seed: int
     name: str
+    genesis: str = ""
+    """The genesis the exercise's metadata gives as first read: what its checkpoints sign."""
 
 
 @dataclass(frozen=True)
@@ -128,6 +149,14 @@ def _payload(model: type[P], **values: Any) -> P:
         raise ExerciseInputError(_explain(exc)) from None
 
 
+def after_end(ctx: _Context, payload: P) -> P:
+    """The payload marked as recorded after the end, when the exercise has ended (the record is
+    closed: only controllers' and evaluators' post-exercise entries get this far)."""
+    if ctx.clock.status is ClockStatus.ENDED:
+        return payload.model_copy(update={"after_end": True})
+    return payload
+
+
 def _hint(value: str, options: Sequence[str]) -> str:
     import difflib
 
@@ -145,11 +174,19 @@ class ExerciseStore:
         advance: Advance = live_advance,
         hasher: PasswordHasher | None = None,
         wall_clock: Callable[[], float] = time.time,
+        keys: Keys | None = None,
+        access_after_end: float | None = None,
     ) -> None:
         self.db = database
         self._advance = advance
         self._hasher = hasher or PasswordHasher()
         self._wall = wall_clock
+        self.keys = keys or Keys(default_key_path(database.engine.url))
+        """The key checkpoints are signed with (created on first use) and the keys verify trusts."""
+        self.access_after_end = access_after_end if access_after_end is not None else access_seconds_after_end()
+        """Seconds after the end during which access codes still sign in (read-only for players)."""
+        self._signed: dict[int, tuple[int, float]] = {}
+        """Per exercise: (entry, wall time) of the latest checkpoint this process signed or saw."""
         self._seen: dict[int, _Seen] = {}
         self._loaded: dict[int, _Loaded] = {}
         self._warmed: set[int] = set()
@@ -172,7 +209,7 @@ class ExerciseStore:
         loaded = self._load(ex_id)
         self._warm_engine(ex_id, loaded)
 
-        def attempt(session: Session) -> tuple[list[Entry], float]:
+        def attempt(session: Session) -> tuple[list[Entry], float, bool]:
             self.db.lock_exercise(session, ex_id)
             head = journal.read_head(session, ex_id)
             if head is None:
@@ -189,11 +226,55 @@ class ExerciseStore:
                 loaded.scenario, [*entries, *provisional], clock, at, head.last_seq + len(simulated) + 1
             )
             external = build(ctx)
-            return journal.append(session, ex_id, head, [*simulated, *external], wall), wall
+            appended = journal.append(session, ex_id, head, [*simulated, *external], wall)
+            signed = self._checkpoint(session, ex_id, loaded, clock, appended, wall)
+            return appended, wall, signed
 
-        appended, wall = self._transaction(attempt)
+        appended, wall, signed = self._transaction(attempt)
         self._remember(ex_id, appended, wall)
+        if signed:
+            self._signed[ex_id] = (appended[-1].seq, wall)
         return appended
+
+    def _checkpoint(
+        self, session: Session, ex_id: int, loaded: _Loaded, clock: Clock, appended: list[Entry], wall: float
+    ) -> bool:
+        """Sign the new head when it is due (in the write's transaction, under the lock)."""
+        reason = self._checkpoint_reason(ex_id, clock, appended, wall)
+        if reason is None:
+            return False
+        head = journal.read_head(session, ex_id)
+        assert head is not None
+        try:
+            key = self.keys.signer()
+        except (evidence.KeyFileError, OSError) as exc:
+            # The exercise goes on; verify reports the entries as unsigned.
+            log.error("exercise %s: cannot sign checkpoints: %s", ex_id, exc)
+            return False
+        cp = evidence.sign_head(
+            session, key, exercise_id=ex_id, genesis=loaded.genesis, seq=head.last_seq, head=head.hash,
+            now=wall, reason=reason,
+        )
+        return cp is not None
+
+    def _checkpoint_reason(self, ex_id: int, clock: Clock, appended: list[Entry], wall: float) -> str | None:
+        if not appended:
+            return None
+        kinds = {e.kind for e in appended}
+        if EntryKind.CLOCK_ENDED in kinds:
+            return "ended"
+        if EntryKind.CLOCK_STARTED in kinds:
+            return "started"
+        if clock.status is ClockStatus.ENDED:
+            return "after end"
+        last = self._signed.get(ex_id)
+        if (
+            last is None
+            or wall - last[1] >= evidence.CHECKPOINT_SECONDS
+            or appended[-1].seq - last[0] >= evidence.CHECKPOINT_ENTRIES
+        ):
+            return "interval"
+        return None
 
     def _transaction(self, work: Callable[[Session], T]) -> T:
         for tries in range(LOCK_RETRIES):
@@ -299,7 +380,7 @@ class ExerciseStore:
             row = session.get(Exercise, exercise_id)
         if row is None:
             raise ExerciseInputError(f"no exercise {exercise_id}")
-        loaded = _Loaded(Scenario.model_validate_json(row.scenario_json), row.seed, row.name)
+        loaded = _Loaded(Scenario.model_validate_json(row.scenario_json), row.seed, row.name, journal.genesis_for(row))
         with self._guard:
             self._loaded[exercise_id] = loaded
         return loaded

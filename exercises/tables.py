@@ -50,6 +50,9 @@ class Exercise(ExerciseBase, table=True):
     last_seq: int = Field(default=0, ge=0)
     last_at: float = Field(default=0.0, ge=0)
     head_hash: str = Field(max_length=HASH_LENGTH)
+    chain_format: int = Field(default=1, sa_column_kwargs={"server_default": "1"})
+    """1: the genesis covers scenario and seed (exercises recorded before signed checkpoints);
+    2: it covers the exercise's metadata too, and the journal has signed checkpoints."""
 
 
 class ExerciseCreate(ExerciseBase):
@@ -91,6 +94,30 @@ class JournalEntry(SQLModel, table=True):
     hash: str = Field(max_length=HASH_LENGTH)
 
 
+class JournalCheckpoint(SQLModel, table=True):
+    """A signed statement of a journal's head: "exercise E, genesis G, had N entries ending in
+    hash H at time T", signed with a key kept outside the database (``exercises.evidence``).
+    Each names the one before it (``prev_digest``), so a checkpoint removed from the middle shows."""
+
+    __tablename__ = "journal_checkpoint"
+    __table_args__ = (UniqueConstraint("exercise_id", "seq", name="uq_journal_checkpoint_exercise_seq"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    exercise_id: int = Field(foreign_key="exercise.id", index=True)
+    seq: int = Field(ge=0)
+    """Entries covered: the head's sequence number (0: the empty journal at creation)."""
+    head_hash: str = Field(max_length=HASH_LENGTH)
+    genesis_hash: str = Field(max_length=HASH_LENGTH)
+    signed_at: float
+    reason: str = Field(max_length=16)
+    prev_digest: str = Field(max_length=HASH_LENGTH)
+    key_id: str = Field(max_length=HASH_LENGTH)
+    """SHA-256 of the raw public key."""
+    public_key: str = Field(max_length=HASH_LENGTH)
+    """The raw Ed25519 public key in hex (32 bytes)."""
+    signature: str = Field(max_length=128)
+
+
 # --- participants and access -------------------------------------------------------------
 
 
@@ -127,3 +154,4 @@ class ParticipantPublic(ParticipantBase):
 # exercise's lock on every append, where the ORM's overhead is measurable).
 EXERCISE_TABLE: Table = SQLModel.metadata.tables["exercise"]
 JOURNAL_TABLE: Table = SQLModel.metadata.tables["journal_entry"]
+CHECKPOINT_TABLE: Table = SQLModel.metadata.tables["journal_checkpoint"]
