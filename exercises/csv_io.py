@@ -17,8 +17,9 @@ import csv
 import io
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from exercises.access import NAME_MAX, ExerciseInputError
 from exercises.durations import DurationSyntaxError, format_duration, parse_duration
@@ -34,7 +35,7 @@ from exercises.entries import (
     LinkUp,
     NewEntry,
 )
-from exercises.journal import to_entry
+from exercises.journal import genesis_of, to_entry
 from exercises.scenario import Scenario
 from exercises.tables import JournalEntry, wall_datetime
 from exercises.views import describe, known_injects
@@ -91,9 +92,33 @@ def hashed_object(row: JournalEntry) -> dict[str, object]:
     }
 
 
-def export_jsonl(rows: Sequence[JournalEntry]) -> str:
-    lines = [json.dumps({**hashed_object(row), "hash": row.hash}, ensure_ascii=False) for row in rows]
-    return "".join(line + "\n" for line in lines)
+EXPORT_FORMAT = "hotwash-journal-export/2"
+
+
+def export_jsonl(
+    rows: Sequence[JournalEntry],
+    *,
+    metadata: Mapping[str, Any] | None = None,
+    checkpoints: Sequence[Mapping[str, Any]] = (),
+    seal: Mapping[str, Any] | None = None,
+) -> str:
+    """One JSON object per line. With ``metadata``: a first line naming the exercise and its
+    genesis, each signed checkpoint (``{"checkpoint": ...}``) after the entry it covers, and a last
+    line sealing the head (``{"seal": ...}``, signed at export), so a file cut at either end, or
+    with a line missing, no longer checks (``aar.journal_file``)."""
+    lines: list[dict[str, Any]] = []
+    if metadata is not None:
+        lines.append({"export": EXPORT_FORMAT, "metadata": dict(metadata), "genesis": genesis_of(metadata)})
+    by_seq: dict[int, list[Mapping[str, Any]]] = {}
+    for cp in checkpoints:
+        by_seq.setdefault(cp["seq"], []).append(cp)
+    lines += [{"checkpoint": dict(cp)} for cp in by_seq.get(0, [])]
+    for row in rows:
+        lines.append({**hashed_object(row), "hash": row.hash})
+        lines += [{"checkpoint": dict(cp)} for cp in by_seq.get(row.seq, [])]
+    if seal is not None:
+        lines.append({"seal": dict(seal)})
+    return "".join(json.dumps(line, ensure_ascii=False) + "\n" for line in lines)
 
 
 EXPORT_COLUMNS = (

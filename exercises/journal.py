@@ -57,10 +57,12 @@ def genesis_hash(exercise_id: int, scenario_sha256: str, seed: int) -> str:
 
 
 def exercise_metadata(exercise: Exercise) -> dict[str, Any]:
-    """What the genesis of a format-2 chain covers: renaming the exercise, or changing its
-    scenario, seed or creation time, breaks the chain from its first entry."""
+    """The exercise's metadata as its chain's genesis covers it (exports carry it as well).
+
+    Format 2 covers name, scenario, seed and creation time: renaming the exercise, or changing
+    any of them, breaks the chain from its first entry. Format 1 covered scenario and seed only."""
     return {
-        "format": CHAIN_FORMAT_SIGNED,
+        "chain_format": exercise.chain_format,
         "exercise": exercise.id,
         "name": exercise.name,
         "scenario_id": exercise.scenario_id,
@@ -70,12 +72,18 @@ def exercise_metadata(exercise: Exercise) -> dict[str, Any]:
     }
 
 
+def genesis_of(metadata: Mapping[str, Any]) -> str:
+    """The genesis hash ``exercise_metadata`` gives, in its chain format."""
+    if metadata["chain_format"] == 1:
+        return genesis_hash(metadata["exercise"], metadata["scenario"], metadata["seed"])
+    covered = {k: metadata[k] for k in ("exercise", "name", "scenario_id", "scenario", "seed", "created_at")}
+    return sha256(canonical({"format": CHAIN_FORMAT_SIGNED, **covered}))
+
+
 def genesis_for(exercise: Exercise) -> str:
     """The genesis hash the exercise's metadata gives, in its chain format."""
     assert exercise.id is not None
-    if exercise.chain_format == 1:
-        return genesis_hash(exercise.id, sha256(exercise.scenario_json), exercise.seed)
-    return sha256(canonical(exercise_metadata(exercise)))
+    return genesis_of(exercise_metadata(exercise))
 
 
 def entry_hash(

@@ -3,9 +3,14 @@ views of the journal each role may read (checked here, in the service layer)."""
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
 from pydantic import BaseModel, ConfigDict
 
-from exercises import csv_io, journal, views
+from exercises import csv_io, evidence, journal, views
 from exercises.access import (
     Caller,
     ExerciseInputError,
@@ -19,6 +24,7 @@ from exercises.entries import (
 from exercises.journal import Verification
 from exercises.scenario import PlayedBy, Scenario
 from exercises.store import ExerciseStore
+from exercises.tables import Exercise, JournalCheckpoint, JournalEntry, wall_datetime
 from exercises.views import (
     ClockStatus,
     InboxItem,
@@ -198,18 +204,91 @@ class Reading(ExerciseStore):
         return [i for i in items if i.seq > after_seq][-limit:] if limit > 0 else []
 
     def verify(self, caller: Caller) -> Verification:
-        """Walk the hash chain in the database (never the cache) and name the first broken entry."""
+        """Walk the hash chain in the database (never the cache), check the signed checkpoints,
+        and name the first thing that does not hold; all in one snapshot of the database."""
         self._load(caller.exercise_id)
         require(caller, Permission.READ_ALL)
         with self.db.reading() as session:
-            return journal.verify(session, caller.exercise_id)
+            return evidence.verify(session, caller.exercise_id, self.keys.trusted())
+
+    def record(self, caller: Caller) -> RecordCopy:
+        """The journal and its verification from one snapshot, with the exercise's name and
+        creation time: what a report is made of (separate reads would let entries appended in
+        between make the integrity section disagree with the pages)."""
+        self._load(caller.exercise_id)
+        require(caller, Permission.READ_ALL)
+        exercise, rows, checkpoints = self._read_record(caller.exercise_id)
+        checked = evidence.check(exercise, rows, checkpoints, self.keys.trusted())
+        return RecordCopy(
+            name=exercise.name,
+            created_at=wall_datetime(exercise.created_at),
+            entries=[journal.to_entry(row) for row in rows],
+            verification=checked,
+        )
+
+    def _read_record(
+        self, exercise_id: int
+    ) -> tuple[Exercise, Sequence[JournalEntry], Sequence[JournalCheckpoint]]:
+        with self.db.reading() as session:
+            exercise = session.get(Exercise, exercise_id, populate_existing=True)
+            if exercise is None:
+                raise ExerciseInputError(f"no exercise {exercise_id}")
+            rows = journal.read_rows(session, exercise_id)
+            return exercise, rows, evidence.read_checkpoints(session, exercise_id)
+
+    def public_key(self) -> evidence.PublicKey:
+        """This installation's signing key's public half (created on first use): what readers of
+        reports and exports check signatures with."""
+        return self.keys.signer().public
 
     def export(self, caller: Caller, fmt: str) -> str:
-        """The journal as stored: JSON Lines (re-verifiable) or CSV (spreadsheet-safe)."""
+        """The journal as stored: JSON Lines (re-verifiable, with its metadata, its signed
+        checkpoints and a seal over the head signed now) or CSV (spreadsheet-safe)."""
         loaded = self._load(caller.exercise_id)
         require(caller, Permission.READ_ALL)
         if fmt not in EXPORT_FORMATS:
             raise ExerciseInputError(f"unknown format {fmt!r}; use one of {', '.join(EXPORT_FORMATS)}")
-        with self.db.reading() as session:
-            rows = journal.read_rows(session, caller.exercise_id)
-        return csv_io.export_jsonl(rows) if fmt == "jsonl" else csv_io.export_csv(rows, loaded.scenario)
+        exercise, rows, checkpoints = self._read_record(caller.exercise_id)
+        if fmt == "csv":
+            return csv_io.export_csv(rows, loaded.scenario)
+        return csv_io.export_jsonl(
+            rows,
+            metadata=journal.exercise_metadata(exercise),
+            checkpoints=[evidence.signed_object(cp) for cp in checkpoints],
+            seal=self._seal(exercise, rows, checkpoints),
+        )
+
+    def _seal(
+        self, exercise: Exercise, rows: Sequence[JournalEntry], checkpoints: Sequence[JournalCheckpoint]
+    ) -> dict[str, Any] | None:
+        """A signature over the exported head, only for a record that verifies: the service
+        never vouches for a journal that contradicts its own checkpoints."""
+        if not evidence.check(exercise, rows, checkpoints, self.keys.trusted()).ok:
+            return None
+        assert exercise.id is not None
+        try:
+            key = self.keys.signer()
+        except (evidence.KeyFileError, OSError):
+            return None
+        prev = evidence.digest_of(evidence.signed_object(checkpoints[-1])) if checkpoints else ""
+        seal = evidence.make_checkpoint(
+            key,
+            exercise_id=exercise.id,
+            genesis=journal.genesis_for(exercise),
+            seq=rows[-1].seq if rows else 0,
+            head=rows[-1].hash if rows else journal.genesis_for(exercise),
+            now=self._wall(),
+            reason="export",
+            prev=prev,
+        )
+        return evidence.signed_object(seal)
+
+
+@dataclass(frozen=True)
+class RecordCopy:
+    """A report's inputs read in one snapshot (``Reading.record``)."""
+
+    name: str
+    created_at: dt.datetime
+    entries: list[Entry]
+    verification: Verification

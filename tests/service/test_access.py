@@ -117,6 +117,7 @@ CASES: dict[str, Case] = {
     "scenario with msel": Case(lambda s, c, f, a: s.scenario(c), READERS_OF_ALL, False),
     "journal": Case(lambda s, c, f, a: s.journal(c), READERS_OF_ALL, False),
     "verify": Case(lambda s, c, f, a: s.verify(c), READERS_OF_ALL, False),
+    "record": Case(lambda s, c, f, a: s.record(c), READERS_OF_ALL, False),
     "export": Case(lambda s, c, f, a: s.export(c, "csv"), READERS_OF_ALL, False),
     "participants": Case(lambda s, c, f, a: s.participants(c), CONTROLLER, False),
 }
@@ -181,12 +182,14 @@ def test_every_service_call_is_in_the_matrix() -> None:
         n for n in dir(ExerciseService)  # the role classes' methods too
         if not n.startswith("_") and callable(getattr(ExerciseService, n))
     }
-    operator_level = {"open", "create_exercise", "import_exercise", "list_exercises", "sign_in", "operator"}
+    operator_level = {
+        "open", "create_exercise", "import_exercise", "list_exercises", "sign_in", "operator", "public_key",
+    }
     covered = {
         "start", "pause", "resume", "change_speed", "end", "release_inject", "hold_inject", "add_inject",
         "log_action", "send_message", "request_resource", "record_observation", "edit_improvement_item",
         "correct", "tick", "state", "briefing", "feed", "inbox", "agency_log", "protocol_clock", "timeline",
-        "msel", "scenario", "journal", "verify", "export", "participants",
+        "msel", "scenario", "journal", "verify", "export", "participants", "record",
     }
     assert public - operator_level == covered
 
