@@ -1,15 +1,19 @@
 """A journal kept as a JSON Lines file (``hotwash export --format jsonl``, or one Entry per line),
-read for a report made without the database, with what its hashes say about its integrity.
+read for a report made without the database, with what its hashes and signatures say.
 
-A file cannot show that the chain starts at the exercise's genesis (that needs the database), so
-the check here is that each line's hash matches its content and names the line before it.
+An export (``exercises.csv_io.export_jsonl``) opens with the exercise's metadata and genesis,
+carries the signed checkpoints after the entries they cover, and ends with a seal: the head,
+signed at export. So a file cut at its start (entry 1 must follow the genesis), at its end (the
+seal must be the last line and cover the last entry) or with a line missing (the sequence numbers
+are gapless, each entry names the one before) fails the check, and names where. A file of plain
+entries without that frame cannot show a cut at its end, and is reported as not verified.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -17,9 +21,11 @@ from pydantic import ValidationError
 
 from aar.model import RecordIntegrity
 from exercises.entries import Entry
-from exercises.journal import entry_hash
+from exercises.evidence import PublicKey, digest_of, fingerprint
+from exercises.journal import canonical, entry_hash, genesis_of
 
 ENTRY_FIELDS = ("seq", "at", "agency", "actor", "payload")
+STATEMENT_FIELDS = ("format", "exercise", "genesis", "seq", "head", "signed_at", "reason", "prev")
 
 
 class JournalFileError(ValueError):
@@ -35,64 +41,175 @@ class JournalFile:
     note: str
 
 
-def _verify(rows: list[dict[str, Any]]) -> tuple[bool, str | None, int | None, str]:
-    """(intact, head hash, first broken seq, note) from the hashes the lines carry."""
-    if not rows or any("hash" not in r or "prev_hash" not in r for r in rows):
-        return False, None, None, "The journal file carries no hashes: the record could not be verified."
-    prev: str | None = None
-    for row in rows:
-        try:
-            digest = entry_hash(
-                exercise_id=row["exercise"],
-                seq=row["seq"],
-                at=row["at"],
-                wall_time=row["wall_time"],
-                kind=row["kind"],
-                actor=row["actor"],
-                agency=row["agency"],
-                payload=row["payload"],
-                prev_hash=row["prev_hash"],
-            )
-        except (KeyError, TypeError, ValueError):
-            return False, prev, row.get("seq"), f"Entry {row.get('seq')} lacks the fields its hash covers."
-        if digest != row["hash"] or (prev is not None and row["prev_hash"] != prev):
-            return False, prev, row["seq"], f"Entry {row['seq']} does not match its hash or its predecessor."
-        prev = row["hash"]
-    return (
-        True,
-        prev,
-        None,
-        "Chain checked within the file (each entry's hash and link to the one before); the link to the "
-        "exercise's genesis needs the database (hotwash verify).",
-    )
+@dataclass
+class _Parsed:
+    header: dict[str, Any] | None = None
+    rows: list[dict[str, Any]] = field(default_factory=list)
+    checkpoints: list[dict[str, Any]] = field(default_factory=list)
+    seal: dict[str, Any] | None = None
+    after_seal: int | None = None
+    """The line number of anything after the seal (a file with lines appended)."""
 
 
-def read_journal_lines(lines: Iterable[str]) -> JournalFile:
-    rows: list[dict[str, Any]] = []
+class _Broken(Exception):
+    def __init__(self, seq: int | None, problem: str) -> None:
+        super().__init__(problem)
+        self.seq = seq
+        self.problem = problem
+
+
+def _entry_line(row: dict[str, Any], number: int) -> Entry:
+    try:
+        return Entry.model_validate({k: row.get(k) for k in ENTRY_FIELDS if k in row})
+    except ValidationError as exc:
+        problem = exc.errors(include_url=False)[0]
+        where = ".".join(str(p) for p in problem["loc"])
+        raise JournalFileError(f"line {number}: not a journal entry: {where}: {problem['msg']}") from None
+
+
+def _parse(lines: Iterable[str]) -> tuple[_Parsed, list[Entry]]:
+    parsed = _Parsed()
     entries: list[Entry] = []
     for number, line in enumerate(lines, start=1):
         if not line.strip():
             continue
         try:
             row = json.loads(line)
-            if not isinstance(row, dict):
-                raise JournalFileError(f"line {number}: expected a JSON object")
-            entries.append(Entry.model_validate({k: row.get(k) for k in ENTRY_FIELDS if k in row}))
         except json.JSONDecodeError as exc:
             raise JournalFileError(f"line {number}: not JSON ({exc.msg})") from None
-        except ValidationError as exc:
-            problem = exc.errors(include_url=False)[0]
-            where = ".".join(str(p) for p in problem["loc"])
-            raise JournalFileError(f"line {number}: not a journal entry: {where}: {problem['msg']}") from None
-        rows.append(row)
-    intact, head, broken, note = _verify(rows)
+        if not isinstance(row, dict):
+            raise JournalFileError(f"line {number}: expected a JSON object")
+        if parsed.seal is not None and parsed.after_seal is None:
+            parsed.after_seal = number
+        if "export" in row:
+            if parsed.header is not None or parsed.rows or parsed.checkpoints:
+                raise JournalFileError(f"line {number}: the export's header belongs on the first line")
+            parsed.header = row
+        elif "checkpoint" in row:
+            parsed.checkpoints.append(row["checkpoint"])
+        elif "seal" in row:
+            parsed.seal = row["seal"]
+        else:
+            entries.append(_entry_line(row, number))
+            parsed.rows.append(row)
+    return parsed, entries
+
+
+def _row_hash(row: dict[str, Any]) -> str:
+    return entry_hash(
+        exercise_id=row["exercise"], seq=row["seq"], at=row["at"], wall_time=row["wall_time"], kind=row["kind"],
+        actor=row["actor"], agency=row["agency"], payload=row["payload"], prev_hash=row["prev_hash"],
+    )
+
+
+def _check_chain(rows: list[dict[str, Any]], genesis: str | None) -> None:
+    """Gapless from entry 1, each hash matching its content and naming the entry before."""
+    prev = genesis
+    for expected, row in enumerate(rows, start=1):
+        seq = row.get("seq")
+        if seq != expected:
+            if expected == 1:
+                raise _Broken(1, f"the file starts at entry {seq}: its first lines were cut off")
+            raise _Broken(expected, f"entry {expected} is missing: the file goes from entry {expected - 1} to {seq}")
+        try:
+            digest = _row_hash(row)
+        except (KeyError, TypeError, ValueError):
+            raise _Broken(seq, f"entry {seq} lacks the fields its hash covers") from None
+        if digest != row["hash"]:
+            raise _Broken(seq, f"entry {seq} was changed: its content does not match its hash")
+        if prev is not None and row["prev_hash"] != prev:
+            what = "the exercise's genesis" if expected == 1 else f"entry {expected - 1}"
+            raise _Broken(seq, f"entry {seq} does not follow {what}: lines were removed, inserted or reordered")
+        prev = row["hash"]
+
+
+def _check_signed(signed: Mapping[str, Any], prev: str, genesis: str, hashes: Mapping[int, str], what: str) -> str:
+    """One checkpoint or the seal: its signature, its place among the others, the head it covers."""
+    try:
+        body = canonical({k: signed[k] for k in STATEMENT_FIELDS})
+        key = PublicKey(bytes.fromhex(signed["public_key"]))
+        valid = key.key_id == signed["key_id"] and key.verifies(signed["signature"], body)
+        seq, head = int(signed["seq"]), signed["head"]
+    except (KeyError, TypeError, ValueError):
+        raise _Broken(None, f"the {what} is incomplete") from None
+    if not valid:
+        raise _Broken(seq, f"the {what} at entry {seq} does not carry a valid signature: forged or altered")
+    if signed["prev"] != prev:
+        raise _Broken(seq, f"the {what} at entry {seq} does not follow the checkpoint before it: one was removed")
+    if signed["genesis"] != genesis:
+        raise _Broken(None, f"the {what} was signed for another exercise, or for other metadata")
+    if seq > len(hashes):
+        raise _Broken(len(hashes) + 1, (
+            f"the {what} covers {seq} entries but the file holds {len(hashes)}: its last lines were cut off"
+        ))
+    if (genesis if seq == 0 else hashes[seq]) != head:
+        raise _Broken(seq, f"the entries up to {seq} are not those the {what} signed")
+    return digest_of(signed)
+
+
+def _check(parsed: _Parsed) -> tuple[str, str]:
+    """Raise ``_Broken`` for the first thing that does not hold; else (key id, statement of what holds)."""
+    rows = parsed.rows
+    if not rows or any("hash" not in r or "prev_hash" not in r for r in rows):
+        raise _Broken(None, "the journal file carries no hashes: the record could not be verified")
+    header = parsed.header
+    if header is None:
+        _check_chain(rows, None)
+        raise _Broken(None, (
+            "the file has no export header and no seal: whether lines were cut from its start or end "
+            "cannot be checked (make the file with: hotwash export EXERCISE --format jsonl)"
+        ))
+    try:
+        genesis = genesis_of(header["metadata"])
+    except (KeyError, TypeError):
+        raise _Broken(None, "the export header lacks the exercise's metadata") from None
+    if genesis != header.get("genesis"):
+        raise _Broken(None, "the exercise's metadata in the header does not give its genesis: it was changed")
+    _check_chain(rows, genesis)
+    hashes = {r["seq"]: r["hash"] for r in rows}
+    prev = ""
+    for cp in parsed.checkpoints:
+        prev = _check_signed(cp, prev, genesis, hashes, "checkpoint")
+    if parsed.seal is None:
+        raise _Broken(len(rows) + 1, "the file does not end with its seal (the head signed at export): lines were cut from its end")
+    if parsed.after_seal is not None:
+        raise _Broken(None, f"line {parsed.after_seal}: lines were added after the seal")
+    _check_signed(parsed.seal, prev, genesis, hashes, "seal")
+    if parsed.seal["seq"] != len(rows):
+        raise _Broken(len(rows), f"the seal covers {parsed.seal['seq']} entries; the file holds {len(rows)}")
+    return parsed.seal["key_id"], (
+        f"all {len(rows)} entries are exactly as sealed at export, from the exercise's genesis to its head"
+    )
+
+
+def read_journal_lines(lines: Iterable[str], trusted: Mapping[str, PublicKey] | None = None) -> JournalFile:
+    """The entries of a journal file and what its hashes and signatures say (``trusted``: the keys
+    whose signatures count as the organisers'; without them, the signing key's fingerprint is
+    reported for the reader to compare)."""
+    parsed, entries = _parse(lines)
+    rows = parsed.rows
     walls = [r["wall_time"] for r in rows if isinstance(r.get("wall_time"), int | float)]
     dates = None
     if walls:
         dates = (datetime.fromtimestamp(min(walls), UTC).date(), datetime.fromtimestamp(max(walls), UTC).date())
-    return JournalFile(
-        entries=entries,
-        integrity=RecordIntegrity(entries=len(entries), intact=intact, head_hash=head, first_broken_seq=broken),
-        dates=dates,
-        note=note,
+    head = rows[-1].get("hash") if rows else None
+    try:
+        key_id, holds = _check(parsed)
+    except _Broken as broken:
+        integrity = RecordIntegrity(
+            entries=len(entries), intact=False, head_hash=head if isinstance(head, str) else None,
+            first_broken_seq=broken.seq, problem=broken.problem, signature="unsigned",
+        )
+        return JournalFile(entries, integrity, dates, f"The journal file does not check: {broken.problem}.")
+    seal = parsed.seal or {}
+    known = trusted is not None and key_id in trusted
+    not_proven = () if known else (
+        f"the seal is signed with key {fingerprint(key_id)}, which this machine does not hold: compare that "
+        "fingerprint with the one the exercise's organisers published",
     )
+    integrity = RecordIntegrity(
+        entries=len(entries), intact=True, head_hash=head, signature="signed", signed_through_seq=len(entries),
+        signed_at=datetime.fromtimestamp(seal["signed_at"], UTC), key_fingerprint=key_id,
+        public_key=seal.get("public_key"), proven=(holds,), not_proven=not_proven,
+    )
+    return JournalFile(entries, integrity, dates, f"Journal file checked: {holds}.")

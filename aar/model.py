@@ -6,7 +6,7 @@ what the PDF shows (and more: the PDF caps long lists, the JSON never does).
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict
@@ -299,6 +299,22 @@ class RecordIntegrity(_Data):
     intact: bool
     head_hash: str | None
     first_broken_seq: int | None = None
+    problem: str | None = None
+    """What the check found, in words, when the record is not intact."""
+    signature: str = "not_checked"
+    """'signed' (every entry under a signed checkpoint), 'partly_signed' (the last entries are not
+    yet), 'unsigned' (nothing could be checked against a trusted key), 'not_checked'."""
+    signed_through_seq: int | None = None
+    """The last entry a signed checkpoint covers."""
+    signed_at: datetime | None = None
+    key_fingerprint: str | None = None
+    """SHA-256 of the signing key's public key (hex); show its first 32 digits in groups of four."""
+    public_key: str | None = None
+    """The Ed25519 public key (hex) the signatures check against: print it so readers can verify."""
+    proven: tuple[str, ...] = ()
+    """What the check establishes, as sentences to print."""
+    not_proven: tuple[str, ...] = ()
+    """What it cannot establish (e.g. entries after the last checkpoint are unsigned)."""
 
 
 class Overview(_Data):

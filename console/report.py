@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from aar.integrity import record_integrity
 from aar.model import AfterActionReport, RecordIntegrity
 from aar.pdf import render_pdf
 from aar.report import build_report
@@ -25,13 +26,7 @@ def exercise_dates(svc: ExerciseService, caller: Caller) -> tuple[dt.date, dt.da
 
 
 def integrity(svc: ExerciseService, caller: Caller) -> RecordIntegrity:
-    checked = svc.verify(caller)
-    return RecordIntegrity(
-        entries=checked.entries,
-        intact=checked.ok,
-        head_hash=checked.head_hash,
-        first_broken_seq=checked.broken_seq,
-    )
+    return record_integrity(svc.verify(caller))
 
 
 def current_report(svc: ExerciseService, cache: ViewCache, caller: Caller) -> AfterActionReport:
@@ -40,13 +35,13 @@ def current_report(svc: ExerciseService, cache: ViewCache, caller: Caller) -> Af
     head = entries[-1].seq if entries else 0
 
     def build() -> AfterActionReport:
-        state = svc.state(caller)
+        record = svc.record(caller)  # the entries and their check from one snapshot
         return build_report(
             svc.scenario(caller),
-            entries,
-            exercise_name=state.name,
+            record.entries,
+            exercise_name=record.name,
             exercise_dates=exercise_dates(svc, caller),
-            integrity=integrity(svc, caller),
+            integrity=record_integrity(record.verification),
         )
 
     return cache.get((caller.exercise_id, "all", "report"), head, build)

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import typer
 
-from hotwash import commands_exercise, commands_report, commands_scenario, commands_serve, commands_simulate
+from hotwash import (
+    commands_exercise,
+    commands_key,
+    commands_report,
+    commands_scenario,
+    commands_serve,
+    commands_simulate,
+)
 
 app = typer.Typer(
     name="hotwash",
@@ -19,6 +26,7 @@ commands_simulate.register(app)
 commands_exercise.register(app)
 commands_serve.register(app)
 commands_report.register(app)
+commands_key.register(app)
 
 
 def main() -> None:

@@ -17,6 +17,7 @@ from rich.table import Table
 
 from exercises.access import AccessDenied, ExerciseInputError
 from exercises.db import URL_SETTING
+from exercises.evidence import KeyFileError, read_public_key
 from exercises.loading import ScenarioError, load_scenario
 from exercises.scenario import Scenario
 from exercises.service import CreatedExercise, ExerciseService
@@ -101,9 +102,21 @@ def list_exercises(database: Database = None) -> None:
 def verify(
     exercise: Annotated[int, typer.Argument(help="Exercise id (see hotwash exercise list).")],
     database: Database = None,
+    public_key: Annotated[
+        list[Path] | None,
+        typer.Option("--public-key", help="Also trust signatures by this public key (PEM or hex; repeatable)."),
+    ] = None,
 ) -> None:
-    """Walk EXERCISE's hash chain; exit non-zero and name the first broken entry if any."""
+    """Walk EXERCISE's hash chain and check its signed checkpoints; say what that proves and what
+    it cannot; exit non-zero and name what was found if the record does not hold."""
     service = ExerciseService.open(database)
+    trusted = []
+    for path in public_key or []:
+        try:
+            trusted.append(read_public_key(path.read_bytes()))
+        except (OSError, KeyFileError) as exc:
+            raise _fail(f"{path}: {getattr(exc, 'strerror', None) or exc}") from None
+    service.keys = service.keys.trusting(trusted)
     try:
         result = service.verify(service.operator(exercise))
     except (ExerciseInputError, AccessDenied) as exc:

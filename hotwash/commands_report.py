@@ -14,13 +14,15 @@ from typing import Annotated
 import typer
 from pydantic import ValidationError
 
+from aar.integrity import record_integrity
 from aar.journal_file import JournalFileError, read_journal_lines
 from aar.model import AfterActionReport, RecordIntegrity
 from aar.pdf import render_pdf
 from aar.report import build_report
 from exercises.access import AccessDenied, ExerciseInputError
-from exercises.db import URL_SETTING
+from exercises.db import URL_SETTING, database_url
 from exercises.entries import Entry
+from exercises.evidence import KeyFileError, Keys, PublicKey, default_key_path, read_public_key
 from exercises.loading import ScenarioError, load_scenario
 from exercises.scenario import Scenario
 from exercises.service import ExerciseService
@@ -58,22 +60,37 @@ def _baseline(path: Path | None) -> BatchResult | None:
         raise _fail(f"{path}: not a simulation result (write one with: hotwash simulate --json FILE)") from None
 
 
-def _from_database(exercise: int, database: str | None) -> tuple[Scenario, list[Entry], RecordIntegrity, str, date]:
+def _from_database(
+    exercise: int, database: str | None, trusted: list[PublicKey]
+) -> tuple[Scenario, list[Entry], RecordIntegrity, str, date]:
     service = ExerciseService.open(database)
+    if trusted:
+        service.keys = service.keys.trusting(trusted)
     try:
         caller = service.operator(exercise)
         scenario = service.scenario(caller)
-        journal = service.journal(caller)
-        check = service.verify(caller)
+        record = service.record(caller)  # the journal and its check from one snapshot
     except (ExerciseInputError, AccessDenied, LookupError) as exc:
         raise _fail(str(exc)) from None
-    listed = next((e for e in service.list_exercises() if e.id == exercise), None)
-    name = listed.name if listed else scenario.name
-    day = listed.created_at.date() if listed else date.today()
-    integrity = RecordIntegrity(
-        entries=len(journal), intact=check.ok, head_hash=check.head_hash, first_broken_seq=check.broken_seq
-    )
-    return scenario, journal, integrity, name, day
+    integrity = record_integrity(record.verification)
+    return scenario, record.entries, integrity, record.name, record.created_at.date()
+
+
+def _trusted(paths: list[Path] | None) -> list[PublicKey]:
+    out = []
+    for path in paths or []:
+        try:
+            out.append(read_public_key(path.read_bytes()))
+        except OSError as exc:
+            raise _fail(f"{path}: cannot read: {exc.strerror}") from None
+        except KeyFileError as exc:
+            raise _fail(f"{path}: {exc}") from None
+    return out
+
+
+def _own_keys(database: str | None, extra: list[PublicKey]) -> dict[str, PublicKey]:
+    """The keys a journal file's seal is checked against: this installation's and any given."""
+    return Keys(default_key_path(database or database_url()), extra).trusted()
 
 
 def report(
@@ -102,13 +119,17 @@ def report(
         str | None,
         typer.Option("--database", envvar=URL_SETTING, help="Database URL (default: a SQLite file in var/)."),
     ] = None,
+    public_key: Annotated[
+        list[Path] | None,
+        typer.Option("--public-key", help="Also trust signatures by this public key (PEM or hex; repeatable)."),
+    ] = None,
 ) -> None:
     """Score the exercise against its response plans and write the HSEEP AAR/IP as a PDF."""
     notes: list[str] = []
     if exercise is not None:
         if scenario_file or journal_file:
             raise _fail("give an EXERCISE id, or --scenario with --journal, not both")
-        scenario, journal, integrity, default_name, day = _from_database(exercise, database)
+        scenario, journal, integrity, default_name, day = _from_database(exercise, database, _trusted(public_key))
         span = (day, day)
     elif scenario_file is not None and journal_file is not None:
         try:
@@ -117,7 +138,7 @@ def report(
             raise _fail(str(exc)) from None
         try:
             with journal_file.open(encoding="utf-8") as fh:
-                read = read_journal_lines(fh)
+                read = read_journal_lines(fh, _own_keys(database, _trusted(public_key)))
         except OSError as exc:
             raise _fail(f"{journal_file}: cannot read: {exc.strerror}") from None
         except JournalFileError as exc:
@@ -144,5 +165,5 @@ def report(
     if json_file is not None:
         json_file.write_text(aar.model_dump_json(indent=2) + "\n", encoding="utf-8")
         typer.echo(f"wrote {json_file}")
-    if not integrity.intact and exercise is not None:
-        typer.echo(f"warning: the journal's hash chain is broken at entry {integrity.first_broken_seq}", err=True)
+    if not integrity.intact:
+        typer.echo(f"warning: the record does not verify: {integrity.problem}", err=True)

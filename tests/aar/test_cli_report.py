@@ -77,12 +77,18 @@ def test_report_from_the_database_verifies_the_chain(tmp_path: Path, database: s
     assert result.exit_code == 0, result.output
     data = json.loads(findings.read_text(encoding="utf-8"))
     verified = service.verify(service.operator(exercise))
-    assert data["integrity"] == {
+    integrity = data["integrity"]
+    assert {k: integrity[k] for k in ("entries", "intact", "head_hash", "first_broken_seq")} == {
         "entries": verified.entries,
         "intact": True,
         "head_hash": verified.head_hash,
         "first_broken_seq": None,
     }
+    # Signed at import: the report names the key, so a reader can check it against the published one.
+    assert integrity["signature"] == "signed" and integrity["signed_through_seq"] == verified.entries
+    assert integrity["public_key"] == service.public_key().hex
+    assert integrity["key_fingerprint"] == service.public_key().key_id
+    assert any("exactly as signed" in s for s in integrity["proven"])
     assert data["exercise_name"] == "Imported TTX"
     status = {f["protocol_id"]: f["status"] for f in data["findings"]}
     assert status == {"IC-01": "met", "NOT-01": "late", "EOC-01": "missed"}
@@ -98,6 +104,7 @@ def test_report_from_the_database_verifies_the_chain(tmp_path: Path, database: s
     other = json.loads((tmp_path / "b.json").read_text(encoding="utf-8"))
     assert other["findings"] == data["findings"]
     assert other["integrity"]["intact"] is True and other["integrity"]["head_hash"] == verified.head_hash
+    assert other["integrity"]["signature"] == "signed" and not other["integrity"]["not_proven"]
 
 
 def test_report_needs_a_source(tmp_path: Path) -> None:
