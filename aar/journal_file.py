@@ -171,7 +171,7 @@ def _check(parsed: _Parsed) -> tuple[str, str]:
     for cp in parsed.checkpoints:
         prev = _check_signed(cp, prev, genesis, hashes, "checkpoint")
     if parsed.seal is None:
-        raise _Broken(len(rows) + 1, "the file does not end with its seal (the head signed at export): lines were cut from its end")
+        raise _Broken(len(rows) + 1, "the file does not end with its seal (the head signed at export): its last lines were cut off")
     if parsed.after_seal is not None:
         raise _Broken(None, f"line {parsed.after_seal}: lines were added after the seal")
     _check_signed(parsed.seal, prev, genesis, hashes, "seal")

@@ -30,6 +30,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 from sqlalchemy import URL, make_url
 from sqlmodel import Session, col, select
 
+from exercises.entries import EntryKind
 from exercises.journal import (
     SignatureStatus,
     Verification,
@@ -360,15 +361,23 @@ def check(
     if not chain.ok:
         return replace(chain, signature=SignatureStatus.UNSIGNED)
     hashes = {row.seq: row.hash for row in rows}
-    return _Signatures(exercise, chain, hashes, trusted).walk(checkpoints)
+    ended = next((row.seq for row in rows if row.kind == EntryKind.CLOCK_ENDED.value), None)
+    return _Signatures(exercise, chain, hashes, trusted, ended).walk(checkpoints)
 
 
 class _Signatures:
     """Holds the checkpoints against the (already consistent) chain, oldest first."""
 
     def __init__(
-        self, exercise: Exercise, chain: Verification, hashes: Mapping[int, str], trusted: Mapping[str, PublicKey]
+        self,
+        exercise: Exercise,
+        chain: Verification,
+        hashes: Mapping[int, str],
+        trusted: Mapping[str, PublicKey],
+        ended: int | None,
     ) -> None:
+        self.ended = ended
+        """The entry that ended the exercise: every entry after it is signed as it is written."""
         self.exercise = exercise
         self.chain = chain
         self.hashes = hashes
@@ -395,7 +404,7 @@ class _Signatures:
         count = 0
         untrusted: set[str] = set()
         for cp in checkpoints:
-            problem = self._problem(cp, prev, entries)
+            problem = self._problem(cp, prev, entries, good.seq if good else 0)
             if problem is not None:
                 seq, text = problem
                 return self.broken(seq, text, cp, count)
@@ -416,7 +425,9 @@ class _Signatures:
             )
         return self._result(good, count, untrusted)
 
-    def _problem(self, cp: JournalCheckpoint, prev: str, entries: int) -> tuple[int | None, str] | None:
+    def _problem(
+        self, cp: JournalCheckpoint, prev: str, entries: int, held: int
+    ) -> tuple[int | None, str] | None:
         """What is wrong with one checkpoint, if anything: (entry, problem)."""
         when = _when(cp.signed_at)
         if cp.prev_digest != prev:
@@ -445,9 +456,11 @@ class _Signatures:
             )
         signed = self.genesis if cp.seq == 0 else self.hashes.get(cp.seq)
         if signed != cp.head_hash:
-            return cp.seq, (
-                f"the journal up to entry {cp.seq} is not what was signed {when}: entries up to it were "
-                "changed, inserted, removed or renumbered, and the hashes recomputed"
+            where = f"entry {cp.seq} is" if held + 1 == cp.seq else f"entries {held + 1} to {cp.seq} are"
+            still = f" (entries 1 to {held} still are)" if held else ""
+            return held + 1, (
+                f"{where} not what was signed {when}{still}: an entry there was changed, inserted, "
+                "removed or renumbered, and the hashes recomputed"
             )
         return None
 
@@ -474,6 +487,14 @@ class _Signatures:
     def _result(self, good: JournalCheckpoint, count: int, untrusted: set[str]) -> Verification:
         entries = self.chain.entries
         when = _when(good.signed_at)
+        if self.ended is not None and self.ended <= good.seq < entries:
+            return self.broken(
+                good.seq + 1,
+                f"entries {good.seq + 1} to {entries} were added after the end without a signature, "
+                "yet Hotwash signs every entry after the end as it writes it: they were added outside Hotwash",
+                good,
+                count,
+            )
         proves = [
             "the exercise's name, scenario, seed and creation time are as signed at its creation",
             f"entries 1 to {good.seq} are exactly as signed {when} (key {fingerprint(good.key_id)})"
