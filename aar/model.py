@@ -67,6 +67,8 @@ class Evidence(_Data):
     summary: str
     corrected_by: int | None = None
     """Sequence number of the correction that replaced this entry's content, if any."""
+    after_end: bool = False
+    """Recorded (or its content corrected) after the exercise ended: show it as post-exercise."""
 
 
 class Finding(_Data):
@@ -128,6 +130,8 @@ class EvaluatorRating(_Data):
     objective: str | None
     critical_task: str
     rating: Rating
+    after_end: bool = False
+    """A post-exercise rating (recorded, or corrected, after the end): show it as such."""
 
 
 class CapabilityRating(_Data):
@@ -156,6 +160,8 @@ class Note(_Data):
     finding_status: Status | None = None
     evidence: tuple[Evidence, ...] = ()
     seq: int | None = None
+    after_end: bool = False
+    """An evaluator's post-exercise note (recorded, or corrected, after the end): show it as such."""
 
 
 class ObjectiveAnalysis(_Data):
@@ -355,5 +361,8 @@ class AfterActionReport(_Data):
     participants: tuple[Participant, ...]
     timeline: tuple[TimelineMark, ...]
     integrity: RecordIntegrity
+    post_exercise: tuple[int, ...] = ()
+    """seqs of the journal entries recorded after the end of play (marked ``after_end`` where the
+    report shows them)."""
     notes: tuple[str, ...] = ()
     """Things the reader should know about how the report was made (ignored edits, ...)."""

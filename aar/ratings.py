@@ -121,6 +121,7 @@ def table1(scenario: Scenario, record: Record, found: Sequence[Finding]) -> list
                         objective=p.objective,
                         critical_task=p.critical_task,
                         rating=p.rating,
+                        after_end=record.recorded_after_end(e.seq),
                     )
                 )
         latest = max(rated, key=lambda r: (r.at, r.seq)) if rated else None
@@ -184,7 +185,7 @@ def _finding_notes(items: Sequence[Finding]) -> tuple[list[Note], list[Note]]:
 
 
 def _evaluator_notes(
-    obs: Sequence[Entry], capabilities: Sequence[str], objective: str | None
+    obs: Sequence[Entry], capabilities: Sequence[str], objective: str | None, record: Record
 ) -> tuple[list[Note], list[Note]]:
     strengths: list[Note] = []
     areas: list[Note] = []
@@ -195,11 +196,17 @@ def _evaluator_notes(
             continue
         if objective is None and p.objective is not None:
             continue
+        late = record.recorded_after_end(e.seq)
         if p.strengths.strip():
-            strengths.append(Note(capability=p.capability, text=p.strengths, source="evaluator", seq=e.seq))
+            strengths.append(
+                Note(capability=p.capability, text=p.strengths, source="evaluator", seq=e.seq, after_end=late)
+            )
         if p.areas_for_improvement.strip():
             areas.append(
-                Note(capability=p.capability, text=p.areas_for_improvement, source="evaluator", seq=e.seq)
+                Note(
+                    capability=p.capability, text=p.areas_for_improvement, source="evaluator", seq=e.seq,
+                    after_end=late,
+                )
             )
     return strengths, areas
 
@@ -219,7 +226,7 @@ def objective_analysis(
     for objective, text, capabilities in groups:
         items = [f for f in found if f.capability in capabilities]
         strengths, areas = _finding_notes(items)
-        ev_strengths, ev_areas = _evaluator_notes(obs, capabilities, objective)
+        ev_strengths, ev_areas = _evaluator_notes(obs, capabilities, objective, record)
         out.append(
             ObjectiveAnalysis(
                 objective=objective,

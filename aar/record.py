@@ -46,6 +46,13 @@ class Record:
     started_at: float | None = None
     ended_at: float | None = None
     last_at: float = 0.0
+    after_end: frozenset[int] = frozenset()
+    """seqs of journal entries recorded after the exercise ended (post-exercise observations,
+    corrections and improvement-plan edits by controllers and evaluators)."""
+
+    def recorded_after_end(self, seq: int) -> bool:
+        """Whether the entry, or the correction that replaced its content, came after the end."""
+        return seq in self.after_end or self.corrected_by.get(seq) in self.after_end
 
     @property
     def end(self) -> float:
@@ -119,6 +126,7 @@ def build_record(scenario: Scenario, journal: Sequence[Entry]) -> Record:
         for event in dict.fromkeys(raised):
             events[event].append(entry)
     return Record(
+        after_end=_after_end(journal),
         entries=tuple(entries),
         corrected_by=corrected_by,
         voided=frozenset(voided),
@@ -130,4 +138,14 @@ def build_record(scenario: Scenario, journal: Sequence[Entry]) -> Record:
         started_at=started_at,
         ended_at=ended_at,
         last_at=max((e.at for e in journal), default=0.0),
+    )
+
+
+def _after_end(journal: Sequence[Entry]) -> frozenset[int]:
+    """Entries marked as recorded after the end, and any entry after the first end of the clock."""
+    ended = next((e.seq for e in journal if isinstance(e.payload, ClockEnded)), None)
+    return frozenset(
+        e.seq
+        for e in journal
+        if getattr(e.payload, "after_end", False) or (ended is not None and e.seq > ended)
     )

@@ -117,7 +117,14 @@ def build_report(
             f"{len(record.corrections)} correction(s) applied: {len(record.voided)} entr(y/ies) voided, "
             f"{len(record.corrected_by)} replaced; evidence names the correcting entry."
         )
+    if record.after_end:
+        notes.append(
+            f"{len(record.after_end)} entr(y/ies) were recorded after the end of play (post-exercise "
+            "observations, corrections and improvement-plan edits by controllers and evaluators); "
+            "they are marked as after the end."
+        )
     return AfterActionReport(
+        post_exercise=tuple(sorted(record.after_end)),
         exercise_name=exercise_name,
         exercise_dates=exercise_dates,
         marking=marking or None,

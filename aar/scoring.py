@@ -56,6 +56,7 @@ def evidence(role: str, entry: Entry, record: Record) -> Evidence:
         agency=entry.agency,
         summary=describe(entry, record),
         corrected_by=record.corrected_by.get(entry.seq),
+        after_end=record.recorded_after_end(entry.seq),
     )
 
 
