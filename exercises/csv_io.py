@@ -34,6 +34,7 @@ from exercises.entries import (
     LinkDown,
     LinkUp,
     NewEntry,
+    storable,
 )
 from exercises.journal import genesis_of, to_entry
 from exercises.scenario import Scenario
@@ -257,6 +258,10 @@ def _parse_row(row: dict[str, str], line: int, scenario: Scenario, problems: lis
     text = row.get("text", "")
     if len(text) > MAX_TEXT:
         problems.append(f"line {line}: text is {len(text):,} characters; the limit is {MAX_TEXT:,}")
+    try:
+        storable(text)
+    except ValueError as exc:
+        problems.append(f"line {line}: text {exc}")
     inject = row.get("inject", "").strip() or None
     injects = [i.id for i in scenario.msel]
     if inject is not None and inject not in injects:

@@ -90,6 +90,17 @@ BAD: dict[str, tuple[Call, str]] = {
         "there is already an inject WF-01",
     ),
     "unknown export format": (lambda s, x: s.export(x.controller, "xlsx"), "unknown format 'xlsx'"),
+    # What PostgreSQL cannot store is refused on both databases, the same way.
+    "NUL in an action's text": (
+        lambda s, x: s.log_action(x.player("fire"), "head_count", text="a\x00b"), "text: contains a NUL character"
+    ),
+    "NUL in a message": (
+        lambda s, x: s.send_message(x.player("fire"), "eoc", "\x00"), "text: contains a NUL character"
+    ),
+    "unpaired surrogate in an observation": (
+        lambda s, x: s.record_observation(x.evaluator, "Planning", strengths="ok \udc80"),
+        "strengths: Input should be a valid string",
+    ),
 }
 
 
@@ -134,6 +145,9 @@ def test_bad_exercise_settings(service: ExerciseService, warehouse: Scenario) ->
         service.create_exercise(warehouse, seed=-1)
     with pytest.raises(ExerciseInputError, match="name"):
         service.create_exercise(warehouse, name="  ")
+    for name in ("Tuesday\x00drill", "Tuesday\x1b[31mdrill", "drill \ud800"):
+        with pytest.raises(ExerciseInputError, match=r"an exercise name must be printable|unpaired surrogate"):
+            service.create_exercise(warehouse, name=name)
     assert len(service.list_exercises()) == before
 
 
@@ -149,6 +163,7 @@ MALFORMED: dict[str, tuple[str, str]] = {
     "unknown inject": ("time,agency,action,inject\n00:05,fire,head_count,WF-9\n", "line 2: inject 'WF-9'"),
     "oversize text": (f"time,agency,action,text\n00:05,fire,head_count,{TOO_LONG}\n", "line 2: text is"),
     "not utf-8": ("time,agency,action\n00:05,fire,head_count\n".replace("fire", "f\udcffre"), "not UTF-8"),
+    "NUL in text": ("time,agency,action,text\n00:05,fire,head_count,a\x00b\n", "line 2: text contains a NUL"),
     "unclosed quote": ('time,agency,action,text\n00:05,fire,head_count,"open\n', "not valid CSV"),
 }
 
