@@ -252,6 +252,8 @@ def test_a_journal_being_written_verifies_intact(db_url: str, warehouse: Scenari
     finally:
         stop.touch()
         _join(writers, tmp_path)
+    print(f"\n{VERIFICATIONS} verifications, {during} while writing, {len(sizes)} journal sizes seen, "
+          f"{len(alarms)} false alarms")
     assert alarms == [], f"{len(alarms)} false alarms in {VERIFICATIONS}: {alarms[0]}"
     assert len(sizes) > 20 and during > VERIFICATIONS // 5, (len(sizes), during)
     written = sum(int((tmp_path / f"a{n}").read_text()) for n in range(3))
