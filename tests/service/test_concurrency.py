@@ -146,7 +146,7 @@ def _spawn_writer(url: str, code: str, count: int, tag: str = "crash") -> subpro
     )
 
 
-KILLS = 6
+KILLS = 5
 
 
 def _acks(lines: list[str]) -> list[tuple[int, str]]:
@@ -220,7 +220,8 @@ def _appender(url: str, code: str, tag: str, stop: Path, out: Path) -> None:
         raise
 
 
-VERIFICATIONS = 500
+VERIFICATIONS = {"postgresql": 500, "sqlite": 200}
+"""SQLite's snapshot is its WAL read mark: fewer rounds suffice to keep it honest."""
 
 
 @pytest.mark.slow
@@ -241,8 +242,9 @@ def test_a_journal_being_written_verifies_intact(db_url: str, warehouse: Scenari
         p.start()
     verifier = ExerciseService.open(db_url, hasher=CHEAP_HASHER)
     alarms, sizes, during = [], set(), 0
+    rounds = VERIFICATIONS["sqlite" if verifier.db.is_sqlite else "postgresql"]
     try:
-        for _ in range(VERIFICATIONS):
+        for _ in range(rounds):
             writing = any(p.is_alive() for p in writers)
             checked = verifier.verify(controller)
             sizes.add(checked.entries)
@@ -252,10 +254,10 @@ def test_a_journal_being_written_verifies_intact(db_url: str, warehouse: Scenari
     finally:
         stop.touch()
         _join(writers, tmp_path)
-    print(f"\n{VERIFICATIONS} verifications, {during} while writing, {len(sizes)} journal sizes seen, "
+    print(f"\n{rounds} verifications, {during} while writing, {len(sizes)} journal sizes seen, "
           f"{len(alarms)} false alarms")
-    assert alarms == [], f"{len(alarms)} false alarms in {VERIFICATIONS}: {alarms[0]}"
-    assert len(sizes) > 20 and during > VERIFICATIONS // 5, (len(sizes), during)
+    assert alarms == [], f"{len(alarms)} false alarms in {rounds}: {alarms[0]}"
+    assert len(sizes) > 20 and during > rounds // 5, (len(sizes), during)
     written = sum(int((tmp_path / f"a{n}").read_text()) for n in range(3))
     final = service.verify(controller)
     assert final.ok and written > 0
