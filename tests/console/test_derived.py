@@ -29,7 +29,7 @@ PAIRS = (("fire", "police"), ("fire", "eoc"), ("police", "eoc"))
 
 payloads = st.one_of(
     st.builds(ActionLogged, action=st.sampled_from(sorted(SCENARIO.vocabulary)),
-              text=st.text(max_size=20)),
+              text=st.text(st.characters(exclude_characters="\x00"), max_size=20)),
     st.builds(InjectDelivered, inject_id=st.sampled_from(["MF-01", "MF-02", "MF-03"]),
               to=st.just(("fire",))),
     st.builds(LinkDown, between=st.sampled_from(PAIRS)),
