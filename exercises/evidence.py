@@ -160,12 +160,18 @@ def _create_key(path: Path) -> None:
 
 def load_signing_key(path: Path, *, create: bool) -> SigningKey | None:
     """The key at ``path``; created (0600) when missing and ``create``; else None when missing."""
-    if not path.exists():
-        if not create:
-            return None
-        _create_key(path)
-        log.info("created the signing key %s", path)
-    return _read_key(path)
+    try:
+        if not path.exists():
+            if not create:
+                return None
+            _create_key(path)
+            log.info("created the signing key %s", path)
+        return _read_key(path)
+    except OSError as exc:
+        raise KeyFileError(
+            f"{path}: cannot {'create' if create else 'read'} the signing key ({exc.strerror}); "
+            f"set {KEY_SETTING} to a file this user may write"
+        ) from None
 
 
 def read_public_key(data: bytes | str) -> PublicKey:

@@ -337,3 +337,10 @@ def test_verify_trusts_a_public_key_given_on_the_command_line(
     given = runner.invoke(app, ["verify", str(opened.id), "--database", db_url, "--public-key", str(public)])
     assert given.exit_code == 0, given.output
     assert not (tmp_path / "elsewhere").exists(), "verify never creates a key"
+
+
+def test_a_key_that_cannot_be_created_is_a_clear_error(tmp_path: Path) -> None:
+    blocked = tmp_path / "not-a-folder"
+    blocked.write_text("a file where the key's folder should be")
+    with pytest.raises(evidence.KeyFileError, match="cannot create the signing key"):
+        evidence.load_signing_key(blocked / "signing.key", create=True)
