@@ -215,6 +215,7 @@ def coordination(scenario: Scenario, record: Record) -> Coordination:
     }
     median_load = statistics.median(loads.values()) if loads else 0
     lead = scenario.lead_agency
+    lead_name = scenario.agency(lead).name
     agencies = []
     for a in scenario.agencies:
         load = loads[a.id]
@@ -232,11 +233,14 @@ def coordination(scenario: Scenario, record: Record) -> Coordination:
                 if n != a.id and not nx.has_path(graph.subgraph(set(graph.nodes) - {a.id}), n, lead)
             ] if a.id != lead else []
             if behind:
-                why.append(f"the only route to {lead} for {', '.join(sorted(behind))}")
+                why.append(
+                    f"the only route to {lead_name} for "
+                    f"{', '.join(sorted(scenario.agency(n).name for n in behind))}"
+                )
         if cut.get(a.id):
             degree = graph.degree(a.id)
             why.append(
-                f"cut off from {lead} {', '.join(_fmt(i) for i in cut[a.id])} "
+                f"cut off from {lead_name} {', '.join(_fmt(i) for i in cut[a.id])} "
                 f"({degree} link{'s' if degree != 1 else ''} in the plan)"
             )
         if unanswered[a.id]:

@@ -48,7 +48,7 @@ def worst(ratings: Iterable[Rating | None]) -> Rating | None:
 
 
 def _names(items: Sequence[Finding]) -> str:
-    ids = list(dict.fromkeys(f.protocol_id for f in items))
+    ids = list(dict.fromkeys(f"{f.protocol_title} ({f.agency_name or f.agency})" for f in items))
     return ", ".join(ids[:5]) + (f" and {len(ids) - 5} more" if len(ids) > 5 else "")
 
 
@@ -159,7 +159,7 @@ def _finding_notes(items: Sequence[Finding]) -> tuple[list[Note], list[Note]]:
                 Note(
                     capability=first.capability,
                     text=(
-                        f"{pid} {first.protocol_title} ({first.agency}): met {len(met)} of {len(scored)} "
+                        f"{first.protocol_title} ({first.agency_name}): met {len(met)} of {len(scored)} "
                         f"time(s), {deadline}{when}."
                     ),
                     source="finding",
@@ -173,7 +173,7 @@ def _finding_notes(items: Sequence[Finding]) -> tuple[list[Note], list[Note]]:
                 areas.append(
                     Note(
                         capability=f.capability,
-                        text=f"{pid} {f.protocol_title} ({f.agency}): {finding_sentence(f)}",
+                        text=f"{f.protocol_title} ({f.agency_name}): {finding_sentence(f)}",
                         source="finding",
                         protocol_id=pid,
                         finding_status=f.status,

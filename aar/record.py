@@ -13,6 +13,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
+from aar.names import Names
 from exercises.entries import (
     ActionLogged,
     ClockEnded,
@@ -46,6 +47,8 @@ class Record:
     started_at: float | None = None
     ended_at: float | None = None
     last_at: float = 0.0
+    names: Names = field(default_factory=Names)
+    """Names and labels for the scenario's ids, for every sentence the report writes."""
 
     @property
     def end(self) -> float:
@@ -130,4 +133,5 @@ def build_record(scenario: Scenario, journal: Sequence[Entry]) -> Record:
         started_at=started_at,
         ended_at=ended_at,
         last_at=max((e.at for e in journal), default=0.0),
+        names=Names.of(scenario),
     )

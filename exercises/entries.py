@@ -211,6 +211,8 @@ class ObservationRecorded(Payload):
     strengths: UserText = ""
     areas_for_improvement: UserText = ""
     text: UserText = ""
+    element: Literal["planning", "organization", "equipment", "training", "exercise"] | None = None
+    """The capability element (POETE) the evaluator files the area for improvement under."""
 
 
 IMPROVEMENT_FIELDS = (
