@@ -43,11 +43,11 @@ def graph(report: AfterActionReport, font: str = "DejaVu Sans") -> graphviz.Grap
                penwidth="2.4" if a.cut_off or a.agency == lead else "1")
     index = {a.agency: f"n{i}" for i, a in enumerate(coord.agencies)}
     for link in coord.links:
-        a, b = (index.get(x) for x in link.between)
-        if a is None or b is None:
+        ends = [index.get(x) for x in link.between]
+        if ends[0] is None or ends[1] is None:
             continue
         failed = bool(link.down_intervals)
-        g.edge(a, b, color=FAILED if failed else LINK, style="dashed" if failed else "solid",
+        g.edge(ends[0], ends[1], color=FAILED if failed else LINK, style="dashed" if failed else "solid",
                penwidth=f"{0.8 + 4 * link.messages / most:.2f}", len="1.6")
     return g
 

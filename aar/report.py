@@ -147,7 +147,13 @@ def executive_summary(
         key=_severity,
     )
     seen: set[str] = set()
-    primary = [n for n in areas if not (n.protocol_id and (n.protocol_id in seen or seen.add(n.protocol_id)))]
+    primary = []
+    for note in areas:  # one point per protocol: its worst instance
+        if note.protocol_id in seen:
+            continue
+        if note.protocol_id:
+            seen.add(note.protocol_id)
+        primary.append(note)
     return ExecutiveSummary(
         overview=text,
         strengths=_points(strengths, real, real_incident),

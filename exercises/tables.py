@@ -50,6 +50,14 @@ class Exercise(ExerciseBase, table=True):
     last_seq: int = Field(default=0, ge=0)
     last_at: float = Field(default=0.0, ge=0)
     head_hash: str = Field(max_length=HASH_LENGTH)
+    # What the record is, and when exercise time 0:00 was on the wall (exercises.details).
+    record_kind: str = Field(default="exercise", max_length=16)
+    real_start: float | None = Field(default=None)
+    """Unix seconds of exercise time 0:00, when known."""
+    timezone: str | None = Field(default=None, max_length=64)
+    """IANA time zone the report shows clock times in."""
+    contacts_json: str | None = Field(default=None, sa_type=Text)
+    """Points of contact set for the exercise (JSON list), over the scenario's."""
 
 
 class ExerciseCreate(ExerciseBase):

@@ -7,23 +7,30 @@ s.yaml --journal journal.jsonl --out aar.pdf``), which needs no database.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from pydantic import ValidationError
+from rich.console import Console
+from rich.progress import Progress
 
 from aar.journal_file import JournalFileError, read_journal_lines
-from aar.model import AfterActionReport, RecordIntegrity
+from aar.model import AfterActionReport, Contact, RealTime, RecordIntegrity
 from aar.pdf import render_pdf
 from aar.report import build_report
+from aar.word import render_docx
 from exercises.access import AccessDenied, ExerciseInputError
 from exercises.db import URL_SETTING
+from exercises.details import ExerciseDetails
 from exercises.entries import Entry
 from exercises.loading import ScenarioError, load_scenario
 from exercises.scenario import Scenario
 from exercises.service import ExerciseService
+from sim_engine.batch import run_batch
+from sim_engine.checks import EngineError
 from sim_engine.results import BatchResult
 
 
@@ -58,22 +65,56 @@ def _baseline(path: Path | None) -> BatchResult | None:
         raise _fail(f"{path}: not a simulation result (write one with: hotwash simulate --json FILE)") from None
 
 
-def _from_database(exercise: int, database: str | None) -> tuple[Scenario, list[Entry], RecordIntegrity, str, date]:
+@dataclass(frozen=True)
+class _Source:
+    scenario: Scenario
+    journal: list[Entry]
+    integrity: RecordIntegrity
+    name: str
+    span: tuple[date, date]
+    details: ExerciseDetails
+
+
+def _from_database(exercise: int, database: str | None) -> _Source:
     service = ExerciseService.open(database)
     try:
         caller = service.operator(exercise)
         scenario = service.scenario(caller)
         journal = service.journal(caller)
         check = service.verify(caller)
+        details = service.exercise_details(caller)
     except (ExerciseInputError, AccessDenied, LookupError) as exc:
         raise _fail(str(exc)) from None
     listed = next((e for e in service.list_exercises() if e.id == exercise), None)
     name = listed.name if listed else scenario.name
-    day = listed.created_at.date() if listed else date.today()
+    day = details.real_start.date() if details.real_start else listed.created_at.date() if listed else date.today()
     integrity = RecordIntegrity(
         entries=len(journal), intact=check.ok, head_hash=check.head_hash, first_broken_seq=check.broken_seq
     )
-    return scenario, journal, integrity, name, day
+    return _Source(scenario, journal, integrity, name, (day, day), details)
+
+
+def report_options(details: ExerciseDetails) -> dict[str, Any]:
+    """What the exercise's details add to ``build_report``: its kind, clock and contacts."""
+    real = (
+        RealTime(start=details.real_start, timezone=details.timezone)
+        if details.real_start is not None and details.timezone
+        else None
+    )
+    contacts = [Contact(role=c.role, name=c.name, organization=c.organization, contact=c.contact)
+                for c in details.contacts]
+    return {"record_kind": details.record_kind, "real_time": real, "contacts": contacts}
+
+
+def _run_baseline(scenario: Scenario, runs: int, jobs: int) -> BatchResult:
+    """The simulated baseline for the scenario, with a progress bar on the terminal."""
+    with Progress(transient=True, console=Console(stderr=True)) as bar:
+        task = bar.add_task(f"simulating {runs} runs of the plan", total=runs)
+        try:
+            return run_batch(scenario, runs, seed=1, jobs=jobs,
+                             progress=lambda done, total: bar.update(task, completed=done))
+        except EngineError as exc:
+            raise _fail(str(exc)) from None
 
 
 def report(
@@ -91,6 +132,15 @@ def report(
     baseline: Annotated[
         Path | None, typer.Option("--baseline", help="Simulated baseline (JSON from hotwash simulate --json).")
     ] = None,
+    baseline_runs: Annotated[
+        int | None,
+        typer.Option("--baseline-runs", min=1, max=10_000,
+                     help="Simulate the scenario N times with every agency following the plan, for the baseline."),
+    ] = None,
+    jobs: Annotated[int, typer.Option("--jobs", min=1, help="Processes for --baseline-runs.")] = 2,
+    docx: Annotated[
+        Path | None, typer.Option("--docx", help="Also write the report as an editable Word document.")
+    ] = None,
     name: Annotated[str | None, typer.Option("--name", help="Exercise name on the cover.")] = None,
     dates: Annotated[
         str | None, typer.Option("--dates", help="Exercise dates: YYYY-MM-DD or YYYY-MM-DD:YYYY-MM-DD.")
@@ -105,11 +155,17 @@ def report(
 ) -> None:
     """Score the exercise against its response plans and write the HSEEP AAR/IP as a PDF."""
     notes: list[str] = []
+    if baseline is not None and baseline_runs is not None:
+        raise _fail("give --baseline FILE or --baseline-runs N, not both")
+    details = ExerciseDetails()
     if exercise is not None:
         if scenario_file or journal_file:
             raise _fail("give an EXERCISE id, or --scenario with --journal, not both")
-        scenario, journal, integrity, default_name, day = _from_database(exercise, database)
-        span = (day, day)
+        source = _from_database(exercise, database)
+        scenario, journal, integrity, default_name = (
+            source.scenario, source.journal, source.integrity, source.name
+        )
+        span, details = source.span, source.details
     elif scenario_file is not None and journal_file is not None:
         try:
             scenario = load_scenario(scenario_file)
@@ -127,17 +183,22 @@ def report(
         notes.append(read.note)
     else:
         raise _fail("give an EXERCISE id, or --scenario FILE with --journal FILE")
+    batch = _run_baseline(scenario, baseline_runs, jobs) if baseline_runs else _baseline(baseline)
     aar: AfterActionReport = build_report(
         scenario,
         journal,
         exercise_name=name or default_name,
         exercise_dates=_dates(dates, span),
         integrity=integrity,
-        baseline=_baseline(baseline),
+        baseline=batch,
         marking=marking,
         notes=notes,
+        **report_options(details),
     )
     out.write_bytes(render_pdf(aar))
+    if docx is not None:
+        docx.write_bytes(render_docx(aar))
+        typer.echo(f"wrote {docx}")
     scored = [f for f in aar.findings if f.status.value in ("met", "late", "missed", "out_of_order")]
     met = sum(f.status.value == "met" for f in scored)
     typer.echo(f"wrote {out}: {len(aar.findings)} findings, {met} of {len(scored)} scored instances met")
