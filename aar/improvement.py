@@ -106,12 +106,12 @@ def apply_edits(rows: Sequence[ImprovementItem], record: Record) -> tuple[list[I
             continue
         row = by_key.get(p.item_key)
         if row is None:
-            notes.append(f"Improvement-plan edit #{e.seq} names no drafted row ({p.item_key!r}); ignored.")
+            notes.append(f"Improvement-plan edit (entry {e.seq}) names a row that is not in the draft; ignored.")
             continue
         update: dict[str, object] = {}
         for name, value in p.fields.items():
             if name not in EDITABLE:
-                notes.append(f"Improvement-plan edit #{e.seq}: {name!r} is not an editable field; ignored.")
+                notes.append(f"Improvement-plan edit (entry {e.seq}): {name!r} is not an editable field; ignored.")
                 continue
             update[name] = value
         if "element" in update:
@@ -125,7 +125,7 @@ def apply_edits(rows: Sequence[ImprovementItem], record: Record) -> tuple[list[I
             )
         except ValidationError as exc:
             fields = ", ".join(str(err["loc"][0]) for err in exc.errors())
-            notes.append(f"Improvement-plan edit #{e.seq} has invalid {fields}; ignored.")
+            notes.append(f"Improvement-plan edit (entry {e.seq}) has invalid {fields}; ignored.")
             continue
         by_key[p.item_key] = merged
     return [by_key[r.key] for r in rows], notes

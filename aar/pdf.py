@@ -310,8 +310,8 @@ class _Builder:
         self.contents.entries.append((block.level, block.text))
         style = self.s.h1 if block.level == 0 else self.s.h2
         heading = _Heading(markup(block.text), style, block.level, block.text, len(self.contents.entries) - 1)
-        if block.level == 0:
-            return [PageBreak(), heading] if block.text.startswith("Appendix A") else [CondPageBreak(5 * cm), heading]
+        if block.level == 0:  # each chapter on a page of its own, as in the HSEEP template
+            return [heading] if len(self.contents.entries) == 1 else [PageBreak(), heading]
         return [CondPageBreak(3 * cm), heading]
 
     def _para(self, block: Para) -> list[Flowable]:

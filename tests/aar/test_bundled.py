@@ -65,4 +65,4 @@ def test_a_simulated_run_is_scored_and_drawn(scenario: Scenario) -> None:
     assert scored, "a simulated run triggers protocols"
     assert report.coordination.messages_delivered + report.coordination.messages_lost > 0
     text = pdf_text(render_pdf(report))
-    assert "Coordination Between Agencies" in text and squash(scenario.name) in squash(text)
+    assert "Coordination and the Agency Network" in text and squash(scenario.name) in squash(text)
