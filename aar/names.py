@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict
 
 from exercises.scenario import Scenario
 
+_TOKEN = re.compile(r"(?<!\w)[a-z][a-z0-9_]*(?!\w)")
 _ES = re.compile(r"(s|x|z|ch|sh)$")
 _CONSONANT_Y = re.compile(r"[^aeiou]y$")
 
@@ -75,6 +76,22 @@ class Names(BaseModel):
     def link(self, between: tuple[str, str] | list[str], channel: str | None = None) -> str:
         text = f"{self.agency(between[0])} - {self.agency(between[1])}"
         return f"{text} ({humanise(channel)})" if channel else text
+
+    def words(self, sentence: str) -> str:
+        """A sentence the engine wrote with ids (never user text), with names put in their place."""
+        for key in sorted(self.protocols, key=len, reverse=True):
+            sentence = re.sub(rf"(?<![\w-]){re.escape(key)}(?![\w-])", self.protocols[key], sentence)
+
+        def name(match: re.Match[str]) -> str:
+            token = match.group(0)
+            for table in (self.agencies, self.events, self.plans):
+                if token in table:
+                    return table[token]
+            if token in self.actions:
+                return f"\u201c{self.actions[token]}\u201d"
+            return humanise(token) if "_" in token else token
+
+        return _TOKEN.sub(name, sentence)
 
     @staticmethod
     def units(unit_type: str, count: int) -> str:

@@ -46,7 +46,7 @@ def describe(entry: Entry, record: Record | None = None) -> str:
         return f"inject {p.inject_id}{synopsis} delivered to {to}"
     if isinstance(p, Development):
         raised = ", ".join(names.event(r) for r in p.raises)
-        return f"{p.model} development: {p.what}" + (f" (raises: {raised})" if raised else "")
+        return f"{p.model} development: {names.words(p.what)}" + (f" (raises: {raised})" if raised else "")
     if isinstance(p, ClockStarted):
         return "exercise clock started"
     return f"{who}: {p.kind.value.replace('_', ' ')}"
