@@ -61,7 +61,7 @@ def _protocol_rows(scenario: Scenario, record: Record, protocol: Protocol, bad: 
     if len(declared) == 1:
         return [ImprovementItem(key=f"protocol:{protocol.id}", element=declared[0], element_reason=reason, **base)]
     return [
-        ImprovementItem(key=f"protocol:{protocol.id}/{e.value}", element=e, element_reason=reason, **base)
+        ImprovementItem(key=f"protocol:{protocol.id}|{e.value}", element=e, element_reason=reason, **base)
         for e in declared
     ]
 

@@ -262,7 +262,7 @@ class Baseline(_Data):
 
 class ImprovementItem(_Data):
     key: str
-    """Stable across report runs: 'protocol:<id>' (with '/<element>' when the protocol declares
+    """Stable across report runs: 'protocol:<id>' (with '|<element>' when the protocol declares
     several elements) or 'observation:<seq>'."""
     capability: str
     issue: str
