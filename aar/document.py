@@ -362,7 +362,7 @@ class _Writer:
             return
         self.add(Table(("Core capability", "Issue / area for improvement", "Corrective action", "Capability element",
                         "Primary responsible organization and point of contact", "Start date", "Completion date"),
-                       rows, (0.13, 0.22, 0.22, 0.11, 0.14, 0.09, 0.09), dense=True,
+                       rows, (0.13, 0.21, 0.22, 0.1, 0.14, 0.1, 0.1), dense=True,
                        caption="Table A-1. Improvement Plan"))
 
     def participants(self) -> None:
@@ -438,12 +438,12 @@ class _Writer:
                         "agency; bold outline: the lead agency."))
         self.h2("Traffic by agency")
         self.add(Table(
-            ("Agency", "Sent", "Received", "Lost to it", "Requests in / unanswered", "Load", "Between-ness",
+            ("Agency", "Sent", "Received", "Lost to it", "Requests in / unanswered", "Load", "Relay share",
              "Why it matters"),
             tuple(tuple(cell(v) for v in (a.name, str(a.sent), str(a.received), str(a.lost),
                                           f"{a.requests_received} / {a.requests_unanswered}", str(a.load),
                                           f"{a.betweenness:.2f}", a.explanation or "--")) for a in c.agencies),
-            (0.17, 0.06, 0.08, 0.07, 0.12, 0.07, 0.09, 0.34)))
+            (0.17, 0.06, 0.09, 0.07, 0.13, 0.06, 0.08, 0.34)))
         self.h2("Links")
         rows = []
         for link in c.links:

@@ -34,7 +34,7 @@ def graph(report: AfterActionReport, font: str = "DejaVu Sans") -> graphviz.Grap
     coord = report.coordination
     g = graphviz.Graph("agencies", engine="neato")
     g.attr(overlap="false", sep="+14", splines="true", outputorder="edgesfirst", pad="0.2", bgcolor="white")
-    g.attr("node", shape="box", style="rounded,filled", fontname=font, fontsize="10", margin="0.12,0.06")
+    g.attr("node", shape="box", style="rounded,filled", fontname=font, fontsize="14", margin="0.12,0.06")
     most = max((link.messages for link in coord.links), default=0) or 1
     lead = report.overview.lead_agency
     for i, a in enumerate(coord.agencies):

@@ -323,11 +323,11 @@ class _Builder:
             out.append(_p(_runs_markup(group), piece))
         return out
 
-    def _header_cell(self, title: str, width: float) -> Paragraph:
+    def _header_cell(self, title: str, width: float, dense: bool) -> Paragraph:
         """A header cell whose words are never broken: the font shrinks until the longest fits."""
-        size = self.s.head.fontSize
+        size = 7.0 if dense else self.s.head.fontSize
         longest = max((stringWidth(w, self.fs.bold, size) for w in title.split()), default=0.0)
-        room = width - 7
+        room = width - 10  # the cell's padding, and a margin reportlab's line breaking wants
         if longest > room:
             size = max(5.0, size * room / longest)
         style = ParagraphStyle("head-fit", parent=self.s.head, fontSize=size, leading=size * 1.2)
@@ -366,7 +366,7 @@ class _Builder:
                 return out
             t = LongTable(data, colWidths=widths, splitByRow=True)
         else:
-            data.insert(0, [self._header_cell(h, w) for h, w in zip(block.header, widths, strict=True)])
+            data.insert(0, [self._header_cell(h, w, block.dense) for h, w in zip(block.header, widths, strict=True)])
             table_style.append(("BACKGROUND", (0, 0), (-1, 0), ACCENT))
             table_style += [("BACKGROUND", (0, i), (-1, i), LIGHT) for i in range(2, len(data), 2)]
             # LongTable splits a many-page table in linear time; the header repeats on each page.

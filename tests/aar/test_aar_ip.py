@@ -382,3 +382,20 @@ def test_clock_time_beside_exercise_time(warehouse: Scenario) -> None:
     pdf_text, word_text = _both(report)
     for text in (pdf_text, word_text):
         assert squash("0:00 (09:30 CST)") in squash(text) and "America/Chicago" in text
+
+
+def test_load_statements_rest_on_workload_over_time(warehouse: Scenario) -> None:
+    """Ten messages to the EOC within five minutes is a peak; the same ten spread over five hours is
+    not. The statement names the agency and the window; it never touches the improvement plan."""
+    from exercises.entries import MessageDelivered
+
+    def messages(spacing: float) -> list[Entry]:
+        return [Entry(seq=i + 1, at=600 + i * spacing, agency="eoc", actor="engine", payload=MessageDelivered(
+            message_id=f"m{i}", sender="fire", to="eoc", path=("fire", "eoc"), sent_at=600 + i * spacing))
+            for i in range(10)]
+
+    burst = {a.agency: a for a in _report(warehouse, messages(30)).coordination.agencies}["eoc"]
+    assert burst.overloaded
+    assert "Town EOC received 10 items in its busiest 15 minutes (0:10 to 0:25)" in burst.explanation
+    spread = {a.agency: a for a in _report(warehouse, messages(1800)).coordination.agencies}["eoc"]
+    assert spread.load == 10 and not spread.overloaded
