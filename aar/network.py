@@ -52,10 +52,20 @@ def graph(report: AfterActionReport, font: str = "DejaVu Sans") -> graphviz.Grap
     return g
 
 
-def png(report: AfterActionReport, dpi: int = 180) -> bytes:
+MISSING = (
+    "The agency network figure is not drawn: it needs Graphviz's layout programs (Debian package "
+    "graphviz), which were not found. The tables below hold the same traffic."
+)
+
+
+def png(report: AfterActionReport, dpi: int = 180) -> bytes | None:
+    """The figure as PNG, or None where Graphviz is not installed (the report says so)."""
     g = graph(report)
     g.attr(dpi=str(dpi))
-    data: bytes = g.pipe(format="png")
+    try:
+        data: bytes = g.pipe(format="png")
+    except graphviz.ExecutableNotFound:
+        return None
     return data
 
 

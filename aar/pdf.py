@@ -377,7 +377,10 @@ class _Builder:
     def _figure(self, block: Figure) -> list[Flowable]:
         drawings: list[Flowable] = []
         if block.name == "network":
-            drawings = [_network_image(self.r)]
+            image = _network_image(self.r)
+            if image is None:
+                return [_p(markup(network.MISSING), self.s.small)]
+            drawings = [image]
         elif block.name == "timeline":
             drawings = [charts.timeline_chart(self.r, WIDTH)]
         elif block.name == "compliance_agency":
@@ -422,9 +425,11 @@ class _Builder:
         return lines
 
 
-def _network_image(report: AfterActionReport) -> Flowable:
+def _network_image(report: AfterActionReport) -> Flowable | None:
     """The Graphviz drawing as an image scaled to the text width (at most half a page high)."""
     data = network.png(report)
+    if data is None:
+        return None
     reader = ImageReader(io.BytesIO(data))
     w, h = reader.getSize()
     scale = min(WIDTH / w, 0.55 * (PAGE[1] - 2 * MARGIN) / h)

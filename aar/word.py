@@ -178,7 +178,11 @@ class _Writer:
     def _images(self, block: Figure) -> list[bytes]:
         width = TEXT_WIDTH.pt
         if block.name == "network":
-            return [network.png(self.r)]
+            data = network.png(self.r)
+            if data is None:
+                self.doc.add_paragraph(network.MISSING)
+                return []
+            return [data]
         if block.name == "timeline":
             return [raster.png(charts.timeline_chart(self.r, width))]
         if block.name == "compliance_agency":

@@ -77,3 +77,17 @@ def test_names_are_drawn_literally() -> None:
     coord = report.coordination.model_copy(update={"agencies": (first, *report.coordination.agencies[1:])})
     labels = [label for label, _ in node_boxes(layout(report.model_copy(update={"coordination": coord})))]
     assert "<b>Ops</b> \\N & \\G" in [label.replace("\\\\", "\\") for label in labels]
+
+
+def test_without_graphviz_the_report_says_so(monkeypatch: pytest.MonkeyPatch) -> None:
+    import graphviz
+
+    from aar.pdf import render_pdf
+    from tests.aar.builders import pdf_text, squash
+
+    def missing(*args: object, **kwargs: object) -> bytes:
+        raise graphviz.ExecutableNotFound(("neato",))
+
+    monkeypatch.setattr(graphviz.Graph, "pipe", missing)
+    text = squash(pdf_text(render_pdf(_report(BUNDLED[0]))))
+    assert squash("The agency network figure is not drawn: it needs Graphviz") in text
