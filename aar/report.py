@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Sequence
 from datetime import date
+from typing import Any
 
 from aar.baseline import comparisons
 from aar.clock import when
@@ -30,6 +31,7 @@ from aar.model import (
 from aar.ratings import objective_analysis, table1
 from aar.record import Record, build_record
 from aar.scoring import compliance_by_agency, compliance_by_protocol, findings
+from exercises.details import ExerciseDetails
 from exercises.entries import ActionLogged, Entry, InjectDelivered, LinkDown
 from exercises.scenario import Scenario
 from sim_engine.results import BatchResult
@@ -195,6 +197,29 @@ def points_of_contact(scenario: Scenario, override: Sequence[Contact] = ()) -> t
             out.append(Contact(role=role, name=person.name, organization=person.organization or "",
                                contact=person.contact or ""))
     return tuple(out)
+
+
+def report_options(details: ExerciseDetails) -> dict[str, Any]:
+    """What an exercise's details add to ``build_report``: its record kind, clock and contacts."""
+    real = (
+        RealTime(start=details.real_start, timezone=details.timezone)
+        if details.real_start is not None and details.timezone
+        else None
+    )
+    contacts = [Contact(role=c.role, name=c.name, organization=c.organization, contact=c.contact)
+                for c in details.contacts]
+    return {"record_kind": details.record_kind, "real_time": real, "contacts": contacts}
+
+
+def stored_baseline(text: str | None, scenario: Scenario) -> BatchResult | None:
+    """A baseline kept with the exercise, when it is one and is for this scenario."""
+    if not text:
+        return None
+    try:
+        batch = BatchResult.model_validate_json(text)
+    except ValueError:
+        return None
+    return batch if batch.scenario_id == scenario.id else None
 
 
 def build_report(

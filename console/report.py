@@ -10,7 +10,8 @@ import datetime as dt
 
 from aar.model import AfterActionReport, RecordIntegrity
 from aar.pdf import render_pdf
-from aar.report import build_report
+from aar.report import build_report, report_options, stored_baseline
+from aar.word import render_docx
 from console.derived import ViewCache
 from exercises.access import Caller
 from exercises.service import ExerciseService
@@ -34,27 +35,42 @@ def integrity(svc: ExerciseService, caller: Caller) -> RecordIntegrity:
     )
 
 
+def _version(svc: ExerciseService, caller: Caller, entries: int) -> int:
+    """What the report depends on: the journal's length, and (changing without a journal entry)
+    the exercise's details and its stored baseline."""
+    return hash((entries, svc.saved_baseline(caller), svc.exercise_details(caller)))
+
+
 def current_report(svc: ExerciseService, cache: ViewCache, caller: Caller) -> AfterActionReport:
-    """The report as the journal stands now; recomputed only when the journal has grown."""
+    """The report as the journal stands now; recomputed only when something it rests on changed."""
     entries = svc.journal(caller)
-    head = entries[-1].seq if entries else 0
+    baseline_text = svc.saved_baseline(caller)
 
     def build() -> AfterActionReport:
         state = svc.state(caller)
+        scenario = svc.scenario(caller)
         return build_report(
-            svc.scenario(caller),
+            scenario,
             entries,
             exercise_name=state.name,
             exercise_dates=exercise_dates(svc, caller),
             integrity=integrity(svc, caller),
+            baseline=stored_baseline(baseline_text, scenario),
+            **report_options(svc.exercise_details(caller)),
         )
 
-    return cache.get((caller.exercise_id, "all", "report"), head, build)
+    return cache.get((caller.exercise_id, "all", "report"), _version(svc, caller, len(entries)), build)
 
 
 def report_pdf(svc: ExerciseService, cache: ViewCache, caller: Caller) -> bytes:
     """The AAR/IP as PDF bytes, as of now."""
     report = current_report(svc, cache, caller)
-    entries = svc.journal(caller)
-    head = entries[-1].seq if entries else 0
-    return cache.get((caller.exercise_id, "all", "report_pdf"), head, lambda: render_pdf(report))
+    version = _version(svc, caller, len(svc.journal(caller)))
+    return cache.get((caller.exercise_id, "all", "report_pdf"), version, lambda: render_pdf(report))
+
+
+def report_docx(svc: ExerciseService, cache: ViewCache, caller: Caller) -> bytes:
+    """The AAR/IP as an editable Word document, as of now."""
+    report = current_report(svc, cache, caller)
+    version = _version(svc, caller, len(svc.journal(caller)))
+    return cache.get((caller.exercise_id, "all", "report_docx"), version, lambda: render_docx(report))

@@ -24,6 +24,7 @@ RecordKind = Literal["exercise", "real_incident"]
 RECORD_KINDS: tuple[RecordKind, ...] = ("exercise", "real_incident")
 CONTACT_ROLES = ("Exercise director", "Evaluation lead", "Sponsor")
 MAX_FIELD = 200
+MAX_BASELINE_BYTES = 5_000_000
 
 
 @dataclass(frozen=True)
@@ -129,3 +130,29 @@ class Details(ExerciseStore):
             return read_details(row)
 
         return self._transaction(update)
+
+    def saved_baseline(self, caller: Caller) -> str | None:
+        """The simulated baseline stored for the exercise (JSON of ``sim_engine.results.BatchResult``)."""
+        require(caller, Permission.READ_ALL)
+        with self.db.reading() as session:
+            row = session.get(Exercise, caller.exercise_id)
+        return row.baseline_json if row is not None else None
+
+    def save_baseline(self, caller: Caller, batch_json: str) -> None:
+        """Keep a simulated baseline with the exercise (the controller runs it from the console)."""
+        require(caller, Permission.RUN_CLOCK)
+        if len(batch_json.encode("utf-8")) > MAX_BASELINE_BYTES:
+            raise ExerciseInputError("the simulated baseline is too large to keep")
+        try:
+            json.loads(batch_json)
+        except ValueError:
+            raise ExerciseInputError("the simulated baseline is not JSON") from None
+
+        def update(session: Session) -> None:
+            row = session.get(Exercise, caller.exercise_id)
+            if row is None:
+                raise ExerciseInputError(f"no exercise {caller.exercise_id}")
+            row.baseline_json = batch_json
+            session.add(row)
+
+        self._transaction(update)

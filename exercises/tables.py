@@ -58,6 +58,9 @@ class Exercise(ExerciseBase, table=True):
     """IANA time zone the report shows clock times in."""
     contacts_json: str | None = Field(default=None, sa_type=Text)
     """Points of contact set for the exercise (JSON list), over the scenario's."""
+    baseline_json: str | None = Field(default=None, sa_type=Text)
+    """The simulated baseline last run for the exercise's scenario (derived data, reproducible
+    from the scenario, the number of runs and the seed; kept so the report need not rerun it)."""
 
 
 class ExerciseCreate(ExerciseBase):

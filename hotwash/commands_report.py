@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 from pydantic import ValidationError
@@ -18,9 +18,9 @@ from rich.console import Console
 from rich.progress import Progress
 
 from aar.journal_file import JournalFileError, read_journal_lines
-from aar.model import AfterActionReport, Contact, RealTime, RecordIntegrity
+from aar.model import AfterActionReport, RecordIntegrity
 from aar.pdf import render_pdf
-from aar.report import build_report
+from aar.report import build_report, report_options
 from aar.word import render_docx
 from exercises.access import AccessDenied, ExerciseInputError
 from exercises.db import URL_SETTING
@@ -92,18 +92,6 @@ def _from_database(exercise: int, database: str | None) -> _Source:
         entries=len(journal), intact=check.ok, head_hash=check.head_hash, first_broken_seq=check.broken_seq
     )
     return _Source(scenario, journal, integrity, name, (day, day), details)
-
-
-def report_options(details: ExerciseDetails) -> dict[str, Any]:
-    """What the exercise's details add to ``build_report``: its kind, clock and contacts."""
-    real = (
-        RealTime(start=details.real_start, timezone=details.timezone)
-        if details.real_start is not None and details.timezone
-        else None
-    )
-    contacts = [Contact(role=c.role, name=c.name, organization=c.organization, contact=c.contact)
-                for c in details.contacts]
-    return {"record_kind": details.record_kind, "real_time": real, "contacts": contacts}
 
 
 def _run_baseline(scenario: Scenario, runs: int, jobs: int) -> BatchResult:

@@ -222,7 +222,7 @@ ACTION_LOG = """time,agency,action,text
 
 @pytest.fixture(scope="module")
 def imported(tmp_path_factory: pytest.TempPathFactory) -> tuple[Scenario, AfterActionReport]:
-    from hotwash.commands_report import report_options
+    from aar.report import report_options
 
     scenario = load_scenario(ROOT / "data" / "scenarios" / "civil_disturbance.yaml")
     folder = tmp_path_factory.mktemp("db")

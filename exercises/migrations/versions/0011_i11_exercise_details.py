@@ -1,4 +1,4 @@
-"""exercise details: record kind, real start with its time zone, points of contact
+"""exercise details: record kind, real start with its time zone, points of contact, baseline
 
 Revision ID: 0002_i11
 Revises: 0001
@@ -32,10 +32,12 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column("real_start", sa.Float(), nullable=True))
         batch_op.add_column(sa.Column("timezone", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True))
         batch_op.add_column(sa.Column("contacts_json", sa.Text(), nullable=True))
+        batch_op.add_column(sa.Column("baseline_json", sa.Text(), nullable=True))
 
 
 def downgrade() -> None:
     with op.batch_alter_table("exercise", schema=None) as batch_op:
+        batch_op.drop_column("baseline_json")
         batch_op.drop_column("contacts_json")
         batch_op.drop_column("timezone")
         batch_op.drop_column("real_start")
