@@ -29,7 +29,7 @@ INK = colors.HexColor("#263238")
 GRID = colors.HexColor("#cfd8dc")
 ACCENT = colors.HexColor("#1565c0")
 ROWS_PER_CHART = 28
-LABEL_CHARS = 34
+LABEL_CHARS = 46
 
 
 def _short(text: str, limit: int = LABEL_CHARS) -> str:
@@ -71,7 +71,7 @@ def compliance_charts(counts: Sequence[TaskCount], width: float) -> list[Drawing
     for start in range(0, len(rows), ROWS_PER_CHART):
         chunk = rows[start : start + ROWS_PER_CHART]
         bar_h, gap = 11.0, 5.0
-        left, right = 150.0, 30.0
+        left, right = 205.0, 30.0
         height = len(chunk) * (bar_h + gap) + 40
         d = Drawing(width, height)
         plot_w = width - left - right
@@ -99,7 +99,7 @@ def timeline_chart(report: AfterActionReport, width: float, bins: int = 90) -> D
     """Injects, activity per agency (binned) and shortfalls over exercise time."""
     lanes = ["msel", *[p.id for p in report.participants]]
     names = {"msel": "MSEL / links", **{p.id: p.name for p in report.participants}}
-    lane_h, left, right, top, bottom = 16.0, 120.0, 10.0, 10.0, 34.0
+    lane_h, left, right, top, bottom = 16.0, 175.0, 10.0, 10.0, 22.0
     height = top + bottom + lane_h * len(lanes)
     d = Drawing(width, height)
     plot_w = width - left - right
@@ -118,7 +118,7 @@ def timeline_chart(report: AfterActionReport, width: float, bins: int = 90) -> D
         y = height - top - (i + 1) * lane_h
         if i % 2 == 0:
             d.add(Rect(left, y, plot_w, lane_h, fillColor=colors.HexColor("#f5f7f8"), strokeColor=None))
-        d.add(_text(left - 4, y + 5, _short(names[lane], 24), 6.5, "end"))
+        d.add(_text(left - 4, y + 5, _short(names[lane], 42), 6.5, "end"))
     step = _nice_step(span)
     t = math.ceil(start / step) * step
     while t <= end:
@@ -160,7 +160,7 @@ def baseline_chart(baseline: Baseline, width: float) -> Drawing | None:
     if not rows:
         return None
     rows = rows[:ROWS_PER_CHART]
-    row_h, left, right = 16.0, 150.0, 20.0
+    row_h, left, right = 16.0, 205.0, 20.0
     height = len(rows) * row_h + 40
     d = Drawing(width, height)
     plot_w = width - left - right

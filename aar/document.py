@@ -362,7 +362,7 @@ class _Writer:
             return
         self.add(Table(("Core capability", "Issue / area for improvement", "Corrective action", "Capability element",
                         "Primary responsible organization and point of contact", "Start date", "Completion date"),
-                       rows, (0.13, 0.21, 0.22, 0.1, 0.14, 0.1, 0.1), dense=True,
+                       rows, (0.12, 0.19, 0.22, 0.125, 0.145, 0.1, 0.1), dense=True,
                        caption="Table A-1. Improvement Plan"))
 
     def participants(self) -> None:
@@ -423,7 +423,7 @@ class _Writer:
                 deadline, str(c.met), str(c.late), str(c.out_of_order), str(c.missed), str(c.open),
                 "yes" if c.not_triggered else "")))
         self.add(Table(("Protocol", "Agency", "Deadline", "Met", "Late", "Out of order", "Missed", "Not due",
-                        "Not triggered"), tuple(rows), (0.27, 0.2, 0.12, 0.06, 0.06, 0.08, 0.07, 0.06, 0.08)))
+                        "Not triggered"), tuple(rows), (0.25, 0.18, 0.11, 0.06, 0.06, 0.075, 0.085, 0.07, 0.11)))
         self.para("* critical protocol. Not due: triggered, and the deadline fell after the end of play.", "small")
 
     def coordination(self) -> None:

@@ -39,7 +39,7 @@ from reportlab.platypus import (
 from aar import charts, network
 from aar.document import Contents, Figure, Heading, Para, Run, Table, build_document
 from aar.document import PageBreak as PageBreakBlock
-from aar.fonts import FontSet, fonts, label, markup
+from aar.fonts import FontSet, fitting_size, fonts, label, markup
 from aar.model import AfterActionReport
 
 PAGE = LETTER
@@ -316,6 +316,8 @@ class _Builder:
 
     def _para(self, block: Para) -> list[Flowable]:
         style = self.styles[block.style]
+        if block.style == "subtitle" and not self.contents.entries:
+            style = ParagraphStyle("subtitle-cover", parent=style, spaceAfter=10)
         groups = _split_runs(block.runs, CHUNK)
         out: list[Flowable] = []
         for i, group in enumerate(groups):
@@ -325,11 +327,8 @@ class _Builder:
 
     def _header_cell(self, title: str, width: float, dense: bool) -> Paragraph:
         """A header cell whose words are never broken: the font shrinks until the longest fits."""
-        size = 7.0 if dense else self.s.head.fontSize
-        longest = max((stringWidth(w, self.fs.bold, size) for w in title.split()), default=0.0)
-        room = width - 10  # the cell's padding, and a margin reportlab's line breaking wants
-        if longest > room:
-            size = max(5.0, size * room / longest)
+        # The cell's padding, and a margin reportlab's line breaking wants.
+        size = fitting_size(title, width - 10, 7.0 if dense else self.s.head.fontSize)
         style = ParagraphStyle("head-fit", parent=self.s.head, fontSize=size, leading=size * 1.2)
         return _p(markup(title), style)
 
@@ -398,6 +397,7 @@ class _Builder:
     def build(self) -> list[Flowable]:
         blocks = build_document(self.r, self.fs.notes)
         toc_at: int | None = None
+        self.story.append(Spacer(1, 3 * cm))  # the cover's title sits a third of the way down
         for block in blocks:
             if isinstance(block, Heading):
                 self.story += self._heading(block)

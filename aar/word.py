@@ -24,6 +24,7 @@ from docx.text.paragraph import Paragraph
 
 from aar import charts, network, raster
 from aar.document import Block, Contents, Figure, Heading, PageBreak, Para, Run, Table, build_document
+from aar.fonts import fitting_size
 from aar.model import AfterActionReport
 
 TEXT_WIDTH = Inches(6.5)
@@ -111,7 +112,9 @@ class _Writer:
     def block(self, block: Block) -> None:
         if isinstance(block, Heading):
             self.headings.append(block.text)
-            self.doc.add_heading(_clean(block.text), level=block.level + 1)
+            heading = self.doc.add_heading(_clean(block.text), level=block.level + 1)
+            # Each chapter on a page of its own, as in the PDF and the HSEEP template.
+            heading.paragraph_format.page_break_before = block.level == 0 and len(self.headings) > 1
         elif isinstance(block, Para):
             self.para(block)
         elif isinstance(block, Table):
@@ -135,6 +138,8 @@ class _Writer:
             p.alignment = WD_ALIGN_PARAGRAPH.CENTER
         if block.style == "evidence":
             p.paragraph_format.left_indent = Inches(0.35)
+        if block.style in ("evidence", "bullet", "small"):
+            p.paragraph_format.space_after = Pt(2)
         _runs(p, block.runs, size)
         if block.style == "marking":
             for r in p.runs:
@@ -153,7 +158,9 @@ class _Writer:
         if header:
             for i, title in enumerate(block.header):
                 cell = t.rows[0].cells[i]
-                _runs(cell.paragraphs[0], (Run(title, bold=True),), size)
+                # Word's default cell margins are 0.08 in a side; a header never breaks a word.
+                fitted = fitting_size(title, TEXT_WIDTH.pt * block.widths[i] - 14, size)
+                _runs(cell.paragraphs[0], (Run(title, bold=True),), fitted)
                 _shade(cell, "DCE6F0")
             _repeat_header(t)
         for r, row in enumerate(block.rows, start=header):
@@ -163,9 +170,10 @@ class _Writer:
                 if block.key_value and i == 0:
                     _shade(cells[i], "E8EEF4")
         for i, share in enumerate(block.widths):
+            width = int(TEXT_WIDTH * share)
+            t.columns[i].width = width  # the table grid, which LibreOffice follows
             for cell in t.columns[i].cells:
-                cell.width = int(TEXT_WIDTH * share)
-        self.doc.add_paragraph()
+                cell.width = width  # each cell, which Word follows
 
     def figure(self, block: Figure) -> None:
         images = self._images(block)
@@ -209,11 +217,15 @@ def render_docx(report: AfterActionReport, notes: Sequence[str] = ()) -> bytes:
     """The AAR/IP as .docx bytes."""
     blocks = build_document(report, notes)
     writer = _Writer(report)
+    previous: Block | None = None
     for b in blocks:
+        if isinstance(b, Table) and isinstance(previous, Table) and not b.caption:
+            writer.doc.add_paragraph()  # two tables with nothing between would join into one
         if isinstance(b, Contents):
             writer.contents(blocks)
         else:
             writer.block(b)
+        previous = b
     out = io.BytesIO()
     writer.doc.save(out)
     return out.getvalue()
