@@ -59,7 +59,7 @@ def simulated_report(scenario: Scenario, **options: object) -> AfterActionReport
         capability=scenario.protocols[0].capability, areas_for_improvement="Radio traffic stepped on itself.",
         element="equipment")))
     return build_report(
-        scenario, journal, exercise_name=f"{scenario.name} TTX", exercise_dates=(date(2025, 6, 12),) * 2,
+        scenario, journal, exercise_name=scenario.name, exercise_dates=(date(2025, 6, 12),) * 2,
         integrity=RecordIntegrity(entries=len(journal), intact=True, head_hash="ab" * 32),
         marking="For Official Use Only", **options,  # type: ignore[arg-type]
     )
