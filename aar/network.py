@@ -33,7 +33,7 @@ def _literal(text: str) -> graphviz.nohtml:
 def graph(report: AfterActionReport, font: str = "DejaVu Sans") -> graphviz.Graph:
     coord = report.coordination
     g = graphviz.Graph("agencies", engine="neato")
-    g.attr(overlap="false", sep="+14", splines="true", outputorder="edgesfirst", pad="0.2", bgcolor="white")
+    g.attr(overlap="false", sep="+10", splines="true", outputorder="edgesfirst", pad="0.2", bgcolor="white")
     g.attr("node", shape="box", style="rounded,filled", fontname=font, fontsize="14", margin="0.12,0.06")
     most = max((link.messages for link in coord.links), default=0) or 1
     lead = report.overview.lead_agency
@@ -48,7 +48,7 @@ def graph(report: AfterActionReport, font: str = "DejaVu Sans") -> graphviz.Grap
             continue
         failed = bool(link.down_intervals)
         g.edge(ends[0], ends[1], color=FAILED if failed else LINK, style="dashed" if failed else "solid",
-               penwidth=f"{0.8 + 4 * link.messages / most:.2f}", len="1.6")
+               penwidth=f"{0.8 + 4 * link.messages / most:.2f}", len="0.9")
     return g
 
 
