@@ -17,6 +17,7 @@ from itertools import islice, pairwise
 import networkx as nx
 
 from aar.model import AgencyTraffic, Coordination, InjectResponse, LinkTraffic, RequestOutcome
+from aar.names import quantity
 from aar.record import Record
 from exercises.durations import format_duration
 from exercises.entries import (
@@ -273,7 +274,7 @@ def coordination(scenario: Scenario, record: Record) -> Coordination:
                 f"({degree} link{'s' if degree != 1 else ''} in the plan)"
             )
         if unanswered[a.id]:
-            why.append(f"left {unanswered[a.id]} request(s) unanswered")
+            why.append(f"left {quantity(unanswered[a.id], 'request')} unanswered")
         agencies.append(
             AgencyTraffic(
                 agency=a.id,

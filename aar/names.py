@@ -28,6 +28,11 @@ def plural(noun: str, count: int) -> str:
     return noun + "s"
 
 
+def quantity(n: int, noun: str) -> str:
+    """'1 request', '3 requests', '2 entries'."""
+    return f"{n} {plural(noun, n)}"
+
+
 def humanise(identifier: str) -> str:
     """A label from an id that has none: ``patrol_unit`` -> ``patrol unit``."""
     return identifier.replace("_", " ").strip()

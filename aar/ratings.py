@@ -28,6 +28,7 @@ from aar.model import (
     ObjectiveAnalysis,
     Status,
 )
+from aar.names import quantity
 from aar.record import Record
 from aar.scoring import count, finding_sentence
 from exercises.durations import format_span
@@ -78,7 +79,7 @@ def computed_rating(items: Sequence[Finding]) -> tuple[Rating | None, str]:
     shortfalls = [f for f in scored if f.status in SHORTFALLS]
     if shortfalls:
         return Rating.S, f"Late or out of order: {_names(shortfalls)}."
-    return Rating.P, f"All {len(scored)} scored task instance(s) met."
+    return Rating.P, f"All {quantity(len(scored), 'scored task instance')} met."
 
 
 def observations(record: Record) -> list[Entry]:
@@ -160,7 +161,7 @@ def _finding_notes(items: Sequence[Finding]) -> tuple[list[Note], list[Note]]:
                     capability=first.capability,
                     text=(
                         f"{first.protocol_title} ({first.agency_name}): met {len(met)} of {len(scored)} "
-                        f"time(s), {deadline}{when}."
+                        f"{'time' if len(scored) == 1 else 'times'}, {deadline}{when}."
                     ),
                     source="finding",
                     protocol_id=pid,

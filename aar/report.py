@@ -28,6 +28,7 @@ from aar.model import (
     SummaryPoint,
     TimelineMark,
 )
+from aar.names import quantity
 from aar.ratings import objective_analysis, table1
 from aar.record import Record, build_record
 from aar.scoring import compliance_by_agency, compliance_by_protocol, findings
@@ -169,11 +170,11 @@ def conclusion(report_rows: Sequence[ObjectiveAnalysis], items: int, unset: int,
     parts = [f"{n} rated {r}" for r, n in tally.items() if n]
     what = "The response" if real_incident else "The exercise"
     first = (
-        f"{what} assessed {len(report_rows)} objective(s); " + (", ".join(parts) if parts else "none could be rated")
+        f"{what} assessed {quantity(len(report_rows), 'objective')}; " + (", ".join(parts) if parts else "none could be rated")
         + "."
     )
     second = (
-        f"Appendix A lists {items} improvement item(s) for the after-action meeting"
+        f"Appendix A lists {quantity(items, 'improvement item')} for the after-action meeting"
         + (f"; {unset} of them still need a capability element" if unset else "")
         + ". Start and completion dates, points of contact and corrective actions are set there and "
         "tracked to completion."
@@ -250,7 +251,7 @@ def build_report(
         baseline = None
     if record.voided or record.corrected_by:
         notes.append(
-            f"{len(record.corrections)} correction(s) applied: {len(record.voided)} entr(y/ies) voided, "
+            f"{quantity(len(record.corrections), 'correction')} applied: {quantity(len(record.voided), 'entry')} voided, "
             f"{len(record.corrected_by)} replaced; evidence names the correcting entry."
         )
     real_incident = record_kind == "real_incident"
