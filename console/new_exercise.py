@@ -13,7 +13,7 @@ from console import session
 from console.library import scenario_files
 from console.text import md
 from exercises.access import Caller, ExerciseInputError, Role
-from exercises.details import CONTACT_ROLES, ContactPerson, ExerciseDetails, local_start
+from exercises.details import CONTACT_ROLES, ContactPerson, ExerciseDetails, RecordKind, local_start
 from exercises.loading import ScenarioError, load_scenario
 from exercises.service import CreatedExercise
 
@@ -31,7 +31,7 @@ def _create(paths: dict[str, str]) -> None:
         st.session_state["new_error"] = str(exc)
         return
     try:
-        details = _details()
+        details = typed_details()
     except ExerciseInputError as exc:
         st.session_state["new_error"] = str(exc)
         return
@@ -46,38 +46,47 @@ def _create(paths: dict[str, str]) -> None:
         st.session_state.pop("new_error", None)
 
 
-def clock_and_contacts_fields() -> None:
+def clock_and_contacts_fields(prefix: str = "new", current: ExerciseDetails | None = None) -> None:
     """When exercise time 0:00 is on the wall clock (the report prints local time beside exercise
     time), and the points of contact the AAR/IP names (they override the scenario's)."""
-    with st.expander("Clock and points of contact (optional)"):
-        left, middle, right = st.columns(3)
-        left.date_input("Start date", value=None, key="new_start_date")
-        middle.time_input("Start time", value=None, key="new_start_time", step=300)
-        right.text_input("Time zone (IANA)", key="new_timezone", placeholder="America/Chicago", max_chars=64)
-        for role in CONTACT_ROLES:
-            name_col, org_col, contact_col = st.columns(3)
-            name_col.text_input(role, key=f"new_poc_{role}", max_chars=200, placeholder="Name")
-            org_col.text_input(f"{role}: organization", key=f"new_poc_org_{role}", max_chars=200)
-            contact_col.text_input(f"{role}: phone or e-mail", key=f"new_poc_contact_{role}", max_chars=200)
+    now = current or ExerciseDetails()
+    start = now.real_start
+    people = {c.role: c for c in now.contacts}
+    left, middle, right = st.columns(3)
+    left.date_input("Start date", value=start.date() if start else None, key=f"{prefix}_start_date")
+    middle.time_input("Start time", value=start.time() if start else None, key=f"{prefix}_start_time", step=300)
+    right.text_input("Time zone (IANA)", value=now.timezone or "", key=f"{prefix}_timezone",
+                     placeholder="America/Chicago", max_chars=64)
+    for role in CONTACT_ROLES:
+        person = people.get(role)
+        name_col, org_col, contact_col = st.columns(3)
+        name_col.text_input(role, value=person.name if person else "", key=f"{prefix}_poc_{role}",
+                            max_chars=200, placeholder="Name")
+        org_col.text_input(f"{role}: organization", value=person.organization if person else "",
+                           key=f"{prefix}_poc_org_{role}", max_chars=200)
+        contact_col.text_input(f"{role}: phone or e-mail", value=person.contact if person else "",
+                               key=f"{prefix}_poc_contact_{role}", max_chars=200)
 
 
-def _details() -> ExerciseDetails:
-    """The clock and contacts typed in the form (checked again by the service)."""
+def typed_details(prefix: str = "new", kind: RecordKind = "exercise") -> ExerciseDetails:
+    """The clock and contacts typed in the fields (checked again by the service)."""
     state = st.session_state
-    day, clock, zone = state.get("new_start_date"), state.get("new_start_time"), str(state.get("new_timezone") or "")
+
+    def text(key: str) -> str:
+        return str(state.get(f"{prefix}_{key}") or "").strip()
+
+    day, clock, zone = state.get(f"{prefix}_start_date"), state.get(f"{prefix}_start_time"), text("timezone")
     start = None
     if day is not None or clock is not None:
-        if day is None or clock is None or not zone.strip():
+        if day is None or clock is None or not zone:
             raise ExerciseInputError("a start needs its date, its time and its time zone")
         start = local_start(day, clock, zone)
     contacts = tuple(
-        ContactPerson(role, str(state.get(f"new_poc_{role}") or "").strip(),
-                      str(state.get(f"new_poc_org_{role}") or "").strip(),
-                      str(state.get(f"new_poc_contact_{role}") or "").strip())
+        ContactPerson(role, text(f"poc_{role}"), text(f"poc_org_{role}"), text(f"poc_contact_{role}"))
         for role in CONTACT_ROLES
-        if str(state.get(f"new_poc_{role}") or "").strip()
+        if text(f"poc_{role}")
     )
-    return ExerciseDetails(real_start=start, timezone=zone.strip() or None, contacts=contacts)
+    return ExerciseDetails(record_kind=kind, real_start=start, timezone=zone or None, contacts=contacts)
 
 
 def _switch(created: CreatedExercise) -> None:
@@ -137,7 +146,8 @@ def render() -> None:
                      help="The scenarios that ship with Hotwash. Check your own on the Scenario designer page.")
         st.text_input("Exercise name (optional)", key="new_name", max_chars=200,
                       placeholder="e.g. Spring TTX 2026, county EOC")
-        clock_and_contacts_fields()
+        with st.expander("Clock and points of contact (optional)"):
+            clock_and_contacts_fields()
         st.form_submit_button("Create exercise", type="primary", icon=":material/add_circle:",
                               on_click=_create, args=(paths,))
     error = st.session_state.get("new_error")

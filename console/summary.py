@@ -17,10 +17,11 @@ import streamlit as st
 
 from aar.model import SHORTFALLS, STATUS_LABEL, AfterActionReport, Element, ImprovementItem
 from console import session
+from console.new_exercise import clock_and_contacts_fields, typed_details
 from console.report import current_report, report_docx, report_pdf
 from console.text import md
 from console.widgets import exercise_header
-from exercises.access import Caller, Role
+from exercises.access import Caller, ExerciseInputError, Role
 from exercises.capabilities import CORE_CAPABILITIES
 from exercises.durations import format_duration, format_span
 from exercises.entries import IMPROVEMENT_FIELDS
@@ -196,6 +197,26 @@ def _run_baseline(caller: Caller) -> None:
     bar.empty()
 
 
+def _save_details(caller: Caller) -> None:
+    svc = session.service()
+    current = svc.exercise_details(caller)
+    try:
+        details = typed_details("sum", current.record_kind)
+    except ExerciseInputError as exc:
+        st.toast(f"Not recorded: {exc}", icon=":material/error:")
+        return
+    session.perform("Clock and points of contact saved", lambda: svc.set_exercise_details(caller, details))
+
+
+def details_form(caller: Caller) -> None:
+    """The controller sets or corrects the exercise's clock and points of contact for the report."""
+    if caller.role is not Role.CONTROLLER:
+        return
+    with st.expander("Clock and points of contact"), st.form("sum_details", border=False):
+        clock_and_contacts_fields("sum", session.service().exercise_details(caller))
+        st.form_submit_button("Save", on_click=_save_details, args=(caller,))
+
+
 def baseline_button(caller: Caller) -> None:
     """The controller runs the simulated baseline that the report compares actual timings with."""
     if caller.role is not Role.CONTROLLER:
@@ -314,6 +335,7 @@ def render() -> None:
     live(caller)
     download(caller)
     baseline_button(caller)
+    details_form(caller)
     report = current_report(session.service(), session.view_cache(), caller)
     improvement_plan(caller, report)
     if report.notes:

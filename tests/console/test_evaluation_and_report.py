@@ -125,3 +125,26 @@ def test_controller_runs_the_baseline_and_the_report_has_it(
     assert not console(exercise.caller(Role.OBSERVER)).get("button") or all(
         b.key != "sum_baseline" for b in console(exercise.caller(Role.OBSERVER)).button
     )
+
+
+def test_controller_corrects_the_clock_and_contacts_and_the_report_follows(exercise: Exercise) -> None:
+    from zoneinfo import ZoneInfo
+
+    from console.report import current_report
+
+    ctl = exercise.controller
+    exercise.svc.start(ctl)
+    at = console(ctl, "summary.py")
+    at.date_input(key="sum_start_date").set_value(dt.date(2025, 7, 4))
+    at.time_input(key="sum_start_time").set_value(dt.time(19, 0))
+    at.text_input(key="sum_timezone").input("America/New_York")
+    at.text_input(key="sum_poc_Evaluation lead").input("R. Chen")
+    button(at, "Save").click().run()
+    assert "Clock and points of contact saved" in toasts(at)
+    details = exercise.svc.exercise_details(ctl)
+    assert details.real_start == dt.datetime(2025, 7, 4, 19, 0, tzinfo=ZoneInfo("America/New_York"))
+    report = current_report(exercise.svc, session.view_cache(), ctl)
+    assert report.real_time is not None and report.real_time.timezone == "America/New_York"
+    assert [(c.role, c.name) for c in report.points_of_contact][-1] == ("Evaluation lead", "R. Chen")
+    # Observers read; only the controller sees the form.
+    assert not [t for t in console(exercise.caller(Role.OBSERVER)).text_input if t.key == "sum_timezone"]
