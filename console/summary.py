@@ -171,8 +171,7 @@ def word_download(caller: Caller) -> None:
     )
 
 
-BASELINE_RUNS_SETTING = "HOTWASH_BASELINE_RUNS"
-"""Runs of the console's simulated baseline (default 200)."""
+BASELINE_RUNS_SETTING = "HOTWASH_BASELINE_RUNS"  # runs of the console's simulated baseline (default 200)
 
 
 def baseline_runs() -> int:
