@@ -133,7 +133,7 @@ def executive_summary(
     scored = [f for f in found if f.status in (Status.MET, *SHORTFALLS)]
     met = sum(f.status is Status.MET for f in scored)
     what = (
-        f"This report reviews the response to a real-world incident, {overview_.summary}"
+        f"This report reviews the response to a real-world incident at {overview_.location}: {overview_.summary}"
         if real_incident
         else f"{name} was a {overview_.exercise_type.replace('_', ' ')} exercise of a "
         f"{overview_.kind.replace('_', ' ')} scenario at {overview_.location}: {overview_.summary}"
