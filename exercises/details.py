@@ -138,8 +138,9 @@ class Details(ExerciseStore):
             row = session.get(Exercise, caller.exercise_id)
         return row.baseline_json if row is not None else None
 
-    def save_baseline(self, caller: Caller, batch_json: str) -> None:
-        """Keep a simulated baseline with the exercise (the controller runs it from the console)."""
+    def save_baseline(self, caller: Caller, batch_json: str) -> int:
+        """Keep a simulated baseline with the exercise (the controller runs it from the console);
+        returns its size in characters."""
         require(caller, Permission.RUN_CLOCK)
         if len(batch_json.encode("utf-8")) > MAX_BASELINE_BYTES:
             raise ExerciseInputError("the simulated baseline is too large to keep")
@@ -156,3 +157,4 @@ class Details(ExerciseStore):
             session.add(row)
 
         self._transaction(update)
+        return len(batch_json)
