@@ -399,3 +399,28 @@ def test_load_statements_rest_on_workload_over_time(warehouse: Scenario) -> None
     assert "Town EOC received 10 items in its busiest 15 minutes (0:10 to 0:25)" in burst.explanation
     spread = {a.agency: a for a in _report(warehouse, messages(1800)).coordination.agencies}["eoc"]
     assert spread.load == 10 and not spread.overloaded
+
+
+@pytest.mark.slow
+def test_any_typed_text_renders_in_both_formats(warehouse: Scenario) -> None:
+    """Whatever an evaluator types (any Unicode, markup, control characters) gives a report in both
+    formats, and the Word copy holds it literally (less what XML 1.0 cannot hold)."""
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    from aar.word import _clean
+    from exercises.entries import ObservationRecorded
+
+    @settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+    @given(st.text(min_size=1, max_size=300).filter(str.strip))
+    def check(typed: str) -> None:
+        journal = [Entry(seq=1, at=60, actor=typed[:50], payload=ObservationRecorded(
+            capability="Operational Coordination", areas_for_improvement=typed, text=typed))]
+        report = _report(warehouse, journal, name=typed[:200])
+        assert render_pdf(report).startswith(b"%PDF")
+        document = docx.Document(io.BytesIO(render_docx(report)))
+        cells = [c.text for t in document.tables for r in t.rows for c in r.cells]
+        assert any(_clean(typed).replace("\r\n", "\n").replace("\r", "\n") in c.replace("\r", "\n") or
+                   _clean(typed).strip() in c for c in cells)
+
+    check()
