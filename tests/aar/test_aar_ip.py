@@ -127,6 +127,12 @@ def test_every_section_in_hseep_order_in_both_formats(bundled: tuple[Scenario, A
     _, report, pdf, word = bundled
     assert pdf_sections(pdf)[0] == expected_order(report)
     assert docx_sections(word)[0] == expected_order(report)
+    document = docx.Document(io.BytesIO(word))
+    # Table 1 is a real Word table, one row per objective and capability; figures are pictures.
+    table1 = next(t for t in document.tables if [c.text for c in t.rows[0].cells][:2] == ["Objective", "Core capability"])
+    assert len(table1.rows) == 1 + len(report.table1)
+    assert table1.rows[0]._tr.trPr is not None  # the header row repeats on each page
+    assert len(document.inline_shapes) >= 4  # timeline, compliance by agency and by protocol, network
 
 
 def test_no_scenario_id_outside_the_marked_index(bundled: tuple[Scenario, AfterActionReport, bytes, bytes]) -> None:
