@@ -51,7 +51,7 @@ def _protocol_rows(scenario: Scenario, record: Record, protocol: Protocol, bad: 
         f"Review how {agency} performs \u201c{names.action(protocol.action)}\u201d after "
         f"\u201c{after}\u201d ({protocol.source})."
     )
-    issue = f"{protocol.title} ({_tally(bad)}). {finding_sentence(bad[0])}"
+    issue = f"{protocol.title} ({_tally(bad)}). {finding_sentence(bad[0], record)}"
     declared = [Element(e) for e in protocol.elements]
     base = {"capability": protocol.capability, "issue": issue, "corrective_action": corrective,
             "responsible_agency": agency}

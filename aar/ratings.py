@@ -140,7 +140,7 @@ def table1(scenario: Scenario, record: Record, found: Sequence[Finding]) -> list
     return out
 
 
-def _finding_notes(items: Sequence[Finding]) -> tuple[list[Note], list[Note]]:
+def _finding_notes(items: Sequence[Finding], record: Record) -> tuple[list[Note], list[Note]]:
     strengths: list[Note] = []
     areas: list[Note] = []
     by_protocol: dict[str, list[Finding]] = {}
@@ -174,7 +174,7 @@ def _finding_notes(items: Sequence[Finding]) -> tuple[list[Note], list[Note]]:
                 areas.append(
                     Note(
                         capability=f.capability,
-                        text=f"{f.protocol_title} ({f.agency_name}): {finding_sentence(f)}",
+                        text=f"{f.protocol_title} ({f.agency_name}): {finding_sentence(f, record)}",
                         source="finding",
                         protocol_id=pid,
                         finding_status=f.status,
@@ -219,7 +219,7 @@ def objective_analysis(
     out = []
     for objective, text, capabilities in groups:
         items = [f for f in found if f.capability in capabilities]
-        strengths, areas = _finding_notes(items)
+        strengths, areas = _finding_notes(items, record)
         ev_strengths, ev_areas = _evaluator_notes(obs, capabilities, objective)
         out.append(
             ObjectiveAnalysis(

@@ -13,6 +13,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
+from aar.model import RealTime
 from aar.names import Names
 from exercises.entries import (
     ActionLogged,
@@ -48,6 +49,9 @@ class Record:
     ended_at: float | None = None
     last_at: float = 0.0
     names: Names = field(default_factory=Names)
+    real_time: RealTime | None = None
+    """When exercise time 0:00 was on the wall clock, when known: sentences show both times."""
+    real_incident: bool = False
     """Names and labels for the scenario's ids, for every sentence the report writes."""
 
     @property

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import date
 from typing import Any
 
@@ -238,7 +239,9 @@ def build_report(
     contacts: Sequence[Contact] = (),
 ) -> AfterActionReport:
     """Score the journal against the scenario's protocols and gather everything the AAR/IP shows."""
-    record = build_record(scenario, journal)
+    record = replace(
+        build_record(scenario, journal), real_time=real_time, real_incident=record_kind == "real_incident"
+    )
     found = findings(scenario, record)
     rows = table1(scenario, record, found)
     coord = coordination(scenario, record)

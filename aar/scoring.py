@@ -14,10 +14,11 @@ from __future__ import annotations
 from bisect import bisect_left
 from collections.abc import Sequence
 
+from aar.clock import when
 from aar.model import Evidence, Finding, Status, TaskCount
 from aar.names import Names
 from aar.record import Record, build_record
-from exercises.durations import format_duration, format_span
+from exercises.durations import format_span
 from exercises.entries import (
     ActionLogged,
     ClockStarted,
@@ -216,11 +217,16 @@ def compliance_by_agency(scenario: Scenario, found: Sequence[Finding]) -> list[T
     ]
 
 
-def finding_sentence(finding: Finding) -> str:
-    """What happened, in one plain sentence with exercise times (no markup)."""
-    due = format_duration(finding.deadline_at) if finding.deadline_at is not None else "--"
-    trig = format_duration(finding.triggered_at) if finding.triggered_at is not None else "--"
-    done = format_duration(finding.done_at) if finding.done_at is not None else "--"
+def finding_sentence(finding: Finding, record: Record | None = None) -> str:
+    """What happened, in one plain sentence with exercise times (no markup), and the wall-clock
+    times beside them when the record knows its real start."""
+    real = record.real_time if record is not None else None
+    incident = record is not None and record.real_incident
+
+    def at(seconds: float | None) -> str:
+        return when(seconds, real, real_incident=incident)
+
+    due, trig, done = at(finding.deadline_at), at(finding.triggered_at), at(finding.done_at)
     if finding.status is Status.NOT_TRIGGERED:
         return "Not triggered during the exercise."
     if finding.status is Status.MET and finding.before_trigger:

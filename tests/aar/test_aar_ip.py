@@ -255,6 +255,9 @@ def imported(tmp_path_factory: pytest.TempPathFactory) -> tuple[Scenario, AfterA
 def test_an_imported_real_incident_reads_as_one(imported: tuple[Scenario, AfterActionReport]) -> None:
     scenario, report = imported
     assert report.record_kind == "real_incident" and report.real_time is not None
+    # What went wrong is told in clock time, the record's own time beside it.
+    areas = [n.text for o in report.objectives for n in o.areas_for_improvement if n.source == "finding"]
+    assert areas and all("CDT (+" in text for text in areas)
     pdf, word = render_pdf(report), render_docx(report)
     for titles, body in (pdf_sections(pdf), docx_sections(word)):
         assert "Incident Overview" in titles and "Exercise Overview" not in titles
