@@ -29,7 +29,7 @@ from aar.model import (
     SummaryPoint,
     TimelineMark,
 )
-from aar.names import quantity
+from aar.names import Names, quantity
 from aar.ratings import objective_analysis, table1
 from aar.record import Record, build_record
 from aar.scoring import compliance_by_agency, compliance_by_protocol, findings
@@ -165,22 +165,37 @@ def executive_summary(
     )
 
 
-def conclusion(report_rows: Sequence[ObjectiveAnalysis], items: int, unset: int, real_incident: bool) -> tuple[str, ...]:
-    rated = [a for a in report_rows if a.rating is not None]
-    tally = {r: sum(a.rating is r for a in rated) for r in ("P", "S", "M", "U")}
-    parts = [f"{n} rated {r}" for r, n in tally.items() if n]
+MEANING = {"P": "performed without challenges", "S": "performed with some challenges",
+           "M": "performed with major challenges", "U": "unable to be performed"}
+
+
+def conclusion(
+    analyses: Sequence[ObjectiveAnalysis], names: Names, items: int, unset: int, real_incident: bool
+) -> tuple[str, ...]:
+    """What the ratings add up to, which objectives need attention first, and what comes next."""
+    rated = [a for a in analyses if a.rating is not None]
+    tally = {r: sum(a.rating is not None and a.rating.value == r for a in rated) for r in MEANING}
+    parts = [f"{n} rated {r} ({MEANING[r]})" for r, n in tally.items() if n]
+    if len(rated) < len(analyses):
+        unrated = len(analyses) - len(rated)
+        parts.append(f"{unrated} not rated (nothing mapped to {'it' if unrated == 1 else 'them'} was triggered)")
     what = "The response" if real_incident else "The exercise"
-    first = (
-        f"{what} assessed {quantity(len(report_rows), 'objective')}; " + (", ".join(parts) if parts else "none could be rated")
-        + "."
-    )
-    second = (
+    out = [f"{what} assessed {quantity(len(analyses), 'objective')}: {', '.join(parts)}."]
+    worst = [a for a in rated if a.rating is not None and a.rating.value in ("U", "M")]
+    if worst:
+        named = "; ".join(
+            f"{names.objective(a.objective).rstrip('.') if a.objective else 'other capabilities'} ({a.rating.value})"
+            for a in worst if a.rating is not None
+        )
+        out.append(f"Most in need of attention: {named}. Their areas for improvement and evidence are in "
+                   "the Analysis of Core Capabilities.")
+    out.append(
         f"Appendix A lists {quantity(items, 'improvement item')} for the after-action meeting"
         + (f"; {unset} of them still need a capability element" if unset else "")
         + ". Start and completion dates, points of contact and corrective actions are set there and "
         "tracked to completion."
     )
-    return (first, second)
+    return tuple(out)
 
 
 def points_of_contact(scenario: Scenario, override: Sequence[Contact] = ()) -> tuple[Contact, ...]:
@@ -266,7 +281,7 @@ def build_report(
         record_kind="real_incident" if real_incident else "exercise",
         real_time=real_time,
         executive_summary=executive_summary(exercise_name, ov, analyses, found, people, real_time, real_incident),
-        conclusion=conclusion(analyses, len(plan), sum(i.element is None for i in plan), real_incident),
+        conclusion=conclusion(analyses, record.names, len(plan), sum(i.element is None for i in plan), real_incident),
         points_of_contact=points_of_contact(scenario, contacts),
         exercise_name=exercise_name,
         exercise_dates=exercise_dates,

@@ -160,6 +160,14 @@ def test_executive_summary_names_what_the_findings_hold(bundled: tuple[Scenario,
     met = {f.protocol_title for f in report.findings if f.status is Status.MET}
     if met:
         assert any(any(t in p.text for t in met) for p in summary.strengths)
+    # The conclusion adds the ratings up and names the objectives that need attention first.
+    rated = [o for o in report.objectives if o.rating is not None]
+    assert report.conclusion[0].startswith(f"The exercise assessed {len(report.objectives)} objective")
+    for rating in {o.rating for o in rated if o.rating is not None}:
+        assert f"{sum(o.rating is rating for o in rated)} rated {rating.value}" in report.conclusion[0]
+    worst = [o for o in rated if o.rating is not None and o.rating.value in "UM" and o.objective]
+    for objective in worst:
+        assert report.names.objective(objective.objective or "").rstrip(".") in report.conclusion[1]
     pdf_body, word_body = squash(pdf_sections(pdf)[1]), squash(docx_sections(word)[1])
     for point in (*summary.strengths, *summary.areas_for_improvement):
         assert squash(point.text)[:60] in pdf_body and squash(point.text)[:60] in word_body
