@@ -24,7 +24,7 @@ from aar.report import build_report, report_options
 from aar.word import render_docx
 from exercises.access import AccessDenied, ExerciseInputError
 from exercises.db import URL_SETTING
-from exercises.details import ExerciseDetails
+from exercises.details import ExerciseDetails, parse_start
 from exercises.entries import Entry
 from exercises.loading import ScenarioError, load_scenario
 from exercises.scenario import Scenario
@@ -129,6 +129,14 @@ def report(
     docx: Annotated[
         Path | None, typer.Option("--docx", help="Also write the report as an editable Word document.")
     ] = None,
+    start: Annotated[
+        str | None,
+        typer.Option("--start", help="With --journal: wall-clock time of 0:00, 'YYYY-MM-DD HH:MM' (needs --timezone)."),
+    ] = None,
+    timezone: Annotated[str | None, typer.Option("--timezone", help="With --journal: IANA time zone of --start.")] = None,
+    real_incident: Annotated[
+        bool, typer.Option("--real-incident", help="With --journal: the log is of a real incident, not an exercise.")
+    ] = False,
     name: Annotated[str | None, typer.Option("--name", help="Exercise name on the cover.")] = None,
     dates: Annotated[
         str | None, typer.Option("--dates", help="Exercise dates: YYYY-MM-DD or YYYY-MM-DD:YYYY-MM-DD.")
@@ -149,6 +157,9 @@ def report(
     if exercise is not None:
         if scenario_file or journal_file:
             raise _fail("give an EXERCISE id, or --scenario with --journal, not both")
+        if start or timezone or real_incident:
+            raise _fail("an exercise keeps its own clock and kind: set them when it is created or imported, "
+                        "or on the console's report page; --start, --timezone and --real-incident go with --journal")
         source = _from_database(exercise, database)
         scenario, journal, integrity, default_name = (
             source.scenario, source.journal, source.integrity, source.name
@@ -169,6 +180,13 @@ def report(
         journal, integrity, default_name = read.entries, read.integrity, scenario.name
         span = read.dates or (date.today(), date.today())
         notes.append(read.note)
+        try:
+            real_start = parse_start(start, timezone) if start else None
+        except ExerciseInputError as exc:
+            raise _fail(f"--start/--timezone: {exc}") from None
+        details = ExerciseDetails("real_incident" if real_incident else "exercise", real_start, timezone)
+        if real_start is not None and read.dates is None:
+            span = (real_start.date(), real_start.date())
     else:
         raise _fail("give an EXERCISE id, or --scenario FILE with --journal FILE")
     batch = _run_baseline(scenario, baseline_runs, jobs) if baseline_runs else _baseline(baseline)

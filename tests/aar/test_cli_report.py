@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 from exercises.loading import load_scenario
 from exercises.service import ExerciseService
 from hotwash.cli import app
-from tests.aar.builders import EXAMPLE, example_scenario
+from tests.aar.builders import EXAMPLE, example_scenario, squash
 from tests.aar.test_scoring import exercise_journal
 
 runner = CliRunner()
@@ -135,3 +135,25 @@ def test_report_writes_word_and_runs_the_baseline(tmp_path: Path, database: str)
     text = "\n".join(p.text for p in document.paragraphs)
     assert "8 simulated runs" in text
     assert "America/New_York" in "\n".join(c.text for t in document.tables for r in t.rows for c in r.cells)
+
+
+def test_a_journal_file_of_a_real_incident_with_its_clock(tmp_path: Path) -> None:
+    scenario = example_scenario(tmp_path)
+    journal = tmp_path / "journal.jsonl"
+    journal.write_text("".join(e.model_dump_json() + "\n" for e in exercise_journal().entries), encoding="utf-8")
+    findings = tmp_path / "f.json"
+    result = runner.invoke(app, [
+        "report", "--scenario", str(tmp_path / "example" / "scenarios" / "warehouse_fire.yaml"), "--journal",
+        str(journal), "--out", str(tmp_path / "a.pdf"), "--json", str(findings), "--real-incident",
+        "--start", "2025-05-14 22:15", "--timezone", "Europe/London",
+    ])
+    assert result.exit_code == 0, result.output
+    data = json.loads(findings.read_text(encoding="utf-8"))
+    assert data["record_kind"] == "real_incident" and data["real_time"]["timezone"] == "Europe/London"
+    text = "".join(p.extract_text() for p in pypdf.PdfReader(io.BytesIO((tmp_path / "a.pdf").read_bytes())).pages)
+    assert "Incident Overview" in text, text[:2000]
+    assert squash("due by 22:30 BST (+0:15)") in squash(text)  # 0:15 after 22:15 British Summer Time
+    assert "14 May 2025" in text
+    assert scenario.name in text
+    bad = runner.invoke(app, ["report", "3", "--start", "2025-05-14 22:15", "--timezone", "Europe/London"])
+    assert bad.exit_code == 1 and "go with --journal" in bad.output
