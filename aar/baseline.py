@@ -9,6 +9,7 @@ import statistics
 from collections.abc import Sequence
 
 from aar.model import Baseline, BaselineComparison, Finding, Status
+from aar.names import Names
 from exercises.durations import format_span
 from exercises.scenario import Scenario
 from sim_engine.results import BatchResult, ProtocolStats
@@ -70,4 +71,10 @@ def comparisons(scenario: Scenario, found: Sequence[Finding], batch: BatchResult
                 sentence=f"{protocol.title}: {said}; simulated teams following the plan: {sim}.",
             )
         )
-    return Baseline(runs=batch.runs, seed=batch.seed, comparisons=tuple(out), bottlenecks=batch.bottlenecks)
+    names = Names.of(scenario)
+    return Baseline(
+        runs=batch.runs,
+        seed=batch.seed,
+        comparisons=tuple(out),
+        bottlenecks=tuple(names.words(line) for line in batch.bottlenecks),
+    )

@@ -17,6 +17,7 @@ from itertools import islice, pairwise
 import networkx as nx
 
 from aar.model import AgencyTraffic, Coordination, InjectResponse, LinkTraffic, RequestOutcome
+from aar.names import quantity
 from aar.record import Record
 from exercises.durations import format_duration
 from exercises.entries import (
@@ -131,6 +132,22 @@ def _fmt(interval: Interval) -> str:
     return f"{format_duration(interval[0])} to {end}"
 
 
+WINDOW_S = 900.0
+"""Load is compared over time, in the busiest 15 minutes of each agency."""
+
+
+def busiest_window(times: Sequence[float], span: float = WINDOW_S) -> tuple[int, float | None]:
+    """(most items within any ``span`` seconds, when that window starts)."""
+    ordered = sorted(times)
+    best, start, first = 0, None, 0
+    for last, at in enumerate(ordered):
+        while at - ordered[first] >= span:
+            first += 1
+        if last - first + 1 > best:
+            best, start = last - first + 1, ordered[first]
+    return best, start
+
+
 def coordination(scenario: Scenario, record: Record) -> Coordination:
     graph = link_graph(scenario)
     betweenness = nx.betweenness_centrality(graph) if graph.number_of_nodes() > 2 else {}
@@ -147,6 +164,8 @@ def coordination(scenario: Scenario, record: Record) -> Coordination:
     deliveries: list[Entry] = []
     linked_actions: dict[str, list[Entry]] = defaultdict(list)
     injects_received: Counter[str] = Counter()
+    arrivals: dict[str, list[float]] = defaultdict(list)
+    """When each item of an agency's load (message, request, inject) reached it."""
     counts = {"sent": 0, "delivered": 0, "lost": 0}
     for e in record.entries:
         p = e.payload
@@ -158,6 +177,7 @@ def coordination(scenario: Scenario, record: Record) -> Coordination:
             counts["delivered"] += 1
             sent[p.sender].add(p.message_id)
             received[p.to] += 1
+            arrivals[p.to].append(e.at)
             delay = max(0.0, e.at - p.sent_at)
             delays[p.to].append(delay)
             hops = _hops(p.path)
@@ -172,6 +192,8 @@ def coordination(scenario: Scenario, record: Record) -> Coordination:
             if where is not None:
                 link_lost[where] += 1
         elif isinstance(p, ResourceRequested):
+            if p.request_id not in requests:
+                arrivals[p.to].append(e.at)
             requests.setdefault(p.request_id, e)
         elif isinstance(p, ResourceAssigned):
             answers.setdefault(p.request_id, e)
@@ -179,6 +201,7 @@ def coordination(scenario: Scenario, record: Record) -> Coordination:
             deliveries.append(e)
             for to in p.to:
                 injects_received[to] += 1
+                arrivals[to].append(e.at)
         elif isinstance(p, ActionLogged) and p.inject_id:
             linked_actions[p.inject_id].append(e)
 
@@ -213,16 +236,24 @@ def coordination(scenario: Scenario, record: Record) -> Coordination:
     loads = {
         a.id: received[a.id] + asked[a.id] + injects_received[a.id] for a in scenario.agencies
     }
-    median_load = statistics.median(loads.values()) if loads else 0
+    peaks = {a.id: busiest_window(arrivals[a.id]) for a in scenario.agencies}
     lead = scenario.lead_agency
+    lead_name = scenario.agency(lead).name
     agencies = []
     for a in scenario.agencies:
         load = loads[a.id]
-        overloaded = load >= OVERLOAD_MIN_ITEMS and load >= OVERLOAD_FACTOR * max(median_load, 1)
+        peak, window = peaks[a.id]
+        others = [peaks[o.id][0] for o in scenario.agencies if o.id != a.id]
+        typical = statistics.median(others) if others else 0
+        overloaded = peak >= OVERLOAD_MIN_ITEMS and peak >= OVERLOAD_FACTOR * max(typical, 1)
         why: list[str] = []
         b = betweenness.get(a.id, 0.0)
-        if overloaded:
-            why.append(f"overloaded: received {load} items, {load / max(median_load, 1):.1f}x the median agency")
+        if overloaded and window is not None:
+            why.append(
+                f"heaviest load: {a.name} received {peak} items in its busiest {WINDOW_S // 60:.0f} minutes "
+                f"({format_duration(window)} to {format_duration(window + WINDOW_S)}), against a median of "
+                f"{typical:g} for the other agencies in their busiest {WINDOW_S // 60:.0f} minutes"
+            )
         if b > 0:
             why.append(f"lies on {b:.0%} of the shortest paths between other agencies (betweenness {b:.2f})")
         if a.id in articulation:
@@ -232,15 +263,18 @@ def coordination(scenario: Scenario, record: Record) -> Coordination:
                 if n != a.id and not nx.has_path(graph.subgraph(set(graph.nodes) - {a.id}), n, lead)
             ] if a.id != lead else []
             if behind:
-                why.append(f"the only route to {lead} for {', '.join(sorted(behind))}")
+                why.append(
+                    f"the only route to {lead_name} for "
+                    f"{', '.join(sorted(scenario.agency(n).name for n in behind))}"
+                )
         if cut.get(a.id):
             degree = graph.degree(a.id)
             why.append(
-                f"cut off from {lead} {', '.join(_fmt(i) for i in cut[a.id])} "
+                f"cut off from {lead_name} {', '.join(_fmt(i) for i in cut[a.id])} "
                 f"({degree} link{'s' if degree != 1 else ''} in the plan)"
             )
         if unanswered[a.id]:
-            why.append(f"left {unanswered[a.id]} request(s) unanswered")
+            why.append(f"left {quantity(unanswered[a.id], 'request')} unanswered")
         agencies.append(
             AgencyTraffic(
                 agency=a.id,

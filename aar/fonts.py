@@ -227,3 +227,13 @@ def label(value: object) -> tuple[str, str]:
         return text, fs.body
     needs_cjk = any(font for font, _ in _runs(text, fs))
     return text, (fs.cjk if needs_cjk and fs.cjk else fs.body)
+
+
+def fitting_size(text: str, room: float, size: float, font: str | None = None) -> float:
+    """The font size (at most ``size``, at least 5 pt) at which the longest word of ``text`` fits in
+    ``room`` points: table headers shrink rather than break a word ("Misse d")."""
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+
+    face = font or fonts().bold
+    longest = max((stringWidth(w, face, size) for w in text.split()), default=0.0)
+    return size if longest <= room else max(5.0, size * room / longest)

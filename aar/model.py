@@ -8,9 +8,11 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from enum import StrEnum
+from typing import Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, field_validator
 
+from aar.names import Names
 from exercises.scenario import Rating
 
 
@@ -76,7 +78,9 @@ class Finding(_Data):
     protocol_title: str
     plan: str
     agency: str
+    agency_name: str = ""
     action: str
+    action_label: str = ""
     capability: str
     critical: bool
     source: str
@@ -264,18 +268,27 @@ class Baseline(_Data):
 
 class ImprovementItem(_Data):
     key: str
-    """Stable across report runs: 'protocol:<id>' or 'observation:<seq>'."""
+    """Stable across report runs: 'protocol:<id>' (with '|<element>' when the protocol declares
+    several elements) or 'observation:<seq>'."""
     capability: str
     issue: str
     corrective_action: str
-    element: Element
+    element: Element | None = None
+    """None until declared (by the protocol or its plan), chosen by the evaluator or set by a
+    controller: never guessed."""
     element_reason: str
     responsible_agency: str
+    """The name of the agency the finding or observation is about ('' when it names none)."""
     point_of_contact: str = ""
-    start_date: date
-    completion_date: date
+    start_date: date | None = None
+    completion_date: date | None = None
     edited_by: tuple[int, ...] = ()
     """Sequence numbers of the ImprovementItemEdited entries applied to the draft."""
+
+    @field_validator("start_date", "completion_date", "element", mode="before")
+    @classmethod
+    def _blank_is_unset(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
 
 
 class Participant(_Data):
@@ -323,6 +336,40 @@ class RecordIntegrity(_Data):
     """What it cannot establish (e.g. entries after the last checkpoint are unsigned)."""
 
 
+class Contact(_Data):
+    """A point of contact as the report prints it."""
+
+    role: str
+    """'Exercise director', 'Evaluation lead', 'Sponsor'."""
+    name: str
+    organization: str = ""
+    contact: str = ""
+
+
+class SummaryPoint(_Data):
+    """A major strength or primary area for improvement of the Executive Summary."""
+
+    capability: str
+    text: str
+    evidence: str
+    """Where it rests, in words: 'entry 13 at 0:14 (14:05 EDT); entry 15 at 0:20'."""
+
+
+class ExecutiveSummary(_Data):
+    overview: str
+    strengths: tuple[SummaryPoint, ...]
+    areas_for_improvement: tuple[SummaryPoint, ...]
+
+
+class RealTime(_Data):
+    """When exercise time 0:00 was on the clock on the wall, and where."""
+
+    start: datetime
+    """Timezone-aware."""
+    timezone: str
+    """IANA name, e.g. 'America/New_York'."""
+
+
 class Overview(_Data):
     scenario_id: str
     scenario_name: str
@@ -366,3 +413,10 @@ class AfterActionReport(_Data):
     report shows them)."""
     notes: tuple[str, ...] = ()
     """Things the reader should know about how the report was made (ignored edits, ...)."""
+    names: Names = Names()
+    record_kind: Literal["exercise", "real_incident"] = "exercise"
+    """A real incident's log is reported as a real-world incident, without exercise wording."""
+    real_time: RealTime | None = None
+    executive_summary: ExecutiveSummary | None = None
+    conclusion: tuple[str, ...] = ()
+    points_of_contact: tuple[Contact, ...] = ()

@@ -9,16 +9,15 @@ to the JSON export, which carries everything.
 from __future__ import annotations
 
 import io
-from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import date
 
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_CENTER
 from reportlab.lib.pagesizes import LETTER
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import cm
+from reportlab.lib.utils import ImageReader
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import (
@@ -26,6 +25,7 @@ from reportlab.platypus import (
     CondPageBreak,
     Flowable,
     Frame,
+    Image,
     KeepTogether,
     LongTable,
     NextPageTemplate,
@@ -33,41 +33,23 @@ from reportlab.platypus import (
     PageTemplate,
     Paragraph,
     Spacer,
-    Table,
     TableStyle,
 )
 
-from aar import charts
-from aar.fonts import FontSet, fonts, label, markup
-from aar.model import AfterActionReport, EvaluatorRating, Evidence, Note, Status
-from exercises.durations import format_duration, format_span
-from exercises.scenario import Rating
+from aar import charts, network
+from aar.document import Contents, Figure, Heading, Para, Run, Table, build_document
+from aar.document import PageBreak as PageBreakBlock
+from aar.fonts import FontSet, fitting_size, fonts, label, markup
+from aar.model import AfterActionReport
 
 PAGE = LETTER
 MARGIN = 2.0 * cm
 WIDTH = PAGE[0] - 2 * MARGIN
-MAX_EVIDENCE_NOTES = 5
-"""Areas for improvement shown per protocol and objective; the JSON has them all."""
-MAX_EVALUATOR_NOTES = 10
-"""Evaluators' areas for improvement shown per capability and objective."""
-MAX_TABLE_ROWS = 80
 ACCENT = colors.HexColor("#1a3b5d")
 LIGHT = colors.HexColor("#e8eef4")
 FOOTER = colors.HexColor("#455a64")
 TOTAL_FORM = "hwPageCount"
 TOC_FORM = "hwTocPage"
-RATING_MEANING_SHORT = {
-    Rating.P: "without challenges",
-    Rating.S: "with some challenges",
-    Rating.M: "with major challenges",
-    Rating.U: "unable to be performed",
-}
-RATING_COLOURS = {
-    Rating.P: colors.HexColor("#2e7d32"),
-    Rating.S: colors.HexColor("#9e9d24"),
-    Rating.M: colors.HexColor("#ef6c00"),
-    Rating.U: colors.HexColor("#c62828"),
-}
 
 
 class _Styles:
@@ -263,17 +245,53 @@ def _p(safe: str, style: ParagraphStyle) -> Paragraph:
     return Paragraph(safe, style)
 
 
-def _time(seconds: float | None) -> str:
-    return format_duration(seconds) if seconds is not None else "--"
+CHUNK = 2500
+"""Longest text put in one Paragraph: longer texts become several, so any text splits across pages
+(and wrapping stays linear in the text's length)."""
+CELL_LINES = 40
+"""Lines of one cell in one table row: a longer cell continues in the next row, so no row is
+taller than a page (reportlab cannot split a row)."""
 
 
-def _span(seconds: float | None) -> str:
-    return format_span(seconds) if seconds is not None else "--"
+def _pieces(text: str, size: int) -> list[str]:
+    """``text`` cut into pieces of at most ``size`` characters, at a line break or space when one is
+    near the cut."""
+    out = []
+    while len(text) > size:
+        cut = max(text.rfind("\n", size // 2, size), text.rfind(" ", size // 2, size))
+        cut = cut + 1 if cut > 0 else size
+        out.append(text[:cut])
+        text = text[cut:]
+    out.append(text)
+    return out
 
 
-def _dates(dates: tuple[date, date]) -> str:
-    a, b = dates
-    return a.strftime("%d %B %Y") if a == b else f"{a.strftime('%d %B %Y')} to {b.strftime('%d %B %Y')}"
+def _runs_markup(runs: Sequence[Run]) -> str:
+    parts = []
+    for run in runs:
+        safe = markup(run.text)
+        if run.bold:
+            safe = f"<b>{safe}</b>"
+        if run.italic:
+            safe = f"<i>{safe}</i>"
+        if run.colour:
+            safe = f'<font color="#{run.colour}">{safe}</font>'
+        parts.append(safe)
+    return "".join(parts)
+
+
+def _split_runs(runs: Sequence[Run], size: int) -> list[tuple[Run, ...]]:
+    """Runs regrouped so no group holds more than ``size`` characters (long runs are cut)."""
+    groups: list[list[Run]] = [[]]
+    used = 0
+    for run in runs:
+        for piece in _pieces(run.text, size):
+            if used + len(piece) > size and groups[-1]:
+                groups.append([])
+                used = 0
+            groups[-1].append(Run(piece, run.bold, run.italic, run.colour))
+            used += len(piece)
+    return [tuple(g) for g in groups]
 
 
 class _Builder:
@@ -283,45 +301,54 @@ class _Builder:
         self.fs = fonts()
         self.s = _Styles(self.fs)
         self.story: list[Flowable] = []
+        self.styles = {
+            "body": self.s.body, "small": self.s.small, "bullet": self.s.bullet, "evidence": self.s.evidence,
+            "title": self.s.title, "subtitle": self.s.subtitle, "marking": self.s.marking, "h3": self.s.h3,
+        }
 
-    # --- helpers --------------------------------------------------------------------------
+    def _heading(self, block: Heading) -> list[Flowable]:
+        self.contents.entries.append((block.level, block.text))
+        style = self.s.h1 if block.level == 0 else self.s.h2
+        heading = _Heading(markup(block.text), style, block.level, block.text, len(self.contents.entries) - 1)
+        if block.level == 0:  # each chapter on a page of its own, as in the HSEEP template
+            return [heading] if len(self.contents.entries) == 1 else [PageBreak(), heading]
+        return [CondPageBreak(3 * cm), heading]
 
-    def add(self, *items: Flowable) -> None:
-        self.story.extend(items)
+    def _para(self, block: Para) -> list[Flowable]:
+        style = self.styles[block.style]
+        if block.style == "subtitle" and not self.contents.entries:
+            style = ParagraphStyle("subtitle-cover", parent=style, spaceAfter=10)
+        groups = _split_runs(block.runs, CHUNK)
+        out: list[Flowable] = []
+        for i, group in enumerate(groups):
+            piece = style if i == 0 else ParagraphStyle(f"{style.name}+", parent=style, bulletIndent=0)
+            out.append(_p(_runs_markup(group), piece))
+        return out
 
-    def _heading(self, safe: str, plain: str, level: int) -> _Heading:
-        self.contents.entries.append((level, plain))
-        return _Heading(safe, self.s.h1 if level == 0 else self.s.h2, level, plain, len(self.contents.entries) - 1)
+    def _header_cell(self, title: str, width: float, dense: bool) -> Paragraph:
+        """A header cell whose words are never broken: the font shrinks until the longest fits."""
+        # The cell's padding, and a margin reportlab's line breaking wants.
+        size = fitting_size(title, width - 10, 7.0 if dense else self.s.head.fontSize)
+        style = ParagraphStyle("head-fit", parent=self.s.head, fontSize=size, leading=size * 1.2)
+        return _p(markup(title), style)
 
-    def h1(self, text: str) -> None:
-        self.add(CondPageBreak(5 * cm), self._heading(text, text, 0))
+    def _rows(self, block: Table, widths: Sequence[float], style: ParagraphStyle) -> list[list[Flowable]]:
+        """Each model row, continued over as many table rows as its longest cell needs."""
+        rows: list[list[Flowable]] = []
+        per_line = [max(8, int((w - 6) / (style.fontSize * 0.5))) for w in widths]
+        for row in block.rows:
+            parts = [
+                _split_runs(runs, per_line[i] * CELL_LINES) if runs else [()] for i, runs in enumerate(row)
+            ]
+            for k in range(max(len(p) for p in parts)):
+                rows.append([_p(_runs_markup(p[k]) if k < len(p) else "", style) for p in parts])
+        return rows
 
-    def h2(self, safe: str, plain: str) -> None:
-        self.add(CondPageBreak(3 * cm), self._heading(safe, plain, 1))
-
-    def para(self, safe: str, style: ParagraphStyle | None = None) -> None:
-        self.add(_p(safe, style or self.s.body))
-
-    def table(
-        self,
-        header: Sequence[str],
-        rows: Iterable[Sequence[str]],
-        widths: Sequence[float],
-        *,
-        cap: int | None = MAX_TABLE_ROWS,
-        what: str = "rows",
-        extra: Sequence[tuple[str, ...]] = (),
-        style: ParagraphStyle | None = None,
-    ) -> None:
-        """A table of already-safe cell markup; header repeated on each page it splits onto."""
-        body = list(rows)
-        shown = body if cap is None else body[:cap]
-        data: list[list[Flowable]] = [[_p(h, self.s.head) for h in header]]
-        data += [[_p(cell, style or self.s.cell) for cell in row] for row in shown]
-        # LongTable splits a many-page table in linear time (Table re-measures the rest at every page).
-        t = LongTable(data, colWidths=[w * WIDTH for w in widths], repeatRows=1, splitByRow=True)
-        style = [
-            ("BACKGROUND", (0, 0), (-1, 0), ACCENT),
+    def _table(self, block: Table) -> list[Flowable]:
+        widths = [w * WIDTH for w in block.widths]
+        style = self.s.tight if block.dense else self.s.cell
+        data = self._rows(block, widths, style)
+        table_style = [
             ("VALIGN", (0, 0), (-1, -1), "TOP"),
             ("GRID", (0, 0), (-1, -1), 0.25, colors.HexColor("#b0bec5")),
             ("LEFTPADDING", (0, 0), (-1, -1), 3),
@@ -329,476 +356,84 @@ class _Builder:
             ("TOPPADDING", (0, 0), (-1, -1), 2),
             ("BOTTOMPADDING", (0, 0), (-1, -1), 2),
         ]
-        style += [("BACKGROUND", (0, i), (-1, i), LIGHT) for i in range(2, len(data), 2)]
-        style += list(extra)
-        t.setStyle(TableStyle(style))
-        self.add(t)
-        if cap is not None and len(body) > cap:
-            self.para(
-                f"{len(body) - cap} more {what} not shown here; the JSON export (--json) lists them all.",
-                self.s.small,
-            )
-        self.add(Spacer(1, 6))
-
-    def evidence_lines(self, trail: Sequence[Evidence]) -> None:
-        for ev in trail:
-            corrected = f" (as corrected by #{ev.corrected_by})" if ev.corrected_by else ""
-            self.para(
-                f"#{ev.seq} at {_time(ev.at)}, {ev.role}: {markup(ev.summary)}{corrected}", self.s.evidence
-            )
-
-    # --- sections -------------------------------------------------------------------------
-
-    def cover(self) -> None:
-        r = self.r
-        self.add(Spacer(1, 3.2 * cm))
-        if r.marking:
-            self.para(markup(r.marking), self.s.marking)
-            self.add(Spacer(1, 0.8 * cm))
-        self.para(markup(r.exercise_name), self.s.title)
-        self.add(Spacer(1, 0.4 * cm))
-        self.para("After-Action Report / Improvement Plan", self.s.subtitle)
-        self.para(markup(_dates(r.exercise_dates)), self.s.subtitle)
-        self.add(Spacer(1, 1.6 * cm))
-        ov = r.overview
-        facts = [
-            ("Scenario", markup(ov.scenario_name)),
-            ("Sponsor", markup(ov.sponsor)),
-            ("Location", markup(ov.location)),
-            ("Exercise type", markup(ov.exercise_type.replace("_", " "))),
-        ]
-        t = Table(
-            [[_p(f"<b>{k}</b>", self.s.body), _p(v, self.s.body)] for k, v in facts],
-            colWidths=[0.25 * WIDTH, 0.55 * WIDTH],
-            hAlign="CENTER",
-        )
-        t.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), ("LINEBELOW", (0, 0), (-1, -1), 0.25, LIGHT)]))
-        self.add(t)
-        self.add(Spacer(1, 2.5 * cm))
-        self.para(
-            "This report was generated by Hotwash from the exercise journal and the scenario's response "
-            "plans. Computed findings and ratings are a draft for the after-action meeting; an "
-            "evaluator's rating, where given, is the rating of record.",
-            self.s.small,
-        )
-        self.add(NextPageTemplate("body"), PageBreak())
-
-    def table_of_contents(self) -> list[Flowable]:
-        lines: list[Flowable] = [_p("Contents", self.s.h1)]
-        lines += [
-            _TocLine(self.contents, i, self.s.toc[min(level, 1)]) for i, (level, _) in enumerate(self.contents.entries)
-        ]
-        return [*lines, PageBreak()]
-
-    def overview(self) -> None:
-        r, ov = self.r, self.r.overview
-        self.h1("Exercise Overview")
-        played = (
-            f"{_time(ov.played_from)} to {_time(ov.played_to)} exercise time"
-            if ov.played_from is not None
-            else "the clock was not started"
-        )
-        scope = (
-            f"{markup(ov.exercise_type.replace('_', ' ').capitalize())} exercise of a "
-            f"{markup(ov.kind.replace('_', ' '))} scenario, {format_span(ov.duration_s)} of scenario time "
-            f"({played}), at {markup(ov.location)}; {ov.injects} injects."
-        )
-        objectives = "<br/>".join(f"{markup(oid)}: {markup(text)}" for oid, text in ov.objectives)
-        plans = "<br/>".join(f"{markup(name)} ({markup(authority)})" for _, name, authority in ov.plans) or "none"
-        orgs = ", ".join(markup(p.name) for p in r.participants)
-        rows = [
-            ("Exercise name", markup(r.exercise_name)),
-            ("Exercise dates", markup(_dates(r.exercise_dates))),
-            ("Scope", scope),
-            ("Mission area(s)", markup(", ".join(m.capitalize() for m in ov.mission_areas))),
-            ("Core capabilities", markup(", ".join(ov.capabilities))),
-            ("Objectives", objectives),
-            ("Threat or hazard", markup(ov.threat_or_hazard)),
-            ("Scenario", markup(ov.summary)),
-            ("Sponsor", markup(ov.sponsor)),
-            ("Response plans", plans),
-            ("Participating organizations", orgs),
-            ("Lead agency", markup(next((p.name for p in r.participants if p.id == ov.lead_agency), ov.lead_agency))),
-        ]
-        data = [[_p(f"<b>{k}</b>", self.s.cell), _p(v, self.s.cell)] for k, v in rows]
-        t = Table(data, colWidths=[0.24 * WIDTH, 0.76 * WIDTH], splitByRow=True)
-        t.setStyle(
-            TableStyle(
-                [
-                    ("VALIGN", (0, 0), (-1, -1), "TOP"),
-                    ("BACKGROUND", (0, 0), (0, -1), LIGHT),
-                    ("GRID", (0, 0), (-1, -1), 0.25, colors.HexColor("#b0bec5")),
-                ]
-            )
-        )
-        self.add(t)
-
-    def _rating(self, rating: Rating | None) -> str:
-        if rating is None:
-            return "not rated"
-        colour = RATING_COLOURS[rating].hexval()[2:]
-        return f'<font color="#{colour}"><b>{rating.value}</b></font> {RATING_MEANING_SHORT[rating]}'
-
-    def analysis(self) -> None:
-        r = self.r
-        self.h1("Analysis of Core Capabilities")
-        self.para(
-            "Table 1 lists each objective with its core capabilities and ratings: P performed without "
-            "challenges, S with some challenges, M with major challenges, U unable to be performed. "
-            "<i>Computed</i> is derived from the response-plan protocols mapped to the capability (its "
-            "critical tasks): U if a critical task was missed; M if a critical task was out of order or "
-            "took over twice its allowed time, or a non-critical task was missed; S if any task was late "
-            "or out of order; P if every triggered task was met. The evaluator's rating, when given, is "
-            "the rating of record."
-        )
-        self.para("<b>Table 1. Summary of core capability performance</b>", self.s.small)
-        rows = []
-        previous: object = ()
-        for row in r.table1:
-            evaluator = self._evaluators(row.evaluator)
-            objective = markup(row.objective_text) if row.objective_text else "(no objective)"
-            if row.objective == previous:
-                objective = ""  # one objective, several capabilities: name it once
-            previous = row.objective
-            rows.append(
-                [
-                    objective,
-                    markup(row.capability),
-                    f"{self._rating(row.computed)}<br/><font size='6.5'>{markup(row.computed_reason)}</font>",
-                    evaluator,
-                    self._rating(row.of_record),
-                ]
-            )
-        self.table(
-            ["Objective", "Core capability", "Computed from protocols", "Evaluator", "Rating of record"],
-            rows,
-            [0.28, 0.18, 0.24, 0.13, 0.17],
-            cap=None,
-        )
-        for obj in r.objectives:
-            name = f"Objective {obj.objective}" if obj.objective else "Other capabilities"
-            self.h2(markup(name), name)
-            self.para(markup(obj.text))
-            self.para(
-                f"<b>Core capabilities:</b> {markup(', '.join(obj.capabilities))}. "
-                f"<b>Rating of record:</b> {self._rating(obj.rating)}"
-            )
-            self.add(_p("Strengths", self.s.h3))
-            if not obj.strengths:
-                self.para("None recorded.", self.s.small)
-            for note in obj.strengths:
-                self._note(note, evidence=False)
-            self.add(_p("Areas for Improvement", self.s.h3))
-            if not obj.areas_for_improvement:
-                self.para("None: every triggered protocol was met and evaluators noted none.", self.s.small)
-            self._areas(obj.areas_for_improvement)
-
-    @staticmethod
-    def _evaluators(ratings: Sequence[EvaluatorRating]) -> str:
-        """Each evaluator rating, or a tally when there are many (a cell must fit on a page)."""
-        if not ratings:
-            return "--"
-        if len(ratings) <= 4:
-            return "<br/>".join(f"{e.rating.value} ({markup(e.actor)}, #{e.seq})" for e in ratings)
-        tally = Counter(e.rating.value for e in ratings)
-        latest = max(ratings, key=lambda e: (e.at, e.seq))
-        counts = ", ".join(f"{k} ×{tally[k]}" for k in "PSMU" if tally[k])
-        return f"{counts}<br/>latest: {latest.rating.value} ({markup(latest.actor)}, #{latest.seq})"
-
-    def _note(self, note: Note, *, evidence: bool) -> None:
-        who = f" (evaluator, #{note.seq})" if note.source == "evaluator" else ""
-        cap = f"<i>{markup(note.capability)}</i>: "
-        self.add(_p(f"{cap}{markup(note.text)}{who}", self.s.bullet))
-        if evidence:
-            self.evidence_lines(note.evidence)
-
-    def _areas(self, notes: Sequence[Note]) -> None:
-        """Shortfalls with their evidence, capped per protocol; evaluators' notes capped per
-        capability (all of them are rows of Appendix A and in the JSON export)."""
-        shown: dict[str, int] = {}
-        hidden: dict[str, int] = {}
-        for note in notes:
-            key = note.protocol_id or f"evaluator notes on {note.capability}"
-            cap = MAX_EVIDENCE_NOTES if note.protocol_id else MAX_EVALUATOR_NOTES
-            if shown.get(key, 0) >= cap:
-                hidden[key] = hidden.get(key, 0) + 1
-                continue
-            shown[key] = shown.get(key, 0) + 1
-            self._note(note, evidence=True)
-        for key, n in hidden.items():
-            self.para(f"{markup(key)}: {n} more, in Appendix A and the JSON export.", self.s.evidence)
-
-    def compliance(self) -> None:
-        r = self.r
-        self.h1("Protocol Compliance")
-        scored = [f for f in r.findings if f.status in (Status.MET, Status.LATE, Status.MISSED, Status.OUT_OF_ORDER)]
-        met = sum(f.status is Status.MET for f in scored)
-        share = f"{met / len(scored):.0%}" if scored else "--"
-        self.para(
-            f"{len(r.findings)} findings from {len(r.by_protocol)} protocols: {met} of {len(scored)} scored "
-            f"protocol instances met ({share}). A protocol is scored once per time it was triggered; "
-            "expected actions are matched to triggers one-to-one in time order."
-        )
-        self.h2("Compliance by agency", "Compliance by agency")
-        for d in charts.compliance_charts(r.by_agency, WIDTH):
-            self.add(d)
-        self.h2("Compliance by protocol", "Compliance by protocol")
-        for d in charts.compliance_charts(r.by_protocol, WIDTH):
-            self.add(d)
-        rows = []
-        for c in r.by_protocol:
-            first = next(f for f in r.findings if f.protocol_id == c.name)
-            deadline = "before trigger" if first.before_trigger else f"within {_span(first.within_s)}"
-            rows.append(
-                [
-                    markup(c.name) + (" *" if first.critical else ""),
-                    markup(c.label),
-                    markup(first.agency),
-                    deadline,
-                    str(c.met),
-                    str(c.late),
-                    str(c.out_of_order),
-                    str(c.missed),
-                    str(c.open),
-                    "yes" if c.not_triggered else "",
-                ]
-            )
-        self.table(
-            ["Protocol", "Title", "Agency", "Deadline", "Met", "Late", "Out of order", "Missed", "Not due", "Not triggered"],
-            rows,
-            [0.16, 0.21, 0.13, 0.1, 0.06, 0.06, 0.07, 0.07, 0.06, 0.08],
-            cap=None,
-        )
-        self.para("* critical protocol. 'Not due': triggered, and the deadline fell after the end of play.", self.s.small)
-
-    def timeline(self) -> None:
-        self.h1("Timeline")
-        self.add(charts.timeline_chart(self.r, WIDTH))
-
-    def coordination(self) -> None:
-        c = self.r.coordination
-        self.h1("Coordination Between Agencies")
-        self.para(
-            f"{c.messages_sent} messages sent, {c.messages_delivered} delivered, {c.messages_lost} lost; "
-            f"{len(c.requests)} resource requests, "
-            f"{sum(1 for q in c.requests if q.answered_at is None)} never answered."
-        )
-        self.add(KeepTogether([_p("<b>Agency network</b>", self.s.h3), charts.network_chart(self.r, WIDTH)]))
-        rows = []
-        for a in c.agencies:
-            rows.append(
-                [
-                    markup(a.name),
-                    str(a.sent),
-                    str(a.received),
-                    str(a.lost),
-                    f"{a.requests_received} / {a.requests_unanswered}",
-                    f"<b>{a.load}</b>" if a.overloaded else str(a.load),
-                    f"{a.betweenness:.2f}",
-                    markup(a.explanation) or "--",
-                ]
-            )
-        self.h2("Traffic by agency", "Traffic by agency")
-        self.table(
-            ["Agency", "Sent", "Recv.", "Lost to it", "Requests in / unanswered", "Load", "Betw.", "Why it matters"],
-            rows,
-            [0.15, 0.06, 0.08, 0.07, 0.12, 0.09, 0.09, 0.34],
-            cap=None,
-        )
-        self.h2("Links", "Links")
-        link_rows = []
-        for link in c.links:
-            down = "; ".join(
-                f"{_time(a)} to {_time(b) if b is not None else 'end'}" for a, b in link.down_intervals
-            ) or "--"
-            link_rows.append(
-                [
-                    markup(" \u2013 ".join(link.between)),
-                    markup(link.channel.replace("_", " ")),
-                    str(link.messages),
-                    str(link.lost),
-                    _span(link.mean_delay_s),
-                    down,
-                ]
-            )
-        self.table(["Link", "Channel", "Message hops", "Lost", "Mean delay per hop", "Down"], link_rows, [0.26, 0.12, 0.12, 0.08, 0.16, 0.26], cap=None)
-        unanswered = [q for q in c.requests if q.answered_at is None]
-        if c.requests:
-            self.h2("Resource requests", "Resource requests")
-            req_rows = [
-                [
-                    markup(q.request_id),
-                    markup(q.requester or "--"),
-                    markup(q.to),
-                    markup(f"{q.count} {q.unit_type}"),
-                    f"{_time(q.requested_at)} (#{q.requested_seq})",
-                    f"{_time(q.answered_at)} (#{q.answered_seq})" if q.answered_at is not None else "<b>never answered</b>",
-                    _span(q.delay_s),
-                ]
-                for q in sorted(c.requests, key=lambda q: (q.answered_at is not None, q.requested_at))
-            ]
-            self.table(
-                ["Request", "From", "To", "Asked for", "Requested", "Answered", "Delay"],
-                req_rows,
-                [0.14, 0.13, 0.13, 0.16, 0.14, 0.18, 0.12],
-                what="requests",
-            )
-            if unanswered:
-                self.para(f"{len(unanswered)} request(s) were never answered.", self.s.small)
-        if c.injects:
-            self.h2("Time to act on each inject", "Time to act on each inject")
-            inj_rows = [
-                [
-                    markup(i.inject_id),
-                    markup(i.synopsis),
-                    f"{_time(i.delivered_at)} (#{i.delivered_seq})",
-                    markup(", ".join(i.to)),
-                    f"{_time(i.acted_at)} by {markup(i.acted_by or '--')} (#{i.acted_seq})"
-                    if i.acted_at is not None
-                    else "<b>not acted on</b>",
-                    _span(i.delay_s),
-                ]
-                for i in c.injects
-            ]
-            self.table(
-                ["Inject", "Synopsis", "Delivered", "To", "First action", "Took"],
-                inj_rows,
-                [0.09, 0.3, 0.13, 0.14, 0.22, 0.12],
-                what="inject deliveries",
-            )
-
-    def baseline(self) -> None:
-        b = self.r.baseline
-        self.h1("Simulated Baseline")
-        if b is None:
-            self.para(
-                "No simulated baseline was supplied. Run the scenario in batch mode and pass the result to "
-                "compare each timing with teams following the plan."
-            )
-            return
-        self.para(
-            f"{b.runs} simulated runs (seed {b.seed}) of the scenario with every agency following the plan. "
-            "Each actual timing is held against the simulated median and 90th percentile."
-        )
-        drawing = charts.baseline_chart(b, WIDTH)
-        if drawing is not None:
-            self.add(drawing)
-        shown = [c for c in b.comparisons if c.actual_s or c.verdict != "not triggered"]
-        if shown:
-            example = shown[0]
-            self.para(f"For example: {markup(example.sentence)}")
-            rows = [
-                [
-                    markup(f"{c.protocol_id} {c.title}"),
-                    markup(c.agency),
-                    _span(c.actual_median_s) + (f" ({len(c.actual_s)})" if len(c.actual_s) > 1 else ""),
-                    _span(c.simulated_median_s),
-                    _span(c.simulated_p90_s),
-                    f"{c.simulated_met_share:.0%}",
-                    f"{c.actual_met_share:.0%}" if c.actual_met_share is not None else "--",
-                    markup(c.verdict),
-                ]
-                for c in shown
-            ]
-            self.table(
-                ["Protocol", "Agency", "Actual", "Simulated median", "Simulated p90", "Met (sim.)", "Met (actual)", "Compared with the plan"],
-                rows,
-                [0.25, 0.12, 0.09, 0.1, 0.09, 0.08, 0.08, 0.19],
-                cap=None,
-            )
-        if b.bottlenecks:
-            self.add(_p("Bottlenecks the simulation found", self.s.h3))
-            for text in b.bottlenecks:
-                self.add(_p(markup(text), self.s.bullet))
-
-    def integrity(self) -> None:
-        i = self.r.integrity
-        self.h1("Record Integrity")
-        verdict = "yes" if i.intact else "<b>NO</b>"
-        rows = [
-            ("Journal entries", str(i.entries)),
-            ("Hash chain verified", verdict),
-            ("Head hash", markup(i.head_hash or "--")),
-            ("First broken entry", f"#{i.first_broken_seq}" if i.first_broken_seq is not None else "none"),
-        ]
-        t = Table(
-            [[_p(f"<b>{k}</b>", self.s.cell), _p(v, self.s.cell)] for k, v in rows],
-            colWidths=[0.28 * WIDTH, 0.72 * WIDTH],
-        )
-        t.setStyle(TableStyle([("GRID", (0, 0), (-1, -1), 0.25, colors.HexColor("#b0bec5")), ("BACKGROUND", (0, 0), (0, -1), LIGHT)]))
-        self.add(t, Spacer(1, 6))
-        statement = (
-            "Every journal entry carries the hash of the one before it. The chain was verified when this "
-            "report was made; compare the head hash and entry count with the exercise database to confirm "
-            "that no entry was removed from the end."
-            if i.intact
-            else "The hash chain is broken: the record was altered after it was written. Findings from "
-            "entries at or after the first broken entry should not be relied on."
-        )
-        self.para(statement)
-        notes = [*self.r.notes, *self.fs.notes]
-        if notes:
-            self.add(_p("Notes on this report", self.s.h3))
-            for note in notes:
-                self.add(_p(markup(note), self.s.bullet))
-
-    def improvement_plan(self) -> None:
-        self.h1("Appendix A: Improvement Plan")
-        self.para(
-            "Drafted from the critical protocols that were missed, late or out of order and from the "
-            "evaluators' areas for improvement; controllers' edits (journal entries) are applied. "
-            "Element: planning, organization, equipment, training or exercise (POETE)."
-        )
-        rows = [
-            [
-                markup(item.capability),
-                markup(item.issue),
-                markup(item.corrective_action),
-                markup(item.element.value.capitalize()),
-                markup(item.responsible_agency) + (f"<br/>{markup(item.point_of_contact)}" if item.point_of_contact else ""),
-                item.start_date.isoformat(),
-                item.completion_date.isoformat(),
-            ]
-            for item in self.r.improvement_plan
-        ]
-        if rows:
-            self.table(
-                ["Core capability", "Issue / area for improvement", "Corrective action", "Element", "Primary responsible organization", "Start", "Completion"],
-                rows,
-                [0.14, 0.20, 0.21, 0.115, 0.145, 0.095, 0.095],
-                cap=None,
-                style=self.s.tight,
-            )
+        out: list[Flowable] = []
+        if block.caption:
+            out.append(_p(f"<b>{markup(block.caption)}</b>", self.s.small))
+        if block.key_value:
+            table_style.append(("BACKGROUND", (0, 0), (0, -1), LIGHT))
+            if not data:
+                return out
+            t = LongTable(data, colWidths=widths, splitByRow=True)
         else:
-            self.para("No improvement items: no critical protocol fell short and evaluators noted none.")
+            data.insert(0, [self._header_cell(h, w, block.dense) for h, w in zip(block.header, widths, strict=True)])
+            table_style.append(("BACKGROUND", (0, 0), (-1, 0), ACCENT))
+            table_style += [("BACKGROUND", (0, i), (-1, i), LIGHT) for i in range(2, len(data), 2)]
+            # LongTable splits a many-page table in linear time; the header repeats on each page.
+            t = LongTable(data, colWidths=widths, repeatRows=1, splitByRow=True)
+        t.setStyle(TableStyle(table_style))
+        return [*out, t, Spacer(1, 6)]
 
-    def participants(self) -> None:
-        self.h1("Appendix B: Exercise Participants")
-        rows = [
-            [
-                markup(p.name),
-                markup(p.kind.replace("_", " ")),
-                markup(p.played_by),
-                markup(", ".join(f"{n} {u.replace('_', ' ')}" for u, n in p.resources.items()) or "--"),
-                str(p.entries),
-            ]
-            for p in self.r.participants
-        ]
-        self.table(["Organization", "Kind", "Played by", "Resources", "Journal entries"], rows, [0.3, 0.2, 0.12, 0.26, 0.12], cap=None)
+    def _figure(self, block: Figure) -> list[Flowable]:
+        drawings: list[Flowable] = []
+        if block.name == "network":
+            image = _network_image(self.r)
+            if image is None:
+                return [_p(markup(network.MISSING), self.s.small)]
+            drawings = [image]
+        elif block.name == "timeline":
+            drawings = [charts.timeline_chart(self.r, WIDTH)]
+        elif block.name == "compliance_agency":
+            drawings = list(charts.compliance_charts(self.r.by_agency, WIDTH))
+        elif block.name == "compliance_protocol":
+            drawings = list(charts.compliance_charts(self.r.by_protocol, WIDTH))
+        elif block.name == "baseline" and self.r.baseline is not None:
+            chart = charts.baseline_chart(self.r.baseline, WIDTH)
+            drawings = [chart] if chart is not None else []
+        if not drawings:
+            return []
+        caption = _p(markup(block.caption), self.s.small)
+        return [*drawings[:-1], KeepTogether([drawings[-1], caption]), Spacer(1, 6)]
 
     def build(self) -> list[Flowable]:
-        self.cover()
-        front, self.story = self.story, []
-        self.overview()
-        self.analysis()
-        self.compliance()
-        self.timeline()
-        self.coordination()
-        self.baseline()
-        self.integrity()
-        self.improvement_plan()
-        self.participants()
-        return [*front, *self.table_of_contents(), *self.story]
+        blocks = build_document(self.r, self.fs.notes)
+        toc_at: int | None = None
+        self.story.append(Spacer(1, 3 * cm))  # the cover's title sits a third of the way down
+        for block in blocks:
+            if isinstance(block, Heading):
+                self.story += self._heading(block)
+            elif isinstance(block, Para):
+                self.story += self._para(block)
+            elif isinstance(block, Table):
+                self.story += self._table(block)
+            elif isinstance(block, Figure):
+                self.story += self._figure(block)
+            elif isinstance(block, Contents):
+                toc_at = len(self.story)
+            elif isinstance(block, PageBreakBlock):
+                self.story += [NextPageTemplate("body"), PageBreak()]
+        if toc_at is not None:
+            self.story[toc_at:toc_at] = self.table_of_contents()
+        return self.story
+
+    def table_of_contents(self) -> list[Flowable]:
+        lines: list[Flowable] = [Spacer(1, 12), _p("Contents", self.s.h1)]
+        lines += [
+            _TocLine(self.contents, i, self.s.toc[min(level, 1)])
+            for i, (level, _) in enumerate(self.contents.entries)
+            if level == 0 or len(self.contents.entries) < 60
+        ]
+        return lines
+
+
+def _network_image(report: AfterActionReport) -> Flowable | None:
+    """The Graphviz drawing as an image scaled to the text width (at most half a page high)."""
+    data = network.png(report)
+    if data is None:
+        return None
+    reader = ImageReader(io.BytesIO(data))
+    w, h = reader.getSize()
+    scale = min(WIDTH / w, 0.55 * (PAGE[1] - 2 * MARGIN) / h)
+    return Image(io.BytesIO(data), width=w * scale, height=h * scale)
 
 
 def render_pdf(report: AfterActionReport) -> bytes:
@@ -809,4 +444,3 @@ def render_pdf(report: AfterActionReport) -> bytes:
     doc = _Doc(buf, report, contents)
     doc.build(story, canvasmaker=_canvas_class(contents, fonts()))
     return buf.getvalue()
-

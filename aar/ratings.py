@@ -28,6 +28,7 @@ from aar.model import (
     ObjectiveAnalysis,
     Status,
 )
+from aar.names import quantity
 from aar.record import Record
 from aar.scoring import count, finding_sentence
 from exercises.durations import format_span
@@ -48,7 +49,7 @@ def worst(ratings: Iterable[Rating | None]) -> Rating | None:
 
 
 def _names(items: Sequence[Finding]) -> str:
-    ids = list(dict.fromkeys(f.protocol_id for f in items))
+    ids = list(dict.fromkeys(f"{f.protocol_title} ({f.agency_name or f.agency})" for f in items))
     return ", ".join(ids[:5]) + (f" and {len(ids) - 5} more" if len(ids) > 5 else "")
 
 
@@ -78,7 +79,7 @@ def computed_rating(items: Sequence[Finding]) -> tuple[Rating | None, str]:
     shortfalls = [f for f in scored if f.status in SHORTFALLS]
     if shortfalls:
         return Rating.S, f"Late or out of order: {_names(shortfalls)}."
-    return Rating.P, f"All {len(scored)} scored task instance(s) met."
+    return Rating.P, f"All {quantity(len(scored), 'scored task instance')} met."
 
 
 def observations(record: Record) -> list[Entry]:
@@ -140,7 +141,7 @@ def table1(scenario: Scenario, record: Record, found: Sequence[Finding]) -> list
     return out
 
 
-def _finding_notes(items: Sequence[Finding]) -> tuple[list[Note], list[Note]]:
+def _finding_notes(items: Sequence[Finding], record: Record) -> tuple[list[Note], list[Note]]:
     strengths: list[Note] = []
     areas: list[Note] = []
     by_protocol: dict[str, list[Finding]] = {}
@@ -160,8 +161,8 @@ def _finding_notes(items: Sequence[Finding]) -> tuple[list[Note], list[Note]]:
                 Note(
                     capability=first.capability,
                     text=(
-                        f"{pid} {first.protocol_title} ({first.agency}): met {len(met)} of {len(scored)} "
-                        f"time(s), {deadline}{when}."
+                        f"{first.protocol_title} ({first.agency_name}): met {len(met)} of {len(scored)} "
+                        f"{'time' if len(scored) == 1 else 'times'}, {deadline}{when}."
                     ),
                     source="finding",
                     protocol_id=pid,
@@ -174,7 +175,7 @@ def _finding_notes(items: Sequence[Finding]) -> tuple[list[Note], list[Note]]:
                 areas.append(
                     Note(
                         capability=f.capability,
-                        text=f"{pid} {f.protocol_title} ({f.agency}): {finding_sentence(f)}",
+                        text=f"{f.protocol_title} ({f.agency_name}): {finding_sentence(f, record)}",
                         source="finding",
                         protocol_id=pid,
                         finding_status=f.status,
@@ -225,7 +226,7 @@ def objective_analysis(
     out = []
     for objective, text, capabilities in groups:
         items = [f for f in found if f.capability in capabilities]
-        strengths, areas = _finding_notes(items)
+        strengths, areas = _finding_notes(items, record)
         ev_strengths, ev_areas = _evaluator_notes(obs, capabilities, objective, record)
         out.append(
             ObjectiveAnalysis(

@@ -13,6 +13,8 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
+from aar.model import RealTime
+from aar.names import Names
 from exercises.entries import (
     ActionLogged,
     ClockEnded,
@@ -46,6 +48,11 @@ class Record:
     started_at: float | None = None
     ended_at: float | None = None
     last_at: float = 0.0
+    names: Names = field(default_factory=Names)
+    """Names and labels for the scenario's ids, for every sentence the report writes."""
+    real_time: RealTime | None = None
+    """When exercise time 0:00 was on the wall clock, when known: sentences show both times."""
+    real_incident: bool = False
     after_end: frozenset[int] = frozenset()
     """seqs of journal entries recorded after the exercise ended (post-exercise observations,
     corrections and improvement-plan edits by controllers and evaluators)."""
@@ -58,7 +65,6 @@ class Record:
     def end(self) -> float:
         """Where the record stops: the end of the exercise, or the last entry when it has not ended."""
         return self.ended_at if self.ended_at is not None else self.last_at
-
 
 
 def _order(entry: Entry) -> tuple[float, int]:
@@ -138,6 +144,7 @@ def build_record(scenario: Scenario, journal: Sequence[Entry]) -> Record:
         started_at=started_at,
         ended_at=ended_at,
         last_at=max((e.at for e in journal), default=0.0),
+        names=Names.of(scenario),
     )
 
 

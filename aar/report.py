@@ -4,24 +4,36 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import date
+from typing import Any
 
 from aar.baseline import comparisons
+from aar.clock import when
 from aar.coordination import coordination
 from aar.improvement import apply_edits, draft
 from aar.model import (
     SHORTFALLS,
     AfterActionReport,
+    Contact,
+    Evidence,
+    ExecutiveSummary,
     Finding,
+    Note,
+    ObjectiveAnalysis,
     Overview,
     Participant,
+    RealTime,
     RecordIntegrity,
     Status,
+    SummaryPoint,
     TimelineMark,
 )
+from aar.names import Names, quantity
 from aar.ratings import objective_analysis, table1
 from aar.record import Record, build_record
 from aar.scoring import compliance_by_agency, compliance_by_protocol, findings
+from exercises.details import ExerciseDetails
 from exercises.entries import ActionLogged, Entry, InjectDelivered, LinkDown
 from exercises.scenario import Scenario
 from sim_engine.results import BatchResult
@@ -67,25 +79,164 @@ def participants(scenario: Scenario, record: Record) -> list[Participant]:
 
 
 def timeline(record: Record, found: Sequence[Finding]) -> list[TimelineMark]:
+    names = record.names
     marks: list[TimelineMark] = []
     for e in record.entries:
         p = e.payload
         if isinstance(p, InjectDelivered):
             marks.append(TimelineMark(at=e.at, lane="msel", kind="inject", label=p.inject_id, seq=e.seq))
         elif isinstance(p, ActionLogged) and e.agency:
-            marks.append(TimelineMark(at=e.at, lane=e.agency, kind="action", label=p.action, seq=e.seq))
+            marks.append(TimelineMark(at=e.at, lane=e.agency, kind="action", label=names.action(p.action), seq=e.seq))
         elif isinstance(p, LinkDown):
             marks.append(
-                TimelineMark(at=e.at, lane="msel", kind="link_down", label="-".join(p.between), seq=e.seq)
+                TimelineMark(at=e.at, lane="msel", kind="link_down", label=names.link(p.between), seq=e.seq)
             )
     for f in found:
         if f.status not in SHORTFALLS:
             continue
         at = f.done_at if f.status is not Status.MISSED else f.deadline_at
         if at is not None:
-            marks.append(TimelineMark(at=at, lane=f.agency, kind=f.status.value, label=f.protocol_id))
+            marks.append(TimelineMark(at=at, lane=f.agency, kind=f.status.value, label=f.protocol_title))
     marks.sort(key=lambda m: (m.at, m.seq or 0))
     return marks
+
+
+MAX_SUMMARY_POINTS = 5
+
+
+def evidence_text(trail: Sequence[Evidence], real: RealTime | None, real_incident: bool = False) -> str:
+    """'entry 13 at 0:14; entry 15 at 0:20': where a statement rests, in words."""
+    return "; ".join(f"entry {ev.seq} at {when(ev.at, real, real_incident=real_incident)}" for ev in trail[:4])
+
+
+def _points(notes: Sequence[Note], real: RealTime | None, real_incident: bool) -> tuple[SummaryPoint, ...]:
+    out = []
+    for note in notes[:MAX_SUMMARY_POINTS]:
+        if note.source == "evaluator":
+            where = f"evaluator observation, entry {note.seq}"
+        else:
+            where = evidence_text(note.evidence, real, real_incident) or "--"
+        out.append(SummaryPoint(capability=note.capability, text=note.text, evidence=where))
+    return tuple(out)
+
+
+def _severity(note: Note) -> tuple[int, int]:
+    order = {Status.MISSED: 0, Status.OUT_OF_ORDER: 1, Status.LATE: 2}
+    return (order.get(note.finding_status, 3) if note.finding_status else 3, note.seq or 0)
+
+
+def executive_summary(
+    name: str, overview_: Overview, analyses: Sequence[ObjectiveAnalysis], found: Sequence[Finding],
+    participants_: Sequence[Participant], real: RealTime | None, real_incident: bool,
+) -> ExecutiveSummary:
+    """The exercise in a paragraph, then the major strengths and primary areas for improvement,
+    each drawn from the findings and observations with its evidence."""
+    scored = [f for f in found if f.status in (Status.MET, *SHORTFALLS)]
+    met = sum(f.status is Status.MET for f in scored)
+    what = (
+        f"This report reviews the response to a real-world incident at {overview_.location}: {overview_.summary}"
+        if real_incident
+        else f"{name} was a {overview_.exercise_type.replace('_', ' ')} exercise of a "
+        f"{overview_.kind.replace('_', ' ')} scenario at {overview_.location}: {overview_.summary}"
+    )
+    text = (
+        f"{what.rstrip('.')}. {len(participants_)} organizations took part. Held against the response plans, "
+        f"{met} of {len(scored)} scored protocol instances were met"
+        + (f" ({met / len(scored):.0%})." if scored else ".")
+    )
+    strengths = [n for a in analyses for n in a.strengths]
+    critical = {f.protocol_id for f in found if f.critical}
+    areas = sorted(
+        (n for a in analyses for n in a.areas_for_improvement if n.protocol_id in critical or n.source == "evaluator"),
+        key=_severity,
+    )
+    seen: set[str] = set()
+    primary = []
+    for note in areas:  # one point per protocol: its worst instance
+        if note.protocol_id in seen:
+            continue
+        if note.protocol_id:
+            seen.add(note.protocol_id)
+        primary.append(note)
+    return ExecutiveSummary(
+        overview=text,
+        strengths=_points(strengths, real, real_incident),
+        areas_for_improvement=_points(primary, real, real_incident),
+    )
+
+
+MEANING = {"P": "performed without challenges", "S": "performed with some challenges",
+           "M": "performed with major challenges", "U": "unable to be performed"}
+
+
+def conclusion(
+    analyses: Sequence[ObjectiveAnalysis], names: Names, items: int, unset: int, real_incident: bool
+) -> tuple[str, ...]:
+    """What the ratings add up to, which objectives need attention first, and what comes next."""
+    rated = [a for a in analyses if a.rating is not None]
+    tally = {r: sum(a.rating is not None and a.rating.value == r for a in rated) for r in MEANING}
+    parts = [f"{n} rated {r} ({MEANING[r]})" for r, n in tally.items() if n]
+    if len(rated) < len(analyses):
+        unrated = len(analyses) - len(rated)
+        parts.append(f"{unrated} not rated (nothing mapped to {'it' if unrated == 1 else 'them'} was triggered)")
+    what = "The response" if real_incident else "The exercise"
+    out = [f"{what} assessed {quantity(len(analyses), 'objective')}: {', '.join(parts)}."]
+    worst = [a for a in rated if a.rating is not None and a.rating.value in ("U", "M")]
+    if worst:
+        named = "; ".join(
+            f"{names.objective(a.objective).rstrip('.') if a.objective else 'other capabilities'} ({a.rating.value})"
+            for a in worst if a.rating is not None
+        )
+        out.append(f"Most in need of attention: {named}. Their areas for improvement and evidence are in "
+                   "the Analysis of Core Capabilities.")
+    out.append(
+        f"Appendix A lists {quantity(items, 'improvement item')} for the after-action meeting"
+        + (f"; {unset} of them still need a capability element" if unset else "")
+        + ". Start and completion dates, points of contact and corrective actions are set there and "
+        "tracked to completion."
+    )
+    return tuple(out)
+
+
+def points_of_contact(scenario: Scenario, override: Sequence[Contact] = ()) -> tuple[Contact, ...]:
+    """The scenario's points of contact, each replaced by the one set for the exercise when given."""
+    given = {c.role: c for c in override}
+    poc = scenario.points_of_contact
+    out = []
+    for role, person in (
+        ("Exercise director", poc.exercise_director),
+        ("Evaluation lead", poc.evaluation_lead),
+        ("Sponsor", poc.sponsor),
+    ):
+        if role in given:
+            out.append(given[role])
+        elif person is not None:
+            out.append(Contact(role=role, name=person.name, organization=person.organization or "",
+                               contact=person.contact or ""))
+    return tuple(out)
+
+
+def report_options(details: ExerciseDetails) -> dict[str, Any]:
+    """What an exercise's details add to ``build_report``: its record kind, clock and contacts."""
+    real = (
+        RealTime(start=details.real_start, timezone=details.timezone)
+        if details.real_start is not None and details.timezone
+        else None
+    )
+    contacts = [Contact(role=c.role, name=c.name, organization=c.organization, contact=c.contact)
+                for c in details.contacts]
+    return {"record_kind": details.record_kind, "real_time": real, "contacts": contacts}
+
+
+def stored_baseline(text: str | None, scenario: Scenario) -> BatchResult | None:
+    """A baseline kept with the exercise, when it is one and is for this scenario."""
+    if not text:
+        return None
+    try:
+        batch = BatchResult.model_validate_json(text)
+    except ValueError:
+        return None
+    return batch if batch.scenario_id == scenario.id else None
 
 
 def build_report(
@@ -98,14 +249,18 @@ def build_report(
     baseline: BatchResult | None = None,
     marking: str | None = None,
     notes: Sequence[str] = (),
+    record_kind: str = "exercise",
+    real_time: RealTime | None = None,
+    contacts: Sequence[Contact] = (),
 ) -> AfterActionReport:
     """Score the journal against the scenario's protocols and gather everything the AAR/IP shows."""
-    record = build_record(scenario, journal)
+    record = replace(
+        build_record(scenario, journal), real_time=real_time, real_incident=record_kind == "real_incident"
+    )
     found = findings(scenario, record)
     rows = table1(scenario, record, found)
     coord = coordination(scenario, record)
-    traffic = {a.agency: a for a in coord.agencies}
-    plan, edit_notes = apply_edits(draft(scenario, record, found, traffic, exercise_dates[1]), record)
+    plan, edit_notes = apply_edits(draft(scenario, record, found), record)
     notes = [*notes, *edit_notes]
     if baseline is not None and baseline.scenario_id != scenario.id:
         notes.append(
@@ -114,30 +269,40 @@ def build_report(
         baseline = None
     if record.voided or record.corrected_by:
         notes.append(
-            f"{len(record.corrections)} correction(s) applied: {len(record.voided)} entr(y/ies) voided, "
+            f"{quantity(len(record.corrections), 'correction')} applied: {quantity(len(record.voided), 'entry')} voided, "
             f"{len(record.corrected_by)} replaced; evidence names the correcting entry."
         )
     if record.after_end:
         notes.append(
-            f"{len(record.after_end)} entr(y/ies) were recorded after the end of play (post-exercise "
-            "observations, corrections and improvement-plan edits by controllers and evaluators); "
-            "they are marked as after the end."
+            f"{quantity(len(record.after_end), 'entry')} recorded after the end of play (post-exercise "
+            "observations, corrections and improvement-plan edits by controllers and evaluators), "
+            "marked as after the end."
         )
+    real_incident = record_kind == "real_incident"
+    analyses = objective_analysis(scenario, record, found, rows)
+    ov = overview(scenario, record)
+    people = participants(scenario, record)
     return AfterActionReport(
         post_exercise=tuple(sorted(record.after_end)),
+        names=record.names,
+        record_kind="real_incident" if real_incident else "exercise",
+        real_time=real_time,
+        executive_summary=executive_summary(exercise_name, ov, analyses, found, people, real_time, real_incident),
+        conclusion=conclusion(analyses, record.names, len(plan), sum(i.element is None for i in plan), real_incident),
+        points_of_contact=points_of_contact(scenario, contacts),
         exercise_name=exercise_name,
         exercise_dates=exercise_dates,
         marking=marking or None,
-        overview=overview(scenario, record),
+        overview=ov,
         findings=tuple(found),
         by_protocol=tuple(compliance_by_protocol(scenario, found)),
         by_agency=tuple(compliance_by_agency(scenario, found)),
         table1=tuple(rows),
-        objectives=tuple(objective_analysis(scenario, record, found, rows)),
+        objectives=tuple(analyses),
         coordination=coord,
         baseline=comparisons(scenario, found, baseline) if baseline is not None else None,
         improvement_plan=tuple(plan),
-        participants=tuple(participants(scenario, record)),
+        participants=tuple(people),
         timeline=tuple(timeline(record, found)),
         integrity=integrity,
         notes=tuple(notes),

@@ -14,9 +14,11 @@ from __future__ import annotations
 from bisect import bisect_left
 from collections.abc import Sequence
 
+from aar.clock import when
 from aar.model import Evidence, Finding, Status, TaskCount
+from aar.names import Names
 from aar.record import Record, build_record
-from exercises.durations import format_duration, format_span
+from exercises.durations import format_span
 from exercises.entries import (
     ActionLogged,
     ClockStarted,
@@ -28,20 +30,24 @@ from exercises.scenario import Protocol, Scenario
 
 
 def describe(entry: Entry, record: Record | None = None) -> str:
-    """A one-line, plain-text account of an entry for evidence lists (user text kept verbatim)."""
+    """A one-line, plain-text account of an entry for evidence lists, with names, not ids (user
+    text kept verbatim)."""
+    names = record.names if record is not None else Names()
     p = entry.payload
-    who = entry.agency or entry.actor
+    who = names.agency(entry.agency) if entry.agency else entry.actor
     if isinstance(p, ActionLogged):
         text = f": {p.text}" if p.text else ""
         linked = f" (inject {p.inject_id})" if p.inject_id else ""
-        return f"{who} logged {p.action}{linked}{text}"
+        return f"{who} logged \u201c{names.action(p.action)}\u201d{linked}{text}"
     if isinstance(p, InjectDelivered):
         synopsis = ""
         if record is not None and p.inject_id in record.injects:
             synopsis = f" \u201c{record.injects[p.inject_id].synopsis}\u201d"
-        return f"inject {p.inject_id}{synopsis} delivered to {', '.join(p.to)}"
+        to = ", ".join(names.agency(a) for a in p.to)
+        return f"inject {p.inject_id}{synopsis} delivered to {to}"
     if isinstance(p, Development):
-        return f"{p.model} development: {p.what}" + (f" (raises {', '.join(p.raises)})" if p.raises else "")
+        raised = ", ".join(names.event(r) for r in p.raises)
+        return f"{p.model} development: {names.words(p.what)}" + (f" (raises: {raised})" if raised else "")
     if isinstance(p, ClockStarted):
         return "exercise clock started"
     return f"{who}: {p.kind.value.replace('_', ' ')}"
@@ -80,8 +86,10 @@ def expected_entries(protocol: Protocol, record: Record) -> list[Entry]:
     return [e for e in record.actions.get(protocol.action, []) if e.agency == protocol.agency]
 
 
-def _base(protocol: Protocol) -> dict[str, object]:
+def _base(protocol: Protocol, names: Names) -> dict[str, object]:
     return {
+        "agency_name": names.agency(protocol.agency),
+        "action_label": names.action(protocol.action),
         "protocol_id": protocol.id,
         "protocol_title": protocol.title,
         "plan": protocol.plan,
@@ -98,7 +106,7 @@ def _base(protocol: Protocol) -> dict[str, object]:
 def protocol_findings(protocol: Protocol, record: Record) -> list[Finding]:
     """The findings of one protocol: one per trigger instance, or one 'not triggered'."""
     triggers = trigger_entries(protocol, record)
-    base = _base(protocol)
+    base = _base(protocol, record.names)
     if not triggers:
         return [
             Finding.model_validate(
@@ -139,16 +147,18 @@ def protocol_findings(protocol: Protocol, record: Record) -> list[Finding]:
             elif (match.at, match.seq) < (trig.at, trig.seq):
                 status, late_by = Status.MET, None
             else:
-                status, late_by = Status.OUT_OF_ORDER, match.at - trig.at
+                status, late_by = Status.OUT_OF_ORDER, float(round(match.at) - round(trig.at))
         else:
             deadline = trig.at + (protocol.within or 0.0)
             if match is None:
                 status = Status.OPEN if deadline > record.end else Status.MISSED
                 late_by = None
-            elif match.at <= deadline:
+            elif round(match.at) <= round(deadline):
+                # Compared at the record's resolution, whole seconds: 0.4 s past is on time, so
+                # "late by 0 s" cannot be written.
                 status, late_by = Status.MET, None
             else:
-                status, late_by = Status.LATE, match.at - deadline
+                status, late_by = Status.LATE, float(round(match.at) - round(deadline))
         findings.append(
             Finding.model_validate(
                 {
@@ -208,11 +218,16 @@ def compliance_by_agency(scenario: Scenario, found: Sequence[Finding]) -> list[T
     ]
 
 
-def finding_sentence(finding: Finding) -> str:
-    """What happened, in one plain sentence with exercise times (no markup)."""
-    due = format_duration(finding.deadline_at) if finding.deadline_at is not None else "--"
-    trig = format_duration(finding.triggered_at) if finding.triggered_at is not None else "--"
-    done = format_duration(finding.done_at) if finding.done_at is not None else "--"
+def finding_sentence(finding: Finding, record: Record | None = None) -> str:
+    """What happened, in one plain sentence with exercise times (no markup), and the wall-clock
+    times beside them when the record knows its real start."""
+    real = record.real_time if record is not None else None
+    incident = record is not None and record.real_incident
+
+    def at(seconds: float | None) -> str:
+        return when(seconds, real, real_incident=incident)
+
+    due, trig, done = at(finding.deadline_at), at(finding.triggered_at), at(finding.done_at)
     if finding.status is Status.NOT_TRIGGERED:
         return "Not triggered during the exercise."
     if finding.status is Status.MET and finding.before_trigger:

@@ -12,7 +12,8 @@ import streamlit as st
 from console import session
 from console.library import scenario_files
 from console.text import md
-from exercises.access import Caller, Role
+from exercises.access import Caller, ExerciseInputError, Role
+from exercises.details import CONTACT_ROLES, ContactPerson, ExerciseDetails, RecordKind, local_start
 from exercises.loading import ScenarioError, load_scenario
 from exercises.service import CreatedExercise
 
@@ -29,13 +30,63 @@ def _create(paths: dict[str, str]) -> None:
     except ScenarioError as exc:
         st.session_state["new_error"] = str(exc)
         return
+    try:
+        details = typed_details()
+    except ExerciseInputError as exc:
+        st.session_state["new_error"] = str(exc)
+        return
     created = session.perform(
         f"Exercise created: {name or scenario.name}",
-        lambda: session.service().create_exercise(scenario, name=name),
+        lambda: session.service().create_exercise(
+            scenario, name=name, real_start=details.real_start, timezone=details.timezone, contacts=details.contacts
+        ),
     )
     if created is not None:
         st.session_state[CREATED_KEY] = created
         st.session_state.pop("new_error", None)
+
+
+def clock_and_contacts_fields(prefix: str = "new", current: ExerciseDetails | None = None) -> None:
+    """When exercise time 0:00 is on the wall clock (the report prints local time beside exercise
+    time), and the points of contact the AAR/IP names (they override the scenario's)."""
+    now = current or ExerciseDetails()
+    start = now.real_start
+    people = {c.role: c for c in now.contacts}
+    left, middle, right = st.columns(3)
+    left.date_input("Start date", value=start.date() if start else None, key=f"{prefix}_start_date")
+    middle.time_input("Start time", value=start.time() if start else None, key=f"{prefix}_start_time", step=300)
+    right.text_input("Time zone (IANA)", value=now.timezone or "", key=f"{prefix}_timezone",
+                     placeholder="America/Chicago", max_chars=64)
+    for role in CONTACT_ROLES:
+        person = people.get(role)
+        name_col, org_col, contact_col = st.columns(3)
+        name_col.text_input(role, value=person.name if person else "", key=f"{prefix}_poc_{role}",
+                            max_chars=200, placeholder="Name")
+        org_col.text_input(f"{role}: organization", value=person.organization if person else "",
+                           key=f"{prefix}_poc_org_{role}", max_chars=200)
+        contact_col.text_input(f"{role}: phone or e-mail", value=person.contact if person else "",
+                               key=f"{prefix}_poc_contact_{role}", max_chars=200)
+
+
+def typed_details(prefix: str = "new", kind: RecordKind = "exercise") -> ExerciseDetails:
+    """The clock and contacts typed in the fields (checked again by the service)."""
+    state = st.session_state
+
+    def text(key: str) -> str:
+        return str(state.get(f"{prefix}_{key}") or "").strip()
+
+    day, clock, zone = state.get(f"{prefix}_start_date"), state.get(f"{prefix}_start_time"), text("timezone")
+    start = None
+    if day is not None or clock is not None:
+        if day is None or clock is None or not zone:
+            raise ExerciseInputError("a start needs its date, its time and its time zone")
+        start = local_start(day, clock, zone)
+    contacts = tuple(
+        ContactPerson(role, text(f"poc_{role}"), text(f"poc_org_{role}"), text(f"poc_contact_{role}"))
+        for role in CONTACT_ROLES
+        if text(f"poc_{role}")
+    )
+    return ExerciseDetails(record_kind=kind, real_start=start, timezone=zone or None, contacts=contacts)
 
 
 def _switch(created: CreatedExercise) -> None:
@@ -95,6 +146,8 @@ def render() -> None:
                      help="The scenarios that ship with Hotwash. Check your own on the Scenario designer page.")
         st.text_input("Exercise name (optional)", key="new_name", max_chars=200,
                       placeholder="e.g. Spring TTX 2026, county EOC")
+        with st.expander("Clock and points of contact (optional)"):
+            clock_and_contacts_fields()
         st.form_submit_button("Create exercise", type="primary", icon=":material/add_circle:",
                               on_click=_create, args=(paths,))
     error = st.session_state.get("new_error")

@@ -11,7 +11,8 @@ import datetime as dt
 from aar.integrity import record_integrity
 from aar.model import AfterActionReport, RecordIntegrity
 from aar.pdf import render_pdf
-from aar.report import build_report
+from aar.report import build_report, report_options, stored_baseline
+from aar.word import render_docx
 from console.derived import ViewCache
 from exercises.access import Caller
 from exercises.service import ExerciseService
@@ -29,27 +30,42 @@ def integrity(svc: ExerciseService, caller: Caller) -> RecordIntegrity:
     return record_integrity(svc.verify(caller))
 
 
+def _version(svc: ExerciseService, caller: Caller, entries: int) -> int:
+    """What the report depends on: the journal's length, and (changing without a journal entry)
+    the exercise's details and its stored baseline."""
+    return hash((entries, svc.saved_baseline(caller), svc.exercise_details(caller)))
+
+
 def current_report(svc: ExerciseService, cache: ViewCache, caller: Caller) -> AfterActionReport:
-    """The report as the journal stands now; recomputed only when the journal has grown."""
+    """The report as the journal stands now; recomputed only when something it rests on changed."""
     entries = svc.journal(caller)
-    head = entries[-1].seq if entries else 0
+    baseline_text = svc.saved_baseline(caller)
 
     def build() -> AfterActionReport:
         record = svc.record(caller)  # the entries and their check from one snapshot
+        scenario = svc.scenario(caller)
         return build_report(
-            svc.scenario(caller),
+            scenario,
             record.entries,
             exercise_name=record.name,
             exercise_dates=exercise_dates(svc, caller),
             integrity=record_integrity(record.verification),
+            baseline=stored_baseline(baseline_text, scenario),
+            **report_options(svc.exercise_details(caller)),
         )
 
-    return cache.get((caller.exercise_id, "all", "report"), head, build)
+    return cache.get((caller.exercise_id, "all", "report"), _version(svc, caller, len(entries)), build)
 
 
 def report_pdf(svc: ExerciseService, cache: ViewCache, caller: Caller) -> bytes:
     """The AAR/IP as PDF bytes, as of now."""
     report = current_report(svc, cache, caller)
-    entries = svc.journal(caller)
-    head = entries[-1].seq if entries else 0
-    return cache.get((caller.exercise_id, "all", "report_pdf"), head, lambda: render_pdf(report))
+    version = _version(svc, caller, len(svc.journal(caller)))
+    return cache.get((caller.exercise_id, "all", "report_pdf"), version, lambda: render_pdf(report))
+
+
+def report_docx(svc: ExerciseService, cache: ViewCache, caller: Caller) -> bytes:
+    """The AAR/IP as an editable Word document, as of now."""
+    report = current_report(svc, cache, caller)
+    version = _version(svc, caller, len(svc.journal(caller)))
+    return cache.get((caller.exercise_id, "all", "report_docx"), version, lambda: render_docx(report))

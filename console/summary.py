@@ -8,6 +8,7 @@ entry, so the report made afterwards, by anyone, carries it.
 from __future__ import annotations
 
 import datetime as dt
+import os
 from functools import partial
 
 import altair as alt
@@ -16,13 +17,15 @@ import streamlit as st
 
 from aar.model import SHORTFALLS, STATUS_LABEL, AfterActionReport, Element, ImprovementItem
 from console import session
-from console.report import current_report, report_pdf
+from console.new_exercise import clock_and_contacts_fields, typed_details
+from console.report import current_report, report_docx, report_pdf
 from console.text import md
 from console.widgets import exercise_header
-from exercises.access import Caller, Role
+from exercises.access import Caller, ExerciseInputError, Role
 from exercises.capabilities import CORE_CAPABILITIES
 from exercises.durations import format_duration, format_span
 from exercises.entries import IMPROVEMENT_FIELDS
+from sim_engine.batch import run_batch
 
 COMPLIANCE_COLOURS = {"met": "#2e7d32", "late": "#ef6c00", "missed": "#c62828", "out of order": "#ad1457",
                       "not due yet": "#90a4ae"}
@@ -150,7 +153,78 @@ def download(caller: Caller) -> None:
         on_click="ignore",
         key="sum_pdf",
     )
+    word_download(caller)
     st.caption("Made from the journal as it stands when you click: during play it is a draft.")
+
+
+def word_download(caller: Caller) -> None:
+    """The same report as an editable Word document."""
+    svc, cache = session.service(), session.view_cache()
+    st.download_button(
+        "Download the AAR/IP (Word)",
+        data=lambda: report_docx(svc, cache, caller),
+        file_name=f"hotwash-aar-exercise-{caller.exercise_id}.docx",
+        mime="application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        icon=":material/description:",
+        on_click="ignore",
+        key="sum_docx",
+    )
+
+
+BASELINE_RUNS_SETTING = "HOTWASH_BASELINE_RUNS"  # runs of the console's simulated baseline (default 200)
+
+
+def baseline_runs() -> int:
+    try:
+        return max(1, min(10_000, int(os.environ.get(BASELINE_RUNS_SETTING, "200"))))
+    except ValueError:
+        return 200
+
+
+def _run_baseline(caller: Caller) -> None:
+    """Simulate the scenario with every agency following the plan; keep the result with the exercise."""
+    svc, runs = session.service(), baseline_runs()
+    scenario = svc.scenario(caller)
+    bar = st.progress(0.0, text=f"Simulating {runs} runs of the plan")
+
+    def progress(done: int, total: int) -> None:
+        bar.progress(done / total, text=f"Simulated {done} of {total} runs")
+
+    batch = run_batch(scenario, runs, seed=1, jobs=min(2, runs), progress=progress)
+    session.perform(f"Simulated baseline of {runs} runs added to the report",
+                    lambda: svc.save_baseline(caller, batch.model_dump_json()))
+    bar.empty()
+
+
+def _save_details(caller: Caller) -> None:
+    svc = session.service()
+    current = svc.exercise_details(caller)
+    try:
+        details = typed_details("sum", current.record_kind)
+    except ExerciseInputError as exc:
+        st.toast(f"Not recorded: {exc}", icon=":material/error:")
+        return
+    session.perform("Clock and points of contact saved", lambda: svc.set_exercise_details(caller, details))
+
+
+def details_form(caller: Caller) -> None:
+    """The controller sets or corrects the exercise's clock and points of contact for the report."""
+    if caller.role is not Role.CONTROLLER:
+        return
+    with st.expander("Clock and points of contact"), st.form("sum_details", border=False):
+        clock_and_contacts_fields("sum", session.service().exercise_details(caller))
+        st.form_submit_button("Save", on_click=_save_details, args=(caller,))
+
+
+def baseline_button(caller: Caller) -> None:
+    """The controller runs the simulated baseline that the report compares actual timings with."""
+    if caller.role is not Role.CONTROLLER:
+        return
+    label = "Run the simulated baseline" if session.service().saved_baseline(caller) is None else "Run the simulated baseline again"
+    if st.button(label, icon=":material/query_stats:", key="sum_baseline",
+                 help=f"{baseline_runs()} simulated runs with every agency following the plan; the report sets "
+                      "each actual timing against them."):
+        _run_baseline(caller)
 
 
 # --- the Improvement Plan ----------------------------------------------------------------
@@ -187,7 +261,14 @@ def plan_edits(before: pd.DataFrame, after: pd.DataFrame, agency_ids: dict[str, 
     return edits
 
 
+def _blank(value: object) -> bool:
+    """An unset cell however pandas holds it (None, NaN, NaT, ''): elements and dates start unset."""
+    return value is None or value == "" or (not isinstance(value, str) and bool(pd.isna(value)))
+
+
 def _same(a: object, b: object) -> bool:
+    if _blank(a) and _blank(b):
+        return True
     if isinstance(a, dt.date) and isinstance(b, dt.date):
         return a == b
     return str(a) == str(b)
@@ -252,6 +333,8 @@ def render() -> None:
     caller = session.require_caller(Role.CONTROLLER, Role.EVALUATOR, Role.OBSERVER)
     live(caller)
     download(caller)
+    baseline_button(caller)
+    details_form(caller)
     report = current_report(session.service(), session.view_cache(), caller)
     improvement_plan(caller, report)
     if report.notes:

@@ -226,6 +226,8 @@ class ObservationRecorded(Payload):
     areas_for_improvement: UserText = ""
     text: UserText = ""
     after_end: AfterEnd = False
+    element: Literal["planning", "organization", "equipment", "training", "exercise"] | None = None
+    """The capability element (POETE) the evaluator files the area for improvement under."""
 
 
 IMPROVEMENT_FIELDS = (

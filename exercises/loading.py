@@ -486,7 +486,8 @@ def _bind(plan: ResponsePlan, binding: PlanBinding) -> list[Protocol]:
                     critical=proto.critical,
                     capability=proto.capability,
                     source=proto.source,
-                    corrective_action=proto.corrective_action,
+                    corrective_action=proto.corrective_action or plan.corrective_action,
+                    elements=proto.elements or plan.elements,
                 )
             )
     return out

@@ -294,6 +294,28 @@ class Objective(Frozen):
     id: Id
     text: Text
     capabilities: tuple[Capability, ...] = Field(min_length=1)
+    short_title: Name | None = None
+    """How the report names the objective in headings and tables (else its text)."""
+
+
+CapabilityElement = Literal["planning", "organization", "equipment", "training", "exercise"]
+"""The HSEEP capability elements (POETE) an improvement item is filed under."""
+
+
+class PointOfContact(Frozen):
+    """A person the AAR/IP names as a point of contact (HSEEP: exercise director, evaluation lead,
+    sponsor)."""
+
+    name: Name
+    organization: Name | None = None
+    contact: Name | None = None
+    """Telephone or e-mail, as the person wants it printed."""
+
+
+class PointsOfContact(Frozen):
+    exercise_director: PointOfContact | None = None
+    evaluation_lead: PointOfContact | None = None
+    sponsor: PointOfContact | None = None
 
 
 # --- response plans ----------------------------------------------------------------------
@@ -333,6 +355,9 @@ class PlanProtocol(Frozen):
     source: Name
     """Where the deadline comes from (a standard, an agency SOP, a plan section)."""
     corrective_action: Text | None = None
+    elements: tuple[CapabilityElement, ...] = ()
+    """The capability element(s) a shortfall of this protocol is filed under (POETE); when empty,
+    the plan's own ``elements``, else the improvement plan says the element is to be set."""
 
     @model_validator(mode="after")
     def _timing(self) -> PlanProtocol:
@@ -353,6 +378,10 @@ class ResponsePlan(Frozen):
     authority: Name
     """Who issues the plan (e.g. 'County EOP, ESF-8 annex')."""
     roles: dict[Id, Name] = Field(min_length=1)
+    elements: tuple[CapabilityElement, ...] = ()
+    """Capability element(s) for every protocol of the plan that declares none of its own."""
+    corrective_action: Text | None = None
+    """Corrective action for every protocol of the plan that declares none of its own."""
     actions: tuple[ActionDef, ...] = ()
     events: tuple[EventDef, ...] = ()
     protocols: tuple[PlanProtocol, ...] = Field(min_length=1)
@@ -486,6 +515,7 @@ class ScenarioFile(Frozen):
     response_plans: tuple[PlanBinding, ...] = ()
     msel: tuple[Inject, ...] = Field(min_length=1)
     simulation: SimulationParams
+    points_of_contact: PointsOfContact = PointsOfContact()
 
 
 class Trigger(Frozen):
@@ -513,6 +543,7 @@ class Protocol(Frozen):
     capability: Capability
     source: Name
     corrective_action: Text | None = None
+    elements: tuple[CapabilityElement, ...] = ()
 
 
 class Scenario(ScenarioFile):

@@ -14,6 +14,7 @@ process's caches). ``ExerciseService`` combines them: callers use this one class
 from __future__ import annotations
 
 from exercises.control import Control
+from exercises.details import Details
 from exercises.evaluation import Evaluation
 from exercises.play import Play
 from exercises.reading import AgencyBrief, Briefing, ExerciseState, Reading
@@ -33,5 +34,5 @@ __all__ = [
 ]
 
 
-class ExerciseService(Setup, Control, Play, Evaluation, Reading):
+class ExerciseService(Setup, Control, Play, Evaluation, Reading, Details):
     """One per process and database (the console keeps it in ``st.cache_resource``)."""

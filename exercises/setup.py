@@ -7,6 +7,7 @@ import secrets
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from datetime import datetime
 
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlmodel import Session, col, select
@@ -20,6 +21,7 @@ from exercises.access import (
     Role,
     require,
 )
+from exercises.details import ContactPerson, ExerciseDetails, RecordKind, store_details
 from exercises.entries import (
     Entry,
     EntryKind,
@@ -82,11 +84,20 @@ class Setup(ExerciseStore):
     """Exercises and their access codes."""
 
     def create_exercise(
-        self, scenario: Scenario, *, name: str | None = None, seed: int | None = None
+        self,
+        scenario: Scenario,
+        *,
+        name: str | None = None,
+        seed: int | None = None,
+        real_start: datetime | None = None,
+        timezone: str | None = None,
+        contacts: Sequence[ContactPerson] = (),
     ) -> CreatedExercise:
         """Open an exercise on a snapshot of ``scenario`` and issue its access codes (shown once):
-        one each for controller, evaluator and observer, and one per agency played by players."""
-        return self._create(scenario, name, seed, [])
+        one each for controller, evaluator and observer, and one per agency played by players.
+        ``real_start`` (timezone-aware) is when exercise time 0:00 is on the wall clock."""
+        details = ExerciseDetails("exercise", real_start, timezone, tuple(contacts))
+        return self._create(scenario, name, seed, [], details)
 
     def import_exercise(
         self,
@@ -96,15 +107,22 @@ class Setup(ExerciseStore):
         name: str | None = None,
         seed: int | None = None,
         source: str = "action log",
+        real_start: datetime | None = None,
+        timezone: str | None = None,
+        record_kind: RecordKind = "exercise",
     ) -> CreatedExercise:
-        """A finished exercise from an action log kept elsewhere (see ``csv_io`` for the columns)."""
+        """A finished exercise from an action log kept elsewhere (see ``csv_io`` for the columns).
+        A real incident's log is imported with ``record_kind="real_incident"`` and its clock."""
         actions = csv_io.parse_action_log(action_log, scenario, source=source)
+        details = ExerciseDetails(record_kind, real_start, timezone)
         return self._create(
-            scenario, name or f"{scenario.name} (imported)", seed, csv_io.imported_journal(scenario, actions)
+            scenario, name or f"{scenario.name} (imported)", seed, csv_io.imported_journal(scenario, actions),
+            details,
         )
 
     def _create(
-        self, scenario: Scenario, name: str | None, seed: int | None, entries: Sequence[NewEntry]
+        self, scenario: Scenario, name: str | None, seed: int | None, entries: Sequence[NewEntry],
+        details: ExerciseDetails | None = None,
     ) -> CreatedExercise:
         name = scenario.name if name is None else name.strip()
         if not 0 < len(name) <= 200:
@@ -140,6 +158,8 @@ class Setup(ExerciseStore):
                 session, name=name, seed=seed, scenario_id=scenario.id, scenario_json=snapshot, now=now
             )
             assert exercise.id is not None
+            store_details(exercise, details or ExerciseDetails())
+            session.add(exercise)
             participants = [
                 Participant(
                     exercise_id=exercise.id,

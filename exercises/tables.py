@@ -53,6 +53,17 @@ class Exercise(ExerciseBase, table=True):
     chain_format: int = Field(default=1, sa_column_kwargs={"server_default": "1"})
     """1: the genesis covers scenario and seed (exercises recorded before signed checkpoints);
     2: it covers the exercise's metadata too, and the journal has signed checkpoints."""
+    # What the record is, and when exercise time 0:00 was on the wall (exercises.details).
+    record_kind: str = Field(default="exercise", max_length=16)
+    real_start: float | None = Field(default=None)
+    """Unix seconds of exercise time 0:00, when known."""
+    timezone: str | None = Field(default=None, max_length=64)
+    """IANA time zone the report shows clock times in."""
+    contacts_json: str | None = Field(default=None, sa_type=Text)
+    """Points of contact set for the exercise (JSON list), over the scenario's."""
+    baseline_json: str | None = Field(default=None, sa_type=Text)
+    """The simulated baseline last run for the exercise's scenario (derived data, reproducible
+    from the scenario, the number of runs and the seed; kept so the report need not rerun it)."""
 
 
 class ExerciseCreate(ExerciseBase):

@@ -17,6 +17,7 @@ from rich.table import Table
 
 from exercises.access import AccessDenied, ExerciseInputError
 from exercises.db import URL_SETTING
+from exercises.details import parse_start
 from exercises.evidence import KeyFileError, read_public_key
 from exercises.loading import ScenarioError, load_scenario
 from exercises.scenario import Scenario
@@ -65,17 +66,30 @@ def _print_created(created: CreatedExercise) -> None:
         typer.echo(f"  {code.label:<{width}}  {code.code}")
 
 
+Start = Annotated[
+    str | None, typer.Option("--start", help="Wall-clock time of exercise time 0:00: 'YYYY-MM-DD HH:MM'.")
+]
+TimeZone = Annotated[
+    str | None, typer.Option("--timezone", help="IANA time zone of --start, e.g. America/Chicago.")
+]
+
+
 @exercise_app.command("create")
 def create(
     scenario: Annotated[Path, typer.Argument(help="A scenario file.")],
     name: Annotated[str | None, typer.Option(help="Exercise name (default: the scenario's).")] = None,
     seed: Annotated[int | None, typer.Option(help="Simulation seed (default: random).")] = None,
+    start: Start = None,
+    timezone: TimeZone = None,
     database: Database = None,
 ) -> None:
     """Open an exercise on a snapshot of SCENARIO and print its access codes (once)."""
     loaded = _scenario(scenario)
     try:
-        created = ExerciseService.open(database).create_exercise(loaded, name=name, seed=seed)
+        real_start = parse_start(start, timezone) if start else None
+        created = ExerciseService.open(database).create_exercise(
+            loaded, name=name, seed=seed, real_start=real_start, timezone=timezone
+        )
     except ExerciseInputError as exc:
         raise _fail(str(exc)) from None
     _print_created(created)
@@ -150,6 +164,11 @@ def import_log(
     actions: Annotated[Path, typer.Argument(help="CSV action log: time, agency, action[, text, inject, logged_by].")],
     name: Annotated[str | None, typer.Option(help="Exercise name.")] = None,
     seed: Annotated[int | None, typer.Option(help="Seed recorded with the exercise.")] = None,
+    start: Start = None,
+    timezone: TimeZone = None,
+    real_incident: Annotated[
+        bool, typer.Option("--real-incident", help="The log is of a real incident, not an exercise.")
+    ] = False,
     database: Database = None,
 ) -> None:
     """Bring in an action log kept elsewhere as a finished exercise the report can score."""
@@ -159,8 +178,10 @@ def import_log(
     except OSError as exc:
         raise _fail(f"{actions}: cannot read: {exc.strerror}") from None
     try:
+        real_start = parse_start(start, timezone) if start else None
         created = ExerciseService.open(database).import_exercise(
-            loaded, data, name=name, seed=seed, source=str(actions)
+            loaded, data, name=name, seed=seed, source=str(actions), real_start=real_start,
+            timezone=timezone, record_kind="real_incident" if real_incident else "exercise",
         )
     except ExerciseInputError as exc:
         raise _fail(str(exc)) from None

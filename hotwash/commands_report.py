@@ -7,25 +7,32 @@ s.yaml --journal journal.jsonl --out aar.pdf``), which needs no database.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from pydantic import ValidationError
+from rich.console import Console
+from rich.progress import Progress
 
 from aar.integrity import record_integrity
 from aar.journal_file import JournalFileError, read_journal_lines
 from aar.model import AfterActionReport, RecordIntegrity
 from aar.pdf import render_pdf
-from aar.report import build_report
+from aar.report import build_report, report_options
+from aar.word import render_docx
 from exercises.access import AccessDenied, ExerciseInputError
 from exercises.db import URL_SETTING, database_url
+from exercises.details import ExerciseDetails, parse_start
 from exercises.entries import Entry
 from exercises.evidence import KeyFileError, Keys, PublicKey, default_key_path, read_public_key
 from exercises.loading import ScenarioError, load_scenario
 from exercises.scenario import Scenario
 from exercises.service import ExerciseService
+from sim_engine.batch import run_batch
+from sim_engine.checks import EngineError
 from sim_engine.results import BatchResult
 
 
@@ -60,9 +67,17 @@ def _baseline(path: Path | None) -> BatchResult | None:
         raise _fail(f"{path}: not a simulation result (write one with: hotwash simulate --json FILE)") from None
 
 
-def _from_database(
-    exercise: int, database: str | None, trusted: list[PublicKey]
-) -> tuple[Scenario, list[Entry], RecordIntegrity, str, date]:
+@dataclass(frozen=True)
+class _Source:
+    scenario: Scenario
+    journal: list[Entry]
+    integrity: RecordIntegrity
+    name: str
+    span: tuple[date, date]
+    details: ExerciseDetails
+
+
+def _from_database(exercise: int, database: str | None, trusted: list[PublicKey]) -> _Source:
     service = ExerciseService.open(database)
     if trusted:
         service.keys = service.keys.trusting(trusted)
@@ -70,10 +85,12 @@ def _from_database(
         caller = service.operator(exercise)
         scenario = service.scenario(caller)
         record = service.record(caller)  # the journal and its check from one snapshot
+        details = service.exercise_details(caller)
     except (ExerciseInputError, AccessDenied, LookupError) as exc:
         raise _fail(str(exc)) from None
+    day = details.real_start.date() if details.real_start else record.created_at.date()
     integrity = record_integrity(record.verification)
-    return scenario, record.entries, integrity, record.name, record.created_at.date()
+    return _Source(scenario, record.entries, integrity, record.name, (day, day), details)
 
 
 def _trusted(paths: list[Path] | None) -> list[PublicKey]:
@@ -93,6 +110,17 @@ def _own_keys(database: str | None, extra: list[PublicKey]) -> dict[str, PublicK
     return Keys(default_key_path(database or database_url()), extra).trusted()
 
 
+def _run_baseline(scenario: Scenario, runs: int, jobs: int) -> BatchResult:
+    """The simulated baseline for the scenario, with a progress bar on the terminal."""
+    with Progress(transient=True, console=Console(stderr=True)) as bar:
+        task = bar.add_task(f"simulating {runs} runs of the plan", total=runs)
+        try:
+            return run_batch(scenario, runs, seed=1, jobs=jobs,
+                             progress=lambda done, total: bar.update(task, completed=done))
+        except EngineError as exc:
+            raise _fail(str(exc)) from None
+
+
 def report(
     exercise: Annotated[int | None, typer.Argument(help="Exercise id (see hotwash exercise list).")] = None,
     out: Annotated[Path, typer.Option("--out", "-o", help="Where to write the PDF.")] = Path("aar.pdf"),
@@ -108,6 +136,23 @@ def report(
     baseline: Annotated[
         Path | None, typer.Option("--baseline", help="Simulated baseline (JSON from hotwash simulate --json).")
     ] = None,
+    baseline_runs: Annotated[
+        int | None,
+        typer.Option("--baseline-runs", min=1, max=10_000,
+                     help="Simulate the scenario N times with every agency following the plan, for the baseline."),
+    ] = None,
+    jobs: Annotated[int, typer.Option("--jobs", min=1, help="Processes for --baseline-runs.")] = 2,
+    docx: Annotated[
+        Path | None, typer.Option("--docx", help="Also write the report as an editable Word document.")
+    ] = None,
+    start: Annotated[
+        str | None,
+        typer.Option("--start", help="With --journal: wall-clock time of 0:00, 'YYYY-MM-DD HH:MM' (needs --timezone)."),
+    ] = None,
+    timezone: Annotated[str | None, typer.Option("--timezone", help="With --journal: IANA time zone of --start.")] = None,
+    real_incident: Annotated[
+        bool, typer.Option("--real-incident", help="With --journal: the log is of a real incident, not an exercise.")
+    ] = False,
     name: Annotated[str | None, typer.Option("--name", help="Exercise name on the cover.")] = None,
     dates: Annotated[
         str | None, typer.Option("--dates", help="Exercise dates: YYYY-MM-DD or YYYY-MM-DD:YYYY-MM-DD.")
@@ -126,11 +171,20 @@ def report(
 ) -> None:
     """Score the exercise against its response plans and write the HSEEP AAR/IP as a PDF."""
     notes: list[str] = []
+    if baseline is not None and baseline_runs is not None:
+        raise _fail("give --baseline FILE or --baseline-runs N, not both")
+    details = ExerciseDetails()
     if exercise is not None:
         if scenario_file or journal_file:
             raise _fail("give an EXERCISE id, or --scenario with --journal, not both")
-        scenario, journal, integrity, default_name, day = _from_database(exercise, database, _trusted(public_key))
-        span = (day, day)
+        if start or timezone or real_incident:
+            raise _fail("an exercise keeps its own clock and kind: set them when it is created or imported, "
+                        "or on the console's report page; --start, --timezone and --real-incident go with --journal")
+        source = _from_database(exercise, database, _trusted(public_key))
+        scenario, journal, integrity, default_name = (
+            source.scenario, source.journal, source.integrity, source.name
+        )
+        span, details = source.span, source.details
     elif scenario_file is not None and journal_file is not None:
         try:
             scenario = load_scenario(scenario_file)
@@ -146,19 +200,31 @@ def report(
         journal, integrity, default_name = read.entries, read.integrity, scenario.name
         span = read.dates or (date.today(), date.today())
         notes.append(read.note)
+        try:
+            real_start = parse_start(start, timezone) if start else None
+        except ExerciseInputError as exc:
+            raise _fail(f"--start/--timezone: {exc}") from None
+        details = ExerciseDetails("real_incident" if real_incident else "exercise", real_start, timezone)
+        if real_start is not None and read.dates is None:
+            span = (real_start.date(), real_start.date())
     else:
         raise _fail("give an EXERCISE id, or --scenario FILE with --journal FILE")
+    batch = _run_baseline(scenario, baseline_runs, jobs) if baseline_runs else _baseline(baseline)
     aar: AfterActionReport = build_report(
         scenario,
         journal,
         exercise_name=name or default_name,
         exercise_dates=_dates(dates, span),
         integrity=integrity,
-        baseline=_baseline(baseline),
+        baseline=batch,
         marking=marking,
         notes=notes,
+        **report_options(details),
     )
     out.write_bytes(render_pdf(aar))
+    if docx is not None:
+        docx.write_bytes(render_docx(aar))
+        typer.echo(f"wrote {docx}")
     scored = [f for f in aar.findings if f.status.value in ("met", "late", "missed", "out_of_order")]
     met = sum(f.status.value == "met" for f in scored)
     typer.echo(f"wrote {out}: {len(aar.findings)} findings, {met} of {len(scored)} scored instances met")

@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 from exercises.loading import load_scenario
 from exercises.service import ExerciseService
 from hotwash.cli import app
-from tests.aar.builders import EXAMPLE, example_scenario
+from tests.aar.builders import EXAMPLE, example_scenario, squash
 from tests.aar.test_scoring import exercise_journal
 
 runner = CliRunner()
@@ -111,3 +111,56 @@ def test_report_needs_a_source(tmp_path: Path) -> None:
     result = runner.invoke(app, ["report", "--out", str(tmp_path / "x.pdf")])
     assert result.exit_code == 1
     assert "give an EXERCISE id" in result.output
+
+
+def test_report_writes_word_and_runs_the_baseline(tmp_path: Path, database: str) -> None:
+    """``--docx`` writes the Word copy; ``--baseline-runs N`` simulates the scenario N times and
+    puts the baseline in the report; ``exercise create --start --timezone`` gives the clock."""
+    import docx
+
+    scenario_file = EXAMPLE / "scenarios" / "warehouse_fire.yaml"
+    created = runner.invoke(app, ["exercise", "create", str(scenario_file), "--name", "Clocked TTX",
+                                  "--start", "2025-05-14 09:30", "--timezone", "America/New_York",
+                                  "--database", database])
+    assert created.exit_code == 0, created.output
+    bad = runner.invoke(app, ["exercise", "create", str(scenario_file), "--start", "2025-05-14 09:30",
+                              "--timezone", "Mars/Olympus", "--database", database])
+    assert bad.exit_code == 1 and "not an IANA time zone" in bad.output
+    service = ExerciseService.open(database)
+    exercise = service.list_exercises()[0].id
+    service.start(service.operator(exercise))
+    out, word, findings = tmp_path / "aar.pdf", tmp_path / "aar.docx", tmp_path / "f.json"
+    result = runner.invoke(app, ["report", str(exercise), "--out", str(out), "--docx", str(word), "--json",
+                                 str(findings), "--baseline-runs", "8", "--jobs", "1", "--database", database])
+    assert result.exit_code == 0, result.output
+    data = json.loads(findings.read_text(encoding="utf-8"))
+    assert data["baseline"]["runs"] == 8
+    assert data["real_time"]["timezone"] == "America/New_York"
+    document = docx.Document(str(word))
+    headings = [p.text for p in document.paragraphs if p.style is not None and p.style.name == "Heading 1"]
+    assert "Simulated Baseline" in headings and "Executive Summary" in headings
+    text = "\n".join(p.text for p in document.paragraphs)
+    assert "8 simulated runs" in text
+    assert "America/New_York" in "\n".join(c.text for t in document.tables for r in t.rows for c in r.cells)
+
+
+def test_a_journal_file_of_a_real_incident_with_its_clock(tmp_path: Path) -> None:
+    scenario = example_scenario(tmp_path)
+    journal = tmp_path / "journal.jsonl"
+    journal.write_text("".join(e.model_dump_json() + "\n" for e in exercise_journal().entries), encoding="utf-8")
+    findings = tmp_path / "f.json"
+    result = runner.invoke(app, [
+        "report", "--scenario", str(tmp_path / "example" / "scenarios" / "warehouse_fire.yaml"), "--journal",
+        str(journal), "--out", str(tmp_path / "a.pdf"), "--json", str(findings), "--real-incident",
+        "--start", "2025-05-14 22:15", "--timezone", "Europe/London",
+    ])
+    assert result.exit_code == 0, result.output
+    data = json.loads(findings.read_text(encoding="utf-8"))
+    assert data["record_kind"] == "real_incident" and data["real_time"]["timezone"] == "Europe/London"
+    text = "".join(p.extract_text() for p in pypdf.PdfReader(io.BytesIO((tmp_path / "a.pdf").read_bytes())).pages)
+    assert "Incident Overview" in text, text[:2000]
+    assert squash("due by 22:30 BST (+0:15)") in squash(text)  # 0:15 after 22:15 British Summer Time
+    assert "14 May 2025" in text
+    assert scenario.name in text
+    bad = runner.invoke(app, ["report", "3", "--start", "2025-05-14 22:15", "--timezone", "Europe/London"])
+    assert bad.exit_code == 1 and "go with --journal" in bad.output

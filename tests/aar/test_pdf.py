@@ -82,7 +82,8 @@ def test_user_markup_appears_literally(rendered: tuple[AfterActionReport, bytes,
 def test_no_server_file_is_embedded(rendered: tuple[AfterActionReport, bytes, str]) -> None:
     _, pdf, _ = rendered
     reader = pypdf.PdfReader(io.BytesIO(pdf))
-    assert all(not page.images for page in reader.pages)
+    images = [image for page in reader.pages for image in page.images]
+    assert len(images) == 1  # the agency network (Graphviz), nothing a user named
 
 
 def test_non_latin_scripts_render(rendered: tuple[AfterActionReport, bytes, str]) -> None:
@@ -111,7 +112,10 @@ def test_sections_integrity_and_page_numbers(rendered: tuple[AfterActionReport, 
         "Table 1",
         "Protocol Compliance",
         "Timeline",
-        "Coordination Between Agencies",
+        "Coordination and the Agency Network",
+        "Executive Summary",
+        "Conclusion",
+        "Appendix C: Points of Contact",
         "Simulated Baseline",
         "Record Integrity",
         "Appendix A: Improvement Plan",
@@ -119,7 +123,7 @@ def test_sections_integrity_and_page_numbers(rendered: tuple[AfterActionReport, 
     ):
         assert heading in text, heading
     assert f"Page2of{pages}" in squash(reader.pages[1].extract_text())
-    assert "First broken entry" in text and "#7" in text
+    assert "Firstbrokenentry7" in squash(text)
     assert "c0ffee" * 10 in squash(text)
     assert "HashchainverifiedNO" in squash(text)  # the chain did not verify
     # The outline and the table of contents send the reader to the page each section starts on.

@@ -56,7 +56,7 @@ def test_summary_shows_compliance_and_the_pdf_opens(exercise: Exercise) -> None:
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["Protocols met"] == "1 of 1"
     assert metrics["Record"] == "intact"
-    assert [b.label for b in at.get("download_button")] == ["Download the AAR/IP (PDF)"]
+    assert [b.label for b in at.get("download_button")] == ["Download the AAR/IP (PDF)", "Download the AAR/IP (Word)"]
     capabilities = table(at, "Capability", "Of record")
     assert "Operational Coordination" in set(capabilities["Capability"])
 
@@ -101,3 +101,50 @@ def test_plan_edits_send_only_changed_fields_as_the_service_takes_them() -> None
     edits = plan_edits(before, after, {"Town Police": "police", "Town Fire Department": "fire"})
     assert edits == {"protocol:IC-01": {"responsible_agency": "police", "completion_date": "2026-04-01"}}
     assert plan_edits(before, before.copy(), {}) == {}
+
+
+def test_controller_runs_the_baseline_and_the_report_has_it(
+    exercise: Exercise, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from console.report import current_report, report_docx
+
+    monkeypatch.setenv("HOTWASH_BASELINE_RUNS", "4")
+    ctl = exercise.controller
+    exercise.svc.start(ctl)
+    at = console(ctl, "summary.py")
+    assert at.button(key="sum_baseline").label == "Run the simulated baseline"
+    at.button(key="sum_baseline").click().run(timeout=120)
+    assert "Simulated baseline of 4 runs added to the report" in toasts(at)
+    report = current_report(exercise.svc, session.view_cache(), ctl)
+    assert report.baseline is not None and report.baseline.runs == 4
+    import docx
+
+    word = docx.Document(io.BytesIO(report_docx(exercise.svc, session.view_cache(), ctl)))
+    assert "4 simulated runs" in "\n".join(p.text for p in word.paragraphs)
+    # Observers read the report; only the controller runs the baseline.
+    assert not console(exercise.caller(Role.OBSERVER)).get("button") or all(
+        b.key != "sum_baseline" for b in console(exercise.caller(Role.OBSERVER)).button
+    )
+
+
+def test_controller_corrects_the_clock_and_contacts_and_the_report_follows(exercise: Exercise) -> None:
+    from zoneinfo import ZoneInfo
+
+    from console.report import current_report
+
+    ctl = exercise.controller
+    exercise.svc.start(ctl)
+    at = console(ctl, "summary.py")
+    at.date_input(key="sum_start_date").set_value(dt.date(2025, 7, 4))
+    at.time_input(key="sum_start_time").set_value(dt.time(19, 0))
+    at.text_input(key="sum_timezone").input("America/New_York")
+    at.text_input(key="sum_poc_Evaluation lead").input("R. Chen")
+    button(at, "Save").click().run()
+    assert "Clock and points of contact saved" in toasts(at)
+    details = exercise.svc.exercise_details(ctl)
+    assert details.real_start == dt.datetime(2025, 7, 4, 19, 0, tzinfo=ZoneInfo("America/New_York"))
+    report = current_report(exercise.svc, session.view_cache(), ctl)
+    assert report.real_time is not None and report.real_time.timezone == "America/New_York"
+    assert [(c.role, c.name) for c in report.points_of_contact][-1] == ("Evaluation lead", "R. Chen")
+    # Observers read; only the controller sees the form.
+    assert not [t for t in console(exercise.caller(Role.OBSERVER)).text_input if t.key == "sum_timezone"]

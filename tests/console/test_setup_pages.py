@@ -76,3 +76,32 @@ def test_designer_simulates_a_valid_scenario(exercise: Exercise) -> None:
     assert not at.exception, [e.value for e in at.exception]
     assert "Simulated 10 runs of Old Mill Fire (console test)" in toasts(at)
     assert len(at.get("vega_lite_chart")) == 4, "the distributions are drawn"
+
+
+def test_new_exercise_takes_its_clock_and_points_of_contact(exercise: Exercise) -> None:
+    import datetime as dt
+    from zoneinfo import ZoneInfo
+
+    at = console(exercise.controller, "new_exercise.py")
+    at.text_input(key="new_name").input("Clocked drill")
+    at.date_input(key="new_start_date").set_value(dt.date(2025, 10, 4))
+    at.time_input(key="new_start_time").set_value(dt.time(8, 30))
+    at.text_input(key="new_timezone").input("America/Denver")
+    at.text_input(key="new_poc_Exercise director").input("Lee <Park>")
+    button(at, "Create exercise").click().run()
+    assert "Exercise created: Clocked drill" in toasts(at)
+    created = max(exercise.svc.list_exercises(), key=lambda e: e.id)
+    details = exercise.svc.exercise_details(exercise.svc.operator(created.id))
+    assert details.real_start == dt.datetime(2025, 10, 4, 8, 30, tzinfo=ZoneInfo("America/Denver"))
+    assert [(c.role, c.name) for c in details.contacts] == [("Exercise director", "Lee <Park>")]
+
+
+def test_a_start_without_its_time_zone_is_refused_on_the_page(exercise: Exercise) -> None:
+    import datetime as dt
+
+    at = console(exercise.controller, "new_exercise.py")
+    before = len(exercise.svc.list_exercises())
+    at.date_input(key="new_start_date").set_value(dt.date(2025, 10, 4))
+    button(at, "Create exercise").click().run()
+    assert any("a start needs its date, its time and its time zone" in c.value for c in at.code)
+    assert len(exercise.svc.list_exercises()) == before

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 import pytest
 
 from exercises.access import AccessDenied, Caller
+from exercises.details import ExerciseDetails
 from exercises.entries import ActionLogged, ObservationRecorded
 from exercises.scenario import Inject, Scenario
 from exercises.service import ExerciseService
@@ -120,6 +121,13 @@ CASES: dict[str, Case] = {
     "record": Case(lambda s, c, f, a: s.record(c), READERS_OF_ALL, False),
     "export": Case(lambda s, c, f, a: s.export(c, "csv"), READERS_OF_ALL, False),
     "participants": Case(lambda s, c, f, a: s.participants(c), CONTROLLER, False),
+    # The exercise's details and stored baseline are columns of its row, not journal entries.
+    "exercise details": Case(lambda s, c, f, a: s.exercise_details(c), READERS_OF_ALL, False),
+    "set exercise details": Case(
+        lambda s, c, f, a: s.set_exercise_details(c, ExerciseDetails(timezone="Europe/Paris")), CONTROLLER, False
+    ),
+    "saved baseline": Case(lambda s, c, f, a: (s.saved_baseline(c),), READERS_OF_ALL, False),
+    "save baseline": Case(lambda s, c, f, a: s.save_baseline(c, '{"runs": 1}'), CONTROLLER, False),
 }
 
 
@@ -190,6 +198,7 @@ def test_every_service_call_is_in_the_matrix() -> None:
         "log_action", "send_message", "request_resource", "record_observation", "edit_improvement_item",
         "correct", "tick", "state", "briefing", "feed", "inbox", "agency_log", "protocol_clock", "timeline",
         "msel", "scenario", "journal", "verify", "export", "participants", "record",
+        "exercise_details", "set_exercise_details", "saved_baseline", "save_baseline",
     }
     assert public - operator_level == covered
 

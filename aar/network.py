@@ -1,0 +1,87 @@
+"""The agency network figure, laid out by Graphviz (``neato`` with ``overlap=false``).
+
+Each agency's name is written inside its node, so removing node overlaps removes label overlaps;
+links carry no text labels (their counts are in the Links table), so no label can sit on a line's
+crossing. Names are passed as plain (never HTML-like) labels with backslashes doubled, so a name
+is drawn literally. Needs Debian's ``graphviz`` (the ``neato`` program).
+"""
+
+from __future__ import annotations
+
+import json
+import textwrap
+from typing import Any
+
+import graphviz
+
+from aar.model import AfterActionReport
+
+FAILED = "#c62828"
+LINK = "#78909c"
+NODE = "#bbdefb"
+BUSY = "#ffcc80"
+LEAD = "#1a3b5d"
+WRAP = 22
+
+
+def _literal(text: str) -> graphviz.nohtml:
+    """A label Graphviz draws as written: no HTML-like label, no escape sequences (\\N, \\n)."""
+    lines = textwrap.wrap(text.replace("\\", "\\\\"), WRAP, break_long_words=True) or [" "]
+    return graphviz.nohtml("\\n".join(lines))
+
+
+def graph(report: AfterActionReport, font: str = "DejaVu Sans") -> graphviz.Graph:
+    coord = report.coordination
+    g = graphviz.Graph("agencies", engine="neato")
+    g.attr(overlap="false", sep="+10", splines="true", outputorder="edgesfirst", pad="0.2", bgcolor="white")
+    g.attr("node", shape="box", style="rounded,filled", fontname=font, fontsize="14", margin="0.12,0.06")
+    most = max((link.messages for link in coord.links), default=0) or 1
+    lead = report.overview.lead_agency
+    for i, a in enumerate(coord.agencies):
+        outline = FAILED if a.cut_off else LEAD if a.agency == lead else "#5c7a99"
+        g.node(f"n{i}", _literal(a.name), fillcolor=BUSY if a.overloaded else NODE, color=outline,
+               penwidth="2.4" if a.cut_off or a.agency == lead else "1")
+    index = {a.agency: f"n{i}" for i, a in enumerate(coord.agencies)}
+    for link in coord.links:
+        ends = [index.get(x) for x in link.between]
+        if ends[0] is None or ends[1] is None:
+            continue
+        failed = bool(link.down_intervals)
+        g.edge(ends[0], ends[1], color=FAILED if failed else LINK, style="dashed" if failed else "solid",
+               penwidth=f"{0.8 + 4 * link.messages / most:.2f}", len="0.9")
+    return g
+
+
+MISSING = (
+    "The agency network figure is not drawn: it needs Graphviz's layout programs (Debian package "
+    "graphviz), which were not found. The tables below hold the same traffic."
+)
+
+
+def png(report: AfterActionReport, dpi: int = 180) -> bytes | None:
+    """The figure as PNG, or None where Graphviz is not installed (the report says so)."""
+    g = graph(report)
+    g.attr(dpi=str(dpi))
+    try:
+        data: bytes = g.pipe(format="png")
+    except graphviz.ExecutableNotFound:
+        return None
+    return data
+
+
+def layout(report: AfterActionReport) -> dict[str, Any]:
+    """Graphviz's own layout (``-Tjson``): node positions and sizes, in points."""
+    result: dict[str, Any] = json.loads(graph(report).pipe(format="json").decode("utf-8"))
+    return result
+
+
+def node_boxes(laid_out: dict[str, Any]) -> list[tuple[str, tuple[float, float, float, float]]]:
+    """(label, (x0, y0, x1, y1)) of each node, from the layout; the label is drawn inside its box."""
+    boxes = []
+    for obj in laid_out.get("objects", []):
+        if "pos" not in obj:
+            continue
+        x, y = (float(v) for v in obj["pos"].split(","))
+        w, h = float(obj["width"]) * 72 / 2, float(obj["height"]) * 72 / 2
+        boxes.append((str(obj.get("label", "")), (x - w, y - h, x + w, y + h)))
+    return boxes
