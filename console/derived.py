@@ -29,6 +29,7 @@ from exercises.entries import (
     LinkUp,
     MessageDelivered,
     MessageLost,
+    ResourceRequested,
 )
 from exercises.scenario import Inject, Scenario
 from exercises.service import ExerciseService, ExerciseState
@@ -136,7 +137,20 @@ INJECT_KINDS = frozenset(
 )
 
 
+ROLE_WORDS = {"controller": "Controller", "evaluator": "Evaluator", "observer": "Observer", "import": "Import"}
+
+
+def person(actor: str) -> str:
+    """Who a person's entry is by, from its actor: "Evaluator (Dana Reyes)"."""
+    role, _, name = actor.partition(" (")
+    base = ROLE_WORDS.get(role.split(":", 1)[0], role.split(":", 1)[0].capitalize())
+    return f"{base} ({name}" if name else base
+
+
 def who(entry: Entry, scenario: Scenario) -> str:
+    if entry.kind in (EntryKind.OBSERVATION_RECORDED, EntryKind.IMPROVEMENT_ITEM_EDITED):
+        # An evaluator's note is by the evaluator, about the agency (the description names it).
+        return person(entry.actor)
     if entry.agency:
         try:
             return scenario.agency(entry.agency).name
@@ -144,7 +158,7 @@ def who(entry: Entry, scenario: Scenario) -> str:
             return entry.agency
     if entry.actor == ENGINE_ACTOR:
         return "Simulation"
-    return entry.actor.split(" (", 1)[0].split(":", 1)[0].capitalize()
+    return person(entry.actor)
 
 
 def lane(entry: Entry, scenario: Scenario) -> str:
@@ -152,10 +166,10 @@ def lane(entry: Entry, scenario: Scenario) -> str:
         return "MSEL"
     if entry.kind is EntryKind.DEVELOPMENT:
         return "Incident"
-    if entry.agency:
-        return who(entry, scenario)
     if entry.kind in (EntryKind.OBSERVATION_RECORDED, EntryKind.IMPROVEMENT_ITEM_EDITED):
         return "Evaluators"
+    if entry.agency:
+        return who(entry, scenario)
     return "Network" if entry.kind in (EntryKind.LINK_DOWN, EntryKind.LINK_UP) else "Control"
 
 
@@ -172,6 +186,8 @@ class Digest:
         self.down: set[LinkKey] = set()
         self.load: Counter[LinkKey] = Counter()
         self.injects: dict[str, Inject] = {i.id: i for i in scenario.msel}
+        self.requests: dict[str, tuple[str | None, str]] = {}
+        self.words = views.Words(views.agency_names(scenario), scenario.vocabulary, self.requests)
         self.rows: list[Row] = []
         self.lock = threading.Lock()
 
@@ -189,6 +205,8 @@ class Digest:
                         self.load[link_key(a, b)] += 1
                 elif isinstance(p, InjectAdded):
                     self.injects.setdefault(p.inject.id, p.inject)
+                elif isinstance(p, ResourceRequested):
+                    self.requests[p.request_id] = (e.agency, p.to)
                 self.rows.append(
                     Row(
                         seq=e.seq,
@@ -197,7 +215,7 @@ class Digest:
                         lane=lane(e, self.scenario),
                         category=CATEGORY.get(e.kind, "clock"),
                         simulated=e.actor == ENGINE_ACTOR,
-                        what=views.describe(e, self.scenario, self.injects),
+                        what=views.describe(e, self.scenario, self.injects, self.words),
                     )
                 )
                 self.seq = e.seq

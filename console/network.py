@@ -32,7 +32,7 @@ _CHANNEL_STYLE: dict[Channel, str] = {
     Channel.LIAISON: "bold",
     Channel.DATA_SHARING: "solid",
 }
-NAME_WRAP = 24
+NAME_WRAP = 18
 """Characters per line of an agency's name in its box."""
 LINK_UP_COLOUR = "#4a6b8a"
 LINK_DOWN_COLOUR = "#c62828"
@@ -63,9 +63,9 @@ def network_graph(
         # every agency into one long row.
         graph_attr={"layout": "neato", "overlap": "false", "splines": "true", "sep": "+8", "bgcolor": "transparent",
                     "pad": "0.2", "fontname": "Helvetica"},
-        node_attr={"shape": "box", "style": "rounded,filled", "fontname": "Helvetica", "fontsize": "11",
+        node_attr={"shape": "box", "style": "rounded,filled", "fontname": "Helvetica", "fontsize": "16",
                    "color": "#55606e"},
-        edge_attr={"fontname": "Helvetica", "fontsize": "10", "fontcolor": "#37474f", "len": "1.6"},
+        edge_attr={"fontname": "Helvetica", "fontsize": "14", "fontcolor": "#37474f", "len": "1.3"},
     )
     for agency in scenario.agencies:
         label = "\n".join(textwrap.wrap(agency.name, NAME_WRAP)) or agency.id

@@ -81,8 +81,17 @@ def _colour_column(frame: pd.DataFrame, column: str, colours: Mapping[str, str])
     return frame.style.map(lambda v: f"background-color: {colours.get(v, '#ffffff')}", subset=[column])
 
 
+def text_table(data: pd.DataFrame | pd.io.formats.style.Styler, *, height: int | None = None) -> None:
+    """A table whose long text wraps inside its column, so nothing is cut off at 1280-1440 px;
+    taller than ``height`` pixels, it scrolls. (Dataframes cut text at the column's width.)"""
+    rows = len(data.data) if isinstance(data, pd.io.formats.style.Styler) else len(data)
+    st.table(data, border="horizontal", hide_index=True,
+             height=height if height is not None and rows > height // 40 else "content")
+
+
 def protocol_clock_table(
-    instances: Sequence[ProtocolInstance], names: Mapping[str, str], now: float, *, key: str | None = None
+    instances: Sequence[ProtocolInstance], names: Mapping[str, str], now: float, *, key: str | None = None,
+    vocab: Mapping[str, str] | None = None,
 ) -> None:
     """Each protocol instance: when due, what is owed, and its status; open ones first."""
     if not instances:
@@ -107,23 +116,11 @@ def protocol_clock_table(
             "Status": inst.status.value,
             "When": note,
             "Agency": names.get(inst.agency, inst.agency),
-            "Must": inst.action.replace("_", " "),
+            "Must": (vocab or {}).get(inst.action, inst.action.replace("_", " ")),
             "Protocol": f"{inst.protocol_id} {inst.title}" + (" (critical)" if inst.critical else ""),
         })
     frame = pd.DataFrame(rows)
-    st.dataframe(
-        _colour_column(frame, "Status", PROTOCOL_COLOURS),
-        hide_index=True,
-        height=min(420, 38 + 35 * len(rows)),
-        key=key,
-        column_config={
-            "Due": st.column_config.TextColumn(width="small"),
-            "Status": st.column_config.TextColumn(width="small"),
-            "When": st.column_config.TextColumn(width="medium"),
-            "Agency": st.column_config.TextColumn(width="medium"),
-            "Must": st.column_config.TextColumn(width="medium"),
-        },
-    )
+    text_table(_colour_column(frame, "Status", PROTOCOL_COLOURS), height=420)
 
 
 def protocol_counts(instances: Sequence[ProtocolInstance], names: Mapping[str, str]) -> pd.DataFrame:
@@ -144,21 +141,11 @@ def feed_table(items: Sequence[Row], *, key: str | None = None, height: int = 36
         return
     frame = pd.DataFrame(
         [
-            {"Time": format_duration(i.at), "Who": i.who + (" (sim)" if i.simulated else ""), "What": i.what}
+            {"Time": format_duration(i.at), "Who": i.who + (" (simulated)" if i.simulated else ""), "What": i.what}
             for i in items
         ]
     )
-    st.dataframe(
-        frame,
-        hide_index=True,
-        height=min(height, 38 + 35 * len(frame)),
-        key=key,
-        column_config={
-            "Time": st.column_config.TextColumn(width="small"),
-            "Who": st.column_config.TextColumn(width="medium"),
-            "What": st.column_config.TextColumn(width="large"),
-        },
-    )
+    text_table(frame, height=height)
 
 
 def timeline_chart(frame: pd.DataFrame, now: float, window: float = TIMELINE_WINDOW_S) -> None:
@@ -204,8 +191,10 @@ SENDERS = {"simcell": "Simulation cell", "controller": "Controller"}
 """Who else than an agency may send an inject (exercises.loading.SENDERS_OTHER_THAN_AGENCIES)."""
 
 
-def msel_frame(rows: Sequence[MselRow], names: Mapping[str, str]) -> pd.DataFrame:
+def msel_frame(rows: Sequence[MselRow], names: Mapping[str, str],
+               vocab: Mapping[str, str] | None = None) -> pd.DataFrame:
     names = {**SENDERS, **names}
+    vocab = vocab or {}
     return pd.DataFrame(
         [
             {
@@ -215,11 +204,13 @@ def msel_frame(rows: Sequence[MselRow], names: Mapping[str, str]) -> pd.DataFram
                 "Synopsis": r.synopsis,
                 "From": names.get(r.sender, r.sender),
                 "To": agency_names(names, r.to),
-                "Expected": ", ".join(a.replace("_", " ") for a in r.expected_actions),
+                "Expected": ", ".join(vocab.get(a, a.replace("_", " ")) for a in r.expected_actions),
                 "Acted on by": agency_names(names, r.acted_on_by),
-                "Note": ("conditional; " if r.conditional else "")
-                + ("added; " if r.added else "")
-                + (f"skipped: {r.skipped_reason}" if r.skipped_reason else ""),
+                "Note": "; ".join(n for n in (
+                    "conditional" if r.conditional and not r.skipped_reason else "",
+                    "added during play" if r.added else "",
+                    f"skipped: {r.skipped_reason}" if r.skipped_reason else "",
+                ) if n),
             }
             for r in rows
         ],
@@ -228,12 +219,6 @@ def msel_frame(rows: Sequence[MselRow], names: Mapping[str, str]) -> pd.DataFram
 
 
 def msel_table(rows: Sequence[MselRow], names: Mapping[str, str], *, key: str | None = None,
-               height: int = 420) -> None:
-    frame = msel_frame(rows, names)
-    st.dataframe(
-        _colour_column(frame, "Status", INJECT_COLOURS),
-        hide_index=True,
-        height=height,
-        key=key,
-        column_config={"Synopsis": st.column_config.TextColumn(width="large")},
-    )
+               height: int = 640, vocab: Mapping[str, str] | None = None) -> None:
+    frame = msel_frame(rows, names, vocab)
+    text_table(_colour_column(frame, "Status", INJECT_COLOURS), height=height)

@@ -21,6 +21,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import delete, func
 from sqlmodel import col, select
@@ -122,7 +123,7 @@ class SessionStore:
                              participant_id=participant_id, name=caller.name, created_at=now, last_seen=now)
         with self.db.writing() as session:
             session.add(row)
-            session.exec(delete(SignInFailure).where(col(SignInFailure.client) == client))  # type: ignore[call-overload]
+            session.exec(delete(SignInFailure).where(col(SignInFailure.client) == client))
             session.commit()
             assert row.id is not None
         log.info("sign-in: exercise %s, %s, client %s", caller.exercise_id, caller.role.value, client)
@@ -140,17 +141,17 @@ class SessionStore:
     def _failures(self, column: object, value: object, now: float) -> tuple[int, float]:
         with self.db.reading() as session:
             count, last = session.exec(
-                select(func.count(), func.max(SignInFailure.at)).where(  # type: ignore[call-overload]
+                select(func.count(), func.max(SignInFailure.at)).where(
                     column == value, col(SignInFailure.at) > now - WINDOW
                 )
             ).one()
         return int(count), float(last or 0.0)
 
     def _check_throttle(self, client: str, exercise_id: int | None, now: float) -> None:
-        checks = [("this browser", col(SignInFailure.client), client, CLIENT_FREE, CLIENT_LOCK)]
+        checks: list[tuple[str, Any, object, int, int]] = [
+            ("this browser", col(SignInFailure.client), client, CLIENT_FREE, CLIENT_LOCK)]
         if exercise_id is not None:
-            checks.append(("this exercise", col(SignInFailure.exercise_id), exercise_id, EXERCISE_FREE,
-                           EXERCISE_LOCK))
+            checks.append(("this exercise", SignInFailure.exercise_id, exercise_id, EXERCISE_FREE, EXERCISE_LOCK))
         for who, column, value, free, lock in checks:
             count, last = self._failures(column, value, now)
             wait = wait_after(count, free, lock)
@@ -172,7 +173,7 @@ class SessionStore:
         with self.db.writing() as session:
             session.add(SignInFailure(client=client, exercise_id=exercise_id, at=now))
             # Rows that no longer count are dropped as new ones come in.
-            session.exec(delete(SignInFailure).where(col(SignInFailure.at) < now - WINDOW - LOCKOUT))  # type: ignore[call-overload]
+            session.exec(delete(SignInFailure).where(col(SignInFailure.at) < now - WINDOW - LOCKOUT))
             session.commit()
         log.warning("wrong access code: client %s, exercise %s", client, exercise_id or "unknown")
 
@@ -229,7 +230,7 @@ class SessionStore:
         if self.service.state(caller).status is not ClockStatus.ENDED:
             return None
         with self.db.reading() as session:
-            wall = session.exec(select(func.min(JournalEntry.wall_time)).where(  # type: ignore[call-overload]
+            wall = session.exec(select(func.min(JournalEntry.wall_time)).where(
                 JournalEntry.exercise_id == caller.exercise_id, JournalEntry.kind == EntryKind.CLOCK_ENDED.value
             )).one()
         if wall is None:

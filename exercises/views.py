@@ -152,14 +152,62 @@ def message_texts(entries: Iterable[Entry]) -> dict[str, MessageSent]:
 
 # --- describing an entry -----------------------------------------------------------------
 
-
-def describe(entry: Entry, scenario: Scenario, injects: dict[str, Inject]) -> str:
-    """One line of plain text saying what the entry records."""
-    return _describe(entry, scenario.vocabulary, injects)
+SENDER_NAMES = {"simcell": "Simulation cell", "controller": "Controller"}
+"""Who else than an agency may send an inject (exercises.loading.SENDERS_OTHER_THAN_AGENCIES)."""
 
 
-def _describe(entry: Entry, vocab: Mapping[str, str], injects: dict[str, Inject]) -> str:
-    # The vocabulary is rebuilt on every Scenario.vocabulary read: a whole-journal caller passes it once.
+def agency_names(scenario: Scenario) -> dict[str, str]:
+    """Agency id -> name, with the senders that are not agencies: what a person reads."""
+    return {**SENDER_NAMES, **{a.id: a.name for a in scenario.agencies}}
+
+
+def unit_label(unit_type: str) -> str:
+    """A unit type as people write it: ``bike_team`` -> ``bike team``."""
+    return unit_type.replace("_", " ")
+
+
+def field_label(name: str) -> str:
+    return name.replace("_", " ")
+
+
+@dataclass(frozen=True)
+class Words:
+    """The names a description uses instead of ids: agencies, actions, and the requests seen."""
+
+    agencies: Mapping[str, str]
+    vocab: Mapping[str, str]
+    requests: Mapping[str, tuple[str | None, str]]
+    """Request id -> (requesting agency, asked agency)."""
+
+    def agency(self, agency_id: str | None) -> str:
+        return self.agencies.get(agency_id, agency_id) if agency_id else ""
+
+    def many(self, ids: Iterable[str]) -> str:
+        return ", ".join(self.agency(i) for i in ids)
+
+    def action(self, action: str) -> str:
+        return self.vocab.get(action, field_label(action))
+
+
+def words(scenario: Scenario, entries: Iterable[Entry] = ()) -> Words:
+    requests = {e.payload.request_id: (e.agency, e.payload.to) for e in entries
+                if isinstance(e.payload, ResourceRequested)}
+    return Words(agency_names(scenario), scenario.vocabulary, requests)
+
+
+def describe(entry: Entry, scenario: Scenario, injects: dict[str, Inject],
+             named: Words | None = None) -> str:
+    """One line of plain text saying what the entry records, with names, never ids (but the
+    inject numbers a controller acts on)."""
+    return _describe(entry, named or words(scenario), injects)
+
+
+def _inject_label(inject_id: str, injects: Mapping[str, Inject]) -> str:
+    inject = injects.get(inject_id)
+    return f"{inject_id} ({inject.synopsis})" if inject else inject_id
+
+
+def _describe(entry: Entry, w: Words, injects: dict[str, Inject]) -> str:
     p = entry.payload
     match p:
         case ClockStarted():
@@ -175,47 +223,95 @@ def _describe(entry: Entry, vocab: Mapping[str, str], injects: dict[str, Inject]
         case InjectDelivered():
             inject = injects.get(p.inject_id)
             synopsis = f": {inject.synopsis}" if inject else ""
-            return f"Inject {p.inject_id} delivered to {', '.join(p.to)}{synopsis}"
+            return f"Inject {p.inject_id} delivered to {w.many(p.to)}{synopsis}"
         case InjectHeld():
-            return f"Inject {p.inject_id} held" + (f": {p.reason}" if p.reason else "")
+            return f"Inject {_inject_label(p.inject_id, injects)} held" + (f": {p.reason}" if p.reason else "")
         case InjectReleased():
-            return f"Inject {p.inject_id} released"
+            override = " by controller override (its condition did not hold)" if getattr(p, "override", False) else ""
+            return f"Inject {_inject_label(p.inject_id, injects)} released{override}"
         case InjectAdded():
             return f"Inject {p.inject.id} added for {format_duration(p.inject.time)}: {p.inject.synopsis}"
         case InjectSkipped():
-            return f"Inject {p.inject_id} skipped: {p.reason}"
+            return f"Inject {_inject_label(p.inject_id, injects)} not delivered: {skip_reason(p, injects, w)}"
         case ActionLogged():
-            label = vocab.get(p.action, p.action)
+            label = w.action(p.action)
             linked = f" (re {p.inject_id})" if p.inject_id else ""
             return f"{label}{linked}" + (f": {p.text}" if p.text else "")
         case MessageSent():
-            return f"Message {p.message_id} to {p.to}: {p.text}"
+            return f"Message to {w.agency(p.to)}: {p.text}"
         case MessageDelivered():
-            return f"Message {p.message_id} from {p.sender} delivered to {p.to} via {'-'.join(p.path)}"
+            via = f" via {', '.join(w.agency(a) for a in p.path[1:-1])}" if len(p.path) > 2 else ""
+            return f"Message from {w.agency(p.sender)} delivered to {w.agency(p.to)}{via}"
         case MessageLost():
-            return f"Message {p.message_id} from {p.sender} to {p.to} lost: {p.reason}"
+            return f"Message from {w.agency(p.sender)} to {w.agency(p.to)} lost: {p.reason}"
         case ResourceRequested():
             extra = f": {p.text}" if p.text else ""
-            return f"Request {p.request_id} to {p.to} for {p.count} {p.unit_type}{extra}"
+            return f"Request to {w.agency(p.to)} for {p.count} {unit_label(p.unit_type)}{extra}"
         case ResourceAssigned():
-            return f"{p.count} {p.unit_type} assigned to {p.requester} (request {p.request_id})"
+            return f"{p.count} {unit_label(p.unit_type)} assigned to {w.agency(p.requester)}"
         case ResourceReleased():
-            return f"{p.count} {p.unit_type} released (request {p.request_id})"
+            asked = w.requests.get(p.request_id)
+            whose = f" (asked by {w.agency(asked[0])} of {w.agency(asked[1])})" if asked and asked[0] else ""
+            return f"{p.count} {unit_label(p.unit_type)} released{whose}"
         case LinkDown():
-            return f"Link {'-'.join(p.between)} down" + (f": {p.reason}" if p.reason else "")
+            return f"Link {w.agency(p.between[0])} - {w.agency(p.between[1])} down" + (
+                f": {p.reason}" if p.reason else "")
         case LinkUp():
-            return f"Link {'-'.join(p.between)} up"
+            return f"Link {w.agency(p.between[0])} - {w.agency(p.between[1])} up"
         case ObservationRecorded():
             rating = f" [{p.rating.value}]" if p.rating else ""
-            return f"Observation on {p.capability}{rating}" + (f": {p.text}" if p.text else "")
+            about = f" about {w.agency(entry.agency)}" if entry.agency else ""
+            return f"Observation on {p.capability}{about}{rating}" + (f": {p.text}" if p.text else "")
         case ImprovementItemEdited():
-            return f"Improvement plan row {p.item_key} edited: {', '.join(sorted(p.fields))}"
+            return f"Improvement plan edited: {', '.join(field_label(f) for f in sorted(p.fields))}"
         case Correction():
             what = "replaced" if p.replacement is not None else "voided"
             return f"Entry {p.corrects} {what}: {p.reason}"
         case Development():
             return f"{p.model.capitalize()}: {p.what.replace('_', ' ')}"
     return entry.kind.value  # pragma: no cover  (every kind is matched above)
+
+
+# --- contingency injects: does the condition hold? -------------------------------------------
+
+
+def condition_text(inject: Inject, w: Words) -> str:
+    """What a contingency inject waits for, in words: "only if X has not logged Y"."""
+    c = inject.condition
+    if c is None:
+        return ""
+    who = w.agency(c.by_agency) if c.by_agency else "any agency"
+    return f"Sent only if {who} has{'' if c.happened else ' not'} logged \u201c{w.action(c.action)}\u201d."
+
+
+def condition_reason(inject: Inject, entries: Iterable[Entry], w: Words) -> str | None:
+    """Why a contingency inject's condition does not hold now (``None``: it holds, or there is none).
+
+    Judged as the simulation judges it: on every logged action, the simulated agencies' too."""
+    c = inject.condition
+    if c is None:
+        return None
+    done = next((e for e in entries if isinstance(e.payload, ActionLogged) and e.payload.action == c.action
+                 and (c.by_agency is None or e.agency == c.by_agency)), None)
+    if (done is not None) == c.happened:
+        return None
+    label = f"\u201c{w.action(c.action)}\u201d"
+    if done is not None:
+        return f"{w.agency(done.agency) or 'an agency'} logged {label} at {format_duration(done.at)}"
+    return f"{w.agency(c.by_agency) if c.by_agency else 'no agency'} has not logged {label}"
+
+
+def skip_reason(skipped: InjectSkipped, injects: Mapping[str, Inject], w: Words) -> str:
+    """Why the simulation skipped an inject, in names (its journal reason names ids)."""
+    inject = injects.get(skipped.inject_id)
+    c = inject.condition if inject else None
+    if c is None:
+        return skipped.reason
+    who = w.agency(c.by_agency) if c.by_agency else "an agency"
+    label = f"\u201c{w.action(c.action)}\u201d"
+    if c.happened:
+        return f"its condition did not hold: {who} had not logged {label}"
+    return f"its condition did not hold: {who} had already logged {label}"
 
 
 # --- timeline, agency log, feed ----------------------------------------------------------
@@ -243,7 +339,7 @@ def timeline(scenario: Scenario, entries: Sequence[Entry]) -> list[TimelineItem]
 def _timeline_items(scenario: Scenario, entries: Sequence[Entry], shown: Iterable[Entry]) -> list[TimelineItem]:
     """The timeline items of ``shown`` (entries of the journal ``entries``), in their order."""
     injects = known_injects(scenario, entries)
-    vocab = scenario.vocabulary
+    named = words(scenario, entries)
     corrected: dict[int, Entry] = {}
     for e in entries:
         if isinstance(e.payload, Correction):
@@ -259,7 +355,7 @@ def _timeline_items(scenario: Scenario, entries: Sequence[Entry], shown: Iterabl
                 actor=e.actor,
                 agency=e.agency,
                 simulated=e.actor == ENGINE_ACTOR,
-                summary=_describe(e, vocab, injects),
+                summary=_describe(e, named, injects),
                 corrects=e.payload.corrects if isinstance(e.payload, Correction) else None,
                 corrected_by=fix.seq if fix else None,
                 voided=bool(fix and isinstance(fix.payload, Correction) and fix.payload.replacement is None),
@@ -320,6 +416,7 @@ def inbox(scenario: Scenario, entries: Sequence[Entry], agency: str) -> list[Inb
     """What has reached ``agency``, oldest first (what its players may see of the others)."""
     injects = known_injects(scenario, entries)
     sent = message_texts(entries)
+    w = words(scenario)
     items = []
     for e in entries:
         if not addressed_to(e, agency):
@@ -341,14 +438,14 @@ def inbox(scenario: Scenario, entries: Sequence[Entry], agency: str) -> list[Inb
                 original = sent.get(p.message_id)
                 items.append(
                     InboxItem(
-                        **base, kind="message", sender=p.sender, subject=f"Message from {p.sender}",
+                        **base, kind="message", sender=p.sender, subject=f"Message from {w.agency(p.sender)}",
                         text=original.text if original else "", reference=p.message_id,
                     )
                 )
             case MessageLost():
                 items.append(
                     InboxItem(
-                        **base, kind="message_lost", sender=p.to, subject=f"Message to {p.to} not delivered",
+                        **base, kind="message_lost", sender=p.to, subject=f"Message to {w.agency(p.to)} not delivered",
                         text=p.reason, reference=p.message_id,
                     )
                 )
@@ -356,14 +453,14 @@ def inbox(scenario: Scenario, entries: Sequence[Entry], agency: str) -> list[Inb
                 items.append(
                     InboxItem(
                         **base, kind="resource_request", sender=e.agency or "",
-                        subject=f"Request for {p.count} {p.unit_type}", text=p.text, reference=p.request_id,
+                        subject=f"Request for {p.count} {unit_label(p.unit_type)}", text=p.text, reference=p.request_id,
                     )
                 )
             case ResourceAssigned():
                 items.append(
                     InboxItem(
                         **base, kind="resource_assigned", sender=e.agency or "",
-                        subject=f"{p.count} {p.unit_type} assigned", text="", reference=p.request_id,
+                        subject=f"{p.count} {unit_label(p.unit_type)} assigned", text="", reference=p.request_id,
                     )
                 )
     return items
@@ -406,6 +503,7 @@ def msel_status(scenario: Scenario, entries: Sequence[Entry]) -> list[MselRow]:
     held: dict[str, bool] = {}
     skipped: dict[str, str] = {}
     acted: dict[str, list[str]] = {}
+    w = words(scenario)
     for e in effective(entries):
         p = e.payload
         match p:
@@ -417,7 +515,7 @@ def msel_status(scenario: Scenario, entries: Sequence[Entry]) -> list[MselRow]:
                 held[p.inject_id] = False
                 released.setdefault(p.inject_id, e.at)
             case InjectSkipped():
-                skipped.setdefault(p.inject_id, p.reason)
+                skipped.setdefault(p.inject_id, skip_reason(p, injects, w))
             case ActionLogged() if p.inject_id and e.agency:
                 by = acted.setdefault(p.inject_id, [])
                 if e.agency not in by:
