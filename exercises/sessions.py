@@ -29,7 +29,8 @@ from sqlmodel import col, select
 from exercises.access import AccessDenied, Caller, Role
 from exercises.db import Database
 from exercises.entries import EntryKind
-from exercises.service import SECRET_LENGTH, SELECTOR_LENGTH, ExerciseService, normalise_code
+from exercises.service import ExerciseService
+from exercises.setup import SECRET_LENGTH, SELECTOR_LENGTH, normalise_code
 from exercises.tables import ConsoleSession, JournalEntry, Participant, ReadMark, SignInFailure
 from exercises.views import ClockStatus
 
