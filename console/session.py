@@ -175,7 +175,7 @@ def _forget() -> None:
     st.session_state[COOKIE_KEY] = ""
 
 
-def perform(what: str, call: Callable[[], T]) -> T | None:
+def perform(what: str | Callable[[T], str], call: Callable[[], T]) -> T | None:
     """Run one service call for a user's action; confirm it with a toast naming what was recorded.
 
     The confirmation is what a user (and a browser test) waits for: a click that reached the
@@ -188,7 +188,7 @@ def perform(what: str, call: Callable[[], T]) -> T | None:
     except ExerciseInputError as exc:
         st.toast(f"Not recorded: {_plain(exc)}", icon=":material/error:")
         return None
-    st.toast(md(what), icon=":material/check_circle:")
+    st.toast(md(what(result) if callable(what) else what), icon=":material/check_circle:")
     return result
 
 

@@ -227,7 +227,7 @@ def _describe(entry: Entry, w: Words, injects: dict[str, Inject]) -> str:
         case InjectHeld():
             return f"Inject {_inject_label(p.inject_id, injects)} held" + (f": {p.reason}" if p.reason else "")
         case InjectReleased():
-            override = " by controller override (its condition did not hold)" if getattr(p, "override", False) else ""
+            override = " by controller override (its condition did not hold)" if p.override else ""
             return f"Inject {_inject_label(p.inject_id, injects)} released{override}"
         case InjectAdded():
             return f"Inject {p.inject.id} added for {format_duration(p.inject.time)}: {p.inject.synopsis}"
@@ -492,6 +492,8 @@ class MselRow(_View):
     released_at: float | None = None
     acted_on_by: tuple[str, ...] = ()
     skipped_reason: str | None = None
+    override: bool = False
+    """Released by a controller although its condition did not hold."""
 
 
 def msel_status(scenario: Scenario, entries: Sequence[Entry]) -> list[MselRow]:
@@ -503,6 +505,7 @@ def msel_status(scenario: Scenario, entries: Sequence[Entry]) -> list[MselRow]:
     held: dict[str, bool] = {}
     skipped: dict[str, str] = {}
     acted: dict[str, list[str]] = {}
+    overridden: set[str] = set()
     w = words(scenario)
     for e in effective(entries):
         p = e.payload
@@ -514,6 +517,8 @@ def msel_status(scenario: Scenario, entries: Sequence[Entry]) -> list[MselRow]:
             case InjectReleased():
                 held[p.inject_id] = False
                 released.setdefault(p.inject_id, e.at)
+                if p.override:
+                    overridden.add(p.inject_id)
             case InjectSkipped():
                 skipped.setdefault(p.inject_id, skip_reason(p, injects, w))
             case ActionLogged() if p.inject_id and e.agency:
@@ -547,6 +552,7 @@ def msel_status(scenario: Scenario, entries: Sequence[Entry]) -> list[MselRow]:
                 released_at=released.get(i),
                 acted_on_by=tuple(acted.get(i, ())),
                 skipped_reason=skipped.get(i),
+                override=i in overridden,
             )
         )
     return sorted(rows, key=lambda r: (r.time, r.inject_id))
