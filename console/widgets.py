@@ -12,10 +12,12 @@ from collections.abc import Mapping, Sequence
 import altair as alt
 import pandas as pd
 import streamlit as st
+from pandas.io.formats.style import Styler
 
 from console.derived import TIMELINE_WINDOW_S, Row
 from console.text import md
 from exercises.durations import format_duration, format_span
+from exercises.entries import MAX_TEXT
 from exercises.service import ExerciseState
 from exercises.views import ClockStatus, InjectStatus, MselRow, ProtocolInstance, ProtocolStatus
 
@@ -77,14 +79,14 @@ def agency_names(names: Mapping[str, str], ids: Sequence[str]) -> str:
     return ", ".join(names.get(i, i) for i in ids)
 
 
-def _colour_column(frame: pd.DataFrame, column: str, colours: Mapping[str, str]) -> pd.io.formats.style.Styler:
+def _colour_column(frame: pd.DataFrame, column: str, colours: Mapping[str, str]) -> Styler:
     return frame.style.map(lambda v: f"background-color: {colours.get(v, '#ffffff')}", subset=[column])
 
 
-def text_table(data: pd.DataFrame | pd.io.formats.style.Styler, *, height: int | None = None) -> None:
+def text_table(data: pd.DataFrame | Styler, *, height: int | None = None) -> None:
     """A table whose long text wraps inside its column, so nothing is cut off at 1280-1440 px;
     taller than ``height`` pixels, it scrolls. (Dataframes cut text at the column's width.)"""
-    rows = len(data.data) if isinstance(data, pd.io.formats.style.Styler) else len(data)
+    rows = len(data.data) if isinstance(data, Styler) else len(data)
     st.table(data, border="horizontal", hide_index=True,
              height=height if height is not None and rows > height // 40 else "content")
 
@@ -185,6 +187,30 @@ def timeline_chart(frame: pd.DataFrame, now: float, window: float = TIMELINE_WIN
         )
     height = max(270, 30 * len(lanes))
     st.altair_chart(alt.layer(*layers).properties(height=height), width="stretch")
+
+
+def counted_text(label: str, key: str, *, limit: int = MAX_TEXT, area: bool = True, height: int = 80,
+                 placeholder: str | None = None) -> None:
+    """A text field with a counter of its limit. No ``max_chars``: the browser would then drop a
+    pasted text that is too long without a word; here it is kept, counted, and refused with a
+    message when submitted, so the user can shorten it."""
+    if area:
+        st.text_area(label, key=key, height=height, placeholder=placeholder)
+    else:
+        st.text_input(label, key=key, placeholder=placeholder)
+    used = len(str(st.session_state.get(key) or ""))
+    counter = f"{used:,} / {limit:,} characters"
+    st.caption(f":red[{counter}: too long by {used - limit:,}]" if used > limit else counter)
+
+
+def too_long(fields: Mapping[str, str], limit: int = MAX_TEXT) -> str | None:
+    """Why a submission is refused when a field (label -> session key) is over ``limit``."""
+    for label, key in fields.items():
+        used = len(str(st.session_state.get(key) or ""))
+        if used > limit:
+            return (f"{label} is {used:,} characters; the limit is {limit:,}. Your text is kept: shorten it "
+                    "and try again.")
+    return None
 
 
 SENDERS = {"simcell": "Simulation cell", "controller": "Controller"}
