@@ -7,7 +7,7 @@ import streamlit as st
 from console import session
 from console.text import md
 from exercises.access import AccessDenied, Caller, ExerciseInputError
-from exercises.sessions import SignInThrottled
+from exercises.sessions import CLIENT_LOCK, LOCKOUT, WINDOW, SignInThrottled
 
 DEMO_CODES_HINT = "var/demo-codes.txt"
 
@@ -21,7 +21,11 @@ def _submit() -> None:
         st.session_state["signin_error"] = f"Not signed in: {exc}"
         return
     except AccessDenied:
-        st.session_state["signin_error"] = "That access code is not valid. Check it with your exercise controller."
+        wrong = session.store().failures(session.client())
+        st.session_state["signin_error"] = (
+            f"That access code is not valid. Check it with your exercise controller. ({wrong} wrong "
+            f"code{'s' if wrong != 1 else ''} from this browser in the last {WINDOW / 60:.0f} minutes; at "
+            f"{CLIENT_LOCK}, signing in is locked for {LOCKOUT / 60:.0f} minutes.)")
         return
     except ExerciseInputError as exc:
         st.session_state["signin_error"] = str(exc)

@@ -148,6 +148,10 @@ class SessionStore:
             ).one()
         return int(count), float(last or 0.0)
 
+    def failures(self, client: str) -> int:
+        """Wrong codes from ``client`` that still count."""
+        return self._failures(col(SignInFailure.client), client, self._wall())[0]
+
     def _check_throttle(self, client: str, exercise_id: int | None, now: float) -> None:
         checks: list[tuple[str, Any, object, int, int]] = [
             ("this browser", col(SignInFailure.client), client, CLIENT_FREE, CLIENT_LOCK)]
