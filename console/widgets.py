@@ -87,7 +87,10 @@ def text_table(data: pd.DataFrame | Styler, *, height: int | None = None) -> Non
     """A table whose long text wraps inside its column, so nothing is cut off at 1280-1440 px;
     taller than ``height`` pixels, it scrolls. (Dataframes cut text at the column's width.)"""
     rows = len(data.data) if isinstance(data, Styler) else len(data)
-    st.table(data, border="horizontal", hide_index=True,
+    # st.table reads each cell as Markdown: every text is escaped so it shows exactly as typed.
+    styled = (data if isinstance(data, Styler) else data.style).format(
+        lambda v: md(v) if isinstance(v, str) else v)
+    st.table(styled, border="horizontal", hide_index=True,
              height=height if height is not None and rows > height // 40 else "content")
 
 

@@ -306,7 +306,10 @@ def test_every_page_names_agencies_objectives_actions_and_units(
         page.goto(f"{server.url}/{path}")
         wait_idle(page)
         page.wait_for_selector(APP_READY)
-        page.locator("[data-testid='stMain']").get_by_text(re.compile(".")).first.wait_for()
+        # Tables fill their cells after the page is idle: read once every table shows its rows.
+        page.wait_for_function(
+            "() => [...document.querySelectorAll('[data-testid=stTable]')].every(t => t.querySelector('td p'))"
+        )
         text = main_text(page)
         assert ids_standing_alone(text, ids) == [], f"{who} on /{path} reads ids"
     page.context.close()
