@@ -189,11 +189,17 @@ class Digest:
         self.requests: dict[str, tuple[str | None, str]] = {}
         self.words = views.Words(views.agency_names(scenario), scenario.vocabulary, self.requests)
         self.rows: list[Row] = []
+        self.msel = views.MselFolder(scenario)
+        self.clock = views.ProtocolClockFolder(scenario)
         self.lock = threading.Lock()
 
     def fold(self, entries: Sequence[Entry]) -> None:
         """Take in the entries this digest has not seen (``entries`` is the whole journal so far)."""
         with self.lock:
+            if len(entries) <= self.seq:
+                return
+            self.msel.fold(entries)
+            self.clock.fold(entries)
             for e in entries[self.seq:]:
                 p = e.payload
                 if isinstance(p, LinkDown):
@@ -219,6 +225,14 @@ class Digest:
                     )
                 )
                 self.seq = e.seq
+
+    def msel_rows(self) -> list[MselRow]:
+        with self.lock:
+            return self.msel.rows()
+
+    def protocol_clock(self, now: float, *, ended: bool) -> list[ProtocolInstance]:
+        with self.lock:
+            return self.clock.instances(now, ended=ended)
 
     def links(self) -> LinkState:
         with self.lock:
@@ -286,14 +300,16 @@ def controller_dashboard(svc: ExerciseService, cache: ViewCache, caller: Caller)
     entries = svc.journal(caller)
     head = entries[-1].seq if entries else 0
     ex = caller.exercise_id
-    msel = cache.get((ex, "all", "msel"), head, lambda: svc.msel(caller))
-    clock = cache.get((ex, "all", "protocol_clock"), head, lambda: svc.protocol_clock(caller))
+    # Folded entry by entry: a refresh takes in only what was appended since the last one.
     folded = digest(cache, ex, scenario, entries)
+    ended = state.status is ClockStatus.ENDED
+    msel = cache.get((ex, "all", "msel"), head, folded.msel_rows)
+    clock = cache.get((ex, "all", "protocol_clock"), head, lambda: folded.protocol_clock(state.clock, ended=ended))
     return ControllerDashboard(
         state=state,
         scenario=scenario,
         msel=msel,
-        protocols=restamp(clock, state.clock, ended=state.status is ClockStatus.ENDED),
+        protocols=restamp(clock, state.clock, ended=ended),
         feed=folded.feed(),
         links=folded.links(),
         timeline=timeline_frame(folded.window(state.clock)),

@@ -498,45 +498,74 @@ class MselRow(_View):
 
 def msel_status(scenario: Scenario, entries: Sequence[Entry]) -> list[MselRow]:
     """Every inject (the MSEL and those added) in time order, with what became of it."""
-    injects = known_injects(scenario, entries)
-    msel_ids = {i.id for i in scenario.msel}
-    delivered: dict[str, float] = {}
-    released: dict[str, float] = {}
-    held: dict[str, bool] = {}
-    skipped: dict[str, str] = {}
-    acted: dict[str, list[str]] = {}
-    overridden: set[str] = set()
-    w = words(scenario)
-    for e in effective(entries):
+    folded = MselFolder(scenario)
+    folded.fold(entries)
+    return folded.rows()
+
+
+class MselFolder:
+    """The MSEL's status folded entry by entry: a live page takes in only the new entries.
+
+    ``fold`` takes the whole journal so far and reads the entries after the last it saw; a
+    correction (which can change what an earlier action answered) refolds the corrected journal."""
+
+    def __init__(self, scenario: Scenario) -> None:
+        self.scenario = scenario
+        self.words = words(scenario)
+        self.msel_ids = {i.id for i in scenario.msel}
+        self._reset()
+
+    def _reset(self) -> None:
+        self.seen = 0
+        self.injects: dict[str, Inject] = {i.id: i for i in self.scenario.msel}
+        self.delivered: dict[str, float] = {}
+        self.released: dict[str, float] = {}
+        self.held: dict[str, bool] = {}
+        self.skipped: dict[str, str] = {}
+        self.acted: dict[str, list[str]] = {}
+        self.overridden: set[str] = set()
+
+    def fold(self, entries: Sequence[Entry]) -> None:
+        new = entries[self.seen:]
+        if any(isinstance(e.payload, Correction) for e in new):
+            self._reset()
+            for e in effective(entries):
+                self._add(e)
+        else:
+            for e in new:
+                self._add(e)
+        self.seen = len(entries)
+
+    def _add(self, e: Entry) -> None:
         p = e.payload
         match p:
+            case InjectAdded():
+                self.injects.setdefault(p.inject.id, p.inject)
             case InjectDelivered():
-                delivered.setdefault(p.inject_id, e.at)
+                self.delivered.setdefault(p.inject_id, e.at)
             case InjectHeld():
-                held[p.inject_id] = True
+                self.held[p.inject_id] = True
             case InjectReleased():
-                held[p.inject_id] = False
-                released.setdefault(p.inject_id, e.at)
+                self.held[p.inject_id] = False
+                self.released.setdefault(p.inject_id, e.at)
                 if p.override:
-                    overridden.add(p.inject_id)
+                    self.overridden.add(p.inject_id)
             case InjectSkipped():
-                skipped.setdefault(p.inject_id, skip_reason(p, injects, w))
+                self.skipped.setdefault(p.inject_id, skip_reason(p, self.injects, self.words))
             case ActionLogged() if p.inject_id and e.agency:
-                by = acted.setdefault(p.inject_id, [])
+                by = self.acted.setdefault(p.inject_id, [])
                 if e.agency not in by:
                     by.append(e.agency)
-    rows = []
-    for inject in injects.values():
-        i = inject.id
-        if i in skipped:
-            status = InjectStatus.SKIPPED
-        elif i in delivered:
-            status = InjectStatus.ACTED_ON if acted.get(i) else InjectStatus.DELIVERED
-        elif held.get(i):
-            status = InjectStatus.HELD
-        else:
-            status = InjectStatus.SCHEDULED
-        rows.append(
+
+    def status(self, i: str) -> InjectStatus:
+        if i in self.skipped:
+            return InjectStatus.SKIPPED
+        if i in self.delivered:
+            return InjectStatus.ACTED_ON if self.acted.get(i) else InjectStatus.DELIVERED
+        return InjectStatus.HELD if self.held.get(i) else InjectStatus.SCHEDULED
+
+    def rows(self) -> list[MselRow]:
+        rows = [
             MselRow(
                 inject_id=i,
                 time=inject.time,
@@ -546,16 +575,17 @@ def msel_status(scenario: Scenario, entries: Sequence[Entry]) -> list[MselRow]:
                 capability=inject.capability,
                 expected_actions=inject.expected_actions,
                 conditional=inject.condition is not None,
-                added=i not in msel_ids,
-                status=status,
-                delivered_at=delivered.get(i),
-                released_at=released.get(i),
-                acted_on_by=tuple(acted.get(i, ())),
-                skipped_reason=skipped.get(i),
-                override=i in overridden,
+                added=i not in self.msel_ids,
+                status=self.status(i),
+                delivered_at=self.delivered.get(i),
+                released_at=self.released.get(i),
+                acted_on_by=tuple(self.acted.get(i, ())),
+                skipped_reason=self.skipped.get(i),
+                override=i in self.overridden,
             )
-        )
-    return sorted(rows, key=lambda r: (r.time, r.inject_id))
+            for i, inject in self.injects.items()
+        ]
+        return sorted(rows, key=lambda r: (r.time, r.inject_id))
 
 
 # --- the protocol clock ------------------------------------------------------------------
@@ -604,6 +634,8 @@ class _Done:
         if self.entries and entry.at < self.entries[-1].at:
             self._ordered = False
         self.entries.append(entry)
+        if self._times is not None:
+            self._times.append(entry.at)
 
     @property
     def times(self) -> list[float]:
@@ -650,23 +682,30 @@ class _JournalIndex:
         self.events: dict[str, list[Entry]] = {}
         self.actions: dict[str, list[Entry]] = {}
         self.done: dict[tuple[str, str | None], _Done] = {}
+        self.injects = injects
         for e in current:
-            p = e.payload
-            if isinstance(p, ClockStarted):
-                if self.start is None:
-                    self.start = e
-            elif isinstance(p, ActionLogged):
-                self.actions.setdefault(p.action, []).append(e)
-                self.done.setdefault((p.action, e.agency), _Done()).add(e)
-            else:
-                raised: tuple[str, ...] = ()
-                if isinstance(p, InjectDelivered) and p.inject_id in injects:
-                    raised = injects[p.inject_id].raises
-                elif isinstance(p, Development):
-                    raised = p.raises
-                # An entry raising an event twice still triggers it once.
-                for name in dict.fromkeys(raised):
-                    self.events.setdefault(name, []).append(e)
+            self.add(e)
+
+    def add(self, e: Entry) -> None:
+        """Take in the next entry of the corrected journal."""
+        p = e.payload
+        if isinstance(p, ClockStarted):
+            if self.start is None:
+                self.start = e
+        elif isinstance(p, ActionLogged):
+            self.actions.setdefault(p.action, []).append(e)
+            self.done.setdefault((p.action, e.agency), _Done()).add(e)
+        else:
+            raised: tuple[str, ...] = ()
+            if isinstance(p, InjectAdded):
+                self.injects.setdefault(p.inject.id, p.inject)
+            elif isinstance(p, InjectDelivered) and p.inject_id in self.injects:
+                raised = self.injects[p.inject_id].raises
+            elif isinstance(p, Development):
+                raised = p.raises
+            # An entry raising an event twice still triggers it once.
+            for name in dict.fromkeys(raised):
+                self.events.setdefault(name, []).append(e)
 
     def triggers(self, protocol: Protocol) -> list[Entry]:
         trigger = protocol.trigger
@@ -691,7 +730,34 @@ def protocol_clock(
     expected action at or after the trigger; a ``before_trigger`` protocol by one at or before
     it (one done only afterwards counts as late). Corrections are applied first."""
     current = effective(entries)
-    index = _JournalIndex(current, known_injects(scenario, current))
+    return _instances(scenario, _JournalIndex(current, known_injects(scenario, current)), now, ended)
+
+
+class ProtocolClockFolder:
+    """The protocol clock's index folded entry by entry, for a live page: each refresh takes in
+    only the new entries (a correction re-indexes the corrected journal), then evaluates the
+    protocols against the index: the same result as ``protocol_clock``."""
+
+    def __init__(self, scenario: Scenario) -> None:
+        self.scenario = scenario
+        self.seen = 0
+        self.index = _JournalIndex((), {i.id: i for i in scenario.msel})
+
+    def fold(self, entries: Sequence[Entry]) -> None:
+        new = entries[self.seen:]
+        if any(isinstance(e.payload, Correction) for e in new):
+            current = effective(entries)
+            self.index = _JournalIndex(current, known_injects(self.scenario, current))
+        else:
+            for e in new:
+                self.index.add(e)
+        self.seen = len(entries)
+
+    def instances(self, now: float, *, ended: bool) -> list[ProtocolInstance]:
+        return _instances(self.scenario, self.index, now, ended)
+
+
+def _instances(scenario: Scenario, index: _JournalIndex, now: float, ended: bool) -> list[ProtocolInstance]:
     out = []
     for protocol in scenario.protocols:
         done = index.done.get((protocol.action, protocol.agency), _Done())
