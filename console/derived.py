@@ -12,6 +12,7 @@ import threading
 from collections import Counter
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import TypeVar
 
 import pandas as pd
@@ -107,6 +108,12 @@ class Row:
     category: str
     simulated: bool
     what: str
+
+    @cached_property
+    def point(self) -> tuple[int, float, str, str, str, str, str]:
+        """The row of the timeline chart's data, made once per entry (not on every refresh)."""
+        return (self.seq, self.at / 60.0, format_duration(self.at), self.lane, self.category,
+                "simulated" if self.simulated else "people", self.what)
 
 
 CATEGORY: dict[EntryKind, str] = {
@@ -269,14 +276,7 @@ TIMELINE_COLUMNS = ["seq", "minute", "time", "lane", "category", "source", "what
 
 def timeline_frame(rows: Sequence[Row]) -> pd.DataFrame:
     """The timeline chart's data: one row per entry (minutes, lane, category, who, what)."""
-    return pd.DataFrame(
-        [
-            (r.seq, r.at / 60.0, format_duration(r.at), r.lane, r.category,
-             "simulated" if r.simulated else "people", r.what)
-            for r in rows
-        ],
-        columns=TIMELINE_COLUMNS,
-    )
+    return pd.DataFrame([r.point for r in rows], columns=TIMELINE_COLUMNS)
 
 
 # --- the controller's dashboard ------------------------------------------------------------
