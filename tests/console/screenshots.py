@@ -100,7 +100,14 @@ def main() -> None:
             print(shoot(police, "player", 1250))
             print(shoot(evaluator, "evaluator", 1700))
             controller.get_by_role("link", name="MSEL").click()
-            print(shoot(controller, "msel", 1500))
+            wait_idle(controller)
+            # A contingency inject whose condition no longer holds (the PIO has made a statement).
+            box = controller.get_by_role("combobox", name="Inject", exact=True).first
+            box.click()
+            box.press_sequentially("CD-09")
+            controller.get_by_role("option").first.click()
+            controller.get_by_text("Its condition does not hold now").wait_for()
+            print(shoot(controller, "msel", 1700))
             controller.get_by_role("link", name="Summary & report").click()
             print(shoot(controller, "summary", 1700, settle=6.0))
             browser.close()

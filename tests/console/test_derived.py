@@ -25,7 +25,7 @@ from exercises.entries import (
     Payload,
 )
 from exercises.loading import load_scenario
-from tests.console.conftest import MILL_FIRE
+from tests.console.conftest import MILL_FIRE, ROOT
 
 SCENARIO = load_scenario(MILL_FIRE)
 AGENCIES = ("fire", "police", "eoc")
@@ -178,3 +178,22 @@ def test_a_correction_arriving_later_refolds_the_msel_and_the_protocol_clock() -
     assert {i.status.value for i in folded.protocol_clock(10.0, ended=False)} == {"pending"}
     assert folded.msel_rows() == views.msel_status(SCENARIO, entries)
     assert next(r for r in folded.msel_rows() if r.inject_id == "MF-01").status.value == "delivered"
+
+
+def test_contingency_injects_say_in_names_why_they_hold_or_not() -> None:
+    scenario = load_scenario(ROOT / "data" / "scenarios" / "civil_disturbance.yaml")
+    named = views.words(scenario)
+    cd07 = scenario.inject("CD-07")  # only if the police have NOT deployed dialogue officers
+    start = Entry(seq=1, at=0.0, actor="controller", payload=ClockStarted())
+    assert views.condition_reason(cd07, [start], named) is None
+    done = Entry(seq=2, at=1860.0, actor="player:city_police", agency="city_police",
+                 payload=ActionLogged(action="deploy_dialogue_officers"))
+    reason = views.condition_reason(cd07, [start, done], named)
+    assert reason is not None and reason.startswith("Riverton Police Department logged") and "0:31" in reason
+    assert "city_police" not in views.condition_text(cd07, named)
+    skipped = Entry(seq=3, at=2700.0, actor="engine", payload=InjectSkipped(
+        inject_id="CD-07", reason="deploy_dialogue_officers had already been logged by city_police"))
+    row = next(r for r in views.msel_status(scenario, [start, done, skipped]) if r.inject_id == "CD-07")
+    assert row.status is views.InjectStatus.SKIPPED
+    assert row.skipped_reason is not None and "Riverton Police Department had already logged" in row.skipped_reason
+    assert "city_police" not in row.skipped_reason and "deploy_dialogue_officers" not in row.skipped_reason
