@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import multiprocessing
 import random
 import statistics
 import subprocess
@@ -35,6 +36,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
+from multiprocessing.connection import Connection
 from pathlib import Path
 
 from argon2 import PasswordHasher
@@ -113,6 +115,35 @@ def reuse(svc: ExerciseService, clock: HandClock, entries: int) -> tuple[Caller 
     return controller, players
 
 
+class OtherServer:
+    """Another app process on the same database: a player there logs an action when asked."""
+
+    def __init__(self, url: str, agencies: list[str], exercise_id: int, seed: int) -> None:
+        context = multiprocessing.get_context("spawn")
+        self.conn, theirs = context.Pipe()
+        self.proc = context.Process(target=_other_server, args=(url, agencies, exercise_id, seed, theirs), daemon=True)
+        self.proc.start()
+
+    def log_action(self, now: float) -> None:
+        self.conn.send(now)
+        self.conn.recv()
+
+    def close(self) -> None:
+        self.conn.send(None)
+        self.proc.join(timeout=30)
+
+
+def _other_server(url: str, agencies: list[str], exercise_id: int, seed: int, conn: Connection) -> None:
+    clock = HandClock()
+    svc = ExerciseService.open(url, wall_clock=clock)
+    rng = random.Random(seed + 2)
+    while (now := conn.recv()) is not None:
+        clock.now = now
+        player = Caller(exercise_id, Role.PLAYER, rng.choice(agencies))
+        svc.log_action(player, "situation_report", text="update from the other server")
+        conn.send(True)
+
+
 TARGET_MS = 150.0
 MIN_REFRESHES = 200
 
@@ -171,9 +202,10 @@ def main() -> None:
                    "--refreshes", str(args.refreshes), "--seed", str(args.seed)]
         raise SystemExit(subprocess.call(command))
 
-    # The console's process: its own service (its own journal cache) and view cache, as in a server.
-    console = ExerciseService(writer.db, wall_clock=clock, hasher=cheap)
+    # The console's process: one service (journal cache, engine run) and view cache, as in a server.
+    console = writer
     cache = ViewCache()
+    other = OtherServer(url, [p.agency or "" for p in players], controller.exercise_id, args.seed)
 
     def refresh() -> object:
         console.tick(controller)
@@ -191,11 +223,19 @@ def main() -> None:
 
     def busy() -> None:
         clock.now += 2.0
-        writer.log_action(rng.choice(players), "situation_report", text="update")
+        console.log_action(rng.choice(players), "situation_report", text="update")
+
+    def busy_elsewhere() -> None:
+        clock.now += 2.0
+        other.log_action(clock.now)
 
     print(f"controller dashboard refresh, {args.entries:,}-entry exercise ({url.split(':', 1)[0]}):")
     p95_quiet = report("quiet", timed(refresh, quiet, args.refreshes))
     p95_busy = report("busy", timed(refresh, busy, args.refreshes))
+    p95_other = report("busy*", timed(refresh, busy_elsewhere, args.refreshes))
+    print("busy: a player's entry through this server before each refresh; busy*: through another "
+          "server process (this one's simulation catches up with it)")
+    other.close()
 
     # Where a busy refresh spends its time.
     parts: dict[str, list[float]] = {}
@@ -212,8 +252,9 @@ def main() -> None:
             parts.setdefault(name, []).append((time.perf_counter() - started) * 1000)
     print("busy refresh by service call (median ms): "
           + ", ".join(f"{k} {statistics.median(v):.0f}" for k, v in parts.items()))
-    verdict = "meets" if max(p95_quiet, p95_busy) < TARGET_MS else "misses"
-    print(f"target p95 < {TARGET_MS:.0f} ms: {verdict} (quiet {p95_quiet:.0f} ms, busy {p95_busy:.0f} ms)")
+    verdict = "meets" if max(p95_quiet, p95_busy, p95_other) < TARGET_MS else "misses"
+    print(f"target p95 < {TARGET_MS:.0f} ms: {verdict} (quiet {p95_quiet:.0f} ms, busy {p95_busy:.0f} ms, "
+          f"busy* {p95_other:.0f} ms)")
 
 
 if __name__ == "__main__":
