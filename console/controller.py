@@ -118,7 +118,7 @@ def live(caller: Caller) -> None:
     exercise_header(view.state, subtitle=view.scenario.name)
     metrics(view)
 
-    net, side = st.columns([4, 3], gap="medium")
+    net, side = st.columns([3, 2], gap="medium")
     with net:
         st.markdown("**Agency network**")
         st.graphviz_chart(network_graph(view.scenario, links_down=view.links.down, load=view.links.load),
@@ -126,7 +126,6 @@ def live(caller: Caller) -> None:
         st.caption("Double border: played by people. Line width and number: messages carried. "
                    "Red dashes: link down.")
     with side:
-        upcoming(view, names)
         counts = protocol_counts(view.protocols, names)
         st.markdown("**Protocols by agency**")
         if counts.empty:
@@ -137,6 +136,8 @@ def live(caller: Caller) -> None:
             st.markdown("**Links down**")
             for key in sorted(view.links.down, key=sorted):
                 st.text(" - ".join(names.get(a, a) for a in sorted(key)))
+    # The next injects' synopses and addressees need the page's width.
+    upcoming(view, names)
 
     st.markdown("**Protocol clock** (overdue and pending first)")
     protocol_clock_table(view.protocols, names, view.state.clock, key="ctl_protocols",

@@ -12,7 +12,7 @@ import streamlit as st
 
 from console import session
 from console.derived import digest, person, timeline_frame
-from console.text import md
+from console.text import clip, md
 from console.widgets import counted_text, exercise_header, feed_table, text_table, timeline_chart, too_long
 from exercises.access import Caller, Role
 from exercises.capabilities import CORE_CAPABILITIES
@@ -104,7 +104,7 @@ def observations_table(caller: Caller, scenario: Scenario) -> None:
             "By": person(e.actor),
             "About": agencies.get(e.agency or "", "all agencies"),
             "Capability": e.payload.capability,
-            "Objective": objectives.get(e.payload.objective or "", ""),
+            "Objective": clip(objectives.get(e.payload.objective or "", ""), 90),
             "Rating": e.payload.rating.value if e.payload.rating else "",
             "Critical task": e.payload.critical_task,
             "Strengths": e.payload.strengths,

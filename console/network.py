@@ -32,7 +32,7 @@ _CHANNEL_STYLE: dict[Channel, str] = {
     Channel.LIAISON: "bold",
     Channel.DATA_SHARING: "solid",
 }
-NAME_WRAP = 18
+NAME_WRAP = 16
 """Characters per line of an agency's name in its box."""
 LINK_UP_COLOUR = "#4a6b8a"
 LINK_DOWN_COLOUR = "#c62828"
@@ -61,11 +61,11 @@ def network_graph(
         "network",
         # neato (spring model) suits a network with a hub better than dot's ranks, which stretch
         # every agency into one long row.
-        graph_attr={"layout": "neato", "overlap": "false", "splines": "true", "sep": "+8", "bgcolor": "transparent",
+        graph_attr={"layout": "neato", "overlap": "false", "splines": "true", "sep": "+4", "bgcolor": "transparent",
                     "pad": "0.2", "fontname": "Helvetica"},
-        node_attr={"shape": "box", "style": "rounded,filled", "fontname": "Helvetica", "fontsize": "16",
+        node_attr={"shape": "box", "style": "rounded,filled", "fontname": "Helvetica", "fontsize": "22",
                    "color": "#55606e"},
-        edge_attr={"fontname": "Helvetica", "fontsize": "14", "fontcolor": "#37474f", "len": "1.3"},
+        edge_attr={"fontname": "Helvetica", "fontsize": "18", "fontcolor": "#37474f", "len": "1.0"},
     )
     for agency in scenario.agencies:
         label = "\n".join(textwrap.wrap(agency.name, NAME_WRAP)) or agency.id

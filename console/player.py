@@ -19,8 +19,8 @@ from exercises.durations import format_duration, format_span
 from exercises.service import Briefing
 from exercises.views import InboxItem, ProtocolStatus, unit_label
 
+# The read mark of a tab without a browser session (tests); signed-in browsers keep it in the database.
 SEEN_KEY = "player_seen_seq"
-"""Tests and tabs without a session keep the read mark here; signed-in browsers in the database."""
 KIND_LABEL = {
     "inject": "Inject",
     "message": "Message",

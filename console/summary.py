@@ -17,7 +17,7 @@ import streamlit as st
 from aar.model import SHORTFALLS, STATUS_LABEL, AfterActionReport, Element, ImprovementItem
 from console import session
 from console.report import current_report, report_pdf
-from console.text import md, with_names
+from console.text import clip, md, with_names
 from console.widgets import exercise_header, text_table
 from exercises.access import Caller, Role
 from exercises.capabilities import CORE_CAPABILITIES
@@ -47,17 +47,21 @@ def compliance_chart(report: AfterActionReport) -> None:
                 axis=alt.Axis(labelLimit=0, labelOverlap=False, labelFontSize=13)),
         color=alt.Color("status:N", title=None,
                         scale=alt.Scale(domain=list(COMPLIANCE_COLOURS), range=list(COMPLIANCE_COLOURS.values())),
-                        legend=alt.Legend(orient="right")),
+                        legend=alt.Legend(orient="bottom", direction="horizontal")),
         tooltip=["agency:N", "status:N", "instances:Q"],
     ).properties(height=max(160, 46 * len(agencies)))
     st.altair_chart(chart, width="stretch")
+
+
+# Table 1 names each row's objective by the start of its text (the whole text is in the report).
+OBJECTIVE_CHARS = 110
 
 
 def capability_table(report: AfterActionReport) -> None:
     rows = [
         {
             "Capability": r.capability,
-            "Objective": r.objective_text or "",
+            "Objective": clip(r.objective_text or "", OBJECTIVE_CHARS),
             "Computed": r.computed.value if r.computed else "",
             "Evaluators": " ".join(e.rating.value for e in r.evaluator),
             "Of record": r.of_record.value if r.of_record else "",

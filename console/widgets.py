@@ -170,7 +170,7 @@ def timeline_chart(frame: pd.DataFrame, now: float, window: float = TIMELINE_WIN
     colours = alt.Scale(domain=present, range=[CATEGORY_COLOURS[c] for c in present])
     base = alt.Chart(points).mark_point(size=70, strokeWidth=2).encode(
         x=x,
-        y=alt.Y("lane:N", title=None, sort=lanes, axis=alt.Axis(labelLimit=240)),
+        y=alt.Y("lane:N", title=None, sort=lanes, axis=alt.Axis(labelLimit=360)),
         color=alt.Color("category:N", title="Entry", scale=colours, legend=alt.Legend(orient="right")),
         shape=alt.Shape("source:N", title="By", scale=alt.Scale(domain=["people", "simulated"],
                                                                 range=["circle", "triangle-up"])),
