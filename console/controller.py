@@ -118,26 +118,23 @@ def live(caller: Caller) -> None:
     exercise_header(view.state, subtitle=view.scenario.name)
     metrics(view)
 
-    net, side = st.columns([3, 2], gap="medium")
-    with net:
-        st.markdown("**Agency network**")
-        st.graphviz_chart(network_graph(view.scenario, links_down=view.links.down, load=view.links.load),
-                          width="stretch")
-        st.caption("Double border: played by people. Line width and number: messages carried. "
-                   "Red dashes: link down.")
-    with side:
-        counts = protocol_counts(view.protocols, names)
-        st.markdown("**Protocols by agency**")
-        if counts.empty:
-            st.caption("No protocol has been triggered yet.")
-        else:
-            text_table(counts)
-        if view.links.down:
-            st.markdown("**Links down**")
-            for key in sorted(view.links.down, key=sorted):
-                st.text(" - ".join(names.get(a, a) for a in sorted(key)))
-    # The next injects' synopses and addressees need the page's width.
+    # The network gets the page's width: drawn smaller, its names would be unreadable.
+    st.markdown("**Agency network**")
+    st.graphviz_chart(network_graph(view.scenario, links_down=view.links.down, load=view.links.load),
+                      width="stretch")
+    st.caption("Double border: played by people. Line width and number: messages carried. "
+               "Red dashes: link down.")
+    if view.links.down:
+        st.markdown("**Links down**")
+        for key in sorted(view.links.down, key=sorted):
+            st.text(" - ".join(names.get(a, a) for a in sorted(key)))
     upcoming(view, names)
+    counts = protocol_counts(view.protocols, names)
+    st.markdown("**Protocols by agency**")
+    if counts.empty:
+        st.caption("No protocol has been triggered yet.")
+    else:
+        text_table(counts)
 
     st.markdown("**Protocol clock** (overdue and pending first)")
     protocol_clock_table(view.protocols, names, view.state.clock, key="ctl_protocols",

@@ -32,7 +32,7 @@ _CHANNEL_STYLE: dict[Channel, str] = {
     Channel.LIAISON: "bold",
     Channel.DATA_SHARING: "solid",
 }
-NAME_WRAP = 16
+NAME_WRAP = 26
 """Characters per line of an agency's name in its box."""
 LINK_UP_COLOUR = "#4a6b8a"
 LINK_DOWN_COLOUR = "#c62828"
@@ -63,7 +63,8 @@ def network_graph(
         # every agency into one long row.
         graph_attr={"layout": "neato", "overlap": "false", "splines": "true", "sep": "+4", "bgcolor": "transparent",
                     "pad": "0.2", "fontname": "Helvetica"},
-        node_attr={"shape": "box", "style": "rounded,filled", "fontname": "Helvetica", "fontsize": "22",
+        node_attr={"shape": "box", "style": "rounded,filled", "fontname": "Helvetica", "fontsize": "20",
+                   "margin": "0.12,0.04",
                    "color": "#55606e"},
         edge_attr={"fontname": "Helvetica", "fontsize": "18", "fontcolor": "#37474f", "len": "1.0"},
     )
