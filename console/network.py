@@ -62,6 +62,8 @@ def network_graph(
         # neato (spring model) suits a network with a hub better than dot's ranks, which stretch
         # every agency into one long row.
         graph_attr={"layout": "neato", "overlap": "false", "splines": "true", "sep": "+4", "bgcolor": "transparent",
+                    # A wide picture: the page is wider than tall, and the names keep their size.
+                    "ratio": "fill", "size": "14,6!",
                     "pad": "0.2", "fontname": "Helvetica"},
         node_attr={"shape": "box", "style": "rounded,filled", "fontname": "Helvetica", "fontsize": "20",
                    "margin": "0.12,0.04",
