@@ -14,6 +14,7 @@ from pathlib import Path
 from playwright.sync_api import Browser, Page, sync_playwright
 
 from exercises.access import Caller, Role
+from exercises.durations import format_duration
 from exercises.loading import load_scenario
 from exercises.service import CreatedExercise, ExerciseService
 from tests.console.harness import launch_chromium, sign_in, start_server, wait_idle
@@ -102,10 +103,12 @@ def main() -> None:
             controller.get_by_role("link", name="MSEL").click()
             wait_idle(controller)
             # A contingency inject whose condition no longer holds (the PIO has made a statement).
+            row = next(r for r in svc.msel(svc.operator(created.exercise.id)) if r.inject_id == "CD-09")
             box = controller.get_by_role("combobox", name="Inject", exact=True).first
             box.click()
             box.press_sequentially("CD-09")
-            controller.get_by_role("option").first.click()
+            label = f"CD-09 ({row.status.value}, {format_duration(row.time)}): {row.synopsis}"
+            controller.get_by_role("option", name=label, exact=True).click()
             controller.get_by_text("Its condition does not hold now").wait_for()
             print(shoot(controller, "msel", 1700))
             controller.get_by_role("link", name="Summary & report").click()
