@@ -6,6 +6,7 @@ import streamlit as st
 from pydantic import ValidationError
 
 from console import session
+from console.derived import digest
 from console.text import md
 from console.widgets import exercise_header, msel_table
 from exercises.access import AccessDenied, Caller, ExerciseInputError, Role
@@ -17,6 +18,7 @@ from exercises.scenario import DeliveryMode, Inject, Scenario
 from exercises.service import ExerciseService
 from exercises.views import (
     InjectStatus,
+    MselRow,
     Words,
     condition_reason,
     condition_text,
@@ -37,10 +39,15 @@ def live(caller: Caller) -> None:
     scenario = svc.scenario(caller)
     exercise_header(state, subtitle=scenario.name)
     names = {a.id: a.name for a in scenario.agencies}
-    rows = svc.msel(caller)
+    rows = msel_rows(svc, caller)
     counts = {s: sum(1 for r in rows if r.status is s) for s in InjectStatus}
     st.caption(" · ".join(f"{n} {s.value}" for s, n in counts.items() if n))
     msel_table(rows, names, key="msel_table", vocab=scenario.vocabulary)
+
+
+def msel_rows(svc: ExerciseService, caller: Caller) -> list[MselRow]:
+    """The MSEL with each inject's status, from the exercise's digest (folded, not recomputed)."""
+    return digest(session.view_cache(), caller.exercise_id, svc.scenario(caller), svc.journal(caller)).msel_rows()
 
 
 def outcome(svc: ExerciseService, caller: Caller, released: Entry) -> tuple[str, bool]:
@@ -105,7 +112,7 @@ def condition_panel(inject: Inject, entries: list[Entry], named: Words) -> bool:
 @st.fragment(run_every="5s")
 def release_or_hold(caller: Caller) -> None:
     svc = session.service()
-    rows = svc.msel(caller)
+    rows = msel_rows(svc, caller)
     scenario = svc.scenario(caller)
     entries = svc.journal(caller)
     injects = known_injects(scenario, entries)

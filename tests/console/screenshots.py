@@ -71,6 +71,7 @@ def shoot(page: Page, name: str, height: int, settle: float = 3.0) -> Path:
 
 def open_as(browser: Browser, url: str, the_code: str, name: str) -> Page:
     page = browser.new_context(viewport={"width": WIDTH, "height": 1000}).new_page()
+    page.set_default_timeout(120_000)  # a busy machine: the pictures wait, they do not race
     page.goto(url)
     wait_idle(page)
     sign_in(page, the_code, name=name)
