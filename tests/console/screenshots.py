@@ -15,6 +15,7 @@ from playwright.sync_api import Browser, Page, sync_playwright
 
 from exercises.access import Caller, Role
 from exercises.durations import format_duration
+from exercises.views import MselRow, condition_reason, words
 from exercises.loading import load_scenario
 from exercises.service import CreatedExercise, ExerciseService
 from tests.console.harness import launch_chromium, sign_in, start_server, wait_idle
@@ -45,6 +46,7 @@ def play(svc: ExerciseService, created: CreatedExercise) -> None:
     time.sleep(4)
     svc.send_message(police, "county_sheriff", "Please stage two field-force squads at 5th and Main")
     svc.log_action(police, "notify_eoc", text="Duty officer told by phone; march larger than permitted")
+    svc.log_action(police, "notify_federal_partner", text="FPS duty officer called about the plaza")
     time.sleep(4)
     svc.log_action(eoc, "activate_eoc", text="Level 3 (monitoring); liaison sent to the command post")
     svc.request_resource(sheriff, "county_ems", "bike_team", 1, text="Medical cover for the line")
@@ -57,6 +59,15 @@ def play(svc: ExerciseService, created: CreatedExercise) -> None:
         strengths="Command announced on the first radio report",
         areas_for_improvement="FPS not brought into the command post for 25 minutes",
     )
+
+
+def failing_contingency(svc: ExerciseService, created: CreatedExercise) -> MselRow:
+    """A contingency inject still to come whose condition no longer holds (the page explains it)."""
+    operator = svc.operator(created.exercise.id)
+    scenario, entries = svc.scenario(operator), svc.journal(operator)
+    named = words(scenario)
+    return next(r for r in svc.msel(operator) if r.status.value in ("scheduled", "held")
+                and condition_reason(scenario.inject(r.inject_id), entries, named))
 
 
 def shoot(page: Page, name: str, height: int, settle: float = 3.0) -> Path:
@@ -104,11 +115,11 @@ def main() -> None:
             controller.get_by_role("link", name="MSEL").click()
             wait_idle(controller)
             # A contingency inject whose condition no longer holds (the PIO has made a statement).
-            row = next(r for r in svc.msel(svc.operator(created.exercise.id)) if r.inject_id == "CD-09")
+            row = failing_contingency(svc, created)
             box = controller.get_by_role("combobox", name="Inject", exact=True).first
             box.click()
-            box.press_sequentially("CD-09")
-            label = f"CD-09 ({row.status.value}, {format_duration(row.time)}): {row.synopsis}"
+            box.press_sequentially(row.inject_id)
+            label = f"{row.inject_id} ({row.status.value}, {format_duration(row.time)}): {row.synopsis}"
             controller.get_by_role("option", name=label, exact=True).click()
             controller.get_by_text("Its condition does not hold now").wait_for()
             print(shoot(controller, "msel", 1700))
