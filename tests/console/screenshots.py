@@ -15,9 +15,9 @@ from playwright.sync_api import Browser, Page, sync_playwright
 
 from exercises.access import Caller, Role
 from exercises.durations import format_duration
-from exercises.views import MselRow, condition_reason, words
 from exercises.loading import load_scenario
 from exercises.service import CreatedExercise, ExerciseService
+from exercises.views import MselRow, condition_reason, words
 from tests.console.harness import launch_chromium, sign_in, start_server, wait_idle
 
 ROOT = Path(__file__).resolve().parents[2]
