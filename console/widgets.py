@@ -94,6 +94,10 @@ def text_table(data: pd.DataFrame | Styler, *, height: int | None = None) -> Non
              height=height if height is not None and rows > height // 40 else "content")
 
 
+CLOSED_SHOWN = 40
+"""Closed protocol instances (met, late, missed) the live table shows, the latest first."""
+
+
 def protocol_clock_table(
     instances: Sequence[ProtocolInstance], names: Mapping[str, str], now: float, *, key: str | None = None,
     vocab: Mapping[str, str] | None = None,
@@ -104,8 +108,12 @@ def protocol_clock_table(
         return
     order = {ProtocolStatus.OVERDUE: 0, ProtocolStatus.PENDING: 1, ProtocolStatus.MISSED: 2,
              ProtocolStatus.LATE: 3, ProtocolStatus.MET: 4}
+    ranked = sorted(instances, key=lambda i: (order[i.status], -i.due_at if order[i.status] > 1 else i.due_at))
+    # Every open instance; of the closed ones the latest, so a long exercise's page stays light.
+    open_count = sum(1 for i in ranked if order[i.status] <= 1)
+    shown = ranked[: max(open_count, 0) + CLOSED_SHOWN]
     rows = []
-    for inst in sorted(instances, key=lambda i: (order[i.status], i.due_at)):
+    for inst in shown:
         if inst.status is ProtocolStatus.PENDING:
             note = f"{format_span(inst.due_at - now)} left"
         elif inst.status is ProtocolStatus.OVERDUE:
@@ -126,6 +134,9 @@ def protocol_clock_table(
         })
     frame = pd.DataFrame(rows)
     text_table(_colour_column(frame, "Status", PROTOCOL_COLOURS), height=420)
+    if len(shown) < len(ranked):
+        st.caption(f"and {len(ranked) - len(shown)} earlier instances met, late or missed "
+                   "(all of them are in the after-action report).")
 
 
 def protocol_counts(instances: Sequence[ProtocolInstance], names: Mapping[str, str]) -> pd.DataFrame:

@@ -43,6 +43,7 @@ def code(created: CreatedExercise, role: Role, agency: str | None = None) -> str
 
 
 def log_action(page: Page, action: str, text: str) -> None:
+    wait_idle(page)  # a page that just reran to offer a new inject shows its old copy until done
     choose(page, "Action", action)
     page.get_by_role("textbox", name="Details").fill(text)
     page.get_by_role("button", name="Log action").click()
@@ -78,6 +79,7 @@ def test_two_servers_one_exercise_and_one_dies(postgres_url: str, tmp_path: Path
         player.goto(second.url)
         wait_idle(player)
         player.get_by_text("Playing Town Fire Department").first.wait_for(timeout=15_000)
+        wait_idle(player)
         player.get_by_text("Establish incident command: Command at the mill gate (server one)").first.wait_for(
             state="attached", timeout=15_000
         )
