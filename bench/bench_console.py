@@ -1,4 +1,4 @@
-"""Server-side time of one controller dashboard refresh on a 20,000-entry exercise (target p95 < 300 ms).
+"""Server-side time of one controller dashboard refresh on a 20,000-entry exercise (target p95 < 150 ms).
 
 A refresh is what the dashboard's live fragment does every 2 seconds: ``ExerciseService.tick`` (advance
 the simulation to the clock) and every service read the dashboard makes with what it derives from them
@@ -10,24 +10,33 @@ scenario, five agencies' players logging actions (a few of them protocol trigger
 exercise), messages and resource requests, with the simulation running alongside; a hand-moved wall
 clock lets hours of exercise pass in a couple of minutes.
 
-Two cases are timed, each over ``--refreshes`` refreshes:
+Two cases are timed, each over ``--refreshes`` refreshes (at least 200):
 - quiet: nothing was recorded since the last refresh (the per-head cache of views answers);
-- busy: one player entry arrived before each refresh (the views are recomputed).
+- busy: one player entry arrived before each refresh (what changed is folded in).
 
-Run: ``python bench/bench_console.py`` (``--entries``, ``--refreshes``, ``--database URL`` to reuse
-or to run on PostgreSQL).
+The timing never runs on a database the same process just built: without ``--reuse`` of an
+earlier exercise, the benchmark builds one, then times it in a new process (cold caches, as a
+console process that starts on a running exercise). The machine is shared, so each sample is
+paired with a yardstick (a fixed pure-Python workload) run just before it in the same process;
+figures are given in ms and as ratios to the yardstick's median, with min / p50 / p95 / max.
+
+Run: ``python bench/bench_console.py`` (``--entries``, ``--refreshes``, ``--database URL`` to keep
+the database or to run on PostgreSQL).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import multiprocessing
 import random
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
 from collections.abc import Callable
+from multiprocessing.connection import Connection
 from pathlib import Path
 
 from argon2 import PasswordHasher
@@ -106,21 +115,65 @@ def reuse(svc: ExerciseService, clock: HandClock, entries: int) -> tuple[Caller 
     return controller, players
 
 
-def timed(refresh: Callable[[], object], before: Callable[[], object], count: int) -> list[float]:
-    samples = []
+class OtherServer:
+    """Another app process on the same database: a player there logs an action when asked."""
+
+    def __init__(self, url: str, agencies: list[str], exercise_id: int, seed: int) -> None:
+        context = multiprocessing.get_context("spawn")
+        self.conn, theirs = context.Pipe()
+        self.proc = context.Process(target=_other_server, args=(url, agencies, exercise_id, seed, theirs), daemon=True)
+        self.proc.start()
+
+    def log_action(self, now: float) -> None:
+        self.conn.send(now)
+        self.conn.recv()
+
+    def close(self) -> None:
+        self.conn.send(None)
+        self.proc.join(timeout=30)
+
+
+def _other_server(url: str, agencies: list[str], exercise_id: int, seed: int, conn: Connection) -> None:
+    clock = HandClock()
+    svc = ExerciseService.open(url, wall_clock=clock)
+    rng = random.Random(seed + 2)
+    while (now := conn.recv()) is not None:
+        clock.now = now
+        player = Caller(exercise_id, Role.PLAYER, rng.choice(agencies))
+        svc.log_action(player, "situation_report", text="update from the other server")
+        conn.send(True)
+
+
+TARGET_MS = 150.0
+MIN_REFRESHES = 200
+
+
+def yardstick() -> float:
+    """A fixed pure-Python workload (ms): how fast this machine is at the moment."""
+    started = time.perf_counter()
+    rng = random.Random(1)
+    sorted(str(rng.random()) for _ in range(20_000))
+    return (time.perf_counter() - started) * 1000
+
+
+def timed(refresh: Callable[[], object], before: Callable[[], object], count: int) -> tuple[list[float], list[float]]:
+    samples, yard = [], []
     for _ in range(count):
+        yard.append(yardstick())
         before()
         started = time.perf_counter()
         refresh()
         samples.append((time.perf_counter() - started) * 1000)
-    return samples
+    return samples, yard
 
 
-def report(name: str, samples: list[float]) -> float:
-    p95 = percentile(samples, 0.95)
+def report(name: str, measured: tuple[list[float], list[float]]) -> float:
+    samples, yard = measured
+    p95, unit = percentile(samples, 0.95), statistics.median(yard)
     print(
-        f"{name:<6} n={len(samples):>3}  p50 {statistics.median(samples):7.1f} ms  p95 {p95:7.1f} ms  "
-        f"max {max(samples):7.1f} ms"
+        f"{name:<6} n={len(samples):>3}  min {min(samples):6.1f}  p50 {statistics.median(samples):6.1f}  "
+        f"p95 {p95:6.1f}  max {max(samples):7.1f} ms   p95 = {p95 / unit:.2f} x yardstick "
+        f"(yardstick {min(yard):.1f} / {unit:.1f} / {max(yard):.1f} ms)"
     )
     return p95
 
@@ -128,12 +181,14 @@ def report(name: str, samples: list[float]) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--entries", type=int, default=20_000)
-    parser.add_argument("--refreshes", type=int, default=40)
+    parser.add_argument("--refreshes", type=int, default=MIN_REFRESHES)
     parser.add_argument("--database", help="database URL (default: a new SQLite file in a temporary folder)")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--reuse", action="store_true",
                         help="time an exercise an earlier run built in --database, if it has enough entries")
     args = parser.parse_args()
+    if args.refreshes < MIN_REFRESHES:
+        parser.error(f"--refreshes must be at least {MIN_REFRESHES}: a p95 needs the samples")
 
     url = args.database or f"sqlite:///{Path(tempfile.mkdtemp(prefix='hotwash-bench-')) / 'bench.db'}"
     clock = HandClock()
@@ -141,11 +196,16 @@ def main() -> None:
     writer = ExerciseService.open(url, wall_clock=clock, hasher=cheap)
     controller, players = reuse(writer, clock, args.entries) if args.reuse else (None, [])
     if controller is None:
-        controller, players = build(writer, clock, args.entries, args.seed)
+        build(writer, clock, args.entries, args.seed)
+        # Time it in a new process, on the database as it stands: not the one this process built.
+        command = [sys.executable, __file__, "--reuse", "--database", url, "--entries", str(args.entries),
+                   "--refreshes", str(args.refreshes), "--seed", str(args.seed)]
+        raise SystemExit(subprocess.call(command))
 
-    # The console's process: its own service (its own journal cache) and view cache, as in a server.
-    console = ExerciseService(writer.db, wall_clock=clock, hasher=cheap)
+    # The console's process: one service (journal cache, engine run) and view cache, as in a server.
+    console = writer
     cache = ViewCache()
+    other = OtherServer(url, [p.agency or "" for p in players], controller.exercise_id, args.seed)
 
     def refresh() -> object:
         console.tick(controller)
@@ -163,11 +223,19 @@ def main() -> None:
 
     def busy() -> None:
         clock.now += 2.0
-        writer.log_action(rng.choice(players), "situation_report", text="update")
+        console.log_action(rng.choice(players), "situation_report", text="update")
+
+    def busy_elsewhere() -> None:
+        clock.now += 2.0
+        other.log_action(clock.now)
 
     print(f"controller dashboard refresh, {args.entries:,}-entry exercise ({url.split(':', 1)[0]}):")
     p95_quiet = report("quiet", timed(refresh, quiet, args.refreshes))
     p95_busy = report("busy", timed(refresh, busy, args.refreshes))
+    p95_other = report("busy*", timed(refresh, busy_elsewhere, args.refreshes))
+    print("busy: a player's entry through this server before each refresh; busy*: through another "
+          "server process (this one's simulation catches up with it)")
+    other.close()
 
     # Where a busy refresh spends its time.
     parts: dict[str, list[float]] = {}
@@ -177,17 +245,16 @@ def main() -> None:
             ("tick", lambda: console.tick(controller)),
             ("state", lambda: console.state(controller)),
             ("journal", lambda: console.journal(controller)),
-            ("msel", lambda: console.msel(controller)),
-            ("protocol_clock", lambda: console.protocol_clock(controller)),
+            ("dashboard views", lambda: controller_dashboard(console, cache, controller)),
         ):
             started = time.perf_counter()
             call()
             parts.setdefault(name, []).append((time.perf_counter() - started) * 1000)
     print("busy refresh by service call (median ms): "
           + ", ".join(f"{k} {statistics.median(v):.0f}" for k, v in parts.items()))
-    target = 300.0
-    verdict = "meets" if max(p95_quiet, p95_busy) < target else "misses"
-    print(f"target p95 < {target:.0f} ms: {verdict} (quiet {p95_quiet:.0f} ms, busy {p95_busy:.0f} ms)")
+    verdict = "meets" if max(p95_quiet, p95_busy, p95_other) < TARGET_MS else "misses"
+    print(f"target p95 < {TARGET_MS:.0f} ms: {verdict} (quiet {p95_quiet:.0f} ms, busy {p95_busy:.0f} ms, "
+          f"busy* {p95_other:.0f} ms)")
 
 
 if __name__ == "__main__":

@@ -16,6 +16,8 @@ from console.text import md
 from exercises.access import Caller, Role
 
 HERE = Path(__file__).resolve().parent
+ICON = HERE / "assets" / "hotwash-icon.png"
+"""The page icon, served by this server: nothing on a page is fetched from another host."""
 
 
 @dataclass(frozen=True)
@@ -61,7 +63,11 @@ def page(spec: PageSpec, *, default: bool) -> st.Page:
 def pages_for(caller: Caller | None) -> dict[str, list[st.Page]]:
     """The navigation of whoever is signed in on this tab; nobody sees only the sign-in page."""
     if caller is None:
-        return {"": [page(SIGN_IN, default=True)]}
+        # Every page's address leads to the sign-in form, so a bookmarked page is where the user
+        # lands once signed in (a page is told apart by its address alone).
+        hidden = [st.Page(HERE / SIGN_IN.file, title=SIGN_IN.title, icon=SIGN_IN.icon,
+                          url_path=Path(spec.file).stem) for spec in PAGES]
+        return {"": [page(SIGN_IN, default=True), *hidden]}
     sections: dict[str, list[st.Page]] = {}
     for spec in PAGES:
         if caller.role in spec.roles:
@@ -94,9 +100,10 @@ def agency_name(caller: Caller) -> str:
 
 
 def main() -> None:
-    st.set_page_config(page_title="Hotwash", page_icon=":material/local_fire_department:", layout="wide")
+    st.set_page_config(page_title="Hotwash", page_icon=str(ICON), layout="wide")
     caller = session.caller()
-    navigation = st.navigation(pages_for(caller))
+    session.sync_cookie()
+    navigation = st.navigation(pages_for(caller), position="sidebar" if caller else "hidden")
     if caller is not None:
         identity(caller)
     navigation.run()

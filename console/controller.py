@@ -17,6 +17,7 @@ from console.widgets import (
     msel_frame,
     protocol_clock_table,
     protocol_counts,
+    text_table,
     timeline_chart,
 )
 from exercises.access import Caller, Role
@@ -50,7 +51,10 @@ def _speed(caller: Caller) -> None:
 
 
 def _end(caller: Caller) -> None:
-    session.perform("Exercise ended", lambda: session.service().end(caller))
+    if session.perform("Exercise ended: everyone signs in again to read the report",
+                       lambda: session.service().end(caller)) is not None:
+        # The record is closed: every session opened during play ends (docs/service.md).
+        session.store().close_exercise(caller.exercise_id)
 
 
 def clock_controls(caller: Caller, status: ClockStatus, speed: float) -> None:
@@ -100,12 +104,13 @@ def upcoming(view: ControllerDashboard, names: dict[str, str]) -> None:
     if not pending:
         st.caption("Every inject has been delivered or skipped.")
         return
-    frame = msel_frame(pending[:6], names)[["Time", "Inject", "Status", "Synopsis", "To"]]
-    st.dataframe(frame, hide_index=True, key="ctl_next_injects")
+    frame = msel_frame(pending[:6], names)[["Time", "Inject", "Synopsis", "To", "Status"]]
+    text_table(frame)
 
 
 @st.fragment(run_every="2s")
 def live(caller: Caller) -> None:
+    session.heartbeat()
     svc = session.service()
     svc.tick(caller)
     view = controller_dashboard(svc, session.view_cache(), caller)
@@ -113,29 +118,27 @@ def live(caller: Caller) -> None:
     exercise_header(view.state, subtitle=view.scenario.name)
     metrics(view)
 
-    net, side = st.columns([1, 1], gap="medium")
-    with net:
-        st.markdown("**Agency network**")
-        st.graphviz_chart(network_graph(view.scenario, links_down=view.links.down, load=view.links.load),
-                          width="stretch")
-        st.caption("Double border: played by people. Line width and number: messages carried. "
-                   "Red dashes: link down.")
-    with side:
-        upcoming(view, names)
-        counts = protocol_counts(view.protocols, names)
-        st.markdown("**Protocols by agency**")
-        if counts.empty:
-            st.caption("No protocol has been triggered yet.")
-        else:
-            st.dataframe(counts, hide_index=True, key="ctl_protocol_counts",
-                         column_config={"Agency": st.column_config.TextColumn(width="medium")})
-        if view.links.down:
-            st.markdown("**Links down**")
-            for key in sorted(view.links.down, key=sorted):
-                st.text(" - ".join(names.get(a, a) for a in sorted(key)))
+    # The network gets the page's width: drawn smaller, its names would be unreadable.
+    st.markdown("**Agency network**")
+    st.graphviz_chart(network_graph(view.scenario, links_down=view.links.down, load=view.links.load),
+                      width="stretch")
+    st.caption("Double border: played by people. Line width and number: messages carried. "
+               "Red dashes: link down.")
+    if view.links.down:
+        st.markdown("**Links down**")
+        for key in sorted(view.links.down, key=sorted):
+            st.text(" - ".join(names.get(a, a) for a in sorted(key)))
+    upcoming(view, names)
+    counts = protocol_counts(view.protocols, names)
+    st.markdown("**Protocols by agency**")
+    if counts.empty:
+        st.caption("No protocol has been triggered yet.")
+    else:
+        text_table(counts)
 
     st.markdown("**Protocol clock** (overdue and pending first)")
-    protocol_clock_table(view.protocols, names, view.state.clock, key="ctl_protocols")
+    protocol_clock_table(view.protocols, names, view.state.clock, key="ctl_protocols",
+                         vocab=view.scenario.vocabulary)
 
     st.markdown("**Timeline** (last hour of exercise time)")
     timeline_chart(view.timeline, view.state.clock)

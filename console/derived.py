@@ -12,6 +12,7 @@ import threading
 from collections import Counter
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import TypeVar
 
 import pandas as pd
@@ -29,6 +30,7 @@ from exercises.entries import (
     LinkUp,
     MessageDelivered,
     MessageLost,
+    ResourceRequested,
 )
 from exercises.scenario import Inject, Scenario
 from exercises.service import ExerciseService, ExerciseState
@@ -107,6 +109,12 @@ class Row:
     simulated: bool
     what: str
 
+    @cached_property
+    def point(self) -> tuple[int, float, str, str, str, str, str]:
+        """The row of the timeline chart's data, made once per entry (not on every refresh)."""
+        return (self.seq, self.at / 60.0, format_duration(self.at), self.lane, self.category,
+                "simulated" if self.simulated else "people", self.what)
+
 
 CATEGORY: dict[EntryKind, str] = {
     EntryKind.INJECT_DELIVERED: "inject",
@@ -136,7 +144,20 @@ INJECT_KINDS = frozenset(
 )
 
 
+ROLE_WORDS = {"controller": "Controller", "evaluator": "Evaluator", "observer": "Observer", "import": "Import"}
+
+
+def person(actor: str) -> str:
+    """Who a person's entry is by, from its actor: "Evaluator (Dana Reyes)"."""
+    role, _, name = actor.partition(" (")
+    base = ROLE_WORDS.get(role.split(":", 1)[0], role.split(":", 1)[0].capitalize())
+    return f"{base} ({name}" if name else base
+
+
 def who(entry: Entry, scenario: Scenario) -> str:
+    if entry.kind in (EntryKind.OBSERVATION_RECORDED, EntryKind.IMPROVEMENT_ITEM_EDITED):
+        # An evaluator's note is by the evaluator, about the agency (the description names it).
+        return person(entry.actor)
     if entry.agency:
         try:
             return scenario.agency(entry.agency).name
@@ -144,7 +165,7 @@ def who(entry: Entry, scenario: Scenario) -> str:
             return entry.agency
     if entry.actor == ENGINE_ACTOR:
         return "Simulation"
-    return entry.actor.split(" (", 1)[0].split(":", 1)[0].capitalize()
+    return person(entry.actor)
 
 
 def lane(entry: Entry, scenario: Scenario) -> str:
@@ -152,10 +173,10 @@ def lane(entry: Entry, scenario: Scenario) -> str:
         return "MSEL"
     if entry.kind is EntryKind.DEVELOPMENT:
         return "Incident"
-    if entry.agency:
-        return who(entry, scenario)
     if entry.kind in (EntryKind.OBSERVATION_RECORDED, EntryKind.IMPROVEMENT_ITEM_EDITED):
         return "Evaluators"
+    if entry.agency:
+        return who(entry, scenario)
     return "Network" if entry.kind in (EntryKind.LINK_DOWN, EntryKind.LINK_UP) else "Control"
 
 
@@ -172,12 +193,20 @@ class Digest:
         self.down: set[LinkKey] = set()
         self.load: Counter[LinkKey] = Counter()
         self.injects: dict[str, Inject] = {i.id: i for i in scenario.msel}
+        self.requests: dict[str, tuple[str | None, str]] = {}
+        self.words = views.Words(views.agency_names(scenario), scenario.vocabulary, self.requests)
         self.rows: list[Row] = []
+        self.msel = views.MselFolder(scenario)
+        self.clock = views.ProtocolClockFolder(scenario)
         self.lock = threading.Lock()
 
     def fold(self, entries: Sequence[Entry]) -> None:
         """Take in the entries this digest has not seen (``entries`` is the whole journal so far)."""
         with self.lock:
+            if len(entries) <= self.seq:
+                return
+            self.msel.fold(entries)
+            self.clock.fold(entries)
             for e in entries[self.seq:]:
                 p = e.payload
                 if isinstance(p, LinkDown):
@@ -189,6 +218,8 @@ class Digest:
                         self.load[link_key(a, b)] += 1
                 elif isinstance(p, InjectAdded):
                     self.injects.setdefault(p.inject.id, p.inject)
+                elif isinstance(p, ResourceRequested):
+                    self.requests[p.request_id] = (e.agency, p.to)
                 self.rows.append(
                     Row(
                         seq=e.seq,
@@ -197,10 +228,18 @@ class Digest:
                         lane=lane(e, self.scenario),
                         category=CATEGORY.get(e.kind, "clock"),
                         simulated=e.actor == ENGINE_ACTOR,
-                        what=views.describe(e, self.scenario, self.injects),
+                        what=views.describe(e, self.scenario, self.injects, self.words),
                     )
                 )
                 self.seq = e.seq
+
+    def msel_rows(self) -> list[MselRow]:
+        with self.lock:
+            return self.msel.rows()
+
+    def protocol_clock(self, now: float, *, ended: bool) -> list[ProtocolInstance]:
+        with self.lock:
+            return self.clock.instances(now, ended=ended)
 
     def links(self) -> LinkState:
         with self.lock:
@@ -237,14 +276,7 @@ TIMELINE_COLUMNS = ["seq", "minute", "time", "lane", "category", "source", "what
 
 def timeline_frame(rows: Sequence[Row]) -> pd.DataFrame:
     """The timeline chart's data: one row per entry (minutes, lane, category, who, what)."""
-    return pd.DataFrame(
-        [
-            (r.seq, r.at / 60.0, format_duration(r.at), r.lane, r.category,
-             "simulated" if r.simulated else "people", r.what)
-            for r in rows
-        ],
-        columns=TIMELINE_COLUMNS,
-    )
+    return pd.DataFrame([r.point for r in rows], columns=TIMELINE_COLUMNS)
 
 
 # --- the controller's dashboard ------------------------------------------------------------
@@ -268,14 +300,16 @@ def controller_dashboard(svc: ExerciseService, cache: ViewCache, caller: Caller)
     entries = svc.journal(caller)
     head = entries[-1].seq if entries else 0
     ex = caller.exercise_id
-    msel = cache.get((ex, "all", "msel"), head, lambda: svc.msel(caller))
-    clock = cache.get((ex, "all", "protocol_clock"), head, lambda: svc.protocol_clock(caller))
+    # Folded entry by entry: a refresh takes in only what was appended since the last one.
     folded = digest(cache, ex, scenario, entries)
+    ended = state.status is ClockStatus.ENDED
+    msel = cache.get((ex, "all", "msel"), head, folded.msel_rows)
+    clock = cache.get((ex, "all", "protocol_clock"), head, lambda: folded.protocol_clock(state.clock, ended=ended))
     return ControllerDashboard(
         state=state,
         scenario=scenario,
         msel=msel,
-        protocols=restamp(clock, state.clock, ended=state.status is ClockStatus.ENDED),
+        protocols=restamp(clock, state.clock, ended=ended),
         feed=folded.feed(),
         links=folded.links(),
         timeline=timeline_frame(folded.window(state.clock)),

@@ -22,7 +22,7 @@ from console import session
 from console.library import ROOT, scenario_files
 from console.network import network_graph
 from console.new_exercise import CREATED_KEY
-from console.text import md
+from console.text import md, scenario_words, with_names
 from exercises.access import Role
 from exercises.durations import format_duration, format_span
 from exercises.loading import LoadedPlan, ScenarioError, decode_upload, load_plans, load_scenario
@@ -231,8 +231,9 @@ def show_batch(scenario: Scenario, result: BatchResult) -> None:
             ).properties(height=30 + 24 * len(links)), width="stretch")
     st.markdown("**Bottlenecks**")
     if result.bottlenecks:
+        words = scenario_words(scenario)
         for line in result.bottlenecks:
-            st.text("• " + line)
+            st.text("• " + with_names(line, words))
     else:
         st.caption("None found.")
 

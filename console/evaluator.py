@@ -11,8 +11,9 @@ import pandas as pd
 import streamlit as st
 
 from console import session
-from console.derived import digest, timeline_frame
-from console.widgets import exercise_header, feed_table, timeline_chart
+from console.derived import digest, person, timeline_frame
+from console.text import clip, md
+from console.widgets import counted_text, exercise_header, feed_table, text_table, timeline_chart, too_long
 from exercises.access import Caller, Role
 from exercises.capabilities import CORE_CAPABILITIES
 from exercises.durations import format_duration
@@ -25,12 +26,23 @@ def rating_label(rating: Rating | None) -> str:
     return "not rated" if rating is None else f"{rating.value}: {RATING_MEANING[rating]}"
 
 
-def _record(caller: Caller) -> None:
+TEXT_FIELDS = {"Critical task": "obs_task", "Strengths": "obs_strengths", "Areas for improvement": "obs_afi",
+               "Notes": "obs_text"}
+
+
+def _record(caller: Caller, agencies: dict[str, str]) -> None:
     capability = st.session_state.get("obs_capability")
     if not capability:
         return
+    refused = too_long(TEXT_FIELDS)
+    if refused:
+        st.session_state["obs_error"] = refused
+        st.toast(md(f"Not recorded: {refused}"), icon=":material/error:")
+        return
     rating: Rating | None = st.session_state.get("obs_rating")
-    what = f"Observation recorded: {capability}" + (f" rated {rating.value}" if rating else "")
+    about = st.session_state.get("obs_agency")
+    what = (f"Observation recorded: {capability}" + (f" about {agencies.get(about, about)}" if about else "")
+            + (f" rated {rating.value}" if rating else ""))
     done = session.perform(what, lambda: session.service().record_observation(
         caller,
         capability,
@@ -42,10 +54,14 @@ def _record(caller: Caller) -> None:
         areas_for_improvement=str(st.session_state.get("obs_afi", "")),
         text=str(st.session_state.get("obs_text", "")),
     ))
-    if done is not None:
-        for key in ("obs_task", "obs_strengths", "obs_afi", "obs_text"):
-            st.session_state[key] = ""
-        st.session_state["obs_rating"] = None
+    if done is None:
+        st.session_state["obs_error"] = ("Not recorded: an observation needs a rating or something written "
+                                         "(critical task, strengths, areas for improvement or notes).")
+        return
+    st.session_state.pop("obs_error", None)
+    for key in TEXT_FIELDS.values():
+        st.session_state[key] = ""
+    st.session_state["obs_rating"] = None
 
 
 def observation_form(caller: Caller, scenario: Scenario) -> None:
@@ -55,52 +71,59 @@ def observation_form(caller: Caller, scenario: Scenario) -> None:
     capabilities = [*ours, *(c for c in CORE_CAPABILITIES if c not in ours)]
     objectives = {o.id: o.text for o in scenario.objectives}
     agencies = {a.id: a.name for a in scenario.agencies}
-    with st.form("observation", border=True):
+    # Not a form: each field's counter follows what was typed as soon as the field is left.
+    with st.container(border=True):
         st.markdown("**Record an observation**")
         st.selectbox("Core capability", capabilities, key="obs_capability",
                      help="The scenario's own capabilities come first.")
         a, b = st.columns(2)
         a.selectbox("Objective (optional)", [None, *objectives], key="obs_objective",
-                    format_func=lambda i: "none" if i is None else f"{i}: {objectives[i]}")
+                    format_func=lambda i: "none" if i is None else objectives[i])
         b.selectbox("Agency observed (optional)", [None, *agencies], key="obs_agency",
                     format_func=lambda i: "all / not one agency" if i is None else agencies[i])
-        st.text_input("Critical task", key="obs_task", max_chars=4000,
-                      placeholder="e.g. Establish unified command with the Sheriff and FPS")
+        counted_text("Critical task", "obs_task", area=False,
+                     placeholder="e.g. Establish unified command with the Sheriff and FPS")
         st.radio("Rating", [*Rating], key="obs_rating", index=None, horizontal=True, format_func=rating_label)
-        st.text_area("Strengths", key="obs_strengths", max_chars=4000, height=80)
-        st.text_area("Areas for improvement", key="obs_afi", max_chars=4000, height=80)
-        st.text_area("Notes (what was seen, when, by whom)", key="obs_text", max_chars=4000, height=80)
-        st.form_submit_button("Record observation", type="primary", icon=":material/fact_check:",
-                              on_click=_record, args=(caller,))
+        counted_text("Strengths", "obs_strengths")
+        counted_text("Areas for improvement", "obs_afi")
+        counted_text("Notes (what was seen, when, by whom)", "obs_text")
+        error = st.session_state.get("obs_error")
+        if error:
+            st.error(md(str(error)), icon=":material/error:")
+        st.button("Record observation", type="primary", icon=":material/fact_check:", key="obs_record",
+                  on_click=_record, args=(caller, agencies))
 
 
 def observations_table(caller: Caller, scenario: Scenario) -> None:
     entries = effective(session.service().journal(caller))
     agencies = {a.id: a.name for a in scenario.agencies}
+    objectives = {o.id: o.text for o in scenario.objectives}
     rows = [
         {
             "Time": format_duration(e.at),
+            "By": person(e.actor),
+            "About": agencies.get(e.agency or "", "all agencies"),
             "Capability": e.payload.capability,
+            "Objective": clip(objectives.get(e.payload.objective or "", ""), 90),
             "Rating": e.payload.rating.value if e.payload.rating else "",
-            "Agency": agencies.get(e.agency or "", ""),
             "Critical task": e.payload.critical_task,
             "Strengths": e.payload.strengths,
             "Areas for improvement": e.payload.areas_for_improvement,
             "Notes": e.payload.text,
-            "By": e.actor,
         }
         for e in reversed(entries)
         if isinstance(e.payload, ObservationRecorded)
     ]
     st.markdown(f"**Observations so far** ({len(rows)})")
     if rows:
-        st.dataframe(pd.DataFrame(rows), hide_index=True, key="obs_table")
+        text_table(pd.DataFrame(rows), height=480)
     else:
         st.caption("None yet.")
 
 
 @st.fragment(run_every="2s")
 def live_header(caller: Caller) -> None:
+    session.heartbeat()
     svc = session.service()
     svc.tick(caller)
     state = svc.state(caller)
@@ -128,7 +151,7 @@ def render() -> None:
         observation_form(caller, scenario)
     with right:
         live(caller)
-        observations_table(caller, scenario)
+    observations_table(caller, scenario)
 
 
 if __name__ == "__main__":

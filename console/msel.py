@@ -6,36 +6,82 @@ import streamlit as st
 from pydantic import ValidationError
 
 from console import session
+from console.derived import digest
 from console.text import md
 from console.widgets import exercise_header, msel_table
-from exercises.access import Caller, ExerciseInputError, Role
+from exercises.access import AccessDenied, Caller, ExerciseInputError, Role
 from exercises.capabilities import CORE_CAPABILITIES
+from exercises.durations import format_duration
+from exercises.entries import Entry, InjectDelivered, InjectReleased, InjectSkipped
 from exercises.loading import SENDERS_OTHER_THAN_AGENCIES
 from exercises.scenario import DeliveryMode, Inject, Scenario
-from exercises.views import InjectStatus, MselRow
+from exercises.service import ExerciseService
+from exercises.views import (
+    InjectStatus,
+    MselRow,
+    Words,
+    condition_reason,
+    condition_text,
+    known_injects,
+    skip_reason,
+    words,
+)
 
 OPEN = (InjectStatus.SCHEDULED, InjectStatus.HELD)
 
 
 @st.fragment(run_every="2s")
 def live(caller: Caller) -> None:
+    session.heartbeat()
     svc = session.service()
     svc.tick(caller)
     state = svc.state(caller)
     scenario = svc.scenario(caller)
     exercise_header(state, subtitle=scenario.name)
     names = {a.id: a.name for a in scenario.agencies}
-    rows = svc.msel(caller)
+    rows = msel_rows(svc, caller)
     counts = {s: sum(1 for r in rows if r.status is s) for s in InjectStatus}
     st.caption(" · ".join(f"{n} {s.value}" for s, n in counts.items() if n))
-    msel_table(rows, names, key="msel_table", height=min(640, 38 + 35 * len(rows)))
+    msel_table(rows, names, key="msel_table", vocab=scenario.vocabulary)
 
 
-def _release(caller: Caller) -> None:
+def msel_rows(svc: ExerciseService, caller: Caller) -> list[MselRow]:
+    """The MSEL with each inject's status, from the exercise's digest (folded, not recomputed)."""
+    return digest(session.view_cache(), caller.exercise_id, svc.scenario(caller), svc.journal(caller)).msel_rows()
+
+
+def outcome(svc: ExerciseService, caller: Caller, released: Entry) -> tuple[str, bool]:
+    """What became of a released inject, read back from the journal: delivered to whom, or
+    skipped and why. The release is an instruction; the delivery is the simulation's entry."""
+    svc.tick(caller)  # the simulation delivers (or skips) it at the release's time
+    scenario = svc.scenario(caller)
+    named = words(scenario)
+    assert isinstance(released.payload, InjectReleased)
+    inject_id = released.payload.inject_id
+    override = " (controller override: its condition did not hold)" if released.payload.override else ""
+    for e in svc.journal(caller)[released.seq:]:
+        p = e.payload
+        if isinstance(p, InjectDelivered) and p.inject_id == inject_id:
+            return f"Inject {inject_id} delivered to {named.many(p.to)}{override}", True
+        if isinstance(p, InjectSkipped) and p.inject_id == inject_id:
+            injects = known_injects(scenario, svc.journal(caller))
+            return f"Inject {inject_id} released but NOT delivered: {skip_reason(p, injects, named)}", False
+    return f"Inject {inject_id} released; the simulation has not delivered it yet", False
+
+
+def _release(caller: Caller, override: bool) -> None:
     inject_id = st.session_state.get("msel_pick")
     if not inject_id:
         return
-    session.perform(f"Inject {inject_id} released", lambda: session.service().release_inject(caller, inject_id))
+    svc = session.service()
+    try:
+        released = svc.release_inject(caller, inject_id, override=override)
+    except (AccessDenied, ExerciseInputError) as exc:
+        st.toast(f"Not released: {md(str(exc))}", icon=":material/error:")
+        return
+    message, delivered = outcome(svc, caller, released)
+    st.session_state["msel_outcome"] = (message, delivered)
+    st.toast(md(message), icon=":material/check_circle:" if delivered else ":material/warning:")
 
 
 def _hold(caller: Caller) -> None:
@@ -46,20 +92,52 @@ def _hold(caller: Caller) -> None:
     session.perform(f"Inject {inject_id} held", lambda: session.service().hold_inject(caller, inject_id, reason=reason))
 
 
-def release_or_hold(caller: Caller, rows: list[MselRow]) -> None:
+def condition_panel(inject: Inject, entries: list[Entry], named: Words) -> bool:
+    """The picked inject's addressees and, for a contingency inject, whether its condition holds
+    now and why not. True when a plain release would deliver it."""
+    st.caption(md(f"To {named.many(inject.to)} · MSEL time {format_duration(inject.time)}"))
+    if inject.condition is None:
+        return True
+    st.caption(md(condition_text(inject, named)))
+    why_not = condition_reason(inject, entries, named)
+    if why_not is None:
+        st.success("Its condition holds now: released, it is delivered.", icon=":material/check:")
+        return True
+    st.warning(md(f"Its condition does not hold now: {why_not}. Left alone, the simulation skips it at "
+                  "its time. Released anyway, it is delivered and recorded as a controller override."),
+               icon=":material/warning:")
+    return False
+
+
+@st.fragment(run_every="5s")
+def release_or_hold(caller: Caller) -> None:
+    svc = session.service()
+    rows = msel_rows(svc, caller)
+    scenario = svc.scenario(caller)
+    entries = svc.journal(caller)
+    injects = known_injects(scenario, entries)
     pending = [r for r in rows if r.status in OPEN]
-    labels = {r.inject_id: f"{r.inject_id} ({r.status.value}): {r.synopsis}" for r in pending}
+    labels = {r.inject_id: f"{r.inject_id} ({r.status.value}, {format_duration(r.time)}): {r.synopsis}"
+              for r in pending}
     with st.container(border=True):
         st.markdown("**Release or hold an inject**")
+        last = st.session_state.get("msel_outcome")
+        if last:
+            (st.success if last[1] else st.warning)(md(last[0]))
         if not pending:
             st.caption("No inject is waiting: every one has been delivered or skipped.")
             return
-        st.selectbox("Inject", list(labels), format_func=lambda i: labels[i], key="msel_pick")
+        pick = st.selectbox("Inject", list(labels), format_func=lambda i: labels[i], key="msel_pick")
+        holds = condition_panel(injects[pick], entries, words(scenario)) if pick in injects else True
         st.text_input("Reason for holding (optional)", key="msel_hold_reason", max_chars=500)
         row = st.container(horizontal=True)
         with row:
-            st.button("Release now", type="primary", icon=":material/send:", key="msel_release",
-                      on_click=_release, args=(caller,))
+            if holds:
+                st.button("Release now", type="primary", icon=":material/send:", key="msel_release",
+                          on_click=_release, args=(caller, False))
+            else:
+                st.button("Release anyway (controller override)", type="primary", icon=":material/send:",
+                          key="msel_override", on_click=_release, args=(caller, True))
             st.button("Hold", icon=":material/pan_tool:", key="msel_hold", on_click=_hold, args=(caller,))
 
 
@@ -125,7 +203,7 @@ def add_inject(caller: Caller, scenario: Scenario) -> None:
         st.multiselect("Expected actions", list(vocabulary), format_func=lambda i: vocabulary[i],
                        key="add_expected")
         st.selectbox("Objective (optional)", [None, *objectives], key="add_objective",
-                     format_func=lambda i: "none" if i is None else f"{i}: {objectives[i]}")
+                     format_func=lambda i: "none" if i is None else objectives[i])
         st.form_submit_button("Add inject", type="primary", icon=":material/add:", on_click=_add,
                               args=(caller, scenario))
 
@@ -137,10 +215,10 @@ def render() -> None:
     scenario = svc.scenario(caller)
     left, right = st.columns(2)
     with left:
-        release_or_hold(caller, svc.msel(caller))
+        release_or_hold(caller)
     with right:
         add_inject(caller, scenario)
-    st.caption(md(f"Scenario {scenario.id}: {len(scenario.msel)} injects on the MSEL."))
+    st.caption(md(f"{scenario.name}: {len(scenario.msel)} injects on the MSEL."))
 
 
 if __name__ == "__main__":

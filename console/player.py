@@ -13,12 +13,13 @@ import streamlit as st
 
 from console import session
 from console.text import clip, md
-from console.widgets import exercise_header
+from console.widgets import counted_text, exercise_header, text_table, too_long
 from exercises.access import Caller, Role
 from exercises.durations import format_duration, format_span
 from exercises.service import Briefing
-from exercises.views import InboxItem, ProtocolStatus
+from exercises.views import InboxItem, ProtocolStatus, unit_label
 
+# The read mark of a tab without a browser session (tests); signed-in browsers keep it in the database.
 SEEN_KEY = "player_seen_seq"
 KIND_LABEL = {
     "inject": "Inject",
@@ -65,9 +66,19 @@ def inbox_view(items: Sequence[InboxItem], names: dict[str, str], seen: int) -> 
 
 def _mark_read(seq: int) -> None:
     st.session_state[SEEN_KEY] = seq
+    signed = session.signed_in()
+    if signed is not None:
+        # Per participant, in the database: a reload or another browser of the agency sees it too.
+        session.store().mark_read(signed.participant_id, seq)
 
 
-def deadlines_view(caller: Caller, now: float) -> None:
+def read_mark() -> int:
+    signed = session.signed_in()
+    stored = session.store().read_mark(signed.participant_id) if signed is not None else 0
+    return max(stored, int(st.session_state.get(SEEN_KEY, 0)))
+
+
+def deadlines_view(caller: Caller, now: float, vocab: dict[str, str]) -> None:
     open_ = [p for p in session.service().protocol_clock(caller)
              if p.status in (ProtocolStatus.PENDING, ProtocolStatus.OVERDUE)]
     st.markdown("**Open deadlines**")
@@ -79,16 +90,17 @@ def deadlines_view(caller: Caller, now: float) -> None:
             "Due": format_duration(p.due_at),
             "Left": (f"{format_span(p.due_at - now)}" if p.status is ProtocolStatus.PENDING
                      else f"OVERDUE {format_span(now - p.due_at)}"),
-            "Must": p.action.replace("_", " "),
+            "Must": vocab.get(p.action, p.action.replace("_", " ")),
             "Protocol": f"{p.protocol_id} {p.title}" + (" (critical)" if p.critical else ""),
         }
         for p in open_
     ]
-    st.dataframe(pd.DataFrame(rows), hide_index=True, key="player_deadlines")
+    text_table(pd.DataFrame(rows), height=300)
 
 
 @st.fragment(run_every="2s")
 def live_header(caller: Caller, brief: Briefing) -> None:
+    session.heartbeat()
     svc = session.service()
     svc.tick(caller)
     names = names_of(brief)
@@ -103,7 +115,7 @@ def answerable(items: Sequence[InboxItem]) -> dict[str, str]:
 @st.fragment(run_every="2s")
 def live_inbox(caller: Caller, brief: Briefing, offered: frozenset[str]) -> None:
     items = session.service().inbox(caller)
-    inbox_view(items, names_of(brief), int(st.session_state.get(SEEN_KEY, 0)))
+    inbox_view(items, names_of(brief), read_mark())
     if not set(answerable(items)) <= offered:
         # A new inject arrived: rerun the page so the action form can link to it (form inputs keep
         # what was typed; only their option lists change).
@@ -111,9 +123,9 @@ def live_inbox(caller: Caller, brief: Briefing, offered: frozenset[str]) -> None
 
 
 @st.fragment(run_every="2s")
-def live_log(caller: Caller) -> None:
+def live_log(caller: Caller, vocab: dict[str, str]) -> None:
     svc = session.service()
-    deadlines_view(caller, svc.state(caller).clock)
+    deadlines_view(caller, svc.state(caller).clock, vocab)
     st.markdown("**Our log**")
     log = svc.agency_log(caller)
     if not log:
@@ -122,15 +134,25 @@ def live_log(caller: Caller) -> None:
     frame = pd.DataFrame([{"Time": format_duration(i.at), "What": i.summary,
                            "Note": "voided" if i.voided else ("corrected" if i.corrected_by else "")}
                           for i in reversed(log)])
-    st.dataframe(frame, hide_index=True, key="player_log", height=min(320, 38 + 35 * len(frame)))
+    text_table(frame, height=320)
 
 
 # --- the forms ---------------------------------------------------------------------------
 
 
+def _refused(fields: dict[str, str]) -> bool:
+    """Over-long text is refused with a message (and kept, to be shortened), never dropped."""
+    refused = too_long(fields)
+    if refused:
+        st.toast(md(f"Not sent: {refused}"), icon=":material/error:")
+    return refused is not None
+
+
 def _log_action(caller: Caller, vocabulary: dict[str, str]) -> None:
     action = st.session_state.get("act_action")
     if not action:
+        return
+    if _refused({"Details": "act_text"}):
         return
     text = str(st.session_state.get("act_text", ""))
     inject = st.session_state.get("act_inject") or None
@@ -146,7 +168,7 @@ def _log_action(caller: Caller, vocabulary: dict[str, str]) -> None:
 def _send_message(caller: Caller, names: dict[str, str]) -> None:
     to = st.session_state.get("msg_to")
     text = str(st.session_state.get("msg_text", ""))
-    if not to:
+    if not to or _refused({"Message": "msg_text"}):
         return
     done = session.perform(f"Message sent to {names.get(to, to)}",
                            lambda: session.service().send_message(caller, to, text))
@@ -159,10 +181,10 @@ def _request(caller: Caller, names: dict[str, str]) -> None:
     unit = st.session_state.get("req_unit")
     count = int(st.session_state.get("req_count", 1))
     text = str(st.session_state.get("req_text", ""))
-    if not to or not unit:
+    if not to or not unit or _refused({"Note": "req_text"}):
         return
     done = session.perform(
-        f"Requested {count} {unit.replace('_', ' ')} from {names.get(to, to)}",
+        f"Requested {count} {unit_label(unit)} from {names.get(to, to)}",
         lambda: session.service().request_resource(caller, to, unit, count, text=text),
     )
     if done is not None:
@@ -185,13 +207,12 @@ def forms(caller: Caller, brief: Briefing, injects: dict[str, str]) -> None:
         st.selectbox("Action", list(vocabulary), format_func=lambda a: vocabulary[a], key="act_action")
         st.selectbox("In answer to (optional)", [None, *injects], key="act_inject",
                      format_func=lambda i: "no inject" if i is None else injects.get(i, i))
-        st.text_area("Details", key="act_text", max_chars=4000, height=90,
-                     placeholder="What was done, by whom, with what result")
+        counted_text("Details", "act_text", height=90, placeholder="What was done, by whom, with what result")
         st.form_submit_button("Log action", type="primary", icon=":material/edit_note:",
                               on_click=_log_action, args=(caller, vocabulary))
     with msg, st.form("send_message", border=False):
         st.selectbox("To", others, format_func=agency_label, key="msg_to")
-        st.text_area("Message", key="msg_text", max_chars=4000, height=90)
+        counted_text("Message", "msg_text", height=90)
         st.form_submit_button("Send message", type="primary", icon=":material/send:",
                               on_click=_send_message, args=(caller, names))
     with req, st.form("request_resources", border=False):
@@ -199,8 +220,8 @@ def forms(caller: Caller, brief: Briefing, injects: dict[str, str]) -> None:
         a, b = st.columns([3, 1])
         a.selectbox("To", others, format_func=agency_label, key="req_to")
         b.number_input("How many", min_value=1, max_value=10_000, value=1, step=1, key="req_count")
-        st.selectbox("Unit type", units, format_func=lambda u: u.replace("_", " "), key="req_unit")
-        st.text_input("Note (optional)", key="req_text", max_chars=4000)
+        st.selectbox("Unit type", units, format_func=unit_label, key="req_unit")
+        counted_text("Note (optional)", "req_text", area=False)
         st.form_submit_button("Send request", type="primary", icon=":material/local_shipping:",
                               on_click=_request, args=(caller, names))
 
@@ -215,14 +236,14 @@ def render() -> None:
     with right:
         with st.container(border=True):
             forms(caller, brief, injects)
-        live_log(caller)
+        live_log(caller, brief.vocabulary)
     with left:
         live_inbox(caller, brief, frozenset(injects))
     with st.expander("Scenario briefing"):
         st.text(brief.summary)
         st.caption(md(f"{brief.threat_or_hazard} · {brief.location}"))
         if brief.my_resources:
-            st.dataframe(pd.DataFrame([{"Unit": u.replace("_", " "), "Count": n}
+            st.dataframe(pd.DataFrame([{"Unit": unit_label(u), "Count": n}
                                        for u, n in brief.my_resources.items()]), hide_index=True)
 
 

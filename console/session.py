@@ -1,12 +1,19 @@
-"""Who is signed in on this browser tab, and the service every session of this process shares.
+"""Who is signed in on this browser, and the service every session of this process shares.
 
-The signed-in ``Caller`` is the only source of role and agency: it is set by signing in with an
-access code and kept in ``st.session_state`` (per tab, lost on reconnect after a restart, which
-means signing in again; nothing of the exercise lives there). Never from ``st.query_params``.
+The signed-in ``Caller`` is the only source of role and agency: it comes from signing in with an
+access code, and is kept in ``st.session_state`` for the tab. Signing in also gives the browser a
+random session token in a cookie (``exercises.sessions``: only its hash is stored, never the code),
+so a reload, a new tab or a bookmarked page finds the session again: ``st.context.cookies`` holds
+the cookies the browser sent when the page was opened. Every full run checks the token again, so
+signing out, the exercise being closed, or a long idle time ends the session in every tab.
+Never from ``st.query_params``.
 """
 
 from __future__ import annotations
 
+import json
+import time
+import weakref
 from collections.abc import Callable
 from typing import TypeVar
 
@@ -16,8 +23,18 @@ from console.derived import ViewCache
 from console.text import md
 from exercises.access import AccessDenied, Caller, ExerciseInputError, Role
 from exercises.service import ExerciseService
+from exercises.sessions import IDLE_TIMEOUT, SessionStore, SignedIn
 
 CALLER_KEY = "hotwash_caller"
+SIGNED_KEY = "hotwash_signed"
+"""The ``SignedIn`` session of this tab (with the token): for checking it again and signing out."""
+COOKIE_KEY = "hotwash_cookie"
+"""A cookie to hand to the browser on the next run: the new token, or "" to delete it."""
+CHECKED_KEY = "hotwash_checked"
+SIGNED_OUT_KEY = "hotwash_signed_out"
+COOKIE = "hotwash_session"
+CHECK_EVERY = 10.0
+"""Live parts check that the session is still open at most this often (seconds)."""
 T = TypeVar("T")
 
 
@@ -33,9 +50,78 @@ def view_cache() -> ViewCache:
     return ViewCache()
 
 
+_STORES: weakref.WeakKeyDictionary[ExerciseService, SessionStore] = weakref.WeakKeyDictionary()
+
+
+def store() -> SessionStore:
+    """Sessions, read marks and the sign-in throttle of the service's database (one per service)."""
+    svc = service()
+    found = _STORES.get(svc)
+    if found is None:
+        found = _STORES.setdefault(svc, SessionStore(svc))
+    return found
+
+
 def caller() -> Caller | None:
+    """Who this tab is signed in as: from its session state, else from the browser's cookie."""
     value = st.session_state.get(CALLER_KEY)
-    return value if isinstance(value, Caller) else None
+    signed = st.session_state.get(SIGNED_KEY)
+    if isinstance(value, Caller):
+        if isinstance(signed, SignedIn) and not _still_open(signed):
+            _forget()
+            st.session_state[NOTICE_KEY] = ENDED_NOTICE
+            return None
+        return value
+    token = st.context.cookies.get(COOKIE)
+    if not isinstance(token, str) or not token or st.session_state.get(SIGNED_OUT_KEY):
+        # The cookies are those the browser sent when the tab opened: after signing out here,
+        # the old token is still among them (and revoked).
+        return None
+    resumed = store().resume(token)
+    if resumed is None:
+        _forget()  # an old or revoked token: the browser forgets it
+        return None
+    st.session_state[CALLER_KEY] = resumed.caller
+    st.session_state[SIGNED_KEY] = SignedIn(resumed.caller, resumed.participant_id, resumed.session_id, token)
+    return resumed.caller
+
+
+def signed_in() -> SignedIn | None:
+    value = st.session_state.get(SIGNED_KEY)
+    return value if isinstance(value, SignedIn) else None
+
+
+def _still_open(signed: SignedIn) -> bool:
+    st.session_state[CHECKED_KEY] = time.monotonic()
+    return store().resume(signed.token) is not None
+
+
+def heartbeat() -> None:
+    """In a live part: end this tab's session when it was ended elsewhere (sign-out, closed)."""
+    signed = signed_in()
+    if signed is None or time.monotonic() - float(st.session_state.get(CHECKED_KEY, 0.0)) < CHECK_EVERY:
+        return
+    if not _still_open(signed):
+        _forget()
+        st.session_state[NOTICE_KEY] = ENDED_NOTICE
+        st.rerun(scope="app")
+
+
+def sync_cookie() -> None:
+    """Hand the browser its session cookie (or delete it): once, by a script on the page.
+
+    SameSite=Strict keeps it off requests from other sites; Secure when served over HTTPS. It is
+    set by the page's own script because Streamlit has no response to set a header on."""
+    value = st.session_state.pop(COOKIE_KEY, None)
+    if value is None:
+        return
+    age = int(IDLE_TIMEOUT * 3) if value else 0
+    st.html(
+        "<script>document.cookie = " + json.dumps(f"{COOKIE}={value}; Path=/; Max-Age={age}; SameSite=Strict")
+        + " + (location.protocol === 'https:' ? '; Secure' : '');</script>",
+        unsafe_allow_javascript=True,
+        width=1,
+    )
 
 
 def require_caller(*roles: Role) -> Caller:
@@ -51,20 +137,45 @@ def require_caller(*roles: Role) -> Caller:
     return who
 
 
+def client() -> str:
+    """Who is signing in, for the throttle: the connection's address (loopback when local)."""
+    address = st.context.ip_address
+    return address if isinstance(address, str) and address else "loopback"
+
+
 def sign_in(code: str, name: str | None) -> Caller:
-    """Check the code with the service and keep the caller for this tab."""
-    who = service().sign_in(code, name=name or None)
-    st.session_state[CALLER_KEY] = who
-    return who
+    """Check the code (throttled) and keep the caller for this tab and the session for the browser."""
+    signed = store().sign_in(code, client=client(), name=name or None)
+    st.session_state.pop(SIGNED_OUT_KEY, None)
+    st.session_state[CALLER_KEY] = signed.caller
+    st.session_state[SIGNED_KEY] = signed
+    st.session_state[COOKIE_KEY] = signed.token
+    st.session_state[CHECKED_KEY] = time.monotonic()
+    return signed.caller
 
 
 def sign_out() -> None:
-    """Forget everything this tab held: the caller and every bit of UI state."""
+    """End the session (in the database, so every tab of this browser) and forget this tab's state."""
+    signed = signed_in()
+    if signed is not None:
+        store().sign_out(signed.token)
+    _forget()
+    st.session_state[NOTICE_KEY] = "You have signed out."
+
+
+NOTICE_KEY = "signin_notice"
+ENDED_NOTICE = ("Your session has ended: you signed out in another tab, the exercise was closed, or it "
+                "was idle too long. Sign in again with your access code.")
+
+
+def _forget() -> None:
     for key in list(st.session_state.keys()):
         del st.session_state[key]
+    st.session_state[SIGNED_OUT_KEY] = True
+    st.session_state[COOKIE_KEY] = ""
 
 
-def perform(what: str, call: Callable[[], T]) -> T | None:
+def perform(what: str | Callable[[T], str], call: Callable[[], T]) -> T | None:
     """Run one service call for a user's action; confirm it with a toast naming what was recorded.
 
     The confirmation is what a user (and a browser test) waits for: a click that reached the
@@ -77,7 +188,7 @@ def perform(what: str, call: Callable[[], T]) -> T | None:
     except ExerciseInputError as exc:
         st.toast(f"Not recorded: {_plain(exc)}", icon=":material/error:")
         return None
-    st.toast(md(what), icon=":material/check_circle:")
+    st.toast(md(what(result) if callable(what) else what), icon=":material/check_circle:")
     return result
 
 

@@ -6,7 +6,8 @@ import streamlit as st
 
 from console import session
 from console.text import md
-from exercises.access import AccessDenied, ExerciseInputError
+from exercises.access import AccessDenied, Caller, ExerciseInputError
+from exercises.sessions import CLIENT_LOCK, LOCKOUT, WINDOW, SignInThrottled
 
 DEMO_CODES_HINT = "var/demo-codes.txt"
 
@@ -16,15 +17,28 @@ def _submit() -> None:
     name = str(st.session_state.get("signin_name", "")).strip()
     try:
         who = session.sign_in(code, name or None)
+    except SignInThrottled as exc:
+        st.session_state["signin_error"] = f"Not signed in: {exc}"
+        return
     except AccessDenied:
-        st.session_state["signin_error"] = "That access code is not valid. Check it with your exercise controller."
+        wrong = session.store().failures(session.client())
+        st.session_state["signin_error"] = (
+            f"That access code is not valid. Check it with your exercise controller. ({wrong} wrong "
+            f"code{'s' if wrong != 1 else ''} from this browser in the last {WINDOW / 60:.0f} minutes; at "
+            f"{CLIENT_LOCK}, signing in is locked for {LOCKOUT / 60:.0f} minutes.)")
         return
     except ExerciseInputError as exc:
         st.session_state["signin_error"] = str(exc)
         return
     st.session_state.pop("signin_error", None)
-    role = who.role.value + (f" for {who.agency}" if who.agency else "")
+    st.session_state.pop(session.NOTICE_KEY, None)
+    role = who.role.value + (f" for {agency_name(who)}" if who.agency else "")
     st.toast(md(f"Signed in as {role}"), icon=":material/login:")
+
+
+def agency_name(who: Caller) -> str:
+    names = {a.id: a.name for a in session.service().briefing(who).agencies}
+    return names.get(who.agency or "", who.agency or "")
 
 
 def render() -> None:
@@ -47,6 +61,9 @@ def render() -> None:
                 help="Shown beside what you record, so the after-action report can say who did it.",
             )
             st.form_submit_button("Sign in", type="primary", on_click=_submit, icon=":material/login:")
+        notice = st.session_state.get(session.NOTICE_KEY)
+        if notice:
+            st.info(md(str(notice)), icon=":material/info:")
         error = st.session_state.get("signin_error")
         if error:
             st.error(md(str(error)), icon=":material/error:")

@@ -19,8 +19,8 @@ from aar.model import SHORTFALLS, STATUS_LABEL, AfterActionReport, Element, Impr
 from console import session
 from console.new_exercise import clock_and_contacts_fields, typed_details
 from console.report import current_report, report_docx, report_pdf
-from console.text import md
-from console.widgets import exercise_header
+from console.text import clip, md, with_names
+from console.widgets import exercise_header, text_table
 from exercises.access import Caller, ExerciseInputError, Role
 from exercises.capabilities import CORE_CAPABILITIES
 from exercises.durations import format_duration, format_span
@@ -42,22 +42,29 @@ def compliance_chart(report: AfterActionReport) -> None:
     if not rows:
         st.caption("No protocol has been triggered yet.")
         return
+    agencies = sorted({str(r["agency"]) for r in rows})
     chart = alt.Chart(pd.DataFrame(rows)).mark_bar().encode(
-        x=alt.X("instances:Q", title="Protocol instances", stack="zero"),
-        y=alt.Y("agency:N", title=None, axis=alt.Axis(labelLimit=260)),
+        x=alt.X("instances:Q", title="Protocol instances", stack="zero", axis=alt.Axis(tickMinStep=1)),
+        # Every agency gets its label: no truncation, no dropping of "overlapping" ones.
+        y=alt.Y("agency:N", title=None, sort=agencies,
+                axis=alt.Axis(labelLimit=0, labelOverlap=False, labelFontSize=13)),
         color=alt.Color("status:N", title=None,
                         scale=alt.Scale(domain=list(COMPLIANCE_COLOURS), range=list(COMPLIANCE_COLOURS.values())),
-                        legend=alt.Legend(orient="right")),
+                        legend=alt.Legend(orient="bottom", direction="horizontal")),
         tooltip=["agency:N", "status:N", "instances:Q"],
-    ).properties(height=max(140, 34 * len({r["agency"] for r in rows})))
+    ).properties(height=max(160, 46 * len(agencies)))
     st.altair_chart(chart, width="stretch")
+
+
+# Table 1 names each row's objective by the start of its text (the whole text is in the report).
+OBJECTIVE_CHARS = 110
 
 
 def capability_table(report: AfterActionReport) -> None:
     rows = [
         {
             "Capability": r.capability,
-            "Objective": r.objective or "",
+            "Objective": clip(r.objective_text or "", OBJECTIVE_CHARS),
             "Computed": r.computed.value if r.computed else "",
             "Evaluators": " ".join(e.rating.value for e in r.evaluator),
             "Of record": r.of_record.value if r.of_record else "",
@@ -66,17 +73,21 @@ def capability_table(report: AfterActionReport) -> None:
         }
         for r in report.table1
     ]
-    st.dataframe(pd.DataFrame(rows), hide_index=True, key="sum_capabilities")
+    text_table(pd.DataFrame(rows))
 
 
 def bottlenecks(report: AfterActionReport) -> None:
     coord = report.coordination
-    lines = [a.explanation for a in coord.agencies if a.overloaded or a.cut_off]
+    names = {p.id: p.name for p in report.participants}
+    # Each line says which agency it is about.
+    lines = [with_names(a.explanation if a.explanation.startswith(a.name) else f"{a.name}: {a.explanation}",
+                        names) for a in coord.agencies if a.overloaded or a.cut_off]
     for link in coord.links:
         if link.down_intervals:
             spans = ", ".join(f"{format_duration(a)}-{format_duration(b) if b is not None else 'end'}"
                               for a, b in link.down_intervals)
-            lines.append(f"Link {' - '.join(link.between)} ({link.channel}) down {spans}.")
+            ends = " - ".join(names.get(a, a) for a in link.between)
+            lines.append(f"Link {ends} ({link.channel.replace('_', ' ')}) down {spans}.")
     unanswered = [r for r in coord.requests if r.answered_at is None]
     if unanswered:
         lines.append(f"{len(unanswered)} resource request(s) not answered.")
@@ -107,13 +118,14 @@ def shortfalls(report: AfterActionReport) -> None:
     ]
     st.markdown(f"**Areas for improvement found in the record** ({len(rows)})")
     if rows:
-        st.dataframe(pd.DataFrame(rows), hide_index=True, key="sum_shortfalls")
+        text_table(pd.DataFrame(rows), height=420)
     else:
         st.caption("No late, missed or out-of-order protocol so far.")
 
 
 @st.fragment(run_every="2s")
 def live(caller: Caller) -> None:
+    session.heartbeat()
     svc = session.service()
     svc.tick(caller)
     state = svc.state(caller)
@@ -130,14 +142,15 @@ def live(caller: Caller) -> None:
     integrity = report.integrity
     row[3].metric("Record", "intact" if integrity.intact else f"BROKEN at {integrity.first_broken_seq}",
                   border=True, help=f"{integrity.entries} entries; head {integrity.head_hash}")
-    left, right = st.columns(2)
+    left, right = st.columns([1, 1], gap="medium")
     with left:
         st.markdown("**Compliance by agency**")
         compliance_chart(report)
-        bottlenecks(report)
     with right:
-        st.markdown("**Capabilities (HSEEP Table 1)**")
-        capability_table(report)
+        bottlenecks(report)
+    # Table 1 has seven columns of text: the page's whole width, wrapped.
+    st.markdown("**Capabilities (HSEEP Table 1)**")
+    capability_table(report)
     shortfalls(report)
 
 
@@ -230,11 +243,19 @@ def baseline_button(caller: Caller) -> None:
 # --- the Improvement Plan ----------------------------------------------------------------
 
 PLAN_COLUMNS = IMPROVEMENT_FIELDS
+PLAN_HEADERS = {
+    "capability": "Capability", "issue": "Issue / area for improvement", "corrective_action": "Corrective action",
+    "element": "Element", "responsible_agency": "Responsible agency", "point_of_contact": "Point of contact",
+    "start_date": "Start", "completion_date": "Completion",
+}
 
 
-def plan_frame(items: tuple[ImprovementItem, ...]) -> pd.DataFrame:
+def plan_frame(items: tuple[ImprovementItem, ...], names: dict[str, str] | None = None) -> pd.DataFrame:
+    """The plan's rows; the responsible agency by name (``names``: agency id -> name)."""
+    names = names or {}
     return pd.DataFrame(
-        [{"key": i.key, **{c: getattr(i, c) for c in PLAN_COLUMNS}} for i in items],
+        [{"key": i.key, **{c: getattr(i, c) for c in PLAN_COLUMNS},
+          "responsible_agency": names.get(i.responsible_agency, i.responsible_agency)} for i in items],
         columns=["key", *PLAN_COLUMNS],
     )
 
@@ -301,21 +322,23 @@ def improvement_plan(caller: Caller, report: AfterActionReport) -> None:
         st.caption("No row yet: rows are drafted from critical protocols not met and from evaluators' "
                    "areas for improvement.")
         return
-    frame = plan_frame(report.improvement_plan)
-    if caller.role is not Role.CONTROLLER:
-        st.dataframe(frame.drop(columns=["key"]), hide_index=True, key="plan_table")
-        return
     agencies = {p.name: p.id for p in report.participants}
+    frame = plan_frame(report.improvement_plan, {p.id: p.name for p in report.participants})
+    if caller.role is not Role.CONTROLLER:
+        text_table(frame.drop(columns=["key"]).rename(columns=PLAN_HEADERS), height=480)
+        return
     st.data_editor(
         frame,
         key="plan_editor",
         hide_index=True,
         disabled=["key"],
+        # The row key ("protocol:IC-01") only ties an edit to its row: not shown.
+        column_order=list(PLAN_COLUMNS),
         column_config={
-            "key": st.column_config.TextColumn("Row", width="small"),
             "capability": st.column_config.SelectboxColumn("Capability", options=list(CORE_CAPABILITIES)),
-            "issue": st.column_config.TextColumn("Issue / area for improvement", max_chars=4000),
-            "corrective_action": st.column_config.TextColumn("Corrective action", max_chars=4000),
+            "issue": st.column_config.TextColumn("Issue / area for improvement", max_chars=4000, width="large"),
+            "corrective_action": st.column_config.TextColumn("Corrective action", max_chars=4000,
+                                                             width="large"),
             "element": st.column_config.SelectboxColumn("Element", options=[e.value for e in Element]),
             "responsible_agency": st.column_config.SelectboxColumn(
                 "Responsible agency", options=sorted({*agencies, *frame["responsible_agency"]})
@@ -340,7 +363,7 @@ def render() -> None:
     if report.notes:
         with st.expander("Notes on how this report was made"):
             for note in report.notes:
-                st.text(note)
+                st.text(with_names(note, {p.id: p.name for p in report.participants}))
     st.caption(md(f"{len(report.findings)} findings from {report.integrity.entries} journal entries."))
 
 

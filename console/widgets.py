@@ -12,10 +12,12 @@ from collections.abc import Mapping, Sequence
 import altair as alt
 import pandas as pd
 import streamlit as st
+from pandas.io.formats.style import Styler
 
 from console.derived import TIMELINE_WINDOW_S, Row
 from console.text import md
 from exercises.durations import format_duration, format_span
+from exercises.entries import MAX_TEXT
 from exercises.service import ExerciseState
 from exercises.views import ClockStatus, InjectStatus, MselRow, ProtocolInstance, ProtocolStatus
 
@@ -77,12 +79,28 @@ def agency_names(names: Mapping[str, str], ids: Sequence[str]) -> str:
     return ", ".join(names.get(i, i) for i in ids)
 
 
-def _colour_column(frame: pd.DataFrame, column: str, colours: Mapping[str, str]) -> pd.io.formats.style.Styler:
+def _colour_column(frame: pd.DataFrame, column: str, colours: Mapping[str, str]) -> Styler:
     return frame.style.map(lambda v: f"background-color: {colours.get(v, '#ffffff')}", subset=[column])
 
 
+def text_table(data: pd.DataFrame | Styler, *, height: int | None = None) -> None:
+    """A table whose long text wraps inside its column, so nothing is cut off at 1280-1440 px;
+    taller than ``height`` pixels, it scrolls. (Dataframes cut text at the column's width.)"""
+    rows = len(data.data) if isinstance(data, Styler) else len(data)
+    # st.table reads each cell as Markdown: every text is escaped so it shows exactly as typed.
+    styled = (data if isinstance(data, Styler) else data.style).format(
+        lambda v: md(v) if isinstance(v, str) else v)
+    st.table(styled, border="horizontal", hide_index=True,
+             height=height if height is not None and rows > height // 40 else "content")
+
+
+CLOSED_SHOWN = 40
+"""Closed protocol instances (met, late, missed) the live table shows, the latest first."""
+
+
 def protocol_clock_table(
-    instances: Sequence[ProtocolInstance], names: Mapping[str, str], now: float, *, key: str | None = None
+    instances: Sequence[ProtocolInstance], names: Mapping[str, str], now: float, *, key: str | None = None,
+    vocab: Mapping[str, str] | None = None,
 ) -> None:
     """Each protocol instance: when due, what is owed, and its status; open ones first."""
     if not instances:
@@ -90,8 +108,12 @@ def protocol_clock_table(
         return
     order = {ProtocolStatus.OVERDUE: 0, ProtocolStatus.PENDING: 1, ProtocolStatus.MISSED: 2,
              ProtocolStatus.LATE: 3, ProtocolStatus.MET: 4}
+    ranked = sorted(instances, key=lambda i: (order[i.status], -i.due_at if order[i.status] > 1 else i.due_at))
+    # Every open instance; of the closed ones the latest, so a long exercise's page stays light.
+    open_count = sum(1 for i in ranked if order[i.status] <= 1)
+    shown = ranked[: max(open_count, 0) + CLOSED_SHOWN]
     rows = []
-    for inst in sorted(instances, key=lambda i: (order[i.status], i.due_at)):
+    for inst in shown:
         if inst.status is ProtocolStatus.PENDING:
             note = f"{format_span(inst.due_at - now)} left"
         elif inst.status is ProtocolStatus.OVERDUE:
@@ -107,23 +129,14 @@ def protocol_clock_table(
             "Status": inst.status.value,
             "When": note,
             "Agency": names.get(inst.agency, inst.agency),
-            "Must": inst.action.replace("_", " "),
+            "Must": (vocab or {}).get(inst.action, inst.action.replace("_", " ")),
             "Protocol": f"{inst.protocol_id} {inst.title}" + (" (critical)" if inst.critical else ""),
         })
     frame = pd.DataFrame(rows)
-    st.dataframe(
-        _colour_column(frame, "Status", PROTOCOL_COLOURS),
-        hide_index=True,
-        height=min(420, 38 + 35 * len(rows)),
-        key=key,
-        column_config={
-            "Due": st.column_config.TextColumn(width="small"),
-            "Status": st.column_config.TextColumn(width="small"),
-            "When": st.column_config.TextColumn(width="medium"),
-            "Agency": st.column_config.TextColumn(width="medium"),
-            "Must": st.column_config.TextColumn(width="medium"),
-        },
-    )
+    text_table(_colour_column(frame, "Status", PROTOCOL_COLOURS), height=420)
+    if len(shown) < len(ranked):
+        st.caption(f"and {len(ranked) - len(shown)} earlier instances met, late or missed "
+                   "(all of them are in the after-action report).")
 
 
 def protocol_counts(instances: Sequence[ProtocolInstance], names: Mapping[str, str]) -> pd.DataFrame:
@@ -144,21 +157,11 @@ def feed_table(items: Sequence[Row], *, key: str | None = None, height: int = 36
         return
     frame = pd.DataFrame(
         [
-            {"Time": format_duration(i.at), "Who": i.who + (" (sim)" if i.simulated else ""), "What": i.what}
+            {"Time": format_duration(i.at), "Who": i.who + (" (simulated)" if i.simulated else ""), "What": i.what}
             for i in items
         ]
     )
-    st.dataframe(
-        frame,
-        hide_index=True,
-        height=min(height, 38 + 35 * len(frame)),
-        key=key,
-        column_config={
-            "Time": st.column_config.TextColumn(width="small"),
-            "Who": st.column_config.TextColumn(width="medium"),
-            "What": st.column_config.TextColumn(width="large"),
-        },
-    )
+    text_table(frame, height=height)
 
 
 def timeline_chart(frame: pd.DataFrame, now: float, window: float = TIMELINE_WINDOW_S) -> None:
@@ -178,7 +181,7 @@ def timeline_chart(frame: pd.DataFrame, now: float, window: float = TIMELINE_WIN
     colours = alt.Scale(domain=present, range=[CATEGORY_COLOURS[c] for c in present])
     base = alt.Chart(points).mark_point(size=70, strokeWidth=2).encode(
         x=x,
-        y=alt.Y("lane:N", title=None, sort=lanes, axis=alt.Axis(labelLimit=240)),
+        y=alt.Y("lane:N", title=None, sort=lanes, axis=alt.Axis(labelLimit=360)),
         color=alt.Color("category:N", title="Entry", scale=colours, legend=alt.Legend(orient="right")),
         shape=alt.Shape("source:N", title="By", scale=alt.Scale(domain=["people", "simulated"],
                                                                 range=["circle", "triangle-up"])),
@@ -200,12 +203,38 @@ def timeline_chart(frame: pd.DataFrame, now: float, window: float = TIMELINE_WIN
     st.altair_chart(alt.layer(*layers).properties(height=height), width="stretch")
 
 
+def counted_text(label: str, key: str, *, limit: int = MAX_TEXT, area: bool = True, height: int = 80,
+                 placeholder: str | None = None) -> None:
+    """A text field with a counter of its limit. No ``max_chars``: the browser would then drop a
+    pasted text that is too long without a word; here it is kept, counted, and refused with a
+    message when submitted, so the user can shorten it."""
+    if area:
+        st.text_area(label, key=key, height=height, placeholder=placeholder)
+    else:
+        st.text_input(label, key=key, placeholder=placeholder)
+    used = len(str(st.session_state.get(key) or ""))
+    counter = f"{used:,} / {limit:,} characters"
+    st.caption(f":red[{counter}: too long by {used - limit:,}]" if used > limit else counter)
+
+
+def too_long(fields: Mapping[str, str], limit: int = MAX_TEXT) -> str | None:
+    """Why a submission is refused when a field (label -> session key) is over ``limit``."""
+    for label, key in fields.items():
+        used = len(str(st.session_state.get(key) or ""))
+        if used > limit:
+            return (f"{label} is {used:,} characters; the limit is {limit:,}. Your text is kept: shorten it "
+                    "and try again.")
+    return None
+
+
 SENDERS = {"simcell": "Simulation cell", "controller": "Controller"}
 """Who else than an agency may send an inject (exercises.loading.SENDERS_OTHER_THAN_AGENCIES)."""
 
 
-def msel_frame(rows: Sequence[MselRow], names: Mapping[str, str]) -> pd.DataFrame:
+def msel_frame(rows: Sequence[MselRow], names: Mapping[str, str],
+               vocab: Mapping[str, str] | None = None) -> pd.DataFrame:
     names = {**SENDERS, **names}
+    vocab = vocab or {}
     return pd.DataFrame(
         [
             {
@@ -215,11 +244,14 @@ def msel_frame(rows: Sequence[MselRow], names: Mapping[str, str]) -> pd.DataFram
                 "Synopsis": r.synopsis,
                 "From": names.get(r.sender, r.sender),
                 "To": agency_names(names, r.to),
-                "Expected": ", ".join(a.replace("_", " ") for a in r.expected_actions),
+                "Expected": ", ".join(vocab.get(a, a.replace("_", " ")) for a in r.expected_actions),
                 "Acted on by": agency_names(names, r.acted_on_by),
-                "Note": ("conditional; " if r.conditional else "")
-                + ("added; " if r.added else "")
-                + (f"skipped: {r.skipped_reason}" if r.skipped_reason else ""),
+                "Note": "; ".join(n for n in (
+                    "conditional" if r.conditional and not r.skipped_reason and not r.override else "",
+                    "released by controller override" if r.override else "",
+                    "added during play" if r.added else "",
+                    f"skipped: {r.skipped_reason}" if r.skipped_reason else "",
+                ) if n),
             }
             for r in rows
         ],
@@ -228,12 +260,6 @@ def msel_frame(rows: Sequence[MselRow], names: Mapping[str, str]) -> pd.DataFram
 
 
 def msel_table(rows: Sequence[MselRow], names: Mapping[str, str], *, key: str | None = None,
-               height: int = 420) -> None:
-    frame = msel_frame(rows, names)
-    st.dataframe(
-        _colour_column(frame, "Status", INJECT_COLOURS),
-        hide_index=True,
-        height=height,
-        key=key,
-        column_config={"Synopsis": st.column_config.TextColumn(width="large")},
-    )
+               height: int = 640, vocab: Mapping[str, str] | None = None) -> None:
+    frame = msel_frame(rows, names, vocab)
+    text_table(_colour_column(frame, "Status", INJECT_COLOURS), height=height)

@@ -32,7 +32,9 @@ from exercises.store import ExerciseStore, _Context, _hint, _payload
 from exercises.views import (
     Clock,
     ClockStatus,
+    condition_reason,
     derive_clock,
+    words,
 )
 
 
@@ -79,8 +81,11 @@ class Control(ExerciseStore):
 
     # --- injects (controllers) ------------------------------------------------------------
 
-    def release_inject(self, caller: Caller, inject_id: str) -> Entry:
-        """Deliver an inject now: a held one, or one ahead of its MSEL time."""
+    def release_inject(self, caller: Caller, inject_id: str, *, override: bool = False) -> Entry:
+        """Deliver an inject now: a held one, or one ahead of its MSEL time.
+
+        A contingency inject whose condition does not hold now is refused, saying why, unless
+        ``override``: then it is recorded as a controller override and delivered anyway."""
         self._load(caller.exercise_id)
         require(caller, Permission.MANAGE_INJECTS)
 
@@ -94,7 +99,14 @@ class Control(ExerciseStore):
             held = self._held(ctx)
             if inject_id in released and inject_id not in held:
                 raise ExerciseInputError(f"inject {inject_id} is already released")
-            return [NewEntry(at=ctx.at, actor=caller.actor, payload=InjectReleased(inject_id=inject_id))]
+            why_not = condition_reason(ctx.injects()[inject_id], ctx.entries, words(ctx.scenario))
+            if why_not and not override:
+                raise ExerciseInputError(
+                    f"inject {inject_id}'s condition does not hold ({why_not}); release it as a controller "
+                    "override to send it anyway"
+                )
+            payload = InjectReleased(inject_id=inject_id, override=bool(why_not))
+            return [NewEntry(at=ctx.at, actor=caller.actor, payload=payload)]
 
         return self._write(caller, build)[-1]
 

@@ -11,9 +11,16 @@ stored. Storage (hashes, wall time) is the journal's concern, not this module's.
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    SerializerFunctionWrapHandler,
+    model_serializer,
+)
 
 from exercises.scenario import Capability, Id, Inject, InjectId, Rating
 
@@ -116,6 +123,16 @@ class InjectReleased(Payload):
 
     kind: Literal[EntryKind.INJECT_RELEASED] = EntryKind.INJECT_RELEASED
     inject_id: InjectId
+    override: bool = False
+    """A contingency inject released although its condition did not hold: delivered anyway."""
+
+    @model_serializer(mode="wrap")
+    def _without_default_override(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        # An ordinary release is recorded exactly as before the override existed (same hash).
+        data: dict[str, Any] = handler(self)
+        if not data.get("override"):
+            data.pop("override", None)
+        return data
 
 
 class InjectAdded(Payload):

@@ -59,6 +59,11 @@ class Evaluation(ExerciseStore):
             areas_for_improvement=areas_for_improvement,
             text=text,
         )
+        if rating is None and not any(t.strip() for t in (critical_task, strengths, areas_for_improvement, text)):
+            raise ExerciseInputError(
+                "an observation needs a rating or something written (critical task, strengths, areas for "
+                "improvement or notes)"
+            )
 
         def build(ctx: _Context) -> list[NewEntry]:
             return [NewEntry(at=ctx.at, agency=agency, actor=caller.actor, payload=after_end(ctx, payload))]

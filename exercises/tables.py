@@ -166,3 +166,44 @@ class ParticipantPublic(ParticipantBase):
 EXERCISE_TABLE: Table = SQLModel.metadata.tables["exercise"]
 JOURNAL_TABLE: Table = SQLModel.metadata.tables["journal_entry"]
 CHECKPOINT_TABLE: Table = SQLModel.metadata.tables["journal_checkpoint"]
+
+
+# --- console sessions, read marks and sign-in throttling (issue 12) ----------------------
+
+
+class ConsoleSession(SQLModel, table=True):
+    """A browser signed in with an access code: the browser holds a random token, this row only
+    its SHA-256 (the token has 256 random bits, so a fast hash is enough; the code is never kept)."""
+
+    __tablename__ = "console_session"
+
+    id: int | None = Field(default=None, primary_key=True)
+    token_hash: str = Field(max_length=HASH_LENGTH, unique=True)
+    exercise_id: int = Field(foreign_key="exercise.id", index=True)
+    participant_id: int = Field(foreign_key="participant.id")
+    name: str | None = Field(default=None, max_length=60)
+    created_at: float
+    last_seen: float
+    revoked_at: float | None = None
+    revoked_why: str | None = Field(default=None, max_length=60)
+
+
+class ReadMark(SQLModel, table=True):
+    """How far a participant (an access grant) has read its inbox: the last journal seq read."""
+
+    __tablename__ = "read_mark"
+
+    participant_id: int = Field(foreign_key="participant.id", primary_key=True)
+    seq: int = Field(default=0, ge=0)
+
+
+class SignInFailure(SQLModel, table=True):
+    """One wrong access code: from which client, against which exercise (when the code's selector
+    named one), when. Throttling counts these; old rows are deleted as they stop counting."""
+
+    __tablename__ = "sign_in_failure"
+
+    id: int | None = Field(default=None, primary_key=True)
+    client: str = Field(max_length=64, index=True)
+    exercise_id: int | None = Field(default=None, index=True)
+    at: float = Field(index=True)

@@ -152,14 +152,62 @@ def message_texts(entries: Iterable[Entry]) -> dict[str, MessageSent]:
 
 # --- describing an entry -----------------------------------------------------------------
 
-
-def describe(entry: Entry, scenario: Scenario, injects: dict[str, Inject]) -> str:
-    """One line of plain text saying what the entry records."""
-    return _describe(entry, scenario.vocabulary, injects)
+SENDER_NAMES = {"simcell": "Simulation cell", "controller": "Controller"}
+"""Who else than an agency may send an inject (exercises.loading.SENDERS_OTHER_THAN_AGENCIES)."""
 
 
-def _describe(entry: Entry, vocab: Mapping[str, str], injects: dict[str, Inject]) -> str:
-    # The vocabulary is rebuilt on every Scenario.vocabulary read: a whole-journal caller passes it once.
+def agency_names(scenario: Scenario) -> dict[str, str]:
+    """Agency id -> name, with the senders that are not agencies: what a person reads."""
+    return {**SENDER_NAMES, **{a.id: a.name for a in scenario.agencies}}
+
+
+def unit_label(unit_type: str) -> str:
+    """A unit type as people write it: ``bike_team`` -> ``bike team``."""
+    return unit_type.replace("_", " ")
+
+
+def field_label(name: str) -> str:
+    return name.replace("_", " ")
+
+
+@dataclass(frozen=True)
+class Words:
+    """The names a description uses instead of ids: agencies, actions, and the requests seen."""
+
+    agencies: Mapping[str, str]
+    vocab: Mapping[str, str]
+    requests: Mapping[str, tuple[str | None, str]]
+    """Request id -> (requesting agency, asked agency)."""
+
+    def agency(self, agency_id: str | None) -> str:
+        return self.agencies.get(agency_id, agency_id) if agency_id else ""
+
+    def many(self, ids: Iterable[str]) -> str:
+        return ", ".join(self.agency(i) for i in ids)
+
+    def action(self, action: str) -> str:
+        return self.vocab.get(action, field_label(action))
+
+
+def words(scenario: Scenario, entries: Iterable[Entry] = ()) -> Words:
+    requests = {e.payload.request_id: (e.agency, e.payload.to) for e in entries
+                if isinstance(e.payload, ResourceRequested)}
+    return Words(agency_names(scenario), scenario.vocabulary, requests)
+
+
+def describe(entry: Entry, scenario: Scenario, injects: dict[str, Inject],
+             named: Words | None = None) -> str:
+    """One line of plain text saying what the entry records, with names, never ids (but the
+    inject numbers a controller acts on)."""
+    return _describe(entry, named or words(scenario), injects)
+
+
+def _inject_label(inject_id: str, injects: Mapping[str, Inject]) -> str:
+    inject = injects.get(inject_id)
+    return f"{inject_id} ({inject.synopsis})" if inject else inject_id
+
+
+def _describe(entry: Entry, w: Words, injects: dict[str, Inject]) -> str:
     p = entry.payload
     match p:
         case ClockStarted():
@@ -175,47 +223,95 @@ def _describe(entry: Entry, vocab: Mapping[str, str], injects: dict[str, Inject]
         case InjectDelivered():
             inject = injects.get(p.inject_id)
             synopsis = f": {inject.synopsis}" if inject else ""
-            return f"Inject {p.inject_id} delivered to {', '.join(p.to)}{synopsis}"
+            return f"Inject {p.inject_id} delivered to {w.many(p.to)}{synopsis}"
         case InjectHeld():
-            return f"Inject {p.inject_id} held" + (f": {p.reason}" if p.reason else "")
+            return f"Inject {_inject_label(p.inject_id, injects)} held" + (f": {p.reason}" if p.reason else "")
         case InjectReleased():
-            return f"Inject {p.inject_id} released"
+            override = " by controller override (its condition did not hold)" if p.override else ""
+            return f"Inject {_inject_label(p.inject_id, injects)} released{override}"
         case InjectAdded():
             return f"Inject {p.inject.id} added for {format_duration(p.inject.time)}: {p.inject.synopsis}"
         case InjectSkipped():
-            return f"Inject {p.inject_id} skipped: {p.reason}"
+            return f"Inject {_inject_label(p.inject_id, injects)} not delivered: {skip_reason(p, injects, w)}"
         case ActionLogged():
-            label = vocab.get(p.action, p.action)
+            label = w.action(p.action)
             linked = f" (re {p.inject_id})" if p.inject_id else ""
             return f"{label}{linked}" + (f": {p.text}" if p.text else "")
         case MessageSent():
-            return f"Message {p.message_id} to {p.to}: {p.text}"
+            return f"Message to {w.agency(p.to)}: {p.text}"
         case MessageDelivered():
-            return f"Message {p.message_id} from {p.sender} delivered to {p.to} via {'-'.join(p.path)}"
+            via = f" via {', '.join(w.agency(a) for a in p.path[1:-1])}" if len(p.path) > 2 else ""
+            return f"Message from {w.agency(p.sender)} delivered to {w.agency(p.to)}{via}"
         case MessageLost():
-            return f"Message {p.message_id} from {p.sender} to {p.to} lost: {p.reason}"
+            return f"Message from {w.agency(p.sender)} to {w.agency(p.to)} lost: {p.reason}"
         case ResourceRequested():
             extra = f": {p.text}" if p.text else ""
-            return f"Request {p.request_id} to {p.to} for {p.count} {p.unit_type}{extra}"
+            return f"Request to {w.agency(p.to)} for {p.count} {unit_label(p.unit_type)}{extra}"
         case ResourceAssigned():
-            return f"{p.count} {p.unit_type} assigned to {p.requester} (request {p.request_id})"
+            return f"{p.count} {unit_label(p.unit_type)} assigned to {w.agency(p.requester)}"
         case ResourceReleased():
-            return f"{p.count} {p.unit_type} released (request {p.request_id})"
+            asked = w.requests.get(p.request_id)
+            whose = f" (asked by {w.agency(asked[0])} of {w.agency(asked[1])})" if asked and asked[0] else ""
+            return f"{p.count} {unit_label(p.unit_type)} released{whose}"
         case LinkDown():
-            return f"Link {'-'.join(p.between)} down" + (f": {p.reason}" if p.reason else "")
+            return f"Link {w.agency(p.between[0])} - {w.agency(p.between[1])} down" + (
+                f": {p.reason}" if p.reason else "")
         case LinkUp():
-            return f"Link {'-'.join(p.between)} up"
+            return f"Link {w.agency(p.between[0])} - {w.agency(p.between[1])} up"
         case ObservationRecorded():
             rating = f" [{p.rating.value}]" if p.rating else ""
-            return f"Observation on {p.capability}{rating}" + (f": {p.text}" if p.text else "")
+            about = f" about {w.agency(entry.agency)}" if entry.agency else ""
+            return f"Observation on {p.capability}{about}{rating}" + (f": {p.text}" if p.text else "")
         case ImprovementItemEdited():
-            return f"Improvement plan row {p.item_key} edited: {', '.join(sorted(p.fields))}"
+            return f"Improvement plan edited: {', '.join(field_label(f) for f in sorted(p.fields))}"
         case Correction():
             what = "replaced" if p.replacement is not None else "voided"
             return f"Entry {p.corrects} {what}: {p.reason}"
         case Development():
             return f"{p.model.capitalize()}: {p.what.replace('_', ' ')}"
     return entry.kind.value  # pragma: no cover  (every kind is matched above)
+
+
+# --- contingency injects: does the condition hold? -------------------------------------------
+
+
+def condition_text(inject: Inject, w: Words) -> str:
+    """What a contingency inject waits for, in words: "only if X has not logged Y"."""
+    c = inject.condition
+    if c is None:
+        return ""
+    who = w.agency(c.by_agency) if c.by_agency else "any agency"
+    return f"Sent only if {who} has{'' if c.happened else ' not'} logged \u201c{w.action(c.action)}\u201d."
+
+
+def condition_reason(inject: Inject, entries: Iterable[Entry], w: Words) -> str | None:
+    """Why a contingency inject's condition does not hold now (``None``: it holds, or there is none).
+
+    Judged as the simulation judges it: on every logged action, the simulated agencies' too."""
+    c = inject.condition
+    if c is None:
+        return None
+    done = next((e for e in entries if isinstance(e.payload, ActionLogged) and e.payload.action == c.action
+                 and (c.by_agency is None or e.agency == c.by_agency)), None)
+    if (done is not None) == c.happened:
+        return None
+    label = f"\u201c{w.action(c.action)}\u201d"
+    if done is not None:
+        return f"{w.agency(done.agency) or 'an agency'} logged {label} at {format_duration(done.at)}"
+    return f"{w.agency(c.by_agency) if c.by_agency else 'no agency'} has not logged {label}"
+
+
+def skip_reason(skipped: InjectSkipped, injects: Mapping[str, Inject], w: Words) -> str:
+    """Why the simulation skipped an inject, in names (its journal reason names ids)."""
+    inject = injects.get(skipped.inject_id)
+    c = inject.condition if inject else None
+    if c is None:
+        return skipped.reason
+    who = w.agency(c.by_agency) if c.by_agency else "an agency"
+    label = f"\u201c{w.action(c.action)}\u201d"
+    if c.happened:
+        return f"its condition did not hold: {who} had not logged {label}"
+    return f"its condition did not hold: {who} had already logged {label}"
 
 
 # --- timeline, agency log, feed ----------------------------------------------------------
@@ -243,7 +339,7 @@ def timeline(scenario: Scenario, entries: Sequence[Entry]) -> list[TimelineItem]
 def _timeline_items(scenario: Scenario, entries: Sequence[Entry], shown: Iterable[Entry]) -> list[TimelineItem]:
     """The timeline items of ``shown`` (entries of the journal ``entries``), in their order."""
     injects = known_injects(scenario, entries)
-    vocab = scenario.vocabulary
+    named = words(scenario, entries)
     corrected: dict[int, Entry] = {}
     for e in entries:
         if isinstance(e.payload, Correction):
@@ -259,7 +355,7 @@ def _timeline_items(scenario: Scenario, entries: Sequence[Entry], shown: Iterabl
                 actor=e.actor,
                 agency=e.agency,
                 simulated=e.actor == ENGINE_ACTOR,
-                summary=_describe(e, vocab, injects),
+                summary=_describe(e, named, injects),
                 corrects=e.payload.corrects if isinstance(e.payload, Correction) else None,
                 corrected_by=fix.seq if fix else None,
                 voided=bool(fix and isinstance(fix.payload, Correction) and fix.payload.replacement is None),
@@ -320,6 +416,7 @@ def inbox(scenario: Scenario, entries: Sequence[Entry], agency: str) -> list[Inb
     """What has reached ``agency``, oldest first (what its players may see of the others)."""
     injects = known_injects(scenario, entries)
     sent = message_texts(entries)
+    w = words(scenario)
     items = []
     for e in entries:
         if not addressed_to(e, agency):
@@ -341,14 +438,14 @@ def inbox(scenario: Scenario, entries: Sequence[Entry], agency: str) -> list[Inb
                 original = sent.get(p.message_id)
                 items.append(
                     InboxItem(
-                        **base, kind="message", sender=p.sender, subject=f"Message from {p.sender}",
+                        **base, kind="message", sender=p.sender, subject=f"Message from {w.agency(p.sender)}",
                         text=original.text if original else "", reference=p.message_id,
                     )
                 )
             case MessageLost():
                 items.append(
                     InboxItem(
-                        **base, kind="message_lost", sender=p.to, subject=f"Message to {p.to} not delivered",
+                        **base, kind="message_lost", sender=p.to, subject=f"Message to {w.agency(p.to)} not delivered",
                         text=p.reason, reference=p.message_id,
                     )
                 )
@@ -356,14 +453,14 @@ def inbox(scenario: Scenario, entries: Sequence[Entry], agency: str) -> list[Inb
                 items.append(
                     InboxItem(
                         **base, kind="resource_request", sender=e.agency or "",
-                        subject=f"Request for {p.count} {p.unit_type}", text=p.text, reference=p.request_id,
+                        subject=f"Request for {p.count} {unit_label(p.unit_type)}", text=p.text, reference=p.request_id,
                     )
                 )
             case ResourceAssigned():
                 items.append(
                     InboxItem(
                         **base, kind="resource_assigned", sender=e.agency or "",
-                        subject=f"{p.count} {p.unit_type} assigned", text="", reference=p.request_id,
+                        subject=f"{p.count} {unit_label(p.unit_type)} assigned", text="", reference=p.request_id,
                     )
                 )
     return items
@@ -395,45 +492,80 @@ class MselRow(_View):
     released_at: float | None = None
     acted_on_by: tuple[str, ...] = ()
     skipped_reason: str | None = None
+    override: bool = False
+    """Released by a controller although its condition did not hold."""
 
 
 def msel_status(scenario: Scenario, entries: Sequence[Entry]) -> list[MselRow]:
     """Every inject (the MSEL and those added) in time order, with what became of it."""
-    injects = known_injects(scenario, entries)
-    msel_ids = {i.id for i in scenario.msel}
-    delivered: dict[str, float] = {}
-    released: dict[str, float] = {}
-    held: dict[str, bool] = {}
-    skipped: dict[str, str] = {}
-    acted: dict[str, list[str]] = {}
-    for e in effective(entries):
+    folded = MselFolder(scenario)
+    folded.fold(entries)
+    return folded.rows()
+
+
+class MselFolder:
+    """The MSEL's status folded entry by entry: a live page takes in only the new entries.
+
+    ``fold`` takes the whole journal so far and reads the entries after the last it saw; a
+    correction (which can change what an earlier action answered) refolds the corrected journal."""
+
+    def __init__(self, scenario: Scenario) -> None:
+        self.scenario = scenario
+        self.words = words(scenario)
+        self.msel_ids = {i.id for i in scenario.msel}
+        self._reset()
+
+    def _reset(self) -> None:
+        self.seen = 0
+        self.injects: dict[str, Inject] = {i.id: i for i in self.scenario.msel}
+        self.delivered: dict[str, float] = {}
+        self.released: dict[str, float] = {}
+        self.held: dict[str, bool] = {}
+        self.skipped: dict[str, str] = {}
+        self.acted: dict[str, list[str]] = {}
+        self.overridden: set[str] = set()
+
+    def fold(self, entries: Sequence[Entry]) -> None:
+        new = entries[self.seen:]
+        if any(isinstance(e.payload, Correction) for e in new):
+            self._reset()
+            for e in effective(entries):
+                self._add(e)
+        else:
+            for e in new:
+                self._add(e)
+        self.seen = len(entries)
+
+    def _add(self, e: Entry) -> None:
         p = e.payload
         match p:
+            case InjectAdded():
+                self.injects.setdefault(p.inject.id, p.inject)
             case InjectDelivered():
-                delivered.setdefault(p.inject_id, e.at)
+                self.delivered.setdefault(p.inject_id, e.at)
             case InjectHeld():
-                held[p.inject_id] = True
+                self.held[p.inject_id] = True
             case InjectReleased():
-                held[p.inject_id] = False
-                released.setdefault(p.inject_id, e.at)
+                self.held[p.inject_id] = False
+                self.released.setdefault(p.inject_id, e.at)
+                if p.override:
+                    self.overridden.add(p.inject_id)
             case InjectSkipped():
-                skipped.setdefault(p.inject_id, p.reason)
+                self.skipped.setdefault(p.inject_id, skip_reason(p, self.injects, self.words))
             case ActionLogged() if p.inject_id and e.agency:
-                by = acted.setdefault(p.inject_id, [])
+                by = self.acted.setdefault(p.inject_id, [])
                 if e.agency not in by:
                     by.append(e.agency)
-    rows = []
-    for inject in injects.values():
-        i = inject.id
-        if i in skipped:
-            status = InjectStatus.SKIPPED
-        elif i in delivered:
-            status = InjectStatus.ACTED_ON if acted.get(i) else InjectStatus.DELIVERED
-        elif held.get(i):
-            status = InjectStatus.HELD
-        else:
-            status = InjectStatus.SCHEDULED
-        rows.append(
+
+    def status(self, i: str) -> InjectStatus:
+        if i in self.skipped:
+            return InjectStatus.SKIPPED
+        if i in self.delivered:
+            return InjectStatus.ACTED_ON if self.acted.get(i) else InjectStatus.DELIVERED
+        return InjectStatus.HELD if self.held.get(i) else InjectStatus.SCHEDULED
+
+    def rows(self) -> list[MselRow]:
+        rows = [
             MselRow(
                 inject_id=i,
                 time=inject.time,
@@ -443,15 +575,17 @@ def msel_status(scenario: Scenario, entries: Sequence[Entry]) -> list[MselRow]:
                 capability=inject.capability,
                 expected_actions=inject.expected_actions,
                 conditional=inject.condition is not None,
-                added=i not in msel_ids,
-                status=status,
-                delivered_at=delivered.get(i),
-                released_at=released.get(i),
-                acted_on_by=tuple(acted.get(i, ())),
-                skipped_reason=skipped.get(i),
+                added=i not in self.msel_ids,
+                status=self.status(i),
+                delivered_at=self.delivered.get(i),
+                released_at=self.released.get(i),
+                acted_on_by=tuple(self.acted.get(i, ())),
+                skipped_reason=self.skipped.get(i),
+                override=i in self.overridden,
             )
-        )
-    return sorted(rows, key=lambda r: (r.time, r.inject_id))
+            for i, inject in self.injects.items()
+        ]
+        return sorted(rows, key=lambda r: (r.time, r.inject_id))
 
 
 # --- the protocol clock ------------------------------------------------------------------
@@ -500,6 +634,8 @@ class _Done:
         if self.entries and entry.at < self.entries[-1].at:
             self._ordered = False
         self.entries.append(entry)
+        if self._times is not None:
+            self._times.append(entry.at)
 
     @property
     def times(self) -> list[float]:
@@ -546,23 +682,30 @@ class _JournalIndex:
         self.events: dict[str, list[Entry]] = {}
         self.actions: dict[str, list[Entry]] = {}
         self.done: dict[tuple[str, str | None], _Done] = {}
+        self.injects = injects
         for e in current:
-            p = e.payload
-            if isinstance(p, ClockStarted):
-                if self.start is None:
-                    self.start = e
-            elif isinstance(p, ActionLogged):
-                self.actions.setdefault(p.action, []).append(e)
-                self.done.setdefault((p.action, e.agency), _Done()).add(e)
-            else:
-                raised: tuple[str, ...] = ()
-                if isinstance(p, InjectDelivered) and p.inject_id in injects:
-                    raised = injects[p.inject_id].raises
-                elif isinstance(p, Development):
-                    raised = p.raises
-                # An entry raising an event twice still triggers it once.
-                for name in dict.fromkeys(raised):
-                    self.events.setdefault(name, []).append(e)
+            self.add(e)
+
+    def add(self, e: Entry) -> None:
+        """Take in the next entry of the corrected journal."""
+        p = e.payload
+        if isinstance(p, ClockStarted):
+            if self.start is None:
+                self.start = e
+        elif isinstance(p, ActionLogged):
+            self.actions.setdefault(p.action, []).append(e)
+            self.done.setdefault((p.action, e.agency), _Done()).add(e)
+        else:
+            raised: tuple[str, ...] = ()
+            if isinstance(p, InjectAdded):
+                self.injects.setdefault(p.inject.id, p.inject)
+            elif isinstance(p, InjectDelivered) and p.inject_id in self.injects:
+                raised = self.injects[p.inject_id].raises
+            elif isinstance(p, Development):
+                raised = p.raises
+            # An entry raising an event twice still triggers it once.
+            for name in dict.fromkeys(raised):
+                self.events.setdefault(name, []).append(e)
 
     def triggers(self, protocol: Protocol) -> list[Entry]:
         trigger = protocol.trigger
@@ -587,7 +730,34 @@ def protocol_clock(
     expected action at or after the trigger; a ``before_trigger`` protocol by one at or before
     it (one done only afterwards counts as late). Corrections are applied first."""
     current = effective(entries)
-    index = _JournalIndex(current, known_injects(scenario, current))
+    return _instances(scenario, _JournalIndex(current, known_injects(scenario, current)), now, ended)
+
+
+class ProtocolClockFolder:
+    """The protocol clock's index folded entry by entry, for a live page: each refresh takes in
+    only the new entries (a correction re-indexes the corrected journal), then evaluates the
+    protocols against the index: the same result as ``protocol_clock``."""
+
+    def __init__(self, scenario: Scenario) -> None:
+        self.scenario = scenario
+        self.seen = 0
+        self.index = _JournalIndex((), {i.id: i for i in scenario.msel})
+
+    def fold(self, entries: Sequence[Entry]) -> None:
+        new = entries[self.seen:]
+        if any(isinstance(e.payload, Correction) for e in new):
+            current = effective(entries)
+            self.index = _JournalIndex(current, known_injects(self.scenario, current))
+        else:
+            for e in new:
+                self.index.add(e)
+        self.seen = len(entries)
+
+    def instances(self, now: float, *, ended: bool) -> list[ProtocolInstance]:
+        return _instances(self.scenario, self.index, now, ended)
+
+
+def _instances(scenario: Scenario, index: _JournalIndex, now: float, ended: bool) -> list[ProtocolInstance]:
     out = []
     for protocol in scenario.protocols:
         done = index.done.get((protocol.action, protocol.agency), _Done())

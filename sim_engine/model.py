@@ -357,12 +357,13 @@ class World:
         done = self.logged.get(action, ())
         return bool(done) if by is None else by in done
 
-    def deliver(self, inject: Inject) -> None:
-        """Deliver an inject now, or skip a contingency inject whose condition does not hold."""
+    def deliver(self, inject: Inject, *, override: bool = False) -> None:
+        """Deliver an inject now, or skip a contingency inject whose condition does not hold
+        (unless a controller released it with an override)."""
         if self.inject_state.get(inject.id) in ("delivered", "skipped"):
             return
         condition = inject.condition
-        if condition and self.happened(condition.action, condition.by_agency) != condition.happened:
+        if condition and not override and self.happened(condition.action, condition.by_agency) != condition.happened:
             self.inject_state[inject.id] = "skipped"
             by = f" by {condition.by_agency}" if condition.by_agency else ""
             state = "had already been" if condition.happened is False else "had not been"
@@ -392,7 +393,7 @@ class World:
         elif isinstance(payload, InjectHeld):
             self.inject_state.setdefault(payload.inject_id, "held")
         elif isinstance(payload, InjectReleased):
-            self.deliver(self.injects[payload.inject_id])
+            self.deliver(self.injects[payload.inject_id], override=payload.override)
         elif isinstance(payload, InjectAdded):
             self.injects[payload.inject.id] = payload.inject
             env.process(behaviour.simulation_cell(env, self, payload.inject))

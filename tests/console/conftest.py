@@ -95,7 +95,7 @@ def toasts(at: AppTest) -> list[str]:
 
 def table(at: AppTest, *columns: str) -> pd.DataFrame:
     """The first table on the page that has these columns (AppTest does not report dataframe keys)."""
-    for frame in at.dataframe:
+    for frame in [*at.dataframe, *at.table]:
         value = frame.value
         if set(columns) <= set(value.columns):
             return value

@@ -14,8 +14,10 @@ from pathlib import Path
 from playwright.sync_api import Browser, Page, sync_playwright
 
 from exercises.access import Caller, Role
+from exercises.durations import format_duration
 from exercises.loading import load_scenario
 from exercises.service import CreatedExercise, ExerciseService
+from exercises.views import MselRow, condition_reason, words
 from tests.console.harness import launch_chromium, sign_in, start_server, wait_idle
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -44,6 +46,7 @@ def play(svc: ExerciseService, created: CreatedExercise) -> None:
     time.sleep(4)
     svc.send_message(police, "county_sheriff", "Please stage two field-force squads at 5th and Main")
     svc.log_action(police, "notify_eoc", text="Duty officer told by phone; march larger than permitted")
+    svc.log_action(police, "notify_federal_partner", text="FPS duty officer called about the plaza")
     time.sleep(4)
     svc.log_action(eoc, "activate_eoc", text="Level 3 (monitoring); liaison sent to the command post")
     svc.request_resource(sheriff, "county_ems", "bike_team", 1, text="Medical cover for the line")
@@ -58,6 +61,15 @@ def play(svc: ExerciseService, created: CreatedExercise) -> None:
     )
 
 
+def failing_contingency(svc: ExerciseService, created: CreatedExercise) -> MselRow:
+    """A contingency inject still to come whose condition no longer holds (the page explains it)."""
+    operator = svc.operator(created.exercise.id)
+    scenario, entries = svc.scenario(operator), svc.journal(operator)
+    named = words(scenario)
+    return next(r for r in svc.msel(operator) if r.status.value in ("scheduled", "held")
+                and condition_reason(scenario.inject(r.inject_id), entries, named))
+
+
 def shoot(page: Page, name: str, height: int, settle: float = 3.0) -> Path:
     page.set_viewport_size({"width": WIDTH, "height": height})
     wait_idle(page)
@@ -70,6 +82,7 @@ def shoot(page: Page, name: str, height: int, settle: float = 3.0) -> Path:
 
 def open_as(browser: Browser, url: str, the_code: str, name: str) -> Page:
     page = browser.new_context(viewport={"width": WIDTH, "height": 1000}).new_page()
+    page.set_default_timeout(120_000)  # a busy machine: the pictures wait, they do not race
     page.goto(url)
     wait_idle(page)
     sign_in(page, the_code, name=name)
@@ -100,7 +113,16 @@ def main() -> None:
             print(shoot(police, "player", 1250))
             print(shoot(evaluator, "evaluator", 1700))
             controller.get_by_role("link", name="MSEL").click()
-            print(shoot(controller, "msel", 1500))
+            wait_idle(controller)
+            # A contingency inject whose condition no longer holds (the PIO has made a statement).
+            row = failing_contingency(svc, created)
+            box = controller.get_by_role("combobox", name="Inject", exact=True).first
+            box.click()
+            box.press_sequentially(row.inject_id)
+            label = f"{row.inject_id} ({row.status.value}, {format_duration(row.time)}): {row.synopsis}"
+            controller.get_by_role("option", name=label, exact=True).click()
+            controller.get_by_text("Its condition does not hold now").wait_for()
+            print(shoot(controller, "msel", 1700))
             controller.get_by_role("link", name="Summary & report").click()
             print(shoot(controller, "summary", 1700, settle=6.0))
             browser.close()

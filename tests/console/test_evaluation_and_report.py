@@ -30,7 +30,7 @@ def test_evaluator_records_a_rated_observation(exercise: Exercise) -> None:
     at.text_area(key="obs_strengths").input("Command announced on the first radio report")
     at.text_area(key="obs_afi").input("No <script>alert(1)</script> staging area named")
     button(at, "Record observation").click().run()
-    assert "Observation recorded: Operational Coordination rated S" in toasts(at)
+    assert "Observation recorded: Operational Coordination about Town Fire Department rated S" in toasts(at)
     recorded = [e for e in exercise.svc.journal(ctl) if isinstance(e.payload, ObservationRecorded)]
     assert len(recorded) == 1
     obs = recorded[0]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from exercises.access import Role
 from exercises.entries import ActionLogged, MessageSent, ResourceRequested
-from tests.console.conftest import Exercise, button, console, toasts
+from tests.console.conftest import Exercise, button, console, table, toasts
 
 MF01_TEXT = "Caller: **heavy smoke** from the mill <b>roof</b> [call back](http://example.invalid/x)"
 
@@ -88,7 +88,7 @@ def test_open_deadlines_and_own_log(exercise: Exercise) -> None:
     police = exercise.caller(Role.PLAYER, "police")
     exercise.svc.log_action(police, "close_road", text="Bridge closed")
     at = console(exercise.caller(Role.PLAYER, "fire"))
-    deadlines = next(d.value for d in at.dataframe if "Must" in d.value.columns)
-    # Fire owes IC-01 and NOT-01; police's RD-01 is police's, not on fire's page.
-    assert sorted(deadlines["Must"]) == ["establish command", "notify eoc"]
+    deadlines = table(at, "Must", "Left")
+    # Fire owes IC-01 and NOT-01; police's RD-01 is police's, not on fire's page (by their labels).
+    assert sorted(deadlines["Must"]) == ["Establish incident command", "Notify the EOC"]
     assert at.caption.values.count("Nothing logged yet.") == 1

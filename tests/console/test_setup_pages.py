@@ -16,9 +16,9 @@ def test_new_exercise_shows_working_codes_once(exercise: Exercise) -> None:
     button(at, "Create exercise").click().run()
     assert "Exercise created: Night shift drill" in toasts(at)
     codes = table(at, "Role", "Access code")
-    assert set(codes["Role"]) >= {"controller", "evaluator", "observer", "player (fire)"}
+    assert set(codes["Role"]) >= {"Controller", "Evaluator", "Observer", "Player for Town Fire Department"}
     # A code shown here signs in to the new exercise, in its role.
-    player = exercise.svc.sign_in(codes.set_index("Role").loc["player (fire)", "Access code"])
+    player = exercise.svc.sign_in(codes.set_index("Role").loc["Player for Town Fire Department", "Access code"])
     assert player.role is Role.PLAYER and player.agency == "fire" and player.exercise_id != exercise.id
     listed = table(at, "Exercise", "Scenario")
     assert "Night shift drill" in set(listed["Exercise"])

@@ -17,7 +17,15 @@ from exercises.entries import ActionLogged
 from exercises.loading import load_scenario
 from exercises.service import CreatedExercise, ExerciseService
 from tests.console.conftest import MILL_FIRE
-from tests.console.harness import choose, launch_chromium, open_console, sign_in, start_server, wait_toast
+from tests.console.harness import (
+    choose,
+    launch_chromium,
+    open_console,
+    sign_in,
+    start_server,
+    wait_idle,
+    wait_toast,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.postgres, pytest.mark.slow]
 
@@ -35,6 +43,7 @@ def code(created: CreatedExercise, role: Role, agency: str | None = None) -> str
 
 
 def log_action(page: Page, action: str, text: str) -> None:
+    wait_idle(page)  # a page that just reran to offer a new inject shows its old copy until done
     choose(page, "Action", action)
     page.get_by_role("textbox", name="Details").fill(text)
     page.get_by_role("button", name="Log action").click()
@@ -65,11 +74,12 @@ def test_two_servers_one_exercise_and_one_dies(postgres_url: str, tmp_path: Path
 
         first.kill()  # a crash, mid-exercise
 
-        # The player carries on from the other server: a new tab signs in again (UI state was in the
-        # dead process); everything recorded is there.
-        player.context.close()
-        player = open_console(browser, second.url)
-        sign_in(player, code(created, Role.PLAYER, "fire"))
+        # The player carries on from the other server in the same browser, without typing the code
+        # again: the browser session lives in the database, not in the dead process.
+        player.goto(second.url)
+        wait_idle(player)
+        player.get_by_text("Playing Town Fire Department").first.wait_for(timeout=15_000)
+        wait_idle(player)
         player.get_by_text("Establish incident command: Command at the mill gate (server one)").first.wait_for(
             state="attached", timeout=15_000
         )

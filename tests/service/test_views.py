@@ -142,7 +142,7 @@ def test_an_inbox_holds_what_reached_the_agency_and_nothing_else(warehouse: Scen
     fire = inbox(warehouse, journal, "fire")
     assert [(i.kind, i.subject) for i in fire] == [
         ("inject", "911 call reports smoke from warehouse 7"),
-        ("message", "Message from eoc"),
+        ("message", "Message from Town EOC"),
     ]
     assert fire[1].text == "EOC activated"
     assert [i.text for i in inbox(warehouse, journal, "operator")][-1] == "for the operator"
