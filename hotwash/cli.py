@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import typer
 
+from hotwash import commands_msel
 from hotwash import commands_exercise, commands_report, commands_scenario, commands_serve, commands_simulate
 
 app = typer.Typer(
@@ -19,6 +20,7 @@ commands_simulate.register(app)
 commands_exercise.register(app)
 commands_serve.register(app)
 commands_report.register(app)
+commands_msel.register(app)
 
 
 def main() -> None:
