@@ -4,8 +4,14 @@ from __future__ import annotations
 
 import typer
 
-from hotwash import commands_msel
-from hotwash import commands_exercise, commands_report, commands_scenario, commands_serve, commands_simulate
+from hotwash import (
+    commands_exercise,
+    commands_msel,
+    commands_report,
+    commands_scenario,
+    commands_serve,
+    commands_simulate,
+)
 
 app = typer.Typer(
     name="hotwash",
