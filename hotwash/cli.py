@@ -6,6 +6,7 @@ import typer
 
 from hotwash import (
     commands_exercise,
+    commands_ics,
     commands_msel,
     commands_report,
     commands_scenario,
@@ -27,6 +28,7 @@ commands_exercise.register(app)
 commands_serve.register(app)
 commands_report.register(app)
 commands_msel.register(app)
+commands_ics.register(app)
 
 
 def main() -> None:
