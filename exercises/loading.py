@@ -388,7 +388,7 @@ def load_scenario(
     if isinstance(data.get("msel"), str):
         from exercises.msel_sheet import msel_beside
 
-        data = {**data, "msel": msel_beside(path, data["msel"], lines.line_of(("msel",)), uploaded=text is not None)}
+        data = {**data, "msel": msel_beside(path, data["msel"], lines.line_of(("msel",)), uploaded=text is not None, plans=plans)}
     return build_scenario(file, data, lines, plans)
 
 
@@ -403,8 +403,9 @@ def build_scenario(
         problems = _check_scenario(parsed, plans, lines, file)
     except ScenarioError as exc:
         raise ScenarioError(sheet_locations(exc.problems, data.get("msel"))) from None
+    problems = sheet_locations(problems, data.get("msel"))
     if problems:
-        raise ScenarioError(sheet_locations(problems, data.get("msel")))
+        raise ScenarioError(problems)
     applied = tuple(plans[b.plan].plan for b in parsed.response_plans)
     protocols = tuple(p for b in parsed.response_plans for p in _bind(plans[b.plan].plan, b))
     return Scenario.model_validate(

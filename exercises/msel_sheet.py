@@ -19,7 +19,7 @@ import io
 import os
 import re
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +29,7 @@ from exercises.csv_io import FORMULA_STARTS, neutralise
 from exercises.durations import DurationSyntaxError, format_duration, parse_duration
 from exercises.loading import (
     SENDERS_OTHER_THAN_AGENCIES,
+    LoadedPlan,
     Problem,
     ScenarioError,
     build_scenario,
@@ -85,10 +86,15 @@ _SPLIT = re.compile(r"[,;\n]")
 class SheetMsel(list[dict[str, Any]]):
     """Inject data read from a sheet, remembering the cell each field came from."""
 
-    def __init__(self, items: Sequence[dict[str, Any]], cells: Sequence[dict[str, Cell]], origin: Problem) -> None:
+    def __init__(
+        self, items: Sequence[dict[str, Any]], cells: Sequence[dict[str, Cell]], origin: Problem, problems: Sequence[Problem] = ()
+    ) -> None:
         super().__init__(items)
         self.cells = list(cells)
         self.origin = origin
+        self.problems = list(problems)
+        """Problems in cells found while reading (a formula, a time that is not one); the loader's
+        own checks add theirs, so every problem of the sheet is reported at once."""
 
 
 # --- export ------------------------------------------------------------------------------
@@ -313,23 +319,59 @@ def read_msel_table(data: bytes, name: str) -> Table:
         raise ScenarioError(exc.problems) from None
 
 
-def parse_msel(table: Table, scenario_like: dict[str, Any]) -> SheetMsel:
-    """Inject data (the YAML shape) from the table's rows; every cell problem collected."""
+def parse_msel(table: Table, scenario_like: dict[str, Any], plans: Mapping[str, LoadedPlan] | None = None) -> SheetMsel:
+    """Inject data (the YAML shape) from the table's rows; every cell problem collected. Agencies and
+    actions may be typed by their exact names (the scenario's, and its ``plans``' action labels)."""
     names = _names(scenario_like)
+    for loaded in (plans or {}).values():
+        for action in loaded.plan.actions:
+            names["action"].setdefault(action.label, action.id)
     items: list[dict[str, Any]] = []
     cells: list[dict[str, Cell]] = []
     problems = list(table.problems)
     for row in table.rows:
-        item = _inject(row, names, problems)
+        item = _checked(_inject(row, names, problems), row, problems, scenario_like)
         items.append(item)
         cells.append(row.cells)
     if not table.rows and not problems:
         where = "the sheet" if table.sheet else "the file"
         problems.append(Problem(table.file, None, "", f"{where} has a header but no injects", sheet=table.sheet,
                                 cell=f"A{table.header_line + 1}" if table.sheet else None))
-    if problems:
+    if not table.rows:
         raise ScenarioError(problems)
-    return SheetMsel(items, cells, Problem(table.file, None, "", "", sheet=table.sheet))
+    return SheetMsel(items, cells, Problem(table.file, None, "", "", sheet=table.sheet), problems)
+
+
+def _checked(item: dict[str, Any], row: Row, problems: list[Problem], scenario_like: dict[str, Any]) -> dict[str, Any]:
+    """The row checked as an inject on its own; a field that fails is named at its cell and stood in
+    for, so that the scenario's cross-checks (agencies, actions, objectives) still run on the rest of
+    the sheet and every problem is reported at once. Stand-ins never leave: the problems raise."""
+    from pydantic import ValidationError
+
+    from exercises.loading import _message
+    from exercises.scenario import STRICT_UNITS
+
+    try:
+        Inject.model_validate(item, context={STRICT_UNITS: True})
+        return item
+    except ValidationError as exc:
+        errors = exc.errors(include_url=False)
+    lead = scenario_like.get("lead_agency")
+    stand_in: dict[str, Any] = {
+        "id": f"ROW{row.number}", "time": "0:00", "from": "simcell", "to": [lead if isinstance(lead, str) else "x"],
+        "mode": "phone", "synopsis": "-", "text": "-", "capability": "Operational Coordination",
+    }
+    fixed = dict(item)
+    for err in errors:
+        key = str(err["loc"][0]) if err["loc"] else "id"
+        where = row.cells.get(key) or next(iter(row.cells.values()))
+        if err["type"] != "missing" or key not in row.cells or key not in item:
+            problems.append(where.problem(_message(err), field=key))
+        if key in stand_in:
+            fixed[key] = stand_in[key]
+        else:
+            fixed.pop(key, None)
+    return fixed
 
 
 def _names(data: dict[str, Any]) -> dict[str, dict[str, str]]:
@@ -434,14 +476,17 @@ def sheet_locations(problems: Sequence[Problem], msel: Any) -> list[Problem]:
     """Problems with MSEL fields read from a sheet, moved from the YAML file to their cells."""
     if not isinstance(msel, SheetMsel):
         return list(problems)
-    out = []
+    out = list(msel.problems)
+    known = {(p.file, p.sheet, p.cell, p.line, p.field) for p in out}
     for p in problems:
         m = _MSEL_FIELD.match(p.field)
         if m and int(m[1]) < len(msel.cells):
             cells = msel.cells[int(m[1])]
             key = m[2] or "id"
             where = cells.get(key) or next(iter(cells.values()))
-            out.append(where.problem(p.message, field=key))
+            moved = where.problem(p.message, field=key)
+            if (moved.file, moved.sheet, moved.cell, moved.line, moved.field) not in known:
+                out.append(moved)  # a cell already named for what it holds is not named twice
         elif p.field == "msel":
             out.append(Problem(msel.origin.file, None, "", p.message, sheet=msel.origin.sheet))
         else:
@@ -452,7 +497,9 @@ def sheet_locations(problems: Sequence[Problem], msel: Any) -> list[Problem]:
 # --- a scenario that names its MSEL workbook -------------------------------------------------
 
 
-def msel_beside(scenario_path: Path | str, name: str, line: int | None, *, uploaded: bool) -> SheetMsel:
+def msel_beside(
+    scenario_path: Path | str, name: str, line: int | None, *, uploaded: bool, plans: Mapping[str, LoadedPlan] | None = None
+) -> SheetMsel:
     """``msel: msel.xlsx`` in a scenario: the sheet in the scenario's own folder, read and located."""
     file = str(scenario_path)
     if uploaded:
@@ -465,7 +512,7 @@ def msel_beside(scenario_path: Path | str, name: str, line: int | None, *, uploa
     except OSError as exc:
         raise ScenarioError([Problem(file, line, "msel", f"cannot read the MSEL file {name!r}: {exc.strerror}")]) from None
     scenario_data, _ = read_yaml(scenario_path)
-    return parse_msel(read_msel_table(data, str(path)), scenario_data)
+    return parse_msel(read_msel_table(data, str(path)), scenario_data, plans)
 
 
 # --- writing an imported MSEL into the scenario file ------------------------------------------
@@ -532,10 +579,13 @@ def import_msel(sheet: Path, scenario_path: Path, *, data: bytes | None = None) 
         raise ScenarioError([Problem(file, lines.line_of(("msel",)), "msel",
                                      f"this scenario reads its MSEL from {scenario_data['msel']!r}: edit that file instead")])
     raw = data if data is not None else _read_bytes(sheet)
-    msel = parse_msel(read_msel_table(raw, str(sheet)), scenario_data)
     plans = load_plans(default_plans_folder(scenario_path))
+    msel = parse_msel(read_msel_table(raw, str(sheet)), scenario_data, plans)
     scenario = build_scenario(file, {**scenario_data, "msel": msel}, lines, plans)
-    current = build_scenario(file, scenario_data, lines, plans)
+    try:
+        current: Scenario | None = build_scenario(file, scenario_data, lines, plans)
+    except ScenarioError:
+        current = None  # the file's own MSEL is broken: the sheet is what fixes it
     if current == scenario:
         return scenario, False
     new_text = _replace_msel(text, _msel_yaml(msel), file)
