@@ -43,6 +43,7 @@ from exercises.workbook import (
     Row,
     SheetError,
     Table,
+    calendar_value,
     cell_text,
     excel_duration,
     is_calendar_date,
@@ -362,11 +363,13 @@ def _checked(item: dict[str, Any], row: Row, problems: list[Problem], scenario_l
         "mode": "phone", "synopsis": "-", "text": "-", "capability": "Operational Coordination",
     }
     fixed = dict(item)
+    named = {(p.cell, p.line, p.field) for p in problems if p.file == row.cells[next(iter(row.cells))].file}
     for err in errors:
         key = str(err["loc"][0]) if err["loc"] else "id"
         where = row.cells.get(key) or next(iter(row.cells.values()))
-        if err["type"] != "missing" or key not in row.cells or key not in item:
-            problems.append(where.problem(_message(err), field=key))
+        problem = where.problem(_message(err), field=key)
+        if (problem.cell, problem.line, problem.field) not in named:  # not already named for what it holds
+            problems.append(problem)
         if key in stand_in:
             fixed[key] = stand_in[key]
         else:
@@ -428,7 +431,8 @@ def _time(value: Any, where: Cell, problems: list[Problem]) -> float | None:
     if seconds is not None:
         return seconds
     if is_calendar_date(value):
-        problems.append(where.problem(f"a date ({value}), not a scenario time: type the time from the start, like 0:05"))
+        problems.append(where.problem(
+            f"a date ({calendar_value(value)}), not a scenario time: type the time from the start, like 0:05"))
         return None
     if isinstance(value, int | float) and not isinstance(value, bool):
         problems.append(where.problem(

@@ -38,6 +38,8 @@ HEADER_SEARCH_ROWS = 10
 """The HSEEP template has a title block above the header row: look for the header this far down."""
 
 _EXCEL_EPOCH = datetime(1899, 12, 31)
+_DATE_DAYS = 3650
+"""A 'duration' of more than ten years in a time column is a date typed into a time-formatted cell."""
 _MERGE = re.compile(rb'<mergeCell\s+ref="([A-Z]+[0-9]+:[A-Z]+[0-9]+)"')
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0"
 
@@ -406,7 +408,7 @@ def cell_text(value: Any) -> str:
 def excel_duration(value: Any) -> float | None:
     """Seconds in an Excel time cell (a time, a [h]:mm duration, or a day-1900 date-time), else None."""
     if isinstance(value, timedelta):
-        return round(value.total_seconds(), 3)
+        return None if value.days > _DATE_DAYS else round(value.total_seconds(), 3)
     if isinstance(value, time):
         return value.hour * 3600.0 + value.minute * 60.0 + value.second + round(value.microsecond / 1e6, 3)
     if isinstance(value, datetime) and value < datetime(1900, 1, 3):
@@ -415,4 +417,13 @@ def excel_duration(value: Any) -> float | None:
 
 
 def is_calendar_date(value: Any) -> bool:
+    if isinstance(value, timedelta):
+        return value.days > _DATE_DAYS  # a date in a cell formatted as a duration
     return isinstance(value, date) and not (isinstance(value, datetime) and value < datetime(1900, 1, 3))
+
+
+def calendar_value(value: Any) -> Any:
+    """A date as the planner typed it, for messages (a duration-formatted date shown as a date)."""
+    if isinstance(value, timedelta):
+        return datetime(1899, 12, 30) + value
+    return value

@@ -109,7 +109,7 @@ def test_a_workbook_as_a_planner_types_it(tmp_path: Path) -> None:
     sheet = tmp_path / "planner.xlsx"
     sheet.write_bytes(workbook_bytes(wb))
 
-    scenario, changed = import_msel(sheet, target)
+    _, changed = import_msel(sheet, target)
     assert changed
     injects = {i.id: i for i in load_scenario(target).msel}
     assert [injects[i].time for i in ("WF-01", "WF-02", "WF-03")] == [0.0, 1200.0, 2700.0]
