@@ -392,7 +392,7 @@ def parse_incident_log(
         raise ScenarioError(reader.problems)
     if not actions and not extra:
         raise ScenarioError([Problem(next(iter(files.values()))[0], None, "", "the log has no rows")])
-    counts = {kind: len(t.rows) for kind, t in tables.items()}
+    counts = {kind: len(tables[kind].rows) for kind in KINDS if kind in tables}
     return IncidentLog(_merge(imported_journal(scenario, actions), extra), counts, clock)
 
 
