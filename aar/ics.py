@@ -135,6 +135,17 @@ class _Names:
     def of(self, agency: str | None) -> str:
         return self.agency.get(agency or "", agency or "Exercise control")
 
+    def reason(self, lost: MessageLost) -> str:
+        if lost.lost_on is not None:
+            a, b = lost.lost_on
+            channel = self.channel.get(frozenset(lost.lost_on), "")
+            return f"lost on the {channel} link between {self.of(a)} and {self.of(b)}".replace("the  link", "the link")
+        return "no working path" if "path" in lost.reason else lost.reason
+
+    def words(self, text: str) -> str:
+        """Text the simulation wrote, with action ids in it given their labels."""
+        return re.sub(r"\b[a-z][a-z0-9]*(?:_[a-z0-9]+)+\b", lambda m: self.action.get(m[0], m[0]).lower(), text)
+
     def sender(self, sender: str) -> str:
         return {"simcell": "the simulation cell", "controller": "exercise control"}.get(sender, self.of(sender))
 
@@ -158,15 +169,16 @@ def _activity(e: Entry, agency: str, n: _Names, texts: dict[str, str]) -> str | 
         return f"Received message {p.message_id} from {n.of(p.sender)}" + (f": {text}" if text else "")
     if isinstance(p, MessageLost) and agency in (p.sender, p.to):
         if p.sender == agency:
-            return f"Message {p.message_id} to {n.of(p.to)} did not arrive ({p.reason})"
+            return f"Message {p.message_id} to {n.of(p.to)} did not arrive ({n.reason(p)})"
         text = texts.get(p.message_id, "")
-        return f"Message {p.message_id} from {n.of(p.sender)} never arrived ({p.reason})" + (f": {text}" if text else "")
+        return f"Message {p.message_id} from {n.of(p.sender)} never arrived ({n.reason(p)})" + (f": {text}" if text else "")
     if isinstance(p, ResourceRequested):
-        ask = f"{_units(p.unit_type, p.count)} (request {p.request_id})" + (f": {p.text}" if p.text else "")
+        note = n.words(p.text) if e.simulated else p.text
+        what = f"{_units(p.unit_type, p.count)} (request {p.request_id})"
         if e.agency == agency:
-            return f"Requested {ask} from {n.of(p.to)}"
+            return f"Requested {what} from {n.of(p.to)}" + (f": {note}" if note else "")
         if p.to == agency:
-            return f"Request from {n.of(e.agency)} for {ask}"
+            return f"Request from {n.of(e.agency)} for {what}" + (f": {note}" if note else "")
     if isinstance(p, ResourceAssigned):
         if e.agency == agency:
             return f"Assigned {_units(p.unit_type, p.count)} to {n.of(p.requester)} (request {p.request_id})"
