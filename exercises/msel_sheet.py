@@ -73,7 +73,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "evaluator_notes": ("Notes", "Evaluator Notes", "Notes for Evaluators"),
 }
 REQUIRED = ("id", "time", "synopsis", "from", "to", "mode", "text", "capability")
-WIDTHS = {"id": 10, "time": 10, "synopsis": 34, "from": 16, "to": 24, "mode": 15, "text": 60,
+WIDTHS = {"id": 10, "time": 14, "synopsis": 34, "from": 16, "to": 24, "mode": 15, "text": 60,
           "expected_actions": 30, "objective": 18, "capability": 30, "condition": 28, "raises": 18,
           "effect": 24, "evaluator_notes": 34}
 _CONDITION = re.compile(
@@ -197,6 +197,7 @@ def export_xlsx(scenario: Scenario) -> bytes:
                 _write_time(cell, row[key])
             else:
                 write_text(cell, str(row[key]))
+        ws.row_dimensions[r].height = _row_height(row)
     lists = _write_lists(wb, scenario)
     _add_dropdowns(ws, lists, last_row=max(len(rows) + 2, 3) + 200)
     out = io.BytesIO()
@@ -225,13 +226,22 @@ def _write_time(cell: Any, seconds: float) -> None:
     cell.alignment = Alignment(vertical="top", horizontal="left")
 
 
-def _write_title(ws: Any, scenario: Scenario) -> None:
-    from openpyxl.styles import Font, PatternFill
+def _row_height(row: dict[str, Any]) -> float:
+    """Points for a row whose wrapped texts all show (not every spreadsheet fits rows on opening)."""
+    lines = 1
+    for key, value in row.items():
+        if isinstance(value, str) and value:
+            per_line = max(WIDTHS[key] - 2, 4)
+            lines = max(lines, sum(-(-max(len(part), 1) // per_line) for part in value.split("\n")))
+    return min(15.0 * lines, 409.0)
 
-    ws["A1"] = "Master Scenario Events List"
+
+def _write_title(ws: Any, scenario: Scenario) -> None:
+    from openpyxl.styles import Alignment, Font, PatternFill
+
+    write_text(ws["A1"], f"Master Scenario Events List: {scenario.name}")
+    ws["A1"].alignment = Alignment(vertical="top")  # not wrapped: the title runs across the empty cells
     ws["A1"].font = Font(bold=True, size=14)
-    write_text(ws["C1"], scenario.name)
-    ws["C1"].font = Font(bold=True, size=12)
     fill = PatternFill("solid", fgColor="1F3864")
     for c, key in enumerate(COLUMNS, start=1):
         cell = ws.cell(row=2, column=c, value=COLUMNS[key][0])
@@ -239,6 +249,10 @@ def _write_title(ws: Any, scenario: Scenario) -> None:
         cell.fill = fill
         ws.column_dimensions[cell.column_letter].width = WIDTHS[key]
     ws.freeze_panes = "B3"
+    ws.page_setup.orientation = "landscape"  # printed, the MSEL reads across one page width
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
+    ws.print_title_rows = "2:2"
     ws.auto_filter.ref = f"A2:{ws.cell(row=2, column=len(COLUMNS)).column_letter}2"
 
 
