@@ -205,7 +205,7 @@ def export_xlsx(scenario: Scenario) -> bytes:
     return out.getvalue()
 
 
-def write_text(cell: Any, text: str) -> None:
+def write_text(cell: Any, text: str, *, wrap: bool = True) -> None:
     """A text cell, never a formula: openpyxl would store a leading '=' as one."""
     from openpyxl.styles import Alignment
 
@@ -213,7 +213,7 @@ def write_text(cell: Any, text: str) -> None:
     cell.data_type = "s"
     if neutralise(text) != text:
         cell.quotePrefix = True  # Excel's own marker for text typed with a leading apostrophe
-    cell.alignment = Alignment(wrap_text=True, vertical="top")
+    cell.alignment = Alignment(wrap_text=wrap, vertical="top")
 
 
 def _write_time(cell: Any, seconds: float) -> None:
@@ -261,7 +261,8 @@ def _write_lists(wb: Any, scenario: Scenario) -> dict[str, str]:
     from openpyxl.styles import Font
 
     ws = wb.create_sheet(LISTS_SHEET)
-    senders = [(a.id, a.name) for a in scenario.agencies] + [(s, f"({s})") for s in SENDERS_OTHER_THAN_AGENCIES]
+    others = {"simcell": "Simulation cell (SimCell)", "controller": "Exercise control"}
+    senders = [(a.id, a.name) for a in scenario.agencies] + [(s, others.get(s, s)) for s in SENDERS_OTHER_THAN_AGENCIES]
     columns = {
         "from": ("Senders", "Sender", senders),
         "to": ("Agencies", "Agency", [(a.id, a.name) for a in scenario.agencies]),
@@ -279,12 +280,12 @@ def _write_lists(wb: Any, scenario: Scenario) -> dict[str, str]:
         if label:
             ws.cell(row=1, column=col + 1, value=f"{label} name").font = Font(bold=True)
         for r, (value, name) in enumerate(items, start=2):
-            write_text(ws.cell(row=r, column=col), value)
+            write_text(ws.cell(row=r, column=col), value, wrap=False)
             if name:
-                write_text(ws.cell(row=r, column=col + 1), name)
+                write_text(ws.cell(row=r, column=col + 1), name, wrap=False)
         letter = ws.cell(row=1, column=col).column_letter
-        ws.column_dimensions[letter].width = 26
-        ws.column_dimensions[ws.cell(row=1, column=col + 1).column_letter].width = 34 if label else 3
+        ws.column_dimensions[letter].width = 44 if key == "capability" else 26
+        ws.column_dimensions[ws.cell(row=1, column=col + 1).column_letter].width = 48 if label else 3
         out[key] = f"{LISTS_SHEET}!${letter}$2:${letter}${max(len(items) + 1, 2)}"
         col += 2 if label else 1
         if not label:
