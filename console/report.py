@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from aar import ics
 from aar.model import AfterActionReport, RecordIntegrity
 from aar.pdf import render_pdf
 from aar.report import build_report
@@ -58,3 +59,16 @@ def report_pdf(svc: ExerciseService, cache: ViewCache, caller: Caller) -> bytes:
     entries = svc.journal(caller)
     head = entries[-1].seq if entries else 0
     return cache.get((caller.exercise_id, "all", "report_pdf"), head, lambda: render_pdf(report))
+
+
+def ics_forms(svc: ExerciseService, caller: Caller, fmt: str, agency: str | None = None) -> bytes:
+    """ICS 214 activity logs (one agency, or every agency) and the ICS 205A-style communications
+    list, as one PDF or one workbook (``fmt``: 'pdf' or 'xlsx'), from the journal as it stands."""
+    scenario, entries = svc.scenario(caller), svc.journal(caller)
+    name, day = svc.state(caller).name, exercise_dates(svc, caller)[0]
+    agencies = [agency] if agency else [a.id for a in scenario.agencies]
+    forms: list[tuple[str, ics.Ics214 | ics.Ics205a]] = [
+        (scenario.agency(a).name, ics.ics214(scenario, entries, a, incident_name=name, day=day)) for a in agencies
+    ]
+    forms.append(("ICS 205A", ics.ics205a(scenario, entries, incident_name=name, day=day)))
+    return ics.render_pdf([f for _, f in forms]) if fmt == "pdf" else ics.render_xlsx(forms)

@@ -16,7 +16,7 @@ import streamlit as st
 
 from aar.model import SHORTFALLS, STATUS_LABEL, AfterActionReport, Element, ImprovementItem
 from console import session
-from console.report import current_report, report_pdf
+from console.report import current_report, ics_forms, report_pdf
 from console.text import md
 from console.widgets import exercise_header
 from exercises.access import Caller, Role
@@ -153,6 +153,25 @@ def download(caller: Caller) -> None:
     st.caption("Made from the journal as it stands when you click: during play it is a draft.")
 
 
+def ics_downloads(caller: Caller) -> None:
+    """ICS 214 activity logs and the ICS 205A-style communications list, filled from the record."""
+    svc = session.service()
+    names = {a.id: a.name for a in svc.scenario(caller).agencies}
+    with st.expander("ICS forms: 214 activity logs, 205A communications list", icon=":material/assignment:"):
+        choice = st.selectbox("ICS 214 for", ["Every agency", *names.values()], key="sum_ics_agency")
+        agency = next((i for i, n in names.items() if n == choice), None)
+        left, right = st.columns(2)
+        for column, fmt, label, mime in (
+            (left, "pdf", "Download ICS 214 + 205A (PDF)", "application/pdf"),
+            (right, "xlsx", "Download ICS 214 + 205A (.xlsx)",
+             "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+        ):
+            column.download_button(
+                label, data=partial(ics_forms, svc, caller, fmt, agency), mime=mime, on_click="ignore",
+                file_name=f"hotwash-ics-exercise-{caller.exercise_id}.{fmt}", key=f"sum_ics_{fmt}",
+            )
+
+
 # --- the Improvement Plan ----------------------------------------------------------------
 
 PLAN_COLUMNS = IMPROVEMENT_FIELDS
@@ -252,6 +271,7 @@ def render() -> None:
     caller = session.require_caller(Role.CONTROLLER, Role.EVALUATOR, Role.OBSERVER)
     live(caller)
     download(caller)
+    ics_downloads(caller)
     report = current_report(session.service(), session.view_cache(), caller)
     improvement_plan(caller, report)
     if report.notes:

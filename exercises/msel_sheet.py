@@ -534,6 +534,15 @@ def msel_beside(
     return parse_msel(read_msel_table(data, str(path)), scenario_data, plans)
 
 
+def load_with_msel(
+    name: str, text: str, plans: Mapping[str, LoadedPlan], sheet_name: str, sheet: bytes
+) -> Scenario:
+    """An uploaded scenario with its MSEL taken from an uploaded workbook or CSV file instead."""
+    data, lines = read_yaml(name, text)
+    msel = parse_msel(read_msel_table(sheet, sheet_name), data, plans)
+    return build_scenario(name, {**data, "msel": msel}, lines, plans)
+
+
 # --- writing an imported MSEL into the scenario file ------------------------------------------
 
 
