@@ -146,3 +146,18 @@ def test_cli_imports_csv_files_with_the_real_clock(tmp_path: Path) -> None:
     assert [(e.kind.value, e.at) for e in journal if e.kind.value == "action_logged"] == [("action_logged", 240.0)]
     lost = [e for e in journal if isinstance(e.payload, MessageLost)]
     assert len(lost) == 1 and lost[0].at == 11 * 60
+
+
+def test_service_reads_a_csv_action_log_as_clock_times_with_a_real_start(scenario, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from exercises.access import ExerciseInputError
+
+    service = ExerciseService.open(f"sqlite:///{tmp_path / 's.db'}", hasher=CHEAP_HASHER)
+    log = b"time,agency,action\n18:34,fire,establish_command\n"
+    created = service.import_exercise(scenario, log, real_start=datetime(2026, 3, 14, 18, 30), timezone=ZONE)
+    journal = service.journal(service.operator(created.exercise.id))
+    assert [e.at for e in journal if e.kind.value == "action_logged"] == [240.0]
+    with pytest.raises(ExerciseInputError, match="before the incident's start"):
+        service.import_exercise(scenario, b"time,agency,action\n18:20,fire,establish_command\n",
+                                real_start=datetime(2026, 3, 14, 18, 30), timezone=ZONE)
+    with pytest.raises(ExerciseInputError, match="needs both"):
+        service.import_exercise(scenario, log, real_start=datetime(2026, 3, 14, 18, 30))
