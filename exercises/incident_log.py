@@ -249,10 +249,14 @@ def _actions(r: _Reader, table: Table) -> list[ImportedAction]:
 def _messages(r: _Reader, table: Table) -> list[NewEntry]:
     out: list[NewEntry] = []
     links = {link.key: link for link in r.scenario.links}
-    for n, row in enumerate(table.rows, start=1):
+    seen: set[str] = set()
+    for row in table.rows:
         at, sender, to = r.moment(row), r.agency(row, "from"), r.agency(row, "to")
         text, delivered = r.text(row, "text"), r.yes_no(row, "delivered")
-        message_id = cell_text(row.values.get("id")).strip()[:64] or f"M{n}"
+        message_id = cell_text(row.values.get("id")).strip()[:64] or f"row {row.number}"
+        if message_id in seen:
+            r.bad(row.cells.get("id") or row.cells["time"], f"message {message_id!r} appears twice")
+        seen.add(message_id)
         action = r.name(row, "action", r.scenario.vocabulary, "action") if cell_text(row.values.get("action")).strip() else None
         arrived = r.moment(row, "delivered_time", required=False) if "delivered_time" in row.cells else None
         channel = cell_text(row.values.get("channel")).strip().lower().replace(" ", "_")

@@ -229,12 +229,12 @@ def read_sheet(
         values = [c.value for c in row]
         if not index:
             found, unknown = _match_header(values, columns)
-            if len(found) >= min(2, len(required)) or number >= HEADER_SEARCH_ROWS:
+            if len(found) >= min(2, len(required)):
                 _check_header(table, found, unknown, columns, required, values, number)
-                if table.problems and not found:
-                    return table
-                index = found or {-1: ""}
+                index = found
                 table.header_line = number
+            elif number >= HEADER_SEARCH_ROWS:
+                break
             continue
         if all(v is None or (isinstance(v, str) and not v.strip()) for v in values):
             continue  # blank rows between entries are how planners group a MSEL
@@ -246,7 +246,9 @@ def read_sheet(
             break
         table.rows.append(_sheet_row(table, row, index, number))
     if not index:
-        table.problems.append(Problem(name, None, "", "the sheet is empty: no header row", sheet=ws.title, cell="A1"))
+        headers = ", ".join(aliases[0] for aliases in columns.values())
+        table.problems.append(Problem(name, None, "", f"no header row in the first {HEADER_SEARCH_ROWS} rows "
+                                      f"(a row naming the columns: {headers})", sheet=ws.title, cell="A1"))
     return table
 
 

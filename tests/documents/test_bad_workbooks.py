@@ -99,7 +99,7 @@ def test_empty_rows_are_skipped_but_an_empty_sheet_is_refused(target: Path, tmp_
     def headless(wb: Any) -> None:
         wb["MSEL"].delete_rows(1, 20)
 
-    _refused(target, _edited(tmp_path, headless), "MSEL!A1: the sheet is empty: no header row")
+    _refused(target, _edited(tmp_path, headless), "MSEL!A1: no header row in the first 10 rows (a row naming the columns: Inject #, Scenario Time,")
 
 
 def test_a_partly_filled_row_names_each_missing_cell(target: Path, tmp_path: Path) -> None:
