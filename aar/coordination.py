@@ -16,7 +16,7 @@ from itertools import islice, pairwise
 
 import networkx as nx
 
-from aar.model import AgencyTraffic, Coordination, InjectResponse, LinkTraffic, RequestOutcome
+from aar.model import AgencyTraffic, Coordination, InjectResponse, LinkTraffic, MessageOutcome, RequestOutcome
 from aar.names import quantity
 from aar.record import Record
 from exercises.durations import format_duration
@@ -148,6 +148,59 @@ def busiest_window(times: Sequence[float], span: float = WINDOW_S) -> tuple[int,
     return best, start
 
 
+def message_outcomes(scenario: Scenario, record: Record) -> tuple[list[MessageOutcome], list[MessageOutcome]]:
+    """(lost messages, delivered messages never answered): a message is answered when its recipient
+    later sends the sender a message. Notifications the engine carries (``about`` an action) expect
+    no answer."""
+    sent: dict[str, Entry] = {}
+    replies: dict[tuple[str, str], list[float]] = defaultdict(list)
+    for e in record.entries:
+        if isinstance(e.payload, MessageSent) and e.agency:
+            sent.setdefault(e.payload.message_id, e)
+            replies[(e.agency, e.payload.to)].append(e.at)
+    names = {a.id: a.name for a in scenario.agencies}
+    lost, unanswered = [], []
+    for e in record.entries:
+        p = e.payload
+        if not isinstance(p, MessageDelivered | MessageLost):
+            continue
+        origin = sent.get(p.message_id)
+        text = origin.payload.text if origin is not None and isinstance(origin.payload, MessageSent) else ""
+        outcome = MessageOutcome(
+            message_id=p.message_id, sender=p.sender, sender_name=names.get(p.sender, p.sender), to=p.to,
+            to_name=names.get(p.to, p.to), sent_at=origin.at if origin else e.at, sent_seq=origin.seq if origin else e.seq,
+            text=text, lost=isinstance(p, MessageLost), reason=p.reason if isinstance(p, MessageLost) else "",
+        )
+        if outcome.lost:
+            lost.append(outcome)
+        elif p.about is None and origin is not None and not any(t >= e.at for t in replies[(p.to, p.sender)]):
+            unanswered.append(outcome)
+    return lost, unanswered
+
+
+def _quote(text: str, limit: int = 60) -> str:
+    if not text:
+        return ""
+    cut = text[:limit] + ("\u2026" if len(text) > limit else "")
+    return f" \u201c{cut}\u201d"
+
+
+def _message_notes(agency: str, lost: Sequence[MessageOutcome], unanswered: Sequence[MessageOutcome]) -> list[str]:
+    """Sentences naming the messages lost on the way to an agency and the ones it never answered
+    (by sender, time and text: a reader knows messages by who sent them when, not by an id)."""
+    notes = []
+    mine = [m for m in lost if m.to == agency]
+    if mine:
+        listed = "; ".join(f"from {m.sender_name} at {format_duration(m.sent_at)}{_quote(m.text)}" for m in mine[:5])
+        more = f" and {len(mine) - 5} more" if len(mine) > 5 else ""
+        notes.append(f"{quantity(len(mine), 'message')} to it never arrived: {listed}{more}")
+    waiting = [m for m in unanswered if m.to == agency]
+    if waiting:
+        senders = ", ".join(sorted({m.sender_name for m in waiting}))
+        notes.append(f"never answered {quantity(len(waiting), 'message')} from {senders}")
+    return notes
+
+
 def coordination(scenario: Scenario, record: Record) -> Coordination:
     graph = link_graph(scenario)
     betweenness = nx.betweenness_centrality(graph) if graph.number_of_nodes() > 2 else {}
@@ -239,6 +292,7 @@ def coordination(scenario: Scenario, record: Record) -> Coordination:
     peaks = {a.id: busiest_window(arrivals[a.id]) for a in scenario.agencies}
     lead = scenario.lead_agency
     lead_name = scenario.agency(lead).name
+    lost_messages, unanswered_messages = message_outcomes(scenario, record)
     agencies = []
     for a in scenario.agencies:
         load = loads[a.id]
@@ -275,6 +329,7 @@ def coordination(scenario: Scenario, record: Record) -> Coordination:
             )
         if unanswered[a.id]:
             why.append(f"left {quantity(unanswered[a.id], 'request')} unanswered")
+        why.extend(_message_notes(a.id, lost_messages, unanswered_messages))
         agencies.append(
             AgencyTraffic(
                 agency=a.id,
@@ -314,6 +369,8 @@ def coordination(scenario: Scenario, record: Record) -> Coordination:
         messages_sent=max(counts["sent"], len({m for ids in sent.values() for m in ids})),
         messages_delivered=counts["delivered"],
         messages_lost=counts["lost"],
+        lost_messages=tuple(lost_messages),
+        unanswered_messages=tuple(unanswered_messages),
     )
 
 

@@ -234,6 +234,21 @@ class InjectResponse(_Data):
     delay_s: float | None
 
 
+class MessageOutcome(_Data):
+    """A message that was lost, or delivered and never answered (names for the page, ids for links)."""
+
+    message_id: str
+    sender: str
+    sender_name: str
+    to: str
+    to_name: str
+    sent_at: float
+    sent_seq: int
+    text: str
+    lost: bool
+    reason: str = ""
+
+
 class Coordination(_Data):
     links: tuple[LinkTraffic, ...]
     agencies: tuple[AgencyTraffic, ...]
@@ -242,6 +257,10 @@ class Coordination(_Data):
     messages_sent: int
     messages_delivered: int
     messages_lost: int
+    lost_messages: tuple[MessageOutcome, ...] = ()
+    """Every message that never reached its recipient, in time order."""
+    unanswered_messages: tuple[MessageOutcome, ...] = ()
+    """Messages delivered whose recipient never sent a message back to the sender afterwards."""
 
 
 class BaselineComparison(_Data):

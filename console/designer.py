@@ -26,6 +26,7 @@ from console.text import md, scenario_words, with_names
 from exercises.access import Role
 from exercises.durations import format_duration, format_span
 from exercises.loading import LoadedPlan, ScenarioError, decode_upload, load_plans, load_scenario
+from exercises.msel_sheet import load_with_msel
 from exercises.scenario import Scenario
 from sim_engine.batch import run_batch
 from sim_engine.checks import EngineError
@@ -37,8 +38,9 @@ RESULT_KEY = "designer_batch"
 
 def problems_frame(exc: ScenarioError) -> pd.DataFrame:
     return pd.DataFrame(
-        [{"File": Path(p.file).name, "Line": p.line, "Field": p.field, "Problem": p.message} for p in exc.problems],
-        columns=["File", "Line", "Field", "Problem"],
+        [{"File": Path(p.file).name, "Line": p.line, "Cell": f"{p.sheet}!{p.cell}" if p.sheet and p.cell else (p.sheet or ""),
+          "Field": p.field, "Problem": p.message} for p in exc.problems],
+        columns=["File", "Line", "Cell", "Field", "Problem"],
     )
 
 
@@ -69,6 +71,7 @@ def load_choice() -> tuple[str, str, Scenario | ScenarioError] | None:
             "Response plans it applies (optional)", type=["yaml", "yml"], accept_multiple_files=True,
             key="designer_plans", help="The bundled plans (data/plans) are used for every plan not uploaded.",
         )
+        msel = msel_upload()
         if upload is None:
             return None
         name = Path(upload.name).name
@@ -76,6 +79,8 @@ def load_choice() -> tuple[str, str, Scenario | ScenarioError] | None:
         text = raw.decode("utf-8", errors="replace")
         try:
             text = decode_upload(name, raw)
+            if msel is not None:
+                return name, text, load_with_msel(name, text, plans_with(plan_uploads or []), *msel)
             return name, text, load_scenario(name, plans_with(plan_uploads or []), text=text)
         except ScenarioError as exc:
             return name, text, exc
@@ -87,6 +92,15 @@ def load_choice() -> tuple[str, str, Scenario | ScenarioError] | None:
         return path.name, text, load_scenario(path)
     except ScenarioError as exc:
         return path.name, text, exc
+
+
+def msel_upload() -> tuple[str, bytes] | None:
+    """An optional MSEL workbook (or CSV) that replaces the uploaded scenario's own MSEL."""
+    upload = st.file_uploader(
+        "MSEL workbook (optional)", type=["xlsx", "csv"], key="designer_msel_upload",
+        help="The MSEL in the HSEEP columns (hotwash msel export writes one); it replaces the scenario's msel.",
+    )
+    return (Path(upload.name).name, upload.getvalue()) if upload is not None else None
 
 
 def show_problems(name: str, text: str, exc: ScenarioError) -> None:

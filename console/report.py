@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from aar import ics
 from aar.integrity import record_integrity
 from aar.model import AfterActionReport, RecordIntegrity
 from aar.pdf import render_pdf
@@ -69,3 +70,16 @@ def report_docx(svc: ExerciseService, cache: ViewCache, caller: Caller) -> bytes
     report = current_report(svc, cache, caller)
     version = _version(svc, caller, len(svc.journal(caller)))
     return cache.get((caller.exercise_id, "all", "report_docx"), version, lambda: render_docx(report))
+
+
+def ics_forms(svc: ExerciseService, caller: Caller, fmt: str, agency: str | None = None) -> bytes:
+    """ICS 214 activity logs (one agency, or every agency) and the ICS 205A-style communications
+    list, as one PDF or one workbook (``fmt``: 'pdf' or 'xlsx'), from the journal as it stands."""
+    scenario, entries = svc.scenario(caller), svc.journal(caller)
+    name, day = svc.state(caller).name, exercise_dates(svc, caller)[0]
+    agencies = [agency] if agency else [a.id for a in scenario.agencies]
+    forms: list[tuple[str, ics.Ics214 | ics.Ics205a]] = [
+        (scenario.agency(a).name, ics.ics214(scenario, entries, a, incident_name=name, day=day)) for a in agencies
+    ]
+    forms.append(("ICS 205A", ics.ics205a(scenario, entries, incident_name=name, day=day)))
+    return ics.render_pdf([f for _, f in forms]) if fmt == "pdf" else ics.render_xlsx(forms)

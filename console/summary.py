@@ -18,7 +18,7 @@ import streamlit as st
 from aar.model import SHORTFALLS, STATUS_LABEL, AfterActionReport, Element, ImprovementItem
 from console import session
 from console.new_exercise import clock_and_contacts_fields, typed_details
-from console.report import current_report, report_docx, report_pdf
+from console.report import current_report, ics_forms, report_docx, report_pdf
 from console.text import clip, md, with_names
 from console.widgets import exercise_header, text_table
 from exercises.access import Caller, ExerciseInputError, Role
@@ -240,6 +240,25 @@ def baseline_button(caller: Caller) -> None:
         _run_baseline(caller)
 
 
+def ics_downloads(caller: Caller) -> None:
+    """ICS 214 activity logs and the ICS 205A-style communications list, filled from the record."""
+    svc = session.service()
+    names = {a.id: a.name for a in svc.scenario(caller).agencies}
+    with st.expander("ICS forms: 214 activity logs, 205A communications list", icon=":material/assignment:"):
+        choice = st.selectbox("ICS 214 for", ["Every agency", *names.values()], key="sum_ics_agency")
+        agency = next((i for i, n in names.items() if n == choice), None)
+        left, right = st.columns(2)
+        for column, fmt, label, mime in (
+            (left, "pdf", "Download ICS 214 + 205A (PDF)", "application/pdf"),
+            (right, "xlsx", "Download ICS 214 + 205A (.xlsx)",
+             "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+        ):
+            column.download_button(
+                label, data=partial(ics_forms, svc, caller, fmt, agency), mime=mime, on_click="ignore",
+                file_name=f"hotwash-ics-exercise-{caller.exercise_id}.{fmt}", key=f"sum_ics_{fmt}",
+            )
+
+
 # --- the Improvement Plan ----------------------------------------------------------------
 
 PLAN_COLUMNS = IMPROVEMENT_FIELDS
@@ -358,6 +377,7 @@ def render() -> None:
     download(caller)
     baseline_button(caller)
     details_form(caller)
+    ics_downloads(caller)
     report = current_report(session.service(), session.view_cache(), caller)
     improvement_plan(caller, report)
     if report.notes:

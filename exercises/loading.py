@@ -54,9 +54,14 @@ class Problem:
     line: int | None
     field: str
     message: str
+    sheet: str | None = None
+    """For a workbook: the sheet, and the ``cell`` (``D14``) the problem is in."""
+    cell: str | None = None
 
     def __str__(self) -> str:
         where = f"{self.file}:{self.line}" if self.line else self.file
+        if self.sheet:
+            where = f"{self.file}: {self.sheet}!{self.cell}" if self.cell else f"{self.file}: {self.sheet}"
         return f"{where}: {self.field}: {self.message}" if self.field else f"{where}: {self.message}"
 
 
@@ -442,8 +447,25 @@ def load_scenario(
     if not isinstance(plans, Mapping):
         plans = load_plans(plans)
     data, lines = read_yaml(path, text)
-    parsed = _validate(ScenarioFile, data, lines, file)
-    problems = _check_scenario(parsed, plans, lines, file)
+    if isinstance(data.get("msel"), str):
+        from exercises.msel_sheet import msel_beside
+
+        data = {**data, "msel": msel_beside(path, data["msel"], lines.line_of(("msel",)), uploaded=text is not None, plans=plans)}
+    return build_scenario(file, data, lines, plans)
+
+
+def build_scenario(
+    file: str, data: dict[str, Any], lines: _Lines, plans: Mapping[str, LoadedPlan]
+) -> Scenario:
+    """Validate parsed scenario data and build it; MSEL rows read from a sheet keep their cells."""
+    from exercises.msel_sheet import sheet_locations
+
+    try:
+        parsed = _validate(ScenarioFile, data, lines, file)
+        problems = _check_scenario(parsed, plans, lines, file)
+    except ScenarioError as exc:
+        raise ScenarioError(sheet_locations(exc.problems, data.get("msel"))) from None
+    problems = sheet_locations(problems, data.get("msel"))
     if problems:
         raise ScenarioError(problems)
     applied = tuple(plans[b.plan].plan for b in parsed.response_plans)

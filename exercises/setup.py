@@ -21,13 +21,15 @@ from exercises.access import (
     Role,
     require,
 )
-from exercises.details import ContactPerson, ExerciseDetails, RecordKind, store_details
+from exercises.details import ContactPerson, ExerciseDetails, RecordKind, store_details, zone
 from exercises.entries import (
     Entry,
     EntryKind,
     NewEntry,
     storable,
 )
+from exercises.incident_log import IncidentLog, RealClock, parse_incident_log
+from exercises.loading import ScenarioError
 from exercises.scenario import PlayedBy, Scenario
 from exercises.store import ExerciseStore, _as_entry
 from exercises.tables import (
@@ -102,7 +104,7 @@ class Setup(ExerciseStore):
     def import_exercise(
         self,
         scenario: Scenario,
-        action_log: bytes | str,
+        action_log: bytes | str | IncidentLog,
         *,
         name: str | None = None,
         seed: int | None = None,
@@ -111,14 +113,36 @@ class Setup(ExerciseStore):
         timezone: str | None = None,
         record_kind: RecordKind = "exercise",
     ) -> CreatedExercise:
-        """A finished exercise from an action log kept elsewhere (see ``csv_io`` for the columns).
-        A real incident's log is imported with ``record_kind="real_incident"`` and its clock."""
-        actions = csv_io.parse_action_log(action_log, scenario, source=source)
+        """A finished exercise from a log kept elsewhere: a CSV action log (``csv_io``), or a whole
+        incident log already read (``incident_log.IncidentLog``: actions, messages, links, requests).
+        With ``real_start`` and ``timezone`` a CSV log's times are the incident's clock times; a real
+        incident's log is imported with ``record_kind="real_incident"``."""
+        if real_start is not None and real_start.tzinfo is None and timezone:
+            real_start = real_start.replace(tzinfo=zone(timezone))
+        if isinstance(action_log, IncidentLog):
+            entries = action_log.entries
+        elif real_start is not None or timezone is not None:
+            entries = self._clock_log(scenario, action_log, source, real_start, timezone)
+        else:
+            actions = csv_io.parse_action_log(action_log, scenario, source=source)
+            entries = csv_io.imported_journal(scenario, actions)
         details = ExerciseDetails(record_kind, real_start, timezone)
-        return self._create(
-            scenario, name or f"{scenario.name} (imported)", seed, csv_io.imported_journal(scenario, actions),
-            details,
-        )
+        return self._create(scenario, name or f"{scenario.name} (imported)", seed, entries, details)
+
+    @staticmethod
+    def _clock_log(
+        scenario: Scenario, log: bytes | str, source: str, real_start: datetime | None, timezone: str | None
+    ) -> list[NewEntry]:
+        if real_start is None or timezone is None:
+            raise ExerciseInputError("a real start needs both the date and clock time and the time zone")
+        try:
+            clock = RealClock.parse(real_start, timezone)
+            raw = log.encode() if isinstance(log, str) else log
+            return parse_incident_log(scenario, {"actions": (source, raw)}, clock).entries
+        except ValueError as exc:
+            raise ExerciseInputError(str(exc)) from None
+        except ScenarioError as exc:
+            raise ExerciseInputError(str(exc)) from None
 
     def _create(
         self, scenario: Scenario, name: str | None, seed: int | None, entries: Sequence[NewEntry],

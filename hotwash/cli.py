@@ -6,7 +6,9 @@ import typer
 
 from hotwash import (
     commands_exercise,
+    commands_ics,
     commands_key,
+    commands_msel,
     commands_report,
     commands_scenario,
     commands_serve,
@@ -27,6 +29,8 @@ commands_exercise.register(app)
 commands_serve.register(app)
 commands_report.register(app)
 commands_key.register(app)
+commands_msel.register(app)
+commands_ics.register(app)
 
 
 def main() -> None:

@@ -17,7 +17,7 @@ from rich.table import Table
 
 from exercises.access import AccessDenied, ExerciseInputError
 from exercises.db import URL_SETTING
-from exercises.details import parse_start
+from exercises.details import RecordKind, parse_start
 from exercises.evidence import KeyFileError, read_public_key
 from exercises.loading import ScenarioError, load_scenario
 from exercises.scenario import Scenario
@@ -161,27 +161,74 @@ def export(
 
 def import_log(
     scenario: Annotated[Path, typer.Argument(help="The scenario the log belongs to.")],
-    actions: Annotated[Path, typer.Argument(help="CSV action log: time, agency, action[, text, inject, logged_by].")],
+    actions: Annotated[
+        Path | None,
+        typer.Argument(help="CSV action log (time, agency, action[, text, inject, logged_by]), or an incident workbook (.xlsx)."),
+    ] = None,
+    messages: Annotated[Path | None, typer.Option(help="CSV of messages (time, from, to, channel, text, delivered).")] = None,
+    links: Annotated[Path | None, typer.Option(help="CSV of link failures and restorations (time, link, state).")] = None,
+    requests: Annotated[Path | None, typer.Option(help="CSV of resource requests.")] = None,
+    answers: Annotated[Path | None, typer.Option(help="CSV of answers to resource requests.")] = None,
+    start: Annotated[str | None, typer.Option(help="The incident's real start, e.g. '2026-03-14 18:30': times are then clock times.")] = None,
+    timezone: Annotated[str | None, typer.Option(help="IANA time zone of the clock times, e.g. America/Chicago.")] = None,
     name: Annotated[str | None, typer.Option(help="Exercise name.")] = None,
     seed: Annotated[int | None, typer.Option(help="Seed recorded with the exercise.")] = None,
-    start: Start = None,
-    timezone: TimeZone = None,
     real_incident: Annotated[
         bool, typer.Option("--real-incident", help="The log is of a real incident, not an exercise.")
     ] = False,
     database: Database = None,
 ) -> None:
-    """Bring in an action log kept elsewhere as a finished exercise the report can score."""
+    """Bring in a log kept elsewhere (an exercise's actions, or a real incident's actions, messages,
+    link failures and resource requests) as a finished exercise the report can score."""
+
+    from exercises.incident_log import RealClock, parse_incident_log
+
     loaded = _scenario(scenario)
+    files: dict[str, tuple[str, bytes]] = {}
+    named = {"messages": messages, "links": links, "requests": requests, "answers": answers}
+    if actions is not None:
+        named["workbook" if actions.suffix.lower() in (".xlsx", ".xlsm", ".xls") else "actions"] = actions
+    for kind, path in named.items():
+        if path is not None:
+            try:
+                files[kind] = (str(path), path.read_bytes())
+            except OSError as exc:
+                raise _fail(f"{path}: cannot read: {exc.strerror}") from None
+    if not files:
+        raise _fail("name the log: an action log CSV or an incident workbook, and/or --messages, --links, --requests")
+    if (start is None) != (timezone is None):
+        raise _fail("give both --start and --timezone (the incident's real start and its time zone), or neither")
+    record_kind: RecordKind = "real_incident" if real_incident else "exercise"
+    if set(files) == {"actions"} and start is None:  # the action log of an exercise, as before
+        _import(loaded, files["actions"][1], name, seed, files["actions"][0], database, record_kind)
+        return
     try:
-        data = actions.read_bytes()
-    except OSError as exc:
-        raise _fail(f"{actions}: cannot read: {exc.strerror}") from None
+        clock = RealClock.parse(start, timezone) if start and timezone else None
+        log = parse_incident_log(loaded, files, clock)
+    except ValueError as exc:
+        raise _fail(str(exc)) from None
+    except ScenarioError as exc:
+        for problem in exc.problems:
+            typer.echo(str(problem), err=True)
+        raise _fail(f"{len(exc.problems)} problem(s); nothing was imported") from None
     try:
-        real_start = parse_start(start, timezone) if start else None
         created = ExerciseService.open(database).import_exercise(
-            loaded, data, name=name, seed=seed, source=str(actions), real_start=real_start,
-            timezone=timezone, record_kind="real_incident" if real_incident else "exercise",
+            loaded, log, name=name, seed=seed, source=str(actions),
+            real_start=clock.start if clock else None, timezone=timezone, record_kind=record_kind,
+        )
+    except ExerciseInputError as exc:
+        raise _fail(str(exc)) from None
+    typer.echo(", ".join(f"{n} {kind}" for kind, n in log.counts.items()) + " imported")
+    _print_created(created)
+
+
+def _import(
+    scenario: Scenario, data: bytes, name: str | None, seed: int | None, source: str, database: str | None,
+    kind: RecordKind,
+) -> None:
+    try:
+        created = ExerciseService.open(database).import_exercise(
+            scenario, data, name=name, seed=seed, source=source, record_kind=kind
         )
     except ExerciseInputError as exc:
         raise _fail(str(exc)) from None

@@ -229,8 +229,8 @@ def libreoffice_pdf(word: bytes, folder: Path) -> bytes:
 # --- an imported log of a real incident, from the database ------------------------------------
 
 ACTION_LOG = """time,agency,action,text
-0:04,city_police,establish_command,First unit on scene takes command
-0:25,city_police,notify_eoc,EOC duty officer called
+14:04,city_police,establish_command,First unit on scene takes command
+14:25,city_police,notify_eoc,EOC duty officer called
 """
 
 

@@ -56,7 +56,10 @@ def test_summary_shows_compliance_and_the_pdf_opens(exercise: Exercise) -> None:
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["Protocols met"] == "1 of 1"
     assert metrics["Record"] == "intact"
-    assert [b.label for b in at.get("download_button")] == ["Download the AAR/IP (PDF)", "Download the AAR/IP (Word)"]
+    assert [b.label for b in at.get("download_button")] == [
+        "Download the AAR/IP (PDF)", "Download the AAR/IP (Word)",
+        "Download ICS 214 + 205A (PDF)", "Download ICS 214 + 205A (.xlsx)",
+    ]
     capabilities = table(at, "Capability", "Of record")
     assert "Operational Coordination" in set(capabilities["Capability"])
 
