@@ -16,6 +16,7 @@ from aar.report import build_report, report_options, stored_baseline
 from aar.word import render_docx
 from console.derived import ViewCache
 from exercises.access import Caller
+from exercises.incident_log import RealClock
 from exercises.service import ExerciseService
 
 
@@ -77,9 +78,12 @@ def ics_forms(svc: ExerciseService, caller: Caller, fmt: str, agency: str | None
     list, as one PDF or one workbook (``fmt``: 'pdf' or 'xlsx'), from the journal as it stands."""
     scenario, entries = svc.scenario(caller), svc.journal(caller)
     name, day = svc.state(caller).name, exercise_dates(svc, caller)[0]
+    details = svc.exercise_details(caller)
+    clock = RealClock.parse(details.real_start, details.timezone) if details.real_start and details.timezone else None
     agencies = [agency] if agency else [a.id for a in scenario.agencies]
     forms: list[tuple[str, ics.Ics214 | ics.Ics205a]] = [
-        (scenario.agency(a).name, ics.ics214(scenario, entries, a, incident_name=name, day=day)) for a in agencies
+        (scenario.agency(a).name, ics.ics214(scenario, entries, a, incident_name=name, day=day, clock=clock))
+        for a in agencies
     ]
-    forms.append(("ICS 205A", ics.ics205a(scenario, entries, incident_name=name, day=day)))
+    forms.append(("ICS 205A", ics.ics205a(scenario, entries, incident_name=name, day=day, clock=clock)))
     return ics.render_pdf([f for _, f in forms]) if fmt == "pdf" else ics.render_xlsx(forms)
