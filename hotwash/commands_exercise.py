@@ -76,7 +76,7 @@ def create(
     loaded = _scenario(scenario)
     try:
         created = ExerciseService.open(database).create_exercise(loaded, name=name, seed=seed)
-    except ExerciseInputError as exc:
+    except (ExerciseInputError, KeyFileError) as exc:
         raise _fail(str(exc)) from None
     _print_created(created)
 
@@ -119,7 +119,7 @@ def verify(
     service.keys = service.keys.trusting(trusted)
     try:
         result = service.verify(service.operator(exercise))
-    except (ExerciseInputError, AccessDenied) as exc:
+    except (ExerciseInputError, AccessDenied, KeyFileError) as exc:
         raise _fail(str(exc)) from None
     if not result.ok:
         raise _fail(str(result))
@@ -136,7 +136,7 @@ def export(
     service = ExerciseService.open(database)
     try:
         text = service.export(service.operator(exercise), fmt.value)
-    except (ExerciseInputError, AccessDenied) as exc:
+    except (ExerciseInputError, AccessDenied, KeyFileError) as exc:
         raise _fail(str(exc)) from None
     if output is None:
         typer.echo(text, nl=False)
@@ -162,6 +162,6 @@ def import_log(
         created = ExerciseService.open(database).import_exercise(
             loaded, data, name=name, seed=seed, source=str(actions)
         )
-    except ExerciseInputError as exc:
+    except (ExerciseInputError, KeyFileError) as exc:
         raise _fail(str(exc)) from None
     _print_created(created)

@@ -70,7 +70,7 @@ def _from_database(
         caller = service.operator(exercise)
         scenario = service.scenario(caller)
         record = service.record(caller)  # the journal and its check from one snapshot
-    except (ExerciseInputError, AccessDenied, LookupError) as exc:
+    except (ExerciseInputError, AccessDenied, LookupError, KeyFileError) as exc:
         raise _fail(str(exc)) from None
     integrity = record_integrity(record.verification)
     return scenario, record.entries, integrity, record.name, record.created_at.date()
