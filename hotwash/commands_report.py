@@ -90,7 +90,12 @@ def _trusted(paths: list[Path] | None) -> list[PublicKey]:
 
 def _own_keys(database: str | None, extra: list[PublicKey]) -> dict[str, PublicKey]:
     """The keys a journal file's seal is checked against: this installation's and any given."""
-    return Keys(default_key_path(database or database_url()), extra).trusted()
+    keys = Keys(default_key_path(database or database_url()), extra)
+    try:
+        return keys.trusted()
+    except KeyFileError as exc:  # the file's seal is still checked; its key is then only named
+        typer.echo(f"warning: {exc}", err=True)
+        return {k.key_id: k for k in extra}
 
 
 def report(
