@@ -4,14 +4,8 @@ from __future__ import annotations
 
 import typer
 
-from hotwash import (
-    commands_exercise,
-    commands_key,
-    commands_report,
-    commands_scenario,
-    commands_serve,
-    commands_simulate,
-)
+import hotwash.commands_key
+from hotwash import commands_exercise, commands_report, commands_scenario, commands_serve, commands_simulate
 
 app = typer.Typer(
     name="hotwash",
@@ -26,7 +20,7 @@ commands_simulate.register(app)
 commands_exercise.register(app)
 commands_serve.register(app)
 commands_report.register(app)
-commands_key.register(app)
+hotwash.commands_key.register(app)
 
 
 def main() -> None:
