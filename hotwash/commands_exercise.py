@@ -90,7 +90,7 @@ def create(
         created = ExerciseService.open(database).create_exercise(
             loaded, name=name, seed=seed, real_start=real_start, timezone=timezone
         )
-    except ExerciseInputError as exc:
+    except (ExerciseInputError, KeyFileError) as exc:
         raise _fail(str(exc)) from None
     _print_created(created)
 
@@ -133,7 +133,7 @@ def verify(
     service.keys = service.keys.trusting(trusted)
     try:
         result = service.verify(service.operator(exercise))
-    except (ExerciseInputError, AccessDenied) as exc:
+    except (ExerciseInputError, AccessDenied, KeyFileError) as exc:
         raise _fail(str(exc)) from None
     if not result.ok:
         raise _fail(str(result))
@@ -150,7 +150,7 @@ def export(
     service = ExerciseService.open(database)
     try:
         text = service.export(service.operator(exercise), fmt.value)
-    except (ExerciseInputError, AccessDenied) as exc:
+    except (ExerciseInputError, AccessDenied, KeyFileError) as exc:
         raise _fail(str(exc)) from None
     if output is None:
         typer.echo(text, nl=False)
@@ -230,6 +230,6 @@ def _import(
         created = ExerciseService.open(database).import_exercise(
             scenario, data, name=name, seed=seed, source=source, record_kind=kind
         )
-    except ExerciseInputError as exc:
+    except (ExerciseInputError, KeyFileError) as exc:
         raise _fail(str(exc)) from None
     _print_created(created)

@@ -86,7 +86,7 @@ def _from_database(exercise: int, database: str | None, trusted: list[PublicKey]
         scenario = service.scenario(caller)
         record = service.record(caller)  # the journal and its check from one snapshot
         details = service.exercise_details(caller)
-    except (ExerciseInputError, AccessDenied, LookupError) as exc:
+    except (ExerciseInputError, AccessDenied, LookupError, KeyFileError) as exc:
         raise _fail(str(exc)) from None
     day = details.real_start.date() if details.real_start else record.created_at.date()
     integrity = record_integrity(record.verification)
@@ -107,7 +107,12 @@ def _trusted(paths: list[Path] | None) -> list[PublicKey]:
 
 def _own_keys(database: str | None, extra: list[PublicKey]) -> dict[str, PublicKey]:
     """The keys a journal file's seal is checked against: this installation's and any given."""
-    return Keys(default_key_path(database or database_url()), extra).trusted()
+    keys = Keys(default_key_path(database or database_url()), extra)
+    try:
+        return keys.trusted()
+    except KeyFileError as exc:  # the file's seal is still checked; its key is then only named
+        typer.echo(f"warning: {exc}", err=True)
+        return {k.key_id: k for k in extra}
 
 
 def _run_baseline(scenario: Scenario, runs: int, jobs: int) -> BatchResult:

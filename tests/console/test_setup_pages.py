@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from console import session
 from console.library import scenario_files
 from exercises.access import Role
@@ -58,6 +60,37 @@ def test_designer_refuses_a_yaml_bomb(exercise: Exercise) -> None:
     at.file_uploader(key="designer_upload").set_value(("bomb.yaml", bomb.encode(), "application/yaml")).run()
     assert not at.exception
     assert table(at, "Line", "Field", "Problem").shape[0] >= 1
+
+
+@pytest.mark.parametrize(
+    ("inserted", "problem"),
+    [
+        ("# note \x00\n", "control character U+0000"),
+        ("# \x1b[31m\n", "control character U+001B"),
+        ("extra: !!int word\n", "YAML tags (!!int)"),
+        ("extra: " + "[" * 3000 + "]" * 3000 + "\n", "nested more than 32 levels deep"),
+    ],
+)
+def test_designer_shows_the_loaders_message_for_files_that_once_crashed_it(
+    exercise: Exercise, inserted: str, problem: str
+) -> None:
+    at = console(exercise.controller, "designer.py")
+    at.radio(key="designer_source").set_value("Upload a scenario file").run()
+    text = inserted + MILL_FIRE.read_text()
+    at.file_uploader(key="designer_upload").set_value(("mill.yaml", text.encode(), "application/yaml")).run()
+    assert not at.exception
+    problems = table(at, "Line", "Field", "Problem")
+    assert problem in problems.iloc[0]["Problem"] and problems.iloc[0]["Line"] == 1
+
+
+def test_designer_names_the_line_of_a_file_that_is_not_utf8(exercise: Exercise) -> None:
+    at = console(exercise.controller, "designer.py")
+    at.radio(key="designer_source").set_value("Upload a scenario file").run()
+    raw = MILL_FIRE.read_bytes().replace(b"\n", b"\n\xff", 1)
+    at.file_uploader(key="designer_upload").set_value(("mill.yaml", raw, "application/yaml")).run()
+    assert not at.exception
+    problems = table(at, "Line", "Field", "Problem")
+    assert "not UTF-8 text" in problems.iloc[0]["Problem"] and problems.iloc[0]["Line"] == 2
 
 
 def test_designer_simulates_a_valid_scenario(exercise: Exercise) -> None:
