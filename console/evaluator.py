@@ -16,7 +16,7 @@ from console.widgets import exercise_header, feed_table, timeline_chart
 from exercises.access import Caller, Role
 from exercises.capabilities import CORE_CAPABILITIES
 from exercises.durations import format_duration
-from exercises.entries import ObservationRecorded
+from exercises.entries import CAPABILITY_ELEMENTS, ObservationRecorded
 from exercises.scenario import RATING_MEANING, Rating, Scenario
 from exercises.views import effective
 
@@ -41,11 +41,21 @@ def _record(caller: Caller) -> None:
         strengths=str(st.session_state.get("obs_strengths", "")),
         areas_for_improvement=str(st.session_state.get("obs_afi", "")),
         text=str(st.session_state.get("obs_text", "")),
+        element=st.session_state.get("obs_element") or None,
     ))
     if done is not None:
         for key in ("obs_task", "obs_strengths", "obs_afi", "obs_text"):
             st.session_state[key] = ""
         st.session_state["obs_rating"] = None
+        st.session_state["obs_element"] = None
+
+
+def element_field() -> None:
+    """The capability element the area for improvement is filed under in the Improvement Plan:
+    the evaluator's choice, never guessed by the report."""
+    st.selectbox("Capability element of the area for improvement (optional)", [None, *CAPABILITY_ELEMENTS],
+                 key="obs_element", format_func=lambda e: "to be set at the after-action meeting" if e is None
+                 else str(e).capitalize())
 
 
 def observation_form(caller: Caller, scenario: Scenario) -> None:
@@ -69,6 +79,7 @@ def observation_form(caller: Caller, scenario: Scenario) -> None:
         st.radio("Rating", [*Rating], key="obs_rating", index=None, horizontal=True, format_func=rating_label)
         st.text_area("Strengths", key="obs_strengths", max_chars=4000, height=80)
         st.text_area("Areas for improvement", key="obs_afi", max_chars=4000, height=80)
+        element_field()
         st.text_area("Notes (what was seen, when, by whom)", key="obs_text", max_chars=4000, height=80)
         st.form_submit_button("Record observation", type="primary", icon=":material/fact_check:",
                               on_click=_record, args=(caller,))
