@@ -17,7 +17,7 @@ from console.widgets import counted_text, exercise_header, feed_table, text_tabl
 from exercises.access import Caller, Role
 from exercises.capabilities import CORE_CAPABILITIES
 from exercises.durations import format_duration
-from exercises.entries import ObservationRecorded
+from exercises.entries import CAPABILITY_ELEMENTS, ObservationRecorded
 from exercises.scenario import RATING_MEANING, Rating, Scenario
 from exercises.views import effective
 
@@ -53,6 +53,7 @@ def _record(caller: Caller, agencies: dict[str, str]) -> None:
         strengths=str(st.session_state.get("obs_strengths", "")),
         areas_for_improvement=str(st.session_state.get("obs_afi", "")),
         text=str(st.session_state.get("obs_text", "")),
+        element=st.session_state.get("obs_element") or None,
     ))
     if done is None:
         st.session_state["obs_error"] = ("Not recorded: an observation needs a rating or something written "
@@ -62,6 +63,15 @@ def _record(caller: Caller, agencies: dict[str, str]) -> None:
     for key in TEXT_FIELDS.values():
         st.session_state[key] = ""
     st.session_state["obs_rating"] = None
+    st.session_state["obs_element"] = None
+
+
+def element_field() -> None:
+    """The capability element the area for improvement is filed under in the Improvement Plan:
+    the evaluator's choice, never guessed by the report."""
+    st.selectbox("Capability element of the area for improvement (optional)", [None, *CAPABILITY_ELEMENTS],
+                 key="obs_element", format_func=lambda e: "to be set at the after-action meeting" if e is None
+                 else str(e).capitalize())
 
 
 def observation_form(caller: Caller, scenario: Scenario) -> None:
@@ -86,6 +96,7 @@ def observation_form(caller: Caller, scenario: Scenario) -> None:
         st.radio("Rating", [*Rating], key="obs_rating", index=None, horizontal=True, format_func=rating_label)
         counted_text("Strengths", "obs_strengths")
         counted_text("Areas for improvement", "obs_afi")
+        element_field()
         counted_text("Notes (what was seen, when, by whom)", "obs_text")
         error = st.session_state.get("obs_error")
         if error:

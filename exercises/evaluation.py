@@ -40,8 +40,10 @@ class Evaluation(ExerciseStore):
         strengths: str = "",
         areas_for_improvement: str = "",
         text: str = "",
+        element: str | None = None,
     ) -> Entry:
-        """An evaluator's observation against a capability, optionally of one agency, rated P/S/M/U."""
+        """An evaluator's observation against a capability, optionally of one agency, rated P/S/M/U;
+        ``element`` is the capability element (POETE) its area for improvement is filed under."""
         scenario = self._load(caller.exercise_id).scenario
         require(caller, Permission.RECORD_OBSERVATION)
         if agency is not None:
@@ -58,6 +60,7 @@ class Evaluation(ExerciseStore):
             strengths=strengths,
             areas_for_improvement=areas_for_improvement,
             text=text,
+            element=element or None,
         )
         if rating is None and not any(t.strip() for t in (critical_task, strengths, areas_for_improvement, text)):
             raise ExerciseInputError(

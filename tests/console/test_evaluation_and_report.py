@@ -151,3 +151,24 @@ def test_controller_corrects_the_clock_and_contacts_and_the_report_follows(exerc
     assert [(c.role, c.name) for c in report.points_of_contact][-1] == ("Evaluation lead", "R. Chen")
     # Observers read; only the controller sees the form.
     assert not [t for t in console(exercise.caller(Role.OBSERVER)).text_input if t.key == "sum_timezone"]
+
+
+def test_the_evaluator_chooses_the_element_the_plan_files_it_under(exercise: Exercise) -> None:
+    from console.report import current_report
+
+    ctl = exercise.controller
+    exercise.svc.start(ctl)
+    at = console(exercise.caller(Role.EVALUATOR, name="R. Chen"))
+    at.selectbox(key="obs_capability").set_value("Operational Communications")
+    at.selectbox(key="obs_agency").set_value("fire")
+    at.text_area(key="obs_afi").input("Radio traffic stepped on itself")
+    at.selectbox(key="obs_element").set_value("equipment")
+    button(at, "Record observation").click().run()
+    assert "Observation recorded: Operational Communications" in toasts(at)
+    row = next(i for i in current_report(exercise.svc, session.view_cache(), ctl).improvement_plan
+               if i.issue == "Radio traffic stepped on itself")
+    assert row.element is not None and row.element.value == "equipment"
+    assert row.element_reason == "chosen by the evaluator" and row.responsible_agency == "Town Fire Department"
+    with pytest.raises(Exception, match="element"):
+        exercise.svc.record_observation(exercise.caller(Role.EVALUATOR), "Planning", areas_for_improvement="x",
+                                        element="guesswork")
