@@ -42,7 +42,7 @@ def live(caller: Caller) -> None:
     rows = msel_rows(svc, caller)
     counts = {s: sum(1 for r in rows if r.status is s) for s in InjectStatus}
     st.caption(" · ".join(f"{n} {s.value}" for s, n in counts.items() if n))
-    msel_table(rows, names, key="msel_table", vocab=scenario.vocabulary)
+    msel_table(rows, names, key="msel_table", vocab=scenario.vocabulary, height=900)
 
 
 def msel_rows(svc: ExerciseService, caller: Caller) -> list[MselRow]:

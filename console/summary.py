@@ -50,10 +50,10 @@ def compliance_chart(report: AfterActionReport) -> None:
                 axis=alt.Axis(labelLimit=0, labelOverlap=False, labelFontSize=13)),
         color=alt.Color("status:N", title=None,
                         scale=alt.Scale(domain=list(COMPLIANCE_COLOURS), range=list(COMPLIANCE_COLOURS.values())),
-                        legend=alt.Legend(orient="bottom", direction="horizontal")),
+                        legend=alt.Legend(orient="right")),
         tooltip=["agency:N", "status:N", "instances:Q"],
-    ).properties(height=max(160, 46 * len(agencies)))
-    st.altair_chart(chart, width="stretch")
+    )
+    st.altair_chart(chart, width="stretch", height=max(170, 48 * len(agencies)))
 
 
 # Table 1 names each row's objective by the start of its text (the whole text is in the report).
@@ -142,12 +142,10 @@ def live(caller: Caller) -> None:
     integrity = report.integrity
     row[3].metric("Record", "intact" if integrity.intact else f"BROKEN at {integrity.first_broken_seq}",
                   border=True, help=f"{integrity.entries} entries; head {integrity.head_hash}")
-    left, right = st.columns([1, 1], gap="medium")
-    with left:
-        st.markdown("**Compliance by agency**")
-        compliance_chart(report)
-    with right:
-        bottlenecks(report)
+    # The chart at the page's width: every agency's name and the whole legend have room.
+    st.markdown("**Compliance by agency**")
+    compliance_chart(report)
+    bottlenecks(report)
     # Table 1 has seven columns of text: the page's whole width, wrapped.
     st.markdown("**Capabilities (HSEEP Table 1)**")
     capability_table(report)

@@ -114,7 +114,12 @@ def launch_chromium(pw: Playwright) -> Browser:
     return pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
 
 
-def wait_idle(page: Page, timeout: float = 30_000) -> None:
+NAVIGATION_TIMEOUT_MS = 120_000
+"""A first page load on a machine whose cores are all busy can take well over 30 s (measured: a
+load average of 30 on 2 cores); waiting for it is waiting on a condition, not sleeping."""
+
+
+def wait_idle(page: Page, timeout: float = 90_000) -> None:
     """Connected and no script run in progress: what Streamlit's own e2e helpers wait for."""
     page.wait_for_selector(APP_READY, timeout=timeout)
     page.wait_for_selector(SCRIPT_IDLE, timeout=timeout)
@@ -122,6 +127,7 @@ def wait_idle(page: Page, timeout: float = 30_000) -> None:
 
 def open_console(browser: Browser, url: str) -> Page:
     context = browser.new_context(viewport={"width": 1400, "height": 1000}, accept_downloads=True)
+    context.set_default_navigation_timeout(NAVIGATION_TIMEOUT_MS)
     page = context.new_page()
     page.goto(url)
     wait_idle(page)

@@ -72,9 +72,9 @@ def failing_contingency(svc: ExerciseService, created: CreatedExercise) -> MselR
 
 def shoot(page: Page, name: str, height: int, settle: float = 3.0) -> Path:
     page.set_viewport_size({"width": WIDTH, "height": height})
-    wait_idle(page)
+    wait_idle(page, timeout=240_000)
     time.sleep(settle)
-    wait_idle(page)  # between two refreshes: no "running" indicator in the picture
+    wait_idle(page, timeout=240_000)  # between two refreshes: no "running" indicator in the picture
     path = IMAGES / f"console-{name}.png"
     page.screenshot(path=str(path))
     return path
@@ -84,7 +84,7 @@ def open_as(browser: Browser, url: str, the_code: str, name: str) -> Page:
     page = browser.new_context(viewport={"width": WIDTH, "height": 1000}).new_page()
     page.set_default_timeout(120_000)  # a busy machine: the pictures wait, they do not race
     page.goto(url)
-    wait_idle(page)
+    wait_idle(page, timeout=240_000)
     sign_in(page, the_code, name=name)
     return page
 
@@ -113,7 +113,7 @@ def main() -> None:
             print(shoot(police, "player", 1250))
             print(shoot(evaluator, "evaluator", 1700))
             controller.get_by_role("link", name="MSEL").click()
-            wait_idle(controller)
+            wait_idle(controller, timeout=240_000)
             # A contingency inject whose condition no longer holds (the PIO has made a statement).
             row = failing_contingency(svc, created)
             box = controller.get_by_role("combobox", name="Inject", exact=True).first

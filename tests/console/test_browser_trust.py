@@ -26,6 +26,7 @@ from exercises.service import CreatedExercise, ExerciseService
 from exercises.tables import SignInFailure
 from tests.console.harness import (
     APP_READY,
+    NAVIGATION_TIMEOUT_MS,
     Server,
     launch_chromium,
     sign_in,
@@ -106,6 +107,7 @@ def local_only(context: BrowserContext, outside: list[str]) -> None:
 
 def open_page(browser: Browser, server: Server, outside: list[str], path: str = "") -> Page:
     context = browser.new_context(viewport={"width": WIDTH, "height": 1000}, accept_downloads=True)
+    context.set_default_navigation_timeout(NAVIGATION_TIMEOUT_MS)
     local_only(context, outside)
     page = context.new_page()
     page.goto(f"{server.url}/{path}")

@@ -65,7 +65,7 @@ CASES: dict[str, Case] = {
     "resume": Case(lambda s, c, f, a: s.resume(c), CONTROLLER, True, setup="paused"),
     "change speed": Case(lambda s, c, f, a: s.change_speed(c, 4.0), CONTROLLER, True),
     "end": Case(lambda s, c, f, a: s.end(c), CONTROLLER, True),
-    "release inject": Case(lambda s, c, f, a: s.release_inject(c, "WF-02"), CONTROLLER, True),
+    "release inject": Case(lambda s, c, f, a: s.release_inject(c, "WF-02", override=True), CONTROLLER, True),
     "hold inject": Case(lambda s, c, f, a: s.hold_inject(c, "WF-03", reason="later"), CONTROLLER, True),
     "add inject": Case(lambda s, c, f, a: s.add_inject(c, _added_inject()), CONTROLLER, True),
     "log action": Case(
