@@ -19,9 +19,13 @@ from __future__ import annotations
 
 import argparse
 import gc
+import json
 import os
 import platform
 import statistics
+import subprocess
+import sys
+import tempfile
 import time
 from collections.abc import Generator
 from pathlib import Path
@@ -45,6 +49,10 @@ BUNDLED = sorted((ROOT / "data" / "scenarios").glob("*.yaml"))
 
 def load() -> str:
     return f"load average {os.getloadavg()[0]:.1f}"
+
+
+def largest_path() -> Path:
+    return ROOT / "data" / "scenarios" / f"{largest().id}.yaml"
 
 
 def largest() -> Scenario:
@@ -100,6 +108,60 @@ def processes_started(scenario: Scenario, index: int) -> int:
         simpy.Process.__init__ = start_process  # type: ignore[method-assign]
     gc.collect()  # its garbage is not for the next timed loop to free
     return started
+
+
+PER_REPLICATION = """
+import json, sys, time
+from exercises.loading import load_scenario
+from sim_engine.batch import run_batch
+scenario = load_scenario(sys.argv[1])
+runs = int(sys.argv[2])
+run_batch(scenario, 5, seed=99, jobs=1)  # warm: what is derived once per scenario
+start = time.process_time()
+result = run_batch(scenario, runs, seed=1, jobs=1)
+print(json.dumps({"per_run": (time.process_time() - start) / runs, "json": result.model_dump_json()}))
+"""
+
+
+def versus_base(path: Path, base: str, runs: int, rounds: int) -> None:
+    """Time per replication, as ``hotwash simulate --jobs 1`` spends it (run, summary, aggregation,
+    closing and freeing each run: the whole ``run_batch``), of this tree against the commit ``base``
+    checked out in a temporary git worktree, in fresh processes, alternating, in CPU time."""
+    with tempfile.TemporaryDirectory() as tmp:
+        tree = Path(tmp) / "base"
+        subprocess.run(
+            ["git", "worktree", "add", "--detach", str(tree), base], cwd=ROOT, check=True, capture_output=True
+        )
+        try:
+            times: dict[str, list[float]] = {"base": [], "this": []}
+            outputs: dict[str, set[str]] = {"base": set(), "this": set()}
+            for _ in range(rounds):
+                for side, root in (("base", tree), ("this", ROOT)):
+                    env = {**os.environ, "PYTHONPATH": str(root)}
+                    out = subprocess.run(
+                        [sys.executable, "-c", PER_REPLICATION, str(path), str(runs)],
+                        env=env,
+                        cwd=root,
+                        check=True,
+                        capture_output=True,
+                        text=True,
+                    )
+                    figures = json.loads(out.stdout)
+                    times[side].append(figures["per_run"] * 1000)
+                    outputs[side].add(figures["json"])
+        finally:
+            subprocess.run(["git", "worktree", "remove", "--force", str(tree)], cwd=ROOT, check=False)
+    ratios = [t / b for t, b in zip(times["this"], times["base"], strict=True)]
+    print(
+        f"0. time per replication of {path.stem} ({runs} runs x {rounds} rounds, CPU, whole run_batch): "
+        f"this tree {_spread(times['this'])} ms, {base} {_spread(times['base'])} ms (min/median/max); "
+        f"ratio {_spread(ratios)} (target <= 0.7); same JSON as {base}: {outputs['this'] == outputs['base']} "
+        f"({load()})"
+    )
+
+
+def _spread(values: list[float]) -> str:
+    return "/".join(f"{v:.2f}" for v in (min(values), statistics.median(values), max(values)))
 
 
 def events_per_second(scenario: Scenario, replications: int) -> None:
@@ -240,8 +302,15 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=1000)
     parser.add_argument("--per-event-runs", type=int, default=100, help="replications per scenario for 1.")
     parser.add_argument("--journal", type=int, default=20_000)
+    parser.add_argument("--base", default="d710e71", help="commit to compare the time per replication with")
+    parser.add_argument("--base-runs", type=int, default=200)
+    parser.add_argument("--base-rounds", type=int, default=5)
+    parser.add_argument("--only-base", action="store_true", help="only the comparison with --base")
     args = parser.parse_args()
     print(f"Python {platform.python_version()}, SimPy {simpy.__version__}, {os.cpu_count()} CPUs, {load()}")
+    versus_base(largest_path(), args.base, args.base_runs, args.base_rounds)
+    if args.only_base:
+        return
     for path in BUNDLED:
         events_per_second(load_scenario(path), args.per_event_runs)
     scenario = largest()

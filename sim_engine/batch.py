@@ -15,6 +15,7 @@ import multiprocessing.context
 import threading
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor, as_completed
+from typing import cast
 
 from exercises.entries import NewEntry
 from exercises.scenario import Scenario
@@ -23,7 +24,7 @@ from sim_engine.collector import collector_paused
 from sim_engine.model import Simulation
 from sim_engine.results import BatchResult
 from sim_engine.sampling import replication_generator
-from sim_engine.stats import BatchTally, RunSummary, aggregate, summarise
+from sim_engine.stats import BatchTally, RunningSummary, RunSummary, aggregate
 
 Progress = Callable[[int, int], None]
 """Called with (replications done, replications in all)."""
@@ -32,14 +33,22 @@ CHUNKS_PER_JOB = 32
 """Work is handed out in chunks: small enough for a smooth progress bar and an even finish, large
 enough to be cheap (each returns one small tally)."""
 
+PAUSED_RUNS = 100
+"""Replications run between two passes of the cyclic collector (see ``fold``)."""
+
 MAX_CHUNK = 500
 """At most this many replications per chunk (about 5 s of the largest bundled scenario)."""
 
 
-def simulate(scenario: Scenario, seed: int, index: int = 0, until: float | None = None) -> Simulation:
-    """Replication ``index`` with every agency simulated, run to ``until`` (the scenario's end)."""
+def simulate(
+    scenario: Scenario, seed: int, index: int = 0, until: float | None = None, summarised: bool = False
+) -> Simulation:
+    """Replication ``index`` with every agency simulated, run to ``until`` (the scenario's end); with
+    ``summarised``, its summary is built as it goes (``world.summary``)."""
     with collector_paused():
         sim = Simulation(scenario, replication_generator(seed, index), [a.id for a in scenario.agencies])
+        if summarised:
+            sim.world.summary = RunningSummary(scenario)
         sim.run_to(scenario.duration if until is None else until)
     return sim
 
@@ -50,23 +59,35 @@ def run_once(scenario: Scenario, seed: int, index: int = 0, until: float | None 
 
 
 def replicate(scenario: Scenario, seed: int, index: int) -> RunSummary:
-    """Replication ``index`` reduced to its summary, read from the run's record (no journal entries).
+    """Replication ``index`` reduced to its summary, built as it runs (no journal entries).
 
     The whole replication runs with the cyclic collector paused, and the run is closed once
     summarised: it is freed as soon as it is dropped, and the collector finds little left to do."""
     with collector_paused():
-        sim = simulate(scenario, seed, index)
-        summary = summarise(scenario, sim.record, scenario.duration)
+        sim = simulate(scenario, seed, index, summarised=True)
+        summary = cast(RunningSummary, sim.world.summary).finish(scenario, sim.record, scenario.duration)
         summary.events = sim.steps
         sim.close()
+        # Freed here, while the collector is still paused: resumed with the run alive, it would make its
+        # next pass over every object of the run.
+        del sim
         return summary
 
 
-def fold(scenario: Scenario, seed: int, indices: range) -> BatchTally:
-    """Replications ``indices`` folded into one tally (what a worker returns for a chunk)."""
+def fold(scenario: Scenario, seed: int, indices: range, progress: Progress | None = None) -> BatchTally:
+    """Replications ``indices`` folded into one tally (what a worker returns for a chunk).
+
+    The cyclic collector stays paused over ``PAUSED_RUNS`` replications at a time, not resumed after
+    each: a closed run is freed by reference counting, and what little it leaves in cycles (its clock
+    and unit pools) is collected in one pass per block, instead of a pass over the young objects (and
+    now and then the whole heap) after every replication."""
     tally = BatchTally(scenario)
-    for index in indices:
-        tally.add(replicate(scenario, seed, index))
+    for start in range(indices.start, indices.stop, PAUSED_RUNS):
+        with collector_paused():
+            for index in range(start, min(indices.stop, start + PAUSED_RUNS)):
+                tally.add(replicate(scenario, seed, index))
+                if progress:
+                    progress(index + 1 - indices.start, len(indices))
     return tally
 
 
@@ -85,11 +106,7 @@ def run_batch(
         raise EngineError(problems, headline="cannot start the batch")
     check_runnable(scenario)
     if jobs == 1 or runs == 1:
-        tally = BatchTally(scenario)
-        for index in range(runs):
-            tally.add(replicate(scenario, seed, index))
-            if progress:
-                progress(index + 1, runs)
+        tally = fold(scenario, seed, range(runs), progress)
     else:
         tally = _in_parallel(scenario, runs, seed, jobs, progress)
     return aggregate(scenario, tally, seed, scenario.duration)

@@ -15,17 +15,21 @@ Definitions (per scenario, over all replications):
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from exercises.durations import format_span
 from exercises.scenario import Scenario
+from sim_engine.memo import per_scenario
 from sim_engine.network import AgencyNetwork
 from sim_engine.playbook import Playbook
 from sim_engine.record import (
     ActionLogged,
+    Development,
     Happening,
+    InjectDelivered,
     LinkDown,
     LinkUp,
     MessageDelivered,
@@ -60,31 +64,35 @@ def summarise(scenario: Scenario, record: Sequence[Happening], end: float) -> Ru
     links = {link.key: i for i, link in enumerate(scenario.links)}
     held: dict[tuple[str | None, str], tuple[float, int, str]] = {}
     links_changed = False
+    # Payloads are the record's own named tuples, never subclassed: their exact type says what they
+    # are, and the developments (most of a casualty run's record) are passed over first.
     for entry in record:
         p = entry.payload
-        if isinstance(p, ActionLogged):
+        if type(p) is Development or type(p) is InjectDelivered:
+            continue
+        if type(p) is ActionLogged:
             if entry.agency:
                 run.actions[entry.agency] = run.actions.get(entry.agency, 0) + 1
-        elif isinstance(p, ResourceAssigned) and entry.agency:
+        elif type(p) is ResourceAssigned and entry.agency:
             held[entry.agency, p.request_id] = (entry.at, p.count, p.unit_type)
             run.waits.setdefault((entry.agency, p.unit_type), []).append(p.queue_wait)
-        elif isinstance(p, ResourceReleased) and (entry.agency, p.request_id) in held:
+        elif type(p) is ResourceReleased and (entry.agency, p.request_id) in held:
             start, count, unit = held.pop((entry.agency, p.request_id))
             key = (str(entry.agency), unit)
             run.busy[key] = run.busy.get(key, 0.0) + (min(entry.at, end) - start) * count
-        elif isinstance(p, MessageDelivered):
+        elif type(p) is MessageDelivered:
             for a, b in zip(p.path, p.path[1:], strict=False):
                 i = links[frozenset((a, b))]
                 run.hops[i] = run.hops.get(i, 0) + 1
                 run.delays.setdefault(i, []).append(entry.at - p.sent_at)
-        elif isinstance(p, MessageLost):
+        elif type(p) is MessageLost:
             for a, b in zip(p.path, p.path[1:], strict=False):
                 i = links[frozenset((a, b))]
                 run.hops[i] = run.hops.get(i, 0) + 1
             if p.lost_on:
                 i = links[frozenset(p.lost_on)]
                 run.lost[i] = run.lost.get(i, 0) + 1
-        elif isinstance(p, LinkDown | LinkUp):
+        elif type(p) is LinkDown or type(p) is LinkUp:
             links_changed = True
     for (agency, _), (start, count, unit) in held.items():
         key = (str(agency), unit)
@@ -92,6 +100,66 @@ def summarise(scenario: Scenario, record: Sequence[Happening], end: float) -> Ru
     if links_changed:
         run.cut_off = _cut_off(scenario, record, end)
     return run
+
+
+class RunningSummary:
+    """A batch run's summary built as the run goes: the world reports units assigned and released,
+    actions, and messages delivered and lost as it records them, in record order, so the result is
+    exactly ``summarise`` of the finished record (a test holds the two together) without a second pass
+    over it. What needs the whole record (protocol scoring, time cut off) is done at the end."""
+
+    __slots__ = ("held", "links", "run")
+
+    def __init__(self, scenario: Scenario) -> None:
+        self.run = RunSummary()
+        self.links = _link_index(scenario)
+        self.held: dict[tuple[str | None, str], tuple[float, int, str]] = {}
+
+    def acted(self, agency: str | None) -> None:
+        if agency:
+            actions = self.run.actions
+            actions[agency] = actions.get(agency, 0) + 1
+
+    def assigned(self, owner: str, request_id: str, unit: str, count: int, wait: float, now: float) -> None:
+        self.held[owner, request_id] = (now, count, unit)
+        self.run.waits.setdefault((owner, unit), []).append(wait)
+
+    def released(self, owner: str, request_id: str, now: float) -> None:
+        found = self.held.pop((owner, request_id), None)
+        if found is not None:
+            start, count, unit = found
+            busy, key = self.run.busy, (owner, unit)
+            busy[key] = busy.get(key, 0.0) + (now - start) * count
+
+    def delivered(self, path: tuple[str, ...], delay: float) -> None:
+        run, links = self.run, self.links
+        for a, b in itertools.pairwise(path):
+            i = links[frozenset((a, b))]
+            run.hops[i] = run.hops.get(i, 0) + 1
+            run.delays.setdefault(i, []).append(delay)
+
+    def lost(self, path: tuple[str, ...], lost_on: tuple[str, str] | None) -> None:
+        run, links = self.run, self.links
+        for a, b in itertools.pairwise(path):
+            i = links[frozenset((a, b))]
+            run.hops[i] = run.hops.get(i, 0) + 1
+        if lost_on:
+            i = links[frozenset(lost_on)]
+            run.lost[i] = run.lost.get(i, 0) + 1
+
+    def finish(self, scenario: Scenario, record: Sequence[Happening], end: float) -> RunSummary:
+        """The summary of the run, ended at ``end`` (no later than the last time it was advanced to)."""
+        run = self.run
+        run.instances = score_protocols(scenario, record, end)
+        for (agency, _), (start, count, unit) in self.held.items():
+            key = (str(agency), unit)
+            run.busy[key] = run.busy.get(key, 0.0) + max(0.0, end - start) * count
+        if any(type(h.payload) is LinkDown or type(h.payload) is LinkUp for h in record):
+            run.cut_off = _cut_off(scenario, record, end)
+        return run
+
+
+_link_index = per_scenario(lambda scenario: {link.key: i for i, link in enumerate(scenario.links)})
 
 
 def _cut_off(scenario: Scenario, entries: Sequence[Happening], end: float) -> dict[str, float]:
