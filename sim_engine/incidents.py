@@ -230,7 +230,7 @@ def patient(world: World, casualties: Casualties, p: Patient) -> None:
     with a callback, and care before it comes stops the patient there."""
     worse, after = casualties.worsens[p.category]
 
-    def worsen() -> None:
+    def worsen(_event: object) -> None:
         if p.cared:
             return
         casualties.worsened(p, worse)
@@ -240,7 +240,7 @@ def patient(world: World, casualties: Casualties, p: Patient) -> None:
         if p.category in casualties.worsens:
             patient(world, casualties, p)
 
-    world.after(after(), worsen)
+    world.env.alarm(after(), worsen)
 
 
 def hospital(world: World, casualties: Casualties, p: Patient, transporter: str | None) -> None:

@@ -242,7 +242,8 @@ class World:
     def emit(self, agency: str | None, payload: rec.Payload) -> None:
         # tuple.__new__ makes the named tuple without the Python-level __new__ of its class: this is
         # the run's most frequent call.
-        self.record.append(tuple.__new__(rec.Happening, (self.env.now, agency, payload)))
+        # (and the clock read from its field: ``now`` is a property, read at every entry)
+        self.record.append(tuple.__new__(rec.Happening, (self.env._now, agency, payload)))
 
     def after(self, delay: float, then: Callable[[], None]) -> None:
         """A one-shot delay: ``then()`` runs when it is over (``Clock.alarm``)."""
@@ -287,7 +288,8 @@ class World:
 
     def develop(self, what: str, **detail: Scalar) -> None:
         raises = self._raises.get(what, ())
-        self.emit(None, rec.Development(self.incident.model, what, detail, raises))
+        # tuple.__new__: the named tuple without its class's Python-level __new__ (see ``emit``).
+        self.emit(None, tuple.__new__(rec.Development, (self.incident.model, what, detail, raises)))
         if raises:
             for agency, action in self.playbook.raised(raises):
                 self.respond(agency, action, None, 0.0)
@@ -383,13 +385,13 @@ class World:
         (players act through the console)."""
         if agency in self.simulated:
             delay = reading + self.response_delay[agency]()
-            self.after(delay, lambda: self.answer(agency, action, inject_id))
+            self.env.alarm(delay, lambda _event: self.answer(agency, action, inject_id))
 
     def answer(self, agency: str, action: str, inject_id: str | None) -> None:
         """A simulated agency acts on a task, doing first what its protocols say must come before. A
         task whose actions tie up no units is done at once; one that needs units is a process
         (``behaviour.simulated_agency``): it may wait for them, and holds them while it acts."""
-        actions = (*self.playbook.prerequisites.get((agency, action), ()), action)
+        actions = self.playbook.steps(agency, action)
         uses = self._uses
         if any(uses.get(a) is not None for a in actions):
             self.env.process(behaviour.simulated_agency(self.env, self, agency, actions, inject_id))
@@ -398,7 +400,7 @@ class World:
             self.act(agency, step, inject_id, self.needs(step)[1])
 
     def act(self, agency: str, action: str, inject_id: str | None, duration: float) -> None:
-        self.emit(agency, rec.ActionLogged(action, "", inject_id))
+        self.emit(agency, tuple.__new__(rec.ActionLogged, (action, "", inject_id)))
         if self.summary is not None:
             self.summary.acted(agency)
         self.action_logged(agency, action, duration)
@@ -413,13 +415,7 @@ class World:
         self.incident.on_action(agency, action, duration)
         if agency is None:
             return
-        reactions = self.playbook.reactions(agency, action)
-        if not reactions:
-            return
-        targets: dict[str, list[str]] = {}
-        for target, follow in reactions:
-            targets.setdefault(target, []).append(follow)
-        for target, follows in targets.items():
+        for target, follows in self.playbook.notified(agency, action):
             if target == agency:
                 for follow in follows:
                     self.respond(agency, follow, None, 0.0)
