@@ -1,0 +1,215 @@
+"""Reading the record: the exercise's state, the briefing every participant may see, and the
+views of the journal each role may read (checked here, in the service layer)."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict
+
+from exercises import csv_io, journal, views
+from exercises.access import (
+    Caller,
+    ExerciseInputError,
+    Permission,
+    Role,
+    require,
+)
+from exercises.entries import (
+    Entry,
+)
+from exercises.journal import Verification
+from exercises.scenario import PlayedBy, Scenario
+from exercises.store import ExerciseStore
+from exercises.views import (
+    ClockStatus,
+    InboxItem,
+    MselRow,
+    ProtocolInstance,
+    TimelineItem,
+    derive_clock,
+    visible_to_agency,
+)
+
+EXPORT_FORMATS = ("jsonl", "csv")
+
+
+class _Result(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+
+class ExerciseState(_Result):
+    """Where an exercise stands: what every console shows in its header."""
+
+    id: int
+    name: str
+    scenario_id: str
+    scenario_name: str
+    status: ClockStatus
+    clock: float
+    """Exercise seconds now."""
+    speed: float
+    duration: float
+    """The scenario's planned duration."""
+    entries: int
+
+
+class AgencyBrief(_Result):
+    id: str
+    name: str
+    kind: str
+    played_by: PlayedBy
+
+
+class Briefing(_Result):
+    """What every participant may know before and during play: no MSEL, no protocols."""
+
+    name: str
+    summary: str
+    location: str
+    threat_or_hazard: str
+    lead_agency: str
+    duration: float
+    agencies: tuple[AgencyBrief, ...]
+    links: tuple[tuple[str, str, str], ...]
+    """(agency, agency, channel)."""
+    vocabulary: dict[str, str]
+    objectives: dict[str, str]
+    my_agency: str | None
+    my_resources: dict[str, int]
+    unit_types: tuple[str, ...] = ()
+    """Every unit type in the scenario: what a resource request may ask for."""
+
+
+class Reading(ExerciseStore):
+    """Every read of an exercise, checked against the caller's role."""
+
+    # --- reads ----------------------------------------------------------------------------
+
+    def state(self, caller: Caller) -> ExerciseState:
+        loaded = self._load(caller.exercise_id)
+        entries, marks = self._snapshot(caller.exercise_id)
+        clock = derive_clock(marks)
+        last_at = entries[-1].at if entries else 0.0
+        now = max(clock.now(self._wall()), last_at) if clock.status is ClockStatus.RUNNING else clock.now(0.0)
+        return ExerciseState(
+            id=caller.exercise_id,
+            name=loaded.name,
+            scenario_id=loaded.scenario.id,
+            scenario_name=loaded.scenario.name,
+            status=clock.status,
+            clock=now,
+            speed=clock.speed,
+            duration=loaded.scenario.duration,
+            entries=len(entries),
+        )
+
+    def briefing(self, caller: Caller) -> Briefing:
+        sc = self._load(caller.exercise_id).scenario
+        mine = sc.agency(caller.agency).resources if caller.agency else {}
+        return Briefing(
+            name=sc.name,
+            summary=sc.summary,
+            location=sc.location,
+            threat_or_hazard=sc.threat_or_hazard,
+            lead_agency=sc.lead_agency,
+            duration=sc.duration,
+            agencies=tuple(
+                AgencyBrief(id=a.id, name=a.name, kind=a.kind.value, played_by=a.played_by)
+                for a in sc.agencies
+            ),
+            links=tuple((link.between[0], link.between[1], link.channel.value) for link in sc.links),
+            vocabulary=sc.vocabulary,
+            objectives={o.id: o.text for o in sc.objectives},
+            my_agency=caller.agency,
+            my_resources=dict(mine),
+            unit_types=tuple(sorted({u for a in sc.agencies for u in a.resources})),
+        )
+
+    def scenario(self, caller: Caller) -> Scenario:
+        """The exercise's scenario snapshot (with the MSEL: not for players)."""
+        loaded = self._load(caller.exercise_id)
+        require(caller, Permission.READ_ALL)
+        return loaded.scenario
+
+    def journal(self, caller: Caller) -> list[Entry]:
+        """Every entry, for the after-action report and the dashboard."""
+        self._load(caller.exercise_id)
+        require(caller, Permission.READ_ALL)
+        return self._snapshot(caller.exercise_id)[0]
+
+    def timeline(self, caller: Caller) -> list[TimelineItem]:
+        loaded = self._load(caller.exercise_id)
+        require(caller, Permission.READ_ALL)
+        return views.timeline(loaded.scenario, self._snapshot(caller.exercise_id)[0])
+
+    def msel(self, caller: Caller) -> list[MselRow]:
+        loaded = self._load(caller.exercise_id)
+        require(caller, Permission.READ_ALL)
+        return views.msel_status(loaded.scenario, self._snapshot(caller.exercise_id)[0])
+
+    def _reader_agency(self, caller: Caller, scenario: Scenario, agency: str | None) -> str:
+        agency = agency or caller.agency
+        if agency is None:
+            raise ExerciseInputError("name the agency")
+        require(caller, Permission.READ_AGENCY, agency=agency)
+        self._agency(scenario, agency)
+        return agency
+
+    def inbox(self, caller: Caller, agency: str | None = None) -> list[InboxItem]:
+        """What reached an agency: injects, messages, requests, assignments (a player: its own)."""
+        loaded = self._load(caller.exercise_id)
+        agency = self._reader_agency(caller, loaded.scenario, agency)
+        return views.inbox(loaded.scenario, self._snapshot(caller.exercise_id)[0], agency)
+
+    def agency_log(self, caller: Caller, agency: str | None = None) -> list[TimelineItem]:
+        """What an agency did: its actions, messages, requests and their corrections."""
+        loaded = self._load(caller.exercise_id)
+        agency = self._reader_agency(caller, loaded.scenario, agency)
+        return views.agency_log(loaded.scenario, self._snapshot(caller.exercise_id)[0], agency)
+
+    def protocol_clock(self, caller: Caller, agency: str | None = None) -> list[ProtocolInstance]:
+        """Every protocol instance (due at; pending, overdue, met, late, missed). A player sees
+        only its own agency's; others see all, or one agency's when they name it."""
+        loaded = self._load(caller.exercise_id)
+        if agency is None and caller.agency is None:
+            require(caller, Permission.READ_ALL)
+        else:
+            agency = self._reader_agency(caller, loaded.scenario, agency)
+        entries, marks = self._snapshot(caller.exercise_id)
+        clock = derive_clock(marks)
+        last_at = entries[-1].at if entries else 0.0
+        now = max(clock.now(self._wall()), last_at)
+        instances = views.protocol_clock(
+            loaded.scenario, entries, now, ended=clock.status is ClockStatus.ENDED
+        )
+        return [i for i in instances if agency is None or i.agency == agency]
+
+    def feed(self, caller: Caller, *, after_seq: int = 0, limit: int = 50) -> list[TimelineItem]:
+        """The newest entries after ``after_seq`` the caller may see (a player: its agency's)."""
+        loaded = self._load(caller.exercise_id)
+        if caller.role is Role.PLAYER:
+            assert caller.agency is not None
+            require(caller, Permission.READ_AGENCY, agency=caller.agency)
+        else:
+            require(caller, Permission.READ_ALL)
+        entries = self._snapshot(caller.exercise_id)[0]
+        items = views.timeline(loaded.scenario, entries)
+        if caller.agency is not None:
+            items = [i for i, e in zip(items, entries, strict=True) if visible_to_agency(e, caller.agency)]
+        return [i for i in items if i.seq > after_seq][-limit:] if limit > 0 else []
+
+    def verify(self, caller: Caller) -> Verification:
+        """Walk the hash chain in the database (never the cache) and name the first broken entry."""
+        self._load(caller.exercise_id)
+        require(caller, Permission.READ_ALL)
+        with self.db.reading() as session:
+            return journal.verify(session, caller.exercise_id)
+
+    def export(self, caller: Caller, fmt: str) -> str:
+        """The journal as stored: JSON Lines (re-verifiable) or CSV (spreadsheet-safe)."""
+        loaded = self._load(caller.exercise_id)
+        require(caller, Permission.READ_ALL)
+        if fmt not in EXPORT_FORMATS:
+            raise ExerciseInputError(f"unknown format {fmt!r}; use one of {', '.join(EXPORT_FORMATS)}")
+        with self.db.reading() as session:
+            rows = journal.read_rows(session, caller.exercise_id)
+        return csv_io.export_jsonl(rows) if fmt == "jsonl" else csv_io.export_csv(rows, loaded.scenario)

@@ -1,0 +1,315 @@
+"""The exercise service's shared base: the database, the write protocol and what this process
+has read (the per-process caches). The role classes (``setup``, ``control``, ``play``,
+``evaluation``, ``reading``) build on it; ``exercises.service.ExerciseService`` combines them.
+
+Writes follow one protocol (``_write``), which is what keeps the journal gapless and the
+simulation consistent when several processes serve one exercise:
+1. take the exercise's write lock and read the journal's head inside it;
+2. read the entries this process has not seen yet (append-only, so a per-process cache of
+   earlier entries stays valid);
+3. stamp the new entry at max(exercise clock now, last entry's time); while the exercise is
+   live, first advance the simulation to that time and append what it produced;
+4. append, commit, release the lock.
+A lock conflict that the database reports (SQLite's busy timeout ran out) is retried; the
+caller never sees one.
+"""
+
+from __future__ import annotations
+
+import random
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Self, TypeVar
+
+from argon2 import PasswordHasher
+from pydantic import ValidationError
+from sqlalchemy.exc import DBAPIError
+from sqlmodel import Session
+
+from exercises import journal
+from exercises.access import (
+    Caller,
+    ExerciseInputError,
+)
+from exercises.db import Database, is_lock_error, open_database
+from exercises.entries import (
+    ENGINE_ACTOR,
+    Entry,
+    NewEntry,
+    Payload,
+)
+from exercises.journal import JournalError
+from exercises.scenario import Inject, Scenario
+from exercises.tables import (
+    Exercise,
+)
+from exercises.views import (
+    CLOCK_KINDS,
+    Clock,
+    derive_clock,
+    known_injects,
+)
+
+Advance = Callable[[Scenario, int, list[Entry], float], Sequence[NewEntry]]
+"""``sim_engine.live.advance``'s contract: given the scenario, the seed, the whole journal and a
+target exercise time, the simulated entries not yet in the journal with ``at <= until``."""
+
+P = TypeVar("P", bound=Payload)
+T = TypeVar("T")
+
+LOCK_RETRIES = 8
+
+
+def live_advance(scenario: Scenario, seed: int, entries: list[Entry], until: float) -> Sequence[NewEntry]:
+    """The simulation engine's live mode.
+
+    Dependencies point sim_engine -> exercises; this is the one allowed exception: live mode must
+    call the engine, so it is imported here, inside the call, never at module import time."""
+    from sim_engine.live import advance
+
+    return advance(scenario, seed, entries, until)
+
+
+# --- the per-process cache of what is committed ------------------------------------------
+
+
+@dataclass
+class _Seen:
+    """An exercise's committed entries and their wall times, as far as this process has read."""
+
+    entries: list[Entry] = field(default_factory=list)
+    marks: list[tuple[Entry, float]] = field(default_factory=list)
+    """The clock entries with their wall times: the clock is derived from these alone."""
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+
+@dataclass(frozen=True)
+class _Loaded:
+    scenario: Scenario
+    seed: int
+    name: str
+
+
+@dataclass(frozen=True)
+class _Context:
+    """What a write sees under the lock, after the simulation caught up with the stamp."""
+
+    scenario: Scenario
+    entries: list[Entry]
+    clock: Clock
+    at: float
+    """The stamp for the new entry: max(clock now, last entry's time)."""
+    next_seq: int
+
+    def injects(self) -> dict[str, Inject]:
+        return known_injects(self.scenario, self.entries)
+
+
+def _explain(exc: ValidationError) -> str:
+    parts = []
+    for err in exc.errors(include_url=False):
+        where = ".".join(str(p) for p in err["loc"]) or "input"
+        if err["type"] == "string_too_long":
+            limit = err.get("ctx", {}).get("max_length")
+            parts.append(f"{where} is {len(err['input']):,} characters; the limit is {limit:,}")
+        elif err["type"] == "string_pattern_mismatch":
+            parts.append(f"{where}: {err['input']!r} is not a valid name")
+        else:
+            parts.append(f"{where}: {str(err['msg']).removeprefix('Value error, ')}")
+    return "; ".join(parts)
+
+
+def _payload(model: type[P], **values: Any) -> P:
+    try:
+        return model(**values)
+    except ValidationError as exc:
+        raise ExerciseInputError(_explain(exc)) from None
+
+
+def _hint(value: str, options: Sequence[str]) -> str:
+    import difflib
+
+    close = difflib.get_close_matches(value, list(options), n=1)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+class ExerciseStore:
+    """The database and this process's caches of it: one per process and database."""
+
+    def __init__(
+        self,
+        database: Database,
+        *,
+        advance: Advance = live_advance,
+        hasher: PasswordHasher | None = None,
+        wall_clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.db = database
+        self._advance = advance
+        self._hasher = hasher or PasswordHasher()
+        self._wall = wall_clock
+        self._seen: dict[int, _Seen] = {}
+        self._loaded: dict[int, _Loaded] = {}
+        self._warmed: set[int] = set()
+        self._warming: dict[int, threading.Lock] = {}
+        self._guard = threading.Lock()
+
+    @classmethod
+    def open(cls, url: str | None = None, **options: Any) -> Self:
+        """The service on ``url`` (default: ``HOTWASH_DATABASE_URL`` or the SQLite file), migrated."""
+        return cls(open_database(url), **options)
+
+    # --- the write protocol -----------------------------------------------------------------
+
+    def _write(
+        self,
+        caller: Caller,
+        build: Callable[[_Context], list[NewEntry]],
+    ) -> list[Entry]:
+        ex_id = caller.exercise_id
+        loaded = self._load(ex_id)
+        self._warm_engine(ex_id, loaded)
+
+        def attempt(session: Session) -> tuple[list[Entry], float]:
+            self.db.lock_exercise(session, ex_id)
+            head = journal.read_head(session, ex_id)
+            if head is None:
+                raise ExerciseInputError(f"no exercise {ex_id}")
+            entries, marks = self._read_through(session, ex_id, head.last_seq)
+            wall = self._wall()
+            clock = derive_clock(marks)
+            at = max(clock.now(wall), head.last_at)
+            simulated: Sequence[NewEntry] = ()
+            if clock.live:
+                simulated = self._checked_advance(loaded, entries, at, head.last_at)
+            provisional = [_as_entry(n, head.last_seq + i + 1) for i, n in enumerate(simulated)]
+            ctx = _Context(
+                loaded.scenario, [*entries, *provisional], clock, at, head.last_seq + len(simulated) + 1
+            )
+            external = build(ctx)
+            return journal.append(session, ex_id, head, [*simulated, *external], wall), wall
+
+        appended, wall = self._transaction(attempt)
+        self._remember(ex_id, appended, wall)
+        return appended
+
+    def _transaction(self, work: Callable[[Session], T]) -> T:
+        for tries in range(LOCK_RETRIES):
+            try:
+                with self.db.writing() as session:
+                    result = work(session)
+                    session.commit()
+                    return result
+            except DBAPIError as exc:
+                if not is_lock_error(exc) or tries == LOCK_RETRIES - 1:
+                    raise
+                time.sleep(random.uniform(0.01, 0.05) * (tries + 1))
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _warm_engine(self, exercise_id: int, loaded: _Loaded) -> None:
+        """The first engine call in a process replays the whole journal (measured: ~200 ms for a
+        fresh exercise); make it here, outside the lock, so that the call under the lock only
+        continues from it. Only up to the last entry's time: every later external entry is
+        stamped at or after it, so the engine's run never gets ahead of the journal."""
+        with self._guard:
+            if exercise_id in self._warmed:
+                return
+            turn = self._warming.setdefault(exercise_id, threading.Lock())
+        with turn:  # the process's other threads wait here, not under the database lock
+            if exercise_id in self._warmed:
+                return
+            entries, marks = self._snapshot(exercise_id)
+            if derive_clock(marks).live and entries:
+                self._checked_advance(loaded, entries, entries[-1].at, entries[-1].at)
+                with self._guard:
+                    self._warmed.add(exercise_id)
+
+    def _checked_advance(
+        self, loaded: _Loaded, entries: list[Entry], until: float, last_at: float
+    ) -> list[NewEntry]:
+        """The engine's entries up to ``until``, held to its contract before they reach the journal."""
+        out = []
+        previous = last_at
+        for item in self._advance(loaded.scenario, loaded.seed, list(entries), until):
+            entry = NewEntry(at=item.at, agency=item.agency, actor=item.actor, payload=item.payload)
+            if entry.actor != ENGINE_ACTOR:
+                raise JournalError(
+                    f"the engine returned an entry whose actor is {entry.actor!r}, not {ENGINE_ACTOR!r}"
+                )
+            if not previous <= entry.at <= until:
+                raise JournalError(
+                    f"the engine returned an entry at {entry.at:.3f} s outside [{previous:.3f}, {until:.3f}] s"
+                )
+            previous = entry.at
+            out.append(entry)
+        return out
+
+    # --- what this process has seen -----------------------------------------------------------
+
+    def _seen_for(self, exercise_id: int) -> _Seen:
+        with self._guard:
+            return self._seen.setdefault(exercise_id, _Seen())
+
+    def _read_through(
+        self, session: Session, exercise_id: int, upto: int | None = None
+    ) -> tuple[list[Entry], list[tuple[Entry, float]]]:
+        """Committed entries (up to seq ``upto``) and the clock's marks among them, reading only
+        the rows this process lacks."""
+        seen = self._seen_for(exercise_id)
+        with seen.lock:
+            have = len(seen.entries)
+            if upto is None or upto > have:
+                for row in journal.read_rows(session, exercise_id, after_seq=have):
+                    if row.seq != len(seen.entries) + 1:
+                        raise JournalError(
+                            f"exercise {exercise_id}: entry {len(seen.entries) + 1} is missing; run verify"
+                        )
+                    self._add(seen, journal.to_entry(row), row.wall_time)
+            n = len(seen.entries) if upto is None else upto
+            return seen.entries[:n], [m for m in seen.marks if m[0].seq <= n]
+
+    @staticmethod
+    def _add(seen: _Seen, entry: Entry, wall: float) -> None:
+        seen.entries.append(entry)
+        if entry.kind in CLOCK_KINDS:
+            seen.marks.append((entry, wall))
+
+    def _snapshot(self, exercise_id: int) -> tuple[list[Entry], list[tuple[Entry, float]]]:
+        with self.db.reading() as session:
+            return self._read_through(session, exercise_id)
+
+    def _remember(self, exercise_id: int, appended: list[Entry], wall: float) -> None:
+        if not appended:
+            return
+        seen = self._seen_for(exercise_id)
+        with seen.lock:
+            if len(seen.entries) + 1 == appended[0].seq:
+                for entry in appended:
+                    self._add(seen, entry, wall)
+
+    def _load(self, exercise_id: int) -> _Loaded:
+        """The exercise's scenario snapshot and seed (immutable, so read once per process)."""
+        with self._guard:
+            loaded = self._loaded.get(exercise_id)
+        if loaded is not None:
+            return loaded
+        with self.db.reading() as session:
+            row = session.get(Exercise, exercise_id)
+        if row is None:
+            raise ExerciseInputError(f"no exercise {exercise_id}")
+        loaded = _Loaded(Scenario.model_validate_json(row.scenario_json), row.seed, row.name)
+        with self._guard:
+            self._loaded[exercise_id] = loaded
+        return loaded
+
+    @staticmethod
+    def _agency(scenario: Scenario, agency: str) -> None:
+        ids = [a.id for a in scenario.agencies]
+        if agency not in ids:
+            raise ExerciseInputError(f"unknown agency {agency!r}{_hint(agency, ids)}")
+
+
+def _as_entry(item: NewEntry, seq: int) -> Entry:
+    return Entry(seq=seq, at=item.at, agency=item.agency, actor=item.actor, payload=item.payload)
