@@ -193,13 +193,11 @@ class Control(ExerciseStore):
         an external entry another process is committing, and the engine would then have to
         replay the whole journal. A tick that produces nothing writes nothing.
 
-        A tick less than ``TICK_EVERY`` seconds (wall clock) after this process last committed a
-        tick to the exercise does nothing: that commit brought the simulation up to the clock. Every
-        open page ticks every 2 s, so with a hundred participants on a process this saves the
-        exercise's write lock most of fifty transactions a second; what the engine produces meanwhile
-        is appended by the next write or tick, stamped with its own time. (After a player's or
-        controller's entry the next tick always writes: what the entry sets off at its own instant
-        appears at once.)"""
+        A tick less than ``TICK_EVERY`` seconds (wall clock) after this process last committed to
+        the exercise does nothing: that commit brought the simulation up to the clock. Every open
+        page ticks every 2 s, so with a hundred participants on a process this saves the exercise's
+        write lock some fifty transactions a second; what the engine produces meanwhile is appended
+        by the next write or tick, stamped with its own time."""
         self._load(caller.exercise_id)
         require(caller, Permission.ADVANCE)
         with self._guard:

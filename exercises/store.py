@@ -147,8 +147,6 @@ class _Request:
     """Where its entries are among the group's new entries."""
     appended: list[Entry] = field(default_factory=list)
     error: BaseException | None = None
-    external: bool = False
-    """Whether the call appended entries of its own (not only the simulation's)."""
 
 
 @dataclass
@@ -213,8 +211,8 @@ class ExerciseStore:
         self._warming: dict[int, threading.Lock] = {}
         self._lines: dict[int, _Line] = {}
         self._caught_up: dict[int, float] = {}
-        """Per exercise, the wall time of this process's last commit that only brought the simulation
-        up to the clock (a group of ticks): ``tick`` skips a write that soon after."""
+        """Per exercise, the wall time of this process's last commit: the simulation was brought up
+        to the clock then (``tick`` skips a write that soon after)."""
         self._guard = threading.Lock()
 
     @classmethod
@@ -296,16 +294,11 @@ class ExerciseStore:
         wall = self._transaction(attempt)
         self._remember(exercise_id, [e for r in group for e in r.appended], wall)
         with self._guard:
-            if any(r.external for r in group):
-                # An entry of a player or controller can set off engine entries at its own instant:
-                # the next tick must append them at once.
-                self._caught_up.pop(exercise_id, None)
-            else:
-                self._caught_up[exercise_id] = max(wall, self._caught_up.get(exercise_id, wall))
+            self._caught_up[exercise_id] = max(wall, self._caught_up.get(exercise_id, wall))
 
     def _build_one(self, loaded: _Loaded, made: _Group, request: _Request, wall: float) -> None:
         """One call of a group: the simulation caught up with its stamp, then its own entries."""
-        request.error, request.positions, request.external = None, [], False
+        request.error, request.positions = None, []
         before = made.mark()
         clock = derive_clock(made.marks)
         at = max(clock.now(wall), made.last_at)
@@ -318,7 +311,6 @@ class ExerciseStore:
             request.error, request.positions = exc, []
             made.undo(before)
             return
-        request.external = bool(external)
         made.add(external, wall, request)
 
     def _transaction(self, work: Callable[[Session], T]) -> T:
