@@ -35,9 +35,6 @@ from exercises.views import (
     derive_clock,
 )
 
-TICK_EVERY = 0.5
-"""Seconds (wall clock) within which a tick after this process's last commit has nothing to do."""
-
 
 class Control(ExerciseStore):
     """The clock and the injects: what controllers do while the exercise runs."""
@@ -191,19 +188,9 @@ class Control(ExerciseStore):
 
         Under the lock, like every write: an engine run outside it could reach past the time of
         an external entry another process is committing, and the engine would then have to
-        replay the whole journal. A tick that produces nothing writes nothing.
-
-        A tick less than ``TICK_EVERY`` seconds (wall clock) after this process last committed to
-        the exercise does nothing: that commit brought the simulation up to the clock. Every open
-        page ticks every 2 s, so with a hundred participants on a process this saves the exercise's
-        write lock some fifty transactions a second; what the engine produces meanwhile is appended
-        by the next write or tick, stamped with its own time."""
+        replay the whole journal. A tick that produces nothing writes nothing."""
         self._load(caller.exercise_id)
         require(caller, Permission.ADVANCE)
-        with self._guard:
-            caught_up = self._caught_up.get(caller.exercise_id)
-        if caught_up is not None and 0 <= self._wall() - caught_up < TICK_EVERY:
-            return []
         if not derive_clock(self._snapshot(caller.exercise_id)[1]).live:
             return []
         return self._write(caller, lambda ctx: [])

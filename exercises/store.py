@@ -210,9 +210,6 @@ class ExerciseStore:
         self._warmed: set[int] = set()
         self._warming: dict[int, threading.Lock] = {}
         self._lines: dict[int, _Line] = {}
-        self._caught_up: dict[int, float] = {}
-        """Per exercise, the wall time of this process's last commit: the simulation was brought up
-        to the clock then (``tick`` skips a write that soon after)."""
         self._guard = threading.Lock()
 
     @classmethod
@@ -293,8 +290,6 @@ class ExerciseStore:
 
         wall = self._transaction(attempt)
         self._remember(exercise_id, [e for r in group for e in r.appended], wall)
-        with self._guard:
-            self._caught_up[exercise_id] = max(wall, self._caught_up.get(exercise_id, wall))
 
     def _build_one(self, loaded: _Loaded, made: _Group, request: _Request, wall: float) -> None:
         """One call of a group: the simulation caught up with its stamp, then its own entries."""
