@@ -19,9 +19,13 @@ from __future__ import annotations
 
 import argparse
 import gc
+import json
 import os
 import platform
 import statistics
+import subprocess
+import sys
+import tempfile
 import time
 from collections.abc import Generator
 from pathlib import Path
@@ -45,6 +49,10 @@ BUNDLED = sorted((ROOT / "data" / "scenarios").glob("*.yaml"))
 
 def load() -> str:
     return f"load average {os.getloadavg()[0]:.1f}"
+
+
+def largest_path() -> Path:
+    return ROOT / "data" / "scenarios" / f"{largest().id}.yaml"
 
 
 def largest() -> Scenario:
@@ -102,6 +110,83 @@ def processes_started(scenario: Scenario, index: int) -> int:
     return started
 
 
+PER_REPLICATION = """
+import json, sys, time
+from exercises.loading import load_scenario
+from sim_engine.batch import run_batch
+scenario = load_scenario(sys.argv[1])
+run_batch(scenario, 5, seed=99, jobs=1)  # warm: what is derived once per scenario
+print("ready", flush=True)
+for line in sys.stdin:
+    runs, seed = map(int, line.split())
+    start = time.process_time()
+    result = run_batch(scenario, runs, seed=seed, jobs=1)
+    took = time.process_time() - start
+    print(json.dumps({"per_run": took / runs, "json": result.model_dump_json()}), flush=True)
+"""
+
+
+def versus_base(path: Path, base: str, runs: int, rounds: int) -> None:
+    """Time per replication, as ``hotwash simulate --jobs 1`` spends it (run, summary, aggregation,
+    closing and freeing each run: the whole ``run_batch``), of this tree against the commit ``base``
+    checked out in a temporary git worktree. Two long-lived processes, one per tree, take turns
+    running the same ``runs`` replications (``rounds`` turns each, CPU time), so that both meet the
+    same neighbours on a shared machine; the ratio is taken turn by turn."""
+    with tempfile.TemporaryDirectory() as tmp:
+        tree = Path(tmp) / "base"
+        subprocess.run(
+            ["git", "worktree", "add", "--detach", str(tree), base], cwd=ROOT, check=True, capture_output=True
+        )
+        try:
+            sides = {name: _timer(root, path) for name, root in (("base", tree), ("this", ROOT))}
+            times: dict[str, list[float]] = {"base": [], "this": []}
+            same = True
+            for turn in range(rounds):
+                outputs = {}
+                for name in ("base", "this") if turn % 2 == 0 else ("this", "base"):
+                    figures = _ask(sides[name], f"{runs} {turn + 1}")
+                    times[name].append(figures["per_run"] * 1000)
+                    outputs[name] = figures["json"]
+                same = same and outputs["base"] == outputs["this"]
+            for process in sides.values():
+                process.stdin.close()  # type: ignore[union-attr]
+                process.wait()
+        finally:
+            subprocess.run(["git", "worktree", "remove", "--force", str(tree)], cwd=ROOT, check=False)
+    ratios = [t / b for t, b in zip(times["this"], times["base"], strict=True)]
+    print(
+        f"0. time per replication of {path.stem} ({rounds} turns of {runs} runs, CPU, whole run_batch): "
+        f"this tree {_spread(times['this'])} ms, {base} {_spread(times['base'])} ms (min/median/max); "
+        f"ratio turn by turn {_spread(ratios)} (target <= 0.7); same JSON as {base}: {same} ({load()})"
+    )
+
+
+def _timer(root: Path, scenario: Path) -> subprocess.Popen[str]:
+    process = subprocess.Popen(
+        [sys.executable, "-c", PER_REPLICATION, str(scenario)],
+        env={**os.environ, "PYTHONPATH": str(root)},
+        cwd=root,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    if process.stdout is None or process.stdout.readline().strip() != "ready":
+        raise SystemExit(f"the timer in {root} did not start")
+    return process
+
+
+def _ask(process: subprocess.Popen[str], line: str) -> dict[str, object]:
+    assert process.stdin is not None and process.stdout is not None
+    process.stdin.write(line + "\n")
+    process.stdin.flush()
+    figures: dict[str, object] = json.loads(process.stdout.readline())
+    return figures
+
+
+def _spread(values: list[float]) -> str:
+    return "/".join(f"{v:.2f}" for v in (min(values), statistics.median(values), max(values)))
+
+
 def events_per_second(scenario: Scenario, replications: int) -> None:
     """The model against bare SimPy, interleaved replication by replication, in CPU time.
 
@@ -122,13 +207,14 @@ def events_per_second(scenario: Scenario, replications: int) -> None:
             sim = simulate(scenario, 0, index)
             built = time.process_time()
             summarise(scenario, sim.record, scenario.duration)
-            summary += time.process_time() - built
+            summed = time.process_time()
+            summary += summed - built
             steps = sim.steps
             sim.close()
             del sim
-        summarised = time.process_time()
         gc.collect(0)
-        took = time.process_time() - start - (summarised - built)
+        # Only the summary is left out: closing and freeing the run count, as the bare loops' do.
+        took = time.process_time() - start - (summed - built)
         model += took
         events += steps
         bare_took = bare_simpy(steps)
@@ -240,8 +326,15 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=1000)
     parser.add_argument("--per-event-runs", type=int, default=100, help="replications per scenario for 1.")
     parser.add_argument("--journal", type=int, default=20_000)
+    parser.add_argument("--base", default="d710e71", help="commit to compare the time per replication with")
+    parser.add_argument("--base-runs", type=int, default=50)
+    parser.add_argument("--base-rounds", type=int, default=20)
+    parser.add_argument("--only-base", action="store_true", help="only the comparison with --base")
     args = parser.parse_args()
     print(f"Python {platform.python_version()}, SimPy {simpy.__version__}, {os.cpu_count()} CPUs, {load()}")
+    versus_base(largest_path(), args.base, args.base_runs, args.base_rounds)
+    if args.only_base:
+        return
     for path in BUNDLED:
         events_per_second(load_scenario(path), args.per_event_runs)
     scenario = largest()

@@ -25,7 +25,7 @@ from typing import Any
 
 import yaml
 
-from exercises.csv_io import FORMULA_STARTS, neutralise
+from exercises.cells import FORMULA_STARTS, neutralise
 from exercises.durations import DurationSyntaxError, format_duration, parse_duration
 from exercises.loading import (
     SENDERS_OTHER_THAN_AGENCIES,

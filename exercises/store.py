@@ -164,6 +164,61 @@ def _hint(value: str, options: Sequence[str]) -> str:
     return f" (did you mean {close[0]!r}?)" if close else ""
 
 
+@dataclass
+class _Request:
+    """A call waiting to be committed with its group."""
+
+    build: Callable[[_Context], list[NewEntry]]
+    turn: threading.Event = field(default_factory=threading.Event)
+    leads: bool = False
+    finished: bool = False
+    positions: list[int] = field(default_factory=list)
+    """Where its entries are among the group's new entries."""
+    appended: list[Entry] = field(default_factory=list)
+    error: BaseException | None = None
+
+
+@dataclass
+class _Line:
+    """The calls of this process waiting to write one exercise, and whether a group is committing."""
+
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    waiting: list[_Request] = field(default_factory=list)
+    busy: bool = False
+
+
+@dataclass
+class _Group:
+    """A group's journal as it is built: the committed entries, then each call's new ones."""
+
+    entries: list[Entry]
+    marks: list[tuple[Entry, float]]
+    last_at: float
+    last_seq: int
+    new: list[NewEntry] = field(default_factory=list)
+
+    def mark(self) -> tuple[int, int, float, int]:
+        return len(self.new), len(self.marks), self.last_at, self.last_seq
+
+    def undo(self, mark: tuple[int, int, float, int]) -> None:
+        """Back to ``mark``: a call that failed leaves nothing behind."""
+        new, marks, self.last_at, self.last_seq = mark
+        del self.entries[len(self.entries) - (len(self.new) - new) :]
+        del self.new[new:]
+        del self.marks[marks:]
+
+    def add(self, items: Sequence[NewEntry], wall: float, request: _Request) -> None:
+        for item in items:
+            self.last_seq += 1
+            entry = _as_entry(item, self.last_seq)
+            request.positions.append(len(self.new))
+            self.new.append(item)
+            self.entries.append(entry)
+            if entry.kind in CLOCK_KINDS:
+                self.marks.append((entry, wall))
+            self.last_at = max(self.last_at, item.at)
+
+
 class ExerciseStore:
     """The database and this process's caches of it: one per process and database."""
 
@@ -191,6 +246,7 @@ class ExerciseStore:
         self._loaded: dict[int, _Loaded] = {}
         self._warmed: set[int] = set()
         self._warming: dict[int, threading.Lock] = {}
+        self._lines: dict[int, _Line] = {}
         self._guard = threading.Lock()
 
     @classmethod
@@ -205,36 +261,92 @@ class ExerciseStore:
         caller: Caller,
         build: Callable[[_Context], list[NewEntry]],
     ) -> list[Entry]:
+        """Append what ``build`` makes under the exercise's lock, after the simulation caught up with
+        the clock; returns the entries appended for this call once they are committed.
+
+        Group commit: calls that arrive while another is committing wait for it, then go together
+        in one transaction (each built in turn, seeing the entries before it, exactly as if it had
+        come alone), so one commit (one fsync on SQLite) acknowledges them all. Nothing is
+        acknowledged before the commit that holds it."""
         ex_id = caller.exercise_id
         loaded = self._load(ex_id)
         self._warm_engine(ex_id, loaded)
+        line = self._line_for(ex_id)
+        request = _Request(build)
+        with line.lock:
+            line.waiting.append(request)
+            request.leads = not line.busy
+            line.busy = True
+        if not request.leads:
+            request.turn.wait()  # woken when committed, or to lead the next group
+        if request.leads and not request.finished:
+            self._lead(ex_id, loaded, line)
+        if request.error is not None:
+            raise request.error
+        return request.appended
 
-        def attempt(session: Session) -> tuple[list[Entry], float, bool]:
-            self.db.lock_exercise(session, ex_id)
-            head = journal.read_head(session, ex_id)
+    def _line_for(self, exercise_id: int) -> _Line:
+        with self._guard:
+            return self._lines.setdefault(exercise_id, _Line())
+
+    def _lead(self, exercise_id: int, loaded: _Loaded, line: _Line) -> None:
+        """Commit every waiting call as one group, then hand the lead to the next waiting one."""
+        with line.lock:
+            group, line.waiting = line.waiting, []
+        try:
+            self._commit_group(exercise_id, loaded, group)
+        except BaseException as exc:
+            for request in group:
+                request.error = request.error or exc
+        finally:
+            for request in group:
+                request.finished = True
+                request.turn.set()
+            with line.lock:
+                if line.waiting:
+                    line.waiting[0].leads = True
+                    line.waiting[0].turn.set()
+                else:
+                    line.busy = False
+
+    def _commit_group(self, exercise_id: int, loaded: _Loaded, group: list[_Request]) -> None:
+        def attempt(session: Session) -> tuple[float, bool, list[Entry]]:
+            self.db.lock_exercise(session, exercise_id)
+            head = journal.read_head(session, exercise_id)
             if head is None:
-                raise ExerciseInputError(f"no exercise {ex_id}")
-            entries, marks = self._read_through(session, ex_id, head.last_seq)
+                raise ExerciseInputError(f"no exercise {exercise_id}")
+            entries, marks = self._read_through(session, exercise_id, head.last_seq)
             wall = self._wall()
-            clock = derive_clock(marks)
-            at = max(clock.now(wall), head.last_at)
-            simulated: Sequence[NewEntry] = ()
-            if clock.live:
-                simulated = self._checked_advance(loaded, entries, at, head.last_at)
-            provisional = [_as_entry(n, head.last_seq + i + 1) for i, n in enumerate(simulated)]
-            ctx = _Context(
-                loaded.scenario, [*entries, *provisional], clock, at, head.last_seq + len(simulated) + 1
-            )
-            external = build(ctx)
-            appended = journal.append(session, ex_id, head, [*simulated, *external], wall)
-            signed = self._checkpoint(session, ex_id, loaded, clock, appended, wall)
-            return appended, wall, signed
+            made = _Group(list(entries), list(marks), head.last_at, head.last_seq)
+            for request in group:
+                self._build_one(loaded, made, request, wall)
+            appended = journal.append(session, exercise_id, head, made.new, wall)
+            for request in group:
+                request.appended = [appended[k] for k in request.positions]
+            signed = self._checkpoint(session, exercise_id, loaded, derive_clock(made.marks), appended, wall)
+            return wall, signed, appended
 
-        appended, wall, signed = self._transaction(attempt)
-        self._remember(ex_id, appended, wall)
+        wall, signed, appended = self._transaction(attempt)
+        self._remember(exercise_id, appended, wall)
         if signed:
-            self._signed[ex_id] = (appended[-1].seq, wall)
-        return appended
+            self._signed[exercise_id] = (appended[-1].seq, wall)
+
+    def _build_one(self, loaded: _Loaded, made: _Group, request: _Request, wall: float) -> None:
+        """One call of a group: the simulation caught up with its stamp, then its own entries."""
+        request.error, request.positions = None, []
+        before = made.mark()
+        clock = derive_clock(made.marks)
+        at = max(clock.now(wall), made.last_at)
+        if clock.live:
+            made.add(self._checked_advance(loaded, made.entries, at, made.last_at), wall, request)
+        ctx = _Context(loaded.scenario, list(made.entries), clock, at, made.last_seq + 1)
+        try:
+            external = request.build(ctx)
+        except Exception as exc:  # this call fails alone and writes nothing; the others go on
+            request.error, request.positions = exc, []
+            made.undo(before)
+            return
+        made.add(external, wall, request)
 
     def _checkpoint(
         self, session: Session, ex_id: int, loaded: _Loaded, clock: Clock, appended: list[Entry], wall: float

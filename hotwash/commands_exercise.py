@@ -121,8 +121,9 @@ def verify(
         typer.Option("--public-key", help="Also trust signatures by this public key (PEM or hex; repeatable)."),
     ] = None,
 ) -> None:
-    """Walk EXERCISE's hash chain and check its signed checkpoints; say what that proves and what
-    it cannot; exit non-zero and name what was found if the record does not hold."""
+    """Walk EXERCISE's hash chain and check its signed checkpoints: say what that proves.
+
+    Exits non-zero and names what was found if the record does not hold; says what it cannot prove."""
     service = ExerciseService.open(database)
     trusted = []
     for path in public_key or []:
@@ -178,8 +179,10 @@ def import_log(
     ] = False,
     database: Database = None,
 ) -> None:
-    """Bring in a log kept elsewhere (an exercise's actions, or a real incident's actions, messages,
-    link failures and resource requests) as a finished exercise the report can score."""
+    """Bring in a log kept elsewhere as a finished exercise the report can score.
+
+    An exercise's action log, or a real incident's actions, messages, link failures and resource
+    requests (a workbook, or one CSV file per kind)."""
 
     from exercises.incident_log import RealClock, parse_incident_log
 

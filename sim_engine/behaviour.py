@@ -1,13 +1,16 @@
 """How the simulated actors behave: small SimPy generator functions, one per actor.
 
-Each takes the SimPy environment and the ``World`` of the run (``sim_engine.model``), waits on
-SimPy events, and records what happens through the world, which writes journal entries.
+Each takes the ``World`` of the run (``sim_engine.model``) and records what happens through it, which
+writes journal entries. An actor that waits for units (a simulated agency at work, mutual aid, a
+resource desk) is a SimPy process; one that only waits out delays (the simulation cell, a message on
+its way, a notification) is a timeout with a callback, which costs SimPy less than a process's start
+and end (about 3.5 µs against 8.5 µs per delay).
 """
 
 from __future__ import annotations
 
-from collections.abc import Generator
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Generator
+from typing import TYPE_CHECKING, Any, cast
 
 import simpy
 
@@ -21,22 +24,25 @@ if TYPE_CHECKING:
 Process = Generator[simpy.Event, Any, Any]
 
 
-def simulation_cell(env: simpy.Environment, world: World, inject: Inject) -> Process:
-    """The simulation cell delivers an inject at its scenario time, unless it was held or released."""
-    yield env.timeout(max(0.0, inject.time - env.now))
-    if world.inject_state.get(inject.id) is None:
-        world.deliver(inject)
+def simulation_cell(world: World, inject: Inject) -> None:
+    """The simulation cell delivers an inject at its scenario time, unless it was held or released
+    meanwhile (a one-shot delay: a timeout with a callback, not a process)."""
+
+    def due() -> None:
+        if world.inject_state.get(inject.id) is None:
+            world.deliver(inject)
+
+    world.after(max(0.0, inject.time - world.env.now), due)
 
 
 def simulated_agency(
-    env: simpy.Environment, world: World, agency: str, action: str, inject_id: str | None, reading: float
+    env: simpy.Environment, world: World, agency: str, actions: tuple[str, ...], inject_id: str | None
 ) -> Process:
-    """A simulated agency answers a trigger: it reads it, responds after its own delay and acts,
-    first doing what its protocols say must come before that action."""
-    yield env.timeout(reading + world.response_delay[agency]())
-    for prerequisite in world.playbook.prerequisites.get((agency, action), ()):
-        yield from perform(env, world, agency, prerequisite, inject_id)
-    yield from perform(env, world, agency, action, inject_id)
+    """A simulated agency, once it has read a trigger and taken its response delay (``World.respond``),
+    performs the task's actions in order (prerequisites first) when one of them ties up units: it may
+    have to wait for them, and holds them while it acts."""
+    for action in actions:
+        yield from perform(env, world, agency, action, inject_id)
 
 
 def perform(env: simpy.Environment, world: World, agency: str, action: str, inject_id: str | None) -> Process:
@@ -56,36 +62,72 @@ def perform(env: simpy.Environment, world: World, agency: str, action: str, inje
         world.release(grant)
 
 
-def messenger(env: simpy.Environment, world: World, message: Message) -> Process:
-    """Carries a message hop by hop along the fastest working path; returns whether it arrived.
-    The route is planned once and followed, and planned again from where the message is if a link
-    has changed since."""
-    network = world.network
-    here, path = message.sender, [message.sender]
-    route, planned = None, -1
-    while here != message.to:
-        if planned != network.version:
-            route, planned = network.route(here, message.to), network.version
-        if route is None:
-            return world.lost(message, path, None)
+class Messenger:
+    """Carries a message hop by hop along the fastest working path, then calls ``then(arrived)``.
+
+    The route is planned when the message leaves and followed, and planned again from where the message
+    is if a link has changed since. Each hop is a timeout with a callback (a message only waits out
+    latencies, so it needs no process of its own)."""
+
+    __slots__ = ("here", "message", "path", "planned", "route", "then", "world")
+
+    def __init__(self, world: World, message: Message, then: Callable[[bool], object] | None = None) -> None:
+        self.world, self.message, self.then = world, message, then
+        self.here, self.path = message.sender, [message.sender]
+        self.route: list[str] | None = None
+        self.planned = -1
+        self.walk()
+
+    def walk(self) -> None:
+        world, network, here = self.world, self.world.network, self.here
+        if here == self.message.to:
+            world.delivered(self.message, self.path)
+            self.done(True)
+            return
+        if self.planned != network.version:
+            self.route, self.planned = network.route(here, self.message.to), network.version
+        if self.route is None:
+            world.lost(self.message, self.path, None)
+            self.done(False)
+            return
+        world.env.timeout(network.latency(here, self.route[1])).callbacks.append(self.hop)
+
+    def hop(self, _event: simpy.Event) -> None:
+        world, network, here = self.world, self.world.network, self.here
+        route = cast(list[str], self.route)
         there = route[1]
-        yield env.timeout(network.latency(here, there))
-        path.append(there)
+        self.path.append(there)
         reliability = network.reliability(here, there)
         if not network.is_up(here, there) or (reliability < 1.0 and not world.sampler.chance(reliability)):
-            return world.lost(message, path, (here, there))
-        here, route = there, route[1:]
-    world.delivered(message, path)
-    return True
+            world.lost(self.message, self.path, (here, there))
+            self.done(False)
+            return
+        self.here, self.route = there, route[1:]
+        self.walk()
+
+    def done(self, arrived: bool) -> None:
+        if self.then is not None:
+            self.then(arrived)
 
 
-def notification(env: simpy.Environment, world: World, message: Message, actions: list[str]) -> Process:
+def messenger(env: simpy.Environment, world: World, message: Message) -> Generator[simpy.Event, Any, bool]:
+    """For a process: send the message and wait until it arrives or is lost; returns whether it arrived."""
+    outcome = env.event()
+    Messenger(world, message, outcome.succeed)
+    arrived: bool = yield outcome
+    return arrived
+
+
+def notification(world: World, message: Message, actions: list[str]) -> None:
     """News of an action travels to an agency whose protocols it triggers; a simulated one responds."""
-    delivered = yield from messenger(env, world, message)
-    if delivered and message.to in world.simulated:
-        reading = world.message_handling()
-        for action in actions:
-            world.respond(message.to, action, None, reading)
+
+    def arrived(delivered: bool) -> None:
+        if delivered and message.to in world.simulated:
+            reading = world.message_handling()
+            for action in actions:
+                world.respond(message.to, action, None, reading)
+
+    Messenger(world, message, arrived)
 
 
 def mutual_aid(env: simpy.Environment, world: World, requester: str, unit: str, action: str) -> Process:

@@ -142,7 +142,7 @@ class Casualties(Incident):
         arrivals = sorted(self.patients, key=attrgetter("arrives", "number"))
         for rank, p in enumerate(arrivals):
             p.rank = rank
-        self.world.env.process(collection_point(self.world.env, self.world, self, arrivals))
+        CollectionPoint(self.world, self, arrivals)
 
     def waiting(self, *, untreated: bool) -> Patient | None:
         """The most urgent patient on scene (untreated ones only, when asked), earliest arrival first."""
@@ -184,7 +184,7 @@ class Casualties(Incident):
                 self._leave(moved)
                 moved.on_scene, moved.cared, moved.transported = False, True, True
                 travel = self.world.duration_of(action, duration)
-                self.world.env.process(hospital(self.world.env, self.world, self, moved, agency, travel))
+                self.world.after(travel, lambda: hospital(self.world, self, moved, agency))
 
     def choose_hospital(self, transporter: str | None) -> str | None:
         """The nearest hospital with a free bed, else the nearest, else the first one listed."""
@@ -201,50 +201,62 @@ class Casualties(Incident):
         return free[0] if free else self.hospitals[0]
 
 
-def collection_point(
-    env: simpy.Environment, world: World, casualties: Casualties, arrivals: list[Patient]
-) -> Process:
-    """Patients reach the casualty collection point in the order they arrive."""
-    for p in arrivals:
-        yield env.timeout(p.arrives - env.now)
+class CollectionPoint:
+    """The casualty collection point: patients reach it in the order they arrive, one arrival at a time,
+    each a timeout whose callback expects the next (an actor without a process)."""
+
+    __slots__ = ("casualties", "upcoming", "world")
+
+    def __init__(self, world: World, casualties: Casualties, arrivals: list[Patient]) -> None:
+        self.world, self.casualties, self.upcoming = world, casualties, iter(arrivals)
+        self.expect()
+
+    def expect(self) -> None:
+        p = next(self.upcoming, None)
+        if p is not None:
+            self.world.env.alarm(p.arrives - self.world.env.now, lambda _event: self.arrive(p))
+
+    def arrive(self, p: Patient) -> None:
+        casualties, world = self.casualties, self.world
         casualties.arrived(p)
         world.develop("patient_arrived", patient=p.number, category=p.category)
         if p.category in casualties.worsens:
-            env.process(patient(env, world, casualties, p))
+            patient(world, casualties, p)
+        self.expect()
 
 
-def patient(env: simpy.Environment, world: World, casualties: Casualties, p: Patient) -> Process:
-    """A patient on scene who, without care, goes yellow to red to black."""
-    worsens = casualties.worsens
-    while p.category in worsens and not p.cared:
-        worse, after = worsens[p.category]
-        yield env.timeout(after())
+def patient(world: World, casualties: Casualties, p: Patient) -> None:
+    """A patient on scene who, without care, goes yellow to red to black: each worsening is a timeout
+    with a callback, and care before it comes stops the patient there."""
+    worse, after = casualties.worsens[p.category]
+
+    def worsen(_event: object) -> None:
         if p.cared:
             return
         casualties.worsened(p, worse)
         world.develop(
             "patient_died" if worse == "black" else "patient_deteriorated", patient=p.number, category=worse
         )
+        if p.category in casualties.worsens:
+            patient(world, casualties, p)
+
+    world.env.alarm(after(), worsen)
 
 
-def hospital(
-    env: simpy.Environment,
-    world: World,
-    casualties: Casualties,
-    p: Patient,
-    transporter: str | None,
-    travel: float,
-) -> Process:
-    """A hospital admits a transported patient at the end of the transport into a bed (or a queue for one)."""
-    yield env.timeout(travel)
+def hospital(world: World, casualties: Casualties, p: Patient, transporter: str | None) -> None:
+    """At the end of the transport, the nearest hospital with a free bed admits the patient into a bed
+    (or a queue for one); a hospital that fills up says so."""
     chosen = casualties.choose_hospital(transporter)
     if chosen is None:
         return
     beds = world.pool(chosen, casualties.params.bed_unit)
-    yield from world.seize(chosen, casualties.params.bed_unit, transporter or chosen)
-    if beds.count == beds.capacity and chosen not in casualties.full:
-        casualties.full.add(chosen)
-        world.develop("hospital_full", hospital=chosen, beds=beds.capacity, patient=p.number)
+
+    def admitted(_grant: object) -> None:
+        if beds.count == beds.capacity and chosen not in casualties.full:
+            casualties.full.add(chosen)
+            world.develop("hospital_full", hospital=chosen, beds=beds.capacity, patient=p.number)
+
+    world.take(chosen, casualties.params.bed_unit, transporter or chosen, admitted)
 
 
 # --- fire --------------------------------------------------------------------------------
@@ -263,12 +275,13 @@ class Fire(Incident):
         self.world.env.process(fire_spread(self.world.env, self.world, self))
 
     def on_action(self, agency: str | None, action: str, duration: float | None) -> None:
-        env = self.world.env
         if action == self.params.contain_action and not self.contained:
-            env.process(firefighting(env, self.world, self, self.world.duration_of(action, duration)))
+            self.world.after(self.world.duration_of(action, duration), lambda: firefighting(self.world, self))
         if action == self.params.evacuate_action and not self.evacuating:
             self.evacuating = True
-            env.process(evacuation(env, self.world, self))
+            self.world.after(
+                self.params.occupants * self.params.seconds_per_person, lambda: evacuation(self.world, self)
+            )
 
 
 def fire_spread(env: simpy.Environment, world: World, fire: Fire) -> Process:
@@ -284,15 +297,13 @@ def fire_spread(env: simpy.Environment, world: World, fire: Fire) -> Process:
         )
 
 
-def firefighting(env: simpy.Environment, world: World, fire: Fire, duration: float) -> Process:
-    """Firefighters working on the fire contain it when their action is done."""
-    yield env.timeout(duration)
+def firefighting(world: World, fire: Fire) -> None:
+    """Firefighters working on the fire contain it when their action is done (called then)."""
     if not fire.contained:
         fire.contained = True
         world.develop("fire_contained", zones_burning=fire.burning, zones=fire.params.zones)
 
 
-def evacuation(env: simpy.Environment, world: World, fire: Fire) -> Process:
-    """The occupants leave the building, ``seconds_per_person`` each."""
-    yield env.timeout(fire.params.occupants * fire.params.seconds_per_person)
+def evacuation(world: World, fire: Fire) -> None:
+    """The occupants have left the building, ``seconds_per_person`` each (called when they have)."""
     world.develop("evacuation_complete", occupants=fire.params.occupants)

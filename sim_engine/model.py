@@ -16,13 +16,14 @@ entries, however its advances were split.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Collection, Generator, Iterable, Mapping
+from collections.abc import Callable, Collection, Generator, Iterable, Mapping
+from heapq import heappop, heappush
 from random import Random
 from types import MethodType
 from typing import Any, NamedTuple
 
 import simpy
-from simpy.core import BoundClass
+from simpy.core import NORMAL, BoundClass
 from simpy.resources.resource import Request
 
 from exercises.entries import (
@@ -47,6 +48,7 @@ from sim_engine.memo import per_scenario
 from sim_engine.network import AgencyNetwork
 from sim_engine.playbook import playbook_of
 from sim_engine.sampling import Draws, Sampler
+from sim_engine.stats import RunningSummary
 
 EXTERNAL_KINDS = frozenset(
     {
@@ -112,13 +114,41 @@ class Clock(simpy.Environment):
         self._queue.clear()
 
     def run_through(self, until: float) -> int:
-        """Process every event at or before ``until``, zero-delay chains included; returns how many."""
-        queue, step = self._queue, self.step
+        """Process every event at or before ``until``, zero-delay chains included; returns how many.
+
+        SimPy's ``step`` inlined (the run's innermost loop): the same order and the same failure
+        semantics, without a method call and a ``try`` per event (``StopSimulation`` belongs to
+        ``Environment.run``, which the model does not use)."""
+        queue: list[Any] = self._queue
         steps = 0
         while queue and queue[0][0] <= until:
-            step()
+            self._now, _, _, event = heappop(queue)
+            callbacks, event.callbacks = event.callbacks, None
+            for callback in callbacks:
+                callback(event)
+            if not event._ok and not hasattr(event, "_defused"):
+                exc = type(event._value)(*event._value.args)
+                exc.__cause__ = event._value
+                raise exc
             steps += 1
         return steps
+
+    def alarm(self, delay: float, callback: Callable[[Any], None]) -> None:
+        """A one-shot delay: ``callback`` is called when it is over. It is queued exactly as a SimPy
+        ``Timeout`` of ``delay`` would be (same time, priority and order), without the event object's
+        other parts, which nothing reads."""
+        queue: list[Any] = self._queue
+        heappush(queue, (self._now + delay, NORMAL, next(self._eid), Alarm([callback])))
+
+
+class Alarm:
+    """What the run loop needs of an event: its callbacks, and that it succeeded."""
+
+    __slots__ = ("callbacks",)
+    _ok = True
+
+    def __init__(self, callbacks: list[Callable[[Any], None]]) -> None:
+        self.callbacks: list[Callable[[Any], None]] | None = callbacks
 
 
 class Setting(NamedTuple):
@@ -186,10 +216,12 @@ class World:
         self.logged: dict[str, set[str | None]] = {}
         self.incident = make_incident(self)
         self._serial = itertools.count(1)
+        self.summary: RunningSummary | None = None
+        """Set by batch runs: the run's summary, built as the run goes."""
 
     def start(self) -> None:
         for inject in self.scenario.msel:
-            self.env.process(behaviour.simulation_cell(self.env, self, inject))
+            behaviour.simulation_cell(self, inject)
         self.incident.start()
         for agency, action in self.playbook.at_start:
             self.respond(agency, action, None, 0.0)
@@ -210,7 +242,12 @@ class World:
     def emit(self, agency: str | None, payload: rec.Payload) -> None:
         # tuple.__new__ makes the named tuple without the Python-level __new__ of its class: this is
         # the run's most frequent call.
-        self.record.append(tuple.__new__(rec.Happening, (self.env.now, agency, payload)))
+        # (and the clock read from its field: ``now`` is a property, read at every entry)
+        self.record.append(tuple.__new__(rec.Happening, (self.env._now, agency, payload)))
+
+    def after(self, delay: float, then: Callable[[], None]) -> None:
+        """A one-shot delay: ``then()`` runs when it is over (``Clock.alarm``)."""
+        self.env.alarm(delay, lambda _event: then())
 
     def serial(self) -> str:
         return f"sim-{next(self._serial)}"
@@ -225,6 +262,8 @@ class World:
             message.id, message.sender, message.to, tuple(path), message.sent_at, message.about
         )
         self.emit(message.to, payload)
+        if self.summary is not None:
+            self.summary.delivered(payload.path, self.env.now - message.sent_at)
 
     def lost(self, message: Message, path: list[str], link: tuple[str, str] | None) -> bool:
         if link is None:
@@ -243,11 +282,14 @@ class World:
             about=message.about,
         )
         self.emit(message.sender, payload)
+        if self.summary is not None:
+            self.summary.lost(payload.path, link)
         return False
 
     def develop(self, what: str, **detail: Scalar) -> None:
         raises = self._raises.get(what, ())
-        self.emit(None, rec.Development(self.incident.model, what, detail, raises))
+        # tuple.__new__: the named tuple without its class's Python-level __new__ (see ``emit``).
+        self.emit(None, tuple.__new__(rec.Development, (self.incident.model, what, detail, raises)))
         if raises:
             for agency, action in self.playbook.raised(raises):
                 self.respond(agency, action, None, 0.0)
@@ -293,17 +335,35 @@ class World:
             requests = tuple(pool.request() for _ in range(min(count, int(pool.capacity))))
             yield self.env.all_of(requests)
         grant = Grant(owner, unit, request_id or self.serial(), requests)
-        self.emit(
-            owner,
-            rec.ResourceAssigned(grant.request_id, requester, unit, len(requests), self.env.now - asked),
-        )
+        self.assigned(grant, requester, self.env.now - asked)
         return grant
+
+    def assigned(self, grant: Grant, requester: str, wait: float) -> None:
+        count, now = len(grant.requests), self.env.now
+        self.emit(grant.owner, rec.ResourceAssigned(grant.request_id, requester, grant.unit, count, wait))
+        if self.summary is not None:
+            self.summary.assigned(grant.owner, grant.request_id, grant.unit, count, wait, now)
+
+    def take(self, owner: str, unit: str, requester: str, then: Callable[[Grant], object]) -> None:
+        """``seize`` one unit without a process: ``then(grant)`` runs when it is assigned."""
+        pool = self.pool(owner, unit)
+        asked = self.env.now
+        request = pool.request()
+
+        def assigned(_event: simpy.Event) -> None:
+            grant = Grant(owner, unit, self.serial(), (request,))
+            self.assigned(grant, requester, self.env.now - asked)
+            then(grant)
+
+        request.callbacks.append(assigned)
 
     def release(self, grant: Grant) -> None:
         pool = self.pool(grant.owner, grant.unit)
         for request in grant.requests:
             pool.release(request)
         self.emit(grant.owner, rec.ResourceReleased(grant.request_id, grant.unit, len(grant.requests)))
+        if self.summary is not None:
+            self.summary.released(grant.owner, grant.request_id, self.env.now)
 
     def aid_provider(self, requester: str, unit: str) -> str | None:
         """A simulated agency with units of the type: a linked neighbour (over a working link) if one has
@@ -321,12 +381,28 @@ class World:
     # --- what happens --------------------------------------------------------------------
 
     def respond(self, agency: str, action: str, inject_id: str | None, reading: float) -> None:
-        """A task reached an agency: a simulated one acts on it (players act through the console)."""
+        """A task reached an agency: a simulated one reads it, takes its response delay and acts on it
+        (players act through the console)."""
         if agency in self.simulated:
-            self.env.process(behaviour.simulated_agency(self.env, self, agency, action, inject_id, reading))
+            delay = reading + self.response_delay[agency]()
+            self.env.alarm(delay, lambda _event: self.answer(agency, action, inject_id))
+
+    def answer(self, agency: str, action: str, inject_id: str | None) -> None:
+        """A simulated agency acts on a task, doing first what its protocols say must come before. A
+        task whose actions tie up no units is done at once; one that needs units is a process
+        (``behaviour.simulated_agency``): it may wait for them, and holds them while it acts."""
+        actions = self.playbook.steps(agency, action)
+        uses = self._uses
+        if any(uses.get(a) is not None for a in actions):
+            self.env.process(behaviour.simulated_agency(self.env, self, agency, actions, inject_id))
+            return
+        for step in actions:
+            self.act(agency, step, inject_id, self.needs(step)[1])
 
     def act(self, agency: str, action: str, inject_id: str | None, duration: float) -> None:
-        self.emit(agency, rec.ActionLogged(action, "", inject_id))
+        self.emit(agency, tuple.__new__(rec.ActionLogged, (action, "", inject_id)))
+        if self.summary is not None:
+            self.summary.acted(agency)
         self.action_logged(agency, action, duration)
 
     def action_logged(self, agency: str | None, action: str, duration: float | None) -> None:
@@ -339,19 +415,12 @@ class World:
         self.incident.on_action(agency, action, duration)
         if agency is None:
             return
-        reactions = self.playbook.reactions(agency, action)
-        if not reactions:
-            return
-        targets: dict[str, list[str]] = {}
-        for target, follow in reactions:
-            targets.setdefault(target, []).append(follow)
-        for target, follows in targets.items():
+        for target, follows in self.playbook.notified(agency, action):
             if target == agency:
                 for follow in follows:
                     self.respond(agency, follow, None, 0.0)
             else:
-                note = self.message(agency, target, about=action)
-                self.env.process(behaviour.notification(self.env, self, note, follows))
+                behaviour.notification(self, self.message(agency, target, about=action), follows)
 
     def happened(self, action: str, by: str | None) -> bool:
         done = self.logged.get(action, ())
@@ -386,8 +455,7 @@ class World:
         if isinstance(payload, ActionLogged):
             self.action_logged(agency, payload.action, None)
         elif isinstance(payload, MessageSent) and agency is not None:
-            message = self.message(agency, payload.to, payload.message_id)
-            env.process(behaviour.messenger(env, self, message))
+            behaviour.Messenger(self, self.message(agency, payload.to, payload.message_id))
         elif isinstance(payload, ResourceRequested) and agency is not None:
             env.process(behaviour.resource_desk(env, self, agency, payload))
         elif isinstance(payload, InjectHeld):
@@ -396,7 +464,7 @@ class World:
             self.deliver(self.injects[payload.inject_id], override=payload.override)
         elif isinstance(payload, InjectAdded):
             self.injects[payload.inject.id] = payload.inject
-            env.process(behaviour.simulation_cell(env, self, payload.inject))
+            behaviour.simulation_cell(self, payload.inject)
         elif isinstance(payload, LinkDown | LinkUp):
             self.network.set_up(*payload.between, isinstance(payload, LinkUp))
 

@@ -57,6 +57,8 @@ class Playbook:
                 self._on_action.setdefault(str(trigger.name), []).append((frozenset(trigger.agencies), task))
         self.at_start = unique(at_start)
         self.holders = {(p.agency, p.action) for p in scenario.protocols}
+        self._notified: dict[Task, list[tuple[str, list[str]]]] = {}
+        self._steps: dict[Task, tuple[str, ...]] = {}
 
     def reactions(self, actor: str | None, action: str) -> list[Task]:
         """The tasks an action by ``actor`` triggers."""
@@ -69,6 +71,25 @@ class Playbook:
                 if not by or (actor is not None and actor in by)
             )
             self._reactions[key] = found
+        return found
+
+    def notified(self, actor: str, action: str) -> list[tuple[str, list[str]]]:
+        """The tasks an action by ``actor`` triggers, grouped by the agency that gets them, in order."""
+        key = (actor, action)
+        found = self._notified.get(key)
+        if found is None:
+            targets: dict[str, list[str]] = {}
+            for target, follow in self.reactions(actor, action):
+                targets.setdefault(target, []).append(follow)
+            found = self._notified[key] = list(targets.items())
+        return found
+
+    def steps(self, agency: str, action: str) -> tuple[str, ...]:
+        """What an agency does for a task: the action's prerequisites, then the action."""
+        key = (agency, action)
+        found = self._steps.get(key)
+        if found is None:
+            found = self._steps[key] = (*self.prerequisites.get(key, ()), action)
         return found
 
     def raised(self, events: tuple[str, ...]) -> list[Task]:

@@ -2,6 +2,8 @@
 
 A player on one server and the controller on the other see each other's entries; one server is
 killed (SIGKILL) mid-exercise, nothing recorded is lost, and its users carry on from the other.
+Then the same behind one address (docs/deployment.md): a sticky proxy in front of both processes,
+one cookie secret for both; the process everybody is on is killed, and the same address carries on.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from tests.console.harness import (
     wait_idle,
     wait_toast,
 )
+from tests.console.proxy import StickyProxy
 
 pytestmark = [pytest.mark.browser, pytest.mark.postgres, pytest.mark.slow]
 
@@ -93,3 +96,47 @@ def test_two_servers_one_exercise_and_one_dies(postgres_url: str, tmp_path: Path
     finally:
         first.stop()
         second.stop()
+
+
+def test_behind_one_address_the_exercise_survives_the_process_everybody_is_on(
+    postgres_url: str, tmp_path: Path, browser: Browser, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    svc = ExerciseService.open(postgres_url)
+    created = svc.create_exercise(load_scenario(MILL_FIRE), name="One address", seed=6)
+    monkeypatch.setenv("STREAMLIT_SERVER_COOKIE_SECRET", "one-secret-for-every-process")
+    servers = [start_server(postgres_url, tmp_path / "a"), start_server(postgres_url, tmp_path / "b")]
+    proxy = StickyProxy([s.port for s in servers]).start()
+    try:
+        player = open_console(browser, proxy.url)
+        sign_in(player, code(created, Role.PLAYER, "fire"))
+        controller = open_console(browser, proxy.url)
+        sign_in(controller, code(created, Role.CONTROLLER))
+        controller.get_by_role("button", name="Start exercise").click()
+        wait_toast(controller, "Exercise started")
+        log_action(player, "Establish incident command", "Command post at the gate (before the crash)")
+
+        serving = proxy.serving
+        next(s for s in servers if s.port == serving).kill()  # the process every tab is on
+
+        # Same address, same tabs: a reload reaches the other process; sign in again, carry on.
+        for page, who in (
+            (player, code(created, Role.PLAYER, "fire")),
+            (controller, code(created, Role.CONTROLLER)),
+        ):
+            page.reload()
+            sign_in(page, who)
+        assert proxy.serving != serving
+        player.get_by_text("Command post at the gate (before the crash)").first.wait_for(
+            state="attached", timeout=15_000
+        )
+        log_action(player, "Notify the EOC", "EOC told (after the crash)")
+        controller.get_by_text("EOC told (after the crash)").first.wait_for(state="attached", timeout=15_000)
+
+        caller = svc.sign_in(code(created, Role.CONTROLLER))
+        texts = [e.payload.text for e in svc.journal(caller) if isinstance(e.payload, ActionLogged)]
+        assert texts == ["Command post at the gate (before the crash)", "EOC told (after the crash)"]
+        assert svc.verify(caller).ok
+    finally:
+        proxy.close()
+        for server in servers:
+            server.stop()

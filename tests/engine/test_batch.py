@@ -10,9 +10,10 @@ from typer.testing import CliRunner
 
 from exercises.loading import load_scenario
 from hotwash.cli import app
-from sim_engine.batch import run_batch, run_once
+from sim_engine.batch import replicate, run_batch, run_once, simulate
 from sim_engine.sampling import generator, replication_generator
-from tests.engine.helpers import EXAMPLE
+from sim_engine.stats import summarise
+from tests.engine.helpers import BUNDLED, EXAMPLE
 
 SCENARIO = load_scenario(EXAMPLE)
 
@@ -93,3 +94,13 @@ def test_seeded_regression_pin() -> None:
     assert result.bottlenecks == (
         "operator was cut off from the lead agency fire for 1 h 30 min per run on average (links down).",
     )
+
+
+def test_the_summary_built_as_a_run_goes_is_the_summary_of_its_record() -> None:
+    for path in [EXAMPLE, *sorted(BUNDLED.glob("*.yaml"))]:
+        scenario = load_scenario(path)
+        for index in range(3):
+            sim = simulate(scenario, seed=8, index=index)
+            from_record = summarise(scenario, sim.record, scenario.duration)
+            from_record.events = sim.steps
+            assert replicate(scenario, seed=8, index=index) == from_record, (path.name, index)

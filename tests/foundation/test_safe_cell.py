@@ -1,4 +1,4 @@
-"""``csv_io.safe_cell``: no cell of a CSV or spreadsheet export can be run as a formula."""
+"""``cells.safe_cell``: no cell of a CSV or spreadsheet export can be run as a formula."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from exercises.csv_io import FORMULA_STARTS, safe_cell
+from exercises.cells import FORMULA_STARTS, safe_cell
 
 TRIGGERS = "=+-@"
 PIECES = re.compile(r"[;,]")

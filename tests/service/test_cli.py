@@ -12,7 +12,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from typer.testing import CliRunner
 
 from exercises import journal
-from exercises.csv_io import FORMULA_STARTS
+from exercises.cells import FORMULA_STARTS
 from exercises.service import ExerciseService
 from exercises.views import InjectStatus, ProtocolStatus
 from hotwash.cli import app

@@ -261,3 +261,46 @@ def test_a_journal_being_written_verifies_intact(db_url: str, warehouse: Scenari
     written = sum(int((tmp_path / f"a{n}").read_text()) for n in range(3))
     final = service.verify(controller)
     assert final.ok and written > 0
+
+
+def test_threads_of_one_process_commit_in_groups_and_a_failing_call_writes_nothing(
+    db_url: str, warehouse: Scenario
+) -> None:
+    """Calls that arrive while another commits go together in one transaction: every acknowledged
+    entry is in the journal once, where its call was told, and fewer commits than calls were made;
+    a call that fails inside a group raises its own error and leaves nothing, the others go on."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from sqlalchemy import event
+
+    from exercises.access import ExerciseInputError
+
+    service = ExerciseService.open(db_url, hasher=CHEAP_HASHER)
+    created = service.create_exercise(warehouse, seed=5)
+    controller = service.sign_in(code_for(created, "controller"))
+    service.start(controller, speed=30)
+    player = service.sign_in(code_for(created, "player", "fire"))
+    commits = Counter[str]()
+    event.listen(service.db.engine, "commit", lambda _conn: commits.update(["commit"]))
+
+    def call(k: int) -> int | str:
+        try:
+            bad = "NO-SUCH-INJECT" if k % 7 == 3 else None
+            return service.log_action(player, "establish_command", text=f"t{k}", inject_id=bad).seq
+        except ExerciseInputError as exc:
+            return str(exc)
+
+    with ThreadPoolExecutor(max_workers=16) as pool:
+        outcomes = list(pool.map(call, range(160)))
+    entries = service.journal(controller)
+    assert service.verify(controller).ok
+    by_seq = {e.seq: e for e in entries}
+    for k, outcome in enumerate(outcomes):
+        if k % 7 == 3:
+            assert isinstance(outcome, str) and "unknown inject 'NO-SUCH-INJECT'" in outcome
+        else:
+            assert isinstance(outcome, int) and by_seq[outcome].payload.text == f"t{k}"  # type: ignore[union-attr]
+    texts = Counter(e.payload.text for e in entries if isinstance(e.payload, ActionLogged))
+    assert sorted(texts) == sorted(f"t{k}" for k in range(160) if k % 7 != 3) and set(texts.values()) == {1}
+    assert commits["commit"] < len(texts)
+    assert_simulation_consistent(warehouse, 5, entries)
