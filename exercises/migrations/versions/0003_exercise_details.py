@@ -1,7 +1,7 @@
 """exercise details: record kind, real start with its time zone, points of contact, baseline
 
-Revision ID: 0002_i11
-Revises: 0002_i13
+Revision ID: 0003
+Revises: 0002
 Create Date: 2026-12-06 00:30:00
 
 """
@@ -13,8 +13,8 @@ import sqlmodel.sql.sqltypes
 from alembic import op
 
 # revision identifiers, used by Alembic.
-revision: str = "0002_i11"
-down_revision: str | Sequence[str] | None = "0002_i13"
+revision: str = "0003"
+down_revision: str | Sequence[str] | None = "0002"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,7 +1,7 @@
 """console sessions
 
-Revision ID: 0002_i12
-Revises: 0002_i11
+Revision ID: 0004
+Revises: 0003
 Create Date: 2026-12-06 00:16:32.981937
 
 """
@@ -15,8 +15,8 @@ import sqlmodel.sql.sqltypes
 from alembic import op
 
 # revision identifiers, used by Alembic.
-revision: str = '0002_i12'
-down_revision: str | Sequence[str] | None = '0002_i11'
+revision: str = '0004'
+down_revision: str | Sequence[str] | None = '0003'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

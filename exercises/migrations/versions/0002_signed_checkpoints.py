@@ -1,6 +1,6 @@
-"""Signed checkpoints of the journal's head, and the chain format that puts the exercise's metadata in the chain (issue 13)
+"""Signed checkpoints of the journal's head, and the chain format that puts the exercise's metadata in the chain
 
-Revision ID: 0002_i13
+Revision ID: 0002
 Revises: 0001
 Create Date: 2026-12-06 00:22:41.816837
 
@@ -15,7 +15,7 @@ import sqlmodel.sql.sqltypes
 from alembic import op
 
 # revision identifiers, used by Alembic.
-revision: str = '0002_i13'
+revision: str = '0002'
 down_revision: str | Sequence[str] | None = '0001'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
