@@ -17,6 +17,7 @@ from exercises.entries import (
     Entry,
 )
 from exercises.journal import Verification
+from exercises.media_feed import FeedItem, TrustPoint, media_feed, trust_curve
 from exercises.scenario import PlayedBy, Scenario
 from exercises.store import ExerciseStore
 from exercises.views import (
@@ -196,6 +197,18 @@ class Reading(ExerciseStore):
         if caller.agency is not None:
             items = [i for i, e in zip(items, entries, strict=True) if visible_to_agency(e, caller.agency)]
         return [i for i in items if i.seq > after_seq][-limit:] if limit > 0 else []
+
+    def media_feed(self, caller: Caller) -> list[FeedItem]:
+        """The media layer's feed, newest first: what the public sees, so every role reads it."""
+        loaded = self._load(caller.exercise_id)
+        require(caller, Permission.READ_AGENCY, agency=caller.agency)
+        return media_feed(loaded.scenario, self._snapshot(caller.exercise_id)[0])
+
+    def trust_curve(self, caller: Caller) -> list[TrustPoint]:
+        """The community-trust index so far (start, then each change)."""
+        loaded = self._load(caller.exercise_id)
+        require(caller, Permission.READ_AGENCY, agency=caller.agency)
+        return trust_curve(loaded.scenario, self._snapshot(caller.exercise_id)[0])
 
     def verify(self, caller: Caller) -> Verification:
         """Walk the hash chain in the database (never the cache) and name the first broken entry."""

@@ -38,6 +38,8 @@ from exercises.entries import (
     InjectSkipped,
     LinkDown,
     LinkUp,
+    MediaItemAdded,
+    MediaItemPublished,
     MessageDelivered,
     MessageLost,
     MessageSent,
@@ -45,6 +47,11 @@ from exercises.entries import (
     ResourceAssigned,
     ResourceReleased,
     ResourceRequested,
+    RumourAddressed,
+    RumourSpread,
+    RumourStarted,
+    StatementIssued,
+    TrustChanged,
 )
 from exercises.scenario import Inject, Protocol, Scenario
 
@@ -215,6 +222,18 @@ def _describe(entry: Entry, vocab: Mapping[str, str], injects: dict[str, Inject]
             return f"Entry {p.corrects} {what}: {p.reason}"
         case Development():
             return f"{p.model.capitalize()}: {p.what.replace('_', ' ')}"
+        case RumourStarted():
+            return f"Rumour ({p.topic}) started by {p.outlet}: {p.text}"
+        case RumourSpread():
+            return f"Rumour {p.rumour_id} {'reaches' if p.growing else 'fades to'} {p.reach:,} people"
+        case RumourAddressed():
+            return f"Rumour {p.rumour_id} ({p.topic}) addressed at a reach of {p.reach:,}"
+        case MediaItemPublished() | MediaItemAdded():
+            return f"{p.outlet}: {p.text}"
+        case TrustChanged():
+            return f"Community trust {p.trust:.1f} ({p.change:+.1f}, {p.driver.replace('_', ' ')})"
+        case StatementIssued():
+            return f"Statement on {', '.join(p.topics) or 'no named topic'}: {p.text}"
     return entry.kind.value  # pragma: no cover  (every kind is matched above)
 
 
@@ -551,14 +570,14 @@ class _JournalIndex:
             if isinstance(p, ClockStarted):
                 if self.start is None:
                     self.start = e
-            elif isinstance(p, ActionLogged):
+            elif isinstance(p, ActionLogged | StatementIssued):
                 self.actions.setdefault(p.action, []).append(e)
                 self.done.setdefault((p.action, e.agency), _Done()).add(e)
             else:
                 raised: tuple[str, ...] = ()
                 if isinstance(p, InjectDelivered) and p.inject_id in injects:
                     raised = injects[p.inject_id].raises
-                elif isinstance(p, Development):
+                elif isinstance(p, Development | RumourStarted):
                     raised = p.raises
                 # An entry raising an event twice still triggers it once.
                 for name in dict.fromkeys(raised):

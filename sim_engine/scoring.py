@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from exercises.scenario import Inject, Protocol, Scenario
-from sim_engine.record import ActionLogged, Development, Happening, InjectDelivered
+from sim_engine.record import ActionLogged, Development, Happening, InjectDelivered, RumourStarted
 
 Outcome = Literal["met", "late", "missed", "open", "out_of_order"]
 
@@ -48,7 +48,7 @@ def score_protocols(scenario: Scenario, entries: Sequence[Happening], end: float
         payload = entry.payload
         if isinstance(payload, ActionLogged):
             actions.setdefault(payload.action, []).append(pos)
-        elif isinstance(payload, Development):
+        elif isinstance(payload, Development | RumourStarted):
             for event in payload.raises:
                 events.setdefault(event, []).append(pos)
         elif isinstance(payload, InjectDelivered) and payload.inject_id in injects:
