@@ -22,6 +22,7 @@ import numpy as np
 
 from exercises.durations import format_span
 from exercises.scenario import Scenario
+from sim_engine.media_stats import trust_baseline, trust_series
 from sim_engine.network import AgencyNetwork
 from sim_engine.playbook import Playbook
 from sim_engine.record import (
@@ -50,13 +51,15 @@ class RunSummary:
     delays: dict[int, list[float]] = field(default_factory=dict)
     lost: dict[int, int] = field(default_factory=dict)
     cut_off: dict[str, float] = field(default_factory=dict)
+    trust: list[float] = field(default_factory=list)
+    """The media layer's trust index at each media step (``sim_engine.media_stats``)."""
     events: int = 0
     """SimPy events the run processed (for benchmarks; not part of the batch result)."""
 
 
 def summarise(scenario: Scenario, record: Sequence[Happening], end: float) -> RunSummary:
     """What one run's record says, reduced to what the batch aggregates."""
-    run = RunSummary(instances=score_protocols(scenario, record, end))
+    run = RunSummary(instances=score_protocols(scenario, record, end), trust=trust_series(scenario, record, end))
     links = {link.key: i for i, link in enumerate(scenario.links)}
     held: dict[tuple[str | None, str], tuple[float, int, str]] = {}
     links_changed = False
@@ -196,6 +199,7 @@ def aggregate(scenario: Scenario, runs: Sequence[RunSummary], seed: int, end: fl
         agencies=tuple(agencies),
         links=tuple(links),
         bottlenecks=bottlenecks(scenario, protocols, agencies, links, cut, end),
+        trust=trust_baseline(scenario, [run.trust for run in runs], end),
     )
 
 
