@@ -11,6 +11,7 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict
 
+from aar.public_information import PublicInformation
 from exercises.scenario import Rating
 
 
@@ -341,3 +342,5 @@ class AfterActionReport(_Data):
     integrity: RecordIntegrity
     notes: tuple[str, ...] = ()
     """Things the reader should know about how the report was made (ignored edits, ...)."""
+    public_information: PublicInformation | None = None
+    """Public information and community trust (scenarios with a media layer; aar.public_information)."""

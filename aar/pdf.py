@@ -40,6 +40,7 @@ from reportlab.platypus import (
 from aar import charts
 from aar.fonts import FontSet, fonts, label, markup
 from aar.model import AfterActionReport, EvaluatorRating, Evidence, Note, Status
+from aar.trust_chart import trust_chart as charts_trust
 from exercises.durations import format_duration, format_span
 from exercises.scenario import Rating
 
@@ -794,11 +795,57 @@ class _Builder:
         self.compliance()
         self.timeline()
         self.coordination()
+        public_information_section(self)
         self.baseline()
         self.integrity()
         self.improvement_plan()
         self.participants()
         return [*front, *self.table_of_contents(), *self.story]
+
+
+def public_information_section(b: _Builder) -> None:
+    """Public information and community trust (scenarios with a media layer): the first statement,
+    each rumour and how it was answered, and the trust curve beside the simulated baseline."""
+    pi = b.r.public_information
+    if pi is None:
+        return
+    b.h1("Public Information and Community Trust")
+    first = (
+        f"The first official statement came at {_time(pi.first_statement_at)}, "
+        f"{_span(pi.time_to_first_statement_s)} after the start of play, from {markup(pi.first_statement_by)}."
+        if pi.first_statement_at is not None
+        else "<b>No official statement was made during play.</b>"
+    )
+    b.para(
+        f"{first} {pi.statements} statement(s) in all; {pi.items_published} post(s) and news item(s) published. "
+        f"Community trust went from {pi.trust_start:.0f} to {pi.trust_end:.0f} (lowest {pi.trust_lowest:.0f}) "
+        "on a scale of 0 to 100."
+    )
+    rows = [
+        [
+            markup(r.topic) + f"<br/><i>{markup(r.claim)}</i>",
+            markup(r.source),
+            _time(r.started_at),
+            f"{r.peak_reach:,} at {_time(r.peak_at)}",
+            _time(r.addressed_at) if r.addressed_at is not None else "<b>never</b>",
+            _span(r.time_to_address_s) if r.time_to_address_s is not None else "--",
+            markup(r.addressed_by) or "--",
+        ]
+        for r in pi.rumours
+    ]
+    if rows:
+        b.table(
+            ["Rumour", "Started by", "Started", "Peak reach", "Addressed", "Took", "Addressed by"],
+            rows,
+            [0.3, 0.14, 0.08, 0.13, 0.11, 0.09, 0.15],
+            cap=None,
+        )
+    else:
+        b.para("No rumour started during play.")
+    chart = charts_trust(pi, WIDTH)
+    b.add(KeepTogether([_p("<b>Community trust over exercise time</b>", b.s.h3), chart]))
+    if not pi.baseline:
+        b.para("No simulated baseline was supplied: the curve is shown without one.", b.s.small)
 
 
 def render_pdf(report: AfterActionReport) -> bytes:
