@@ -46,6 +46,26 @@ class FeedItem(BaseModel):
     added_by_controller: bool = False
 
 
+class MediaDesk(BaseModel):
+    """What a console needs to offer the media forms to one caller: names, never ids, on screen."""
+
+    model_config = ConfigDict(frozen=True)
+
+    enabled: bool
+    topics: dict[str, str]
+    """Topic id -> label."""
+    outlets: dict[str, str]
+    """Outlet id -> name."""
+    rumours: dict[str, str]
+    """Rumour id -> its topic's label and first words (controllers only: players are not told what is
+    coming)."""
+    spokespeople: tuple[str, ...]
+    """Names of the agencies that may publish statements."""
+    may_publish: bool
+    """Whether this caller may publish a statement from its console (a spokesperson agency's player;
+    the service also lets a controller publish for a spokesperson agency, naming it)."""
+
+
 class TrustPoint(BaseModel):
     model_config = ConfigDict(frozen=True)
 
@@ -108,3 +128,19 @@ def trust_curve(scenario: Scenario, entries: Sequence[Entry]) -> list[TrustPoint
     points = [TrustPoint(at=0.0, trust=scenario.media.trust.start)]
     points += [TrustPoint(at=e.at, trust=e.payload.trust) for e in entries if isinstance(e.payload, TrustChanged)]
     return points
+
+
+def media_desk(scenario: Scenario, *, agency: str | None, controller: bool) -> MediaDesk:
+    media = scenario.media
+    if media is None:
+        return MediaDesk(enabled=False, topics={}, outlets={}, rumours={}, spokespeople=(), may_publish=False)
+    spokespeople = scenario.spokespeople
+    rumours = {r.id: f"{media.topics.get(r.topic, r.topic)}: {r.claim[:60]}" for r in media.rumours} if controller else {}
+    return MediaDesk(
+        enabled=True,
+        topics=dict(media.topics),
+        outlets={o.id: o.name for o in media.outlets},
+        rumours=rumours,
+        spokespeople=tuple(a.name for a in scenario.agencies if a.id in spokespeople),
+        may_publish=agency is not None and agency in spokespeople,
+    )

@@ -17,7 +17,7 @@ from exercises.entries import (
     Entry,
 )
 from exercises.journal import Verification
-from exercises.media_feed import FeedItem, TrustPoint, media_feed, trust_curve
+from exercises.media_feed import FeedItem, MediaDesk, TrustPoint, media_desk, media_feed, trust_curve
 from exercises.scenario import PlayedBy, Scenario
 from exercises.store import ExerciseStore
 from exercises.views import (
@@ -203,6 +203,12 @@ class Reading(ExerciseStore):
         loaded = self._load(caller.exercise_id)
         require(caller, Permission.READ_AGENCY, agency=caller.agency)
         return media_feed(loaded.scenario, self._snapshot(caller.exercise_id)[0])
+
+    def media_desk(self, caller: Caller) -> MediaDesk:
+        """The media layer's topics, outlets and who may publish, as this caller may see them."""
+        loaded = self._load(caller.exercise_id)
+        require(caller, Permission.READ_AGENCY, agency=caller.agency)
+        return media_desk(loaded.scenario, agency=caller.agency, controller=caller.role is Role.CONTROLLER)
 
     def trust_curve(self, caller: Caller) -> list[TrustPoint]:
         """The community-trust index so far (start, then each change)."""
