@@ -14,8 +14,8 @@ from exercises.entries import ClockEnded, ClockStarted, Entry, NewEntry, RumourS
 from exercises.loading import load_scenario
 from exercises.scenario import Scenario
 from sim_engine.batch import run_batch
-from sim_engine.results import BatchResult
 from sim_engine.live import replay
+from sim_engine.results import BatchResult
 from tests.aar.builders import pdf_text, squash
 from tests.engine.helpers import BUNDLED
 
