@@ -110,11 +110,10 @@ def media_item_form(caller: Caller, desk: MediaDesk) -> None:
     with st.form("media_item_form", border=False):
         st.selectbox("Outlet", list(desk.outlets), format_func=lambda o: desk.outlets[o], key="media_outlet")
         st.text_area("Post or news item", key="media_item_text", max_chars=4000, height=80)
-        a, b = st.columns(2)
-        a.selectbox("Topic (optional)", [None, *desk.topics], key="media_item_topic",
-                    format_func=lambda t: "none" if t is None else desk.topics[t])
-        b.selectbox("Also start a rumour (optional)", [None, *desk.rumours], key="media_rumour",
-                    format_func=lambda r: "no" if r is None else desk.rumours[r])
+        st.selectbox("Topic (optional)", [None, *desk.topics], key="media_item_topic",
+                     format_func=lambda t: "none" if t is None else desk.topics[t])
+        st.selectbox("Also start a rumour (optional)", [None, *desk.rumours], key="media_rumour",
+                     format_func=lambda r: "no" if r is None else desk.rumours[r])
         st.form_submit_button("Add media item", icon=":material/newspaper:", on_click=_add_item, args=(caller, desk))
 
 

@@ -130,12 +130,17 @@ def trust_curve(scenario: Scenario, entries: Sequence[Entry]) -> list[TrustPoint
     return points
 
 
+def _clip(text: str, limit: int) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= limit else flat[: limit - 1].rstrip() + "\u2026"
+
+
 def media_desk(scenario: Scenario, *, agency: str | None, controller: bool) -> MediaDesk:
     media = scenario.media
     if media is None:
         return MediaDesk(enabled=False, topics={}, outlets={}, rumours={}, spokespeople=(), may_publish=False)
     spokespeople = scenario.spokespeople
-    rumours = {r.id: f"{media.topics.get(r.topic, r.topic)}: {r.claim[:60]}" for r in media.rumours} if controller else {}
+    rumours = {r.id: f"{media.topics.get(r.topic, r.topic)}: {_clip(r.claim, 60)}" for r in media.rumours} if controller else {}
     return MediaDesk(
         enabled=True,
         topics=dict(media.topics),
