@@ -15,7 +15,15 @@ from exercises.access import Role
 from exercises.entries import MediaItemAdded, RumourAddressed, StatementIssued
 from exercises.loading import load_scenario
 from exercises.service import CreatedExercise, ExerciseService
-from tests.console.harness import Server, launch_chromium, open_console, sign_in, start_server, wait_idle, wait_toast
+from tests.console.harness import (
+    Server,
+    launch_chromium,
+    open_console,
+    sign_in,
+    start_server,
+    wait_idle,
+    wait_toast,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
