@@ -77,6 +77,7 @@ def _publish(caller: Caller, desk: MediaDesk) -> None:
     )
     if done is not None:
         st.session_state["media_statement"] = ""
+        st.session_state["media_topics"] = []
 
 
 def statement_form(caller: Caller, desk: MediaDesk) -> None:
