@@ -7,6 +7,7 @@ import math
 from itertools import pairwise
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -24,6 +25,7 @@ from exercises.entries import (
 from exercises.loading import load_scenario
 from exercises.scenario import Scenario
 from sim_engine.batch import simulate
+from sim_engine.checks import EngineError
 from sim_engine.live import replay
 from sim_engine.media import decayed_reach, logistic_reach
 from tests.engine.helpers import BUNDLED, Journal, agency, inject, link, scenario
@@ -355,3 +357,11 @@ def test_a_journal_with_media_entries_replays_to_the_same_entries_however_it_was
     replayed = replay(live, 4, externals, 2 * 3600.0)
     assert [NewEntry(**e.model_dump(exclude={"seq"})) for e in produced] == replayed
     assert journal.advance(2 * 3600.0) == []
+
+
+def test_a_media_entry_the_engine_cannot_apply_is_refused_naming_it() -> None:
+    sc = three_rumours()
+    journal = Journal(sc, seed=1)
+    journal.external(60.0, MediaItemAdded(outlet="tv", text="x", starts_rumour="r_nothing"), None, "controller")
+    with pytest.raises(EngineError, match="unknown rumour 'r_nothing'"):
+        journal.advance(120.0)
