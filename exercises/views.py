@@ -222,18 +222,19 @@ def _describe(entry: Entry, vocab: Mapping[str, str], injects: dict[str, Inject]
             return f"Entry {p.corrects} {what}: {p.reason}"
         case Development():
             return f"{p.model.capitalize()}: {p.what.replace('_', ' ')}"
+        # Media entries name no ids here (the media feed shows outlets and topics by name).
         case RumourStarted():
-            return f"Rumour ({p.topic}) started by {p.outlet}: {p.text}"
+            return f"Rumour started: {p.text}"
         case RumourSpread():
-            return f"Rumour {p.rumour_id} {'reaches' if p.growing else 'fades to'} {p.reach:,} people"
+            return f"A rumour {'reaches' if p.growing else 'fades to'} {p.reach:,} people"
         case RumourAddressed():
-            return f"Rumour {p.rumour_id} ({p.topic}) addressed at a reach of {p.reach:,}"
+            return f"A rumour answered by an official statement (reach {p.reach:,})"
         case MediaItemPublished() | MediaItemAdded():
-            return f"{p.outlet}: {p.text}"
+            return f"News or post: {p.text}"
         case TrustChanged():
             return f"Community trust {p.trust:.1f} ({p.change:+.1f}, {p.driver.replace('_', ' ')})"
         case StatementIssued():
-            return f"Statement on {', '.join(p.topics) or 'no named topic'}: {p.text}"
+            return f"Official statement: {p.text}"
     return entry.kind.value  # pragma: no cover  (every kind is matched above)
 
 
