@@ -119,10 +119,12 @@ def test_a_scenario_without_a_media_section_makes_no_media_entries() -> None:
     assert not media_entries(simulate(bare, seed=5).entries)
 
 
-def test_the_media_layer_draws_no_number_the_rest_of_the_model_would() -> None:
+@pytest.mark.parametrize("name", ["civil_disturbance", "mass_casualty", "facility_fire"])
+def test_the_media_layer_draws_no_number_the_rest_of_the_model_would(name: str) -> None:
     """With rumours that raise no events (nothing for agencies to answer), switching the media layer on
-    adds its own entries and changes nothing else: it has its own generator."""
-    sc = load_scenario(BUNDLED / "civil_disturbance.yaml")
+    adds its own entries and changes nothing else: it has its own generator. (So the bundled
+    transcripts' other changes are the agencies' answers to the rumours' events.)"""
+    sc = load_scenario(BUNDLED / f"{name}.yaml")
     assert sc.media is not None
     media = sc.media.model_dump(by_alias=True)
     for r in media["rumours"]:
