@@ -182,8 +182,9 @@ class Media:
             self.move_trust(weight, "action", action)
         if action in desk.statement_actions and agency is not None and not self._issuing:
             # A simulated spokesperson answers every rumour out there; a player's plain logged
-            # statement names no topic (the console's statement form does).
-            topics = None if agency in self.world.simulated else ()
+            # statement names no topic (the console's statement form does), nor does another agency's.
+            speaks = agency in self.world.simulated and agency in self.world.scenario.spokespeople
+            topics = None if speaks else ()
             self.statement(agency, topics, "")
 
     def issue(self, agency: str, action: str, topics: tuple[str, ...], text: str) -> None:

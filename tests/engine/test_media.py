@@ -224,6 +224,11 @@ def test_a_simulated_spokesperson_answers_every_rumour_running() -> None:
     addressed = {e.payload.rumour_id: e for e in entries if isinstance(e.payload, RumourAddressed)}
     assert set(addressed) == {"r_force", "r_fire"}
     assert {e.agency for e in addressed.values()} == {"pio"}
+    # An agency that does not speak for the response answers no rumour by logging a statement.
+    data = asks.model_dump(by_alias=True)
+    data["media"]["spokespeople"] = ["police"]
+    muted = Scenario.model_validate(data)
+    assert not [e for e in replay(muted, 1, [], muted.duration) if isinstance(e.payload, RumourAddressed)]
 
 
 def test_the_logistic_curve_at_its_midpoint_is_half_the_peak() -> None:
