@@ -207,7 +207,8 @@ def test_a_statement_naming_a_topic_stops_its_rumours_growth_from_the_next_step(
         assert not any(e.payload.growing for e in after)
         for e in after:
             assert e.payload.reach == decayed_reach(last, e.at - at, r.half_life)
-        assert after[-1].payload.reach < max(1, r.peak * 0.01)
+        # Followed until it fades under 1 % of its peak, or the exercise ends first.
+        assert after[-1].payload.reach < max(1, r.peak * 0.01) or after[-1].at + STEP > sc.duration
 
 
 def test_a_simulated_spokesperson_answers_every_rumour_running() -> None:
