@@ -11,7 +11,7 @@ from exercises.access import Role
 from exercises.entries import MediaItemAdded, StatementIssued
 from exercises.loading import load_scenario
 from exercises.service import ExerciseService
-from tests.console.conftest import Exercise, button, console, plain, toasts
+from tests.console.conftest import Exercise, button, console, plain, table, toasts
 
 CIVIL = Path(__file__).resolve().parents[2] / "data" / "scenarios" / "civil_disturbance.yaml"
 PIO = "City of Riverton Public Information Office"
@@ -62,3 +62,15 @@ def test_a_scenario_without_media_shows_no_feed(exercise: Exercise) -> None:
     exercise.svc.start(exercise.controller)
     at = console(exercise.caller(Role.PLAYER, "fire"))
     assert not any("Media feed" in m.value for m in at.markdown)
+
+
+def test_the_summary_shows_the_public_information_section(civil: Exercise) -> None:
+    ctl = civil.controller
+    civil.svc.start(ctl)
+    civil.svc.add_media_item(ctl, "channel7", "Live", starts_rumour="gas_and_guard")
+    civil.svc.publish_statement(civil.caller(Role.PLAYER, "city_pio"), ["crowd_control"], "No gas was used.")
+    at = console(civil.caller(Role.OBSERVER), page="summary.py")
+    assert "**Public information and community trust**" in [m.value for m in at.markdown]
+    rumours = table(at, "Rumour", "Answered", "By")
+    assert list(rumours["By"]) == [PIO]
+    assert list(rumours["Rumour"]) == ["Crowd-control force (gas, batons, riot squads)"]
