@@ -45,11 +45,12 @@ def feed_view(items: Sequence[FeedItem], trust: float | None) -> None:
     head = st.container(horizontal=True, vertical_alignment="center")
     with head:
         st.markdown("**Media feed**")
+        # The trust badge first: it is always there, so the header keeps its shape between refreshes.
+        if trust is not None:
+            st.badge(f"Community trust {trust:.0f} / 100", color="violet")
         open_ = sum(1 for i in items if i.kind == "rumour" and not i.answered)
         if open_:
             st.badge(f"{open_} rumour(s) unanswered", color="red")
-        if trust is not None:
-            st.badge(f"Community trust {trust:.0f} / 100", color="violet")
     if not items:
         st.caption("Nothing in the news or on social media yet.")
         return
@@ -104,6 +105,7 @@ def _add_item(caller: Caller, desk: MediaDesk) -> None:
     )
     if done is not None:
         st.session_state["media_item_text"] = ""
+        st.session_state["media_rumour"] = None
 
 
 def media_item_form(caller: Caller, desk: MediaDesk) -> None:
