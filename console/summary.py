@@ -134,7 +134,8 @@ def public_information(report: AfterActionReport) -> None:
             for r in pi.rumours
         ]
         st.dataframe(pd.DataFrame(rows), hide_index=True, key="sum_rumours")
-    curve = pd.DataFrame([{"Exercise minutes": t.at / 60, "Trust": t.trust} for t in pi.trust])
+    points = [*pi.trust, pi.trust[-1].model_copy(update={"at": max(pi.end, pi.trust[-1].at)})]  # held to now
+    curve = pd.DataFrame([{"Exercise minutes": t.at / 60, "Trust": t.trust} for t in points])
     chart = alt.Chart(curve).mark_line(interpolate="step-after").encode(
         x="Exercise minutes:Q", y=alt.Y("Trust:Q", scale=alt.Scale(domain=[0, 100]))
     ).properties(height=180)
