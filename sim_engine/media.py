@@ -124,6 +124,8 @@ class Spreading:
     """The last reach recorded."""
     addressed_at: float | None = None
     addressed_reach: int = 0
+    waiting: simpy.Event | None = None
+    """Set while the rumour, at its peak, waits for an answer (nothing to record until then)."""
 
 
 def media_generator(rng: Random) -> Random:
@@ -214,6 +216,8 @@ class Media:
             if spreading.addressed_at is not None or (topics is not None and claim.topic not in topics):
                 continue
             spreading.addressed_at, spreading.addressed_reach = world.env.now, spreading.reach
+            if spreading.waiting is not None:
+                spreading.waiting.succeed()
             world.emit(agency, rec.RumourAddressed(claim.id, claim.topic, spreading.reach))
             if self.params.trust.rumour_answered:
                 self.move_trust(self.params.trust.rumour_answered, "rumour_answered", claim.id)
@@ -294,7 +298,15 @@ def rumour(env: simpy.Environment, world: World, media: Media, spreading: Spread
     claim, step = spreading.rumour, media.params.step
     floor = max(1, claim.peak * FADED)
     while True:
-        yield env.timeout(step)
+        if spreading.addressed_at is None and spreading.reach >= claim.peak:
+            # At its peak (the curve only rises) it stays there: wait for the answer rather than wake
+            # every step, then go on from the next step as if it had been stepping all along.
+            spreading.waiting = env.event()
+            yield spreading.waiting
+            after = spreading.started + (math.floor((env.now - spreading.started) / step) + 1) * step
+            yield env.timeout(after - env.now if after > env.now else after + step - env.now)
+        else:
+            yield env.timeout(step)
         if spreading.addressed_at is None:
             reach = logistic_reach(claim, env.now - spreading.started)
             growing = True
