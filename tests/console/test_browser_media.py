@@ -114,11 +114,13 @@ def test_the_pio_answers_a_rumour_and_another_player_sees_it_answered(
     controller.get_by_role("textbox", name="Post or news item").fill("Live: crowds on Main Street")
     # Typed into the select box: its list filters to the one rumour, and Enter picks it.
     pick(controller, "Also start a rumour (optional)", "BREAKING: police gassing people")
+    # The choice shows in the box before the form is sent (a refresh must not have undone it).
+    controller.get_by_text("BREAKING: police gassing people").first.wait_for(timeout=30_000)
     controller.get_by_role("button", name="Add media item").click()
     wait_toast(controller, "Media item added (Channel 7 News)")
 
     # Every player sees the rumour, unanswered, without a click.
-    police.get_by_text("BREAKING: police gassing people downtown").first.wait_for(timeout=30_000)
+    police.get_by_text("BREAKING: police gassing people downtown").first.wait_for(timeout=60_000)
     police.get_by_text("Unanswered").first.wait_for(timeout=30_000)
     pio.get_by_text("BREAKING: police gassing people downtown").first.wait_for(timeout=30_000)
     assert police.get_by_text("Publish an official statement").count() == 0  # police do not speak for it
