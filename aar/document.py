@@ -16,7 +16,7 @@ from typing import Literal
 
 from aar.clock import when
 from aar.model import AfterActionReport, EvaluatorRating, Evidence, Note, Status
-from aar.names import Names, humanise
+from aar.names import Names, humanise, quantity
 from exercises.durations import format_span
 from exercises.scenario import Rating
 
@@ -34,7 +34,7 @@ RATING_COLOURS = {Rating.P: "2e7d32", Rating.S: "9e9d24", Rating.M: "ef6c00", Ra
 INDEX_TITLE = "Index of Scenario Identifiers"
 
 ParaStyle = Literal["body", "small", "bullet", "evidence", "title", "subtitle", "marking", "h3"]
-FigureName = Literal["timeline", "network", "compliance_agency", "compliance_protocol", "baseline"]
+FigureName = Literal["timeline", "network", "compliance_agency", "compliance_protocol", "baseline", "trust"]
 
 
 @dataclass(frozen=True)
@@ -457,6 +457,38 @@ class _Writer:
         self.requests()
         self.injects()
 
+    def public_information(self) -> None:
+        """Public information and community trust (scenarios with a media layer)."""
+        pi = self.r.public_information
+        if pi is None:
+            return
+        self.h1("Public Information and Community Trust")
+        first = (
+            f"The first official statement came at {self.at(pi.first_statement_at)}, "
+            f"{format_span(pi.time_to_first_statement_s or 0.0)} after the start of play, from {pi.first_statement_by}."
+            if pi.first_statement_at is not None
+            else "No official statement was made during play."
+        )
+        self.para(
+            f"{first} {quantity(pi.statements, 'statement')} in all; {pi.items_published} posts and news items "
+            f"published. Community trust went from {pi.trust_start:.0f} to {pi.trust_end:.0f} (lowest "
+            f"{pi.trust_lowest:.0f}) on a scale of 0 to 100."
+        )
+        if pi.rumours:
+            rows = tuple(tuple(cell(v) for v in (
+                f"{r.topic}: \u201c{r.claim}\u201d", r.source, self.at(r.started_at),
+                f"{r.peak_reach:,} at {self.at(r.peak_at)}",
+                self.at(r.addressed_at) if r.addressed_at is not None else "never",
+                format_span(r.time_to_address_s) if r.time_to_address_s is not None else "--",
+                r.addressed_by or "--")) for r in pi.rumours)
+            self.add(Table(("Rumour", "Started by", "Started", "Peak reach", "Addressed", "Took", "Addressed by"),
+                           rows, (0.3, 0.14, 0.1, 0.13, 0.11, 0.08, 0.14)))
+        else:
+            self.para("No rumour started during play.")
+        baseline = ("beside the simulated baseline's median (dashed) and its 10th to 90th percentile band"
+                    if pi.baseline else "shown without a simulated baseline (none was run)")
+        self.add(Figure("trust", f"Figure 6. Community trust over {self.event_word} time, {baseline}."))
+
     def requests(self) -> None:
         c = self.r.coordination
         if not c.requests:
@@ -567,7 +599,7 @@ def build_document(report: AfterActionReport, extra_notes: Sequence[str] = ()) -
     w = _Writer(report)
     for step in (w.cover, w.handling, w.overview, w.executive_summary, w.analysis, w.conclusion,
                  w.improvement_plan, w.participants, w.contacts, w.timeline, w.compliance, w.coordination,
-                 w.baseline, w.integrity):
+                 w.baseline, w.public_information, w.integrity):
         step()
     w.notes(extra_notes)
     w.index()

@@ -13,6 +13,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, field_validator
 
 from aar.names import Names
+from aar.public_information import PublicInformation
 from exercises.scenario import Rating
 
 
@@ -439,3 +440,5 @@ class AfterActionReport(_Data):
     executive_summary: ExecutiveSummary | None = None
     conclusion: tuple[str, ...] = ()
     points_of_contact: tuple[Contact, ...] = ()
+    public_information: PublicInformation | None = None
+    """Public information and community trust (scenarios with a media layer; aar.public_information)."""

@@ -41,6 +41,7 @@ from aar.document import Contents, Figure, Heading, Para, Run, Table, build_docu
 from aar.document import PageBreak as PageBreakBlock
 from aar.fonts import FontSet, fitting_size, fonts, label, markup
 from aar.model import AfterActionReport
+from aar.trust_chart import trust_chart
 
 PAGE = LETTER
 MARGIN = 2.0 * cm
@@ -389,6 +390,8 @@ class _Builder:
         elif block.name == "baseline" and self.r.baseline is not None:
             chart = charts.baseline_chart(self.r.baseline, WIDTH)
             drawings = [chart] if chart is not None else []
+        elif block.name == "trust" and self.r.public_information is not None:
+            drawings = [trust_chart(self.r.public_information, WIDTH)]
         if not drawings:
             return []
         caption = _p(markup(block.caption), self.s.small)

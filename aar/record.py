@@ -24,6 +24,8 @@ from exercises.entries import (
     Entry,
     InjectAdded,
     InjectDelivered,
+    RumourStarted,
+    StatementIssued,
 )
 from exercises.scenario import Inject, Scenario
 
@@ -113,8 +115,8 @@ def build_record(scenario: Scenario, journal: Sequence[Entry]) -> Record:
     ended_at: float | None = None
     for entry in entries:
         payload = entry.payload
-        if isinstance(payload, ActionLogged):
-            actions[payload.action].append(entry)
+        if isinstance(payload, ActionLogged | StatementIssued):
+            actions[payload.action].append(entry)  # a published statement counts as its action
         elif isinstance(payload, InjectAdded):
             injects.setdefault(payload.inject.id, payload.inject)
         elif isinstance(payload, ClockStarted) and started_at is None:
@@ -127,7 +129,7 @@ def build_record(scenario: Scenario, journal: Sequence[Entry]) -> Record:
         raised: tuple[str, ...] = ()
         if isinstance(payload, InjectDelivered) and payload.inject_id in injects:
             raised = injects[payload.inject_id].raises
-        elif isinstance(payload, Development):
+        elif isinstance(payload, Development | RumourStarted):
             raised = payload.raises
         for event in dict.fromkeys(raised):
             events[event].append(entry)

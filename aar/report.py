@@ -30,6 +30,7 @@ from aar.model import (
     TimelineMark,
 )
 from aar.names import Names, quantity
+from aar.public_information import public_information
 from aar.ratings import objective_analysis, table1
 from aar.record import Record, build_record
 from aar.scoring import compliance_by_agency, compliance_by_protocol, findings
@@ -302,6 +303,7 @@ def build_report(
         coordination=coord,
         baseline=comparisons(scenario, found, baseline) if baseline is not None else None,
         improvement_plan=tuple(plan),
+        public_information=public_information(scenario, record, baseline),
         participants=tuple(people),
         timeline=tuple(timeline(record, found)),
         integrity=integrity,

@@ -26,6 +26,7 @@ from aar import charts, network, raster
 from aar.document import Block, Contents, Figure, Heading, PageBreak, Para, Run, Table, build_document
 from aar.fonts import fitting_size
 from aar.model import AfterActionReport
+from aar.trust_chart import trust_chart
 
 TEXT_WIDTH = Inches(6.5)
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
@@ -200,6 +201,8 @@ class _Writer:
         if block.name == "baseline" and self.r.baseline is not None:
             chart = charts.baseline_chart(self.r.baseline, width)
             return [raster.png(chart)] if chart is not None else []
+        if block.name == "trust" and self.r.public_information is not None:
+            return [raster.png(trust_chart(self.r.public_information, width))]
         return []
 
     def contents(self, blocks: Sequence[Block]) -> None:

@@ -10,6 +10,7 @@ import streamlit as st
 
 from console import session
 from console.derived import ControllerDashboard, controller_dashboard
+from console.media import media_panel
 from console.network import network_graph
 from console.widgets import (
     exercise_header,
@@ -155,6 +156,12 @@ def render() -> None:
     state = session.service().state(caller)
     clock_controls(caller, state.status, state.speed)
     live(caller)
+    media_feed_section(caller)
+
+
+def media_feed_section(caller: Caller) -> None:
+    """The media feed, with the forms to add a media item live and to publish for the PIO's agency."""
+    media_panel(caller)
 
 
 if __name__ == "__main__":

@@ -12,6 +12,7 @@ import pandas as pd
 import streamlit as st
 
 from console import session
+from console.media import media_panel
 from console.text import clip, md
 from console.widgets import counted_text, exercise_header, text_table, too_long
 from exercises.access import Caller, Role
@@ -226,6 +227,11 @@ def forms(caller: Caller, brief: Briefing, injects: dict[str, str]) -> None:
                               on_click=_request, args=(caller, names))
 
 
+def media_feed_section(caller: Caller) -> None:
+    """The media feed (and, for the public information officer's agency, the statement form)."""
+    media_panel(caller)
+
+
 def render() -> None:
     caller = session.require_caller(Role.PLAYER)
     svc = session.service()
@@ -239,6 +245,7 @@ def render() -> None:
         live_log(caller, brief.vocabulary)
     with left:
         live_inbox(caller, brief, frozenset(injects))
+        media_feed_section(caller)
     with st.expander("Scenario briefing"):
         st.text(brief.summary)
         st.caption(md(f"{brief.threat_or_hazard} · {brief.location}"))

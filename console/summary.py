@@ -123,6 +123,39 @@ def shortfalls(report: AfterActionReport) -> None:
         st.caption("No late, missed or out-of-order protocol so far.")
 
 
+def public_information(report: AfterActionReport) -> None:
+    """The report's public-information section (scenarios with a media layer): first statement,
+    rumours and who answered them, and the trust curve."""
+    pi = report.public_information
+    if pi is None:
+        return
+    st.markdown("**Public information and community trust**")
+    row = st.columns(3)
+    first = format_span(pi.time_to_first_statement_s) if pi.time_to_first_statement_s is not None else "none yet"
+    row[0].metric("First statement after", first, border=True, help=pi.first_statement_by or None)
+    answered = sum(1 for r in pi.rumours if r.addressed_at is not None)
+    row[1].metric("Rumours answered", f"{answered} of {len(pi.rumours)}", border=True)
+    row[2].metric("Community trust", f"{pi.trust_end:.0f} / 100", border=True, help=f"started at {pi.trust_start:.0f}")
+    if pi.rumours:
+        rows = [
+            {
+                "Rumour": r.topic, "Started by": r.source, "Started": format_duration(r.started_at),
+                "Peak reach": r.peak_reach,
+                "Answered": format_duration(r.addressed_at) if r.addressed_at is not None else "not answered",
+                "Took": format_span(r.time_to_address_s) if r.time_to_address_s is not None else "",
+                "By": r.addressed_by,
+            }
+            for r in pi.rumours
+        ]
+        st.dataframe(pd.DataFrame(rows), hide_index=True, key="sum_rumours")
+    points = [*pi.trust, pi.trust[-1].model_copy(update={"at": max(pi.end, pi.trust[-1].at)})]  # held to now
+    curve = pd.DataFrame([{"Exercise minutes": t.at / 60, "Trust": t.trust} for t in points])
+    chart = alt.Chart(curve).mark_line(interpolate="step-after").encode(
+        x="Exercise minutes:Q", y=alt.Y("Trust:Q", scale=alt.Scale(domain=[0, 100]))
+    ).properties(height=180)
+    st.altair_chart(chart, width="stretch")
+
+
 @st.fragment(run_every="2s")
 def live(caller: Caller) -> None:
     session.heartbeat()
@@ -150,6 +183,7 @@ def live(caller: Caller) -> None:
     st.markdown("**Capabilities (HSEEP Table 1)**")
     capability_table(report)
     shortfalls(report)
+    public_information(report)
 
 
 def download(caller: Caller) -> None:

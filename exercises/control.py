@@ -23,6 +23,7 @@ from exercises.entries import (
     InjectHeld,
     InjectReleased,
     InjectSkipped,
+    MediaItemAdded,
     NewEntry,
     Payload,
 )
@@ -136,6 +137,44 @@ class Control(ExerciseStore):
                 raise ExerciseInputError(f"there is already an inject {inject.id}")
             timed = inject.model_copy(update={"time": max(inject.time, ctx.at)})
             return [NewEntry(at=ctx.at, actor=caller.actor, payload=InjectAdded(inject=timed))]
+
+        return self._write(caller, build)[-1]
+
+    def add_media_item(
+        self,
+        caller: Caller,
+        outlet: str,
+        text: str,
+        *,
+        reach: int = 0,
+        topic: str | None = None,
+        starts_rumour: str | None = None,
+    ) -> Entry:
+        """A controller adds a post or news item to the media feed now (reach 0: the outlet's); it may
+        start one of the scenario's rumours that has not started yet."""
+        scenario = self._load(caller.exercise_id).scenario
+        require(caller, Permission.MANAGE_INJECTS)
+        media = scenario.media
+        if media is None:
+            raise ExerciseInputError("this scenario has no media layer")
+        outlets = [o.id for o in media.outlets]
+        rumours = [r.id for r in media.rumours]
+        if outlet not in outlets:
+            raise ExerciseInputError(f"unknown outlet {outlet!r}{_hint(outlet, outlets)}")
+        if topic is not None and topic not in media.topics:
+            raise ExerciseInputError(f"unknown topic {topic!r}{_hint(topic, list(media.topics))}")
+        if starts_rumour is not None and starts_rumour not in rumours:
+            raise ExerciseInputError(f"unknown rumour {starts_rumour!r}{_hint(starts_rumour, rumours)}")
+        if not text.strip():
+            raise ExerciseInputError("a media item needs text")
+        payload = _payload(
+            MediaItemAdded, outlet=outlet, text=text, reach=reach, topic=topic, starts_rumour=starts_rumour
+        )
+
+        def build(ctx: _Context) -> list[NewEntry]:
+            if not ctx.clock.live:
+                raise ExerciseInputError(f"media items are added while the exercise runs (it is {ctx.clock.status.value})")
+            return [NewEntry(at=ctx.at, actor=caller.actor, payload=payload)]
 
         return self._write(caller, build)[-1]
 

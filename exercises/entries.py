@@ -69,6 +69,13 @@ class EntryKind(StrEnum):
     IMPROVEMENT_ITEM_EDITED = "improvement_item_edited"
     CORRECTION = "correction"
     DEVELOPMENT = "development"
+    RUMOUR_STARTED = "rumour_started"
+    RUMOUR_SPREAD = "rumour_spread"
+    RUMOUR_ADDRESSED = "rumour_addressed"
+    MEDIA_ITEM_PUBLISHED = "media_item_published"
+    MEDIA_ITEM_ADDED = "media_item_added"
+    TRUST_CHANGED = "trust_changed"
+    STATEMENT_ISSUED = "statement_issued"
 
 
 class Payload(BaseModel):
@@ -297,6 +304,89 @@ class Development(Payload):
     """Events this development raises (protocol triggers), like an inject's ``raises``."""
 
 
+# --- the public-information environment (media layer) --------------------------------------
+
+Reach = Annotated[int, Field(ge=0, le=100_000_000)]
+
+
+class RumourStarted(Payload):
+    """A rumour from the scenario's media section starts spreading (its first post is ``text``)."""
+
+    kind: Literal[EntryKind.RUMOUR_STARTED] = EntryKind.RUMOUR_STARTED
+    rumour_id: Id
+    topic: Id
+    outlet: Id
+    text: str
+    reach: Reach
+    raises: tuple[Id, ...] = ()
+    """Events the rumour raises (protocol triggers)."""
+
+
+class RumourSpread(Payload):
+    """A rumour's reach at a media step (growing until addressed, then decaying)."""
+
+    kind: Literal[EntryKind.RUMOUR_SPREAD] = EntryKind.RUMOUR_SPREAD
+    rumour_id: Id
+    reach: Reach
+    growing: bool
+
+
+class RumourAddressed(Payload):
+    """An official statement addressed the rumour's topic (``agency`` of the entry: who); its growth stops."""
+
+    kind: Literal[EntryKind.RUMOUR_ADDRESSED] = EntryKind.RUMOUR_ADDRESSED
+    rumour_id: Id
+    topic: Id
+    reach: Reach
+    """Its reach when addressed (the last one recorded)."""
+
+
+class MediaItemPublished(Payload):
+    """A post or news item the simulated public and press publish."""
+
+    kind: Literal[EntryKind.MEDIA_ITEM_PUBLISHED] = EntryKind.MEDIA_ITEM_PUBLISHED
+    item_id: Annotated[str, Field(min_length=1, max_length=64)]
+    outlet: Id
+    text: str
+    reach: Reach
+    topic: Id | None = None
+    cause: str = ""
+    """What the item reacts to: 'action use_force', 'statement', 'silence', 'inject CD-04', ..."""
+
+
+class MediaItemAdded(Payload):
+    """A controller adds a post or news item live; it may start one of the scenario's rumours."""
+
+    kind: Literal[EntryKind.MEDIA_ITEM_ADDED] = EntryKind.MEDIA_ITEM_ADDED
+    outlet: Id
+    text: UserText
+    reach: Reach = 0
+    """0: the outlet's own reach."""
+    topic: Id | None = None
+    starts_rumour: Id | None = None
+
+
+class TrustChanged(Payload):
+    """The community-trust index (0 to 100) moved, by one driver."""
+
+    kind: Literal[EntryKind.TRUST_CHANGED] = EntryKind.TRUST_CHANGED
+    trust: Annotated[float, Field(ge=0, le=100)]
+    change: float
+    driver: Literal["unanswered_rumour", "rumour_answered", "silence", "action"]
+    about: str = ""
+    """The rumours unanswered, the rumour answered, or the action."""
+
+
+class StatementIssued(Payload):
+    """The public information officer's agency publishes an official statement on named topics."""
+
+    kind: Literal[EntryKind.STATEMENT_ISSUED] = EntryKind.STATEMENT_ISSUED
+    action: Id
+    """The statement action of the scenario's vocabulary it counts as (scoring, protocols)."""
+    topics: tuple[Id, ...] = ()
+    text: UserText
+
+
 AnyPayload = Annotated[
     ClockStarted
     | ClockPaused
@@ -320,7 +410,14 @@ AnyPayload = Annotated[
     | ObservationRecorded
     | ImprovementItemEdited
     | Correction
-    | Development,
+    | Development
+    | RumourStarted
+    | RumourSpread
+    | RumourAddressed
+    | MediaItemPublished
+    | MediaItemAdded
+    | TrustChanged
+    | StatementIssued,
     Field(discriminator="kind"),
 ]
 

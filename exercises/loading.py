@@ -20,6 +20,7 @@ import networkx as nx
 import yaml
 from pydantic import BaseModel, ValidationError
 
+from exercises.media import FACTS, unknown_placeholders
 from exercises.scenario import (
     DEVELOPMENTS,
     STRICT_UNITS,
@@ -684,6 +685,9 @@ def _check_scenario(
         for k, ev in enumerate(raised):
             event(("simulation", "raises", name, k), ev)
 
+    if sc.media is not None:
+        _check_media(sc, vocab, events, seen_injects, bad)
+
     # Every agency can reach the lead agency over the links, or the file says why not.
     if sc.lead_agency in agencies:
         graph = nx.Graph()
@@ -697,6 +701,65 @@ def _check_scenario(
                     f"agency {ag.id!r} has no link path to the lead agency {sc.lead_agency!r} (add a link, or say why in 'isolated_reason')",
                 )
     return problems
+
+
+def _check_media(sc: ScenarioFile, vocab: set[str], events: set[str], injects: set[str], bad: Any) -> None:
+    """The media layer's cross-references: outlets, topics, triggers, agencies and templates."""
+    media = sc.media
+    assert media is not None
+    base: Path_ = ("media",)
+    agencies = {a.id: a for a in sc.agencies}
+    _unique(media.outlets, "outlets", "outlet", lambda path, msg: bad((*base, *path), msg))
+    _unique(media.rumours, "rumours", "rumour", lambda path, msg: bad((*base, *path), msg))
+    outlets = {o.id for o in media.outlets}
+    developments = DEVELOPMENTS[sc.simulation.incident.model]
+
+    def named(path: Path_, value: str, known: Iterable[str], what: str) -> None:
+        known = list(known)
+        if value not in known:
+            bad(path, f"{what} {value!r} is not declared{_did_you_mean(value, known)}")
+
+    def template(path: Path_, text: str) -> None:
+        for name in unknown_placeholders(text):
+            bad(path, f"{{{name}}} is not a fact a template can name (one of: {', '.join(FACTS)})")
+
+    def trigger(path: Path_, when: Any) -> None:
+        if when.inject is not None:
+            named((*path, "inject"), when.inject, injects, "inject")
+        if when.event is not None:
+            named((*path, "event"), when.event, events, "event")
+        if when.development is not None:
+            named((*path, "development"), when.development, developments, "development")
+        if when.action is not None:
+            named((*path, "action"), when.action, vocab, "action")
+        if when.by is not None:
+            named((*path, "by"), when.by, agencies, "agency")
+        if when.silence and media.silence_after is None:
+            bad((*path, "silence"), "a silence reaction needs 'silence_after' in the media section")
+
+    for k, act in enumerate(media.statement_actions):
+        named((*base, "statement_actions", k), act, vocab, "action")
+    for k, who in enumerate(media.spokespeople):
+        named((*base, "spokespeople", k), who, agencies, "agency")
+    if not media.spokespeople and not any(a.kind is AgencyKind.PUBLIC_INFORMATION for a in sc.agencies):
+        bad((*base,), "no agency of kind public_information can publish statements: name 'spokespeople'")
+    for act in media.trust.actions:
+        named((*base, "trust", "actions", act), act, vocab, "action")
+    for i, rumour in enumerate(media.rumours):
+        at: Path_ = (*base, "rumours", i)
+        named((*at, "topic"), rumour.topic, media.topics, "topic")
+        named((*at, "outlet"), rumour.outlet, outlets, "outlet")
+        template((*at, "claim"), rumour.claim)
+        trigger((*at, "started_by"), rumour.started_by)
+        for k, ev in enumerate(rumour.raises):
+            named((*at, "raises", k), ev, events, "event")
+    for i, reaction in enumerate(media.reactions):
+        at = (*base, "reactions", i)
+        named((*at, "outlet"), reaction.outlet, outlets, "outlet")
+        if reaction.topic is not None:
+            named((*at, "topic"), reaction.topic, media.topics, "topic")
+        template((*at, "text"), reaction.text)
+        trigger((*at, "when"), reaction.when)
 
 
 # --- whole folders -----------------------------------------------------------------------

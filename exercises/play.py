@@ -22,6 +22,7 @@ from exercises.entries import (
     NewEntry,
     ObservationRecorded,
     ResourceRequested,
+    StatementIssued,
 )
 from exercises.scenario import Scenario
 from exercises.store import ExerciseStore, _Context, _hint, _payload, after_end
@@ -126,6 +127,42 @@ class Play(ExerciseStore):
                 request_id=f"R{ctx.next_seq}", to=to, unit_type=unit_type, count=count, text=text
             )
             return [NewEntry(at=ctx.at, agency=requester, actor=caller.actor, payload=payload)]
+
+        return self._write(caller, build)[-1]
+
+    def publish_statement(
+        self,
+        caller: Caller,
+        topics: list[str] | tuple[str, ...],
+        text: str,
+        *,
+        agency: str | None = None,
+        action: str | None = None,
+    ) -> Entry:
+        """Publish an official statement on named topics of the media layer: their rumours stop growing.
+
+        Only a spokesperson agency may (the scenario's ``media.spokespeople``, else its agencies of kind
+        public_information); a player for its own agency, a controller for any of them."""
+        scenario = self._load(caller.exercise_id).scenario
+        acting = self._acting_agency(caller, scenario, agency)
+        media = scenario.media
+        if media is None:
+            raise ExerciseInputError("this scenario has no media layer: there is nobody to publish to")
+        if acting not in scenario.spokespeople:
+            raise AccessDenied(f"{scenario.agency(acting).name} does not speak for the response to the public")
+        unknown = [t for t in topics if t not in media.topics]
+        if unknown:
+            raise ExerciseInputError(f"unknown topic {unknown[0]!r}{_hint(unknown[0], list(media.topics))}")
+        action = action or media.statement_actions[0]
+        if action not in media.statement_actions:
+            raise ExerciseInputError(f"{action!r} is not one of the scenario's statement actions")
+        if not text.strip():
+            raise ExerciseInputError("a statement needs text")
+        payload = _payload(StatementIssued, action=action, topics=tuple(dict.fromkeys(topics)), text=text)
+
+        def build(ctx: _Context) -> list[NewEntry]:
+            self._require_live(ctx)
+            return [NewEntry(at=ctx.at, agency=acting, actor=caller.actor, payload=payload)]
 
         return self._write(caller, build)[-1]
 

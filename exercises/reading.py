@@ -22,6 +22,7 @@ from exercises.entries import (
     Entry,
 )
 from exercises.journal import Verification
+from exercises.media_feed import FeedItem, MediaDesk, TrustPoint, media_desk, media_feed, trust_curve
 from exercises.scenario import PlayedBy, Scenario
 from exercises.store import ExerciseStore
 from exercises.tables import Exercise, JournalCheckpoint, JournalEntry, wall_datetime
@@ -202,6 +203,24 @@ class Reading(ExerciseStore):
         if caller.agency is not None:
             items = [i for i, e in zip(items, entries, strict=True) if visible_to_agency(e, caller.agency)]
         return [i for i in items if i.seq > after_seq][-limit:] if limit > 0 else []
+
+    def media_feed(self, caller: Caller) -> list[FeedItem]:
+        """The media layer's feed, newest first: what the public sees, so every role reads it."""
+        loaded = self._load(caller.exercise_id)
+        require(caller, Permission.READ_AGENCY, agency=caller.agency)
+        return media_feed(loaded.scenario, self._snapshot(caller.exercise_id)[0])
+
+    def media_desk(self, caller: Caller) -> MediaDesk:
+        """The media layer's topics, outlets and who may publish, as this caller may see them."""
+        loaded = self._load(caller.exercise_id)
+        require(caller, Permission.READ_AGENCY, agency=caller.agency)
+        return media_desk(loaded.scenario, agency=caller.agency, controller=caller.role is Role.CONTROLLER)
+
+    def trust_curve(self, caller: Caller) -> list[TrustPoint]:
+        """The community-trust index so far (start, then each change)."""
+        loaded = self._load(caller.exercise_id)
+        require(caller, Permission.READ_AGENCY, agency=caller.agency)
+        return trust_curve(loaded.scenario, self._snapshot(caller.exercise_id)[0])
 
     def verify(self, caller: Caller) -> Verification:
         """Walk the hash chain in the database (never the cache), check the signed checkpoints,

@@ -490,6 +490,137 @@ class SimulationParams(Frozen):
     """Time an agency takes to read and route a message it receives."""
 
 
+# --- the public-information environment (media layer) ------------------------------------
+
+
+class OutletKind(StrEnum):
+    TV = "tv"
+    RADIO = "radio"
+    NEWSPAPER = "newspaper"
+    ONLINE_NEWS = "online_news"
+    COMMUNITY_GROUP = "community_group"
+    PUBLIC_VOICE = "public_voice"
+    ANONYMOUS_ACCOUNT = "anonymous_account"
+
+
+class Outlet(Frozen):
+    """A news outlet or public voice: who publishes, to how many people, and how soon after a happening."""
+
+    id: Id
+    name: Name
+    kind: OutletKind
+    reach: Annotated[int, Field(ge=1, le=100_000_000)]
+    """People who see one of its items."""
+    delay: Distribution = Fixed(dist="fixed", value=0.0)
+    """How long it takes to publish about something that happened (drawn per item)."""
+
+
+class MediaTrigger(Frozen):
+    """What starts a rumour or sets off a post: exactly one of an inject delivered, an event raised, an
+    incident development, an action logged (optionally by one agency), a statement, or silence."""
+
+    inject: InjectId | None = None
+    event: Id | None = None
+    development: Id | None = None
+    action: Id | None = None
+    by: Id | None = None
+    statement: bool = False
+    silence: bool = False
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> MediaTrigger:
+        chosen = [
+            self.inject is not None,
+            self.event is not None,
+            self.development is not None,
+            self.action is not None,
+            self.statement,
+            self.silence,
+        ]
+        if sum(chosen) != 1:
+            raise ValueError("name exactly one of: inject, event, development, action, statement, silence")
+        if self.by is not None and self.action is None:
+            raise ValueError("'by' goes with an action")
+        return self
+
+
+class Rumour(Frozen):
+    """A claim that spreads by a logistic curve until an official statement addresses its topic, then
+    decays: reach(t) = peak / (1 + exp(-(t - midpoint) / steepness)), t counted from its start."""
+
+    id: Id
+    topic: Id
+    claim: Text
+    """The first post's text (a template: see docs/scenario-format.md)."""
+    outlet: Id
+    """Who starts it (usually an anonymous account or a community voice)."""
+    started_by: MediaTrigger
+    peak: Annotated[int, Field(ge=1, le=100_000_000)]
+    midpoint: Seconds
+    steepness: Seconds
+    half_life: Seconds = 900.0
+    """Once addressed, its reach halves every ``half_life``."""
+    raises: tuple[Id, ...] = ()
+    """Events raised when it starts (protocol triggers: 'a rumour must be answered within 20 minutes')."""
+
+    @model_validator(mode="after")
+    def _positive(self) -> Rumour:
+        if self.steepness <= 0 or self.half_life <= 0:
+            raise ValueError("steepness and half_life must be above zero")
+        if self.started_by.statement or self.started_by.silence:
+            raise ValueError("a rumour is started by an inject, event, development or action")
+        return self
+
+
+class Reaction(Frozen):
+    """An item an outlet publishes when something happens (or when nothing does: silence)."""
+
+    when: MediaTrigger
+    outlet: Id
+    text: Text
+    """A template: see docs/scenario-format.md."""
+    topic: Id | None = None
+
+
+class Trust(Frozen):
+    """The community-trust index (0 to 100) and what moves it (points, positive or negative)."""
+
+    start: Annotated[float, Field(ge=0, le=100)] = 60.0
+    unanswered_rumour: Annotated[float, Field(ge=-100, le=100)] = 0.0
+    """Each media step, for each rumour running unanswered."""
+    rumour_answered: Annotated[float, Field(ge=-100, le=100)] = 0.0
+    """When a statement addresses a rumour."""
+    silence: Annotated[float, Field(ge=-100, le=100)] = 0.0
+    """Each time ``silence_after`` passes without a statement."""
+    actions: dict[Id, Annotated[float, Field(ge=-100, le=100)]] = Field(default_factory=dict)
+    """Per action logged (by any agency): use of force and arrests down, transparency up."""
+
+
+class MediaParams(Frozen):
+    """The public-information environment: outlets, rumours, reactions and community trust."""
+
+    step: Seconds = 300.0
+    """How often rumours' reach and the trust index are updated."""
+    topics: dict[Id, Name] = Field(min_length=1)
+    statement_actions: tuple[Id, ...] = Field(min_length=1)
+    """Actions that count as an official statement (the first is what the console's statement logs)."""
+    spokespeople: tuple[Id, ...] = ()
+    """Agencies that may publish statements; empty: those of kind public_information."""
+    silence_after: Seconds | None = None
+    outlets: tuple[Outlet, ...] = Field(min_length=1)
+    rumours: tuple[Rumour, ...] = ()
+    reactions: tuple[Reaction, ...] = ()
+    trust: Trust = Trust()
+
+    @model_validator(mode="after")
+    def _step(self) -> MediaParams:
+        if self.step <= 0:
+            raise ValueError("step must be above zero")
+        if self.silence_after is not None and self.silence_after <= 0:
+            raise ValueError("silence_after must be above zero")
+        return self
+
+
 # --- scenario ----------------------------------------------------------------------------
 
 
@@ -516,6 +647,8 @@ class ScenarioFile(Frozen):
     msel: tuple[Inject, ...] = Field(min_length=1)
     simulation: SimulationParams
     points_of_contact: PointsOfContact = PointsOfContact()
+    media: MediaParams | None = None
+    """The public-information environment; none: no media layer."""
 
 
 class Trigger(Frozen):
@@ -570,6 +703,16 @@ class Scenario(ScenarioFile):
         names = {e.id: e.label for plan in self.plans for e in plan.events}
         names.update({e.id: e.label for e in self.events})
         return names
+
+    @cached_property
+    def spokespeople(self) -> frozenset[str]:
+        """Agencies that may publish statements in the media layer."""
+        if self.media is None:
+            return frozenset()
+        named = self.media.spokespeople
+        return frozenset(named) if named else frozenset(
+            a.id for a in self.agencies if a.kind is AgencyKind.PUBLIC_INFORMATION
+        )
 
     @cached_property
     def _agencies(self) -> dict[str, Agency]:

@@ -38,6 +38,8 @@ from exercises.entries import (
     InjectSkipped,
     LinkDown,
     LinkUp,
+    MediaItemAdded,
+    MediaItemPublished,
     MessageDelivered,
     MessageLost,
     MessageSent,
@@ -45,6 +47,11 @@ from exercises.entries import (
     ResourceAssigned,
     ResourceReleased,
     ResourceRequested,
+    RumourAddressed,
+    RumourSpread,
+    RumourStarted,
+    StatementIssued,
+    TrustChanged,
 )
 from exercises.scenario import Inject, Protocol, Scenario
 
@@ -269,6 +276,19 @@ def _describe(entry: Entry, w: Words, injects: dict[str, Inject]) -> str:
             return f"Entry {p.corrects} {what}: {p.reason}"
         case Development():
             return f"{p.model.capitalize()}: {p.what.replace('_', ' ')}"
+        # Media entries name no ids here (the media feed shows outlets and topics by name).
+        case RumourStarted():
+            return f"Rumour started: {p.text}"
+        case RumourSpread():
+            return f"A rumour {'reaches' if p.growing else 'fades to'} {p.reach:,} people"
+        case RumourAddressed():
+            return f"A rumour answered by an official statement (reach {p.reach:,})"
+        case MediaItemPublished() | MediaItemAdded():
+            return f"News or post: {p.text}"
+        case TrustChanged():
+            return f"Community trust {p.trust:.1f} ({p.change:+.1f}, {p.driver.replace('_', ' ')})"
+        case StatementIssued():
+            return f"Official statement: {p.text}"
     return entry.kind.value  # pragma: no cover  (every kind is matched above)
 
 
@@ -692,7 +712,7 @@ class _JournalIndex:
         if isinstance(p, ClockStarted):
             if self.start is None:
                 self.start = e
-        elif isinstance(p, ActionLogged):
+        elif isinstance(p, ActionLogged | StatementIssued):
             self.actions.setdefault(p.action, []).append(e)
             self.done.setdefault((p.action, e.agency), _Done()).add(e)
         else:
@@ -701,7 +721,7 @@ class _JournalIndex:
                 self.injects.setdefault(p.inject.id, p.inject)
             elif isinstance(p, InjectDelivered) and p.inject_id in self.injects:
                 raised = self.injects[p.inject_id].raises
-            elif isinstance(p, Development):
+            elif isinstance(p, Development | RumourStarted):
                 raised = p.raises
             # An entry raising an event twice still triggers it once.
             for name in dict.fromkeys(raised):

@@ -32,9 +32,11 @@ from exercises.entries import (
     InjectReleased,
     LinkDown,
     LinkUp,
+    MediaItemAdded,
     MessageSent,
     NewEntry,
     ResourceRequested,
+    StatementIssued,
 )
 from exercises.scenario import PlayedBy, Scenario
 from sim_engine import record as rec
@@ -188,6 +190,8 @@ def _check_external(sim: Simulation, entry: Entry) -> None:
                 problem = f"the added inject names a link {'-'.join(ends)} that does not exist"
     elif isinstance(payload, LinkDown | LinkUp) and not world.network.has_link(*payload.between):
         problem = f"there is no link {'-'.join(payload.between)}"
+    elif isinstance(payload, StatementIssued | MediaItemAdded):
+        problem = _media_problem(sim, payload)
     for agency in named:
         if agency is not None and agency not in agencies:
             problem = f"unknown agency {agency!r}"
@@ -196,6 +200,21 @@ def _check_external(sim: Simulation, entry: Entry) -> None:
             [f"journal entry {_describe(entry)}: {problem}"],
             headline="the simulation cannot apply a journal entry",
         )
+
+
+def _media_problem(sim: Simulation, payload: StatementIssued | MediaItemAdded) -> str:
+    """What the media layer cannot apply: names its scenario's media section does not have."""
+    media = sim.world.scenario.media
+    if media is None:
+        return "" if isinstance(payload, StatementIssued) else "the scenario has no media layer"
+    if isinstance(payload, StatementIssued):
+        unknown = [t for t in payload.topics if t not in media.topics]
+        return f"unknown topic {unknown[0]!r}" if unknown else ""
+    if payload.outlet not in {o.id for o in media.outlets}:
+        return f"unknown outlet {payload.outlet!r}"
+    if payload.starts_rumour is not None and payload.starts_rumour not in {r.id for r in media.rumours}:
+        return f"unknown rumour {payload.starts_rumour!r}"
+    return ""
 
 
 class _Cache:

@@ -34,16 +34,19 @@ from exercises.entries import (
     InjectReleased,
     LinkDown,
     LinkUp,
+    MediaItemAdded,
     MessageSent,
     NewEntry,
     ResourceRequested,
     Scalar,
+    StatementIssued,
 )
 from exercises.scenario import Distribution, Inject, Scenario
 from sim_engine import behaviour
 from sim_engine import record as rec
 from sim_engine.checks import EngineError
 from sim_engine.incidents import make_incident
+from sim_engine.media import Media, make_media
 from sim_engine.memo import per_scenario
 from sim_engine.network import AgencyNetwork
 from sim_engine.playbook import playbook_of
@@ -60,6 +63,8 @@ EXTERNAL_KINDS = frozenset(
         EntryKind.INJECT_ADDED,
         EntryKind.LINK_DOWN,
         EntryKind.LINK_UP,
+        EntryKind.STATEMENT_ISSUED,
+        EntryKind.MEDIA_ITEM_ADDED,
     }
 )
 """The kinds of players' and controllers' entries that change the simulated world. Clock and
@@ -218,6 +223,8 @@ class World:
         self._serial = itertools.count(1)
         self.summary: RunningSummary | None = None
         """Set by batch runs: the run's summary, built as the run goes."""
+        self.media: Media | None = make_media(self, rng)
+        """The press and the public (``sim_engine.media``); None when the scenario has no media section."""
 
     def start(self) -> None:
         for inject in self.scenario.msel:
@@ -225,6 +232,8 @@ class World:
         self.incident.start()
         for agency, action in self.playbook.at_start:
             self.respond(agency, action, None, 0.0)
+        if self.media is not None:
+            self.media.start()
 
     def close(self) -> None:
         """The run is over: break the reference cycles that would keep it in memory.
@@ -291,8 +300,14 @@ class World:
         # tuple.__new__: the named tuple without its class's Python-level __new__ (see ``emit``).
         self.emit(None, tuple.__new__(rec.Development, (self.incident.model, what, detail, raises)))
         if raises:
-            for agency, action in self.playbook.raised(raises):
-                self.respond(agency, action, None, 0.0)
+            self.raise_events(raises)
+        if self.media is not None:
+            self.media.on_development(what, raises)
+
+    def raise_events(self, events: tuple[str, ...]) -> None:
+        """Events were raised: every protocol they trigger gives its agency the task at once."""
+        for agency, action in self.playbook.raised(events):
+            self.respond(agency, action, None, 0.0)
 
     # --- draws ---------------------------------------------------------------------------
 
@@ -413,6 +428,8 @@ class World:
             self.logged[action] = done = set()
         done.add(agency)
         self.incident.on_action(agency, action, duration)
+        if self.media is not None:
+            self.media.on_action(agency, action)
         if agency is None:
             return
         for target, follows in self.playbook.notified(agency, action):
@@ -448,6 +465,8 @@ class World:
             self.emit(None, rec.LinkUp(between=inject.effect.link_up))
         for agency, action in self.playbook.stimulus(inject):
             self.respond(agency, action, inject.id, 0.0)
+        if self.media is not None:
+            self.media.on_inject(inject)
 
     def apply(self, entry: NewEntry) -> None:
         """A player's or controller's entry takes effect in the simulated world (at the current time)."""
@@ -467,6 +486,19 @@ class World:
             behaviour.simulation_cell(self, payload.inject)
         elif isinstance(payload, LinkDown | LinkUp):
             self.network.set_up(*payload.between, isinstance(payload, LinkUp))
+        elif isinstance(payload, StatementIssued | MediaItemAdded):
+            self.media_entry(agency, payload)
+
+    def media_entry(self, agency: str | None, payload: StatementIssued | MediaItemAdded) -> None:
+        """A statement or a controller's media item reaches the press and the public."""
+        media = self.media
+        if isinstance(payload, StatementIssued) and agency is not None:
+            if media is None:
+                self.action_logged(agency, payload.action, None)
+            else:
+                media.issue(agency, payload.action, payload.topics, payload.text)
+        elif isinstance(payload, MediaItemAdded) and media is not None:
+            media.add_item(payload.starts_rumour)
 
 
 class Simulation:

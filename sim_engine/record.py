@@ -89,6 +89,43 @@ class Development(NamedTuple):
     raises: tuple[str, ...] = ()
 
 
+class RumourStarted(NamedTuple):
+    rumour_id: str
+    topic: str
+    outlet: str
+    text: str
+    reach: int
+    raises: tuple[str, ...] = ()
+
+
+class RumourSpread(NamedTuple):
+    rumour_id: str
+    reach: int
+    growing: bool
+
+
+class RumourAddressed(NamedTuple):
+    rumour_id: str
+    topic: str
+    reach: int
+
+
+class MediaItemPublished(NamedTuple):
+    item_id: str
+    outlet: str
+    text: str
+    reach: int
+    topic: str | None = None
+    cause: str = ""
+
+
+class TrustChanged(NamedTuple):
+    trust: float
+    change: float
+    driver: str
+    about: str = ""
+
+
 Payload = (
     InjectDelivered
     | InjectSkipped
@@ -101,6 +138,11 @@ Payload = (
     | LinkDown
     | LinkUp
     | Development
+    | RumourStarted
+    | RumourSpread
+    | RumourAddressed
+    | MediaItemPublished
+    | TrustChanged
 )
 
 JOURNAL_PAYLOADS: dict[type[Payload], type[journal.Payload]] = {
@@ -115,6 +157,11 @@ JOURNAL_PAYLOADS: dict[type[Payload], type[journal.Payload]] = {
     LinkDown: journal.LinkDown,
     LinkUp: journal.LinkUp,
     Development: journal.Development,
+    RumourStarted: journal.RumourStarted,
+    RumourSpread: journal.RumourSpread,
+    RumourAddressed: journal.RumourAddressed,
+    MediaItemPublished: journal.MediaItemPublished,
+    TrustChanged: journal.TrustChanged,
 }
 """Each record payload and the journal payload model it becomes."""
 

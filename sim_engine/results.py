@@ -52,6 +52,15 @@ class LinkStats(_Data):
     lost_share: float
 
 
+class TrustBaseline(_Data):
+    """The media layer's community-trust index over the runs, sampled every media step."""
+
+    at: tuple[float, ...]
+    median: tuple[float, ...]
+    p10: tuple[float, ...]
+    p90: tuple[float, ...]
+
+
 class BatchResult(_Data):
     scenario_id: str
     runs: int
@@ -61,6 +70,8 @@ class BatchResult(_Data):
     links: tuple[LinkStats, ...]
     bottlenecks: tuple[str, ...]
     """Plain sentences naming the agencies, units and links that limit the response, worst first."""
+    trust: TrustBaseline | None = None
+    """The community-trust index over time (scenarios with a media layer)."""
 
     def protocol(self, protocol_id: str) -> ProtocolStats | None:
         return next((p for p in self.protocols if p.protocol_id == protocol_id), None)

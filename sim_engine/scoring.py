@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from typing import Literal, NamedTuple
 
 from exercises.scenario import Inject, Protocol, Scenario
-from sim_engine.record import ActionLogged, Development, Happening, InjectDelivered
+from sim_engine.record import ActionLogged, Development, Happening, InjectDelivered, RumourStarted
 
 Outcome = Literal["met", "late", "missed", "open", "out_of_order"]
 
@@ -50,7 +50,7 @@ def score_protocols(scenario: Scenario, entries: Sequence[Happening], end: float
         # The record's payloads are its own named tuples, never subclassed: the exact type is enough.
         if type(payload) is ActionLogged:
             actions.setdefault(payload.action, []).append(pos)
-        elif type(payload) is Development:
+        elif type(payload) is Development or type(payload) is RumourStarted:
             for event in payload.raises:
                 events.setdefault(event, []).append(pos)
         elif type(payload) is InjectDelivered and payload.inject_id in injects:

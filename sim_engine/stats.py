@@ -22,6 +22,7 @@ from typing import Any
 
 from exercises.durations import format_span
 from exercises.scenario import Scenario
+from sim_engine.media_stats import trust_baseline, trust_series
 from sim_engine.memo import per_scenario
 from sim_engine.network import AgencyNetwork
 from sim_engine.playbook import Playbook
@@ -54,13 +55,15 @@ class RunSummary:
     delays: dict[int, list[float]] = field(default_factory=dict)
     lost: dict[int, int] = field(default_factory=dict)
     cut_off: dict[str, float] = field(default_factory=dict)
+    trust: list[float] = field(default_factory=list)
+    """The media layer's trust index at each media step (``sim_engine.media_stats``)."""
     events: int = 0
     """SimPy events the run processed (for benchmarks; not part of the batch result)."""
 
 
 def summarise(scenario: Scenario, record: Sequence[Happening], end: float) -> RunSummary:
     """What one run's record says, reduced to what the batch aggregates."""
-    run = RunSummary(instances=score_protocols(scenario, record, end))
+    run = RunSummary(instances=score_protocols(scenario, record, end), trust=trust_series(scenario, record, end))
     links = {link.key: i for i, link in enumerate(scenario.links)}
     held: dict[tuple[str | None, str], tuple[float, int, str]] = {}
     links_changed = False
@@ -156,6 +159,7 @@ class RunningSummary:
             run.busy[key] = run.busy.get(key, 0.0) + max(0.0, end - start) * count
         if any(type(h.payload) is LinkDown or type(h.payload) is LinkUp for h in record):
             run.cut_off = _cut_off(scenario, record, end)
+        run.trust = trust_series(scenario, record, end)
         return run
 
 
@@ -193,6 +197,8 @@ class BatchTally:
         self.scored: dict[str, int] = {}
         self.met: dict[str, int] = {}
         self.responses: dict[str, Series] = {}
+        self.trust: dict[int, Series] = {}
+        """The media layer's trust index per sample step (``sim_engine.media_stats``)."""
         self.busy: dict[tuple[str, str], ExactSum] = {}
         self.waits: dict[tuple[str, str], Series] = {}
         self.actions: dict[str, int] = {}
@@ -212,6 +218,8 @@ class BatchTally:
                 _count(self.met, inst.protocol_id, inst.outcome == "met")
             if inst.done_at is not None and inst.protocol_id in self.timed:
                 _series(self.responses, inst.protocol_id).extend((inst.done_at - inst.triggered_at,))
+        for step, value in enumerate(run.trust):
+            _series(self.trust, step).extend((value,))
         for key, seconds in run.busy.items():
             _sum(self.busy, key).add(seconds)
         for key, waits in run.waits.items():
@@ -242,6 +250,7 @@ class BatchTally:
             for key, n in theirs.items():
                 _count(mine, key, n)
         _merge_series(self.responses, other.responses)
+        _merge_series(self.trust, other.trust)
         _merge_series(self.waits, other.waits)
         _merge_series(self.delays, other.delays)
         _merge_sums(self.busy, other.busy)
@@ -249,7 +258,7 @@ class BatchTally:
         self._bound()
 
     def _bound(self) -> None:
-        bin_all([*self.responses.values(), *self.waits.values(), *self.delays.values()])
+        bin_all([*self.responses.values(), *self.waits.values(), *self.delays.values(), *self.trust.values()])
 
 
 def _count(counts: dict[Any, int], key: Any, n: int) -> None:
@@ -356,6 +365,7 @@ def aggregate(scenario: Scenario, tally: BatchTally, seed: int, end: float) -> B
         agencies=tuple(agencies),
         links=tuple(links),
         bottlenecks=bottlenecks(scenario, protocols, agencies, links, cut, end),
+        trust=trust_baseline(scenario, tally.trust, end),
     )
 
 

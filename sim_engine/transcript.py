@@ -15,12 +15,17 @@ from exercises.entries import (
     InjectSkipped,
     LinkDown,
     LinkUp,
+    MediaItemPublished,
     MessageDelivered,
     MessageLost,
     NewEntry,
     ResourceAssigned,
     ResourceReleased,
     ResourceRequested,
+    RumourAddressed,
+    RumourSpread,
+    RumourStarted,
+    TrustChanged,
 )
 
 
@@ -59,7 +64,24 @@ def what(entry: NewEntry) -> str:
         detail = " ".join(f"{k}={v}" for k, v in p.detail.items())
         raised = f" raises {', '.join(p.raises)}" if p.raises else ""
         return f"{p.what} {detail}{raised}".rstrip()
-    return repr(p)
+    return _media(entry) or repr(p)
+
+
+def _media(entry: NewEntry) -> str:
+    p = entry.payload
+    if isinstance(p, RumourStarted):
+        raised = f" raises {', '.join(p.raises)}" if p.raises else ""
+        return f"{p.rumour_id} ({p.topic}) by {p.outlet}, reach {p.reach}{raised}"
+    if isinstance(p, RumourSpread):
+        return f"{p.rumour_id} reach {p.reach} {'growing' if p.growing else 'fading'}"
+    if isinstance(p, RumourAddressed):
+        return f"{p.rumour_id} ({p.topic}) at reach {p.reach}"
+    if isinstance(p, MediaItemPublished):
+        return f"{p.item_id} {p.outlet} ({p.cause}), reach {p.reach}"
+    if isinstance(p, TrustChanged):
+        about = f" ({p.about})" if p.about else ""
+        return f"{p.trust:.2f} ({p.change:+.2f}, {p.driver}{about})"
+    return ""
 
 
 def line(entry: NewEntry) -> str:

@@ -45,12 +45,14 @@ def test_protocols_from_two_plans_mapped_to_capabilities(bundled: tuple[str, Sce
 
 
 def test_every_protocol_can_be_triggered(bundled: tuple[str, Scenario]) -> None:
-    """A protocol whose trigger event no inject raises could never be scored: a design error."""
+    """A protocol whose trigger event no inject (or media rumour) raises could never be scored: a design
+    error."""
     _, sc = bundled
     raised = {e for i in sc.msel for e in i.raises}
+    raised |= {e for r in (sc.media.rumours if sc.media else ()) for e in r.raises}
     for proto in sc.protocols:
         if proto.trigger.kind == "event":
-            assert proto.trigger.name in raised, f"{proto.id}: no inject raises {proto.trigger.name!r}"
+            assert proto.trigger.name in raised, f"{proto.id}: no inject or rumour raises {proto.trigger.name!r}"
 
 
 def test_msel_in_time_order_within_duration(bundled: tuple[str, Scenario]) -> None:

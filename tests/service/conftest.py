@@ -46,6 +46,45 @@ def scenario_with_two_player_agencies() -> Scenario:
     return load_scenario(WAREHOUSE, text=text)
 
 
+MEDIA_SECTION = """
+media:
+  step: 5m
+  silence_after: 30m
+  statement_actions: [public_statement]
+  spokespeople: [fire]
+  topics:
+    smoke: Toxic smoke over the neighbourhood
+    staff: Staff trapped inside
+  outlets:
+    - {id: local_tv, name: Local TV, kind: tv, reach: 50000, delay: {dist: fixed, value: 2m}}
+    - {id: neighbours, name: Neighbourhood group, kind: community_group, reach: 3000}
+  rumours:
+    - {id: toxic_smoke, topic: smoke, claim: "The smoke is toxic, close your windows!", outlet: neighbours,
+       started_by: {inject: WF-01}, peak: 20000, midpoint: 20m, steepness: 5m}
+    - {id: trapped, topic: staff, claim: "People trapped in the warehouse", outlet: neighbours,
+       started_by: {action: evacuate_staff}, peak: 9000, midpoint: 10m, steepness: 3m}
+  reactions:
+    - {when: {statement: true}, outlet: local_tv, text: "{agency} says: {statement}"}
+  trust: {start: 60, unanswered_rumour: -0.5, rumour_answered: 2, actions: {public_statement: 3}}
+"""
+
+
+def scenario_with_media() -> Scenario:
+    """The two-player warehouse fire with a media layer: the fire agency speaks for the response."""
+    text = WAREHOUSE.read_text().replace(
+        "    kind: facility_operator\n", "    kind: facility_operator\n    played_by: players\n"
+    ).replace(
+        "  - {id: head_count, label: Report a head count}\n",
+        "  - {id: head_count, label: Report a head count}\n  - {id: public_statement, label: Issue a public statement}\n",
+    )
+    return load_scenario(WAREHOUSE, text=text + MEDIA_SECTION)
+
+
+@pytest.fixture(scope="session")
+def with_media() -> Scenario:
+    return scenario_with_media()
+
+
 @pytest.fixture(scope="session")
 def warehouse() -> Scenario:
     return load_scenario(WAREHOUSE)

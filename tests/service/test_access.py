@@ -47,6 +47,8 @@ class Case:
     setup: str = "running"
     bound: bool = False
     """Whether the action names an agency (then it runs for each player agency)."""
+    media: bool = False
+    """Whether it needs the scenario with a media layer (the fire agency speaks for the response)."""
 
 
 def _added_inject() -> Inject:
@@ -128,6 +130,17 @@ CASES: dict[str, Case] = {
     ),
     "saved baseline": Case(lambda s, c, f, a: (s.saved_baseline(c),), READERS_OF_ALL, False),
     "save baseline": Case(lambda s, c, f, a: s.save_baseline(c, '{"runs": 1}'), CONTROLLER, False),
+    "publish statement": Case(
+        lambda s, c, f, a: s.publish_statement(c, ["smoke"], "The smoke is not toxic.", agency="fire"),
+        ACTORS, True, media=True,
+    ),
+    "add media item": Case(
+        lambda s, c, f, a: s.add_media_item(c, "local_tv", "Crews at the warehouse", starts_rumour="trapped"),
+        CONTROLLER, True, media=True,
+    ),
+    "media feed": Case(lambda s, c, f, a: s.media_feed(c), EVERYONE, False, media=True),
+    "media desk": Case(lambda s, c, f, a: s.media_desk(c), EVERYONE, False, media=True),
+    "trust curve": Case(lambda s, c, f, a: s.trust_curve(c), EVERYONE, False, media=True),
 }
 
 
@@ -165,8 +178,11 @@ MATRIX = [
 
 
 @pytest.mark.parametrize(("name", "agency"), MATRIX)
-def test_access_matrix(name: str, agency: str, service: ExerciseService, two_players: Scenario) -> None:
+def test_access_matrix(
+    name: str, agency: str, service: ExerciseService, two_players: Scenario, with_media: Scenario
+) -> None:
     case = CASES[name]
+    two_players = with_media if case.media else two_players
     shared = _prepare(service, two_players, case.setup)
     for who in CALLERS:
         # A refused call must leave the journal as it was; an allowed write gets a fresh exercise
@@ -199,6 +215,7 @@ def test_every_service_call_is_in_the_matrix() -> None:
         "correct", "tick", "state", "briefing", "feed", "inbox", "agency_log", "protocol_clock", "timeline",
         "msel", "scenario", "journal", "verify", "export", "participants", "record",
         "exercise_details", "set_exercise_details", "saved_baseline", "save_baseline",
+        "publish_statement", "add_media_item", "media_feed", "media_desk", "trust_curve",
     }
     assert public - operator_level == covered
 

@@ -1,0 +1,365 @@
+"""The public-information environment: the press and the public, played by the engine.
+
+Switched on by the scenario's ``media`` section (without one, ``make_media`` gives None and the model
+runs exactly as before). Its actors are small SimPy generator functions like the agencies':
+
+- ``rumour``: a claim spreading by a logistic curve, reach(t) = peak / (1 + exp(-(t - midpoint) /
+  steepness)) with t counted from its start, recorded every ``step``; once a statement addresses its
+  topic it stops growing at once and its reach halves every ``half_life`` from the last one recorded,
+  until it falls under 1 % of its peak;
+- ``outlet``: an outlet or public voice publishing an item (a reaction from the scenario, its
+  template filled with the happening's facts) after its drawn delay;
+- ``public``: the community-trust index, moved every ``step`` by the rumours running unanswered;
+- ``public_patience``: silence, each time ``silence_after`` passes without an official statement.
+
+Trust also moves at once when a statement answers a rumour and when an action with a trust weight is
+logged. The arithmetic is in docs/scenario-format.md: each driver adds its configured points, and the
+index is kept within 0 to 100.
+
+The media layer draws from its own generator, derived from the run's without drawing from it, so
+switching it on leaves every other random number of the run as it was: the entries it adds are its
+own and what they set off (events its rumours raise, the protocols those trigger).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+from collections.abc import Generator
+from dataclasses import dataclass
+from random import Random
+from typing import TYPE_CHECKING, Any
+
+import simpy
+
+from exercises.durations import format_duration
+from exercises.media import fill
+from exercises.scenario import Inject, MediaParams, MediaTrigger, Outlet, Reaction, Rumour, Scenario
+from sim_engine import record as rec
+from sim_engine.memo import per_scenario
+from sim_engine.sampling import Sampler
+
+if TYPE_CHECKING:
+    from sim_engine.model import World
+
+Process = Generator[simpy.Event, Any, Any]
+
+FADED = 0.01
+"""An addressed rumour is followed until its reach falls under this share of its peak."""
+
+
+def logistic_reach(rumour: Rumour, since_start: float) -> int:
+    """The rumour's reach ``since_start`` seconds after it started, while nobody answers it."""
+    exponent = -(since_start - rumour.midpoint) / rumour.steepness
+    if exponent > 700:  # exp would overflow: the curve is at zero to the last person
+        return 0
+    return round(rumour.peak / (1.0 + math.exp(exponent)))
+
+
+def decayed_reach(addressed_reach: int, since_addressed: float, half_life: float) -> int:
+    """An addressed rumour's reach: halving every ``half_life`` from its reach when addressed."""
+    return round(addressed_reach * 0.5 ** (since_addressed / half_life))
+
+
+Stimulus = tuple[str, str]
+"""What sets media off: ("inject", id), ("event", id), ("development", what), ("action", id), or
+("statement", "") and ("silence", "")."""
+
+
+def _stimulus(when: MediaTrigger) -> Stimulus:
+    if when.inject is not None:
+        return ("inject", when.inject)
+    if when.event is not None:
+        return ("event", when.event)
+    if when.development is not None:
+        return ("development", when.development)
+    if when.action is not None:
+        return ("action", when.action)
+    return ("statement", "") if when.statement else ("silence", "")
+
+
+@dataclass(frozen=True)
+class Desk:
+    """The media section indexed once per scenario: what each stimulus sets off."""
+
+    params: MediaParams
+    rumours: dict[Stimulus, list[Rumour]]
+    reactions: dict[Stimulus, list[Reaction]]
+    outlets: dict[str, Outlet]
+    statement_actions: frozenset[str]
+    watched_actions: frozenset[str]
+    """Actions the media layer reacts to at all (the rest cost one set lookup)."""
+
+    @classmethod
+    def of(cls, scenario: Scenario) -> Desk:
+        params = scenario.media
+        assert params is not None
+        rumours: dict[Stimulus, list[Rumour]] = {}
+        reactions: dict[Stimulus, list[Reaction]] = {}
+        for rumour in params.rumours:
+            rumours.setdefault(_stimulus(rumour.started_by), []).append(rumour)
+        for reaction in params.reactions:
+            reactions.setdefault(_stimulus(reaction.when), []).append(reaction)
+        actions = {name for kind, name in (*rumours, *reactions) if kind == "action"}
+        return cls(
+            params=params,
+            rumours=rumours,
+            reactions=reactions,
+            outlets={o.id: o for o in params.outlets},
+            statement_actions=frozenset(params.statement_actions),
+            watched_actions=frozenset(actions | set(params.statement_actions) | set(params.trust.actions)),
+        )
+
+
+_desk = per_scenario(Desk.of)
+
+
+@dataclass
+class Spreading:
+    """A rumour under way in this run."""
+
+    rumour: Rumour
+    started: float
+    reach: int
+    """The last reach recorded."""
+    addressed_at: float | None = None
+    addressed_reach: int = 0
+    waiting: simpy.Event | None = None
+    """Set while the rumour, at its peak, waits for an answer (nothing to record until then)."""
+
+
+def media_generator(rng: Random) -> Random:
+    """A generator for the media layer, derived from the run's without drawing from it."""
+    state = rng.getstate()[1]
+    digest = hashlib.sha256(repr(state[:16]).encode("ascii")).digest()
+    return Random(int.from_bytes(digest[:16], "little"))
+
+
+class Media:
+    """The press and the public of one run."""
+
+    def __init__(self, world: World, rng: Random) -> None:
+        self.world = world
+        self.desk = _desk(world.scenario)
+        self.params = self.desk.params
+        self.sampler = Sampler(media_generator(rng))
+        self.trust = self.params.trust.start
+        self.spreading: dict[str, Spreading] = {}
+        self.quiet_since = 0.0
+        """The last statement (or silence reaction): silence is counted from here."""
+        self._items = 0
+        self._issuing = False
+
+    def start(self) -> None:
+        env, world = self.world.env, self.world
+        env.process(public(env, world, self))
+        if self.params.silence_after is not None:
+            env.process(public_patience(env, world, self))
+
+    # --- hooks: what happens in the world ------------------------------------------------
+
+    def on_inject(self, inject: Inject) -> None:
+        self._stimulate(("inject", inject.id), {})
+        if inject.raises:
+            self.on_events(inject.raises)
+
+    def on_events(self, events: tuple[str, ...]) -> None:
+        for event in events:
+            self._stimulate(("event", event), {})
+
+    def on_development(self, what: str, raises: tuple[str, ...]) -> None:
+        self._stimulate(("development", what), {})
+        if raises:
+            self.on_events(raises)
+
+    def on_action(self, agency: str | None, action: str) -> None:
+        """An action was logged (by a simulated agency or a player)."""
+        desk = self.desk
+        if action not in desk.watched_actions:
+            return
+        facts = {"agency": self._agency_name(agency), "action": self.world.scenario.vocabulary.get(action, action)}
+        self._stimulate(("action", action), facts, by=agency)
+        weight = self.params.trust.actions.get(action)
+        if weight:
+            self.move_trust(weight, "action", action)
+        if action in desk.statement_actions and agency is not None and not self._issuing:
+            # A simulated spokesperson answers every rumour out there; a player's plain logged
+            # statement names no topic (the console's statement form does), nor does another agency's.
+            speaks = agency in self.world.simulated and agency in self.world.scenario.spokespeople
+            topics = None if speaks else ()
+            self.statement(agency, topics, "")
+
+    def issue(self, agency: str, action: str, topics: tuple[str, ...], text: str) -> None:
+        """A player's statement on named topics: it answers their rumours, and counts as the action."""
+        self.statement(agency, topics, text)
+        self._issuing = True
+        try:
+            self.world.action_logged(agency, action, None)
+        finally:
+            self._issuing = False
+
+    def add_item(self, starts_rumour: str | None) -> None:
+        """A controller's item is in the journal already; it may start a rumour of the scenario."""
+        if starts_rumour is not None:
+            found = next((r for r in self.params.rumours if r.id == starts_rumour), None)
+            if found is not None:
+                self.start_rumour(found, {})
+
+    # --- what the media layer does -------------------------------------------------------
+
+    def statement(self, agency: str, topics: tuple[str, ...] | None, text: str) -> None:
+        """An official statement: rumours on its topics (all running ones when None) stop growing."""
+        world = self.world
+        self.quiet_since = world.env.now
+        for spreading in self.spreading.values():
+            claim = spreading.rumour
+            if spreading.addressed_at is not None or (topics is not None and claim.topic not in topics):
+                continue
+            spreading.addressed_at, spreading.addressed_reach = world.env.now, spreading.reach
+            if spreading.waiting is not None:
+                spreading.waiting.succeed()
+            world.emit(agency, rec.RumourAddressed(claim.id, claim.topic, spreading.reach))
+            if self.params.trust.rumour_answered:
+                self.move_trust(self.params.trust.rumour_answered, "rumour_answered", claim.id)
+        self._stimulate(("statement", ""), {"agency": self._agency_name(agency), "statement": text})
+
+    def start_rumour(self, claim: Rumour, facts: dict[str, str]) -> None:
+        if claim.id in self.spreading:
+            return  # a rumour starts once
+        world = self.world
+        reach = logistic_reach(claim, 0.0)
+        spreading = self.spreading[claim.id] = Spreading(claim, world.env.now, reach)
+        text = fill(claim.claim, self._facts(claim.outlet, claim.topic, facts))
+        world.emit(None, rec.RumourStarted(claim.id, claim.topic, claim.outlet, text, reach, claim.raises))
+        world.env.process(rumour(world.env, world, self, spreading))
+        if claim.raises:
+            world.raise_events(claim.raises)
+            self.on_events(claim.raises)
+
+    def publish(self, reaction: Reaction, facts: dict[str, str], cause: str) -> None:
+        env, world = self.world.env, self.world
+        outlet_ = self.desk.outlets[reaction.outlet]
+        text = fill(reaction.text, self._facts(outlet_.id, reaction.topic, facts))
+        env.process(outlet(env, world, self, outlet_, text, reaction.topic, cause))
+
+    def item_id(self) -> str:
+        self._items += 1
+        return f"media-{self._items}"
+
+    def move_trust(self, change: float, driver: str, about: str) -> None:
+        """Trust moves by ``change`` points, kept within 0 to 100 (the entry records the actual move)."""
+        before = self.trust
+        self.trust = min(100.0, max(0.0, before + change))
+        if self.trust != before:
+            self.world.emit(None, rec.TrustChanged(self.trust, self.trust - before, driver, about))
+
+    # --- helpers -------------------------------------------------------------------------
+
+    def _stimulate(self, stimulus: Stimulus, facts: dict[str, str], by: str | None = None) -> None:
+        for claim in self.desk.rumours.get(stimulus, ()):
+            if claim.started_by.by is None or claim.started_by.by == by:
+                self.start_rumour(claim, facts)
+        for reaction in self.desk.reactions.get(stimulus, ()):
+            if reaction.when.by is None or reaction.when.by == by:
+                kind, name = stimulus
+                self.publish(reaction, facts, f"{kind} {name}".strip())
+
+    def _facts(self, outlet_id: str, topic: str | None, extra: dict[str, str]) -> dict[str, str]:
+        scenario = self.world.scenario
+        facts = {
+            "incident": scenario.name,
+            "location": scenario.location,
+            "outlet": self.desk.outlets[outlet_id].name,
+            "topic": self.params.topics.get(topic, "") if topic else "",
+            "agency": "",
+            "action": "",
+            "statement": "",
+            "time": format_duration(self.world.env.now),
+            "minutes": "",
+        }
+        facts.update(extra)
+        return facts
+
+    def _agency_name(self, agency: str | None) -> str:
+        if agency is None or agency not in self.world.agency_ids:
+            return ""
+        return self.world.scenario.agency(agency).name
+
+
+def make_media(world: World, rng: Random) -> Media | None:
+    return None if world.scenario.media is None else Media(world, rng)
+
+
+# --- the actors ------------------------------------------------------------------------------
+
+
+def rumour(env: simpy.Environment, world: World, media: Media, spreading: Spreading) -> Process:
+    """A rumour spreads by its curve until addressed, then fades; its reach is recorded each step."""
+    claim, step = spreading.rumour, media.params.step
+    floor = max(1, claim.peak * FADED)
+    while True:
+        if spreading.addressed_at is None and spreading.reach >= claim.peak:
+            # At its peak (the curve only rises) it stays there: wait for the answer rather than wake
+            # every step, then go on from the next step as if it had been stepping all along.
+            spreading.waiting = env.event()
+            yield spreading.waiting
+            after = spreading.started + (math.floor((env.now - spreading.started) / step) + 1) * step
+            yield env.timeout(after - env.now if after > env.now else after + step - env.now)
+        else:
+            yield env.timeout(step)
+        if spreading.addressed_at is None:
+            reach = logistic_reach(claim, env.now - spreading.started)
+            growing = True
+        else:
+            reach = decayed_reach(spreading.addressed_reach, env.now - spreading.addressed_at, claim.half_life)
+            growing = False
+        if reach != spreading.reach or not growing:
+            spreading.reach = reach
+            world.emit(None, rec.RumourSpread(claim.id, reach, growing))
+        if not growing and reach < floor:
+            return
+
+
+def outlet(
+    env: simpy.Environment,
+    world: World,
+    media: Media,
+    source: Outlet,
+    text: str,
+    topic: str | None,
+    cause: str,
+) -> Process:
+    """An outlet or public voice publishes an item after its delay."""
+    delay = media.sampler.draw(source.delay)
+    if delay > 0:
+        yield env.timeout(delay)
+    world.emit(None, rec.MediaItemPublished(media.item_id(), source.id, text, source.reach, topic, cause))
+
+
+def public(env: simpy.Environment, world: World, media: Media) -> Process:
+    """The public: each step, every rumour running unanswered wears trust down."""
+    weight, step = media.params.trust.unanswered_rumour, media.params.step
+    if not weight:
+        return
+    while True:
+        yield env.timeout(step)
+        open_ = [s.rumour.id for s in media.spreading.values() if s.addressed_at is None]
+        if open_:
+            media.move_trust(weight * len(open_), "unanswered_rumour", ", ".join(open_))
+
+
+def public_patience(env: simpy.Environment, world: World, media: Media) -> Process:
+    """Silence: each time ``silence_after`` passes without an official statement, the public notices."""
+    after = media.params.silence_after
+    assert after is not None
+    while True:
+        due = media.quiet_since + after
+        if due - env.now > 1e-9:
+            yield env.timeout(due - env.now)
+            continue
+        media.quiet_since = env.now
+        if media.params.trust.silence:
+            media.move_trust(media.params.trust.silence, "silence", f"{after / 60:g} min without a statement")
+        minutes = {"minutes": f"{after / 60:g}"}
+        for reaction in media.desk.reactions.get(("silence", ""), ()):
+            media.publish(reaction, minutes, "silence")
