@@ -112,6 +112,21 @@ def rating_runs(rating: Rating | None) -> tuple[Run, ...]:
     return (Run(rating.value, bold=True, colour=RATING_COLOURS[rating]), Run(f" {RATING_MEANING[rating]}"))
 
 
+POST_EXERCISE = " (recorded after the end of play)"
+
+SIGNATURE_WORDS = {
+    "signed": "every entry is covered by a signed checkpoint",
+    "partly_signed": "signed, except the newest entries (after the last checkpoint)",
+    "unsigned": "no checkpoint could be checked against a trusted key",
+    "not_checked": "not checked",
+}
+
+
+def _grouped(digits: str) -> str:
+    """A fingerprint as people compare it aloud: groups of four."""
+    return " ".join(digits[i : i + 4] for i in range(0, len(digits), 4))
+
+
 @dataclass
 class _Writer:
     r: AfterActionReport
@@ -147,7 +162,8 @@ class _Writer:
     def evidence(self, trail: Sequence[Evidence]) -> None:
         for ev in trail:
             corrected = f" (as corrected by entry {ev.corrected_by})" if ev.corrected_by else ""
-            self.para(f"Entry {ev.seq} at {self.at(ev.at)}, {ev.role}: {ev.summary}{corrected}", "evidence")
+            late = POST_EXERCISE if ev.after_end else ""
+            self.para(f"Entry {ev.seq} at {self.at(ev.at)}, {ev.role}: {ev.summary}{corrected}{late}", "evidence")
 
     # --- front matter ---------------------------------------------------------------------
 
@@ -304,7 +320,9 @@ class _Writer:
         if not ratings:
             return "--"
         if len(ratings) <= 4:
-            return "\n".join(f"{e.rating.value} ({e.actor}, entry {e.seq})" for e in ratings)
+            return "\n".join(
+                f"{e.rating.value} ({e.actor}, entry {e.seq}{', after the end' if e.after_end else ''})" for e in ratings
+            )
         tally = Counter(e.rating.value for e in ratings)
         latest = max(ratings, key=lambda e: (e.at, e.seq))
         counts = ", ".join(f"{k} \u00d7{tally[k]}" for k in "PSMU" if tally[k])
@@ -312,6 +330,7 @@ class _Writer:
 
     def note(self, note: Note, evidence: bool = False) -> None:
         who = f" (evaluator, entry {note.seq})" if note.source == "evaluator" else ""
+        who += POST_EXERCISE if note.after_end else ""
         self.add(Para((Run(f"{note.capability}: ", italic=True), Run(note.text + who)), "bullet"))
         if evidence:
             self.evidence(note.evidence)
@@ -564,7 +583,15 @@ class _Writer:
             ("Hash chain verified", "yes" if i.intact else "NO"),
             ("Head hash", i.head_hash or "--"),
             ("First broken entry", str(i.first_broken_seq) if i.first_broken_seq is not None else "none"),
+            ("Signed checkpoints", SIGNATURE_WORDS.get(i.signature, i.signature)),
+            ("Signed through", f"entry {i.signed_through_seq}" if i.signed_through_seq is not None else "--"),
+            ("Signing key fingerprint", _grouped(i.key_fingerprint[:32]) if i.key_fingerprint else "--"),
+            ("Public key (Ed25519)", i.public_key or "--"),
         ])
+        for line in i.proven:
+            self.para(f"Proven: {line}", "bullet")
+        for line in i.not_proven:
+            self.para(f"Not proven: {line}", "bullet")
         self.para(
             "Every journal entry carries the hash of the one before it. The chain was verified when this "
             "report was made; compare the head hash and entry count with the database to confirm that no "
