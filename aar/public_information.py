@@ -11,9 +11,10 @@ journal (as the report reads it) and, when given, the simulated baseline.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from pydantic import BaseModel, ConfigDict
 
-from aar.record import Record
 from exercises.entries import (
     ActionLogged,
     MediaItemAdded,
@@ -26,6 +27,9 @@ from exercises.entries import (
 )
 from exercises.scenario import Scenario
 from sim_engine.results import BatchResult
+
+if TYPE_CHECKING:  # aar.record imports aar.model, which holds this section's models
+    from aar.record import Record
 
 
 class _Data(BaseModel):
