@@ -113,6 +113,7 @@ def rating_runs(rating: Rating | None) -> tuple[Run, ...]:
 
 
 POST_EXERCISE = " (recorded after the end of play)"
+PUBLIC_INFORMATION_TITLE = "Public Information and Community Trust"
 
 SIGNATURE_WORDS = {
     "signed": "every entry is covered by a signed checkpoint",
@@ -481,7 +482,7 @@ class _Writer:
         pi = self.r.public_information
         if pi is None:
             return
-        self.h1("Public Information and Community Trust")
+        self.h1(PUBLIC_INFORMATION_TITLE)
         first = (
             f"The first official statement came at {self.at(pi.first_statement_at)}, "
             f"{format_span(pi.time_to_first_statement_s or 0.0)} after the start of play, from {pi.first_statement_by}."
@@ -650,7 +651,9 @@ SECTION_ORDER = (
     "Protocol Compliance",
     "Coordination and the Agency Network",
     "Simulated Baseline",
+    PUBLIC_INFORMATION_TITLE,
     "Record Integrity",
     INDEX_TITLE,
 )
-"""The level-0 headings of an exercise's report, in order (tests read both formats against it)."""
+"""The level-0 headings of an exercise's report, in order (tests read both formats against it); the
+public-information section is there when the scenario has a media layer."""
