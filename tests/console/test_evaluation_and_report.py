@@ -164,7 +164,7 @@ def test_the_evaluator_chooses_the_element_the_plan_files_it_under(exercise: Exe
     at.text_area(key="obs_afi").input("Radio traffic stepped on itself")
     at.selectbox(key="obs_element").set_value("equipment")
     button(at, "Record observation").click().run()
-    assert "Observation recorded: Operational Communications" in toasts(at)
+    assert "Observation recorded: Operational Communications about Town Fire Department" in toasts(at)
     row = next(i for i in current_report(exercise.svc, session.view_cache(), ctl).improvement_plan
                if i.issue == "Radio traffic stepped on itself")
     assert row.element is not None and row.element.value == "equipment"
