@@ -11,7 +11,7 @@ from aar.ics import Ics205a, Ics214, ics205a, ics214, render_pdf, render_xlsx
 from exercises.db import URL_SETTING
 from exercises.details import ExerciseDetails
 from exercises.incident_log import RealClock
-from hotwash.commands_report import _from_database
+from hotwash.commands_report import _from_database, _Source
 
 ics_app = typer.Typer(help="ICS forms from the record: 214 activity logs, 205A communications list.", no_args_is_help=True)
 
@@ -59,6 +59,14 @@ def _write(forms: list[tuple[str, Ics214 | Ics205a]], pdf: Path | None, xlsx: Pa
         typer.echo(f"wrote {xlsx}")
 
 
+def _record(
+    exercise: int, database: str | None, start: str | None, timezone: str | None
+) -> tuple[_Source, RealClock | None]:
+    """The exercise's record, and the clock its forms show times in."""
+    source = _from_database(exercise, database, [])
+    return source, _clock(start, timezone, source.details)
+
+
 @ics_app.command("214")
 def activity_log(
     exercise: Annotated[int, typer.Argument(help="Exercise id (see hotwash exercise list).")],
@@ -70,8 +78,7 @@ def activity_log(
     database: Database = None,
 ) -> None:
     """An ICS 214 Activity Log per agency, filled from EXERCISE's journal."""
-    source = _from_database(exercise, database, [])
-    clock = _clock(start, timezone, source.details)
+    source, clock = _record(exercise, database, start, timezone)
     scenario, journal, name, day = source.scenario, source.journal, source.name, source.span[0]
     ids = [a.id for a in scenario.agencies]
     wanted = agency or ids
@@ -94,7 +101,6 @@ def communications_list(
     database: Database = None,
 ) -> None:
     """An ICS 205A-style communications list: agency, channel, linked agencies, state during play."""
-    source = _from_database(exercise, database, [])
-    clock = _clock(start, timezone, source.details)
+    source, clock = _record(exercise, database, start, timezone)
     scenario, journal, name, day = source.scenario, source.journal, source.name, source.span[0]
     _write([("ICS 205A", ics205a(scenario, journal, incident_name=name, day=day, clock=clock))], pdf, xlsx)

@@ -20,6 +20,9 @@ from pathlib import Path
 
 from playwright.sync_api import Browser, Page, Playwright
 
+from exercises.access import Role
+from exercises.service import CreatedExercise
+
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
     "--headless",
@@ -153,3 +156,8 @@ def choose(page: Page, label: str, option: str) -> None:
     """Pick ``option`` in the select box labelled ``label``."""
     page.get_by_role("combobox", name=label, exact=True).first.click()
     page.get_by_role("option", name=option, exact=True).first.click()
+
+
+def access_code(created: CreatedExercise, role: Role, agency: str | None = None) -> str:
+    """The access code the exercise issued to ``role`` (for ``agency``)."""
+    return next(c.code for c in created.codes if c.role is role and c.agency == agency)

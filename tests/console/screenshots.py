@@ -18,6 +18,7 @@ from exercises.durations import format_duration
 from exercises.loading import load_scenario
 from exercises.service import CreatedExercise, ExerciseService
 from exercises.views import MselRow, condition_reason, words
+from tests.console.harness import access_code as code
 from tests.console.harness import launch_chromium, sign_in, start_server, wait_idle
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -26,8 +27,6 @@ SCENARIO = ROOT / "data" / "scenarios" / "civil_disturbance.yaml"
 WIDTH = 1440
 
 
-def code(created: CreatedExercise, role: Role, agency: str | None = None) -> str:
-    return next(c.code for c in created.codes if c.role is role and c.agency == agency)
 
 
 def play(svc: ExerciseService, created: CreatedExercise) -> None:

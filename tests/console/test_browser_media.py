@@ -24,6 +24,7 @@ from tests.console.harness import (
     wait_idle,
     wait_toast,
 )
+from tests.console.harness import access_code as code
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -70,8 +71,6 @@ def browser() -> Iterator[Browser]:
         chromium.close()
 
 
-def code(created: CreatedExercise, role: Role, agency: str | None = None) -> str:
-    return next(c.code for c in created.codes if c.role is role and c.agency == agency)
 
 
 def shot(page: Page, name: str) -> None:

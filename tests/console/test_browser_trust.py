@@ -34,6 +34,7 @@ from tests.console.harness import (
     wait_idle,
     wait_toast,
 )
+from tests.console.harness import access_code as code
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -89,8 +90,6 @@ def nothing_fetched_from_outside(outside: list[str]) -> Iterator[None]:
     assert outside == [], f"requests left localhost: {outside}"
 
 
-def code(created: CreatedExercise, role: Role, agency: str | None = None) -> str:
-    return next(c.code for c in created.codes if c.role is role and c.agency == agency)
 
 
 def local_only(context: BrowserContext, outside: list[str]) -> None:

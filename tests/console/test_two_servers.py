@@ -17,8 +17,9 @@ from playwright.sync_api import Browser, Page, sync_playwright
 from exercises.access import Role
 from exercises.entries import ActionLogged
 from exercises.loading import load_scenario
-from exercises.service import CreatedExercise, ExerciseService
+from exercises.service import ExerciseService
 from tests.console.conftest import MILL_FIRE
+from tests.console.harness import access_code as code
 from tests.console.harness import (
     choose,
     launch_chromium,
@@ -41,8 +42,6 @@ def browser() -> Iterator[Browser]:
         chromium.close()
 
 
-def code(created: CreatedExercise, role: Role, agency: str | None = None) -> str:
-    return next(c.code for c in created.codes if c.role is role and c.agency == agency)
 
 
 def log_action(page: Page, action: str, text: str) -> None:
