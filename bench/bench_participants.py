@@ -1,7 +1,7 @@
 """How many participants one exercise holds: refresh and acknowledgement latency against N.
 
-    python -m bench.bench_participants                                  # SQLite, then PostgreSQL
-    python -m bench.bench_participants --database sqlite --counts 25,50,100,150 --seconds 40
+    python -m bench.bench_participants             # SQLite; PostgreSQL with one process, then two
+    python -m bench.bench_participants --setups sqlite:1 --counts 25,50,100,150 --seconds 40
 
 N participants play one exercise of a bundled scenario (mass_casualty: five agencies played by
 people) through the exercise service, as the console does:
@@ -12,8 +12,9 @@ people) through the exercise service, as the console does:
   committed.
 One in ten participants is a controller, the rest are players spread over the played agencies.
 
-Configurations: one process on a SQLite file; two processes over one PostgreSQL database (started on
-a loopback port by tests.pg_server), the participants split between them. A process here stands for
+Configurations (``--setups``): one process on a SQLite file; one, then two processes over one
+PostgreSQL database (started on a loopback port by tests.pg_server), the participants split between
+them, so that the same run shows what the second process adds. A process here stands for
 one console process: its participants are threads, as Streamlit runs each session's script on its
 own thread (Streamlit's own rendering and websocket traffic are not included). The exercise is
 opened and started, and its journal grown to ``--journal`` entries, by the bench's parent process;
@@ -68,7 +69,9 @@ def prepare(url: str, entries: int) -> tuple[list[tuple[str, bool]], list[str]]:
     while len(service.journal(controller)) < entries:
         service.log_action(players[k % len(players)], vocabulary[k % len(vocabulary)], text=f"history {k}")
         k += 1
-    seats = [(_code(created, Role.CONTROLLER), False)] + [(_code(created, Role.PLAYER, a), True) for a in played]
+    seats = [(_code(created, Role.CONTROLLER), False)] + [
+        (_code(created, Role.PLAYER, a), True) for a in played
+    ]
     return seats, vocabulary
 
 
@@ -84,7 +87,9 @@ def _refresh(service: ExerciseService, caller: Caller, dashboard: Any, cache: An
         dashboard(service, cache, caller)
 
 
-def participants(url: str, seats: list[tuple[str, bool]], vocabulary: list[str], seconds: float, out: Any) -> None:
+def participants(
+    url: str, seats: list[tuple[str, bool]], vocabulary: list[str], seconds: float, out: Any
+) -> None:
     """One console process: a thread per participant, refreshing and (players) logging actions."""
     from console.derived import ViewCache, controller_dashboard
 
@@ -183,20 +188,37 @@ def measure(url: str, n: int, processes: int, seconds: float, journal: int) -> d
     }
 
 
+def _setup(text: str) -> tuple[str, int]:
+    name, _, processes = text.partition(":")
+    if name not in ("sqlite", "postgresql") or not processes.isdigit() or int(processes) < 1:
+        raise SystemExit(f"--setups: {text!r} is not sqlite:N or postgresql:N")
+    if name == "sqlite" and int(processes) > 1:
+        raise SystemExit("--setups: several console processes need PostgreSQL (docs/deployment.md)")
+    return name, int(processes)
+
+
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--database", choices=["sqlite", "postgresql", "both"], default="both")
-    parser.add_argument("--counts", default="25,50,100,150,200")
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--setups",
+        default="sqlite:1,postgresql:1,postgresql:2",
+        help="database:processes, comma-separated (one process over PostgreSQL is the yardstick for two)",
+    )
+    parser.add_argument("--counts", default="50,100,200,300,400,600")
     parser.add_argument("--seconds", type=float, default=40.0, help="measured play per N")
     parser.add_argument("--journal", type=int, default=2000, help="entries in the journal before play starts")
     args = parser.parse_args()
     counts = [int(c) for c in args.counts.split(",")]
-    modes = [("sqlite", 1), ("postgresql", 2)] if args.database == "both" else [
-        (args.database, 1 if args.database == "sqlite" else 2)
-    ]
-    print(f"{os.cpu_count()} CPUs; {args.seconds:.0f} s of play per N; journal of {args.journal} entries first")
-    print(f"{'database':<11} {'procs':>5} {'N':>4} {'refreshes':>9} {'p50 ms':>7} {'p95 ms':>7} "
-          f"{'acks':>5} {'ack p50':>7} {'ack p95':>7} {'late':>5} {'errors':>6} load")
+    modes = [_setup(text) for text in args.setups.split(",")]
+    print(
+        f"{os.cpu_count()} CPUs; {args.seconds:.0f} s of play per N; journal of {args.journal} entries first"
+    )
+    print(
+        f"{'database':<11} {'procs':>5} {'N':>4} {'refreshes':>9} {'p50 ms':>7} {'p95 ms':>7} "
+        f"{'acks':>5} {'ack p50':>7} {'ack p95':>7} {'late':>5} {'errors':>6} load"
+    )
     server = None
     try:
         with tempfile.TemporaryDirectory() as tmp:
@@ -221,7 +243,9 @@ def main() -> None:
                     if r["refresh_p95"] < TARGET_MS and not r["errors"]:
                         held.append(n)
                 best = max(held) if held else 0
-                print(f"{name}, {processes} process(es): largest N with p95 refresh under {TARGET_MS:.0f} ms: {best}")
+                print(
+                    f"{name}, {processes} process(es): largest N with p95 refresh under {TARGET_MS:.0f} ms: {best}"
+                )
     finally:
         if server is not None:
             server.stop()

@@ -1,15 +1,17 @@
 """How the simulated actors behave: small SimPy generator functions, one per actor.
 
 Each takes the ``World`` of the run (``sim_engine.model``) and records what happens through it, which
-writes journal entries. An actor that waits for units (a simulated agency at work, mutual aid, a
-resource desk) is a SimPy process; one that only waits out delays (the simulation cell, a message on
-its way, a notification) is a timeout with a callback, which costs SimPy less than a process's start
-and end (about 3.5 µs against 8.5 µs per delay).
+writes journal entries. An actor that waits on a chain of other actors (mutual aid, a player's
+resource request) is a SimPy process; one that only waits out delays or for a unit of its own (the
+simulation cell, a message on its way, a notification, a simulated agency at work) is a chain of
+callbacks, which costs SimPy less than a process's start and end (about 3.5 µs against 8.5 µs per
+delay).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Generator
+from functools import partial
 from typing import TYPE_CHECKING, Any, cast
 
 import simpy
@@ -28,19 +30,57 @@ def simulation_cell(world: World, inject: Inject) -> None:
     """The simulation cell delivers an inject at its scenario time, unless it was held or released
     meanwhile (a one-shot delay: a timeout with a callback, not a process)."""
 
-    def due() -> None:
-        if world.inject_state.get(inject.id) is None:
-            world.deliver(inject)
+    world.env.alarm(max(0.0, inject.time - world.env.now), partial(_due, world, inject))
 
-    world.after(max(0.0, inject.time - world.env.now), due)
+
+def _due(world: World, inject: Inject, _event: object) -> None:
+    if world.inject_state.get(inject.id) is None:
+        world.deliver(inject)
+
+
+class AgencyTask:
+    """A simulated agency at work on one task, once it has read the trigger and taken its response
+    delay (``World.respond``): it performs the task's actions in order (prerequisites first); for one
+    that ties up a unit it waits for a free one of its own, acts, and holds the unit for the action's
+    duration. Each wait is a callback (a unit assigned, a duration over), not a process: the task runs
+    as a process (``simulated_agency``) only when it must ask a neighbour for units (mutual aid).
+
+    Same draws and same order as the process: each action's duration is drawn when the action comes
+    up; an action whose unit type the agency lacks (without mutual aid) is not performed."""
+
+    __slots__ = ("actions", "agency", "inject_id", "next", "world")
+
+    def __init__(self, world: World, agency: str, actions: tuple[str, ...], inject_id: str | None) -> None:
+        self.world, self.agency, self.actions, self.inject_id = world, agency, actions, inject_id
+        self.next = 0
+        self.carry_on()
+
+    def carry_on(self) -> None:
+        world, agency, actions = self.world, self.agency, self.actions
+        while self.next < len(actions):
+            action = actions[self.next]
+            self.next += 1
+            unit, duration = world.needs(action)
+            if unit is None:
+                world.act(agency, action, self.inject_id, duration)
+            elif (agency, unit) in world.units:
+                world.take(agency, unit, agency, partial(self.acting, action, duration))
+                return
+
+    def acting(self, action: str, duration: float, grant: Grant) -> None:
+        self.world.act(self.agency, action, self.inject_id, duration)
+        self.world.env.alarm(duration, lambda _event: self.done(grant))
+
+    def done(self, grant: Grant) -> None:
+        self.world.release(grant)
+        self.carry_on()
 
 
 def simulated_agency(
     env: simpy.Environment, world: World, agency: str, actions: tuple[str, ...], inject_id: str | None
 ) -> Process:
-    """A simulated agency, once it has read a trigger and taken its response delay (``World.respond``),
-    performs the task's actions in order (prerequisites first) when one of them ties up units: it may
-    have to wait for them, and holds them while it acts."""
+    """A simulated agency at work on a task that may need mutual aid (see ``AgencyTask``): a process,
+    as it waits on a message's way and then on the neighbour's units."""
     for action in actions:
         yield from perform(env, world, agency, action, inject_id)
 
@@ -90,9 +130,9 @@ class Messenger:
             world.lost(self.message, self.path, None)
             self.done(False)
             return
-        world.env.timeout(network.latency(here, self.route[1])).callbacks.append(self.hop)
+        world.env.alarm(network.latency(here, self.route[1]), self.hop)
 
-    def hop(self, _event: simpy.Event) -> None:
+    def hop(self, _event: object) -> None:
         world, network, here = self.world, self.world.network, self.here
         route = cast(list[str], self.route)
         there = route[1]

@@ -21,8 +21,9 @@ from __future__ import annotations
 import bisect
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
+from functools import partial
 from operator import attrgetter
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 import simpy
 
@@ -205,19 +206,21 @@ class CollectionPoint:
     """The casualty collection point: patients reach it in the order they arrive, one arrival at a time,
     each a timeout whose callback expects the next (an actor without a process)."""
 
-    __slots__ = ("casualties", "upcoming", "world")
+    __slots__ = ("casualties", "coming", "upcoming", "world")
 
     def __init__(self, world: World, casualties: Casualties, arrivals: list[Patient]) -> None:
         self.world, self.casualties, self.upcoming = world, casualties, iter(arrivals)
+        self.coming: Patient | None = None
         self.expect()
 
     def expect(self) -> None:
-        p = next(self.upcoming, None)
+        p = self.coming = next(self.upcoming, None)
         if p is not None:
-            self.world.env.alarm(p.arrives - self.world.env.now, lambda _event: self.arrive(p))
+            env = self.world.env
+            env.alarm(p.arrives - env._now, self.arrive)
 
-    def arrive(self, p: Patient) -> None:
-        casualties, world = self.casualties, self.world
+    def arrive(self, _event: object) -> None:
+        casualties, world, p = self.casualties, self.world, cast(Patient, self.coming)
         casualties.arrived(p)
         world.develop("patient_arrived", patient=p.number, category=p.category)
         if p.category in casualties.worsens:
@@ -229,18 +232,19 @@ def patient(world: World, casualties: Casualties, p: Patient) -> None:
     """A patient on scene who, without care, goes yellow to red to black: each worsening is a timeout
     with a callback, and care before it comes stops the patient there."""
     worse, after = casualties.worsens[p.category]
+    # partial, not a closure: no cells to make for every patient.
+    world.env.alarm(after(), partial(_worsen, world, casualties, p, worse))
 
-    def worsen(_event: object) -> None:
-        if p.cared:
-            return
-        casualties.worsened(p, worse)
-        world.develop(
-            "patient_died" if worse == "black" else "patient_deteriorated", patient=p.number, category=worse
-        )
-        if p.category in casualties.worsens:
-            patient(world, casualties, p)
 
-    world.env.alarm(after(), worsen)
+def _worsen(world: World, casualties: Casualties, p: Patient, worse: str, _event: object) -> None:
+    if p.cared:
+        return
+    casualties.worsened(p, worse)
+    world.develop(
+        "patient_died" if worse == "black" else "patient_deteriorated", patient=p.number, category=worse
+    )
+    if p.category in casualties.worsens:
+        patient(world, casualties, p)
 
 
 def hospital(world: World, casualties: Casualties, p: Patient, transporter: str | None) -> None:

@@ -177,7 +177,10 @@ class Media:
         desk = self.desk
         if action not in desk.watched_actions:
             return
-        facts = {"agency": self._agency_name(agency), "action": self.world.scenario.vocabulary.get(action, action)}
+        facts = {
+            "agency": self._agency_name(agency),
+            "action": self.world.scenario.vocabulary.get(action, action),
+        }
         self._stimulate(("action", action), facts, by=agency)
         weight = self.params.trust.actions.get(action)
         if weight:
@@ -233,7 +236,7 @@ class Media:
         world.emit(None, rec.RumourStarted(claim.id, claim.topic, claim.outlet, text, reach, claim.raises))
         world.env.process(rumour(world.env, world, self, spreading))
         if claim.raises:
-            world.raise_events(claim.raises)
+            world.raised(claim.raises)
             self.on_events(claim.raises)
 
     def publish(self, reaction: Reaction, facts: dict[str, str], cause: str) -> None:
@@ -311,7 +314,9 @@ def rumour(env: simpy.Environment, world: World, media: Media, spreading: Spread
             reach = logistic_reach(claim, env.now - spreading.started)
             growing = True
         else:
-            reach = decayed_reach(spreading.addressed_reach, env.now - spreading.addressed_at, claim.half_life)
+            reach = decayed_reach(
+                spreading.addressed_reach, env.now - spreading.addressed_at, claim.half_life
+            )
             growing = False
         if reach != spreading.reach or not growing:
             spreading.reach = reach

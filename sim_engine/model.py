@@ -15,8 +15,10 @@ entries, however its advances were split.
 
 from __future__ import annotations
 
+import enum
 import itertools
 from collections.abc import Callable, Collection, Generator, Iterable, Mapping
+from functools import partial
 from heapq import heappop, heappush
 from random import Random
 from types import MethodType
@@ -113,8 +115,10 @@ class Clock(simpy.Environment):
 
     def discard(self) -> None:
         """Forget every pending event, and who waits on it: the run is over."""
+        # An alarm is held by the queue alone: clearing the queue frees it. A SimPy event may also be
+        # held by the process waiting on it, which its callbacks hold in turn: that cycle is cut here.
         for *_, event in self._queue:
-            if event.callbacks:
+            if type(event) is not Alarm and event.callbacks:
                 event.callbacks.clear()
         self._queue.clear()
 
@@ -128,6 +132,10 @@ class Clock(simpy.Environment):
         steps = 0
         while queue and queue[0][0] <= until:
             self._now, _, _, event = heappop(queue)
+            steps += 1
+            if type(event) is Alarm:  # most of a run's events: one callback, nothing waits on it
+                event.callback(event)
+                continue
             callbacks, event.callbacks = event.callbacks, None
             for callback in callbacks:
                 callback(event)
@@ -135,7 +143,6 @@ class Clock(simpy.Environment):
                 exc = type(event._value)(*event._value.args)
                 exc.__cause__ = event._value
                 raise exc
-            steps += 1
         return steps
 
     def alarm(self, delay: float, callback: Callable[[Any], None]) -> None:
@@ -143,17 +150,27 @@ class Clock(simpy.Environment):
         ``Timeout`` of ``delay`` would be (same time, priority and order), without the event object's
         other parts, which nothing reads."""
         queue: list[Any] = self._queue
-        heappush(queue, (self._now + delay, NORMAL, next(self._eid), Alarm([callback])))
+        heappush(queue, (self._now + delay, NORMAL, next(self._eid), Alarm(callback)))
 
 
 class Alarm:
-    """What the run loop needs of an event: its callbacks, and that it succeeded."""
+    """A one-shot delay in the run's queue: the callback to call when it is over (``run_through``)."""
 
-    __slots__ = ("callbacks",)
-    _ok = True
+    __slots__ = ("callback",)
 
-    def __init__(self, callbacks: list[Callable[[Any], None]]) -> None:
-        self.callbacks: list[Callable[[Any], None]] | None = callbacks
+    def __init__(self, callback: Callable[[Any], object]) -> None:
+        self.callback = callback
+
+
+class TaskKind(enum.Enum):
+    """How a simulated agency goes about a task (``World.answer``)."""
+
+    AT_ONCE = "at once"
+    """No action of it ties up units: all done when the agency answers."""
+    OWN_UNITS = "own units"
+    """It waits for its own units (``behaviour.AgencyTask``)."""
+    MUTUAL_AID = "mutual aid"
+    """It may ask a neighbour for a unit type it lacks (the process ``behaviour.simulated_agency``)."""
 
 
 class Setting(NamedTuple):
@@ -213,9 +230,14 @@ class World:
         self._uses = setting.uses
         self._deployment = setting.deployment
         self._raises = scenario.simulation.raises
+        self._mutual_aid = scenario.simulation.mutual_aid
+        self._tasks: dict[tuple[str, str], tuple[TaskKind, tuple[str, ...]]] = {}
+        """How each simulated agency goes about each task, and the task's actions (``answer``),
+        worked out once per run."""
         self._pools: dict[tuple[str, str], simpy.Resource] = {}
         self.record: list[rec.Happening] = []
         self.injects = dict(setting.injects)
+        self._scenario_injects = setting.injects
         self.inject_state: dict[str, str] = {}
         """``held``, ``delivered`` or ``skipped``; absent while an inject waits for its time."""
         self.logged: dict[str, set[str | None]] = {}
@@ -298,11 +320,18 @@ class World:
     def develop(self, what: str, **detail: Scalar) -> None:
         raises = self._raises.get(what, ())
         # tuple.__new__: the named tuple without its class's Python-level __new__ (see ``emit``).
-        self.emit(None, tuple.__new__(rec.Development, (self.incident.model, what, detail, raises)))
+        development = tuple.__new__(rec.Development, (self.incident.model, what, detail, raises))
+        self.record.append(tuple.__new__(rec.Happening, (self.env._now, None, development)))  # emit, inlined
         if raises:
-            self.raise_events(raises)
+            self.raised(raises)
         if self.media is not None:
             self.media.on_development(what, raises)
+
+    def raised(self, events: tuple[str, ...]) -> None:
+        """The entry just recorded raised ``events``."""
+        if self.summary is not None:
+            self.summary.index.raised(events, len(self.record) - 1)
+        self.raise_events(events)
 
     def raise_events(self, events: tuple[str, ...]) -> None:
         """Events were raised: every protocol they trigger gives its agency the task at once."""
@@ -361,16 +390,22 @@ class World:
 
     def take(self, owner: str, unit: str, requester: str, then: Callable[[Grant], object]) -> None:
         """``seize`` one unit without a process: ``then(grant)`` runs when it is assigned."""
-        pool = self.pool(owner, unit)
-        asked = self.env.now
-        request = pool.request()
+        request = self.pool(owner, unit).request()
+        # partial, not a closure: a closure over seven names makes seven cells at every call.
+        request.callbacks.append(partial(self._granted, owner, unit, requester, self.env._now, then))
 
-        def assigned(_event: simpy.Event) -> None:
-            grant = Grant(owner, unit, self.serial(), (request,))
-            self.assigned(grant, requester, self.env.now - asked)
-            then(grant)
-
-        request.callbacks.append(assigned)
+    def _granted(
+        self,
+        owner: str,
+        unit: str,
+        requester: str,
+        asked: float,
+        then: Callable[[Grant], object],
+        request: Request,
+    ) -> None:
+        grant = Grant(owner, unit, self.serial(), (request,))
+        self.assigned(grant, requester, self.env._now - asked)
+        then(grant)
 
     def release(self, grant: Grant) -> None:
         pool = self.pool(grant.owner, grant.unit)
@@ -400,24 +435,38 @@ class World:
         (players act through the console)."""
         if agency in self.simulated:
             delay = reading + self.response_delay[agency]()
-            self.env.alarm(delay, lambda _event: self.answer(agency, action, inject_id))
+            # partial, not a lambda: a closure over four names makes four cells at every call.
+            self.env.alarm(delay, partial(self.answer, agency, action, inject_id))
 
-    def answer(self, agency: str, action: str, inject_id: str | None) -> None:
-        """A simulated agency acts on a task, doing first what its protocols say must come before. A
-        task whose actions tie up no units is done at once; one that needs units is a process
-        (``behaviour.simulated_agency``): it may wait for them, and holds them while it acts."""
-        actions = self.playbook.steps(agency, action)
-        uses = self._uses
-        if any(uses.get(a) is not None for a in actions):
+    def answer(self, agency: str, action: str, inject_id: str | None, _event: object = None) -> None:
+        """A simulated agency acts on a task, doing first what its protocols say must come before
+        (``behaviour.AgencyTask``; a process, ``behaviour.simulated_agency``, when the task needs a
+        unit type the agency lacks and may ask a neighbour for it)."""
+        task = self._tasks.get((agency, action))
+        if task is None:
+            steps = self.playbook.steps(agency, action)
+            task = self._tasks[agency, action] = (self._task_kind(agency, steps), steps)
+        kind, actions = task
+        if kind is TaskKind.AT_ONCE:
+            for step in actions:
+                self.act(agency, step, inject_id, self.needs(step)[1])
+        elif kind is TaskKind.OWN_UNITS:
+            behaviour.AgencyTask(self, agency, actions, inject_id)
+        else:
             self.env.process(behaviour.simulated_agency(self.env, self, agency, actions, inject_id))
-            return
-        for step in actions:
-            self.act(agency, step, inject_id, self.needs(step)[1])
+
+    def _task_kind(self, agency: str, actions: tuple[str, ...]) -> TaskKind:
+        units = [self._uses.get(a) for a in actions]
+        if all(unit is None for unit in units):
+            return TaskKind.AT_ONCE
+        if self._mutual_aid and any(u is not None and (agency, u) not in self.units for u in units):
+            return TaskKind.MUTUAL_AID
+        return TaskKind.OWN_UNITS
 
     def act(self, agency: str, action: str, inject_id: str | None, duration: float) -> None:
         self.emit(agency, tuple.__new__(rec.ActionLogged, (action, "", inject_id)))
         if self.summary is not None:
-            self.summary.acted(agency)
+            self.summary.acted(agency, action, len(self.record) - 1)
         self.action_logged(agency, action, duration)
 
     def action_logged(self, agency: str | None, action: str, duration: float | None) -> None:
@@ -449,7 +498,11 @@ class World:
         if self.inject_state.get(inject.id) in ("delivered", "skipped"):
             return
         condition = inject.condition
-        if condition and not override and self.happened(condition.action, condition.by_agency) != condition.happened:
+        if (
+            condition
+            and not override
+            and self.happened(condition.action, condition.by_agency) != condition.happened
+        ):
             self.inject_state[inject.id] = "skipped"
             by = f" by {condition.by_agency}" if condition.by_agency else ""
             state = "had already been" if condition.happened is False else "had not been"
@@ -459,14 +512,27 @@ class World:
             return
         self.inject_state[inject.id] = "delivered"
         self.emit(None, rec.InjectDelivered(inject_id=inject.id, to=inject.to))
-        if inject.effect and inject.effect.link_down and self.network.set_up(*inject.effect.link_down, False):
-            self.emit(None, rec.LinkDown(between=inject.effect.link_down, reason=f"inject {inject.id}"))
-        if inject.effect and inject.effect.link_up and self.network.set_up(*inject.effect.link_up, True):
-            self.emit(None, rec.LinkUp(between=inject.effect.link_up))
+        summary = self.summary
+        if summary is not None and inject.raises and inject.id in self._scenario_injects:
+            summary.index.raised(inject.raises, len(self.record) - 1)
+        if inject.effect:
+            self.inject_effect(inject)
         for agency, action in self.playbook.stimulus(inject):
             self.respond(agency, action, inject.id, 0.0)
         if self.media is not None:
             self.media.on_inject(inject)
+
+    def inject_effect(self, inject: Inject) -> None:
+        """An inject that takes a link down or brings one up."""
+        effect, summary = inject.effect, self.summary
+        if effect and effect.link_down and self.network.set_up(*effect.link_down, False):
+            self.emit(None, rec.LinkDown(between=effect.link_down, reason=f"inject {inject.id}"))
+            if summary is not None:
+                summary.link_changed(self.network, self.env._now)
+        if effect and effect.link_up and self.network.set_up(*effect.link_up, True):
+            self.emit(None, rec.LinkUp(between=effect.link_up))
+            if summary is not None:
+                summary.link_changed(self.network, self.env._now)
 
     def apply(self, entry: NewEntry) -> None:
         """A player's or controller's entry takes effect in the simulated world (at the current time)."""

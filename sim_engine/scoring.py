@@ -40,22 +40,56 @@ class ProtocolInstance(NamedTuple):
         return None if self.done_at is None else self.done_at - self.triggered_at
 
 
-def score_protocols(scenario: Scenario, entries: Sequence[Happening], end: float) -> list[ProtocolInstance]:
-    """Every protocol instance of a run that ended at ``end``, in protocol order, then trigger order."""
+class RecordIndex:
+    """Where in a run's record each action was logged and each event raised (record positions, in
+    order): what scoring needs of the record. Built in one pass over a finished record
+    (``index_record``), or as the run goes (``sim_engine.stats.RunningSummary``)."""
+
+    __slots__ = ("actions", "events")
+
+    def __init__(self) -> None:
+        self.actions: dict[str, list[int]] = {}
+        self.events: dict[str, list[int]] = {}
+
+    def logged(self, action: str, pos: int) -> None:
+        found = self.actions.get(action)
+        if found is None:
+            self.actions[action] = [pos]
+        else:
+            found.append(pos)
+
+    def raised(self, events: Sequence[str], pos: int) -> None:
+        for event in events:
+            self.events.setdefault(event, []).append(pos)
+
+
+def index_record(scenario: Scenario, entries: Sequence[Happening]) -> RecordIndex:
+    """The index of a finished record: actions logged; events raised by developments, rumours and
+    the scenario's injects."""
     injects: dict[str, Inject] = {i.id: i for i in scenario.msel}
-    events: dict[str, list[int]] = {}
-    actions: dict[str, list[int]] = {}
+    index = RecordIndex()
     for pos, entry in enumerate(entries):
         payload = entry.payload
         # The record's payloads are its own named tuples, never subclassed: the exact type is enough.
         if type(payload) is ActionLogged:
-            actions.setdefault(payload.action, []).append(pos)
+            index.logged(payload.action, pos)
         elif type(payload) is Development or type(payload) is RumourStarted:
-            for event in payload.raises:
-                events.setdefault(event, []).append(pos)
+            index.raised(payload.raises, pos)
         elif type(payload) is InjectDelivered and payload.inject_id in injects:
-            for event in injects[payload.inject_id].raises:
-                events.setdefault(event, []).append(pos)
+            index.raised(injects[payload.inject_id].raises, pos)
+    return index
+
+
+def score_protocols(scenario: Scenario, entries: Sequence[Happening], end: float) -> list[ProtocolInstance]:
+    """Every protocol instance of a run that ended at ``end``, in protocol order, then trigger order."""
+    return score_indexed(scenario, entries, index_record(scenario, entries), end)
+
+
+def score_indexed(
+    scenario: Scenario, entries: Sequence[Happening], index: RecordIndex, end: float
+) -> list[ProtocolInstance]:
+    """``score_protocols`` from the record's index."""
+    events, actions = index.events, index.actions
     found: list[ProtocolInstance] = []
     for proto in scenario.protocols:
         done = [p for p in actions.get(proto.action, ()) if entries[p].agency == proto.agency]

@@ -22,6 +22,7 @@ from typing import Any
 
 from exercises.durations import format_span
 from exercises.scenario import Scenario
+from sim_engine import tally as tallies
 from sim_engine.media_stats import trust_baseline, trust_series
 from sim_engine.memo import per_scenario
 from sim_engine.network import AgencyNetwork
@@ -39,7 +40,7 @@ from sim_engine.record import (
     ResourceReleased,
 )
 from sim_engine.results import AgencyStats, BatchResult, LinkStats, ProtocolStats, UnitStats
-from sim_engine.scoring import ProtocolInstance, score_protocols
+from sim_engine.scoring import ProtocolInstance, RecordIndex, score_indexed, score_protocols
 from sim_engine.tally import ExactSum, Series, bin_all
 
 MAX_BOTTLENECKS = 10
@@ -63,7 +64,9 @@ class RunSummary:
 
 def summarise(scenario: Scenario, record: Sequence[Happening], end: float) -> RunSummary:
     """What one run's record says, reduced to what the batch aggregates."""
-    run = RunSummary(instances=score_protocols(scenario, record, end), trust=trust_series(scenario, record, end))
+    run = RunSummary(
+        instances=score_protocols(scenario, record, end), trust=trust_series(scenario, record, end)
+    )
     links = {link.key: i for i, link in enumerate(scenario.links)}
     held: dict[tuple[str | None, str], tuple[float, int, str]] = {}
     links_changed = False
@@ -111,14 +114,30 @@ class RunningSummary:
     exactly ``summarise`` of the finished record (a test holds the two together) without a second pass
     over it. What needs the whole record (protocol scoring, time cut off) is done at the end."""
 
-    __slots__ = ("held", "links", "run")
+    __slots__ = ("by_design", "cut", "held", "index", "lead", "links", "run", "since")
 
     def __init__(self, scenario: Scenario) -> None:
         self.run = RunSummary()
         self.links = _link_index(scenario)
         self.held: dict[tuple[str | None, str], tuple[float, int, str]] = {}
+        self.index = RecordIndex()
+        """What protocol scoring needs of the record, kept as it is written."""
+        self.lead = scenario.lead_agency
+        self.by_design = _by_design(scenario)
+        self.cut: set[str] = set()
+        """Agencies cut off from the lead agency since ``since`` (not counting those cut off by design)."""
+        self.since = 0.0
 
-    def acted(self, agency: str | None) -> None:
+    def link_changed(self, network: AgencyNetwork, now: float) -> None:
+        """A link went down or came up: the time cut off so far is counted (as ``_cut_off`` does)."""
+        totals, since = self.run.cut_off, self.since
+        for agency in self.cut:
+            totals[agency] = totals.get(agency, 0.0) + now - since
+        self.since, self.cut = now, network.cut_off(self.lead) - self.by_design
+
+    def acted(self, agency: str | None, action: str, pos: int) -> None:
+        """An action was logged at record position ``pos``."""
+        self.index.logged(action, pos)
         if agency:
             actions = self.run.actions
             actions[agency] = actions.get(agency, 0) + 1
@@ -153,17 +172,18 @@ class RunningSummary:
     def finish(self, scenario: Scenario, record: Sequence[Happening], end: float) -> RunSummary:
         """The summary of the run, ended at ``end`` (no later than the last time it was advanced to)."""
         run = self.run
-        run.instances = score_protocols(scenario, record, end)
+        run.instances = score_indexed(scenario, record, self.index, end)
         for (agency, _), (start, count, unit) in self.held.items():
             key = (str(agency), unit)
             run.busy[key] = run.busy.get(key, 0.0) + max(0.0, end - start) * count
-        if any(type(h.payload) is LinkDown or type(h.payload) is LinkUp for h in record):
-            run.cut_off = _cut_off(scenario, record, end)
+        for agency in self.cut:
+            run.cut_off[agency] = run.cut_off.get(agency, 0.0) + max(0.0, end - self.since)
         run.trust = trust_series(scenario, record, end)
         return run
 
 
 _link_index = per_scenario(lambda scenario: {link.key: i for i, link in enumerate(scenario.links)})
+_by_design = per_scenario(lambda scenario: AgencyNetwork.from_scenario(scenario).cut_off(scenario.lead_agency))
 
 
 def _cut_off(scenario: Scenario, entries: Sequence[Happening], end: float) -> dict[str, float]:
@@ -206,6 +226,8 @@ class BatchTally:
         self.lost: dict[int, int] = {}
         self.delays: dict[int, Series] = {}
         self.cut_off: dict[str, ExactSum] = {}
+        self.values = 0
+        """Values held in the series above, all told (``_bound``)."""
 
     def add(self, run: RunSummary) -> None:
         self.runs += 1
@@ -234,7 +256,9 @@ class BatchTally:
             _series(self.delays, i).extend(delays)
         for agency, seconds in run.cut_off.items():
             _sum(self.cut_off, agency).add(seconds)
-        self._bound()
+        self.values += _values(run, self.timed)
+        if self.values > tallies.EXACT_VALUES:  # read here, so that a test can lower it
+            self._bound()
 
     def merge(self, other: BatchTally) -> None:
         self.runs += other.runs
@@ -258,7 +282,16 @@ class BatchTally:
         self._bound()
 
     def _bound(self) -> None:
-        bin_all([*self.responses.values(), *self.waits.values(), *self.delays.values(), *self.trust.values()])
+        every = [*self.responses.values(), *self.waits.values(), *self.delays.values(), *self.trust.values()]
+        self.values = sum(s.count for s in every)
+        bin_all(every)
+
+
+def _values(run: RunSummary, timed: frozenset[str]) -> int:
+    """How many values ``BatchTally.add`` puts in its series for the run."""
+    responses = sum(1 for i in run.instances if i.done_at is not None and i.protocol_id in timed)
+    waits = sum(len(w) for w in run.waits.values())
+    return responses + len(run.trust) + waits + sum(len(d) for d in run.delays.values())
 
 
 def _count(counts: dict[Any, int], key: Any, n: int) -> None:

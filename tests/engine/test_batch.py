@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -104,3 +105,34 @@ def test_the_summary_built_as_a_run_goes_is_the_summary_of_its_record() -> None:
             from_record = summarise(scenario, sim.record, scenario.duration)
             from_record.events = sim.steps
             assert replicate(scenario, seed=8, index=index) == from_record, (path.name, index)
+
+
+def test_time_cut_off_counts_each_outage_until_the_link_comes_back(tmp_path: Path) -> None:
+    """The operator is cut off from 00:30 (WF-03) until an added inject brings the link back at 01:10:
+    40 minutes, counted as the run goes exactly as from the finished record."""
+    text = EXAMPLE.read_text(encoding="utf-8").replace(
+        "simulation:\n",
+        "  - id: WF-04\n"
+        '    time: "01:10"\n'
+        "    from: simcell\n"
+        "    to: fire\n"
+        "    mode: radio\n"
+        "    synopsis: Radio link restored\n"
+        "    text: The repeater is back on generator power.\n"
+        "    capability: Operational Communications\n"
+        "    effect: {link_up: [fire, operator]}\n"
+        "simulation:\n",
+        1,
+    )
+    shutil.copytree(EXAMPLE.parent.parent / "plans", tmp_path / "plans")  # the plans it names
+    (tmp_path / "scenarios").mkdir()
+    path = tmp_path / "scenarios" / "warehouse_fire_restored.yaml"
+    path.write_text(text, encoding="utf-8")
+    scenario = load_scenario(path)
+    for index in range(3):
+        sim = simulate(scenario, seed=8, index=index)
+        from_record = summarise(scenario, sim.record, scenario.duration)
+        from_record.events = sim.steps
+        built = replicate(scenario, seed=8, index=index)
+        assert built == from_record
+        assert built.cut_off == {"operator": 40 * 60.0}

@@ -243,8 +243,12 @@ def test_a_journal_being_written_verifies_intact(db_url: str, warehouse: Scenari
     verifier = ExerciseService.open(db_url, hasher=CHEAP_HASHER)
     alarms, sizes, during = [], set(), 0
     rounds = VERIFICATIONS["sqlite" if verifier.db.is_sqlite else "postgresql"]
+    done, deadline = 0, time.monotonic() + 120
     try:
-        for _ in range(rounds):
+        # At least ``rounds`` verifications, and on until the journal was seen at 21 sizes: on a quiet
+        # machine SQLite verifies faster than the writers append.
+        while done < rounds or (len(sizes) <= 20 and time.monotonic() < deadline):
+            done += 1
             writing = any(p.is_alive() for p in writers)
             checked = verifier.verify(controller)
             sizes.add(checked.entries)
@@ -254,9 +258,9 @@ def test_a_journal_being_written_verifies_intact(db_url: str, warehouse: Scenari
     finally:
         stop.touch()
         _join(writers, tmp_path)
-    print(f"\n{rounds} verifications, {during} while writing, {len(sizes)} journal sizes seen, "
+    print(f"\n{done} verifications, {during} while writing, {len(sizes)} journal sizes seen, "
           f"{len(alarms)} false alarms")
-    assert alarms == [], f"{len(alarms)} false alarms in {rounds}: {alarms[0]}"
+    assert alarms == [], f"{len(alarms)} false alarms in {done}: {alarms[0]}"
     assert len(sizes) > 20 and during > rounds // 5, (len(sizes), during)
     written = sum(int((tmp_path / f"a{n}").read_text()) for n in range(3))
     final = service.verify(controller)
