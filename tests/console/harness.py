@@ -18,7 +18,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from playwright.sync_api import Browser, Page, Playwright
+from playwright.sync_api import Browser, Locator, Page, Playwright
 
 from exercises.access import Role
 from exercises.service import CreatedExercise
@@ -152,9 +152,16 @@ def wait_toast(page: Page, text: str, timeout: float = 30_000) -> None:
     page.locator("[data-testid='stToast']", has_text=text).first.wait_for(timeout=timeout)
 
 
+def current(page: Page) -> Locator:
+    """The page's elements as the last script run drew them. While a rerun is under way (long on a
+    busy machine) Streamlit keeps the previous run's elements on screen, marked stale, beside the new
+    ones: a field read or filled there would be the old one."""
+    return page.locator("[data-testid='stElementContainer'][data-stale='false']")
+
+
 def choose(page: Page, label: str, option: str) -> None:
     """Pick ``option`` in the select box labelled ``label``."""
-    page.get_by_role("combobox", name=label, exact=True).first.click()
+    current(page).get_by_role("combobox", name=label, exact=True).first.click()
     page.get_by_role("option", name=option, exact=True).first.click()
 
 

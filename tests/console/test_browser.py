@@ -27,6 +27,7 @@ from tests.console.conftest import MILL_FIRE
 from tests.console.harness import (
     Server,
     choose,
+    current,
     launch_chromium,
     open_console,
     sign_in,
@@ -164,8 +165,8 @@ def test_the_evaluator_records_a_rating(
     page = open_console(browser, server.url)
     sign_in(page, code(created, Role.EVALUATOR), name="Evaluator One")
     choose(page, "Core capability", "Operational Coordination")
-    page.get_by_text("S: Performed with some challenges").click()
-    page.get_by_role("textbox", name="Strengths").fill("Command was announced at once")
+    current(page).get_by_text("S: Performed with some challenges").click()
+    current(page).get_by_role("textbox", name="Strengths").fill("Command was announced at once")
     page.get_by_role("button", name="Record observation").click()
     wait_toast(page, "Observation recorded: Operational Coordination rated S")
     controller = svc.sign_in(code(created, Role.CONTROLLER))
