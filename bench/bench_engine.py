@@ -339,7 +339,7 @@ def main() -> None:
     parser.add_argument("--per-event-runs", type=int, default=100, help="replications per scenario for 1.")
     parser.add_argument("--journal", type=int, default=20_000)
     parser.add_argument("--base", default="d710e71", help="commit to compare the time per replication with")
-    parser.add_argument("--base-runs", type=int, default=50)
+    parser.add_argument("--base-runs", type=int, default=100)
     parser.add_argument("--base-rounds", type=int, default=20)
     parser.add_argument("--only-base", action="store_true", help="only the comparison with --base")
     args = parser.parse_args()

@@ -36,6 +36,9 @@ from exercises.scenario import Inject, Scenario
 from exercises.service import ExerciseService, ExerciseState
 from exercises.views import ClockStatus, MselRow, ProtocolInstance, ProtocolStatus
 
+SIMULATION = "Simulation"
+"""Who the feed names for what the simulation records itself (not for an agency it plays)."""
+
 T = TypeVar("T")
 
 FEED_LIMIT = 30
@@ -164,7 +167,7 @@ def who(entry: Entry, scenario: Scenario) -> str:
         except KeyError:
             return entry.agency
     if entry.actor == ENGINE_ACTOR:
-        return "Simulation"
+        return SIMULATION
     return person(entry.actor)
 
 

@@ -17,6 +17,7 @@ from exercises.loading import SENDERS_OTHER_THAN_AGENCIES
 from exercises.scenario import DeliveryMode, Inject, Scenario
 from exercises.service import ExerciseService
 from exercises.views import (
+    SENDER_NAMES,
     InjectStatus,
     MselRow,
     Words,
@@ -182,7 +183,7 @@ def _add(caller: Caller, scenario: Scenario) -> None:
 
 def add_inject(caller: Caller, scenario: Scenario) -> None:
     agencies = {a.id: a.name for a in scenario.agencies}
-    senders = {**{s: s.capitalize() for s in SENDERS_OTHER_THAN_AGENCIES}, **agencies}
+    senders = {**{s: SENDER_NAMES[s] for s in SENDERS_OTHER_THAN_AGENCIES}, **agencies}
     vocabulary = scenario.vocabulary
     capabilities = list(dict.fromkeys([*(c for o in scenario.objectives for c in o.capabilities),
                                        *CORE_CAPABILITIES]))

@@ -18,7 +18,7 @@ from console.widgets import counted_text, exercise_header, text_table, too_long
 from exercises.access import Caller, Role
 from exercises.durations import format_duration, format_span
 from exercises.service import Briefing
-from exercises.views import InboxItem, ProtocolStatus, unit_label
+from exercises.views import SENDER_NAMES, InboxItem, ProtocolStatus, unit_label
 
 # The read mark of a tab without a browser session (tests); signed-in browsers keep it in the database.
 SEEN_KEY = "player_seen_seq"
@@ -32,7 +32,7 @@ KIND_LABEL = {
 
 
 def names_of(brief: Briefing) -> dict[str, str]:
-    return {a.id: a.name for a in brief.agencies} | {"simcell": "Simulation cell", "controller": "Controller"}
+    return {a.id: a.name for a in brief.agencies} | SENDER_NAMES
 
 
 def inbox_view(items: Sequence[InboxItem], names: dict[str, str], seen: int) -> None:

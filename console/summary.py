@@ -56,7 +56,8 @@ def compliance_chart(report: AfterActionReport) -> None:
     st.altair_chart(chart, width="stretch", height=max(170, 48 * len(agencies)))
 
 
-# Table 1 names each row's objective by the start of its text (the whole text is in the report).
+# Table 1 names each row's objective as the report does (its short title, else the start of its
+# text; the whole text is in the report).
 OBJECTIVE_CHARS = 110
 
 
@@ -64,7 +65,7 @@ def capability_table(report: AfterActionReport) -> None:
     rows = [
         {
             "Capability": r.capability,
-            "Objective": clip(r.objective_text or "", OBJECTIVE_CHARS),
+            "Objective": clip(report.names.objective(r.objective), OBJECTIVE_CHARS) if r.objective else "",
             "Computed": r.computed.value if r.computed else "",
             "Evaluators": " ".join(e.rating.value for e in r.evaluator),
             "Of record": r.of_record.value if r.of_record else "",

@@ -14,12 +14,12 @@ import pandas as pd
 import streamlit as st
 from pandas.io.formats.style import Styler
 
-from console.derived import TIMELINE_WINDOW_S, Row
+from console.derived import SIMULATION, TIMELINE_WINDOW_S, Row
 from console.text import md
 from exercises.durations import format_duration, format_span
 from exercises.entries import MAX_TEXT
 from exercises.service import ExerciseState
-from exercises.views import ClockStatus, InjectStatus, MselRow, ProtocolInstance, ProtocolStatus
+from exercises.views import SENDER_NAMES, ClockStatus, InjectStatus, MselRow, ProtocolInstance, ProtocolStatus
 
 STATUS_BADGE: dict[ClockStatus, tuple[str, str]] = {
     ClockStatus.NOT_STARTED: ("Not started", "gray"),
@@ -83,13 +83,26 @@ def _colour_column(frame: pd.DataFrame, column: str, colours: Mapping[str, str])
     return frame.style.map(lambda v: f"background-color: {colours.get(v, '#ffffff')}", subset=[column])
 
 
+UNBROKEN_COLUMNS = ("Time", "Inject", "Due")
+"""Short columns a controller reads at a glance (a time, an inject number such as CD-06): never
+broken over two lines, whatever room the long columns beside them take."""
+
+
 def text_table(data: pd.DataFrame | Styler, *, height: int | None = None) -> None:
     """A table whose long text wraps inside its column, so nothing is cut off at 1280-1440 px;
     taller than ``height`` pixels, it scrolls. (Dataframes cut text at the column's width.)"""
     rows = len(data.data) if isinstance(data, Styler) else len(data)
+    styled = data if isinstance(data, Styler) else data.style
+    columns = list(styled.data.columns)
+    whole = [columns.index(c) for c in UNBROKEN_COLUMNS if c in columns]
+    if whole:
+        # On the cells and what the table draws inside them (the cell's own style is not inherited
+        # past the Markdown block each cell holds).
+        selector = ", ".join(f"td.col{i}, td.col{i} *" for i in whole)
+        styled = styled.set_table_styles([{"selector": selector, "props": [("white-space", "nowrap")]}],
+                                         overwrite=False)
     # st.table reads each cell as Markdown: every text is escaped so it shows exactly as typed.
-    styled = (data if isinstance(data, Styler) else data.style).format(
-        lambda v: md(v) if isinstance(v, str) else v)
+    styled = styled.format(lambda v: md(v) if isinstance(v, str) else v)
     st.table(styled, border="horizontal", hide_index=True,
              height=height if height is not None and rows > height // 40 else "content")
 
@@ -150,6 +163,11 @@ def protocol_counts(instances: Sequence[ProtocolInstance], names: Mapping[str, s
     return pd.DataFrame(rows, columns=["Agency", *statuses])
 
 
+def _who(item: Row) -> str:
+    """An agency the simulation plays is marked so; the simulation itself needs no mark."""
+    return item.who + (" (simulated)" if item.simulated and item.who != SIMULATION else "")
+
+
 def feed_table(items: Sequence[Row], *, key: str | None = None, height: int = 360) -> None:
     """Entries newest first: time, who, what (user text shown as typed)."""
     if not items:
@@ -157,7 +175,7 @@ def feed_table(items: Sequence[Row], *, key: str | None = None, height: int = 36
         return
     frame = pd.DataFrame(
         [
-            {"Time": format_duration(i.at), "Who": i.who + (" (simulated)" if i.simulated else ""), "What": i.what}
+            {"Time": format_duration(i.at), "Who": _who(i), "What": i.what}
             for i in items
         ]
     )
@@ -227,13 +245,9 @@ def too_long(fields: Mapping[str, str], limit: int = MAX_TEXT) -> str | None:
     return None
 
 
-SENDERS = {"simcell": "Simulation cell", "controller": "Controller"}
-"""Who else than an agency may send an inject (exercises.loading.SENDERS_OTHER_THAN_AGENCIES)."""
-
-
 def msel_frame(rows: Sequence[MselRow], names: Mapping[str, str],
                vocab: Mapping[str, str] | None = None) -> pd.DataFrame:
-    names = {**SENDERS, **names}
+    names = {**SENDER_NAMES, **names}
     vocab = vocab or {}
     return pd.DataFrame(
         [
