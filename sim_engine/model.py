@@ -261,12 +261,14 @@ class World:
         """The run is over: break the reference cycles that would keep it in memory.
 
         Waiting processes hold the world (and the pending events that hold them are the world's), and
-        the incident holds the world that holds it. Only the cyclic collector frees such a run, after
-        a pass over every object of it (about a tenth of a batch replication's time); without the
-        cycles, reference counting frees it as soon as it is dropped. A closed world cannot go on.
+        the incident and the media layer hold the world that holds them. Only the cyclic collector
+        frees such a run, after a pass over every object of it (about a tenth of a batch replication's
+        time); without the cycles, reference counting frees it as soon as it is dropped. A closed world
+        cannot go on.
         """
         self.env.discard()
         del self.incident
+        self.media = None
 
     # --- the record ----------------------------------------------------------------------
 
