@@ -121,6 +121,7 @@ class Clock(simpy.Environment):
             if type(event) is not Alarm and event.callbacks:
                 event.callbacks.clear()
         self._queue.clear()
+        unbind(self)
 
     def run_through(self, until: float) -> int:
         """Process every event at or before ``until``, zero-delay chains included; returns how many.
@@ -151,6 +152,14 @@ class Clock(simpy.Environment):
         other parts, which nothing reads."""
         queue: list[Any] = self._queue
         heappush(queue, (self._now + delay, NORMAL, next(self._eid), Alarm(callback)))
+
+
+def unbind(obj: object) -> None:
+    """Drop the methods SimPy bound to the object itself for speed (``BoundClass.bind_early``, and
+    ``Clock.__init__``): each holds the object, a cycle only the collector would free."""
+    for name, value in list(vars(obj).items()):
+        if isinstance(value, MethodType) and value.__self__ is obj:
+            del vars(obj)[name]
 
 
 class Alarm:
@@ -267,6 +276,14 @@ class World:
         cannot go on.
         """
         self.env.discard()
+        for pool in self._pools.values():
+            # Waiting and granted requests hold their pool, which holds them.
+            for request in (*pool.put_queue, *pool.users):
+                if request.callbacks:
+                    request.callbacks.clear()
+            pool.put_queue.clear()
+            pool.users.clear()
+            unbind(pool)
         del self.incident
         self.media = None
 

@@ -98,11 +98,13 @@ class Series:
         self._flush()
 
     def binned(self) -> None:
-        """Switch to the histogram (for good)."""
+        """Switch to the histogram (for good). The exact values are binned a slice at a time: at the
+        switch they fill the budget, and a copy of them all (and numpy's work on it) would double it."""
         if self.exact is not None:
-            self.pending.extend(self.exact)
-            self.exact = None
-            self._flush()
+            exact, self.exact = self.exact, None
+            for start in range(0, len(exact), _PENDING):
+                self.pending.extend(exact[start : start + _PENDING])
+                self._flush()
 
     def _flush(self) -> None:
         if not self.pending:
