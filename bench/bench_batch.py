@@ -36,11 +36,13 @@ def load() -> str:
 
 
 def spin(n: int) -> int:
-    """The yardstick: a trivial CPU loop."""
-    total = 0
-    for k in range(n):
-        total += k & 7
-    return total
+    """The yardstick: a trivial CPU loop. It stays within Python's cached small integers and allocates
+    nothing: a loop that allocates (a growing sum) ran 23 % slower in this process, after the batch it
+    had just run, than in a fresh fork, which made the machine's speed-up look like 2.2x on 2 cores."""
+    x = 0
+    for _ in range(n):
+        x = (x * 5 + 1) & 255
+    return x
 
 
 def machine_speedup(work: int) -> float:
