@@ -130,8 +130,8 @@ def test_a_players_action_reaches_the_dashboard_within_5_seconds(tabs: dict[str,
     controller, fire = tabs["controller"], tabs["fire"]
     marker = "IC at the mill gate, unit 4471"
     choose(fire, "Action", "Establish incident command")
-    fire.get_by_role("textbox", name="Details").fill(marker)
-    fire.get_by_role("button", name="Log action").click()
+    current(fire).get_by_role("textbox", name="Details").fill(marker)
+    current(fire).get_by_role("button", name="Log action").click()
     wait_toast(fire, "Logged: Establish incident command")
     started = time.monotonic()
     # Table cells are drawn on a canvas; their accessible copies are in the DOM, hidden.
@@ -167,7 +167,7 @@ def test_the_evaluator_records_a_rating(
     choose(page, "Core capability", "Operational Coordination")
     current(page).get_by_text("S: Performed with some challenges").click()
     current(page).get_by_role("textbox", name="Strengths").fill("Command was announced at once")
-    page.get_by_role("button", name="Record observation").click()
+    current(page).get_by_role("button", name="Record observation").click()
     wait_toast(page, "Observation recorded: Operational Coordination rated S")
     controller = svc.sign_in(code(created, Role.CONTROLLER))
     ratings = [e.payload.rating for e in svc.journal(controller) if isinstance(e.payload, ObservationRecorded)]

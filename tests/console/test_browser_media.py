@@ -17,6 +17,7 @@ from exercises.loading import load_scenario
 from exercises.service import CreatedExercise, ExerciseService
 from tests.console.harness import (
     Server,
+    current,
     launch_chromium,
     open_console,
     sign_in,
@@ -129,8 +130,8 @@ def test_the_pio_answers_a_rumour_and_another_player_sees_it_answered(
     pio.get_by_role("combobox", name="Topics it addresses").wait_for()
     pick(pio, "Topics it addresses", "Crowd-control force (gas, batons, riot squads)")
     pio.keyboard.press("Escape")
-    pio.get_by_role("textbox", name="Statement").fill(STATEMENT)
-    pio.get_by_role("button", name="Publish statement").click()
+    current(pio).get_by_role("textbox", name="Statement").fill(STATEMENT)
+    current(pio).get_by_role("button", name="Publish statement").click()
     wait_toast(pio, "Statement published (Crowd-control force (gas, batons, riot squads))")
 
     # The police player's feed shows the statement (literally: no bold) and the rumour answered by name.
