@@ -28,6 +28,7 @@ from tests.console.harness import (
     APP_READY,
     NAVIGATION_TIMEOUT_MS,
     Server,
+    current,
     launch_chromium,
     sign_in,
     start_server,
@@ -197,7 +198,7 @@ def test_a_conditional_inject_whose_condition_fails_shows_why_and_what_happened(
     warning.wait_for()
     assert "Riverton Police Department logged" in warning.inner_text()
     assert page.get_by_role("button", name="Release now").count() == 0
-    page.get_by_role("button", name="Release anyway (controller override)").click()
+    current(page).get_by_role("button", name="Release anyway (controller override)").click()
     wait_toast(page, "Inject CD-07 delivered to Riverton Police Department (controller override")
     journal = svc.journal(controller)
     released = [e.payload for e in journal if isinstance(e.payload, InjectReleased) and e.payload.inject_id == "CD-07"]
@@ -220,26 +221,26 @@ def test_an_observation_is_the_evaluators_about_the_agency_and_an_empty_one_is_r
     before = svc.state(controller).entries
     page = open_page(browser, server, outside)
     sign_in(page, code(created, Role.EVALUATOR), name="Eva Marsh")
-    page.get_by_role("button", name="Record observation").click()
+    current(page).get_by_role("button", name="Record observation").click()
     page.locator("[data-testid='stAlert']", has_text="needs a rating or something written").wait_for()
     wait_idle(page)
     assert svc.state(controller).entries - before < 5  # nothing but the simulation's own entries
     assert not [e for e in svc.journal(controller)[before:] if e.kind.value == "observation_recorded"]
 
     # Text over the limit is kept and refused with a message, never dropped.
-    page.get_by_role("textbox", name="Notes (what was seen, when, by whom)").fill("x" * 4100)
+    current(page).get_by_role("textbox", name="Notes (what was seen, when, by whom)").fill("x" * 4100)
     page.get_by_role("textbox", name="Strengths").click()  # leaving the field updates its counter
     page.get_by_text("4,100 / 4,000 characters: too long by 100").wait_for()
     wait_idle(page)
-    page.get_by_role("button", name="Record observation").click()
+    current(page).get_by_role("button", name="Record observation").click()
     wait_toast(page, "Not recorded: Notes is 4,100 characters; the limit is 4,000")
     wait_idle(page)
     assert page.get_by_role("textbox", name="Notes (what was seen, when, by whom)").input_value() == "x" * 4100
 
-    page.get_by_role("textbox", name="Notes (what was seen, when, by whom)").fill("Liaison met the organisers")
+    current(page).get_by_role("textbox", name="Notes (what was seen, when, by whom)").fill("Liaison met the organisers")
     pick(page, "Agency observed (optional)", "Riverton Police Department")
     page.get_by_text("S: Performed with some challenges").click()
-    page.get_by_role("button", name="Record observation").click()
+    current(page).get_by_role("button", name="Record observation").click()
     wait_toast(page, "about Riverton Police Department rated S")
     feed = page.locator("[data-testid='stTable']", has_text="Liaison met the organisers").first
     feed.wait_for()
