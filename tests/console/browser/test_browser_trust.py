@@ -10,11 +10,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, Route, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Page, Route
 from sqlmodel import delete
 
 from console.library import BUNDLED
@@ -29,9 +28,7 @@ from tests.console.harness import (
     NAVIGATION_TIMEOUT_MS,
     Server,
     current,
-    launch_chromium,
     sign_in,
-    start_server,
     wait_idle,
     wait_toast,
 )
@@ -45,38 +42,13 @@ LOCAL = {"127.0.0.1", "localhost"}
 
 
 @pytest.fixture(scope="module")
-def workdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tmp_path_factory.mktemp("console-trust")
-
-
-@pytest.fixture(scope="module")
 def scenario() -> Scenario:
     return load_scenario(SCENARIO)
 
 
 @pytest.fixture(scope="module")
-def svc(workdir: Path) -> ExerciseService:
-    return ExerciseService.open(f"sqlite:///{(workdir / 'hotwash.db').as_posix()}")
-
-
-@pytest.fixture(scope="module")
 def created(svc: ExerciseService, scenario: Scenario) -> CreatedExercise:
     return svc.create_exercise(scenario, name="Riverton march drill", seed=5)
-
-
-@pytest.fixture(scope="module")
-def server(created: CreatedExercise, svc: ExerciseService, workdir: Path) -> Iterator[Server]:
-    running = start_server(str(svc.db.engine.url), workdir)
-    yield running
-    running.stop()
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as pw:
-        chromium = launch_chromium(pw)
-        yield chromium
-        chromium.close()
 
 
 @pytest.fixture(scope="module")
@@ -89,8 +61,6 @@ def outside() -> list[str]:
 def nothing_fetched_from_outside(outside: list[str]) -> Iterator[None]:
     yield
     assert outside == [], f"requests left localhost: {outside}"
-
-
 
 
 def local_only(context: BrowserContext, outside: list[str]) -> None:

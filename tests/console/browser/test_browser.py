@@ -10,11 +10,10 @@ import io
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page
 from playwright.sync_api import Error as PlaywrightError
 from pypdf import PdfReader
 
@@ -28,7 +27,6 @@ from tests.console.harness import (
     Server,
     choose,
     current,
-    launch_chromium,
     open_console,
     sign_in,
     start_server,
@@ -44,41 +42,9 @@ LIVE_WITHIN_MS = 5_000
 
 
 @pytest.fixture(scope="module")
-def workdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tmp_path_factory.mktemp("console-browser")
-
-
-@pytest.fixture(scope="module")
-def database_url(workdir: Path) -> str:
-    return f"sqlite:///{(workdir / 'hotwash.db').as_posix()}"
-
-
-@pytest.fixture(scope="module")
-def svc(database_url: str) -> ExerciseService:
-    return ExerciseService.open(database_url)
-
-
-@pytest.fixture(scope="module")
 def created(svc: ExerciseService) -> CreatedExercise:
     # Opened before the server starts, so the server finds a database with an exercise (no demo).
     return svc.create_exercise(load_scenario(MILL_FIRE), name="Browser drill", seed=11)
-
-
-@pytest.fixture(scope="module")
-def server(created: CreatedExercise, database_url: str, workdir: Path) -> Iterator[Server]:
-    running = start_server(database_url, workdir)
-    yield running
-    running.stop()
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as pw:
-        chromium = launch_chromium(pw)
-        yield chromium
-        chromium.close()
-
-
 
 
 @pytest.fixture(scope="module")

@@ -4,11 +4,10 @@ rumour's topic, and another agency's player sees the statement in its feed and t
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from exercises.access import Role
@@ -18,10 +17,8 @@ from exercises.service import CreatedExercise, ExerciseService
 from tests.console.harness import (
     Server,
     current,
-    launch_chromium,
     open_console,
     sign_in,
-    start_server,
     wait_idle,
     wait_toast,
 )
@@ -29,7 +26,7 @@ from tests.console.harness import access_code as code
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 CIVIL = ROOT / "data" / "scenarios" / "civil_disturbance.yaml"
 PIO = "City of Riverton Public Information Office"
 STATEMENT = "No chemical agents have been used. <b>Main Street</b> is open; next update at 7:30."
@@ -38,40 +35,8 @@ SHOTS = os.environ.get("HOTWASH_SCREENSHOTS")
 
 
 @pytest.fixture(scope="module")
-def workdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tmp_path_factory.mktemp("console-media")
-
-
-@pytest.fixture(scope="module")
-def database_url(workdir: Path) -> str:
-    return f"sqlite:///{(workdir / 'hotwash.db').as_posix()}"
-
-
-@pytest.fixture(scope="module")
-def svc(database_url: str) -> ExerciseService:
-    return ExerciseService.open(database_url)
-
-
-@pytest.fixture(scope="module")
 def created(svc: ExerciseService) -> CreatedExercise:
     return svc.create_exercise(load_scenario(CIVIL), name="Media drill", seed=2)
-
-
-@pytest.fixture(scope="module")
-def server(created: CreatedExercise, database_url: str, workdir: Path) -> Iterator[Server]:
-    running = start_server(database_url, workdir)
-    yield running
-    running.stop()
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as pw:
-        chromium = launch_chromium(pw)
-        yield chromium
-        chromium.close()
-
-
 
 
 def shot(page: Page, name: str) -> None:
