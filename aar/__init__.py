@@ -1,4 +1,4 @@
 """The after-action report: scoring (pure functions of scenario + journal), the report model, the PDF.
 
-``aar.report.build_report`` -> ``aar.model.AfterActionReport`` -> ``aar.pdf.render_pdf`` (bytes).
+``aar.report.build_report`` -> ``aar.model.AfterActionReport`` -> ``aar.render.pdf.render_pdf`` (bytes).
 """

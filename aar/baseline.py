@@ -1,6 +1,6 @@
 """Actual timings held against the simulated baseline: teams following the plan, in batch runs.
 
-Reads only ``sim_engine.results`` (plain data), never the engine itself.
+Reads only ``sim_engine.batch.results`` (plain data), never the engine itself.
 """
 
 from __future__ import annotations
@@ -10,9 +10,10 @@ from collections.abc import Sequence
 
 from aar.model import Baseline, BaselineComparison, Finding, Status
 from aar.names import Names
-from exercises.durations import format_span
-from exercises.scenario import Scenario
-from sim_engine.results import BatchResult, ProtocolStats
+from exercises.scenario.durations import format_span
+from exercises.scenario.model import Scenario
+from exercises.scoring import SCORED
+from sim_engine.batch.results import BatchResult, ProtocolStats
 
 
 def _minutes(seconds: float) -> str:
@@ -38,7 +39,7 @@ def comparisons(scenario: Scenario, found: Sequence[Finding], batch: BatchResult
         if stats is None:
             continue
         mine = [f for f in found if f.protocol_id == protocol.id]
-        scored = [f for f in mine if f.status in (Status.MET, Status.LATE, Status.MISSED, Status.OUT_OF_ORDER)]
+        scored = [f for f in mine if f.status in SCORED]
         actual = tuple(
             f.response_s for f in mine if f.response_s is not None and not f.before_trigger
         )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from aar.model import RealTime
-from exercises.durations import format_duration
+from exercises.scenario.durations import format_duration
 
 
 def wall(at: float, real: RealTime) -> str:

@@ -12,6 +12,7 @@ import statistics
 from bisect import bisect_left
 from collections import Counter, defaultdict
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from itertools import islice, pairwise
 
 import networkx as nx
@@ -19,8 +20,7 @@ import networkx as nx
 from aar.model import AgencyTraffic, Coordination, InjectResponse, LinkTraffic, MessageOutcome, RequestOutcome
 from aar.names import quantity
 from aar.record import Record
-from exercises.durations import format_duration
-from exercises.entries import (
+from exercises.record.entries import (
     ActionLogged,
     Entry,
     InjectDelivered,
@@ -32,7 +32,8 @@ from exercises.entries import (
     ResourceAssigned,
     ResourceRequested,
 )
-from exercises.scenario import Scenario
+from exercises.scenario.durations import format_duration
+from exercises.scenario.model import Scenario
 
 OVERLOAD_MIN_ITEMS = 5
 OVERLOAD_FACTOR = 2.0
@@ -201,162 +202,126 @@ def _message_notes(agency: str, lost: Sequence[MessageOutcome], unanswered: Sequ
     return notes
 
 
-def coordination(scenario: Scenario, record: Record) -> Coordination:
-    graph = link_graph(scenario)
-    betweenness = nx.betweenness_centrality(graph) if graph.number_of_nodes() > 2 else {}
-    articulation = set(nx.articulation_points(graph))
-    link_hops: Counter[frozenset[str]] = Counter()
-    link_lost: Counter[frozenset[str]] = Counter()
-    link_delays: dict[frozenset[str], list[float]] = defaultdict(list)
-    sent: dict[str, set[str]] = defaultdict(set)
-    received: Counter[str] = Counter()
-    lost: Counter[str] = Counter()
-    delays: dict[str, list[float]] = defaultdict(list)
-    requests: dict[str, Entry] = {}
-    answers: dict[str, Entry] = {}
-    deliveries: list[Entry] = []
-    linked_actions: dict[str, list[Entry]] = defaultdict(list)
-    injects_received: Counter[str] = Counter()
-    arrivals: dict[str, list[float]] = defaultdict(list)
+@dataclass
+class _Traffic:
+    """What the record says passed between agencies, tallied in one pass over its entries."""
+
+    link_hops: Counter[frozenset[str]] = field(default_factory=Counter)
+    link_lost: Counter[frozenset[str]] = field(default_factory=Counter)
+    link_delays: dict[frozenset[str], list[float]] = field(default_factory=lambda: defaultdict(list))
+    sent: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
+    received: Counter[str] = field(default_factory=Counter)
+    lost: Counter[str] = field(default_factory=Counter)
+    delays: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
+    requests: dict[str, Entry] = field(default_factory=dict)
+    answers: dict[str, Entry] = field(default_factory=dict)
+    deliveries: list[Entry] = field(default_factory=list)
+    linked_actions: dict[str, list[Entry]] = field(default_factory=lambda: defaultdict(list))
+    injects_received: Counter[str] = field(default_factory=Counter)
+    arrivals: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
     """When each item of an agency's load (message, request, inject) reached it."""
-    counts = {"sent": 0, "delivered": 0, "lost": 0}
-    for e in record.entries:
+    counts: Counter[str] = field(default_factory=Counter)
+
+    def add(self, e: Entry) -> None:
         p = e.payload
         if isinstance(p, MessageSent):
-            counts["sent"] += 1
+            self.counts["sent"] += 1
             if e.agency:
-                sent[e.agency].add(p.message_id)
+                self.sent[e.agency].add(p.message_id)
         elif isinstance(p, MessageDelivered):
-            counts["delivered"] += 1
-            sent[p.sender].add(p.message_id)
-            received[p.to] += 1
-            arrivals[p.to].append(e.at)
-            delay = max(0.0, e.at - p.sent_at)
-            delays[p.to].append(delay)
-            hops = _hops(p.path)
-            for hop in hops:
-                link_hops[hop] += 1
-                link_delays[hop].append(delay / len(hops))
+            self.delivered(e, p)
         elif isinstance(p, MessageLost):
-            counts["lost"] += 1
-            sent[p.sender].add(p.message_id)
-            lost[p.to] += 1
+            self.counts["lost"] += 1
+            self.sent[p.sender].add(p.message_id)
+            self.lost[p.to] += 1
             where = _lost_link(p.reason)
             if where is not None:
-                link_lost[where] += 1
+                self.link_lost[where] += 1
         elif isinstance(p, ResourceRequested):
-            if p.request_id not in requests:
-                arrivals[p.to].append(e.at)
-            requests.setdefault(p.request_id, e)
+            if p.request_id not in self.requests:
+                self.arrivals[p.to].append(e.at)
+            self.requests.setdefault(p.request_id, e)
         elif isinstance(p, ResourceAssigned):
-            answers.setdefault(p.request_id, e)
+            self.answers.setdefault(p.request_id, e)
         elif isinstance(p, InjectDelivered):
-            deliveries.append(e)
+            self.deliveries.append(e)
             for to in p.to:
-                injects_received[to] += 1
-                arrivals[to].append(e.at)
+                self.injects_received[to] += 1
+                self.arrivals[to].append(e.at)
         elif isinstance(p, ActionLogged) and p.inject_id:
-            linked_actions[p.inject_id].append(e)
+            self.linked_actions[p.inject_id].append(e)
 
+    def delivered(self, e: Entry, p: MessageDelivered) -> None:
+        self.counts["delivered"] += 1
+        self.sent[p.sender].add(p.message_id)
+        self.received[p.to] += 1
+        self.arrivals[p.to].append(e.at)
+        delay = max(0.0, e.at - p.sent_at)
+        self.delays[p.to].append(delay)
+        hops = _hops(p.path)
+        for hop in hops:
+            self.link_hops[hop] += 1
+            self.link_delays[hop].append(delay / len(hops))
+
+    def request_outcomes(self) -> list[RequestOutcome]:
+        out = []
+        for rid, req in self.requests.items():
+            rp = req.payload
+            assert isinstance(rp, ResourceRequested)
+            ans = self.answers.get(rid)
+            out.append(RequestOutcome(
+                request_id=rid, requester=req.agency, to=rp.to, unit_type=rp.unit_type, count=rp.count,
+                requested_at=req.at, requested_seq=req.seq,
+                answered_at=ans.at if ans else None, answered_seq=ans.seq if ans else None,
+                delay_s=ans.at - req.at if ans else None,
+            ))
+        return out
+
+
+@dataclass
+class _Network:
+    """The link graph and what explains an agency's place in it."""
+
+    scenario: Scenario
+    graph: nx.Graph
+    betweenness: dict[str, float]
+    articulation: set[str]
+    cut: dict[str, list[Interval]]
+
+    @classmethod
+    def of(cls, scenario: Scenario, record: Record, changes: list[tuple[float, frozenset[str], bool]]) -> _Network:
+        graph = link_graph(scenario)
+        betweenness = nx.betweenness_centrality(graph) if graph.number_of_nodes() > 2 else {}
+        start = record.started_at if record.started_at is not None else 0.0
+        return cls(scenario, graph, betweenness, set(nx.articulation_points(graph)),
+                   cut_off_intervals(scenario, changes, start))
+
+    def behind(self, agency: str) -> list[str]:
+        """The agencies that reach the lead agency only through ``agency``."""
+        lead, graph = self.scenario.lead_agency, self.graph
+        if agency == lead or agency not in self.articulation:
+            return []
+        rest = graph.subgraph(set(graph.nodes) - {agency})
+        return [n for n in graph.nodes if n != agency and not nx.has_path(rest, n, lead)]
+
+
+def coordination(scenario: Scenario, record: Record) -> Coordination:
+    traffic = _Traffic()
+    for e in record.entries:
+        traffic.add(e)
     changes = link_changes(scenario, record)
     downs = down_intervals(changes)
-    start = record.started_at if record.started_at is not None else 0.0
-    cut = cut_off_intervals(scenario, changes, start)
-
-    outcomes = []
-    for rid, req in requests.items():
-        rp = req.payload
-        assert isinstance(rp, ResourceRequested)
-        ans = answers.get(rid)
-        outcomes.append(
-            RequestOutcome(
-                request_id=rid,
-                requester=req.agency,
-                to=rp.to,
-                unit_type=rp.unit_type,
-                count=rp.count,
-                requested_at=req.at,
-                requested_seq=req.seq,
-                answered_at=ans.at if ans else None,
-                answered_seq=ans.seq if ans else None,
-                delay_s=ans.at - req.at if ans else None,
-            )
-        )
-    made = Counter(o.requester for o in outcomes if o.requester)
-    asked = Counter(o.to for o in outcomes)
-    unanswered = Counter(o.to for o in outcomes if o.answered_at is None)
-
-    loads = {
-        a.id: received[a.id] + asked[a.id] + injects_received[a.id] for a in scenario.agencies
-    }
-    peaks = {a.id: busiest_window(arrivals[a.id]) for a in scenario.agencies}
-    lead = scenario.lead_agency
-    lead_name = scenario.agency(lead).name
+    network = _Network.of(scenario, record, changes)
+    outcomes = traffic.request_outcomes()
     lost_messages, unanswered_messages = message_outcomes(scenario, record)
-    agencies = []
-    for a in scenario.agencies:
-        load = loads[a.id]
-        peak, window = peaks[a.id]
-        others = [peaks[o.id][0] for o in scenario.agencies if o.id != a.id]
-        typical = statistics.median(others) if others else 0
-        overloaded = peak >= OVERLOAD_MIN_ITEMS and peak >= OVERLOAD_FACTOR * max(typical, 1)
-        why: list[str] = []
-        b = betweenness.get(a.id, 0.0)
-        if overloaded and window is not None:
-            why.append(
-                f"heaviest load: {a.name} received {peak} items in its busiest {WINDOW_S // 60:.0f} minutes "
-                f"({format_duration(window)} to {format_duration(window + WINDOW_S)}), against a median of "
-                f"{typical:g} for the other agencies in their busiest {WINDOW_S // 60:.0f} minutes"
-            )
-        if b > 0:
-            why.append(f"lies on {b:.0%} of the shortest paths between other agencies (betweenness {b:.2f})")
-        if a.id in articulation:
-            behind = [
-                n
-                for n in graph.nodes
-                if n != a.id and not nx.has_path(graph.subgraph(set(graph.nodes) - {a.id}), n, lead)
-            ] if a.id != lead else []
-            if behind:
-                why.append(
-                    f"the only route to {lead_name} for "
-                    f"{', '.join(sorted(scenario.agency(n).name for n in behind))}"
-                )
-        if cut.get(a.id):
-            degree = graph.degree(a.id)
-            why.append(
-                f"cut off from {lead_name} {', '.join(_fmt(i) for i in cut[a.id])} "
-                f"({degree} link{'s' if degree != 1 else ''} in the plan)"
-            )
-        if unanswered[a.id]:
-            why.append(f"left {quantity(unanswered[a.id], 'request')} unanswered")
-        why.extend(_message_notes(a.id, lost_messages, unanswered_messages))
-        agencies.append(
-            AgencyTraffic(
-                agency=a.id,
-                name=a.name,
-                sent=len(sent[a.id]),
-                received=received[a.id],
-                lost=lost[a.id],
-                requests_made=made[a.id],
-                requests_received=asked[a.id],
-                requests_unanswered=unanswered[a.id],
-                injects_received=injects_received[a.id],
-                mean_delivery_delay_s=statistics.fmean(delays[a.id]) if delays[a.id] else None,
-                betweenness=b,
-                degree=graph.degree(a.id),
-                load=load,
-                overloaded=overloaded,
-                cut_off=tuple(cut.get(a.id, ())),
-                explanation=_sentence("; ".join(why)) + ("." if why else ""),
-            )
-        )
+    agencies = _agency_traffic(scenario, traffic, network, outcomes, (lost_messages, unanswered_messages))
     links = [
         LinkTraffic(
             between=link.between,
             channel=link.channel.value,
-            messages=link_hops[link.key],
-            lost=link_lost[link.key],
-            mean_delay_s=statistics.fmean(link_delays[link.key]) if link_delays[link.key] else None,
+            messages=traffic.link_hops[link.key],
+            lost=traffic.link_lost[link.key],
+            mean_delay_s=statistics.fmean(traffic.link_delays[link.key]) if traffic.link_delays[link.key] else None,
             down_intervals=tuple(downs.get(link.key, ())),
         )
         for link in scenario.links
@@ -365,13 +330,74 @@ def coordination(scenario: Scenario, record: Record) -> Coordination:
         links=tuple(links),
         agencies=tuple(agencies),
         requests=tuple(outcomes),
-        injects=tuple(inject_responses(record, deliveries, linked_actions)),
-        messages_sent=max(counts["sent"], len({m for ids in sent.values() for m in ids})),
-        messages_delivered=counts["delivered"],
-        messages_lost=counts["lost"],
+        injects=tuple(inject_responses(record, traffic.deliveries, traffic.linked_actions)),
+        messages_sent=max(traffic.counts["sent"], len({m for ids in traffic.sent.values() for m in ids})),
+        messages_delivered=traffic.counts["delivered"],
+        messages_lost=traffic.counts["lost"],
         lost_messages=tuple(lost_messages),
         unanswered_messages=tuple(unanswered_messages),
     )
+
+
+def _agency_traffic(
+    scenario: Scenario, traffic: _Traffic, network: _Network, outcomes: Sequence[RequestOutcome],
+    messages: tuple[Sequence[MessageOutcome], Sequence[MessageOutcome]],
+) -> list[AgencyTraffic]:
+    made = Counter(o.requester for o in outcomes if o.requester)
+    asked = Counter(o.to for o in outcomes)
+    unanswered = Counter(o.to for o in outcomes if o.answered_at is None)
+    peaks = {a.id: busiest_window(traffic.arrivals[a.id]) for a in scenario.agencies}
+    out = []
+    for a in scenario.agencies:
+        peak, window = peaks[a.id]
+        others = [peaks[o.id][0] for o in scenario.agencies if o.id != a.id]
+        typical = statistics.median(others) if others else 0
+        overloaded = peak >= OVERLOAD_MIN_ITEMS and peak >= OVERLOAD_FACTOR * max(typical, 1)
+        why = _why(a.id, network, (peak, window, typical) if overloaded else None, unanswered[a.id], messages)
+        delays = traffic.delays[a.id]
+        out.append(AgencyTraffic(
+            agency=a.id, name=a.name, sent=len(traffic.sent[a.id]), received=traffic.received[a.id],
+            lost=traffic.lost[a.id], requests_made=made[a.id], requests_received=asked[a.id],
+            requests_unanswered=unanswered[a.id], injects_received=traffic.injects_received[a.id],
+            mean_delivery_delay_s=statistics.fmean(delays) if delays else None,
+            betweenness=network.betweenness.get(a.id, 0.0), degree=network.graph.degree(a.id),
+            load=traffic.received[a.id] + asked[a.id] + traffic.injects_received[a.id],
+            overloaded=overloaded, cut_off=tuple(network.cut.get(a.id, ())),
+            explanation=_sentence("; ".join(why)) + ("." if why else ""),
+        ))
+    return out
+
+
+def _why(
+    agency: str, network: _Network, overload: tuple[int, float | None, float] | None, unanswered: int,
+    messages: tuple[Sequence[MessageOutcome], Sequence[MessageOutcome]],
+) -> list[str]:
+    """The sentences that explain an agency's traffic: load, position, cut-offs, what went unanswered."""
+    scenario = network.scenario
+    name, lead_name = scenario.agency(agency).name, scenario.agency(scenario.lead_agency).name
+    why: list[str] = []
+    peak, window, typical = overload if overload is not None else (0, None, 0.0)
+    if window is not None:
+        minutes = f"{WINDOW_S // 60:.0f} minutes"
+        why.append(
+            f"heaviest load: {name} received {peak} items in its busiest {minutes} "
+            f"({format_duration(window)} to {format_duration(window + WINDOW_S)}), against a median of "
+            f"{typical:g} for the other agencies in their busiest {minutes}"
+        )
+    b = network.betweenness.get(agency, 0.0)
+    if b > 0:
+        why.append(f"lies on {b:.0%} of the shortest paths between other agencies (betweenness {b:.2f})")
+    behind = network.behind(agency)
+    if behind:
+        why.append(f"the only route to {lead_name} for {', '.join(sorted(scenario.agency(n).name for n in behind))}")
+    if network.cut.get(agency):
+        degree = network.graph.degree(agency)
+        why.append(f"cut off from {lead_name} {', '.join(_fmt(i) for i in network.cut[agency])} "
+                   f"({degree} link{'s' if degree != 1 else ''} in the plan)")
+    if unanswered:
+        why.append(f"left {quantity(unanswered, 'request')} unanswered")
+    why.extend(_message_notes(agency, *messages))
+    return why
 
 
 def inject_responses(

@@ -1,5 +1,5 @@
 """The AAR/IP as a sequence of blocks (headings, paragraphs, tables, figures): every word the
-reader sees is chosen here, once. ``aar.pdf`` and ``aar.docx`` only draw these blocks, so the PDF
+reader sees is chosen here, once. ``aar.render.pdf`` and ``aar.render.word`` only draw these blocks, so the PDF
 and the Word copy hold the same sections in the same order with the same text.
 
 Text in a block is plain (never markup): each renderer escapes it for its own format. Ids appear
@@ -17,8 +17,9 @@ from typing import Literal
 from aar.clock import when
 from aar.model import AfterActionReport, EvaluatorRating, Evidence, Note, Status
 from aar.names import Names, humanise, quantity
-from exercises.durations import format_span
-from exercises.scenario import Rating
+from exercises.scenario.durations import format_span
+from exercises.scenario.model import Rating
+from exercises.scoring import SCORED
 
 MAX_EVIDENCE_NOTES = 5
 """Areas for improvement shown per protocol and objective; Appendix A and the JSON have them all."""
@@ -422,7 +423,7 @@ class _Writer:
     def compliance(self) -> None:
         r = self.r
         self.h1("Protocol Compliance")
-        scored = [f for f in r.findings if f.status in (Status.MET, Status.LATE, Status.MISSED, Status.OUT_OF_ORDER)]
+        scored = [f for f in r.findings if f.status in SCORED]
         met = sum(f.status is Status.MET for f in scored)
         share = f"{met / len(scored):.0%}" if scored else "--"
         self.para(
@@ -431,7 +432,7 @@ class _Writer:
             "expected actions are matched to triggers one-to-one in time order. Times are compared in whole "
             "seconds, the resolution of the record."
         )
-        if any(c.scored or c.open for c in r.by_agency):
+        if any(c.scored or c.open or c.pending or c.overdue for c in r.by_agency):
             self.add(Figure("compliance_agency", "Figure 2. Protocol instances by responsible agency."))
             self.add(Figure("compliance_protocol", "Figure 3. Protocol instances by protocol."))
         rows = []
@@ -440,11 +441,14 @@ class _Writer:
             deadline = "before trigger" if first.before_trigger else f"within {format_span(first.within_s or 0)}"
             rows.append(tuple(cell(v) for v in (
                 c.label + (" *" if first.critical else ""), first.agency_name or self.names.agency(first.agency),
-                deadline, str(c.met), str(c.late), str(c.out_of_order), str(c.missed), str(c.open),
-                "yes" if c.not_triggered else "")))
-        self.add(Table(("Protocol", "Agency", "Deadline", "Met", "Late", "Out of order", "Missed", "Not due",
+                deadline, str(c.met), str(c.late), str(c.out_of_order), str(c.missed + c.overdue),
+                str(c.open + c.pending), "yes" if c.not_triggered else "")))
+        missed = "Missed or overdue" if any(c.overdue for c in r.by_protocol) else "Missed"
+        self.add(Table(("Protocol", "Agency", "Deadline", "Met", "Late", "Out of order", missed, "Not due",
                         "Not triggered"), tuple(rows), (0.25, 0.18, 0.11, 0.06, 0.06, 0.075, 0.085, 0.07, 0.11)))
-        self.para("* critical protocol. Not due: triggered, and the deadline fell after the end of play.", "small")
+        self.para("* critical protocol. Not due: triggered, and the deadline fell after the end of play"
+                  " (or has not come yet while play goes on). Overdue: past its deadline, play still going on.",
+                  "small")
 
     def coordination(self) -> None:
         c = self.r.coordination

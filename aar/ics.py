@@ -21,8 +21,8 @@ from pydantic import BaseModel, ConfigDict
 
 from aar.coordination import down_intervals, link_changes
 from aar.record import Record, build_record
-from exercises.durations import format_duration
-from exercises.entries import (
+from exercises.documents.incident_log import RealClock
+from exercises.record.entries import (
     ActionLogged,
     Entry,
     InjectDelivered,
@@ -34,8 +34,8 @@ from exercises.entries import (
     ResourceAssigned,
     ResourceRequested,
 )
-from exercises.incident_log import RealClock
-from exercises.scenario import Scenario
+from exercises.scenario.durations import format_duration
+from exercises.scenario.model import Scenario
 
 
 class _Form(BaseModel):
@@ -310,7 +310,7 @@ def ics205a(
 def _styles() -> dict[str, Any]:
     from reportlab.lib.styles import ParagraphStyle
 
-    from aar.fonts import fonts
+    from aar.render.fonts import fonts
 
     fs = fonts()
     return {
@@ -325,7 +325,7 @@ def _styles() -> dict[str, Any]:
 def _box(label: str, value: str, st: dict[str, Any]) -> list[Any]:
     from reportlab.platypus import Paragraph
 
-    from aar.fonts import markup
+    from aar.render.fonts import markup
 
     return [Paragraph(markup(label), st["label"]), Paragraph(markup(value) or "&nbsp;", st["value"])]
 
@@ -352,7 +352,7 @@ def _grid(rows: list[list[Any]], widths: list[float], head: int = 0) -> Any:
 def _pdf_214(form: Ics214, st: dict[str, Any], width: float) -> list[Any]:
     from reportlab.platypus import PageBreak, Paragraph, Spacer
 
-    from aar.fonts import markup
+    from aar.render.fonts import markup
 
     w = width
     flow: list[Any] = [Paragraph("ACTIVITY LOG (ICS 214)", st["title"]), Spacer(1, 4)]
@@ -380,7 +380,7 @@ def _pdf_214(form: Ics214, st: dict[str, Any], width: float) -> list[Any]:
 def _pdf_205a(form: Ics205a, st: dict[str, Any], width: float) -> list[Any]:
     from reportlab.platypus import Paragraph, Spacer
 
-    from aar.fonts import markup
+    from aar.render.fonts import markup
 
     w = width
     flow: list[Any] = [Paragraph("COMMUNICATIONS LIST (ICS 205A-style)", st["title"]), Spacer(1, 4)]
@@ -402,7 +402,7 @@ def render_pdf(forms: Sequence[Ics214 | Ics205a]) -> bytes:
     from reportlab.lib.units import inch
     from reportlab.platypus import SimpleDocTemplate
 
-    from aar.fonts import fonts
+    from aar.render.fonts import fonts
 
     st = _styles()
     out = io.BytesIO()
@@ -439,7 +439,7 @@ def _sheet_title(name: str, used: set[str]) -> str:
 def _xlsx_214(ws: Any, form: Ics214) -> None:
     from openpyxl.styles import Font
 
-    from exercises.msel_sheet import write_text
+    from exercises.documents.msel_sheet import write_text
 
     bold = Font(bold=True)
     ws["A1"] = "ACTIVITY LOG (ICS 214)"
@@ -486,7 +486,7 @@ def _xlsx_214(ws: Any, form: Ics214) -> None:
 def _xlsx_205a(ws: Any, form: Ics205a) -> None:
     from openpyxl.styles import Font
 
-    from exercises.msel_sheet import write_text
+    from exercises.documents.msel_sheet import write_text
 
     bold = Font(bold=True)
     ws["A1"] = "COMMUNICATIONS LIST (ICS 205A-style)"

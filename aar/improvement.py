@@ -25,8 +25,8 @@ from pydantic import ValidationError
 from aar.model import SHORTFALLS, STATUS_LABEL, Element, Finding, ImprovementItem
 from aar.record import Record
 from aar.scoring import finding_sentence
-from exercises.entries import IMPROVEMENT_FIELDS, ImprovementItemEdited, ObservationRecorded
-from exercises.scenario import Protocol, Scenario
+from exercises.record.entries import IMPROVEMENT_FIELDS, ImprovementItemEdited, ObservationRecorded
+from exercises.scenario.model import Protocol, Scenario
 
 EDITABLE = IMPROVEMENT_FIELDS
 TO_BE_SET = "to be set: the protocol declares no capability element"

@@ -1,11 +1,11 @@
-"""The report's integrity section from the service's verification (``exercises.evidence``)."""
+"""The report's integrity section from the service's verification (``exercises.record.evidence``)."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 
 from aar.model import RecordIntegrity
-from exercises.journal import Verification
+from exercises.record.journal import Verification
 
 
 def record_integrity(checked: Verification) -> RecordIntegrity:

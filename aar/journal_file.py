@@ -1,7 +1,7 @@
 """A journal kept as a JSON Lines file (``hotwash export --format jsonl``, or one Entry per line),
 read for a report made without the database, with what its hashes and signatures say.
 
-An export (``exercises.csv_io.export_jsonl``) opens with the exercise's metadata and genesis,
+An export (``exercises.documents.csv_io.export_jsonl``) opens with the exercise's metadata and genesis,
 carries the signed checkpoints after the entries they cover, and ends with a seal: the head,
 signed at export. So a file cut at its start (entry 1 must follow the genesis), at its end (the
 seal must be the last line and cover the last entry) or with a line missing (the sequence numbers
@@ -20,9 +20,9 @@ from typing import Any
 from pydantic import ValidationError
 
 from aar.model import RecordIntegrity
-from exercises.entries import Entry
-from exercises.evidence import PublicKey, digest_of, fingerprint
-from exercises.journal import canonical, entry_hash, genesis_of
+from exercises.record.entries import Entry
+from exercises.record.evidence import PublicKey, digest_of, fingerprint
+from exercises.record.journal import canonical, entry_hash, genesis_of
 
 ENTRY_FIELDS = ("seq", "at", "agency", "actor", "payload")
 STATEMENT_FIELDS = ("format", "exercise", "genesis", "seq", "head", "signed_at", "reason", "prev")

@@ -14,24 +14,12 @@ from pydantic import BaseModel, ConfigDict, field_validator
 
 from aar.names import Names
 from aar.public_information import PublicInformation
-from exercises.scenario import Rating
+from exercises.scenario.model import Rating
+from exercises.scoring import SCORED, Status
 
 
 class _Data(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
-
-
-class Status(StrEnum):
-    """The result of holding one trigger instance of a protocol against the journal."""
-
-    MET = "met"
-    LATE = "late"
-    MISSED = "missed"
-    OUT_OF_ORDER = "out_of_order"
-    """A ``before_trigger`` protocol whose expected action came only after its trigger."""
-    OPEN = "open"
-    """Triggered, not yet done, and the deadline falls after the end of the record."""
-    NOT_TRIGGERED = "not_triggered"
 
 
 STATUS_LABEL: dict[Status, str] = {
@@ -40,6 +28,8 @@ STATUS_LABEL: dict[Status, str] = {
     Status.MISSED: "missed",
     Status.OUT_OF_ORDER: "out of order",
     Status.OPEN: "not due by end of play",
+    Status.PENDING: "not due yet",
+    Status.OVERDUE: "overdue",
     Status.NOT_TRIGGERED: "not triggered",
 }
 
@@ -115,11 +105,14 @@ class TaskCount(_Data):
     missed: int = 0
     out_of_order: int = 0
     open: int = 0
+    pending: int = 0
+    overdue: int = 0
     not_triggered: int = 0
 
     @property
     def scored(self) -> int:
-        return self.met + self.late + self.missed + self.out_of_order
+        """Instances settled for good (``exercises.scoring.SCORED``)."""
+        return sum(getattr(self, status.value) for status in SCORED)
 
     @property
     def compliance(self) -> float | None:

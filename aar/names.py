@@ -10,7 +10,7 @@ import re
 
 from pydantic import BaseModel, ConfigDict
 
-from exercises.scenario import Scenario
+from exercises.scenario.model import Scenario
 
 _TOKEN = re.compile(r"(?<!\w)[a-z][a-z0-9_]*(?!\w)")
 _ES = re.compile(r"(s|x|z|ch|sh)$")

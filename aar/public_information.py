@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, ConfigDict
 
-from exercises.entries import (
+from exercises.record.entries import (
     ActionLogged,
     MediaItemAdded,
     MediaItemPublished,
@@ -25,8 +25,8 @@ from exercises.entries import (
     StatementIssued,
     TrustChanged,
 )
-from exercises.scenario import Scenario
-from sim_engine.results import BatchResult
+from exercises.scenario.model import Scenario
+from sim_engine.batch.results import BatchResult
 
 if TYPE_CHECKING:  # aar.record imports aar.model, which holds this section's models
     from aar.record import Record

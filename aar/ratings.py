@@ -31,12 +31,12 @@ from aar.model import (
 from aar.names import quantity
 from aar.record import Record
 from aar.scoring import count, finding_sentence
-from exercises.durations import format_span
-from exercises.entries import Entry, ObservationRecorded
-from exercises.scenario import Rating, Scenario
+from exercises.record.entries import Entry, ObservationRecorded
+from exercises.scenario.durations import format_span
+from exercises.scenario.model import Rating, Scenario
+from exercises.scoring import SCORED
 
 RATING_ORDER: dict[Rating, int] = {Rating.P: 0, Rating.S: 1, Rating.M: 2, Rating.U: 3}
-SCORED = frozenset({Status.MET, Status.LATE, Status.MISSED, Status.OUT_OF_ORDER})
 
 
 def _sentence(text: str) -> str:

@@ -1,33 +1,21 @@
-"""The journal as the report reads it: corrections applied, in time order, with a few indexes.
-
-A ``Correction`` voids the entry it ``corrects`` or, with a ``replacement``, stands in its place
-(keeping the original's sequence number, time and agency: the correction fixes *what* was logged,
-not when or by whom). A correction may itself be corrected: voiding a correction restores the
-entry it had voided. Corrections always point backwards, so walking them newest first settles
-every chain in one pass.
-"""
+"""The journal as the report reads it: corrections applied (``exercises.record.corrections``), in
+time order, with a few indexes."""
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from aar.model import RealTime
 from aar.names import Names
-from exercises.entries import (
-    ActionLogged,
+from exercises.record.corrections import apply_corrections
+from exercises.record.entries import (
     ClockEnded,
     ClockStarted,
-    Correction,
-    Development,
     Entry,
-    InjectAdded,
-    InjectDelivered,
-    RumourStarted,
-    StatementIssued,
 )
-from exercises.scenario import Inject, Scenario
+from exercises.scenario.model import Inject, Scenario
+from exercises.scoring import ProtocolIndex
 
 
 @dataclass(frozen=True)
@@ -41,8 +29,10 @@ class Record:
     voided: frozenset[int]
     corrections: tuple[Entry, ...]
     journal_size: int
+    index: ProtocolIndex
+    """What scoring reads of the record (``exercises.scoring``)."""
     actions: dict[str, list[Entry]] = field(default_factory=dict)
-    """action id -> ActionLogged entries, by time."""
+    """action id -> ActionLogged (and StatementIssued) entries, by time."""
     injects: dict[str, Inject] = field(default_factory=dict)
     """Every inject known: the MSEL and those added during play."""
     events: dict[str, list[Entry]] = field(default_factory=dict)
@@ -73,78 +63,25 @@ def _order(entry: Entry) -> tuple[float, int]:
     return (entry.at, entry.seq)
 
 
-def effective(journal: Iterable[Entry]) -> tuple[list[Entry], dict[int, int], set[int], list[Entry]]:
-    """Apply corrections: (effective entries by seq, replaced -> correction seq, voided seqs, corrections)."""
-    by_seq: dict[int, Entry] = {}
-    corrections: list[Entry] = []
-    for entry in journal:
-        by_seq[entry.seq] = entry
-        if isinstance(entry.payload, Correction):
-            corrections.append(entry)
-    voided: set[int] = set()
-    replaced: dict[int, Entry] = {}
-    corrected_by: dict[int, int] = {}
-    for corr in sorted(corrections, key=lambda e: e.seq, reverse=True):
-        if corr.seq in voided:
-            continue
-        assert isinstance(corr.payload, Correction)
-        target = corr.payload.corrects
-        if target not in by_seq or target >= corr.seq or target in voided or target in replaced:
-            continue  # a dangling or forward reference, or already settled by a later correction
-        replacement = corr.payload.replacement
-        if replacement is None or isinstance(by_seq[target].payload, Correction):
-            voided.add(target)
-        else:
-            original = by_seq[target]
-            replaced[target] = original.model_copy(update={"payload": replacement})
-            corrected_by[target] = corr.seq
-    out = [
-        replaced.get(seq, entry)
-        for seq, entry in sorted(by_seq.items())
-        if seq not in voided and not isinstance(entry.payload, Correction)
-    ]
-    return out, corrected_by, voided, corrections
-
-
 def build_record(scenario: Scenario, journal: Sequence[Entry]) -> Record:
-    entries, corrected_by, voided, corrections = effective(journal)
-    entries.sort(key=_order)
-    actions: dict[str, list[Entry]] = defaultdict(list)
-    injects: dict[str, Inject] = {i.id: i for i in scenario.msel}
-    started_at: float | None = None
-    ended_at: float | None = None
-    for entry in entries:
-        payload = entry.payload
-        if isinstance(payload, ActionLogged | StatementIssued):
-            actions[payload.action].append(entry)  # a published statement counts as its action
-        elif isinstance(payload, InjectAdded):
-            injects.setdefault(payload.inject.id, payload.inject)
-        elif isinstance(payload, ClockStarted) and started_at is None:
-            started_at = entry.at
-        elif isinstance(payload, ClockEnded):
-            ended_at = entry.at
-    events: dict[str, list[Entry]] = defaultdict(list)
-    for entry in entries:
-        payload = entry.payload
-        raised: tuple[str, ...] = ()
-        if isinstance(payload, InjectDelivered) and payload.inject_id in injects:
-            raised = injects[payload.inject_id].raises
-        elif isinstance(payload, Development | RumourStarted):
-            raised = payload.raises
-        for event in dict.fromkeys(raised):
-            events[event].append(entry)
+    corrected = apply_corrections(journal)
+    entries = sorted(corrected.entries, key=_order)
+    index = ProtocolIndex(scenario, entries)
+    started = next((e.at for e in entries if isinstance(e.payload, ClockStarted)), None)
+    ends = [e.at for e in entries if isinstance(e.payload, ClockEnded)]
     return Record(
         after_end=_after_end(journal),
         entries=tuple(entries),
-        corrected_by=corrected_by,
-        voided=frozenset(voided),
-        corrections=tuple(corrections),
+        corrected_by=corrected.corrected_by,
+        voided=frozenset(corrected.voided),
+        corrections=tuple(corrected.corrections),
         journal_size=len(journal),
-        actions=dict(actions),
-        injects=injects,
-        events=dict(events),
-        started_at=started_at,
-        ended_at=ended_at,
+        index=index,
+        actions=index.actions,
+        injects=index.injects,
+        events=index.events,
+        started_at=started,
+        ended_at=ends[-1] if ends else None,
         last_at=max((e.at for e in journal), default=0.0),
         names=Names.of(scenario),
     )

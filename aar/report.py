@@ -34,10 +34,10 @@ from aar.public_information import public_information
 from aar.ratings import objective_analysis, table1
 from aar.record import Record, build_record
 from aar.scoring import compliance_by_agency, compliance_by_protocol, findings
-from exercises.details import ExerciseDetails
-from exercises.entries import ActionLogged, Entry, InjectDelivered, LinkDown
-from exercises.scenario import Scenario
-from sim_engine.results import BatchResult
+from exercises.record.entries import ActionLogged, Entry, InjectDelivered, LinkDown
+from exercises.scenario.model import Scenario
+from exercises.service.details import ExerciseDetails
+from sim_engine.batch.results import BatchResult
 
 
 def overview(scenario: Scenario, record: Record) -> Overview:

@@ -1,32 +1,29 @@
 """Findings: each protocol held against the journal, once per time it was triggered.
 
-Pure functions of (scenario, journal). The matching rule, in the words of docs/report.md:
-trigger instances and the responsible agency's expected actions are paired one-to-one in time
-order; each instance, earliest first, takes the earliest expected action not already taken that
-is allowed for it (at or after the trigger for a deadline; any time for ``before_trigger``).
-Greedy pairing in time order is monotone: an expected action done earlier (without crossing a
-trigger) never worsens a finding, and one removed never improves one. The property tests hold it
-to that.
+Pure functions of (scenario, journal). Which action answers which trigger, and the status it
+earns, is the one rule of ``exercises.scoring``, which the console's protocol clock and the
+simulated baseline call too; this module turns its instances into the report's findings, with
+their evidence and sentences.
 """
 
 from __future__ import annotations
 
-from bisect import bisect_left
 from collections.abc import Sequence
 
 from aar.clock import when
 from aar.model import Evidence, Finding, Status, TaskCount
 from aar.names import Names
 from aar.record import Record, build_record
-from exercises.durations import format_span
-from exercises.entries import (
+from exercises.record.entries import (
     ActionLogged,
     ClockStarted,
     Development,
     Entry,
     InjectDelivered,
 )
-from exercises.scenario import Protocol, Scenario
+from exercises.scenario.durations import format_span
+from exercises.scenario.model import Protocol, Scenario
+from exercises.scoring import Scored, score_protocol
 
 
 def describe(entry: Entry, record: Record | None = None) -> str:
@@ -66,26 +63,6 @@ def evidence(role: str, entry: Entry, record: Record) -> Evidence:
     )
 
 
-def trigger_entries(protocol: Protocol, record: Record) -> list[Entry]:
-    """Every entry that started this protocol's clock, by time."""
-    trig = protocol.trigger
-    if trig.kind == "exercise_start":
-        first = next((e for e in record.entries if isinstance(e.payload, ClockStarted)), None)
-        return [first] if first is not None else []
-    if trig.kind == "event":
-        return list(record.events.get(trig.name or "", []))
-    return [
-        e
-        for e in record.actions.get(trig.name or "", [])
-        if not trig.agencies or e.agency in trig.agencies
-    ]
-
-
-def expected_entries(protocol: Protocol, record: Record) -> list[Entry]:
-    """The responsible agency's actions that can satisfy the protocol, by time."""
-    return [e for e in record.actions.get(protocol.action, []) if e.agency == protocol.agency]
-
-
 def _base(protocol: Protocol, names: Names) -> dict[str, object]:
     return {
         "agency_name": names.agency(protocol.agency),
@@ -105,76 +82,33 @@ def _base(protocol: Protocol, names: Names) -> dict[str, object]:
 
 def protocol_findings(protocol: Protocol, record: Record) -> list[Finding]:
     """The findings of one protocol: one per trigger instance, or one 'not triggered'."""
-    triggers = trigger_entries(protocol, record)
     base = _base(protocol, record.names)
-    if not triggers:
-        return [
-            Finding.model_validate(
-                {
-                    **base,
-                    "instance": 0,
-                    "status": Status.NOT_TRIGGERED,
-                    "triggered_at": None,
-                    "deadline_at": None,
-                    "done_at": None,
-                    "response_s": None,
-                    "late_by_s": None,
-                    "evidence": (),
-                }
-            )
-        ]
-    candidates = expected_entries(protocol, record)
-    times = [c.at for c in candidates]
-    taken = [False] * len(candidates)
-    findings = []
-    for n, trig in enumerate(triggers, start=1):
-        start = 0 if protocol.before_trigger else bisect_left(times, trig.at)
-        match: Entry | None = None
-        for i in range(start, len(candidates)):
-            cand = candidates[i]
-            if not taken[i] and cand.seq != trig.seq:
-                taken[i] = True
-                match = cand
-                break
-        trail = [evidence("trigger", trig, record)]
-        if match is not None:
-            trail.append(evidence("expected action", match, record))
-        trail.sort(key=lambda ev: (ev.at, ev.seq))
-        if protocol.before_trigger:
-            deadline = trig.at
-            if match is None:
-                status, late_by = Status.MISSED, None
-            elif (match.at, match.seq) < (trig.at, trig.seq):
-                status, late_by = Status.MET, None
-            else:
-                status, late_by = Status.OUT_OF_ORDER, float(round(match.at) - round(trig.at))
-        else:
-            deadline = trig.at + (protocol.within or 0.0)
-            if match is None:
-                status = Status.OPEN if deadline > record.end else Status.MISSED
-                late_by = None
-            elif round(match.at) <= round(deadline):
-                # Compared at the record's resolution, whole seconds: 0.4 s past is on time, so
-                # "late by 0 s" cannot be written.
-                status, late_by = Status.MET, None
-            else:
-                status, late_by = Status.LATE, float(round(match.at) - round(deadline))
-        findings.append(
-            Finding.model_validate(
-                {
-                    **base,
-                    "instance": n,
-                    "status": status,
-                    "triggered_at": trig.at,
-                    "deadline_at": deadline,
-                    "done_at": match.at if match else None,
-                    "response_s": match.at - trig.at if match else None,
-                    "late_by_s": late_by,
-                    "evidence": tuple(trail),
-                }
-            )
-        )
-    return findings
+    scored = score_protocol(protocol, record.index, now=record.end, ended=record.ended_at is not None)
+    if not scored:
+        return [Finding.model_validate({
+            **base, "instance": 0, "status": Status.NOT_TRIGGERED, "triggered_at": None,
+            "deadline_at": None, "done_at": None, "response_s": None, "late_by_s": None, "evidence": (),
+        })]
+    return [_finding(n, one, base, record) for n, one in enumerate(scored, start=1)]
+
+
+def _finding(n: int, one: Scored, base: dict[str, object], record: Record) -> Finding:
+    trig, match = one.trigger, one.answer
+    trail = [evidence("trigger", trig, record)]
+    if match is not None:
+        trail.append(evidence("expected action", match, record))
+    trail.sort(key=lambda ev: (ev.at, ev.seq))
+    return Finding.model_validate({
+        **base,
+        "instance": n,
+        "status": one.status,
+        "triggered_at": trig.at,
+        "deadline_at": one.due_at,
+        "done_at": match.at if match else None,
+        "response_s": match.at - trig.at if match else None,
+        "late_by_s": one.late_by,
+        "evidence": tuple(trail),
+    })
 
 
 def findings(scenario: Scenario, journal: Sequence[Entry] | Record) -> list[Finding]:
@@ -186,9 +120,11 @@ def findings(scenario: Scenario, journal: Sequence[Entry] | Record) -> list[Find
 _SEVERITY: dict[Status, int] = {
     Status.MET: 0,
     Status.NOT_TRIGGERED: 0,
+    Status.PENDING: 0,
     Status.LATE: 1,
     Status.OUT_OF_ORDER: 1,
     Status.OPEN: 2,
+    Status.OVERDUE: 2,
     Status.MISSED: 3,
 }
 
@@ -240,12 +176,17 @@ def finding_sentence(finding: Finding, record: Record | None = None) -> str:
             f"late by {format_span(finding.late_by_s or 0)}."
         )
     if finding.status is Status.OUT_OF_ORDER:
-        return (
-            f"Required before the trigger at {trig}, but done at {done}, "
-            f"{format_span(finding.late_by_s or 0)} after it."
-        )
+        after = (f"{format_span(finding.late_by_s)} after it" if finding.late_by_s
+                 else "in the same second, after it")
+        return f"Required before the trigger at {trig}, but done at {done}, {after}."
     if finding.status is Status.OPEN:
         return f"Triggered at {trig}, due by {due}, after the end of play; not done."
+    if finding.status is Status.PENDING:
+        return f"Triggered at {trig}, due by {due}; not done yet."
+    if finding.status is Status.OVERDUE and finding.before_trigger:
+        return f"Required before the trigger at {trig}; not done yet."
+    if finding.status is Status.OVERDUE:
+        return f"Triggered at {trig}, due by {due}; overdue, not done yet."
     if finding.before_trigger:
         return f"Required before the trigger at {trig}; never done."
     return f"Triggered at {trig}, due by {due}; never done."

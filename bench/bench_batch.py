@@ -23,8 +23,8 @@ import sys
 import time
 from pathlib import Path
 
-from exercises.loading import load_scenario
-from sim_engine.batch import run_batch
+from exercises.scenario.loading import load_scenario
+from sim_engine.batch.runs import run_batch
 
 ROOT = Path(__file__).resolve().parents[1]
 LARGEST = ROOT / "data" / "scenarios" / "mass_casualty.yaml"
@@ -101,8 +101,8 @@ def efficiency(runs: int, repeat: int) -> None:
 
 MEASURE = """
 import json, resource, sys
-from exercises.loading import load_scenario
-from sim_engine.batch import run_batch
+from exercises.scenario.loading import load_scenario
+from sim_engine.batch.runs import run_batch
 scenario = load_scenario(sys.argv[1])
 result = run_batch(scenario, int(sys.argv[2]), seed=1, jobs=2)
 print(json.dumps({"parent_kib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,

@@ -27,10 +27,10 @@ import time
 from pathlib import Path
 
 from bench.bench_report import synthetic_journal
-from exercises import journal
-from exercises.entries import NewEntry
-from exercises.loading import load_scenario
-from exercises.service import ExerciseService
+from exercises.record import journal
+from exercises.record.entries import NewEntry
+from exercises.scenario.loading import load_scenario
+from exercises.service.exercise_service import ExerciseService
 from tests.service.conftest import CHEAP_HASHER
 
 ROOT = Path(__file__).resolve().parents[1]

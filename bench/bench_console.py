@@ -46,9 +46,9 @@ sys.path.insert(0, str(ROOT))
 
 from console.derived import ViewCache, controller_dashboard  # noqa: E402
 from exercises.access import Caller, Role  # noqa: E402
-from exercises.loading import load_scenario  # noqa: E402
-from exercises.scenario import PlayedBy  # noqa: E402
-from exercises.service import ExerciseService  # noqa: E402
+from exercises.scenario.loading import load_scenario  # noqa: E402
+from exercises.scenario.model import PlayedBy  # noqa: E402
+from exercises.service.exercise_service import ExerciseService  # noqa: E402
 
 SCENARIO = ROOT / "data" / "scenarios" / "civil_disturbance.yaml"
 TRIGGER_SHARE = 0.03

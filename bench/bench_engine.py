@@ -33,15 +33,15 @@ from typing import Any
 
 import simpy
 
-from exercises.entries import ActionLogged, Entry, MessageSent, NewEntry, ResourceRequested
-from exercises.loading import load_scenario
-from exercises.scenario import PlayedBy, Scenario
-from sim_engine.batch import run_batch, simulate
+from exercises.record.entries import ActionLogged, Entry, MessageSent, NewEntry, ResourceRequested
+from exercises.scenario.loading import load_scenario
+from exercises.scenario.model import PlayedBy, Scenario
+from sim_engine.batch.runs import run_batch, simulate
+from sim_engine.batch.stats import summarise
 from sim_engine.collector import collector_paused
 from sim_engine.live import advance, clear_cache
 from sim_engine.model import Simulation
 from sim_engine.sampling import replication_generator
-from sim_engine.stats import summarise
 
 ROOT = Path(__file__).resolve().parents[1]
 BUNDLED = sorted((ROOT / "data" / "scenarios").glob("*.yaml"))
@@ -112,8 +112,8 @@ def processes_started(scenario: Scenario, index: int) -> int:
 
 PER_REPLICATION = """
 import json, sys, time
-from exercises.loading import load_scenario
-from sim_engine.batch import run_batch
+from exercises.scenario.loading import load_scenario
+from sim_engine.batch.runs import run_batch
 scenario = load_scenario(sys.argv[1])
 run_batch(scenario, 5, seed=99, jobs=1)  # warm: what is derived once per scenario
 print("ready", flush=True)
@@ -202,7 +202,7 @@ def _spread(values: list[float]) -> str:
 def events_per_second(scenario: Scenario, replications: int) -> None:
     """The model against bare SimPy, interleaved replication by replication, in CPU time.
 
-    A model replication is the batch's (``sim_engine.batch.replicate``): build the run and run it to
+    A model replication is the batch's (``sim_engine.batch.runs.replicate``): build the run and run it to
     the end with the cyclic collector paused, then close and free it. Freeing is timed, with a pass of
     the collector (``gc.collect(0)``, which it would otherwise make at some later allocation), for the
     bare loops too. The batch's summary of the record is timed apart: it is not the model.

@@ -4,7 +4,7 @@
 
 The media layer must add at most 25 % to the time per replication of the largest bundled scenario.
 Measured in the same run, replication by replication and interleaved (so a busy neighbour on a shared
-machine slows both sides alike), as CPU time (``time.process_time``) of ``sim_engine.batch.replicate``
+machine slows both sides alike), as CPU time (``time.process_time``) of ``sim_engine.batch.runs.replicate``
 (the whole replication: the run, its summary, the trust series) of:
 
 - on: the bundled scenario as it is (its rumours raise events, and the PIO's simulated answers to
@@ -25,9 +25,9 @@ import statistics
 import time
 from pathlib import Path
 
-from exercises.loading import load_scenario
-from exercises.scenario import Scenario
-from sim_engine.batch import replicate, simulate
+from exercises.scenario.loading import load_scenario
+from exercises.scenario.model import Scenario
+from sim_engine.batch.runs import replicate, simulate
 
 ROOT = Path(__file__).resolve().parents[1]
 BUNDLED = sorted((ROOT / "data" / "scenarios").glob("*.yaml"))

@@ -39,9 +39,9 @@ from pathlib import Path
 from typing import Any
 
 from exercises.access import Caller, Role
-from exercises.loading import load_scenario
-from exercises.scenario import PlayedBy
-from exercises.service import CreatedExercise, ExerciseService
+from exercises.scenario.loading import load_scenario
+from exercises.scenario.model import PlayedBy
+from exercises.service.exercise_service import CreatedExercise, ExerciseService
 from tests.service.conftest import CHEAP_HASHER
 
 ROOT = Path(__file__).resolve().parents[1]

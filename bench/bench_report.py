@@ -25,10 +25,10 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from aar.model import RecordIntegrity  # noqa: E402
-from aar.pdf import render_pdf  # noqa: E402
+from aar.render.pdf import render_pdf  # noqa: E402
+from aar.render.word import render_docx  # noqa: E402
 from aar.report import build_report  # noqa: E402
-from aar.word import render_docx  # noqa: E402
-from exercises.entries import (  # noqa: E402
+from exercises.record.entries import (  # noqa: E402
     ActionLogged,
     AnyPayload,
     ClockEnded,
@@ -44,8 +44,8 @@ from exercises.entries import (  # noqa: E402
     ResourceAssigned,
     ResourceRequested,
 )
-from exercises.loading import load_scenario  # noqa: E402
-from exercises.scenario import Rating, Scenario  # noqa: E402
+from exercises.scenario.loading import load_scenario  # noqa: E402
+from exercises.scenario.model import Rating, Scenario  # noqa: E402
 
 
 def synthetic_journal(scenario: Scenario, size: int, seed: int = 7) -> list[Entry]:

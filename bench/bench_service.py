@@ -32,9 +32,9 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from exercises.entries import ActionLogged
-from exercises.loading import load_scenario
-from exercises.service import ExerciseService
+from exercises.record.entries import ActionLogged
+from exercises.scenario.loading import load_scenario
+from exercises.service.exercise_service import ExerciseService
 from tests.service.conftest import CHEAP_HASHER, WAREHOUSE, code_for
 
 fork = multiprocessing.get_context("fork")

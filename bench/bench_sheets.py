@@ -29,9 +29,9 @@ import openpyxl
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from exercises.incident_log import parse_incident_log  # noqa: E402
-from exercises.loading import ScenarioError, load_scenario  # noqa: E402
-from exercises.msel_sheet import export_xlsx, import_msel, parse_msel, read_msel_table  # noqa: E402
+from exercises.documents.incident_log import parse_incident_log  # noqa: E402
+from exercises.documents.msel_sheet import export_xlsx, import_msel, parse_msel, read_msel_table  # noqa: E402
+from exercises.scenario.loading import ScenarioError, load_scenario  # noqa: E402
 
 SCENARIO = ROOT / "data" / "scenarios" / "mass_casualty.yaml"
 WAREHOUSE = ROOT / "docs" / "example" / "scenarios" / "warehouse_fire.yaml"

@@ -22,8 +22,9 @@ from console.widgets import (
     timeline_chart,
 )
 from exercises.access import Caller, Role
-from exercises.durations import format_duration
-from exercises.views import ClockStatus, InjectStatus, ProtocolStatus
+from exercises.scenario.durations import format_duration
+from exercises.scoring import SCORED, Status
+from exercises.views import ClockStatus, InjectStatus
 
 SPEEDS = (1.0, 2.0, 5.0, 10.0, 30.0, 60.0)
 
@@ -86,10 +87,9 @@ def clock_controls(caller: Caller, status: ClockStatus, speed: float) -> None:
 def metrics(view: ControllerDashboard) -> None:
     delivered = sum(1 for r in view.msel if r.status in (InjectStatus.DELIVERED, InjectStatus.ACTED_ON))
     held = sum(1 for r in view.msel if r.status is InjectStatus.HELD)
-    overdue = sum(1 for p in view.protocols if p.status is ProtocolStatus.OVERDUE)
-    met = sum(1 for p in view.protocols if p.status is ProtocolStatus.MET)
-    scored = sum(1 for p in view.protocols if p.status in (ProtocolStatus.MET, ProtocolStatus.LATE,
-                                                            ProtocolStatus.MISSED))
+    overdue = sum(1 for p in view.protocols if p.status is Status.OVERDUE)
+    met = sum(1 for p in view.protocols if p.status is Status.MET)
+    scored = sum(1 for p in view.protocols if p.status in SCORED)
     row = st.columns(5)
     row[0].metric("Injects delivered", f"{delivered} / {len(view.msel)}", border=True,
                   help=f"{held} held" if held else None)

@@ -20,8 +20,7 @@ import pandas as pd
 from console.network import LinkKey, link_key
 from exercises import views
 from exercises.access import Caller
-from exercises.durations import format_duration
-from exercises.entries import (
+from exercises.record.entries import (
     ENGINE_ACTOR,
     Entry,
     EntryKind,
@@ -32,9 +31,10 @@ from exercises.entries import (
     MessageLost,
     ResourceRequested,
 )
-from exercises.scenario import Inject, Scenario
-from exercises.service import ExerciseService, ExerciseState
-from exercises.views import ClockStatus, MselRow, ProtocolInstance, ProtocolStatus
+from exercises.scenario.durations import format_duration
+from exercises.scenario.model import Inject, Scenario
+from exercises.service.exercise_service import ExerciseService, ExerciseState
+from exercises.views import ClockStatus, MselRow, ProtocolInstance
 
 SIMULATION = "Simulation"
 """Who the feed names for what the simulation records itself (not for an agency it plays)."""
@@ -78,16 +78,7 @@ def scope(caller: Caller) -> str:
 
 def restamp(instances: Sequence[ProtocolInstance], now: float, *, ended: bool) -> list[ProtocolInstance]:
     """A protocol clock computed earlier, with open instances' status brought to ``now``."""
-    out = []
-    for inst in instances:
-        if inst.done_at is None:
-            status = ProtocolStatus.PENDING if now <= inst.due_at else (
-                ProtocolStatus.MISSED if ended else ProtocolStatus.OVERDUE
-            )
-            if status is not inst.status:
-                inst = inst.model_copy(update={"status": status})
-        out.append(inst)
-    return out
+    return [inst.at(now, ended=ended) for inst in instances]
 
 
 # --- what the dashboard folds from the journal ---------------------------------------------

@@ -1,7 +1,7 @@
 """For exercise designers: load or upload a scenario, see its problems where they are, simulate it.
 
 An upload is untrusted input: it goes through the same safe loader as every scenario file
-(``exercises.loading.load_scenario`` with ``text=``), and every problem is listed with its line,
+(``exercises.scenario.loading.load_scenario`` with ``text=``), and every problem is listed with its line,
 beside the file itself with line numbers. A valid scenario can be simulated in batch (every agency
 simulated, many seeds) to see whether the plan's deadlines can be met and where the bottlenecks are.
 """
@@ -24,13 +24,13 @@ from console.network import network_graph
 from console.new_exercise import CREATED_KEY
 from console.text import md, scenario_words, with_names
 from exercises.access import Role
-from exercises.durations import format_duration, format_span
-from exercises.loading import LoadedPlan, ScenarioError, decode_upload, load_plans, load_scenario
-from exercises.msel_sheet import load_with_msel
-from exercises.scenario import Scenario
-from sim_engine.batch import run_batch
+from exercises.documents.msel_sheet import load_with_msel
+from exercises.scenario.durations import format_duration, format_span
+from exercises.scenario.loading import LoadedPlan, ScenarioError, decode_upload, load_plans, load_scenario
+from exercises.scenario.model import Scenario
+from sim_engine.batch.results import BatchResult
+from sim_engine.batch.runs import run_batch
 from sim_engine.checks import EngineError
-from sim_engine.results import BatchResult
 
 PLANS = ROOT / "data" / "plans"
 RESULT_KEY = "designer_batch"
@@ -181,6 +181,19 @@ def show_batch(scenario: Scenario, result: BatchResult) -> None:
         }
         for p in result.protocols
     ])
+    _protocol_charts(protocols)
+    _unit_and_link_charts(result, names)
+    st.markdown("**Bottlenecks**")
+    if result.bottlenecks:
+        words = scenario_words(scenario)
+        for line in result.bottlenecks:
+            st.text("• " + with_names(line, words))
+    else:
+        st.caption("None found.")
+
+
+def _protocol_charts(protocols: pd.DataFrame) -> None:
+    """Share met on time, and response times against the deadline, per protocol."""
     left, right = st.columns(2)
     with left:
         st.markdown("Share of triggered instances met on time")
@@ -209,6 +222,10 @@ def show_batch(scenario: Scenario, result: BatchResult) -> None:
                 color="#b3261e", thickness=3, size=18
             ).encode(x="deadline:Q", y=y)
             st.altair_chart((spread + deadline).properties(height=30 + 24 * len(timed)), width="stretch")
+
+
+def _unit_and_link_charts(result: BatchResult, names: dict[str, str]) -> None:
+    """Which units were busiest, and how many messages each link carried."""
     units = pd.DataFrame([
         {"unit": f"{u.unit_type.replace('_', ' ')} ({names.get(a.agency, a.agency)})", "utilisation": u.utilisation,
          "wait p90 (min)": u.queue_wait_p90_s / 60, "units": u.units}
@@ -243,13 +260,6 @@ def show_batch(scenario: Scenario, result: BatchResult) -> None:
                 tooltip=["link:N", alt.Tooltip("messages:Q", format=".1f"), alt.Tooltip("lost:Q", format=".0%"),
                          alt.Tooltip("delay (s):Q", format=".0f")],
             ).properties(height=30 + 24 * len(links)), width="stretch")
-    st.markdown("**Bottlenecks**")
-    if result.bottlenecks:
-        words = scenario_words(scenario)
-        for line in result.bottlenecks:
-            st.text("• " + with_names(line, words))
-    else:
-        st.caption("None found.")
 
 
 def _open_exercise(scenario: Scenario) -> None:

@@ -15,11 +15,11 @@ from console.derived import digest, person, timeline_frame
 from console.text import clip, md
 from console.widgets import counted_text, exercise_header, feed_table, text_table, timeline_chart, too_long
 from exercises.access import Caller, Role
-from exercises.capabilities import CORE_CAPABILITIES
-from exercises.durations import format_duration
-from exercises.entries import CAPABILITY_ELEMENTS, ObservationRecorded
-from exercises.scenario import RATING_MEANING, Rating, Scenario
-from exercises.views import effective
+from exercises.record.corrections import effective
+from exercises.record.entries import CAPABILITY_ELEMENTS, ObservationRecorded
+from exercises.scenario.capabilities import CORE_CAPABILITIES
+from exercises.scenario.durations import format_duration
+from exercises.scenario.model import RATING_MEANING, Rating, Scenario
 
 
 def rating_label(rating: Rating | None) -> str:

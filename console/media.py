@@ -13,8 +13,8 @@ import streamlit as st
 from console import session
 from console.text import md
 from exercises.access import Caller
-from exercises.durations import format_duration
-from exercises.media_feed import FeedItem, MediaDesk
+from exercises.scenario.durations import format_duration
+from exercises.views.media_feed import FeedItem, MediaDesk
 
 Colour = Literal["red", "orange", "yellow", "blue", "green", "violet", "gray", "grey", "primary"]
 KIND_BADGE: dict[str, tuple[str, Colour]] = {"rumour": ("Rumour", "orange"), "post": ("Post / news", "blue"), "statement": ("Official statement", "green")}

@@ -10,12 +10,12 @@ from console.derived import digest
 from console.text import md
 from console.widgets import exercise_header, msel_table
 from exercises.access import AccessDenied, Caller, ExerciseInputError, Role
-from exercises.capabilities import CORE_CAPABILITIES
-from exercises.durations import format_duration
-from exercises.entries import Entry, InjectDelivered, InjectReleased, InjectSkipped
-from exercises.loading import SENDERS_OTHER_THAN_AGENCIES
-from exercises.scenario import DeliveryMode, Inject, Scenario
-from exercises.service import ExerciseService
+from exercises.record.entries import Entry, InjectDelivered, InjectReleased, InjectSkipped
+from exercises.scenario.capabilities import CORE_CAPABILITIES
+from exercises.scenario.durations import format_duration
+from exercises.scenario.loading import SENDERS_OTHER_THAN_AGENCIES
+from exercises.scenario.model import DeliveryMode, Inject, Scenario
+from exercises.service.exercise_service import ExerciseService
 from exercises.views import (
     SENDER_NAMES,
     InjectStatus,

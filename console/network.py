@@ -11,7 +11,7 @@ from collections.abc import Collection, Mapping
 
 import graphviz
 
-from exercises.scenario import AgencyKind, Channel, PlayedBy, Scenario
+from exercises.scenario.model import AgencyKind, Channel, PlayedBy, Scenario
 
 LinkKey = frozenset[str]
 

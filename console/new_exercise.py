@@ -13,9 +13,9 @@ from console import session
 from console.library import scenario_files
 from console.text import md
 from exercises.access import Caller, ExerciseInputError, Role
-from exercises.details import CONTACT_ROLES, ContactPerson, ExerciseDetails, RecordKind, local_start
-from exercises.loading import ScenarioError, load_scenario
-from exercises.service import AccessCode, CreatedExercise
+from exercises.scenario.loading import ScenarioError, load_scenario
+from exercises.service.details import CONTACT_ROLES, ContactPerson, ExerciseDetails, RecordKind, local_start
+from exercises.service.exercise_service import AccessCode, CreatedExercise
 
 CREATED_KEY = "new_exercise_created"
 

@@ -16,9 +16,10 @@ from console.media import media_panel
 from console.text import clip, md
 from console.widgets import counted_text, exercise_header, text_table, too_long
 from exercises.access import Caller, Role
-from exercises.durations import format_duration, format_span
-from exercises.service import Briefing
-from exercises.views import SENDER_NAMES, InboxItem, ProtocolStatus, unit_label
+from exercises.scenario.durations import format_duration, format_span
+from exercises.scoring import Status
+from exercises.service.exercise_service import Briefing
+from exercises.views import SENDER_NAMES, InboxItem, unit_label
 
 # The read mark of a tab without a browser session (tests); signed-in browsers keep it in the database.
 SEEN_KEY = "player_seen_seq"
@@ -81,7 +82,7 @@ def read_mark() -> int:
 
 def deadlines_view(caller: Caller, now: float, vocab: dict[str, str]) -> None:
     open_ = [p for p in session.service().protocol_clock(caller)
-             if p.status in (ProtocolStatus.PENDING, ProtocolStatus.OVERDUE)]
+             if p.status in (Status.PENDING, Status.OVERDUE)]
     st.markdown("**Open deadlines**")
     if not open_:
         st.caption("No deadline is running for your agency.")
@@ -89,7 +90,7 @@ def deadlines_view(caller: Caller, now: float, vocab: dict[str, str]) -> None:
     rows = [
         {
             "Due": format_duration(p.due_at),
-            "Left": (f"{format_span(p.due_at - now)}" if p.status is ProtocolStatus.PENDING
+            "Left": (f"{format_span(p.due_at - now)}" if p.status is Status.PENDING
                      else f"OVERDUE {format_span(now - p.due_at)}"),
             "Must": vocab.get(p.action, p.action.replace("_", " ")),
             "Protocol": f"{p.protocol_id} {p.title}" + (" (critical)" if p.critical else ""),

@@ -11,13 +11,13 @@ import datetime as dt
 from aar import ics
 from aar.integrity import record_integrity
 from aar.model import AfterActionReport, RecordIntegrity
-from aar.pdf import render_pdf
+from aar.render.pdf import render_pdf
+from aar.render.word import render_docx
 from aar.report import build_report, report_options, stored_baseline
-from aar.word import render_docx
 from console.derived import ViewCache
 from exercises.access import Caller
-from exercises.incident_log import RealClock
-from exercises.service import ExerciseService
+from exercises.documents.incident_log import RealClock
+from exercises.service.exercise_service import ExerciseService
 
 
 def exercise_dates(svc: ExerciseService, caller: Caller) -> tuple[dt.date, dt.date]:

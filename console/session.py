@@ -2,7 +2,7 @@
 
 The signed-in ``Caller`` is the only source of role and agency: it comes from signing in with an
 access code, and is kept in ``st.session_state`` for the tab. Signing in also gives the browser a
-random session token in a cookie (``exercises.sessions``: only its hash is stored, never the code),
+random session token in a cookie (``exercises.service.sessions``: only its hash is stored, never the code),
 so a reload, a new tab or a bookmarked page finds the session again: ``st.context.cookies`` holds
 the cookies the browser sent when the page was opened. Every full run checks the token again, so
 signing out, the exercise being closed, or a long idle time ends the session in every tab.
@@ -22,8 +22,8 @@ import streamlit as st
 from console.derived import ViewCache
 from console.text import md
 from exercises.access import AccessDenied, Caller, ExerciseInputError, Role
-from exercises.service import ExerciseService
-from exercises.sessions import IDLE_TIMEOUT, SessionStore, SignedIn
+from exercises.service.exercise_service import ExerciseService
+from exercises.service.sessions import IDLE_TIMEOUT, SessionStore, SignedIn
 
 CALLER_KEY = "hotwash_caller"
 SIGNED_KEY = "hotwash_signed"

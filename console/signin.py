@@ -7,7 +7,7 @@ import streamlit as st
 from console import session
 from console.text import md
 from exercises.access import AccessDenied, Caller, ExerciseInputError
-from exercises.sessions import CLIENT_LOCK, LOCKOUT, WINDOW, SignInThrottled
+from exercises.service.sessions import CLIENT_LOCK, LOCKOUT, WINDOW, SignInThrottled
 
 DEMO_CODES_HINT = "var/demo-codes.txt"
 

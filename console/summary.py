@@ -22,13 +22,13 @@ from console.report import current_report, ics_forms, report_docx, report_pdf
 from console.text import clip, md, with_names
 from console.widgets import exercise_header, text_table
 from exercises.access import Caller, ExerciseInputError, Role
-from exercises.capabilities import CORE_CAPABILITIES
-from exercises.durations import format_duration, format_span
-from exercises.entries import IMPROVEMENT_FIELDS
-from sim_engine.batch import run_batch
+from exercises.record.entries import IMPROVEMENT_FIELDS
+from exercises.scenario.capabilities import CORE_CAPABILITIES
+from exercises.scenario.durations import format_duration, format_span
+from sim_engine.batch.runs import run_batch
 
 COMPLIANCE_COLOURS = {"met": "#2e7d32", "late": "#ef6c00", "missed": "#c62828", "out of order": "#ad1457",
-                      "not due yet": "#90a4ae"}
+                      "overdue": "#e65100", "not due yet": "#90a4ae"}
 
 
 def compliance_chart(report: AfterActionReport) -> None:
@@ -36,7 +36,8 @@ def compliance_chart(report: AfterActionReport) -> None:
     rows = []
     for count in report.by_agency:
         for label, n in (("met", count.met), ("late", count.late), ("missed", count.missed),
-                         ("out of order", count.out_of_order), ("not due yet", count.open)):
+                         ("out of order", count.out_of_order), ("overdue", count.overdue),
+                         ("not due yet", count.open + count.pending)):
             if n:
                 rows.append({"agency": names.get(count.name, count.label), "status": label, "instances": n})
     if not rows:

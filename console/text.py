@@ -40,7 +40,7 @@ def with_names(text: str, names: dict[str, str]) -> str:
 def scenario_words(scenario: object) -> dict[str, str]:
     """Every id a scenario defines that people should read as a name or label: agencies,
     objectives, actions and unit types."""
-    from exercises.scenario import Scenario
+    from exercises.scenario.model import Scenario
 
     assert isinstance(scenario, Scenario)
     words = {u: u.replace("_", " ") for a in scenario.agencies for u in a.resources}

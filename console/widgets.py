@@ -16,10 +16,11 @@ from pandas.io.formats.style import Styler
 
 from console.derived import SIMULATION, TIMELINE_WINDOW_S, Row
 from console.text import md
-from exercises.durations import format_duration, format_span
-from exercises.entries import MAX_TEXT
-from exercises.service import ExerciseState
-from exercises.views import SENDER_NAMES, ClockStatus, InjectStatus, MselRow, ProtocolInstance, ProtocolStatus
+from exercises.record.entries import MAX_TEXT
+from exercises.scenario.durations import format_duration, format_span
+from exercises.scoring import Status
+from exercises.service.exercise_service import ExerciseState
+from exercises.views import SENDER_NAMES, ClockStatus, InjectStatus, MselRow, ProtocolInstance
 
 STATUS_BADGE: dict[ClockStatus, tuple[str, str]] = {
     ClockStatus.NOT_STARTED: ("Not started", "gray"),
@@ -29,12 +30,16 @@ STATUS_BADGE: dict[ClockStatus, tuple[str, str]] = {
 }
 
 PROTOCOL_COLOURS: dict[str, str] = {
-    ProtocolStatus.PENDING: "#fff4d6",
-    ProtocolStatus.OVERDUE: "#ffd5d0",
-    ProtocolStatus.MET: "#dff2dc",
-    ProtocolStatus.LATE: "#ffe4c7",
-    ProtocolStatus.MISSED: "#f4b6ae",
+    Status.PENDING: "#fff4d6",
+    Status.OVERDUE: "#ffd5d0",
+    Status.MET: "#dff2dc",
+    Status.LATE: "#ffe4c7",
+    Status.MISSED: "#f4b6ae",
+    "out of order": "#ead6f0",
+    "not due by end of play": "#eeeeee",
 }
+STATUS_WORDS: dict[str, str] = {Status.OUT_OF_ORDER: "out of order", Status.OPEN: "not due by end of play"}
+"""How a status reads where its value is not already plain words."""
 INJECT_COLOURS: dict[str, str] = {
     InjectStatus.SCHEDULED: "#ffffff",
     InjectStatus.HELD: "#fff4d6",
@@ -119,27 +124,29 @@ def protocol_clock_table(
     if not instances:
         st.info("No protocol has been triggered yet.")
         return
-    order = {ProtocolStatus.OVERDUE: 0, ProtocolStatus.PENDING: 1, ProtocolStatus.MISSED: 2,
-             ProtocolStatus.LATE: 3, ProtocolStatus.MET: 4}
+    order = {Status.OVERDUE: 0, Status.PENDING: 1, Status.MISSED: 2, Status.OPEN: 2,
+             Status.OUT_OF_ORDER: 3, Status.LATE: 3, Status.MET: 4}
     ranked = sorted(instances, key=lambda i: (order[i.status], -i.due_at if order[i.status] > 1 else i.due_at))
     # Every open instance; of the closed ones the latest, so a long exercise's page stays light.
     open_count = sum(1 for i in ranked if order[i.status] <= 1)
     shown = ranked[: max(open_count, 0) + CLOSED_SHOWN]
     rows = []
     for inst in shown:
-        if inst.status is ProtocolStatus.PENDING:
+        if inst.status is Status.PENDING:
             note = f"{format_span(inst.due_at - now)} left"
-        elif inst.status is ProtocolStatus.OVERDUE:
+        elif inst.status is Status.OVERDUE:
             note = f"{format_span(now - inst.due_at)} over"
-        elif inst.status is ProtocolStatus.LATE and inst.late_by is not None:
+        elif inst.status is Status.LATE and inst.late_by is not None:
             note = f"late by {format_span(inst.late_by)}"
+        elif inst.status is Status.OUT_OF_ORDER and inst.done_at is not None:
+            note = f"done {format_duration(inst.done_at)}, after the trigger"
         elif inst.done_at is not None:
             note = f"done {format_duration(inst.done_at)}"
         else:
             note = ""
         rows.append({
             "Due": format_duration(inst.due_at),
-            "Status": inst.status.value,
+            "Status": STATUS_WORDS.get(inst.status, inst.status.value),
             "When": note,
             "Agency": names.get(inst.agency, inst.agency),
             "Must": (vocab or {}).get(inst.action, inst.action.replace("_", " ")),
@@ -157,8 +164,8 @@ def protocol_counts(instances: Sequence[ProtocolInstance], names: Mapping[str, s
     per: dict[str, Counter[str]] = {}
     for inst in instances:
         per.setdefault(inst.agency, Counter())[inst.status.value] += 1
-    statuses = [s.value for s in (ProtocolStatus.PENDING, ProtocolStatus.OVERDUE, ProtocolStatus.MET,
-                                  ProtocolStatus.LATE, ProtocolStatus.MISSED)]
+    statuses = [s.value for s in (Status.PENDING, Status.OVERDUE, Status.MET, Status.LATE,
+                                  Status.OUT_OF_ORDER, Status.MISSED, Status.OPEN)]
     rows = [{"Agency": names.get(a, a), **{s: c[s] for s in statuses}} for a, c in per.items()]
     return pd.DataFrame(rows, columns=["Agency", *statuses])
 

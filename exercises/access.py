@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from exercises.entries import ENGINE_ACTOR, EntryKind
+from exercises.record.entries import ENGINE_ACTOR, EntryKind
 
 
 class AccessDenied(Exception):

@@ -16,12 +16,12 @@ from rich.markup import escape
 from rich.table import Table
 
 from exercises.access import AccessDenied, ExerciseInputError
-from exercises.db import URL_SETTING
-from exercises.details import RecordKind, parse_start
-from exercises.evidence import KeyFileError, read_public_key
-from exercises.loading import ScenarioError, load_scenario
-from exercises.scenario import Scenario
-from exercises.service import CreatedExercise, ExerciseService
+from exercises.record.evidence import KeyFileError, read_public_key
+from exercises.scenario.loading import ScenarioError, load_scenario
+from exercises.scenario.model import Scenario
+from exercises.service.details import RecordKind, parse_start
+from exercises.service.exercise_service import CreatedExercise, ExerciseService
+from exercises.storage.db import URL_SETTING
 
 exercise_app = typer.Typer(help="Open and list exercises.", no_args_is_help=True)
 
@@ -184,7 +184,7 @@ def import_log(
     An exercise's action log, or a real incident's actions, messages, link failures and resource
     requests (a workbook, or one CSV file per kind)."""
 
-    from exercises.incident_log import RealClock, parse_incident_log
+    from exercises.documents.incident_log import RealClock, parse_incident_log
 
     loaded = _scenario(scenario)
     files: dict[str, tuple[str, bytes]] = {}

@@ -8,9 +8,9 @@ from typing import Annotated
 import typer
 
 from aar.ics import Ics205a, Ics214, ics205a, ics214, render_pdf, render_xlsx
-from exercises.db import URL_SETTING
-from exercises.details import ExerciseDetails
-from exercises.incident_log import RealClock
+from exercises.documents.incident_log import RealClock
+from exercises.service.details import ExerciseDetails
+from exercises.storage.db import URL_SETTING
 from hotwash.commands_report import _from_database, _Source
 
 ics_app = typer.Typer(help="ICS forms from the record: 214 activity logs, 205A communications list.", no_args_is_help=True)

@@ -13,8 +13,8 @@ from typing import Annotated
 
 import typer
 
-from exercises.db import URL_SETTING, database_url
-from exercises.evidence import KeyFileError, default_key_path, load_signing_key
+from exercises.record.evidence import KeyFileError, default_key_path, load_signing_key
+from exercises.storage.db import URL_SETTING, database_url
 
 
 def register(app: typer.Typer) -> None:

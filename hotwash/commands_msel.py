@@ -7,8 +7,8 @@ from typing import Annotated
 
 import typer
 
-from exercises.loading import ScenarioError, load_scenario
-from exercises.msel_sheet import export_csv, export_xlsx, import_msel
+from exercises.documents.msel_sheet import export_csv, export_xlsx, import_msel
+from exercises.scenario.loading import ScenarioError, load_scenario
 
 msel_app = typer.Typer(help="The MSEL as a spreadsheet: export it, edit it, import it back.", no_args_is_help=True)
 

@@ -18,22 +18,23 @@ from rich.console import Console
 from rich.progress import Progress
 
 from aar.integrity import record_integrity
-from aar.journal_file import JournalFileError, read_journal_lines
+from aar.journal_file import JournalFile, JournalFileError, read_journal_lines
 from aar.model import AfterActionReport, RecordIntegrity
-from aar.pdf import render_pdf
+from aar.render.pdf import render_pdf
+from aar.render.word import render_docx
 from aar.report import build_report, report_options
-from aar.word import render_docx
 from exercises.access import AccessDenied, ExerciseInputError
-from exercises.db import URL_SETTING, database_url
-from exercises.details import ExerciseDetails, parse_start
-from exercises.entries import Entry
-from exercises.evidence import KeyFileError, Keys, PublicKey, default_key_path, read_public_key
-from exercises.loading import ScenarioError, load_scenario
-from exercises.scenario import Scenario
-from exercises.service import ExerciseService
-from sim_engine.batch import run_batch
+from exercises.record.entries import Entry
+from exercises.record.evidence import KeyFileError, Keys, PublicKey, default_key_path, read_public_key
+from exercises.scenario.loading import ScenarioError, load_scenario
+from exercises.scenario.model import Scenario
+from exercises.scoring import SCORED
+from exercises.service.details import ExerciseDetails, parse_start
+from exercises.service.exercise_service import ExerciseService
+from exercises.storage.db import URL_SETTING, database_url
+from sim_engine.batch.results import BatchResult
+from sim_engine.batch.runs import run_batch
 from sim_engine.checks import EngineError
-from sim_engine.results import BatchResult
 
 
 def register(app: typer.Typer) -> None:
@@ -126,6 +127,23 @@ def _run_baseline(scenario: Scenario, runs: int, jobs: int) -> BatchResult:
             raise _fail(str(exc)) from None
 
 
+def _from_journal_file(
+    scenario_file: Path, journal_file: Path, keys: dict[str, PublicKey]
+) -> tuple[Scenario, JournalFile]:
+    """The scenario and a JSON Lines journal with what its hashes and signatures prove."""
+    try:
+        scenario = load_scenario(scenario_file)
+    except ScenarioError as exc:
+        raise _fail(str(exc)) from None
+    try:
+        with journal_file.open(encoding="utf-8") as fh:
+            return scenario, read_journal_lines(fh, keys)
+    except OSError as exc:
+        raise _fail(f"{journal_file}: cannot read: {exc.strerror}") from None
+    except JournalFileError as exc:
+        raise _fail(f"{journal_file}: {exc}") from None
+
+
 def report(
     exercise: Annotated[int | None, typer.Argument(help="Exercise id (see hotwash exercise list).")] = None,
     out: Annotated[Path, typer.Option("--out", "-o", help="Where to write the PDF.")] = Path("aar.pdf"),
@@ -191,17 +209,7 @@ def report(
         )
         span, details = source.span, source.details
     elif scenario_file is not None and journal_file is not None:
-        try:
-            scenario = load_scenario(scenario_file)
-        except ScenarioError as exc:
-            raise _fail(str(exc)) from None
-        try:
-            with journal_file.open(encoding="utf-8") as fh:
-                read = read_journal_lines(fh, _own_keys(database, _trusted(public_key)))
-        except OSError as exc:
-            raise _fail(f"{journal_file}: cannot read: {exc.strerror}") from None
-        except JournalFileError as exc:
-            raise _fail(f"{journal_file}: {exc}") from None
+        scenario, read = _from_journal_file(scenario_file, journal_file, _own_keys(database, _trusted(public_key)))
         journal, integrity, default_name = read.entries, read.integrity, scenario.name
         span = read.dates or (date.today(), date.today())
         notes.append(read.note)
@@ -230,7 +238,7 @@ def report(
     if docx is not None:
         docx.write_bytes(render_docx(aar))
         typer.echo(f"wrote {docx}")
-    scored = [f for f in aar.findings if f.status.value in ("met", "late", "missed", "out_of_order")]
+    scored = [f for f in aar.findings if f.status in SCORED]
     met = sum(f.status.value == "met" for f in scored)
     typer.echo(f"wrote {out}: {len(aar.findings)} findings, {met} of {len(scored)} scored instances met")
     if json_file is not None:

@@ -11,9 +11,9 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from exercises.durations import format_duration, format_span
-from exercises.loading import ScenarioError, check_paths, load_scenario
-from exercises.scenario import Scenario
+from exercises.scenario.durations import format_duration, format_span
+from exercises.scenario.loading import ScenarioError, check_paths, load_scenario
+from exercises.scenario.model import Scenario
 
 scenario_app = typer.Typer(help="Look at scenario files.", no_args_is_help=True)
 

@@ -38,8 +38,8 @@ def entry_script() -> Path:
 def ensure_demo(out: Console) -> Path | None:
     """Open the demo exercise when the database holds no exercise; return where its codes went."""
     from console.library import demo_scenario
-    from exercises.loading import load_scenario
-    from exercises.service import ExerciseService
+    from exercises.scenario.loading import load_scenario
+    from exercises.service.exercise_service import ExerciseService
 
     service = ExerciseService.open()
     if service.list_exercises():

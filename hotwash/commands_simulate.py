@@ -12,12 +12,12 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from exercises.durations import format_span
-from exercises.loading import ScenarioError, load_scenario
-from exercises.scenario import Scenario
-from sim_engine.batch import run_batch, run_once
+from exercises.scenario.durations import format_span
+from exercises.scenario.loading import ScenarioError, load_scenario
+from exercises.scenario.model import Scenario
+from sim_engine.batch.results import BatchResult
+from sim_engine.batch.runs import run_batch, run_once
 from sim_engine.checks import EngineError, check_runnable
-from sim_engine.results import BatchResult
 from sim_engine.transcript import transcript
 
 

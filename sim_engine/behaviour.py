@@ -16,8 +16,8 @@ from typing import TYPE_CHECKING, Any, cast
 
 import simpy
 
-from exercises.entries import ResourceRequested
-from exercises.scenario import Inject
+from exercises.record.entries import ResourceRequested
+from exercises.scenario.model import Inject
 from sim_engine import record as rec
 
 if TYPE_CHECKING:

@@ -14,7 +14,7 @@ from collections.abc import Iterable, Sequence
 
 import networkx as nx
 
-from exercises.scenario import (
+from exercises.scenario.model import (
     DEVELOPMENTS,
     CasualtyModel,
     CrowdModel,

@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, cast
 
 import simpy
 
-from exercises.scenario import AgencyKind, CasualtyModel, CrowdModel, FireModel
+from exercises.scenario.model import AgencyKind, CasualtyModel, CrowdModel, FireModel
 from sim_engine.behaviour import Process
 
 if TYPE_CHECKING:

@@ -23,8 +23,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import NoReturn
 
-from exercises.durations import format_duration
-from exercises.entries import (
+from exercises.record.entries import (
     ENGINE_ACTOR,
     Entry,
     InjectAdded,
@@ -38,7 +37,8 @@ from exercises.entries import (
     ResourceRequested,
     StatementIssued,
 )
-from exercises.scenario import PlayedBy, Scenario
+from exercises.scenario.durations import format_duration
+from exercises.scenario.model import PlayedBy, Scenario
 from sim_engine import record as rec
 from sim_engine.checks import EngineError, check_runnable
 from sim_engine.collector import collector_paused

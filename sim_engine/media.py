@@ -32,9 +32,9 @@ from typing import TYPE_CHECKING, Any
 
 import simpy
 
-from exercises.durations import format_duration
-from exercises.media import fill
-from exercises.scenario import Inject, MediaParams, MediaTrigger, Outlet, Reaction, Rumour, Scenario
+from exercises.scenario.durations import format_duration
+from exercises.scenario.media_templates import fill
+from exercises.scenario.model import Inject, MediaParams, MediaTrigger, Outlet, Reaction, Rumour, Scenario
 from sim_engine import record as rec
 from sim_engine.memo import per_scenario
 from sim_engine.sampling import Sampler

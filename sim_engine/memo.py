@@ -14,7 +14,7 @@ from collections.abc import Callable
 from functools import wraps
 from typing import TypeVar
 
-from exercises.scenario import Scenario
+from exercises.scenario.model import Scenario
 
 T = TypeVar("T")
 

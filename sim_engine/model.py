@@ -28,7 +28,7 @@ import simpy
 from simpy.core import NORMAL, BoundClass
 from simpy.resources.resource import Request
 
-from exercises.entries import (
+from exercises.record.entries import (
     ActionLogged,
     EntryKind,
     InjectAdded,
@@ -43,9 +43,10 @@ from exercises.entries import (
     Scalar,
     StatementIssued,
 )
-from exercises.scenario import Distribution, Inject, Scenario
+from exercises.scenario.model import Distribution, Inject, Scenario
 from sim_engine import behaviour
 from sim_engine import record as rec
+from sim_engine.batch.stats import RunningSummary
 from sim_engine.checks import EngineError
 from sim_engine.incidents import make_incident
 from sim_engine.media import Media, make_media
@@ -53,7 +54,6 @@ from sim_engine.memo import per_scenario
 from sim_engine.network import AgencyNetwork
 from sim_engine.playbook import playbook_of
 from sim_engine.sampling import Draws, Sampler
-from sim_engine.stats import RunningSummary
 
 EXTERNAL_KINDS = frozenset(
     {

@@ -14,7 +14,7 @@ from typing import NamedTuple
 
 import networkx as nx
 
-from exercises.scenario import Scenario
+from exercises.scenario.model import Scenario
 from sim_engine.memo import per_scenario
 
 Routes = tuple[dict[str, float], dict[str, list[str]]]

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from exercises.scenario import Inject, Scenario
+from exercises.scenario.model import Inject, Scenario
 from sim_engine.memo import per_scenario
 
 Task = tuple[str, str]

@@ -2,7 +2,7 @@
 
 A run appends one ``Happening`` per simulated happening: when, which agency, and a payload. The
 payloads are named tuples with exactly the fields of the journal's payload models of the same names
-in ``exercises.entries`` (a test holds the two together). Inside the engine nothing else is needed,
+in ``exercises.record.entries`` (a test holds the two together). Inside the engine nothing else is needed,
 and a tuple costs a tenth of a validated pydantic model: the batch summaries read the record as it
 is. Where the record leaves the engine for the journal (live advance, ``run_once``, transcripts), each
 happening becomes a ``NewEntry`` through ``to_entry``, which validates it like any other entry.
@@ -12,8 +12,8 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from exercises import entries as journal
-from exercises.entries import ENGINE_ACTOR, NewEntry, Scalar
+from exercises.record import entries as journal
+from exercises.record.entries import ENGINE_ACTOR, NewEntry, Scalar
 
 
 class InjectDelivered(NamedTuple):

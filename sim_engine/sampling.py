@@ -18,7 +18,7 @@ from typing import TypeVar
 
 import numpy as np
 
-from exercises.scenario import Distribution, Exponential, Fixed, Lognormal, Triangular, Uniform
+from exercises.scenario.model import Distribution, Exponential, Fixed, Lognormal, Triangular, Uniform
 
 Draw = Callable[[], float]
 """One draw from a distribution."""

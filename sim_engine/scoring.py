@@ -1,26 +1,24 @@
-"""Protocols scored over one run's record: a small pure function for the simulated baseline.
+"""Protocols scored over one run's record, for the simulated baseline.
 
-Each time a protocol's trigger happens, its clock starts once (an *instance*):
-- ``within`` protocols: the first action by the protocol's agency after the trigger, not already
-  counted for an earlier instance, answers it: **met** by the deadline, **late** after it; with no
-  answer, **missed** once the deadline has passed by the end of the run, **open** if it has not;
-- ``before_trigger`` protocols: **met** if the agency performed the action before the trigger (a
-  standing action counts for every later trigger), **out_of_order** if only after it, else **missed**.
+Which action answers which trigger, and the status it earns, is the one rule of
+``exercises.scoring`` (the console's protocol clock and the report call it too). What is the
+engine's own is the index: a run's record is light tuples, indexed by position as the run goes
+(``RecordIndex``), so a run is scored without building journal entries. A property test
+(tests/engine/test_scoring.py) holds the instances equal to the journal's on the same happenings.
 
-Batch runs have no players or controllers, so the record holds no corrections or added injects. (The
-after-action report scores the real journal, corrections included, in ``aar``.)
+Batch runs have no players or controllers, so the record holds no corrections or added injects.
 """
 
 from __future__ import annotations
 
-import bisect
 from collections.abc import Sequence
-from typing import Literal, NamedTuple
+from typing import NamedTuple
 
-from exercises.scenario import Inject, Protocol, Scenario
+from exercises.scenario.model import Inject, Protocol, Scenario
+from exercises.scoring import Mark, Status, match_instances
 from sim_engine.record import ActionLogged, Development, Happening, InjectDelivered, RumourStarted
 
-Outcome = Literal["met", "late", "missed", "open", "out_of_order"]
+Outcome = Status
 
 
 class ProtocolInstance(NamedTuple):
@@ -43,7 +41,7 @@ class ProtocolInstance(NamedTuple):
 class RecordIndex:
     """Where in a run's record each action was logged and each event raised (record positions, in
     order): what scoring needs of the record. Built in one pass over a finished record
-    (``index_record``), or as the run goes (``sim_engine.stats.RunningSummary``)."""
+    (``index_record``), or as the run goes (``sim_engine.batch.stats.RunningSummary``)."""
 
     __slots__ = ("actions", "events")
 
@@ -59,7 +57,7 @@ class RecordIndex:
             found.append(pos)
 
     def raised(self, events: Sequence[str], pos: int) -> None:
-        for event in events:
+        for event in dict.fromkeys(events):  # an entry raising an event twice triggers it once
             self.events.setdefault(event, []).append(pos)
 
 
@@ -93,11 +91,7 @@ def score_indexed(
     found: list[ProtocolInstance] = []
     for proto in scenario.protocols:
         done = [p for p in actions.get(proto.action, ()) if entries[p].agency == proto.agency]
-        triggers = _triggers(proto, entries, events, actions)
-        if proto.before_trigger:
-            found.extend(_before(proto, entries, triggers, done))
-        else:
-            found.extend(_within(proto, entries, triggers, done, end))
+        found.extend(_instances(proto, entries, _triggers(proto, entries, events, actions), done, end))
     return found
 
 
@@ -114,43 +108,22 @@ def _triggers(
     return [p for p in actions.get(str(trigger.name), ()) if not by or entries[p].agency in by]
 
 
-def _at(entries: Sequence[Happening], pos: int) -> float:
-    return 0.0 if pos < 0 else entries[pos].at
+def _mark(entries: Sequence[Happening], pos: int) -> Mark:
+    return Mark(0.0 if pos < 0 else entries[pos].at, pos)
 
 
-def _within(
+def _instances(
     proto: Protocol, entries: Sequence[Happening], triggers: list[int], done: list[int], end: float
 ) -> list[ProtocolInstance]:
-    out = []
-    used = 0
-    within = proto.within or 0.0
-    for trigger in triggers:
-        at = _at(entries, trigger)
-        deadline = at + within
-        used = max(used, bisect.bisect_right(done, trigger))
-        if used < len(done):
-            done_at = entries[done[used]].at
-            used += 1
-            outcome: Outcome = "met" if done_at <= deadline else "late"
-            out.append(ProtocolInstance(proto.id, at, deadline, outcome, done_at))
-        else:
-            out.append(
-                ProtocolInstance(proto.id, at, deadline, "missed" if end >= deadline else "open", None)
-            )
-    return out
-
-
-def _before(
-    proto: Protocol, entries: Sequence[Happening], triggers: list[int], done: list[int]
-) -> list[ProtocolInstance]:
-    out = []
-    for trigger in triggers:
-        at = _at(entries, trigger)
-        k = bisect.bisect_left(done, trigger)
-        if k > 0:
-            out.append(ProtocolInstance(proto.id, at, None, "met", entries[done[k - 1]].at))
-        elif k < len(done):
-            out.append(ProtocolInstance(proto.id, at, None, "out_of_order", entries[done[k]].at))
-        else:
-            out.append(ProtocolInstance(proto.id, at, None, "missed", None))
-    return out
+    starts = [_mark(entries, t) for t in triggers]
+    answers = [_mark(entries, d) for d in done]
+    matches = match_instances(
+        starts, answers, within=proto.within, before_trigger=proto.before_trigger, now=end, ended=True
+    )
+    return [
+        ProtocolInstance(
+            proto.id, starts[m.trigger].at, None if proto.before_trigger else m.due_at, m.status,
+            None if m.answer is None else answers[m.answer].at,
+        )
+        for m in matches
+    ]

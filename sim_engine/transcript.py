@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from exercises.entries import (
+from exercises.record.entries import (
     ActionLogged,
     Development,
     InjectDelivered,

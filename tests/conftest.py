@@ -10,6 +10,6 @@ import os
 import tempfile
 from pathlib import Path
 
-from exercises.evidence import KEY_SETTING
+from exercises.record.evidence import KEY_SETTING
 
 os.environ[KEY_SETTING] = str(Path(tempfile.mkdtemp(prefix="hotwash-test-key-")) / "signing.key")

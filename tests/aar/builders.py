@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pypdf
 
-from exercises.entries import AnyPayload, Entry
-from exercises.loading import load_scenario
-from exercises.scenario import Scenario
+from exercises.record.entries import AnyPayload, Entry
+from exercises.scenario.loading import load_scenario
+from exercises.scenario.model import Scenario
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "docs" / "example"

@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pypdf
 
-from aar.pdf import render_pdf
-from exercises.loading import load_scenario
+from aar.render.pdf import render_pdf
+from exercises.scenario.loading import load_scenario
 from tests.aar.test_aar_ip import simulated_report
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -19,15 +19,15 @@ from reportlab import rl_config
 
 from aar.document import INDEX_TITLE, PUBLIC_INFORMATION_TITLE, SECTION_ORDER
 from aar.model import AfterActionReport, Element, RealTime, RecordIntegrity, Status
-from aar.pdf import render_pdf
+from aar.render.pdf import render_pdf
+from aar.render.word import render_docx
 from aar.report import build_report
-from aar.word import render_docx
-from exercises.db import Database, create_db_engine, migrate
-from exercises.entries import Entry
-from exercises.loading import load_scenario
-from exercises.scenario import Scenario
-from exercises.service import ExerciseService
-from sim_engine.batch import run_once
+from exercises.record.entries import Entry
+from exercises.scenario.loading import load_scenario
+from exercises.scenario.model import Scenario
+from exercises.service.exercise_service import ExerciseService
+from exercises.storage.db import Database, create_db_engine, migrate
+from sim_engine.batch.runs import run_once
 from tests.aar.builders import squash
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -46,7 +46,7 @@ def invariant() -> object:
 def simulated_report(scenario: Scenario, **options: object) -> AfterActionReport:
     """The report on a run the real SimPy model produced for ``scenario``, with the expected
     actions of three critical protocols taken out (so they fall short) and an evaluator's note."""
-    from exercises.entries import ActionLogged, ObservationRecorded
+    from exercises.record.entries import ActionLogged, ObservationRecorded
 
     dropped = {(p.agency, p.action) for p in [p for p in scenario.protocols if p.critical][:6:2]}
     produced = [
@@ -311,7 +311,7 @@ def test_an_empty_journal_renders(warehouse: Scenario) -> None:
 
 
 def test_only_corrections_render(warehouse: Scenario) -> None:
-    from exercises.entries import Correction
+    from exercises.record.entries import Correction
 
     journal = [Entry(seq=i, at=60.0 * i, actor="controller", payload=Correction(corrects=max(1, i - 1), reason="oops"))
                for i in range(1, 6)]
@@ -320,8 +320,8 @@ def test_only_corrections_render(warehouse: Scenario) -> None:
 
 
 def test_markup_rtl_cjk_render_literally(warehouse: Scenario) -> None:
-    from exercises.entries import ActionLogged, ObservationRecorded
-    from exercises.scenario import Rating
+    from exercises.record.entries import ActionLogged, ObservationRecorded
+    from exercises.scenario.model import Rating
 
     journal = [
         Entry(seq=1, at=60, agency="fire", actor="p", payload=ActionLogged(action="establish_command", text=HOSTILE)),
@@ -344,7 +344,7 @@ def test_markup_rtl_cjk_render_literally(warehouse: Scenario) -> None:
 def test_any_text_renders(warehouse: Scenario) -> None:
     """Issue 13, point 1: an area for improvement of 4,000 characters, a 4,000-character action
     text and a 1 MB scenario text field all produce a report, in both formats."""
-    from exercises.entries import ActionLogged, ObservationRecorded
+    from exercises.record.entries import ActionLogged, ObservationRecorded
 
     afi = ("The EOC notification waited for the first size-up report. " * 80)[:4000]
     action = ("Crews committed to the east stairwell after the size-up; " * 80)[:4000]
@@ -373,7 +373,7 @@ def test_any_text_renders(warehouse: Scenario) -> None:
 
 
 def test_lateness_is_whole_seconds(warehouse: Scenario) -> None:
-    from exercises.entries import ActionLogged, ClockEnded, ClockStarted, InjectDelivered
+    from exercises.record.entries import ActionLogged, ClockEnded, ClockStarted, InjectDelivered
 
     protocol = next(p for p in warehouse.protocols if p.within and p.trigger.kind == "event")
     inject = next(i for i in warehouse.msel if protocol.trigger.name in i.raises)
@@ -390,7 +390,7 @@ def test_lateness_is_whole_seconds(warehouse: Scenario) -> None:
 
 
 def test_clock_time_beside_exercise_time(warehouse: Scenario) -> None:
-    from exercises.entries import ClockStarted
+    from exercises.record.entries import ClockStarted
 
     start = datetime(2025, 11, 3, 9, 30, tzinfo=CHICAGO)
     journal = [Entry(seq=1, at=0, actor="c", payload=ClockStarted())]
@@ -405,7 +405,7 @@ def test_clock_time_beside_exercise_time(warehouse: Scenario) -> None:
 def test_load_statements_rest_on_workload_over_time(warehouse: Scenario) -> None:
     """Ten messages to the EOC within five minutes is a peak; the same ten spread over five hours is
     not. The statement names the agency and the window; it never touches the improvement plan."""
-    from exercises.entries import MessageDelivered
+    from exercises.record.entries import MessageDelivered
 
     def messages(spacing: float) -> list[Entry]:
         return [Entry(seq=i + 1, at=600 + i * spacing, agency="eoc", actor="engine", payload=MessageDelivered(
@@ -426,11 +426,12 @@ def test_any_typed_text_renders_in_both_formats(warehouse: Scenario) -> None:
     from hypothesis import HealthCheck, given, settings
     from hypothesis import strategies as st
 
-    from aar.word import _clean
-    from exercises.entries import ObservationRecorded
+    from aar.render.word import _clean
+    from exercises.record.entries import ObservationRecorded
 
     @settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-    @given(st.text(min_size=1, max_size=300).filter(str.strip))
+    # NUL is refused where text is typed (it cannot be stored); every other character is accepted.
+    @given(st.text(st.characters(exclude_characters="\x00"), min_size=1, max_size=300).filter(str.strip))
     def check(typed: str) -> None:
         journal = [Entry(seq=1, at=60, actor=typed[:50], payload=ObservationRecorded(
             capability="Operational Coordination", areas_for_improvement=typed, text=typed))]

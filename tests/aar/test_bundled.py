@@ -9,12 +9,12 @@ from pathlib import Path
 import pytest
 
 from aar.model import RecordIntegrity, Status
-from aar.pdf import render_pdf
+from aar.render.pdf import render_pdf
 from aar.report import build_report
-from exercises.entries import ActionLogged, ClockEnded, ClockStarted, Entry, InjectDelivered
-from exercises.loading import load_scenario
-from exercises.scenario import Scenario
-from sim_engine.batch import run_once
+from exercises.record.entries import ActionLogged, ClockEnded, ClockStarted, Entry, InjectDelivered
+from exercises.scenario.loading import load_scenario
+from exercises.scenario.model import Scenario
+from sim_engine.batch.runs import run_once
 from tests.aar.builders import Journal, pdf_text, squash
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -10,8 +10,8 @@ import pypdf
 import pytest
 from typer.testing import CliRunner
 
-from exercises.loading import load_scenario
-from exercises.service import ExerciseService
+from exercises.scenario.loading import load_scenario
+from exercises.service.exercise_service import ExerciseService
 from hotwash.cli import app
 from tests.aar.builders import EXAMPLE, example_scenario, squash
 from tests.aar.test_scoring import exercise_journal

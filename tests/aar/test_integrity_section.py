@@ -9,11 +9,11 @@ import io
 import docx
 
 from aar.model import RecordIntegrity
-from aar.pdf import render_pdf
+from aar.render.pdf import render_pdf
+from aar.render.word import render_docx
 from aar.report import build_report
-from aar.word import render_docx
-from exercises.entries import ClockEnded, ClockStarted, Entry, ObservationRecorded
-from exercises.scenario import Rating
+from exercises.record.entries import ClockEnded, ClockStarted, Entry, ObservationRecorded
+from exercises.scenario.model import Rating
 from tests.aar.builders import ROOT, pdf_text, squash
 
 FINGERPRINT = "0123456789abcdef" * 4
@@ -21,7 +21,7 @@ PUBLIC_KEY = "7f" * 32
 
 
 def _report():  # type: ignore[no-untyped-def]
-    from exercises.loading import load_scenario
+    from exercises.scenario.loading import load_scenario
 
     scenario = load_scenario(ROOT / "data" / "scenarios" / "civil_disturbance.yaml")
     journal = [

@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 
 from aar.model import AfterActionReport, AgencyTraffic, LinkTraffic, RecordIntegrity
-from aar.network import layout, node_boxes, png
+from aar.render.network import layout, node_boxes, png
 from aar.report import build_report
-from exercises.loading import load_scenario
+from exercises.scenario.loading import load_scenario
 
 ROOT = Path(__file__).resolve().parents[2]
 BUNDLED = sorted((ROOT / "data" / "scenarios").glob("*.yaml"))
@@ -82,7 +82,7 @@ def test_names_are_drawn_literally() -> None:
 def test_without_graphviz_the_report_says_so(monkeypatch: pytest.MonkeyPatch) -> None:
     import graphviz
 
-    from aar.pdf import render_pdf
+    from aar.render.pdf import render_pdf
     from tests.aar.builders import pdf_text, squash
 
     def missing(*args: object, **kwargs: object) -> bytes:

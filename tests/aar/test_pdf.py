@@ -12,10 +12,10 @@ import pytest
 from reportlab import rl_config
 
 from aar.model import AfterActionReport, RecordIntegrity
-from aar.pdf import render_pdf
+from aar.render.pdf import render_pdf
 from aar.report import build_report
-from exercises.entries import ActionLogged, ImprovementItemEdited, ObservationRecorded
-from exercises.scenario import Rating, Scenario
+from exercises.record.entries import ActionLogged, ImprovementItemEdited, ObservationRecorded
+from exercises.scenario.model import Rating, Scenario
 from tests.aar.builders import example_scenario, pdf_text, squash
 from tests.aar.test_scoring import exercise_journal
 

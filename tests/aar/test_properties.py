@@ -10,12 +10,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from aar.fonts import has_rtl
 from aar.model import RecordIntegrity
-from aar.pdf import render_pdf
+from aar.render.fonts import has_rtl
+from aar.render.pdf import render_pdf
 from aar.report import build_report
 from aar.scoring import findings, severity
-from exercises.entries import (
+from exercises.record.entries import (
     ActionLogged,
     AnyPayload,
     ClockEnded,
@@ -42,7 +42,7 @@ from exercises.entries import (
     ResourceReleased,
     ResourceRequested,
 )
-from exercises.scenario import Inject, Rating, Scenario
+from exercises.scenario.model import Inject, Rating, Scenario
 from tests.aar.builders import example_scenario, pdf_text, squash
 
 

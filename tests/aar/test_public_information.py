@@ -8,14 +8,14 @@ from datetime import date
 import pytest
 
 from aar.model import AfterActionReport, RecordIntegrity, Status
-from aar.pdf import render_pdf
+from aar.render.pdf import render_pdf
 from aar.report import build_report
-from exercises.entries import ClockEnded, ClockStarted, Entry, NewEntry, RumourStarted, StatementIssued
-from exercises.loading import load_scenario
-from exercises.scenario import Scenario
-from sim_engine.batch import run_batch
+from exercises.record.entries import ClockEnded, ClockStarted, Entry, NewEntry, RumourStarted, StatementIssued
+from exercises.scenario.loading import load_scenario
+from exercises.scenario.model import Scenario
+from sim_engine.batch.results import BatchResult
+from sim_engine.batch.runs import run_batch
 from sim_engine.live import replay
-from sim_engine.results import BatchResult
 from tests.aar.builders import pdf_text, squash
 from tests.engine.helpers import BUNDLED
 

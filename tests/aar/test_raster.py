@@ -1,4 +1,4 @@
-"""The Word copy's charts are drawn by ``aar.raster``: every shape the charts use must reach the
+"""The Word copy's charts are drawn by ``aar.render.raster``: every shape the charts use must reach the
 picture (a trust curve is a polyline; a missing shape left the Word chart empty)."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from PIL import Image
 from reportlab.graphics.shapes import Drawing, Line, PolyLine
 from reportlab.lib import colors
 
-from aar import raster
+from aar.render import raster
 
 RED = colors.HexColor("#cc0000")
 

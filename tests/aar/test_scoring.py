@@ -11,7 +11,7 @@ import pytest
 
 from aar.model import AfterActionReport, Element, RecordIntegrity, Status
 from aar.report import build_report
-from exercises.entries import (
+from exercises.record.entries import (
     ActionLogged,
     ClockEnded,
     ClockStarted,
@@ -25,8 +25,8 @@ from exercises.entries import (
     ResourceAssigned,
     ResourceRequested,
 )
-from exercises.scenario import Rating, Scenario
-from sim_engine.results import BatchResult, ProtocolStats
+from exercises.scenario.model import Rating, Scenario
+from sim_engine.batch.results import BatchResult, ProtocolStats
 from tests.aar.builders import Journal, example_scenario
 
 DAY = date(2025, 5, 14)

@@ -14,9 +14,9 @@ from streamlit.testing.v1 import AppTest
 
 from console import session
 from exercises.access import Caller, Role
-from exercises.loading import load_scenario
-from exercises.scenario import Scenario
-from exercises.service import CreatedExercise, ExerciseService
+from exercises.scenario.loading import load_scenario
+from exercises.scenario.model import Scenario
+from exercises.service.exercise_service import CreatedExercise, ExerciseService
 from tests.pg_server import pg_server, postgres_url  # noqa: F401  (fixtures for test_two_servers)
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -21,7 +21,7 @@ from pathlib import Path
 from playwright.sync_api import Browser, Locator, Page, Playwright
 
 from exercises.access import Role
-from exercises.service import CreatedExercise
+from exercises.service.exercise_service import CreatedExercise
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [

@@ -14,9 +14,9 @@ from pathlib import Path
 from playwright.sync_api import Browser, Page, sync_playwright
 
 from exercises.access import Caller, Role
-from exercises.durations import format_duration
-from exercises.loading import load_scenario
-from exercises.service import CreatedExercise, ExerciseService
+from exercises.scenario.durations import format_duration
+from exercises.scenario.loading import load_scenario
+from exercises.service.exercise_service import CreatedExercise, ExerciseService
 from exercises.views import MselRow, condition_reason, words
 from tests.console.harness import access_code as code
 from tests.console.harness import launch_chromium, sign_in, start_server, wait_idle

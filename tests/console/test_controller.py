@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from exercises.access import Role
-from exercises.entries import InjectAdded, InjectHeld, InjectReleased
+from exercises.record.entries import InjectAdded, InjectHeld, InjectReleased
 from exercises.views import ClockStatus, InjectStatus
 from tests.console.conftest import Exercise, button, console, table, toasts
 

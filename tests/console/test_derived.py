@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 from console.derived import Digest, ViewCache, restamp, timeline_frame
 from console.network import link_key, network_graph
 from exercises import views
-from exercises.entries import (
+from exercises.record.entries import (
     ActionLogged,
     ClockStarted,
     Correction,
@@ -24,7 +24,7 @@ from exercises.entries import (
     MessageLost,
     Payload,
 )
-from exercises.loading import load_scenario
+from exercises.scenario.loading import load_scenario
 from tests.console.conftest import MILL_FIRE, ROOT
 
 SCENARIO = load_scenario(MILL_FIRE)

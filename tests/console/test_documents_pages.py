@@ -7,8 +7,8 @@ import io
 import openpyxl
 
 from console.report import ics_forms
-from exercises.loading import load_scenario
-from exercises.msel_sheet import export_xlsx
+from exercises.documents.msel_sheet import export_xlsx
+from exercises.scenario.loading import load_scenario
 from tests.aar.builders import pdf_text, squash
 from tests.console.conftest import MILL_FIRE, Exercise, console, table
 

@@ -13,8 +13,8 @@ from console import session
 from console.report import report_pdf
 from console.summary import PLAN_COLUMNS, plan_edits
 from exercises.access import AccessDenied, Role
-from exercises.entries import ImprovementItemEdited, ObservationRecorded
-from exercises.scenario import Rating
+from exercises.record.entries import ImprovementItemEdited, ObservationRecorded
+from exercises.scenario.model import Rating
 from tests.console.conftest import Exercise, button, console, table, toasts
 
 

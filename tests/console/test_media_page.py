@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from exercises.access import Role
-from exercises.entries import MediaItemAdded, StatementIssued
-from exercises.loading import load_scenario
-from exercises.service import ExerciseService
+from exercises.record.entries import MediaItemAdded, StatementIssued
+from exercises.scenario.loading import load_scenario
+from exercises.service.exercise_service import ExerciseService
 from tests.console.conftest import Exercise, button, console, plain, table, toasts
 
 CIVIL = Path(__file__).resolve().parents[2] / "data" / "scenarios" / "civil_disturbance.yaml"

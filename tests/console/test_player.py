@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from exercises.access import Role
-from exercises.entries import ActionLogged, MessageSent, ResourceRequested
+from exercises.record.entries import ActionLogged, MessageSent, ResourceRequested
 from tests.console.conftest import Exercise, button, console, table, toasts
 
 MF01_TEXT = "Caller: **heavy smoke** from the mill <b>roof</b> [call back](http://example.invalid/x)"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from exercises.access import AccessDenied, Role
-from exercises.sessions import (
+from exercises.service.sessions import (
     CLIENT_LOCK,
     IDLE_TIMEOUT,
     SessionStore,
@@ -14,7 +14,7 @@ from exercises.sessions import (
     token_hash,
     wait_after,
 )
-from exercises.tables import ConsoleSession
+from exercises.storage.tables import ConsoleSession
 from tests.console.conftest import Exercise
 
 

@@ -15,9 +15,9 @@ import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
 
 from exercises.access import Role
-from exercises.entries import ActionLogged
-from exercises.loading import load_scenario
-from exercises.service import ExerciseService
+from exercises.record.entries import ActionLogged
+from exercises.scenario.loading import load_scenario
+from exercises.service.exercise_service import ExerciseService
 from tests.console.conftest import MILL_FIRE
 from tests.console.harness import access_code as code
 from tests.console.harness import (

@@ -14,8 +14,8 @@ from typing import Any
 import openpyxl
 import pytest
 
-from exercises.loading import ScenarioError, load_scenario
-from exercises.msel_sheet import export_xlsx, import_msel
+from exercises.documents.msel_sheet import export_xlsx, import_msel
+from exercises.scenario.loading import ScenarioError, load_scenario
 from tests.documents.helpers import EXAMPLE, copy_folder, workbook_bytes
 
 WAREHOUSE = EXAMPLE / "scenarios" / "warehouse_fire.yaml"

@@ -13,12 +13,12 @@ import pytest
 from typer.testing import CliRunner
 
 from aar.ics import ics205a, ics214, render_pdf, render_xlsx
-from exercises.entries import Entry
-from exercises.incident_log import RealClock, parse_incident_log
-from exercises.loading import load_scenario
-from exercises.service import ExerciseService
+from exercises.documents.incident_log import RealClock, parse_incident_log
+from exercises.record.entries import Entry
+from exercises.scenario.loading import load_scenario
+from exercises.service.exercise_service import ExerciseService
 from hotwash.cli import app
-from sim_engine.batch import run_once
+from sim_engine.batch.runs import run_once
 from tests.aar.builders import pdf_text, squash
 from tests.documents.helpers import DATA
 from tests.documents.test_incident_log import START, WAREHOUSE, ZONE, incident_workbook

@@ -11,12 +11,12 @@ import pytest
 from typer.testing import CliRunner
 
 from aar.model import RecordIntegrity, Status
-from aar.pdf import render_pdf
+from aar.render.pdf import render_pdf
 from aar.report import build_report
-from exercises.entries import LinkDown, MessageLost
-from exercises.incident_log import RealClock, parse_incident_log
-from exercises.loading import ScenarioError, load_scenario
-from exercises.service import ExerciseService
+from exercises.documents.incident_log import RealClock, parse_incident_log
+from exercises.record.entries import LinkDown, MessageLost
+from exercises.scenario.loading import ScenarioError, load_scenario
+from exercises.service.exercise_service import ExerciseService
 from hotwash.cli import app
 from tests.aar.builders import pdf_text, squash
 from tests.documents.helpers import EXAMPLE, workbook_bytes

@@ -13,8 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
-from exercises.loading import ScenarioError, build_scenario, load_plans, load_scenario, read_yaml
-from exercises.msel_sheet import (
+from exercises.documents.msel_sheet import (
     _msel_yaml,
     _replace_msel,
     export_csv,
@@ -23,7 +22,8 @@ from exercises.msel_sheet import (
     parse_msel,
     read_msel_table,
 )
-from exercises.scenario import Condition, DeliveryMode, Effect, Inject, Scenario
+from exercises.scenario.loading import ScenarioError, build_scenario, load_plans, load_scenario, read_yaml
+from exercises.scenario.model import Condition, DeliveryMode, Effect, Inject, Scenario
 from hotwash.cli import app
 from tests.documents.helpers import BUNDLED, DATA, EXAMPLE, copy_folder, workbook_bytes
 

@@ -7,8 +7,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from exercises.entries import Entry, NewEntry, Payload
-from exercises.scenario import Scenario
+from exercises.record.entries import Entry, NewEntry, Payload
+from exercises.scenario.model import Scenario
 from sim_engine.live import advance
 
 ROOT = Path(__file__).resolve().parents[2]

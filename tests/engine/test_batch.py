@@ -9,11 +9,11 @@ from pathlib import Path
 import numpy as np
 from typer.testing import CliRunner
 
-from exercises.loading import load_scenario
+from exercises.scenario.loading import load_scenario
 from hotwash.cli import app
-from sim_engine.batch import replicate, run_batch, run_once, simulate
+from sim_engine.batch.runs import replicate, run_batch, run_once, simulate
+from sim_engine.batch.stats import summarise
 from sim_engine.sampling import generator, replication_generator
-from sim_engine.stats import summarise
 from tests.engine.helpers import BUNDLED, EXAMPLE
 
 SCENARIO = load_scenario(EXAMPLE)

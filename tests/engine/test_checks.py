@@ -8,10 +8,10 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from exercises.loading import ScenarioError, load_scenario
-from exercises.scenario import Scenario
+from exercises.scenario.loading import ScenarioError, load_scenario
+from exercises.scenario.model import Scenario
 from hotwash.cli import app
-from sim_engine.batch import run_batch
+from sim_engine.batch.runs import run_batch
 from sim_engine.checks import EngineError, check_runnable
 from sim_engine.live import advance
 from tests.engine.helpers import EXAMPLE, agency, inject, link, protocol, scenario

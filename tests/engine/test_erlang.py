@@ -21,8 +21,8 @@ from typing import NamedTuple
 
 import pytest
 
-from exercises.scenario import Scenario
-from sim_engine.batch import simulate
+from exercises.scenario.model import Scenario
+from sim_engine.batch.runs import simulate
 from sim_engine.record import ActionLogged, ResourceAssigned, ResourceReleased
 from tests.engine.helpers import agency, inject, scenario
 

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from exercises.entries import (
+from exercises.record.entries import (
     ActionLogged,
     ClockPaused,
     Correction,
@@ -30,8 +30,8 @@ from exercises.entries import (
     ResourceReleased,
     ResourceRequested,
 )
-from exercises.loading import load_scenario
-from exercises.scenario import Inject
+from exercises.scenario.loading import load_scenario
+from exercises.scenario.model import Inject
 from sim_engine.checks import EngineError
 from sim_engine.live import JournalDivergedError, advance, clear_cache, replay
 from tests.engine.helpers import EXAMPLE, Journal, agency, link, scenario

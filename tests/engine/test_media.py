@@ -11,7 +11,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from exercises.entries import (
+from exercises.record.entries import (
     ActionLogged,
     MediaItemAdded,
     MediaItemPublished,
@@ -22,9 +22,9 @@ from exercises.entries import (
     StatementIssued,
     TrustChanged,
 )
-from exercises.loading import load_scenario
-from exercises.scenario import Scenario
-from sim_engine.batch import simulate
+from exercises.scenario.loading import load_scenario
+from exercises.scenario.model import Scenario
+from sim_engine.batch.runs import simulate
 from sim_engine.checks import EngineError
 from sim_engine.live import replay
 from sim_engine.media import decayed_reach, logistic_reach

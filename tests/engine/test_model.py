@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from exercises.entries import (
+from exercises.record.entries import (
     ActionLogged,
     Development,
     InjectDelivered,
@@ -16,7 +16,7 @@ from exercises.entries import (
     ResourceReleased,
     ResourceRequested,
 )
-from sim_engine.batch import run_once
+from sim_engine.batch.runs import run_once
 from tests.engine.helpers import agency, inject, link, protocol, scenario
 
 FIXED = {"dist": "fixed", "value": 0.0}

@@ -9,8 +9,8 @@ import networkx as nx
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from exercises.entries import Entry, LinkDown, LinkUp, MessageDelivered, MessageLost, MessageSent
-from exercises.scenario import Scenario
+from exercises.record.entries import Entry, LinkDown, LinkUp, MessageDelivered, MessageLost, MessageSent
+from exercises.scenario.model import Scenario
 from sim_engine.network import AgencyNetwork, build_graph
 from tests.engine.helpers import Journal, agency, inject, link, scenario
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from exercises.entries import Entry, MessageSent
-from exercises.loading import load_scenario
-from sim_engine.batch import simulate
+from exercises.record.entries import Entry, MessageSent
+from exercises.scenario.loading import load_scenario
+from sim_engine.batch.runs import simulate
 from sim_engine.record import JOURNAL_PAYLOADS, of_entry, records, to_entry
 from tests.engine.helpers import BUNDLED
 

@@ -7,7 +7,7 @@ import statistics
 
 import pytest
 
-from exercises.scenario import Lognormal
+from exercises.scenario.model import Lognormal
 from sim_engine.sampling import Sampler
 
 

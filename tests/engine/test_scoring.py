@@ -4,7 +4,14 @@ The cases are written as the journal entries the run would make (``of_entry`` gi
 
 from __future__ import annotations
 
-from exercises.entries import ENGINE_ACTOR, ActionLogged, Development, InjectDelivered, NewEntry, Payload
+from exercises.record.entries import (
+    ENGINE_ACTOR,
+    ActionLogged,
+    Development,
+    InjectDelivered,
+    NewEntry,
+    Payload,
+)
 from sim_engine.record import of_entry
 from sim_engine.scoring import score_protocols
 from tests.engine.helpers import agency, inject, protocol, scenario

@@ -10,11 +10,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from exercises.loading import load_scenario
-from sim_engine import tally as tally_module
-from sim_engine.batch import chunks, fold
-from sim_engine.stats import BatchTally, aggregate
-from sim_engine.tally import ExactSum, Series
+from exercises.scenario.loading import load_scenario
+from sim_engine.batch import tally as tally_module
+from sim_engine.batch.runs import chunks, fold
+from sim_engine.batch.stats import BatchTally, aggregate
+from sim_engine.batch.tally import ExactSum, Series
 from tests.engine.helpers import EXAMPLE
 
 SCENARIO = load_scenario(EXAMPLE)

@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from exercises.entries import NewEntry
-from exercises.loading import load_scenario
-from sim_engine.batch import run_once
+from exercises.record.entries import NewEntry
+from exercises.scenario.loading import load_scenario
+from sim_engine.batch.runs import run_once
 from sim_engine.transcript import clock, transcript
 from tests.engine.helpers import BUNDLED, EXAMPLE
 

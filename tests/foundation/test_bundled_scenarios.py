@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from exercises.capabilities import CORE_CAPABILITIES
-from exercises.loading import load_scenario
-from exercises.scenario import IncidentKind, PlayedBy, Scenario
+from exercises.scenario.capabilities import CORE_CAPABILITIES
+from exercises.scenario.loading import load_scenario
+from exercises.scenario.model import IncidentKind, PlayedBy, Scenario
 
 ROOT = Path(__file__).resolve().parents[2]
 BUNDLED = {

@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from exercises.durations import DurationSyntaxError, format_duration, format_span, parse_duration
+from exercises.scenario.durations import DurationSyntaxError, format_duration, format_span, parse_duration
 
 
 @pytest.mark.parametrize(

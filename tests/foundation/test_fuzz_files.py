@@ -22,7 +22,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from exercises.loading import MAX_DEPTH, ScenarioError, load_plans, load_scenario
+from exercises.scenario.loading import MAX_DEPTH, ScenarioError, load_plans, load_scenario
 
 ROOT = Path(__file__).resolve().parents[2]
 SCENARIOS = sorted((ROOT / "data" / "scenarios").glob("*.yaml"))

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from exercises.loading import MAX_FILE_BYTES, ScenarioError, load_plan, load_scenario
-from exercises.scenario import IncidentKind, Scenario
+from exercises.scenario.loading import MAX_FILE_BYTES, ScenarioError, load_plan, load_scenario
+from exercises.scenario.model import IncidentKind, Scenario
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "docs" / "example" / "scenarios" / "warehouse_fire.yaml"

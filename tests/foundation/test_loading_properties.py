@@ -10,8 +10,8 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from exercises.loading import LoadedPlan, ScenarioError, load_plans, load_scenario
-from exercises.scenario import Scenario
+from exercises.scenario.loading import LoadedPlan, ScenarioError, load_plans, load_scenario
+from exercises.scenario.model import Scenario
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "docs" / "example" / "scenarios" / "warehouse_fire.yaml"

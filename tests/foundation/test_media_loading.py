@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from exercises.loading import ScenarioError, load_scenario
-from exercises.media import fill, placeholders
+from exercises.scenario.loading import ScenarioError, load_scenario
+from exercises.scenario.media_templates import fill, placeholders
 
 ROOT = Path(__file__).resolve().parents[2]
 CIVIL = ROOT / "data" / "scenarios" / "civil_disturbance.yaml"

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from exercises.cells import FORMULA_STARTS, safe_cell
+from exercises.documents.cells import FORMULA_STARTS, safe_cell
 
 TRIGGERS = "=+-@"
 PIECES = re.compile(r"[;,]")

@@ -10,9 +10,9 @@ import pytest
 from argon2 import PasswordHasher
 
 from exercises.access import Caller
-from exercises.loading import load_scenario
-from exercises.scenario import Scenario
-from exercises.service import CreatedExercise, ExerciseService
+from exercises.scenario.loading import load_scenario
+from exercises.scenario.model import Scenario
+from exercises.service.exercise_service import CreatedExercise, ExerciseService
 from tests.pg_server import pg_server, postgres_url  # noqa: F401  (fixtures)
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -14,10 +14,10 @@ from dataclasses import dataclass, field
 import pytest
 
 from exercises.access import AccessDenied, Caller
-from exercises.details import ExerciseDetails
-from exercises.entries import ActionLogged, ObservationRecorded
-from exercises.scenario import Inject, Scenario
-from exercises.service import ExerciseService
+from exercises.record.entries import ActionLogged, ObservationRecorded
+from exercises.scenario.model import Inject, Scenario
+from exercises.service.details import ExerciseDetails
+from exercises.service.exercise_service import ExerciseService
 from tests.service.conftest import Opened
 
 OTHER = {"fire": "operator", "operator": "fire"}

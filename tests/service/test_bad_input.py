@@ -7,9 +7,9 @@ from collections.abc import Callable
 import pytest
 
 from exercises.access import Caller, ExerciseInputError, Role
-from exercises.entries import MAX_TEXT, ActionLogged
-from exercises.scenario import Inject, Scenario
-from exercises.service import ExerciseService
+from exercises.record.entries import MAX_TEXT, ActionLogged
+from exercises.scenario.model import Inject, Scenario
+from exercises.service.exercise_service import ExerciseService
 from tests.service.conftest import Opened
 
 TOO_LONG = "x" * (MAX_TEXT + 1)

@@ -8,7 +8,7 @@ import rfc8785
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from exercises.journal import canonical
+from exercises.record.journal import canonical
 
 floats = st.one_of(
     st.floats(allow_nan=False, allow_infinity=False),

@@ -11,10 +11,11 @@ from pathlib import Path
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from typer.testing import CliRunner
 
-from exercises import journal
-from exercises.cells import FORMULA_STARTS
-from exercises.service import ExerciseService
-from exercises.views import InjectStatus, ProtocolStatus
+from exercises.documents.cells import FORMULA_STARTS
+from exercises.record import journal
+from exercises.scoring import Status
+from exercises.service.exercise_service import ExerciseService
+from exercises.views import InjectStatus
 from hotwash.cli import app
 from tests.service.conftest import CHEAP_HASHER, WAREHOUSE, Opened
 
@@ -141,7 +142,7 @@ def test_import_an_action_log_as_a_finished_exercise(db_url: str, tmp_path: Path
     state = service.state(operator)
     assert state.status.value == "ended" and state.clock == 7200.0
     outcome = {p.protocol_id: p.status for p in service.protocol_clock(operator)}
-    assert outcome == {"IC-01": ProtocolStatus.MET, "NOT-01": ProtocolStatus.MET, "EOC-01": ProtocolStatus.MET}
+    assert outcome == {"IC-01": Status.MET, "NOT-01": Status.MET, "EOC-01": Status.MET}
     msel = {r.inject_id: r.status for r in service.msel(operator)}
     assert msel == {"WF-01": InjectStatus.ACTED_ON, "WF-02": InjectStatus.SKIPPED, "WF-03": InjectStatus.DELIVERED}
     logged = [e for e in service.journal(operator) if e.kind.value == "action_logged"]

@@ -12,9 +12,9 @@ import pytest
 from aar.integrity import record_integrity
 from aar.report import build_report
 from exercises.access import AccessDenied, ExerciseInputError
-from exercises.entries import ActionLogged, Correction, ObservationRecorded
-from exercises.scenario import Scenario
-from exercises.service import ExerciseService
+from exercises.record.entries import ActionLogged, Correction, ObservationRecorded
+from exercises.scenario.model import Scenario
+from exercises.service.exercise_service import ExerciseService
 from tests.service.conftest import CHEAP_HASHER, Opened, WallClock, code_for
 
 

@@ -17,9 +17,9 @@ from pathlib import Path
 
 import pytest
 
-from exercises.entries import ENGINE_ACTOR, ActionLogged, Entry
-from exercises.scenario import Scenario
-from exercises.service import ExerciseService
+from exercises.record.entries import ENGINE_ACTOR, ActionLogged, Entry
+from exercises.scenario.model import Scenario
+from exercises.service.exercise_service import ExerciseService
 from sim_engine.live import replay
 from tests.service.conftest import CHEAP_HASHER, ROOT, code_for
 from tests.service.writer import log_actions

@@ -9,9 +9,9 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from exercises.access import AccessDenied, ExerciseInputError
-from exercises.details import ContactPerson, ExerciseDetails
-from exercises.scenario import Scenario
-from exercises.service import ExerciseService
+from exercises.scenario.model import Scenario
+from exercises.service.details import ContactPerson, ExerciseDetails
+from exercises.service.exercise_service import ExerciseService
 from tests.service.conftest import Opened
 
 BERLIN = ZoneInfo("Europe/Berlin")

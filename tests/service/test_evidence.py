@@ -22,11 +22,11 @@ from sqlalchemy import create_engine, delete, insert, select, text, update
 from typer.testing import CliRunner
 
 from aar.journal_file import read_journal_lines
-from exercises import evidence, journal
-from exercises.db import open_database
-from exercises.journal import SignatureStatus
-from exercises.service import ExerciseService
-from exercises.tables import CHECKPOINT_TABLE, EXERCISE_TABLE, JOURNAL_TABLE
+from exercises.record import evidence, journal
+from exercises.record.journal import SignatureStatus
+from exercises.service.exercise_service import ExerciseService
+from exercises.storage.db import open_database
+from exercises.storage.tables import CHECKPOINT_TABLE, EXERCISE_TABLE, JOURNAL_TABLE
 from hotwash.cli import app
 from tests.service.conftest import CHEAP_HASHER, Opened, WallClock
 

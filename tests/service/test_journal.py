@@ -13,10 +13,10 @@ from sqlalchemy import create_engine, text
 from sqlmodel import Session, SQLModel
 from typer.testing import CliRunner
 
-from exercises import journal
-from exercises.entries import ActionLogged, NewEntry, ObservationRecorded
-from exercises.service import ExerciseService
-from exercises.tables import JournalEntry
+from exercises.record import journal
+from exercises.record.entries import ActionLogged, NewEntry, ObservationRecorded
+from exercises.service.exercise_service import ExerciseService
+from exercises.storage.tables import JournalEntry
 from hotwash.cli import app
 from tests.service.conftest import Opened, WallClock
 
@@ -141,7 +141,10 @@ def test_changing_the_scenario_snapshot_is_detected(opened: Opened, wall: WallCl
 def test_the_code_has_no_update_or_delete_path() -> None:
     import inspect
 
-    from exercises import control, db, evaluation, evidence, play, reading, service, setup, store
+    from exercises.record import evidence
+    from exercises.service import control, evaluation, play, reading, setup, store
+    from exercises.service import exercise_service as service
+    from exercises.storage import db
 
     for module in (journal, service, store, setup, control, play, evaluation, reading, db, evidence):
         source = inspect.getsource(module).lower()

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from exercises.access import AccessDenied, ExerciseInputError
-from exercises.entries import RumourAddressed, StatementIssued
-from exercises.scenario import Scenario
-from exercises.service import ExerciseService
+from exercises.record.entries import RumourAddressed, StatementIssued
+from exercises.scenario.model import Scenario
+from exercises.service.exercise_service import ExerciseService
 from sim_engine.live import clear_cache
 from tests.service.conftest import Opened, WallClock
 

@@ -12,7 +12,7 @@ from alembic import command
 from alembic.script import ScriptDirectory
 from sqlalchemy import inspect, text
 
-from exercises.db import Database, alembic_config, create_db_engine, open_database
+from exercises.storage.db import Database, alembic_config, create_db_engine, open_database
 from tests.service.conftest import DATABASES
 
 fork = multiprocessing.get_context("fork")

@@ -8,9 +8,9 @@ from argon2 import PasswordHasher
 from sqlmodel import select
 
 from exercises.access import AccessDenied, Role
-from exercises.scenario import Scenario
-from exercises.service import ExerciseService
-from exercises.tables import Participant
+from exercises.scenario.model import Scenario
+from exercises.service.exercise_service import ExerciseService
+from exercises.storage.tables import Participant
 from tests.service.conftest import CHEAP_HASHER, WallClock
 
 

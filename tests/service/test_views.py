@@ -7,7 +7,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from exercises.entries import (
+from exercises.record.corrections import effective
+from exercises.record.entries import (
     ENGINE_ACTOR,
     ActionLogged,
     ClockEnded,
@@ -22,13 +23,12 @@ from exercises.entries import (
     MessageSent,
     Payload,
 )
-from exercises.scenario import Scenario
+from exercises.scenario.model import Scenario
+from exercises.scoring import Status
 from exercises.views import (
     ClockStatus,
     InjectStatus,
-    ProtocolStatus,
     derive_clock,
-    effective,
     inbox,
     protocol_clock,
 )
@@ -164,9 +164,9 @@ DELIVERED = (0.0, None, InjectDelivered(inject_id="WF-01", to=("fire", "operator
 def test_protocol_due_pending_then_overdue_then_missed(warehouse: Scenario) -> None:
     journal = entries(DELIVERED)
     ic = _instance(warehouse, journal, "IC-01", now=300)
-    assert (ic.status, ic.due_at, ic.agency) == (ProtocolStatus.PENDING, 600.0, "fire")
-    assert _instance(warehouse, journal, "IC-01", now=601).status is ProtocolStatus.OVERDUE
-    assert _instance(warehouse, journal, "IC-01", now=601, ended=True).status is ProtocolStatus.MISSED
+    assert (ic.status, ic.due_at, ic.agency) == (Status.PENDING, 600.0, "fire")
+    assert _instance(warehouse, journal, "IC-01", now=601).status is Status.OVERDUE
+    assert _instance(warehouse, journal, "IC-01", now=601, ended=True).status is Status.MISSED
 
 
 def test_protocol_met_late_and_chained(warehouse: Scenario) -> None:
@@ -176,11 +176,11 @@ def test_protocol_met_late_and_chained(warehouse: Scenario) -> None:
         (1000.0, "fire", ActionLogged(action="notify_eoc")),
     )
     ic = _instance(warehouse, journal, "IC-01", now=2000)
-    assert (ic.status, ic.done_at, ic.done_seq) == (ProtocolStatus.MET, 120.0, 2)
+    assert (ic.status, ic.done_at, ic.done_seq) == (Status.MET, 120.0, 2)
     notify = _instance(warehouse, journal, "NOT-01", now=2000)
-    assert notify.status is ProtocolStatus.LATE and notify.late_by == pytest.approx(100.0)
+    assert notify.status is Status.LATE and notify.late_by == pytest.approx(100.0)
     eoc = _instance(warehouse, journal, "EOC-01", now=2000)  # triggered by the fire's notify_eoc
-    assert (eoc.triggered_at, eoc.due_at, eoc.status) == (1000.0, 2800.0, ProtocolStatus.PENDING)
+    assert (eoc.triggered_at, eoc.due_at, eoc.status) == (1000.0, 2800.0, Status.PENDING)
 
 
 def test_a_voided_action_no_longer_meets_its_protocol(warehouse: Scenario) -> None:
@@ -189,7 +189,7 @@ def test_a_voided_action_no_longer_meets_its_protocol(warehouse: Scenario) -> No
         (120.0, "fire", ActionLogged(action="establish_command")),
         (130.0, "fire", Correction(corrects=2, reason="logged by mistake")),
     )
-    assert _instance(warehouse, journal, "IC-01", now=700).status is ProtocolStatus.OVERDUE
+    assert _instance(warehouse, journal, "IC-01", now=700).status is Status.OVERDUE
 
 
 def test_an_action_by_another_agency_does_not_count(warehouse: Scenario) -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import sys
 
-from exercises.service import ExerciseService
+from exercises.service.exercise_service import ExerciseService
 from tests.service.conftest import CHEAP_HASHER
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, sync_playwright
 
-from exercises.service import CreatedExercise, ExerciseService
+from exercises.service.exercise_service import CreatedExercise, ExerciseService
 from tests.console.harness import Server, launch_chromium, start_server
 
 

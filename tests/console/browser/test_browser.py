@@ -18,10 +18,10 @@ from playwright.sync_api import Error as PlaywrightError
 from pypdf import PdfReader
 
 from exercises.access import AccessDenied, Role
-from exercises.entries import ActionLogged, ObservationRecorded
-from exercises.loading import load_scenario
-from exercises.scenario import Rating
-from exercises.service import CreatedExercise, ExerciseService
+from exercises.record.entries import ActionLogged, ObservationRecorded
+from exercises.scenario.loading import load_scenario
+from exercises.scenario.model import Rating
+from exercises.service.exercise_service import CreatedExercise, ExerciseService
 from tests.console.conftest import MILL_FIRE
 from tests.console.harness import (
     Server,

@@ -11,9 +11,9 @@ from playwright.sync_api import Browser, Page
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from exercises.access import Role
-from exercises.entries import MediaItemAdded, RumourAddressed, StatementIssued
-from exercises.loading import load_scenario
-from exercises.service import CreatedExercise, ExerciseService
+from exercises.record.entries import MediaItemAdded, RumourAddressed, StatementIssued
+from exercises.scenario.loading import load_scenario
+from exercises.service.exercise_service import CreatedExercise, ExerciseService
 from tests.console.harness import (
     Server,
     current,

@@ -18,11 +18,11 @@ from sqlmodel import delete
 
 from console.library import BUNDLED
 from exercises.access import Role
-from exercises.entries import InjectDelivered, InjectReleased
-from exercises.loading import load_scenario
-from exercises.scenario import Scenario
-from exercises.service import CreatedExercise, ExerciseService
-from exercises.tables import SignInFailure
+from exercises.record.entries import InjectDelivered, InjectReleased
+from exercises.scenario.loading import load_scenario
+from exercises.scenario.model import Scenario
+from exercises.service.exercise_service import CreatedExercise, ExerciseService
+from exercises.storage.tables import SignInFailure
 from tests.console.harness import (
     APP_READY,
     NAVIGATION_TIMEOUT_MS,

@@ -1,0 +1,191 @@
+"""The report's charts as reportlab drawings (vector, no image files): timeline, compliance,
+agency network and simulated baseline. They only draw what the report model holds.
+
+Chart sizes are bounded whatever the journal's size: activity is binned, markers are
+de-duplicated per bin, and long category lists are split into several drawings.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from collections.abc import Sequence
+
+from reportlab.graphics.shapes import Circle, Drawing, Line, Polygon, Rect, String
+from reportlab.lib import colors
+
+from aar.model import AfterActionReport, Baseline, TaskCount
+from aar.render.fonts import label
+
+STATUS_COLOURS: dict[str, colors.Color] = {
+    "met": colors.HexColor("#2e7d32"),
+    "late": colors.HexColor("#f9a825"),
+    "out_of_order": colors.HexColor("#6a1b9a"),
+    "overdue": colors.HexColor("#e65100"),
+    "missed": colors.HexColor("#c62828"),
+    "open": colors.HexColor("#9e9e9e"),
+    "pending": colors.HexColor("#9e9e9e"),
+}
+STATUS_NAMES = {"met": "met", "late": "late", "out_of_order": "out of order", "overdue": "overdue",
+                "missed": "missed", "open": "not due", "pending": "not due yet"}
+INK = colors.HexColor("#263238")
+GRID = colors.HexColor("#cfd8dc")
+ACCENT = colors.HexColor("#1565c0")
+ROWS_PER_CHART = 28
+LABEL_CHARS = 46
+
+
+def _short(text: str, limit: int = LABEL_CHARS) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "\u2026"
+
+
+def _text(x: float, y: float, value: str, size: float = 7, anchor: str = "start", colour: colors.Color = INK) -> String:
+    text, font = label(value)
+    return String(x, y, text, fontName=font, fontSize=size, textAnchor=anchor, fillColor=colour)
+
+
+def _nice_step(span_s: float, ticks: int = 8) -> float:
+    for minutes in (1, 2, 5, 10, 15, 20, 30, 60, 120, 180, 240, 360, 720, 1440):
+        if span_s / (minutes * 60) <= ticks:
+            return minutes * 60.0
+    return 2880 * 60.0
+
+
+def _clock(seconds: float) -> str:
+    whole = round(seconds)
+    return f"{whole // 3600}:{whole % 3600 // 60:02d}"
+
+
+def _legend(d: Drawing, x: float, y: float, keys: Sequence[str]) -> None:
+    for key in keys:
+        d.add(Rect(x, y, 7, 7, fillColor=STATUS_COLOURS[key], strokeColor=None))
+        d.add(_text(x + 10, y + 1, STATUS_NAMES[key], 7))
+        x += 16 + 4.2 * len(STATUS_NAMES[key]) + 8
+
+
+def compliance_charts(counts: Sequence[TaskCount], width: float) -> list[Drawing]:
+    """Stacked bars of finding statuses per protocol or agency, split over several drawings."""
+    keys = ("met", "late", "out_of_order", "overdue", "missed", "open", "pending")
+    rows = [c for c in counts if any(getattr(c, k) for k in keys)]
+    if not rows:
+        return []
+    longest = max(sum(getattr(c, k) for k in keys) for c in rows)
+    drawings = []
+    for start in range(0, len(rows), ROWS_PER_CHART):
+        chunk = rows[start : start + ROWS_PER_CHART]
+        bar_h, gap = 11.0, 5.0
+        left, right = 205.0, 30.0
+        height = len(chunk) * (bar_h + gap) + 40
+        d = Drawing(width, height)
+        plot_w = width - left - right
+        scale = plot_w / max(longest, 1)
+        for i, c in enumerate(chunk):
+            y = height - 20 - (i + 1) * (bar_h + gap)
+            d.add(_text(left - 5, y + 2.5, _short(c.label), 7, "end"))
+            x = left
+            for k in keys:
+                n = getattr(c, k)
+                if n:
+                    d.add(Rect(x, y, n * scale, bar_h, fillColor=STATUS_COLOURS[k], strokeColor=colors.white, strokeWidth=0.5))
+                    if n * scale > 12:
+                        d.add(String(x + n * scale / 2, y + 2.5, str(n), fontSize=6.5, textAnchor="middle", fillColor=colors.white))
+                    x += n * scale
+            share = c.compliance
+            if share is not None:
+                d.add(_text(x + 3, y + 2.5, f"{share:.0%}", 6.5))
+        _legend(d, left, 4, [k for k in keys if any(getattr(c, k) for c in rows)])
+        drawings.append(d)
+    return drawings
+
+
+def timeline_chart(report: AfterActionReport, width: float, bins: int = 90) -> Drawing:
+    """Injects, activity per agency (binned) and shortfalls over exercise time."""
+    lanes = ["msel", *[p.id for p in report.participants]]
+    names = {"msel": "MSEL / links", **{p.id: p.name for p in report.participants}}
+    lane_h, left, right, top, bottom = 16.0, 175.0, 10.0, 10.0, 22.0
+    height = top + bottom + lane_h * len(lanes)
+    d = Drawing(width, height)
+    plot_w = width - left - right
+    ov = report.overview
+    start = ov.played_from or 0.0
+    end = max(ov.played_to or 0.0, start + 60.0, *(m.at for m in report.timeline)) if report.timeline else max(
+        ov.played_to or 0.0, start + 60.0
+    )
+    span = max(end - start, 1.0)
+
+    def x_of(at: float) -> float:
+        return left + (min(max(at, start), end) - start) / span * plot_w
+
+    index = {lane: i for i, lane in enumerate(lanes)}
+    for lane, i in index.items():
+        y = height - top - (i + 1) * lane_h
+        if i % 2 == 0:
+            d.add(Rect(left, y, plot_w, lane_h, fillColor=colors.HexColor("#f5f7f8"), strokeColor=None))
+        d.add(_text(left - 4, y + 5, _short(names[lane], 42), 6.5, "end"))
+    step = _nice_step(span)
+    t = math.ceil(start / step) * step
+    while t <= end:
+        d.add(Line(x_of(t), bottom - 2, x_of(t), height - top, strokeColor=GRID, strokeWidth=0.4))
+        d.add(String(x_of(t), bottom - 10, _clock(t), fontSize=6.5, textAnchor="middle", fillColor=INK))
+        t += step
+    activity: dict[tuple[str, int], int] = defaultdict(int)
+    seen: set[tuple[str, str, int]] = set()
+    bin_of = lambda at: min(bins - 1, int((at - start) / span * bins))  # noqa: E731
+    for m in report.timeline:
+        if m.lane not in index:
+            continue
+        b = bin_of(m.at)
+        if m.kind == "action":
+            activity[(m.lane, b)] += 1
+            continue
+        if (m.lane, m.kind, b) in seen:
+            continue
+        seen.add((m.lane, m.kind, b))
+        y = height - top - (index[m.lane] + 1) * lane_h + lane_h / 2
+        x = x_of(m.at)
+        if m.kind == "inject":
+            d.add(Polygon([x - 3, y + 4, x + 3, y + 4, x, y - 3], fillColor=ACCENT, strokeColor=None))
+        elif m.kind == "link_down":
+            d.add(Line(x, bottom, x, height - top, strokeColor=STATUS_COLOURS["missed"], strokeWidth=0.6, strokeDashArray=[2, 2]))
+        elif m.kind in STATUS_COLOURS:
+            d.add(Polygon([x, y + 4, x + 4, y, x, y - 4, x - 4, y], fillColor=STATUS_COLOURS[m.kind], strokeColor=colors.white, strokeWidth=0.3))
+    peak = max(activity.values(), default=1)
+    bw = plot_w / bins
+    for (lane, b), n in activity.items():
+        y = height - top - (index[lane] + 1) * lane_h + 3
+        shade = 0.25 + 0.75 * n / peak
+        d.add(Rect(left + b * bw, y, max(bw - 0.3, 0.5), lane_h - 6, fillColor=colors.Color(0.13, 0.4, 0.75, alpha=shade), strokeColor=None))
+    return d
+
+
+def baseline_chart(baseline: Baseline, width: float) -> Drawing | None:
+    rows = [c for c in baseline.comparisons if c.simulated_median_s is not None or c.actual_median_s is not None]
+    if not rows:
+        return None
+    rows = rows[:ROWS_PER_CHART]
+    row_h, left, right = 16.0, 205.0, 20.0
+    height = len(rows) * row_h + 40
+    d = Drawing(width, height)
+    plot_w = width - left - right
+    top = max(max(c.simulated_p90_s or 0, c.actual_median_s or 0, c.simulated_median_s or 0) for c in rows) or 60.0
+    scale = plot_w / (top * 1.05)
+    for i, c in enumerate(rows):
+        y = height - 15 - (i + 1) * row_h
+        d.add(_text(left - 5, y + 1, _short(c.title), 7, "end"))
+        if c.simulated_median_s is not None:
+            hi = c.simulated_p90_s if c.simulated_p90_s is not None else c.simulated_median_s
+            d.add(Rect(left + c.simulated_median_s * scale, y - 1, max((hi - c.simulated_median_s) * scale, 1.5), 8, fillColor=GRID, strokeColor=None))
+            d.add(Line(left + c.simulated_median_s * scale, y - 2, left + c.simulated_median_s * scale, y + 8, strokeColor=INK, strokeWidth=1))
+        if c.actual_median_s is not None:
+            colour = STATUS_COLOURS["met"]
+            if c.simulated_p90_s is not None and c.actual_median_s > c.simulated_p90_s:
+                colour = STATUS_COLOURS["missed"]
+            elif c.simulated_median_s is not None and c.actual_median_s > c.simulated_median_s:
+                colour = STATUS_COLOURS["late"]
+            d.add(Circle(left + c.actual_median_s * scale, y + 3, 3.5, fillColor=colour, strokeColor=colors.white))
+    step = _nice_step(top, 6)
+    t = 0.0
+    while t <= top * 1.05:
+        d.add(String(left + t * scale, 18, _clock(t), fontSize=6.5, textAnchor="middle", fillColor=INK))
+        t += step
+    return d

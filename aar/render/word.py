@@ -1,0 +1,234 @@
+"""``render_docx``: the same AAR/IP as an editable Word document (python-docx).
+
+It draws the blocks of ``aar.document`` as the PDF does: sections with Word's own heading styles
+(so the navigation pane and a Word table of contents work), Table 1 and Appendix A as real Word
+tables with a repeating header row, figures as images. Text goes into the file as XML text, so
+markup, right-to-left and CJK script stay literal; characters XML cannot hold are dropped.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from collections.abc import Sequence
+
+from docx import Document as new_document
+from docx.document import Document
+from docx.enum.section import WD_ORIENT
+from docx.enum.text import WD_ALIGN_PARAGRAPH
+from docx.oxml import OxmlElement
+from docx.oxml.ns import qn
+from docx.shared import Inches, Pt, RGBColor
+from docx.table import Table as WordTable
+from docx.text.paragraph import Paragraph
+
+from aar.document import Block, Contents, Figure, Heading, PageBreak, Para, Run, Table, build_document
+from aar.model import AfterActionReport
+from aar.render import charts, network, raster
+from aar.render.fonts import fitting_size
+from aar.render.trust_chart import trust_chart
+
+TEXT_WIDTH = Inches(6.5)
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+ACCENT = RGBColor(0x1A, 0x3B, 0x5D)
+
+
+def _clean(text: str) -> str:
+    """XML 1.0 cannot hold control characters: they are dropped, everything else is kept."""
+    return _NOT_XML.sub("", text)
+
+
+def _runs(paragraph: Paragraph, runs: Sequence[Run], size: float | None = None) -> None:
+    for run in runs:
+        lines = _clean(run.text).split("\n")
+        for i, line in enumerate(lines):
+            r = paragraph.add_run(line)
+            r.bold = run.bold or None
+            r.italic = run.italic or None
+            if run.colour:
+                r.font.color.rgb = RGBColor.from_string(run.colour.upper())
+            if size:
+                r.font.size = Pt(size)
+            if i < len(lines) - 1:
+                r.add_break()
+
+
+def _repeat_header(table: WordTable) -> None:
+    """Mark the first row as a header row, repeated on every page the table runs onto."""
+    tr_pr = table.rows[0]._tr.get_or_add_trPr()
+    flag = OxmlElement("w:tblHeader")
+    flag.set(qn("w:val"), "true")
+    tr_pr.append(flag)
+
+
+def _shade(cell: object, fill: str) -> None:
+    shading = OxmlElement("w:shd")
+    shading.set(qn("w:val"), "clear")
+    shading.set(qn("w:color"), "auto")
+    shading.set(qn("w:fill"), fill)
+    cell._tc.get_or_add_tcPr().append(shading)  # type: ignore[attr-defined]
+
+
+def _field(paragraph: Paragraph, instruction: str) -> None:
+    """A simple Word field (PAGE, NUMPAGES), computed by Word when the page is laid out."""
+    fld = OxmlElement("w:fldSimple")
+    fld.set(qn("w:instr"), instruction)
+    run = OxmlElement("w:r")
+    text = OxmlElement("w:t")
+    text.text = "1"
+    run.append(text)
+    fld.append(run)
+    paragraph._p.append(fld)
+
+
+class _Writer:
+    def __init__(self, report: AfterActionReport) -> None:
+        self.r = report
+        self.doc: Document = new_document()
+        self.headings: list[str] = []
+        self._setup()
+
+    def _setup(self) -> None:
+        section = self.doc.sections[0]
+        section.orientation = WD_ORIENT.PORTRAIT
+        section.page_width, section.page_height = Inches(8.5), Inches(11)
+        for side in ("left_margin", "right_margin", "top_margin", "bottom_margin"):
+            setattr(section, side, Inches(1))
+        normal = self.doc.styles["Normal"]
+        normal.font.name = "DejaVu Sans"
+        normal.font.size = Pt(9.5)
+        core = self.doc.core_properties
+        core.title = _clean(f"After-Action Report: {self.r.exercise_name}")[:250]
+        core.author = "Hotwash"
+        core.subject = "After-Action Report / Improvement Plan (HSEEP)"
+        header = section.header.paragraphs[0]
+        header.text = _clean(" | ".join(x for x in (self.r.marking or "", self.r.exercise_name[:90],
+                                                     "After-Action Report / Improvement Plan") if x))
+        footer = section.footer.paragraphs[0]
+        footer.add_run(_clean(self.r.marking + "    " if self.r.marking else "") + "Page ")
+        _field(footer, "PAGE")
+        footer.add_run(" of ")
+        _field(footer, "NUMPAGES")
+
+    def block(self, block: Block) -> None:
+        if isinstance(block, Heading):
+            self.headings.append(block.text)
+            heading = self.doc.add_heading(_clean(block.text), level=block.level + 1)
+            # Each chapter on a page of its own, as in the PDF and the HSEEP template.
+            heading.paragraph_format.page_break_before = block.level == 0 and len(self.headings) > 1
+        elif isinstance(block, Para):
+            self.para(block)
+        elif isinstance(block, Table):
+            self.table(block)
+        elif isinstance(block, Figure):
+            self.figure(block)
+        elif isinstance(block, PageBreak):
+            self.doc.add_page_break()
+
+    def para(self, block: Para) -> None:
+        if block.style == "title":
+            p = self.doc.add_paragraph(style="Title")
+        elif block.style == "h3":
+            p = self.doc.add_heading(level=3)
+        elif block.style == "bullet":
+            p = self.doc.add_paragraph(style="List Bullet")
+        else:
+            p = self.doc.add_paragraph()
+        size = {"small": 8.0, "evidence": 8.0, "subtitle": 14.0, "marking": 11.0}.get(block.style)
+        if block.style in ("subtitle", "marking", "title"):
+            p.alignment = WD_ALIGN_PARAGRAPH.CENTER
+        if block.style == "evidence":
+            p.paragraph_format.left_indent = Inches(0.35)
+        if block.style in ("evidence", "bullet", "small"):
+            p.paragraph_format.space_after = Pt(2)
+        _runs(p, block.runs, size)
+        if block.style == "marking":
+            for r in p.runs:
+                r.bold = True
+                r.font.color.rgb = RGBColor(0xB7, 0x1C, 0x1C)
+
+    def table(self, block: Table) -> None:
+        if block.caption:
+            cap = self.doc.add_paragraph(style="Caption")
+            cap.add_run(_clean(block.caption))
+        header = 0 if block.key_value else 1
+        t = self.doc.add_table(rows=header + len(block.rows), cols=len(block.widths))
+        t.style = "Table Grid"
+        t.autofit = False
+        size = 7.0 if block.dense else 8.0
+        if header:
+            for i, title in enumerate(block.header):
+                cell = t.rows[0].cells[i]
+                # Word's default cell margins are 0.08 in a side; a header never breaks a word.
+                fitted = fitting_size(title, TEXT_WIDTH.pt * block.widths[i] - 14, size)
+                _runs(cell.paragraphs[0], (Run(title, bold=True),), fitted)
+                _shade(cell, "DCE6F0")
+            _repeat_header(t)
+        for r, row in enumerate(block.rows, start=header):
+            cells = t.rows[r].cells
+            for i, runs in enumerate(row):
+                _runs(cells[i].paragraphs[0], runs, size)
+                if block.key_value and i == 0:
+                    _shade(cells[i], "E8EEF4")
+        for i, share in enumerate(block.widths):
+            width = int(TEXT_WIDTH * share)
+            t.columns[i].width = width  # the table grid, which LibreOffice follows
+            for cell in t.columns[i].cells:
+                cell.width = width  # each cell, which Word follows
+
+    def figure(self, block: Figure) -> None:
+        images = self._images(block)
+        for data in images:
+            self.doc.add_picture(io.BytesIO(data), width=TEXT_WIDTH)
+        if images:
+            cap = self.doc.add_paragraph(style="Caption")
+            cap.add_run(_clean(block.caption))
+
+    def _images(self, block: Figure) -> list[bytes]:
+        width = TEXT_WIDTH.pt
+        if block.name == "network":
+            data = network.png(self.r)
+            if data is None:
+                self.doc.add_paragraph(network.MISSING)
+                return []
+            return [data]
+        if block.name == "timeline":
+            return [raster.png(charts.timeline_chart(self.r, width))]
+        if block.name == "compliance_agency":
+            return [raster.png(d) for d in charts.compliance_charts(self.r.by_agency, width)]
+        if block.name == "compliance_protocol":
+            return [raster.png(d) for d in charts.compliance_charts(self.r.by_protocol, width)]
+        if block.name == "baseline" and self.r.baseline is not None:
+            chart = charts.baseline_chart(self.r.baseline, width)
+            return [raster.png(chart)] if chart is not None else []
+        if block.name == "trust" and self.r.public_information is not None:
+            return [raster.png(trust_chart(self.r.public_information, width))]
+        return []
+
+    def contents(self, blocks: Sequence[Block]) -> None:
+        """A contents list of the sections (Word's navigation pane lists them too; the sections
+        use Word's heading styles, so References > Table of Contents builds a paged one)."""
+        title = self.doc.add_paragraph()
+        run = title.add_run("Contents")
+        run.bold, run.font.size, run.font.color.rgb = True, Pt(15), ACCENT
+        for b in blocks:
+            if isinstance(b, Heading) and b.level == 0:
+                self.doc.add_paragraph(_clean(b.text), style="List Number")
+
+
+def render_docx(report: AfterActionReport, notes: Sequence[str] = ()) -> bytes:
+    """The AAR/IP as .docx bytes."""
+    blocks = build_document(report, notes)
+    writer = _Writer(report)
+    previous: Block | None = None
+    for b in blocks:
+        if isinstance(b, Table) and isinstance(previous, Table) and not b.caption:
+            writer.doc.add_paragraph()  # two tables with nothing between would join into one
+        if isinstance(b, Contents):
+            writer.contents(blocks)
+        else:
+            writer.block(b)
+        previous = b
+    out = io.BytesIO()
+    writer.doc.save(out)
+    return out.getvalue()

@@ -1,0 +1,450 @@
+"""The journal entry kinds: the one definition of everything Hotwash ever records.
+
+The engine, the exercise service, the after-action report and the console all read and write
+these. An entry is immutable; its ``payload`` is a typed model whose ``kind`` field names it.
+A correction is a new entry that points at the one it corrects (``Correction.corrects``).
+
+``NewEntry`` is an entry before the journal gives it a sequence number; ``Entry`` is one as
+stored. Storage (hashes, wall time) is the journal's concern, not this module's.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    SerializerFunctionWrapHandler,
+    model_serializer,
+)
+
+from exercises.scenario.model import Capability, Id, Inject, InjectId, Rating
+
+MAX_TEXT = 4000
+"""Longest free text a user may type into one entry (characters)."""
+
+def storable(text: str) -> str:
+    """Refuse what a database cannot store the same way on SQLite and PostgreSQL: NUL (PostgreSQL
+    refuses it in text) and lone surrogates (not UTF-8 at all)."""
+    if "\x00" in text:
+        raise ValueError("contains a NUL character, which cannot be stored")
+    if any("\ud800" <= ch <= "\udfff" for ch in text):
+        raise ValueError("contains an unpaired surrogate, which is not valid Unicode text")
+    return text
+
+
+UserText = Annotated[str, Field(max_length=MAX_TEXT), AfterValidator(storable)]
+AfterEnd = Annotated[bool, Field(exclude_if=lambda v: not v)]
+"""Marks an entry recorded after the exercise ended (a post-exercise observation, correction or
+improvement-plan edit). Left out of the stored JSON when false, so entries recorded before the
+mark existed hash as they always did."""
+Scalar = str | int | float | bool
+
+
+class EntryKind(StrEnum):
+    CLOCK_STARTED = "clock_started"
+    CLOCK_PAUSED = "clock_paused"
+    CLOCK_RESUMED = "clock_resumed"
+    CLOCK_SPEED_CHANGED = "clock_speed_changed"
+    CLOCK_ENDED = "clock_ended"
+    INJECT_DELIVERED = "inject_delivered"
+    INJECT_HELD = "inject_held"
+    INJECT_RELEASED = "inject_released"
+    INJECT_ADDED = "inject_added"
+    INJECT_SKIPPED = "inject_skipped"
+    ACTION_LOGGED = "action_logged"
+    MESSAGE_SENT = "message_sent"
+    MESSAGE_DELIVERED = "message_delivered"
+    MESSAGE_LOST = "message_lost"
+    RESOURCE_REQUESTED = "resource_requested"
+    RESOURCE_ASSIGNED = "resource_assigned"
+    RESOURCE_RELEASED = "resource_released"
+    LINK_DOWN = "link_down"
+    LINK_UP = "link_up"
+    OBSERVATION_RECORDED = "observation_recorded"
+    IMPROVEMENT_ITEM_EDITED = "improvement_item_edited"
+    CORRECTION = "correction"
+    DEVELOPMENT = "development"
+    RUMOUR_STARTED = "rumour_started"
+    RUMOUR_SPREAD = "rumour_spread"
+    RUMOUR_ADDRESSED = "rumour_addressed"
+    MEDIA_ITEM_PUBLISHED = "media_item_published"
+    MEDIA_ITEM_ADDED = "media_item_added"
+    TRUST_CHANGED = "trust_changed"
+    STATEMENT_ISSUED = "statement_issued"
+
+
+class Payload(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+# --- the exercise clock (controllers) ---------------------------------------------------
+
+
+class ClockStarted(Payload):
+    kind: Literal[EntryKind.CLOCK_STARTED] = EntryKind.CLOCK_STARTED
+    speed: Annotated[float, Field(gt=0, le=120)] = 1.0
+    """Exercise seconds per wall-clock second."""
+
+
+class ClockPaused(Payload):
+    kind: Literal[EntryKind.CLOCK_PAUSED] = EntryKind.CLOCK_PAUSED
+
+
+class ClockResumed(Payload):
+    kind: Literal[EntryKind.CLOCK_RESUMED] = EntryKind.CLOCK_RESUMED
+
+
+class ClockSpeedChanged(Payload):
+    kind: Literal[EntryKind.CLOCK_SPEED_CHANGED] = EntryKind.CLOCK_SPEED_CHANGED
+    speed: Annotated[float, Field(gt=0, le=120)]
+
+
+class ClockEnded(Payload):
+    kind: Literal[EntryKind.CLOCK_ENDED] = EntryKind.CLOCK_ENDED
+
+
+# --- injects ----------------------------------------------------------------------------
+
+
+class InjectDelivered(Payload):
+    """An inject reached its recipients (by the MSEL schedule, a release, or an addition)."""
+
+    kind: Literal[EntryKind.INJECT_DELIVERED] = EntryKind.INJECT_DELIVERED
+    inject_id: InjectId
+    to: tuple[Id, ...]
+
+
+class InjectHeld(Payload):
+    kind: Literal[EntryKind.INJECT_HELD] = EntryKind.INJECT_HELD
+    inject_id: InjectId
+    reason: UserText = ""
+
+
+class InjectReleased(Payload):
+    """A controller releases an inject now: a held one, or one ahead of its MSEL time."""
+
+    kind: Literal[EntryKind.INJECT_RELEASED] = EntryKind.INJECT_RELEASED
+    inject_id: InjectId
+    override: bool = False
+    """A contingency inject released although its condition did not hold: delivered anyway."""
+
+    @model_serializer(mode="wrap")
+    def _without_default_override(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        # An ordinary release is recorded exactly as before the override existed (same hash).
+        data: dict[str, Any] = handler(self)
+        if not data.get("override"):
+            data.pop("override", None)
+        return data
+
+
+class InjectAdded(Payload):
+    """A controller adds an inject that is not on the MSEL; it is delivered at ``inject.time``."""
+
+    kind: Literal[EntryKind.INJECT_ADDED] = EntryKind.INJECT_ADDED
+    inject: Inject
+
+
+class InjectSkipped(Payload):
+    """A contingency inject whose condition was not met at its time."""
+
+    kind: Literal[EntryKind.INJECT_SKIPPED] = EntryKind.INJECT_SKIPPED
+    inject_id: InjectId
+    reason: str
+
+
+# --- what agencies do and say -----------------------------------------------------------
+
+
+class ActionLogged(Payload):
+    kind: Literal[EntryKind.ACTION_LOGGED] = EntryKind.ACTION_LOGGED
+    action: Id
+    text: UserText = ""
+    inject_id: InjectId | None = None
+
+
+class MessageSent(Payload):
+    kind: Literal[EntryKind.MESSAGE_SENT] = EntryKind.MESSAGE_SENT
+    message_id: Annotated[str, Field(min_length=1, max_length=64)]
+    to: Id
+    text: UserText
+
+
+class MessageDelivered(Payload):
+    kind: Literal[EntryKind.MESSAGE_DELIVERED] = EntryKind.MESSAGE_DELIVERED
+    message_id: Annotated[str, Field(min_length=1, max_length=64)]
+    sender: Id
+    to: Id
+    path: tuple[Id, ...]
+    sent_at: float
+    about: Id | None = None
+    """For a notification the engine carries: the action it reports (a protocol trigger)."""
+
+
+class MessageLost(Payload):
+    kind: Literal[EntryKind.MESSAGE_LOST] = EntryKind.MESSAGE_LOST
+    message_id: Annotated[str, Field(min_length=1, max_length=64)]
+    sender: Id
+    to: Id
+    reason: str
+    """'no working path' or 'lost on link a-b'."""
+    path: tuple[Id, ...] = ()
+    """The agencies the message reached, from the sender; on a lost link, ending with its far end."""
+    lost_on: tuple[Id, Id] | None = None
+    """The link the message was lost on (None when there was no working path)."""
+    about: Id | None = None
+    """For a notification the engine carries: the action it reports (a protocol trigger)."""
+
+
+class ResourceRequested(Payload):
+    kind: Literal[EntryKind.RESOURCE_REQUESTED] = EntryKind.RESOURCE_REQUESTED
+    request_id: Annotated[str, Field(min_length=1, max_length=64)]
+    to: Id
+    unit_type: Id
+    count: Annotated[int, Field(ge=1, le=10_000)]
+    text: UserText = ""
+
+
+class ResourceAssigned(Payload):
+    kind: Literal[EntryKind.RESOURCE_ASSIGNED] = EntryKind.RESOURCE_ASSIGNED
+    request_id: Annotated[str, Field(min_length=1, max_length=64)]
+    requester: Id
+    unit_type: Id
+    count: Annotated[int, Field(ge=1, le=10_000)]
+    queue_wait: Annotated[float, Field(ge=0)] = 0.0
+    """Seconds the request waited for free units (0 when units were free)."""
+
+
+class ResourceReleased(Payload):
+    kind: Literal[EntryKind.RESOURCE_RELEASED] = EntryKind.RESOURCE_RELEASED
+    request_id: Annotated[str, Field(min_length=1, max_length=64)]
+    unit_type: Id
+    count: Annotated[int, Field(ge=1, le=10_000)]
+
+
+class LinkDown(Payload):
+    kind: Literal[EntryKind.LINK_DOWN] = EntryKind.LINK_DOWN
+    between: tuple[Id, Id]
+    reason: str = ""
+
+
+class LinkUp(Payload):
+    kind: Literal[EntryKind.LINK_UP] = EntryKind.LINK_UP
+    between: tuple[Id, Id]
+
+
+# --- evaluation and the record ----------------------------------------------------------
+
+
+class ObservationRecorded(Payload):
+    kind: Literal[EntryKind.OBSERVATION_RECORDED] = EntryKind.OBSERVATION_RECORDED
+    capability: Capability
+    objective: Id | None = None
+    critical_task: UserText = ""
+    rating: Rating | None = None
+    strengths: UserText = ""
+    areas_for_improvement: UserText = ""
+    text: UserText = ""
+    after_end: AfterEnd = False
+    element: Literal["planning", "organization", "equipment", "training", "exercise"] | None = None
+    """The capability element (POETE) the evaluator files the area for improvement under."""
+
+
+IMPROVEMENT_FIELDS = (
+    "capability",
+    "issue",
+    "corrective_action",
+    "element",
+    "responsible_agency",
+    "point_of_contact",
+    "start_date",
+    "completion_date",
+)
+"""The HSEEP Improvement Plan's columns (Appendix A): what an edit may change."""
+CAPABILITY_ELEMENTS = (  # POETE
+    "planning",
+    "organization",
+    "equipment",
+    "training",
+    "exercise",
+)
+
+
+class ImprovementItemEdited(Payload):
+    """A controller's edit of one Improvement Plan row (keyed by the draft row's key)."""
+
+    kind: Literal[EntryKind.IMPROVEMENT_ITEM_EDITED] = EntryKind.IMPROVEMENT_ITEM_EDITED
+    item_key: Annotated[str, Field(min_length=1, max_length=128)]
+    fields: dict[Id, UserText]
+    after_end: AfterEnd = False
+
+
+class Correction(Payload):
+    """Points at an earlier entry and voids it, or replaces it with ``replacement``."""
+
+    kind: Literal[EntryKind.CORRECTION] = EntryKind.CORRECTION
+    corrects: Annotated[int, Field(ge=1)]
+    reason: UserText
+    replacement: ActionLogged | ObservationRecorded | None = None
+    after_end: AfterEnd = False
+
+
+class Development(Payload):
+    """A simulated incident development: a patient deteriorates, a crowd escalates, fire spreads."""
+
+    kind: Literal[EntryKind.DEVELOPMENT] = EntryKind.DEVELOPMENT
+    model: Literal["crowd", "casualties", "fire"]
+    what: Id
+    detail: dict[Id, Scalar] = Field(default_factory=dict)
+    raises: tuple[Id, ...] = ()
+    """Events this development raises (protocol triggers), like an inject's ``raises``."""
+
+
+# --- the public-information environment (media layer) --------------------------------------
+
+Reach = Annotated[int, Field(ge=0, le=100_000_000)]
+
+
+class RumourStarted(Payload):
+    """A rumour from the scenario's media section starts spreading (its first post is ``text``)."""
+
+    kind: Literal[EntryKind.RUMOUR_STARTED] = EntryKind.RUMOUR_STARTED
+    rumour_id: Id
+    topic: Id
+    outlet: Id
+    text: str
+    reach: Reach
+    raises: tuple[Id, ...] = ()
+    """Events the rumour raises (protocol triggers)."""
+
+
+class RumourSpread(Payload):
+    """A rumour's reach at a media step (growing until addressed, then decaying)."""
+
+    kind: Literal[EntryKind.RUMOUR_SPREAD] = EntryKind.RUMOUR_SPREAD
+    rumour_id: Id
+    reach: Reach
+    growing: bool
+
+
+class RumourAddressed(Payload):
+    """An official statement addressed the rumour's topic (``agency`` of the entry: who); its growth stops."""
+
+    kind: Literal[EntryKind.RUMOUR_ADDRESSED] = EntryKind.RUMOUR_ADDRESSED
+    rumour_id: Id
+    topic: Id
+    reach: Reach
+    """Its reach when addressed (the last one recorded)."""
+
+
+class MediaItemPublished(Payload):
+    """A post or news item the simulated public and press publish."""
+
+    kind: Literal[EntryKind.MEDIA_ITEM_PUBLISHED] = EntryKind.MEDIA_ITEM_PUBLISHED
+    item_id: Annotated[str, Field(min_length=1, max_length=64)]
+    outlet: Id
+    text: str
+    reach: Reach
+    topic: Id | None = None
+    cause: str = ""
+    """What the item reacts to: 'action use_force', 'statement', 'silence', 'inject CD-04', ..."""
+
+
+class MediaItemAdded(Payload):
+    """A controller adds a post or news item live; it may start one of the scenario's rumours."""
+
+    kind: Literal[EntryKind.MEDIA_ITEM_ADDED] = EntryKind.MEDIA_ITEM_ADDED
+    outlet: Id
+    text: UserText
+    reach: Reach = 0
+    """0: the outlet's own reach."""
+    topic: Id | None = None
+    starts_rumour: Id | None = None
+
+
+class TrustChanged(Payload):
+    """The community-trust index (0 to 100) moved, by one driver."""
+
+    kind: Literal[EntryKind.TRUST_CHANGED] = EntryKind.TRUST_CHANGED
+    trust: Annotated[float, Field(ge=0, le=100)]
+    change: float
+    driver: Literal["unanswered_rumour", "rumour_answered", "silence", "action"]
+    about: str = ""
+    """The rumours unanswered, the rumour answered, or the action."""
+
+
+class StatementIssued(Payload):
+    """The public information officer's agency publishes an official statement on named topics."""
+
+    kind: Literal[EntryKind.STATEMENT_ISSUED] = EntryKind.STATEMENT_ISSUED
+    action: Id
+    """The statement action of the scenario's vocabulary it counts as (scoring, protocols)."""
+    topics: tuple[Id, ...] = ()
+    text: UserText
+
+
+AnyPayload = Annotated[
+    ClockStarted
+    | ClockPaused
+    | ClockResumed
+    | ClockSpeedChanged
+    | ClockEnded
+    | InjectDelivered
+    | InjectHeld
+    | InjectReleased
+    | InjectAdded
+    | InjectSkipped
+    | ActionLogged
+    | MessageSent
+    | MessageDelivered
+    | MessageLost
+    | ResourceRequested
+    | ResourceAssigned
+    | ResourceReleased
+    | LinkDown
+    | LinkUp
+    | ObservationRecorded
+    | ImprovementItemEdited
+    | Correction
+    | Development
+    | RumourStarted
+    | RumourSpread
+    | RumourAddressed
+    | MediaItemPublished
+    | MediaItemAdded
+    | TrustChanged
+    | StatementIssued,
+    Field(discriminator="kind"),
+]
+
+ENGINE_ACTOR = "engine"
+"""The actor of every entry the simulation produced."""
+
+
+class NewEntry(BaseModel):
+    """An entry not yet in the journal: the time it happened (exercise seconds), who, what."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    at: Annotated[float, Field(ge=0)]
+    agency: Id | None = None
+    actor: Annotated[str, Field(min_length=1, max_length=128)]
+    payload: AnyPayload
+
+    @property
+    def kind(self) -> EntryKind:
+        return self.payload.kind
+
+    @property
+    def simulated(self) -> bool:
+        return self.actor == ENGINE_ACTOR
+
+
+class Entry(NewEntry):
+    """A journal entry: ``seq`` counts from 1 within one exercise, gapless."""
+
+    seq: Annotated[int, Field(ge=1)]

@@ -1,0 +1,822 @@
+"""Load, then validate everything, then build: scenario and response-plan files.
+
+Scenario files are untrusted input (designers upload them in the console). Loading is safe
+(PyYAML's SafeLoader composer, no object construction from tags), bounded (``MAX_FILE_BYTES``),
+refuses anchors and aliases (the "billion laughs" alias bomb) and duplicate keys, and every
+problem names the file, the line and the field path. All problems found are reported at once,
+as one ``ScenarioError``, before any simulation object exists.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+
+import networkx as nx
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from exercises.scenario.media_templates import FACTS, unknown_placeholders
+from exercises.scenario.model import (
+    DEVELOPMENTS,
+    STRICT_UNITS,
+    AgencyKind,
+    CasualtyModel,
+    CrowdModel,
+    FireModel,
+    Inject,
+    PlanBinding,
+    Protocol,
+    ResponsePlan,
+    Scenario,
+    ScenarioFile,
+    Trigger,
+)
+
+MAX_FILE_BYTES = 1_000_000
+"""A scenario with hundreds of injects is ~100 kB; anything near a megabyte is not a scenario."""
+
+MAX_DEPTH = 32
+"""The formats nest at most ~6 deep; deeper input is refused before it is walked."""
+
+SENDERS_OTHER_THAN_AGENCIES = ("simcell", "controller")
+"""An inject may come from the simulation cell or a controller rather than from an agency."""
+
+Path_ = tuple[str | int, ...]
+M = TypeVar("M", bound=BaseModel)
+
+
+@dataclass(frozen=True)
+class Problem:
+    file: str
+    line: int | None
+    field: str
+    message: str
+    sheet: str | None = None
+    """For a workbook: the sheet, and the ``cell`` (``D14``) the problem is in."""
+    cell: str | None = None
+
+    def __str__(self) -> str:
+        where = f"{self.file}:{self.line}" if self.line else self.file
+        if self.sheet:
+            where = f"{self.file}: {self.sheet}!{self.cell}" if self.cell else f"{self.file}: {self.sheet}"
+        return f"{where}: {self.field}: {self.message}" if self.field else f"{where}: {self.message}"
+
+
+class ScenarioError(Exception):
+    """Every problem found in one or more scenario or plan files."""
+
+    def __init__(self, problems: Sequence[Problem]) -> None:
+        self.problems = tuple(problems)
+        super().__init__("\n".join(str(p) for p in self.problems))
+
+
+def _field(path: Path_) -> str:
+    out = ""
+    for part in path:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+def _did_you_mean(value: str, options: Iterable[str]) -> str:
+    close = difflib.get_close_matches(value, list(options), n=1)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+# --- safe YAML with line numbers ---------------------------------------------------------
+
+
+class _Lines:
+    """Line numbers of every field path in one YAML document."""
+
+    def __init__(self) -> None:
+        self.lines: dict[Path_, int] = {}
+
+    def line_of(self, path: Path_) -> int | None:
+        """The line of ``path``, or of its nearest ancestor present in the file."""
+        best: int | None = self.lines.get(())
+        walked: Path_ = ()
+        for part in path:
+            candidate = (*walked, part)
+            if candidate in self.lines:
+                walked = candidate
+                best = self.lines[candidate]
+        return best
+
+
+class _SafeComposer(yaml.SafeLoader):
+    """SafeLoader whose scalars we construct ourselves, to keep times like ``00:05`` as text.
+
+    PyYAML's composer builds nodes recursively, so a file nested a few hundred levels deep ends in
+    a RecursionError before any check on the finished tree could run: the depth limit and the ban
+    on tags are enforced here, node by node, while the file is read."""
+
+    def __init__(self, text: str, file: str) -> None:
+        super().__init__(text)
+        self.file = file
+        self.depth = 0
+
+    def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node | None:
+        event = self.peek_event()
+        line = event.start_mark.line + 1 if event.start_mark else None
+        if self.depth >= MAX_DEPTH:
+            raise ScenarioError([Problem(self.file, line, "", f"nested more than {MAX_DEPTH} levels deep")])
+        self.depth += 1
+        try:
+            node = super().compose_node(parent, index)
+        finally:
+            self.depth -= 1
+        tag = getattr(event, "tag", None)
+        if tag is not None and node is not None:
+            node.explicit_tag = tag  # type: ignore[attr-defined]  # refused by _to_python, which knows the field's name
+        return node
+
+
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
+"""Characters no scenario needs and YAML or a database cannot take: C0 and C1 controls other than
+TAB, LF and CR (NUL, ESC, ...), lone surrogates and the non-characters U+FFFE and U+FFFF."""
+MAX_REPORTED = 20
+
+
+def control_characters(text: str, file: str) -> list[Problem]:
+    """One problem per line holding a character a scenario may not contain, anywhere (comments too)."""
+    problems: list[Problem] = []
+    seen_lines: set[int] = set()
+    for match in _CONTROL.finditer(text):
+        line = text.count("\n", 0, match.start()) + 1
+        if line in seen_lines:
+            continue
+        seen_lines.add(line)
+        code = f"U+{ord(match.group()):04X}"
+        problems.append(Problem(file, line, "", f"control character {code} is not allowed (anywhere in the file)"))
+        if len(problems) == MAX_REPORTED:
+            break
+    return problems
+
+
+def decode_upload(name: str, raw: bytes) -> str:
+    """An uploaded file's text, or the loader's error naming where it is not UTF-8."""
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        raise ScenarioError([Problem(name, line, "", f"not UTF-8 text (byte {exc.start:,})")]) from None
+
+
+_PLAIN_TAGS = {"tag:yaml.org,2002:int", "tag:yaml.org,2002:float"}
+_STANDARD_TAGS = {
+    f"tag:yaml.org,2002:{name}" for name in ("str", "int", "float", "bool", "null", "seq", "map", "timestamp")
+}
+
+
+def _to_python(
+    loader: _SafeComposer, node: yaml.Node, path: Path_, lines: _Lines, seen: set[int], file: str
+) -> Any:
+    if id(node) in seen:
+        line = lines.lines.get(path, node.start_mark.line + 1)
+        raise ScenarioError([Problem(file, line, _field(path), "anchors and aliases (&, *) are not allowed")])
+    tag = getattr(node, "explicit_tag", None) or (node.tag if node.tag not in _STANDARD_TAGS else None)
+    if tag is not None:
+        shown = tag.replace("tag:yaml.org,2002:", "!!")
+        raise ScenarioError(
+            [Problem(file, node.start_mark.line + 1, _field(path), f"YAML tags ({shown}) are not allowed")]
+        )
+    if len(path) > MAX_DEPTH:
+        raise ScenarioError([Problem(file, node.start_mark.line + 1, _field(path), "nested too deeply")])
+    seen.add(id(node))
+    lines.lines.setdefault(path, node.start_mark.line + 1)
+    if isinstance(node, yaml.MappingNode):
+        out: dict[str, Any] = {}
+        for key_node, value_node in node.value:
+            if key_node.tag == "tag:yaml.org,2002:merge":
+                raise ScenarioError(
+                    [
+                        Problem(
+                            file,
+                            key_node.start_mark.line + 1,
+                            _field(path),
+                            "merge keys (<<) are not allowed",
+                        )
+                    ]
+                )
+            key = key_node.value if isinstance(key_node, yaml.ScalarNode) else None
+            if not isinstance(key, str) or not key:
+                raise ScenarioError(
+                    [Problem(file, key_node.start_mark.line + 1, _field(path), "keys must be plain names")]
+                )
+            if key in out:
+                raise ScenarioError(
+                    [Problem(file, key_node.start_mark.line + 1, _field((*path, key)), "duplicate key")]
+                )
+            lines.lines[(*path, key)] = key_node.start_mark.line + 1
+            out[key] = _to_python(loader, value_node, (*path, key), lines, seen, file)
+        return out
+    if isinstance(node, yaml.SequenceNode):
+        return [_to_python(loader, item, (*path, i), lines, seen, file) for i, item in enumerate(node.value)]
+    assert isinstance(node, yaml.ScalarNode)
+    if node.tag in _PLAIN_TAGS and ":" in node.value:
+        return node.value  # YAML 1.1 would read 00:05 as sexagesimal 5
+    if node.tag == "tag:yaml.org,2002:timestamp":
+        return node.value
+    try:
+        return loader.construct_object(node, deep=True)
+    except (ValueError, TypeError, OverflowError):
+        # The resolver takes "0b_" or "._" for numbers that int() and float() then refuse.
+        problem = f"{node.value[:40]!r} is not a valid number"
+        raise ScenarioError([Problem(file, node.start_mark.line + 1, _field(path), problem)]) from None
+
+
+def read_yaml(path: Path | str, text: str | None = None) -> tuple[dict[str, Any], _Lines]:
+    """Parse one YAML mapping safely; ``text`` overrides reading ``path`` (uploads)."""
+    name = str(path)
+    if text is None:
+        try:
+            size = Path(path).stat().st_size
+        except OSError as exc:
+            raise ScenarioError([Problem(name, None, "", f"cannot read: {exc.strerror}")]) from None
+        if size > MAX_FILE_BYTES:
+            raise ScenarioError(
+                [Problem(name, None, "", f"file is {size:,} bytes; the limit is {MAX_FILE_BYTES:,}")]
+            )
+        text = decode_upload(name, Path(path).read_bytes())
+    elif len(text.encode("utf-8", errors="surrogatepass")) > MAX_FILE_BYTES:
+        raise ScenarioError([Problem(name, None, "", f"file is over the limit of {MAX_FILE_BYTES:,} bytes")])
+    controls = control_characters(text, name)
+    if controls:
+        raise ScenarioError(controls)
+    loader = _SafeComposer(text, name)
+    try:
+        root = loader.get_single_node()
+        lines = _Lines()
+        if root is None:
+            raise ScenarioError([Problem(name, None, "", "the file is empty")])
+        data = _to_python(loader, root, (), lines, set(), name)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark else None
+        raise ScenarioError([Problem(name, line, "", f"not valid YAML: {exc.problem or exc}")]) from None
+    except yaml.YAMLError as exc:
+        raise ScenarioError([Problem(name, None, "", f"not valid YAML: {exc}")]) from None
+    finally:
+        loader.dispose()
+    if not isinstance(data, dict):
+        raise ScenarioError([Problem(name, 1, "", "the file must be a mapping of fields (key: value)")])
+    return data, lines
+
+
+# --- model validation with line numbers --------------------------------------------------
+
+
+def _validate(model: type[M], data: dict[str, Any], lines: _Lines, file: str) -> M:
+    try:
+        return model.model_validate(data, context={STRICT_UNITS: True})
+    except ValidationError as exc:
+        problems = []
+        for err in exc.errors(include_url=False):
+            loc = tuple(err["loc"])
+            # Drop the union tags pydantic inserts ('lognormal', 'function-after[...]').
+            path = _data_path(data, loc, names_missing_field=err["type"] == "missing")
+            message = _message(err)
+            problems.append(Problem(file, lines.line_of(path), _field(path), message))
+        raise ScenarioError(problems) from None
+
+
+def _data_path(data: Any, loc: tuple[Any, ...], *, names_missing_field: bool) -> Path_:
+    path: list[str | int] = []
+    node = data
+    for n, part in enumerate(loc):
+        last = n == len(loc) - 1
+        if isinstance(node, Mapping) and part in node:
+            path.append(part)
+            node = node[part]
+        elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+            path.append(part)
+            node = node[part]
+        elif (
+            last
+            and names_missing_field
+            and isinstance(node, Mapping)
+            and isinstance(part, str)
+            and _is_field_like(part)
+        ):
+            path.append(part)  # a missing field: name it (pydantic's union tags are skipped)
+    return tuple(path)
+
+
+def _is_field_like(part: str) -> bool:
+    return part.replace("_", "").isalnum() and not part.startswith("function")
+
+
+def _message(err: Any) -> str:
+    kind = err["type"]
+    if kind == "extra_forbidden":
+        return "unknown field"
+    if kind == "missing":
+        return "required field is missing"
+    if kind == "union_tag_invalid":
+        ctx = err.get("ctx", {})
+        return f"{ctx.get('tag')!r} is not one of {ctx.get('expected_tags')}"
+    if kind == "union_tag_not_found":
+        return f"needs a '{err.get('ctx', {}).get('discriminator', '').strip(chr(39))}' field"
+    if kind == "enum":
+        return f"{err['input']!r} is not one of {err.get('ctx', {}).get('expected')}"
+    if kind == "string_pattern_mismatch":
+        return f"{err['input']!r} is not a valid name (lowercase letters, digits and _; ids of injects and protocols have their own forms)"
+    message = str(err["msg"])
+    return message.removeprefix("Value error, ")
+
+
+# --- response plans ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LoadedPlan:
+    plan: ResponsePlan
+    file: str
+    lines: _Lines
+
+
+def load_plan(path: Path | str) -> ResponsePlan:
+    return _load_plan(path).plan
+
+
+def _load_plan(path: Path | str) -> LoadedPlan:
+    file = str(path)
+    data, lines = read_yaml(path)
+    plan = _validate(ResponsePlan, data, lines, file)
+    problems = _check_plan(plan, lines, file)
+    if Path(path).stem != plan.id:
+        problems.append(
+            Problem(
+                file,
+                lines.line_of(("id",)),
+                "id",
+                f"plan id {plan.id!r} must match the file name {Path(path).stem!r}",
+            )
+        )
+    if problems:
+        raise ScenarioError(problems)
+    return LoadedPlan(plan, file, lines)
+
+
+def _check_plan(plan: ResponsePlan, lines: _Lines, file: str) -> list[Problem]:
+    problems: list[Problem] = []
+
+    def bad(path: Path_, message: str) -> None:
+        problems.append(Problem(file, lines.line_of(path), _field(path), message))
+
+    actions = {a.id for a in plan.actions}
+    events = {e.id for e in plan.events}
+    _unique(plan.actions, "actions", "action", bad)
+    _unique(plan.events, "events", "event", bad)
+    seen: set[str] = set()
+    for i, proto in enumerate(plan.protocols):
+        at: Path_ = ("protocols", i)
+        if proto.id in seen:
+            bad((*at, "id"), f"duplicate protocol id {proto.id!r}")
+        seen.add(proto.id)
+        if proto.who not in plan.roles:
+            bad((*at, "who"), f"unknown role {proto.who!r}{_did_you_mean(proto.who, plan.roles)}")
+        if proto.must not in actions:
+            bad(
+                (*at, "must"),
+                f"action {proto.must!r} is not in the plan's actions{_did_you_mean(proto.must, actions)}",
+            )
+        if proto.when.action and proto.when.action not in actions:
+            bad(
+                (*at, "when", "action"),
+                f"action {proto.when.action!r} is not in the plan's actions{_did_you_mean(proto.when.action, actions)}",
+            )
+        if proto.when.by and proto.when.by not in plan.roles:
+            bad(
+                (*at, "when", "by"),
+                f"unknown role {proto.when.by!r}{_did_you_mean(proto.when.by, plan.roles)}",
+            )
+        if proto.when.event and proto.when.event not in events:
+            bad(
+                (*at, "when", "event"),
+                f"event {proto.when.event!r} is not in the plan's events{_did_you_mean(proto.when.event, events)}",
+            )
+    return problems
+
+
+def _unique(items: Sequence[Any], field: str, what: str, bad: Any) -> None:
+    seen: set[str] = set()
+    for i, item in enumerate(items):
+        if item.id in seen:
+            bad((field, i, "id"), f"duplicate {what} id {item.id!r}")
+        seen.add(item.id)
+
+
+def load_plans(folder: Path | str) -> dict[str, LoadedPlan]:
+    """Every plan in ``folder`` (``*.yaml``), by id; all their problems together."""
+    plans: dict[str, LoadedPlan] = {}
+    problems: list[Problem] = []
+    for path in sorted(Path(folder).glob("*.yaml")):
+        try:
+            loaded = _load_plan(path)
+        except ScenarioError as exc:
+            problems.extend(exc.problems)
+            continue
+        plans[loaded.plan.id] = loaded
+    if problems:
+        raise ScenarioError(problems)
+    return plans
+
+
+# --- scenarios ---------------------------------------------------------------------------
+
+
+def default_plans_folder(scenario_path: Path | str) -> Path:
+    """Plans live in ``plans/`` beside the ``scenarios/`` folder (``data/plans``)."""
+    return Path(scenario_path).resolve().parent.parent / "plans"
+
+
+def load_scenario(
+    path: Path | str,
+    plans: Mapping[str, LoadedPlan] | Path | str | None = None,
+    *,
+    text: str | None = None,
+) -> Scenario:
+    """Load, validate and build one scenario. ``text`` overrides reading ``path`` (an upload)."""
+    file = str(path)
+    if plans is None:
+        plans = default_plans_folder(path)
+    if not isinstance(plans, Mapping):
+        plans = load_plans(plans)
+    data, lines = read_yaml(path, text)
+    if isinstance(data.get("msel"), str):
+        from exercises.documents.msel_sheet import msel_beside
+
+        data = {**data, "msel": msel_beside(path, data["msel"], lines.line_of(("msel",)), uploaded=text is not None, plans=plans)}
+    return build_scenario(file, data, lines, plans)
+
+
+def build_scenario(
+    file: str, data: dict[str, Any], lines: _Lines, plans: Mapping[str, LoadedPlan]
+) -> Scenario:
+    """Validate parsed scenario data and build it; MSEL rows read from a sheet keep their cells."""
+    from exercises.documents.msel_sheet import sheet_locations
+
+    try:
+        parsed = _validate(ScenarioFile, data, lines, file)
+        problems = _check_scenario(parsed, plans, lines, file)
+    except ScenarioError as exc:
+        raise ScenarioError(sheet_locations(exc.problems, data.get("msel"))) from None
+    problems = sheet_locations(problems, data.get("msel"))
+    if problems:
+        raise ScenarioError(problems)
+    applied = tuple(plans[b.plan].plan for b in parsed.response_plans)
+    protocols = tuple(p for b in parsed.response_plans for p in _bind(plans[b.plan].plan, b))
+    return Scenario.model_validate(
+        {**parsed.model_dump(by_alias=True, round_trip=True), "plans": applied, "protocols": protocols}
+    )
+
+
+def _bind(plan: ResponsePlan, binding: PlanBinding) -> list[Protocol]:
+    out = []
+    for proto in plan.protocols:
+        agencies = binding.roles[proto.who]
+        if proto.when.action:
+            trigger = Trigger(
+                kind="action",
+                name=proto.when.action,
+                agencies=binding.roles[proto.when.by] if proto.when.by else (),
+            )
+        elif proto.when.event:
+            trigger = Trigger(kind="event", name=proto.when.event)
+        else:
+            trigger = Trigger(kind="exercise_start")
+        for agency in agencies:
+            if proto.when.by is not None and proto.when.by == proto.who:
+                # Same role triggers and answers: each agency answers for its own trigger
+                # (the sheriff documents the sheriff's use of force, not the police's).
+                trigger = trigger.model_copy(update={"agencies": (agency,)})
+            out.append(
+                Protocol(
+                    id=proto.id if len(agencies) == 1 else f"{proto.id}/{agency}",
+                    plan=plan.id,
+                    plan_name=plan.name,
+                    title=proto.title,
+                    trigger=trigger,
+                    agency=agency,
+                    action=proto.must,
+                    within=proto.within,
+                    before_trigger=proto.before_trigger,
+                    critical=proto.critical,
+                    capability=proto.capability,
+                    source=proto.source,
+                    corrective_action=proto.corrective_action or plan.corrective_action,
+                    elements=proto.elements or plan.elements,
+                )
+            )
+    return out
+
+
+def _check_scenario(
+    sc: ScenarioFile, plans: Mapping[str, LoadedPlan], lines: _Lines, file: str
+) -> list[Problem]:
+    return _ScenarioCheck(sc, plans, lines, file).run()
+
+
+class _ScenarioCheck:
+    """The scenario's cross-checks, one named step each; every problem is collected, none stops the rest."""
+
+    def __init__(self, sc: ScenarioFile, plans: Mapping[str, LoadedPlan], lines: _Lines, file: str) -> None:
+        self.sc, self.plans, self.lines, self.file = sc, plans, lines, file
+        self.problems: list[Problem] = []
+        self.agencies = {a.id: a for a in sc.agencies}
+        self.vocab = {a.id for a in sc.actions}
+        self.events = {e.id for e in sc.events}
+        self.pairs: set[frozenset[str]] = set()
+        self.injects: set[str] = set()
+
+    def run(self) -> list[Problem]:
+        for step in (self.ids, self.plan_bindings, self.plans_applied_once, self.links, self.msel,
+                     self.simulation_actions, self.incident_model, self.media, self.reachability):
+            step()
+        return self.problems
+
+    def bad(self, path: Path_, message: str) -> None:
+        self.problems.append(Problem(self.file, self.lines.line_of(path), _field(path), message))
+
+    def agency(self, path: Path_, value: str, extra: Iterable[str] = ()) -> None:
+        if value not in self.agencies and value not in extra:
+            self.bad(path, f"unknown agency {value!r}{_did_you_mean(value, [*self.agencies, *extra])}")
+
+    def action(self, path: Path_, value: str) -> None:
+        if value not in self.vocab:
+            self.bad(path, f"action {value!r} is not in the vocabulary{_did_you_mean(value, self.vocab)}")
+
+    def event(self, path: Path_, value: str) -> None:
+        if value not in self.events:
+            self.bad(path, f"event {value!r} is not declared{_did_you_mean(value, self.events)}")
+
+    def ids(self) -> None:
+        sc = self.sc
+        _unique(sc.agencies, "agencies", "agency", self.bad)
+        _unique(sc.actions, "actions", "action", self.bad)
+        _unique(sc.events, "events", "event", self.bad)
+        _unique(sc.objectives, "objectives", "objective", self.bad)
+        self.agency(("lead_agency",), sc.lead_agency)
+
+    def plan_bindings(self) -> None:
+        """Each plan applied exists and has its roles bound to agencies; the vocabulary grows by its
+        actions and events."""
+        for i, binding in enumerate(self.sc.response_plans):
+            loaded = self.plans.get(binding.plan)
+            if loaded is None:
+                self.bad(("response_plans", i, "plan"),
+                         f"no response plan {binding.plan!r}{_did_you_mean(binding.plan, self.plans)}")
+                continue
+            self.vocab |= {a.id for a in loaded.plan.actions}
+            self.events |= {e.id for e in loaded.plan.events}
+            self.roles(i, binding, loaded.plan)
+
+    def roles(self, i: int, binding: PlanBinding, plan: ResponsePlan) -> None:
+        needed = {p.who for p in plan.protocols} | {p.when.by for p in plan.protocols if p.when.by}
+        for role in sorted(needed - set(binding.roles)):
+            self.bad(("response_plans", i, "roles"), f"plan {binding.plan!r} needs role {role!r} bound to an agency")
+        for role, ids in binding.roles.items():
+            if role not in plan.roles:
+                self.bad(("response_plans", i, "roles", role),
+                         f"plan {binding.plan!r} has no role {role!r}{_did_you_mean(role, plan.roles)}")
+            for k, agency_id in enumerate(ids):
+                path: Path_ = ("response_plans", i, "roles", role)
+                self.agency((*path, k) if len(ids) > 1 else path, agency_id)
+
+    def plans_applied_once(self) -> None:
+        seen: set[str] = set()
+        owner: dict[str, str] = {}
+        for i, binding in enumerate(self.sc.response_plans):
+            if binding.plan in seen:
+                self.bad(("response_plans", i, "plan"), f"plan {binding.plan!r} is applied twice")
+            seen.add(binding.plan)
+            if binding.plan not in self.plans:
+                continue
+            for proto in self.plans[binding.plan].plan.protocols:
+                other = owner.setdefault(proto.id, binding.plan)
+                if other != binding.plan:
+                    self.bad(("response_plans", i, "plan"),
+                             f"protocol id {proto.id!r} is in both {other!r} and {binding.plan!r}: "
+                             "findings would be ambiguous; rename one")
+
+    def links(self) -> None:
+        for i, link in enumerate(self.sc.links):
+            for k, end in enumerate(link.between):
+                self.agency(("links", i, "between", k), end)
+            if link.key in self.pairs:
+                self.bad(("links", i, "between"),
+                         f"a second link between {link.between[0]!r} and {link.between[1]!r}")
+            self.pairs.add(link.key)
+
+    def msel(self) -> None:
+        for i, inj in enumerate(self.sc.msel):
+            at: Path_ = ("msel", i)
+            if inj.id in self.injects:
+                self.bad((*at, "id"), f"duplicate inject id {inj.id!r}")
+            self.injects.add(inj.id)
+            if inj.time > self.sc.duration:
+                self.bad((*at, "time"), f"{inj.time / 60:g} min is after the end of the scenario "
+                                        f"({self.sc.duration / 60:g} min)")
+            self.inject_references(at, inj)
+
+    def inject_references(self, at: Path_, inj: Inject) -> None:
+        self.agency((*at, "from"), inj.from_, SENDERS_OTHER_THAN_AGENCIES)
+        for k, to in enumerate(inj.to):
+            self.agency((*at, "to", k) if len(inj.to) > 1 else (*at, "to"), to)
+        for k, act in enumerate(inj.expected_actions):
+            self.action((*at, "expected_actions", k), act)
+        for k, ev in enumerate(inj.raises):
+            self.event((*at, "raises", k), ev)
+        objectives = {o.id for o in self.sc.objectives}
+        if inj.objective and inj.objective not in objectives:
+            self.bad((*at, "objective"),
+                     f"unknown objective {inj.objective!r}{_did_you_mean(inj.objective, objectives)}")
+        if inj.condition:
+            self.action((*at, "condition", "action"), inj.condition.action)
+            if inj.condition.by_agency:
+                self.agency((*at, "condition", "by_agency"), inj.condition.by_agency)
+        if inj.effect:
+            for name in ("link_down", "link_up"):
+                ends = getattr(inj.effect, name)
+                if ends and frozenset(ends) not in self.pairs:
+                    self.bad((*at, "effect", name), f"no link between {ends[0]!r} and {ends[1]!r}")
+
+    def simulation_actions(self) -> None:
+        unit_types = {u for a in self.sc.agencies for u in a.resources}
+        for name, sim in self.sc.simulation.actions.items():
+            self.action(("simulation", "actions", name), name)
+            if sim.uses and sim.uses not in unit_types:
+                self.bad(("simulation", "actions", name, "uses"),
+                         f"no agency has units of type {sim.uses!r}{_did_you_mean(sim.uses, unit_types)}")
+
+    def incident_model(self) -> None:
+        sc, inc = self.sc, self.sc.simulation.incident
+        base: Path_ = ("simulation", "incident")
+        model_class, model_name = _INCIDENT_MODELS[sc.kind]
+        if not isinstance(inc, model_class):
+            self.bad((*base, "model"), f"a {sc.kind} scenario uses the {model_name!r} model")
+        if isinstance(inc, CrowdModel):
+            for field in ("calming_actions", "inflaming_actions"):
+                for k, act in enumerate(getattr(inc, field)):
+                    self.action((*base, field, k), act)
+        elif isinstance(inc, CasualtyModel):
+            self.action((*base, "treat_action"), inc.treat_action)
+            self.action((*base, "transport_action"), inc.transport_action)
+            beds = {u for a in sc.agencies if a.kind == AgencyKind.HOSPITAL for u in a.resources}
+            if inc.bed_unit not in beds:
+                self.bad((*base, "bed_unit"),
+                         f"no hospital has units of type {inc.bed_unit!r}{_did_you_mean(inc.bed_unit, beds)}")
+        elif isinstance(inc, FireModel):
+            self.action((*base, "contain_action"), inc.contain_action)
+            self.action((*base, "evacuate_action"), inc.evacuate_action)
+        self.developments(inc.model)
+
+    def developments(self, model: str) -> None:
+        developments = DEVELOPMENTS[model]
+        for name, raised in self.sc.simulation.raises.items():
+            if name not in developments:
+                self.bad(("simulation", "raises", name),
+                         f"{name!r} is not a development of the {model!r} model (one of: {', '.join(developments)})")
+            for k, ev in enumerate(raised):
+                self.event(("simulation", "raises", name, k), ev)
+
+    def media(self) -> None:
+        if self.sc.media is not None:
+            _check_media(self.sc, self.vocab, self.events, self.injects, self.bad)
+
+    def reachability(self) -> None:
+        """Every agency can reach the lead agency over the links, or the file says why not."""
+        sc = self.sc
+        if sc.lead_agency not in self.agencies:
+            return
+        graph = nx.Graph()
+        graph.add_nodes_from(self.agencies)
+        graph.add_edges_from(link.between for link in sc.links if all(e in self.agencies for e in link.between))
+        reachable = nx.node_connected_component(graph, sc.lead_agency)
+        for i, ag in enumerate(sc.agencies):
+            if ag.id not in reachable and not ag.isolated_reason:
+                self.bad(("agencies", i, "id"),
+                         f"agency {ag.id!r} has no link path to the lead agency {sc.lead_agency!r} "
+                         "(add a link, or say why in 'isolated_reason')")
+
+
+_INCIDENT_MODELS: dict[str, tuple[type, str]] = {
+    "civil_disturbance": (CrowdModel, "crowd"),
+    "mass_casualty": (CasualtyModel, "casualties"),
+    "facility_incident": (FireModel, "fire"),
+}
+"""Which incident model each scenario kind uses, and its name in the file."""
+
+
+def _check_media(sc: ScenarioFile, vocab: set[str], events: set[str], injects: set[str], bad: Any) -> None:
+    """The media layer's cross-references: outlets, topics, triggers, agencies and templates."""
+    media = sc.media
+    assert media is not None
+    base: Path_ = ("media",)
+    agencies = {a.id: a for a in sc.agencies}
+    _unique(media.outlets, "outlets", "outlet", lambda path, msg: bad((*base, *path), msg))
+    _unique(media.rumours, "rumours", "rumour", lambda path, msg: bad((*base, *path), msg))
+    outlets = {o.id for o in media.outlets}
+    developments = DEVELOPMENTS[sc.simulation.incident.model]
+
+    def named(path: Path_, value: str, known: Iterable[str], what: str) -> None:
+        known = list(known)
+        if value not in known:
+            bad(path, f"{what} {value!r} is not declared{_did_you_mean(value, known)}")
+
+    def template(path: Path_, text: str) -> None:
+        for name in unknown_placeholders(text):
+            bad(path, f"{{{name}}} is not a fact a template can name (one of: {', '.join(FACTS)})")
+
+    def trigger(path: Path_, when: Any) -> None:
+        if when.inject is not None:
+            named((*path, "inject"), when.inject, injects, "inject")
+        if when.event is not None:
+            named((*path, "event"), when.event, events, "event")
+        if when.development is not None:
+            named((*path, "development"), when.development, developments, "development")
+        if when.action is not None:
+            named((*path, "action"), when.action, vocab, "action")
+        if when.by is not None:
+            named((*path, "by"), when.by, agencies, "agency")
+        if when.silence and media.silence_after is None:
+            bad((*path, "silence"), "a silence reaction needs 'silence_after' in the media section")
+
+    for k, act in enumerate(media.statement_actions):
+        named((*base, "statement_actions", k), act, vocab, "action")
+    for k, who in enumerate(media.spokespeople):
+        named((*base, "spokespeople", k), who, agencies, "agency")
+    if not media.spokespeople and not any(a.kind is AgencyKind.PUBLIC_INFORMATION for a in sc.agencies):
+        bad((*base,), "no agency of kind public_information can publish statements: name 'spokespeople'")
+    for act in media.trust.actions:
+        named((*base, "trust", "actions", act), act, vocab, "action")
+    for i, rumour in enumerate(media.rumours):
+        at: Path_ = (*base, "rumours", i)
+        named((*at, "topic"), rumour.topic, media.topics, "topic")
+        named((*at, "outlet"), rumour.outlet, outlets, "outlet")
+        template((*at, "claim"), rumour.claim)
+        trigger((*at, "started_by"), rumour.started_by)
+        for k, ev in enumerate(rumour.raises):
+            named((*at, "raises", k), ev, events, "event")
+    for i, reaction in enumerate(media.reactions):
+        at = (*base, "reactions", i)
+        named((*at, "outlet"), reaction.outlet, outlets, "outlet")
+        if reaction.topic is not None:
+            named((*at, "topic"), reaction.topic, media.topics, "topic")
+        template((*at, "text"), reaction.text)
+        trigger((*at, "when"), reaction.when)
+
+
+# --- whole folders -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Checked:
+    path: Path
+    kind: str  # "scenario" or "plan"
+    problems: tuple[Problem, ...]
+
+
+def check_paths(paths: Iterable[Path | str]) -> list[Checked]:
+    """Validate every scenario and plan file named, or found below a named folder.
+
+    A file under a ``plans`` folder is a response plan; any other ``.yaml`` is a scenario,
+    checked against the plans beside its ``scenarios`` folder.
+    """
+    files: list[Path] = []
+    for raw in paths:
+        p = Path(raw)
+        if p.is_dir():
+            files.extend(sorted(q for q in p.rglob("*.y*ml") if q.is_file()))
+        else:
+            files.append(p)
+    results: list[Checked] = []
+    plan_cache: dict[Path, Mapping[str, LoadedPlan] | ScenarioError] = {}
+    for f in files:
+        is_plan = f.parent.name == "plans"
+        try:
+            if is_plan:
+                _load_plan(f)
+            else:
+                folder = default_plans_folder(f)
+                if folder not in plan_cache:
+                    try:
+                        plan_cache[folder] = load_plans(folder) if folder.is_dir() else {}
+                    except ScenarioError as exc:
+                        plan_cache[folder] = exc
+                cached = plan_cache[folder]
+                if isinstance(cached, ScenarioError):
+                    raise ScenarioError(
+                        [Problem(str(f), None, "", f"its response plans in {folder.name}/ have errors")]
+                    )
+                load_scenario(f, cached)
+            results.append(Checked(f, "plan" if is_plan else "scenario", ()))
+        except ScenarioError as exc:
+            results.append(Checked(f, "plan" if is_plan else "scenario", exc.problems))
+    return results

@@ -1,0 +1,723 @@
+"""The domain model of a scenario and its response plans: typed, immutable, validated.
+
+Two layers:
+- the *file* models (``ScenarioFile``, ``ResponsePlan``) mirror what designers write, with
+  ``extra="forbid"`` so an unknown key is an error, never silently dropped;
+- ``Scenario`` is what the rest of Hotwash uses: the file plus the plans' protocols resolved
+  to concrete agencies (``Protocol``), built only by ``exercises.scenario.loading``.
+
+Past the loader, code trusts these types.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from functools import cached_property
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    model_validator,
+)
+
+from exercises.scenario.capabilities import CORE_CAPABILITIES, MissionArea
+from exercises.scenario.durations import parse_duration
+
+# Strictness for times: in YAML files a bare number is refused (is ``5`` seconds or minutes?);
+# from JSON snapshots and Python, a number means seconds.
+STRICT_UNITS = "strict_units"
+
+
+def _duration(value: Any, info: ValidationInfo) -> Any:
+    if isinstance(value, str):
+        return parse_duration(value)
+    if isinstance(value, bool):
+        raise ValueError("expected a time such as '5m', not a yes/no value")
+    if isinstance(value, int | float) and info.context and info.context.get(STRICT_UNITS):
+        raise ValueError(f"{value!r} has no unit: write '{value}s' or '{value}m' (or H:MM)")
+    return value
+
+
+def _non_negative(value: float) -> float:
+    if value < 0:
+        raise ValueError("must not be negative")
+    return value
+
+
+def _capability(value: str) -> str:
+    if value not in CORE_CAPABILITIES:
+        from difflib import get_close_matches
+
+        close = get_close_matches(value, CORE_CAPABILITIES, n=1)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        raise ValueError(f"{value!r} is not one of the 32 HSEEP core capabilities{hint}")
+    return value
+
+
+Seconds = Annotated[float, BeforeValidator(_duration), AfterValidator(_non_negative)]
+"""A time or duration in seconds, written in files as ``00:05`` / ``5m`` / ``1h30m``."""
+
+Id = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{0,47}$")]
+"""Machine name of an agency, action, event, role, objective: lowercase, digits, underscores."""
+
+InjectId = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,31}$")]
+Capability = Annotated[str, AfterValidator(_capability)]
+Text = Annotated[str, Field(min_length=1, max_length=4000)]
+Name = Annotated[str, Field(min_length=1, max_length=200)]
+
+
+class Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
+
+
+# --- enumerations -----------------------------------------------------------------------
+
+
+class IncidentKind(StrEnum):
+    CIVIL_DISTURBANCE = "civil_disturbance"
+    MASS_CASUALTY = "mass_casualty"
+    FACILITY_INCIDENT = "facility_incident"
+
+
+class AgencyKind(StrEnum):
+    LAW_ENFORCEMENT = "law_enforcement"
+    EMS = "ems"
+    FIRE = "fire"
+    DISPATCH = "dispatch"
+    HOSPITAL = "hospital"
+    PUBLIC_HEALTH = "public_health"
+    PUBLIC_INFORMATION = "public_information"
+    EMERGENCY_MANAGEMENT = "emergency_management"
+    FEDERAL_PARTNER = "federal_partner"
+    FACILITY_OPERATOR = "facility_operator"
+    LEGAL_SERVICES = "legal_services"
+    CONSULAR = "consular"
+    HUMAN_SERVICES = "human_services"
+    EVENT_ORGANIZER = "event_organizer"
+    OTHER = "other"
+
+
+class Channel(StrEnum):
+    RADIO = "radio"
+    PHONE = "phone"
+    LIAISON = "liaison"
+    DATA_SHARING = "data_sharing"
+
+
+class DeliveryMode(StrEnum):
+    PHONE = "phone"
+    RADIO = "radio"
+    EMAIL = "email"
+    IN_PERSON = "in_person"
+    SIMULATED_MEDIA = "simulated_media"
+    DATA = "data"
+
+
+class PlayedBy(StrEnum):
+    PLAYERS = "players"
+    SIMULATION = "simulation"
+
+
+class Rating(StrEnum):
+    """HSEEP performance ratings."""
+
+    P = "P"  # performed without challenges
+    S = "S"  # performed with some challenges
+    M = "M"  # performed with major challenges
+    U = "U"  # unable to be performed
+
+
+RATING_MEANING: dict[Rating, str] = {
+    Rating.P: "Performed without challenges",
+    Rating.S: "Performed with some challenges",
+    Rating.M: "Performed with major challenges",
+    Rating.U: "Unable to be performed",
+}
+
+
+# --- distributions ----------------------------------------------------------------------
+
+
+class Fixed(Frozen):
+    dist: Literal["fixed"]
+    value: Seconds
+
+
+class Exponential(Frozen):
+    dist: Literal["exponential"]
+    mean: Seconds
+
+    @model_validator(mode="after")
+    def _positive(self) -> Exponential:
+        if self.mean <= 0:
+            raise ValueError("mean must be above zero")
+        return self
+
+
+class Uniform(Frozen):
+    dist: Literal["uniform"]
+    low: Seconds
+    high: Seconds
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Uniform:
+        if self.high < self.low:
+            raise ValueError("high must not be below low")
+        return self
+
+
+class Triangular(Frozen):
+    dist: Literal["triangular"]
+    low: Seconds
+    mode: Seconds
+    high: Seconds
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Triangular:
+        if not self.low <= self.mode <= self.high:
+            raise ValueError("needs low <= mode <= high")
+        return self
+
+
+class Lognormal(Frozen):
+    """Skewed delays as planners state them: a typical (median) time and a bad-day (p90) time."""
+
+    dist: Literal["lognormal"]
+    median: Seconds
+    p90: Seconds
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Lognormal:
+        if self.median <= 0:
+            raise ValueError("median must be above zero")
+        if self.p90 <= self.median:
+            raise ValueError("p90 must be above the median")
+        return self
+
+
+Distribution = Annotated[Fixed | Exponential | Uniform | Triangular | Lognormal, Field(discriminator="dist")]
+
+DEFAULT_RESPONSE_DELAY = Lognormal(dist="lognormal", median=180.0, p90=480.0)
+
+
+# --- agencies and links ------------------------------------------------------------------
+
+
+class Agency(Frozen):
+    id: Id
+    name: Name
+    kind: AgencyKind
+    played_by: PlayedBy = PlayedBy.SIMULATION
+    resources: dict[Id, Annotated[int, Field(ge=1, le=100_000)]] = Field(default_factory=dict)
+    response_delay: Distribution = DEFAULT_RESPONSE_DELAY
+    isolated_reason: Text | None = None
+    """Why this agency has no link path to the lead agency, when that is intended."""
+
+
+class Link(Frozen):
+    between: tuple[Id, Id]
+    channel: Channel
+    latency: Seconds
+    reliability: Annotated[float, Field(gt=0.0, le=1.0)] = 1.0
+
+    @model_validator(mode="after")
+    def _two_ends(self) -> Link:
+        if self.between[0] == self.between[1]:
+            raise ValueError("a link joins two different agencies")
+        return self
+
+    @property
+    def key(self) -> frozenset[str]:
+        return frozenset(self.between)
+
+
+# --- vocabulary, injects, objectives -----------------------------------------------------
+
+
+class ActionDef(Frozen):
+    id: Id
+    label: Name
+
+
+class EventDef(Frozen):
+    id: Id
+    label: Name
+
+
+class Condition(Frozen):
+    """A contingency inject fires only if ``action`` has (or has not) happened by its time."""
+
+    action: Id
+    happened: bool
+    by_agency: Id | None = None
+
+
+class Effect(Frozen):
+    """What delivering an inject changes in the exercise world."""
+
+    link_down: tuple[Id, Id] | None = None
+    link_up: tuple[Id, Id] | None = None
+
+
+class Inject(Frozen):
+    id: InjectId
+    time: Seconds
+    from_: Id = Field(alias="from")
+    to: tuple[Id, ...] = Field(min_length=1)
+    mode: DeliveryMode
+    synopsis: Name
+    text: Text
+    expected_actions: tuple[Id, ...] = ()
+    capability: Capability
+    objective: Id | None = None
+    condition: Condition | None = None
+    raises: tuple[Id, ...] = ()
+    """Events this inject raises when delivered (protocol triggers)."""
+    effect: Effect | None = None
+    evaluator_notes: Text | None = None
+    """For controllers and evaluators only (the MSEL's evaluator notes); never shown to players."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _single_to(cls, data: Any) -> Any:
+        if isinstance(data, dict) and isinstance(data.get("to"), str):
+            return {**data, "to": [data["to"]]}
+        return data
+
+
+class Objective(Frozen):
+    id: Id
+    text: Text
+    capabilities: tuple[Capability, ...] = Field(min_length=1)
+    short_title: Name | None = None
+    """How the report names the objective in headings and tables (else its text)."""
+
+
+CapabilityElement = Literal["planning", "organization", "equipment", "training", "exercise"]
+"""The HSEEP capability elements (POETE) an improvement item is filed under."""
+
+
+class PointOfContact(Frozen):
+    """A person the AAR/IP names as a point of contact (HSEEP: exercise director, evaluation lead,
+    sponsor)."""
+
+    name: Name
+    organization: Name | None = None
+    contact: Name | None = None
+    """Telephone or e-mail, as the person wants it printed."""
+
+
+class PointsOfContact(Frozen):
+    exercise_director: PointOfContact | None = None
+    evaluation_lead: PointOfContact | None = None
+    sponsor: PointOfContact | None = None
+
+
+# --- response plans ----------------------------------------------------------------------
+
+
+class PlanTrigger(Frozen):
+    """When a protocol's clock starts: an action (optionally by a role), an event, or start."""
+
+    action: Id | None = None
+    by: Id | None = None
+    event: Id | None = None
+    exercise_start: bool = False
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> PlanTrigger:
+        chosen = [self.action is not None, self.event is not None, self.exercise_start]
+        if sum(chosen) != 1:
+            raise ValueError("name exactly one of: action, event, exercise_start")
+        if self.by is not None and self.action is None:
+            raise ValueError("'by' goes with an action trigger")
+        return self
+
+
+class PlanProtocol(Frozen):
+    id: Annotated[str, Field(pattern=r"^[A-Z][A-Z0-9]*(-[A-Z0-9]+)*$")]
+    title: Name
+    when: PlanTrigger
+    who: Id
+    """The role responsible; each scenario binds roles to its agencies. When ``when.by`` names the
+    same role and it is bound to several agencies, each agency answers for its own trigger."""
+    must: Id
+    within: Seconds | None = None
+    before_trigger: bool = False
+    """The expected action must come *before* the trigger (e.g. authority verified before detention)."""
+    critical: bool = False
+    capability: Capability
+    source: Name
+    """Where the deadline comes from (a standard, an agency SOP, a plan section)."""
+    corrective_action: Text | None = None
+    elements: tuple[CapabilityElement, ...] = ()
+    """The capability element(s) a shortfall of this protocol is filed under (POETE); when empty,
+    the plan's own ``elements``, else the improvement plan says the element is to be set."""
+
+    @model_validator(mode="after")
+    def _timing(self) -> PlanProtocol:
+        if self.before_trigger and self.within is not None:
+            raise ValueError("use either 'within' (after the trigger) or 'before_trigger', not both")
+        if not self.before_trigger and self.within is None:
+            raise ValueError("a protocol needs a deadline: 'within: 10m' or 'before_trigger: true'")
+        if self.when.action == self.must and not self.before_trigger:
+            raise ValueError("'must' cannot be the action that triggers it")
+        return self
+
+
+class ResponsePlan(Frozen):
+    """A response-plan file: a named plan, its vocabulary and its protocols, shared by scenarios."""
+
+    id: Id
+    name: Name
+    authority: Name
+    """Who issues the plan (e.g. 'County EOP, ESF-8 annex')."""
+    roles: dict[Id, Name] = Field(min_length=1)
+    elements: tuple[CapabilityElement, ...] = ()
+    """Capability element(s) for every protocol of the plan that declares none of its own."""
+    corrective_action: Text | None = None
+    """Corrective action for every protocol of the plan that declares none of its own."""
+    actions: tuple[ActionDef, ...] = ()
+    events: tuple[EventDef, ...] = ()
+    protocols: tuple[PlanProtocol, ...] = Field(min_length=1)
+
+
+class PlanBinding(Frozen):
+    """A scenario applies a plan and says which of its agencies fills each role."""
+
+    plan: Id
+    roles: dict[Id, tuple[Id, ...]]
+
+    @model_validator(mode="before")
+    @classmethod
+    def _single_agency(cls, data: Any) -> Any:
+        if isinstance(data, dict) and isinstance(data.get("roles"), dict):
+            roles = {k: [v] if isinstance(v, str) else v for k, v in data["roles"].items()}
+            return {**data, "roles": roles}
+        return data
+
+
+# --- simulation parameters ---------------------------------------------------------------
+
+
+class ActionSim(Frozen):
+    """How a simulated agency performs an action: the unit it ties up and for how long."""
+
+    uses: Id | None = None
+    duration: Distribution = Fixed(dist="fixed", value=0.0)
+
+
+class CrowdModel(Frozen):
+    """A crowd whose size grows and whose escalation level rises or falls with the response."""
+
+    model: Literal["crowd"]
+    initial_size: Annotated[int, Field(ge=1, le=1_000_000)]
+    growth_per_hour: Annotated[int, Field(ge=0, le=1_000_000)]
+    max_size: Annotated[int, Field(ge=1, le=1_000_000)]
+    levels: tuple[Name, ...] = Field(min_length=2, max_length=10)
+    start_level: Annotated[int, Field(ge=0)] = 0
+    escalate_every: Distribution
+    calming_actions: tuple[Id, ...] = ()
+    inflaming_actions: tuple[Id, ...] = ()
+
+    @model_validator(mode="after")
+    def _levels(self) -> CrowdModel:
+        if self.start_level >= len(self.levels):
+            raise ValueError(f"start_level must be below {len(self.levels)} (the number of levels)")
+        if self.max_size < self.initial_size:
+            raise ValueError("max_size must not be below initial_size")
+        return self
+
+
+class Patients(Frozen):
+    """START triage categories at the outset."""
+
+    red: Annotated[int, Field(ge=0, le=100_000)] = 0
+    yellow: Annotated[int, Field(ge=0, le=100_000)] = 0
+    green: Annotated[int, Field(ge=0, le=100_000)] = 0
+    black: Annotated[int, Field(ge=0, le=100_000)] = 0
+
+
+class CasualtyModel(Frozen):
+    """Patients in START categories who deteriorate without care; hospitals that fill up."""
+
+    model: Literal["casualties"]
+    patients: Patients
+    arrive_over: Seconds
+    yellow_to_red: Distribution
+    red_to_black: Distribution
+    treat_action: Id
+    transport_action: Id
+    bed_unit: Id
+    """The hospitals' resource unit type that a transported patient occupies."""
+
+
+class FireModel(Frozen):
+    """A fire that spreads zone by zone until contained; an evacuation that takes time per person."""
+
+    model: Literal["fire"]
+    zones: Annotated[int, Field(ge=1, le=1000)]
+    spread_every: Distribution
+    contain_action: Id
+    occupants: Annotated[int, Field(ge=0, le=100_000)]
+    seconds_per_person: Seconds
+    evacuate_action: Id
+    injured_per_zone: Annotated[int, Field(ge=0, le=1000)] = 0
+
+
+IncidentModel = Annotated[CrowdModel | CasualtyModel | FireModel, Field(discriminator="model")]
+
+DEVELOPMENTS: dict[str, tuple[str, ...]] = {
+    "crowd": ("crowd_escalated", "crowd_calmed"),
+    "casualties": ("patient_arrived", "patient_deteriorated", "patient_died", "hospital_full"),
+    "fire": ("fire_spread", "fire_contained", "evacuation_complete"),
+}
+"""The developments each incident model produces (``Development.what``), by model."""
+
+
+class SimulationParams(Frozen):
+    actions: dict[Id, ActionSim] = Field(default_factory=dict)
+    incident: IncidentModel
+    raises: dict[Id, tuple[Id, ...]] = Field(default_factory=dict)
+    """Events an incident development raises (protocol triggers): ``{fire_spread: [fire_spreads]}``."""
+    mutual_aid: bool = True
+    message_handling: Distribution = Fixed(dist="fixed", value=30.0)
+    """Time an agency takes to read and route a message it receives."""
+
+
+# --- the public-information environment (media layer) ------------------------------------
+
+
+class OutletKind(StrEnum):
+    TV = "tv"
+    RADIO = "radio"
+    NEWSPAPER = "newspaper"
+    ONLINE_NEWS = "online_news"
+    COMMUNITY_GROUP = "community_group"
+    PUBLIC_VOICE = "public_voice"
+    ANONYMOUS_ACCOUNT = "anonymous_account"
+
+
+class Outlet(Frozen):
+    """A news outlet or public voice: who publishes, to how many people, and how soon after a happening."""
+
+    id: Id
+    name: Name
+    kind: OutletKind
+    reach: Annotated[int, Field(ge=1, le=100_000_000)]
+    """People who see one of its items."""
+    delay: Distribution = Fixed(dist="fixed", value=0.0)
+    """How long it takes to publish about something that happened (drawn per item)."""
+
+
+class MediaTrigger(Frozen):
+    """What starts a rumour or sets off a post: exactly one of an inject delivered, an event raised, an
+    incident development, an action logged (optionally by one agency), a statement, or silence."""
+
+    inject: InjectId | None = None
+    event: Id | None = None
+    development: Id | None = None
+    action: Id | None = None
+    by: Id | None = None
+    statement: bool = False
+    silence: bool = False
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> MediaTrigger:
+        chosen = [
+            self.inject is not None,
+            self.event is not None,
+            self.development is not None,
+            self.action is not None,
+            self.statement,
+            self.silence,
+        ]
+        if sum(chosen) != 1:
+            raise ValueError("name exactly one of: inject, event, development, action, statement, silence")
+        if self.by is not None and self.action is None:
+            raise ValueError("'by' goes with an action")
+        return self
+
+
+class Rumour(Frozen):
+    """A claim that spreads by a logistic curve until an official statement addresses its topic, then
+    decays: reach(t) = peak / (1 + exp(-(t - midpoint) / steepness)), t counted from its start."""
+
+    id: Id
+    topic: Id
+    claim: Text
+    """The first post's text (a template: see docs/scenario-format.md)."""
+    outlet: Id
+    """Who starts it (usually an anonymous account or a community voice)."""
+    started_by: MediaTrigger
+    peak: Annotated[int, Field(ge=1, le=100_000_000)]
+    midpoint: Seconds
+    steepness: Seconds
+    half_life: Seconds = 900.0
+    """Once addressed, its reach halves every ``half_life``."""
+    raises: tuple[Id, ...] = ()
+    """Events raised when it starts (protocol triggers: 'a rumour must be answered within 20 minutes')."""
+
+    @model_validator(mode="after")
+    def _positive(self) -> Rumour:
+        if self.steepness <= 0 or self.half_life <= 0:
+            raise ValueError("steepness and half_life must be above zero")
+        if self.started_by.statement or self.started_by.silence:
+            raise ValueError("a rumour is started by an inject, event, development or action")
+        return self
+
+
+class Reaction(Frozen):
+    """An item an outlet publishes when something happens (or when nothing does: silence)."""
+
+    when: MediaTrigger
+    outlet: Id
+    text: Text
+    """A template: see docs/scenario-format.md."""
+    topic: Id | None = None
+
+
+class Trust(Frozen):
+    """The community-trust index (0 to 100) and what moves it (points, positive or negative)."""
+
+    start: Annotated[float, Field(ge=0, le=100)] = 60.0
+    unanswered_rumour: Annotated[float, Field(ge=-100, le=100)] = 0.0
+    """Each media step, for each rumour running unanswered."""
+    rumour_answered: Annotated[float, Field(ge=-100, le=100)] = 0.0
+    """When a statement addresses a rumour."""
+    silence: Annotated[float, Field(ge=-100, le=100)] = 0.0
+    """Each time ``silence_after`` passes without a statement."""
+    actions: dict[Id, Annotated[float, Field(ge=-100, le=100)]] = Field(default_factory=dict)
+    """Per action logged (by any agency): use of force and arrests down, transparency up."""
+
+
+class MediaParams(Frozen):
+    """The public-information environment: outlets, rumours, reactions and community trust."""
+
+    step: Seconds = 300.0
+    """How often rumours' reach and the trust index are updated."""
+    topics: dict[Id, Name] = Field(min_length=1)
+    statement_actions: tuple[Id, ...] = Field(min_length=1)
+    """Actions that count as an official statement (the first is what the console's statement logs)."""
+    spokespeople: tuple[Id, ...] = ()
+    """Agencies that may publish statements; empty: those of kind public_information."""
+    silence_after: Seconds | None = None
+    outlets: tuple[Outlet, ...] = Field(min_length=1)
+    rumours: tuple[Rumour, ...] = ()
+    reactions: tuple[Reaction, ...] = ()
+    trust: Trust = Trust()
+
+    @model_validator(mode="after")
+    def _step(self) -> MediaParams:
+        if self.step <= 0:
+            raise ValueError("step must be above zero")
+        if self.silence_after is not None and self.silence_after <= 0:
+            raise ValueError("silence_after must be above zero")
+        return self
+
+
+# --- scenario ----------------------------------------------------------------------------
+
+
+class ScenarioFile(Frozen):
+    """What a scenario YAML file holds."""
+
+    id: Id
+    name: Name
+    kind: IncidentKind
+    summary: Text
+    threat_or_hazard: Name
+    location: Name
+    sponsor: Name
+    exercise_type: Literal["tabletop", "functional", "full_scale", "drill", "game"] = "tabletop"
+    mission_areas: tuple[MissionArea, ...] = Field(min_length=1)
+    duration: Seconds
+    lead_agency: Id
+    agencies: tuple[Agency, ...] = Field(min_length=1)
+    links: tuple[Link, ...] = ()
+    actions: tuple[ActionDef, ...] = ()
+    events: tuple[EventDef, ...] = ()
+    objectives: tuple[Objective, ...] = Field(min_length=1)
+    response_plans: tuple[PlanBinding, ...] = ()
+    msel: tuple[Inject, ...] = Field(min_length=1)
+    simulation: SimulationParams
+    points_of_contact: PointsOfContact = PointsOfContact()
+    media: MediaParams | None = None
+    """The public-information environment; none: no media layer."""
+
+
+class Trigger(Frozen):
+    """A resolved protocol trigger: an action by one of ``agencies`` (any when empty), an event,
+    or the start of the exercise."""
+
+    kind: Literal["action", "event", "exercise_start"]
+    name: Id | None = None
+    agencies: tuple[Id, ...] = ()
+
+
+class Protocol(Frozen):
+    """A requirement of a response plan, bound to one agency of one scenario."""
+
+    id: str
+    plan: Id
+    plan_name: Name
+    title: Name
+    trigger: Trigger
+    agency: Id
+    action: Id
+    within: Seconds | None
+    before_trigger: bool
+    critical: bool
+    capability: Capability
+    source: Name
+    corrective_action: Text | None = None
+    elements: tuple[CapabilityElement, ...] = ()
+
+
+class Scenario(ScenarioFile):
+    """A loaded, cross-checked scenario with its plans' protocols resolved to agencies."""
+
+    plans: tuple[ResponsePlan, ...] = ()
+    protocols: tuple[Protocol, ...] = ()
+
+    def agency(self, agency_id: str) -> Agency:
+        return self._agencies[agency_id]
+
+    def inject(self, inject_id: str) -> Inject:
+        return self._injects[inject_id]
+
+    @cached_property
+    def vocabulary(self) -> dict[str, str]:
+        """Every action a player or agency may log: id -> label."""
+        vocab = {a.id: a.label for plan in self.plans for a in plan.actions}
+        vocab.update({a.id: a.label for a in self.actions})
+        return vocab
+
+    @cached_property
+    def event_names(self) -> dict[str, str]:
+        names = {e.id: e.label for plan in self.plans for e in plan.events}
+        names.update({e.id: e.label for e in self.events})
+        return names
+
+    @cached_property
+    def spokespeople(self) -> frozenset[str]:
+        """Agencies that may publish statements in the media layer."""
+        if self.media is None:
+            return frozenset()
+        named = self.media.spokespeople
+        return frozenset(named) if named else frozenset(
+            a.id for a in self.agencies if a.kind is AgencyKind.PUBLIC_INFORMATION
+        )
+
+    @cached_property
+    def _agencies(self) -> dict[str, Agency]:
+        return {a.id: a for a in self.agencies}
+
+    @cached_property
+    def _injects(self) -> dict[str, Inject]:
+        return {i.id: i for i in self.msel}

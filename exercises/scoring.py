@@ -1,0 +1,246 @@
+"""The one scoring rule: which logged action answers which protocol trigger, and with what status.
+
+The console's live protocol clock, the after-action report and the simulated baseline all call
+``match_instances``; docs/scenario-format.md ("How a protocol is scored") says the same in words.
+
+- Every trigger opens one **instance**: the first start of the clock, each entry that raises the
+  trigger's event (an entry that raises it twice, once), each logging of the trigger's action by
+  one of its agencies. Corrections are applied first (``exercises.record.corrections``): a voided
+  entry neither triggers nor answers.
+- The record's order is its time, then its sequence: an action "after" a trigger is later in that
+  order (one logged in the same second but before the trigger does not answer it).
+- A ``within`` protocol: instances, earliest first, each take the earliest expected action after
+  their trigger that no earlier instance took (one action answers one instance; a repeated trigger
+  needs its own answer). Answered by the deadline: **met**; after it: **late**, by whole seconds.
+- A ``before_trigger`` protocol: the expected action is a standing condition. Done before the
+  trigger: **met** (one action stands for every later trigger); done only after it: **out of
+  order**; never done: **overdue** while play runs, **missed** once it has ended.
+- Unanswered ``within`` instances: **pending** while the deadline has not passed, **overdue** once it
+  has (play still running), **missed** if play ended past the deadline, **open** if play ended
+  before the deadline came.
+- Times are compared at the record's resolution, whole seconds, as every page and report prints
+  them: an action 0.4 s past its deadline is on time, so "late by 0 s" is never written.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left, bisect_right
+from collections.abc import Iterable, Sequence
+from enum import StrEnum
+from typing import NamedTuple
+
+from exercises.record.entries import (
+    ActionLogged,
+    ClockStarted,
+    Development,
+    Entry,
+    InjectAdded,
+    InjectDelivered,
+    RumourStarted,
+    StatementIssued,
+)
+from exercises.scenario.model import Inject, Protocol, Scenario
+
+
+class Status(StrEnum):
+    """Where one trigger instance of a protocol stands."""
+
+    MET = "met"
+    LATE = "late"
+    MISSED = "missed"
+    """Play ended past the deadline without the action (or, before-trigger, without it at all)."""
+    OUT_OF_ORDER = "out_of_order"
+    """A ``before_trigger`` protocol whose expected action came only after its trigger."""
+    PENDING = "pending"
+    """Triggered, not done, deadline not passed, play still running."""
+    OVERDUE = "overdue"
+    """Deadline passed, not done, play still running: it can still be done, late."""
+    OPEN = "open"
+    """Triggered, not done, and the deadline falls after the end of play."""
+    NOT_TRIGGERED = "not_triggered"
+
+
+SCORED = frozenset({Status.MET, Status.LATE, Status.MISSED, Status.OUT_OF_ORDER})
+"""Instances settled for good: what ratings and compliance count."""
+
+
+def record_second(at: float) -> int:
+    """The record's resolution: the whole second a time is printed as."""
+    return round(at)
+
+
+class Mark(NamedTuple):
+    """A place in the record: its time, then its sequence (or position) for entries of one time."""
+
+    at: float
+    seq: int
+
+
+class Match(NamedTuple):
+    """One instance: which trigger, which expected action answered it (indexes into the lists given
+    to ``match_instances``), its status, when it was due and how late it was (whole seconds)."""
+
+    trigger: int
+    answer: int | None
+    status: Status
+    due_at: float
+    late_by: float | None
+
+
+def match_instances(
+    triggers: Sequence[Mark], done: Sequence[Mark], *, within: float | None, before_trigger: bool,
+    now: float, ended: bool,
+) -> list[Match]:
+    """Every instance of one protocol for one agency: ``triggers`` and ``done`` (the agency's expected
+    actions) each in record order; ``now`` the time the record has reached, ``ended`` whether play is
+    over."""
+    if before_trigger:
+        return [_standing(i, t, done, now, ended) for i, t in enumerate(triggers)]
+    out = []
+    cursor = 0
+    for i, trig in enumerate(triggers):
+        cursor = max(cursor, bisect_right(done, trig))
+        due = trig.at + (within or 0.0)
+        if cursor < len(done):
+            out.append(_answered(i, cursor, done[cursor].at, due))
+            cursor += 1
+        else:
+            out.append(Match(i, None, unanswered(due, before_trigger=False, now=now, ended=ended), due, None))
+    return out
+
+
+def _answered(trigger: int, answer: int, at: float, due: float) -> Match:
+    late = record_second(at) - record_second(due)
+    if late <= 0:
+        return Match(trigger, answer, Status.MET, due, None)
+    return Match(trigger, answer, Status.LATE, due, float(late))
+
+
+def unanswered(due_at: float, *, before_trigger: bool, now: float, ended: bool) -> Status:
+    """The status of an instance no action has answered, at ``now``. A before-trigger instance is
+    past due from its trigger on; a within instance once ``now`` is a whole second past its deadline."""
+    passed = before_trigger or record_second(now) > record_second(due_at)
+    if ended:
+        return Status.MISSED if passed else Status.OPEN
+    return Status.OVERDUE if passed else Status.PENDING
+
+
+def _standing(i: int, trig: Mark, done: Sequence[Mark], now: float, ended: bool) -> Match:
+    """A before-trigger instance: the latest action before the trigger stands; else the first after."""
+    before = bisect_left(done, trig)
+    if before:
+        return Match(i, before - 1, Status.MET, trig.at, None)
+    after = bisect_right(done, trig)
+    if after < len(done):
+        late = record_second(done[after].at) - record_second(trig.at)
+        return Match(i, after, Status.OUT_OF_ORDER, trig.at, float(late))
+    return Match(i, None, unanswered(trig.at, before_trigger=True, now=now, ended=ended), trig.at, None)
+
+
+# --- which journal entries trigger and answer --------------------------------------------------
+
+
+def mark(entry: Entry) -> Mark:
+    return Mark(entry.at, entry.seq)
+
+
+class ProtocolIndex:
+    """The corrected journal indexed for scoring, folded entry by entry: the first start of the clock,
+    each event's raising entries, each action's entries (a published statement counts as its action),
+    each kept in record order."""
+
+    def __init__(self, scenario: Scenario, entries: Iterable[Entry] = ()) -> None:
+        self.start: Entry | None = None
+        self.events: dict[str, list[Entry]] = {}
+        self.actions: dict[str, list[Entry]] = {}
+        self.injects: dict[str, Inject] = {i.id: i for i in scenario.msel}
+        self._unsorted: set[tuple[str, str]] = set()
+        self._unknown: dict[str, list[Entry]] = {}
+        """Deliveries of an inject not (yet) added: an index folded in any order ends the same."""
+        for e in entries:
+            self.add(e)
+
+    def add(self, e: Entry) -> None:
+        """Take in the next entry of the corrected journal."""
+        p = e.payload
+        if isinstance(p, ClockStarted):
+            if self.start is None or mark(e) < mark(self.start):
+                self.start = e
+        elif isinstance(p, ActionLogged | StatementIssued):
+            self._append("action", self.actions, p.action, e)
+        else:
+            if isinstance(p, InjectAdded) and p.inject.id not in self.injects:
+                self.injects[p.inject.id] = p.inject
+                for delivery in self._unknown.pop(p.inject.id, ()):
+                    self._raise(p.inject.raises, delivery)
+            elif isinstance(p, InjectDelivered):
+                if p.inject_id in self.injects:
+                    self._raise(self.injects[p.inject_id].raises, e)
+                else:
+                    self._unknown.setdefault(p.inject_id, []).append(e)
+            elif isinstance(p, Development | RumourStarted):
+                self._raise(p.raises, e)
+
+    def _raise(self, raised: tuple[str, ...], e: Entry) -> None:
+        for name in dict.fromkeys(raised):  # an entry raising an event twice triggers it once
+            self._append("event", self.events, name, e)
+
+    def _append(self, kind: str, table: dict[str, list[Entry]], key: str, e: Entry) -> None:
+        found = table.setdefault(key, [])
+        if found and mark(e) < mark(found[-1]):
+            self._unsorted.add((kind, key))
+        found.append(e)
+
+    def _ordered(self, kind: str, table: dict[str, list[Entry]], key: str) -> list[Entry]:
+        found = table.get(key, [])
+        if (kind, key) in self._unsorted:
+            found.sort(key=mark)
+            self._unsorted.discard((kind, key))
+        return found
+
+    def action_entries(self, action: str) -> list[Entry]:
+        return self._ordered("action", self.actions, action)
+
+    def event_entries(self, event: str) -> list[Entry]:
+        return self._ordered("event", self.events, event)
+
+    def triggers(self, protocol: Protocol) -> list[Entry]:
+        """Every entry that started this protocol's clock, in record order."""
+        trigger = protocol.trigger
+        if trigger.kind == "exercise_start":
+            return [self.start] if self.start is not None else []
+        if trigger.name is None:
+            return []
+        if trigger.kind == "event":
+            return self.event_entries(trigger.name)
+        found = self.action_entries(trigger.name)
+        return [e for e in found if e.agency in trigger.agencies] if trigger.agencies else found
+
+    def expected(self, protocol: Protocol) -> list[Entry]:
+        """The responsible agency's actions that can answer the protocol, in record order."""
+        return [e for e in self.action_entries(protocol.action) if e.agency == protocol.agency]
+
+
+class Scored(NamedTuple):
+    """One instance of a protocol held against the journal, with its entries."""
+
+    protocol: Protocol
+    trigger: Entry
+    answer: Entry | None
+    status: Status
+    due_at: float
+    late_by: float | None
+
+
+def score_protocol(protocol: Protocol, index: ProtocolIndex, *, now: float, ended: bool) -> list[Scored]:
+    """Every instance of ``protocol`` in the indexed journal, in trigger order."""
+    triggers, done = index.triggers(protocol), index.expected(protocol)
+    matches = match_instances(
+        [mark(t) for t in triggers], [mark(d) for d in done],
+        within=protocol.within, before_trigger=protocol.before_trigger, now=now, ended=ended,
+    )
+    return [
+        Scored(protocol, triggers[m.trigger], None if m.answer is None else done[m.answer],
+               m.status, m.due_at, m.late_by)
+        for m in matches
+    ]

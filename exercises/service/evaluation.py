@@ -1,0 +1,106 @@
+"""Evaluation (evaluators, and controllers for the Improvement Plan): observations rated
+P/S/M/U against capabilities, and edits of the AAR/IP's Appendix A rows."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+
+from exercises.access import (
+    Caller,
+    ExerciseInputError,
+    Permission,
+    require,
+)
+from exercises.record.entries import (
+    CAPABILITY_ELEMENTS,
+    IMPROVEMENT_FIELDS,
+    Entry,
+    ImprovementItemEdited,
+    NewEntry,
+    ObservationRecorded,
+)
+from exercises.scenario.capabilities import CORE_CAPABILITIES
+from exercises.scenario.model import Rating
+from exercises.service.store import ExerciseStore, _Context, _hint, _payload, after_end
+
+
+class Evaluation(ExerciseStore):
+    """Observations and improvement-plan edits."""
+
+    def record_observation(
+        self,
+        caller: Caller,
+        capability: str,
+        *,
+        agency: str | None = None,
+        objective: str | None = None,
+        critical_task: str = "",
+        rating: Rating | str | None = None,
+        strengths: str = "",
+        areas_for_improvement: str = "",
+        text: str = "",
+        element: str | None = None,
+    ) -> Entry:
+        """An evaluator's observation against a capability, optionally of one agency, rated P/S/M/U;
+        ``element`` is the capability element (POETE) its area for improvement is filed under."""
+        scenario = self._load(caller.exercise_id).scenario
+        require(caller, Permission.RECORD_OBSERVATION)
+        if agency is not None:
+            self._agency(scenario, agency)
+        if objective is not None and objective not in {o.id for o in scenario.objectives}:
+            ids = [o.id for o in scenario.objectives]
+            raise ExerciseInputError(f"unknown objective {objective!r}{_hint(objective, ids)}")
+        payload = _payload(
+            ObservationRecorded,
+            capability=capability,
+            objective=objective,
+            critical_task=critical_task,
+            rating=rating,
+            strengths=strengths,
+            areas_for_improvement=areas_for_improvement,
+            text=text,
+            element=element or None,
+        )
+        if rating is None and not any(t.strip() for t in (critical_task, strengths, areas_for_improvement, text)):
+            raise ExerciseInputError(
+                "an observation needs a rating or something written (critical task, strengths, areas for "
+                "improvement or notes)"
+            )
+
+        def build(ctx: _Context) -> list[NewEntry]:
+            return [NewEntry(at=ctx.at, agency=agency, actor=caller.actor, payload=after_end(ctx, payload))]
+
+        return self._write(caller, build)[-1]
+
+    def edit_improvement_item(self, caller: Caller, item_key: str, fields: Mapping[str, str]) -> Entry:
+        """A controller's edit of one Improvement Plan row (HSEEP AAR/IP Appendix A)."""
+        scenario = self._load(caller.exercise_id).scenario
+        require(caller, Permission.EDIT_IMPROVEMENT_PLAN)
+        if not fields:
+            raise ExerciseInputError("an improvement plan edit changes at least one field")
+        for key, value in fields.items():
+            if key not in IMPROVEMENT_FIELDS:
+                raise ExerciseInputError(
+                    f"unknown improvement plan field {key!r}{_hint(key, IMPROVEMENT_FIELDS)}; "
+                    f"fields are {', '.join(IMPROVEMENT_FIELDS)}"
+                )
+            if key == "element" and value not in CAPABILITY_ELEMENTS:
+                raise ExerciseInputError(f"element must be one of {', '.join(CAPABILITY_ELEMENTS)}")
+            if key == "responsible_agency":
+                self._agency(scenario, value)
+            if key == "capability" and value not in CORE_CAPABILITIES:
+                raise ExerciseInputError(
+                    f"{value!r} is not a core capability{_hint(value, list(CORE_CAPABILITIES))}"
+                )
+            if key.endswith("_date") and value:
+                try:
+                    dt.date.fromisoformat(value)
+                except ValueError:
+                    raise ExerciseInputError(f"{key} must be a date like 2025-06-30, not {value!r}") from None
+        payload = _payload(ImprovementItemEdited, item_key=item_key, fields=dict(fields))
+
+        def build(ctx: _Context) -> list[NewEntry]:
+            return [NewEntry(at=ctx.at, actor=caller.actor, payload=after_end(ctx, payload))]
+
+        return self._write(caller, build)[-1]

@@ -1,0 +1,315 @@
+"""Reading the record: the exercise's state, the briefing every participant may see, and the
+views of the journal each role may read (checked here, in the service layer)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict
+
+from exercises import views
+from exercises.access import (
+    Caller,
+    ExerciseInputError,
+    Permission,
+    Role,
+    require,
+)
+from exercises.documents import csv_io
+from exercises.record import evidence, journal
+from exercises.record.entries import (
+    Entry,
+)
+from exercises.record.journal import Verification
+from exercises.scenario.model import PlayedBy, Scenario
+from exercises.service.store import ExerciseStore
+from exercises.storage.tables import Exercise, JournalCheckpoint, JournalEntry, wall_datetime
+from exercises.views import (
+    ClockStatus,
+    InboxItem,
+    MselRow,
+    ProtocolInstance,
+    TimelineItem,
+    derive_clock,
+    visible_to_agency,
+)
+from exercises.views.media_feed import FeedItem, MediaDesk, TrustPoint, media_desk, media_feed, trust_curve
+
+EXPORT_FORMATS = ("jsonl", "csv")
+
+
+class _Result(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+
+class ExerciseState(_Result):
+    """Where an exercise stands: what every console shows in its header."""
+
+    id: int
+    name: str
+    scenario_id: str
+    scenario_name: str
+    status: ClockStatus
+    clock: float
+    """Exercise seconds now."""
+    speed: float
+    duration: float
+    """The scenario's planned duration."""
+    entries: int
+
+
+class AgencyBrief(_Result):
+    id: str
+    name: str
+    kind: str
+    played_by: PlayedBy
+
+
+class Briefing(_Result):
+    """What every participant may know before and during play: no MSEL, no protocols."""
+
+    name: str
+    summary: str
+    location: str
+    threat_or_hazard: str
+    lead_agency: str
+    duration: float
+    agencies: tuple[AgencyBrief, ...]
+    links: tuple[tuple[str, str, str], ...]
+    """(agency, agency, channel)."""
+    vocabulary: dict[str, str]
+    objectives: dict[str, str]
+    my_agency: str | None
+    my_resources: dict[str, int]
+    unit_types: tuple[str, ...] = ()
+    """Every unit type in the scenario: what a resource request may ask for."""
+
+
+class Reading(ExerciseStore):
+    """Every read of an exercise, checked against the caller's role."""
+
+    # --- reads ----------------------------------------------------------------------------
+
+    def state(self, caller: Caller) -> ExerciseState:
+        loaded = self._load(caller.exercise_id)
+        entries, marks = self._snapshot(caller.exercise_id)
+        clock = derive_clock(marks)
+        last_at = entries[-1].at if entries else 0.0
+        now = max(clock.now(self._wall()), last_at) if clock.status is ClockStatus.RUNNING else clock.now(0.0)
+        return ExerciseState(
+            id=caller.exercise_id,
+            name=loaded.name,
+            scenario_id=loaded.scenario.id,
+            scenario_name=loaded.scenario.name,
+            status=clock.status,
+            clock=now,
+            speed=clock.speed,
+            duration=loaded.scenario.duration,
+            entries=len(entries),
+        )
+
+    def briefing(self, caller: Caller) -> Briefing:
+        sc = self._load(caller.exercise_id).scenario
+        mine = sc.agency(caller.agency).resources if caller.agency else {}
+        return Briefing(
+            name=sc.name,
+            summary=sc.summary,
+            location=sc.location,
+            threat_or_hazard=sc.threat_or_hazard,
+            lead_agency=sc.lead_agency,
+            duration=sc.duration,
+            agencies=tuple(
+                AgencyBrief(id=a.id, name=a.name, kind=a.kind.value, played_by=a.played_by)
+                for a in sc.agencies
+            ),
+            links=tuple((link.between[0], link.between[1], link.channel.value) for link in sc.links),
+            vocabulary=sc.vocabulary,
+            objectives={o.id: o.text for o in sc.objectives},
+            my_agency=caller.agency,
+            my_resources=dict(mine),
+            unit_types=tuple(sorted({u for a in sc.agencies for u in a.resources})),
+        )
+
+    def scenario(self, caller: Caller) -> Scenario:
+        """The exercise's scenario snapshot (with the MSEL: not for players)."""
+        loaded = self._load(caller.exercise_id)
+        require(caller, Permission.READ_ALL)
+        return loaded.scenario
+
+    def journal(self, caller: Caller) -> list[Entry]:
+        """Every entry, for the after-action report and the dashboard."""
+        self._load(caller.exercise_id)
+        require(caller, Permission.READ_ALL)
+        return self._snapshot(caller.exercise_id)[0]
+
+    def timeline(self, caller: Caller) -> list[TimelineItem]:
+        loaded = self._load(caller.exercise_id)
+        require(caller, Permission.READ_ALL)
+        return views.timeline(loaded.scenario, self._snapshot(caller.exercise_id)[0])
+
+    def msel(self, caller: Caller) -> list[MselRow]:
+        loaded = self._load(caller.exercise_id)
+        require(caller, Permission.READ_ALL)
+        return views.msel_status(loaded.scenario, self._snapshot(caller.exercise_id)[0])
+
+    def _reader_agency(self, caller: Caller, scenario: Scenario, agency: str | None) -> str:
+        agency = agency or caller.agency
+        if agency is None:
+            raise ExerciseInputError("name the agency")
+        require(caller, Permission.READ_AGENCY, agency=agency)
+        self._agency(scenario, agency)
+        return agency
+
+    def inbox(self, caller: Caller, agency: str | None = None) -> list[InboxItem]:
+        """What reached an agency: injects, messages, requests, assignments (a player: its own)."""
+        loaded = self._load(caller.exercise_id)
+        agency = self._reader_agency(caller, loaded.scenario, agency)
+        return views.inbox(loaded.scenario, self._snapshot(caller.exercise_id)[0], agency)
+
+    def agency_log(self, caller: Caller, agency: str | None = None) -> list[TimelineItem]:
+        """What an agency did: its actions, messages, requests and their corrections."""
+        loaded = self._load(caller.exercise_id)
+        agency = self._reader_agency(caller, loaded.scenario, agency)
+        return views.agency_log(loaded.scenario, self._snapshot(caller.exercise_id)[0], agency)
+
+    def protocol_clock(self, caller: Caller, agency: str | None = None) -> list[ProtocolInstance]:
+        """Every protocol instance (due at; pending, overdue, met, late, missed). A player sees
+        only its own agency's; others see all, or one agency's when they name it."""
+        loaded = self._load(caller.exercise_id)
+        if agency is None and caller.agency is None:
+            require(caller, Permission.READ_ALL)
+        else:
+            agency = self._reader_agency(caller, loaded.scenario, agency)
+        entries, marks = self._snapshot(caller.exercise_id)
+        clock = derive_clock(marks)
+        last_at = entries[-1].at if entries else 0.0
+        now = max(clock.now(self._wall()), last_at)
+        instances = views.protocol_clock(
+            loaded.scenario, entries, now, ended=clock.status is ClockStatus.ENDED
+        )
+        return [i for i in instances if agency is None or i.agency == agency]
+
+    def feed(self, caller: Caller, *, after_seq: int = 0, limit: int = 50) -> list[TimelineItem]:
+        """The newest entries after ``after_seq`` the caller may see (a player: its agency's)."""
+        loaded = self._load(caller.exercise_id)
+        if caller.role is Role.PLAYER:
+            assert caller.agency is not None
+            require(caller, Permission.READ_AGENCY, agency=caller.agency)
+        else:
+            require(caller, Permission.READ_ALL)
+        entries = self._snapshot(caller.exercise_id)[0]
+        items = views.timeline(loaded.scenario, entries)
+        if caller.agency is not None:
+            items = [i for i, e in zip(items, entries, strict=True) if visible_to_agency(e, caller.agency)]
+        return [i for i in items if i.seq > after_seq][-limit:] if limit > 0 else []
+
+    def media_feed(self, caller: Caller) -> list[FeedItem]:
+        """The media layer's feed, newest first: what the public sees, so every role reads it."""
+        loaded = self._load(caller.exercise_id)
+        require(caller, Permission.READ_AGENCY, agency=caller.agency)
+        return media_feed(loaded.scenario, self._snapshot(caller.exercise_id)[0])
+
+    def media_desk(self, caller: Caller) -> MediaDesk:
+        """The media layer's topics, outlets and who may publish, as this caller may see them."""
+        loaded = self._load(caller.exercise_id)
+        require(caller, Permission.READ_AGENCY, agency=caller.agency)
+        return media_desk(loaded.scenario, agency=caller.agency, controller=caller.role is Role.CONTROLLER)
+
+    def trust_curve(self, caller: Caller) -> list[TrustPoint]:
+        """The community-trust index so far (start, then each change)."""
+        loaded = self._load(caller.exercise_id)
+        require(caller, Permission.READ_AGENCY, agency=caller.agency)
+        return trust_curve(loaded.scenario, self._snapshot(caller.exercise_id)[0])
+
+    def verify(self, caller: Caller) -> Verification:
+        """Walk the hash chain in the database (never the cache), check the signed checkpoints,
+        and name the first thing that does not hold; all in one snapshot of the database."""
+        self._load(caller.exercise_id)
+        require(caller, Permission.READ_ALL)
+        with self.db.reading() as session:
+            return evidence.verify(session, caller.exercise_id, self.keys.trusted())
+
+    def record(self, caller: Caller) -> RecordCopy:
+        """The journal and its verification from one snapshot, with the exercise's name and
+        creation time: what a report is made of (separate reads would let entries appended in
+        between make the integrity section disagree with the pages)."""
+        self._load(caller.exercise_id)
+        require(caller, Permission.READ_ALL)
+        exercise, rows, checkpoints = self._read_record(caller.exercise_id)
+        checked = evidence.check(exercise, rows, checkpoints, self.keys.trusted())
+        return RecordCopy(
+            name=exercise.name,
+            created_at=wall_datetime(exercise.created_at),
+            entries=[journal.to_entry(row) for row in rows],
+            verification=checked,
+        )
+
+    def _read_record(
+        self, exercise_id: int
+    ) -> tuple[Exercise, Sequence[JournalEntry], Sequence[JournalCheckpoint]]:
+        with self.db.reading() as session:
+            exercise = session.get(Exercise, exercise_id, populate_existing=True)
+            if exercise is None:
+                raise ExerciseInputError(f"no exercise {exercise_id}")
+            rows = journal.read_rows(session, exercise_id)
+            return exercise, rows, evidence.read_checkpoints(session, exercise_id)
+
+    def public_key(self) -> evidence.PublicKey:
+        """This installation's signing key's public half (created on first use): what readers of
+        reports and exports check signatures with."""
+        return self.keys.signer().public
+
+    def export(self, caller: Caller, fmt: str) -> str:
+        """The journal as stored: JSON Lines (re-verifiable, with its metadata, its signed
+        checkpoints and a seal over the head signed now) or CSV (spreadsheet-safe)."""
+        loaded = self._load(caller.exercise_id)
+        require(caller, Permission.READ_ALL)
+        if fmt not in EXPORT_FORMATS:
+            raise ExerciseInputError(f"unknown format {fmt!r}; use one of {', '.join(EXPORT_FORMATS)}")
+        exercise, rows, checkpoints = self._read_record(caller.exercise_id)
+        if fmt == "csv":
+            return csv_io.export_csv(rows, loaded.scenario)
+        return csv_io.export_jsonl(
+            rows,
+            metadata=journal.exercise_metadata(exercise),
+            checkpoints=[evidence.signed_object(cp) for cp in checkpoints],
+            seal=self._seal(exercise, rows, checkpoints),
+        )
+
+    def _seal(
+        self, exercise: Exercise, rows: Sequence[JournalEntry], checkpoints: Sequence[JournalCheckpoint]
+    ) -> dict[str, Any] | None:
+        """A signature over the exported head, only for a record that verifies: the service
+        never vouches for a journal that contradicts its own checkpoints."""
+        if not evidence.check(exercise, rows, checkpoints, self.keys.trusted()).ok:
+            return None
+        assert exercise.id is not None
+        try:
+            key = self.keys.signer()
+        except (evidence.KeyFileError, OSError):
+            return None
+        prev = evidence.digest_of(evidence.signed_object(checkpoints[-1])) if checkpoints else ""
+        seal = evidence.make_checkpoint(
+            key,
+            exercise_id=exercise.id,
+            genesis=journal.genesis_for(exercise),
+            seq=rows[-1].seq if rows else 0,
+            head=rows[-1].hash if rows else journal.genesis_for(exercise),
+            now=self._wall(),
+            reason="export",
+            prev=prev,
+        )
+        return evidence.signed_object(seal)
+
+
+@dataclass(frozen=True)
+class RecordCopy:
+    """A report's inputs read in one snapshot (``Reading.record``)."""
+
+    name: str
+    created_at: dt.datetime
+    entries: list[Entry]
+    verification: Verification

@@ -1,0 +1,328 @@
+"""Opening exercises and handing out access: whoever runs the app (the command line, the
+console's set-up page) creates or imports an exercise; access codes sign callers in."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import datetime
+
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlmodel import Session, col, select
+
+from exercises.access import (
+    AccessDenied,
+    Caller,
+    ExerciseInputError,
+    Permission,
+    Role,
+    require,
+)
+from exercises.documents import csv_io
+from exercises.documents.incident_log import IncidentLog, RealClock, parse_incident_log
+from exercises.record import evidence, journal
+from exercises.record.entries import (
+    Entry,
+    EntryKind,
+    NewEntry,
+    storable,
+)
+from exercises.scenario.loading import ScenarioError
+from exercises.scenario.model import PlayedBy, Scenario
+from exercises.service.details import ContactPerson, ExerciseDetails, RecordKind, store_details, zone
+from exercises.service.store import ExerciseStore, _as_entry
+from exercises.storage.tables import (
+    MAX_SEED,
+    Exercise,
+    ExercisePublic,
+    JournalEntry,
+    Participant,
+    ParticipantPublic,
+    wall_datetime,
+)
+from exercises.views import (
+    CLOCK_KINDS,
+    ClockStatus,
+    derive_clock,
+)
+
+CODE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+"""Crockford's base 32: no I, L, O or U, so a code read aloud or copied from paper survives."""
+SELECTOR_LENGTH = 6
+SECRET_LENGTH = 16
+"""80 random bits: far beyond guessing, and hashed with argon2id besides."""
+
+
+# --- results ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AccessCode:
+    """An access code as issued: shown once, never stored in the clear."""
+
+    role: Role
+    agency: str | None
+    code: str
+
+    @property
+    def label(self) -> str:
+        return f"{self.role.value} ({self.agency})" if self.agency else self.role.value
+
+
+@dataclass(frozen=True)
+class CreatedExercise:
+    exercise: ExercisePublic
+    codes: tuple[AccessCode, ...]
+
+
+def normalise_code(code: str) -> str:
+    """Upper-case, without spaces and hyphens, with the letters people confuse mapped."""
+    cleaned = "".join(ch for ch in code.upper() if ch not in " -\t\r\n")
+    return cleaned.translate(str.maketrans("ILO", "110"))
+
+
+class Setup(ExerciseStore):
+    """Exercises and their access codes."""
+
+    def create_exercise(
+        self,
+        scenario: Scenario,
+        *,
+        name: str | None = None,
+        seed: int | None = None,
+        real_start: datetime | None = None,
+        timezone: str | None = None,
+        contacts: Sequence[ContactPerson] = (),
+    ) -> CreatedExercise:
+        """Open an exercise on a snapshot of ``scenario`` and issue its access codes (shown once):
+        one each for controller, evaluator and observer, and one per agency played by players.
+        ``real_start`` (timezone-aware) is when exercise time 0:00 is on the wall clock."""
+        details = ExerciseDetails("exercise", real_start, timezone, tuple(contacts))
+        return self._create(scenario, name, seed, [], details)
+
+    def import_exercise(
+        self,
+        scenario: Scenario,
+        action_log: bytes | str | IncidentLog,
+        *,
+        name: str | None = None,
+        seed: int | None = None,
+        source: str = "action log",
+        real_start: datetime | None = None,
+        timezone: str | None = None,
+        record_kind: RecordKind = "exercise",
+    ) -> CreatedExercise:
+        """A finished exercise from a log kept elsewhere: a CSV action log (``csv_io``), or a whole
+        incident log already read (``incident_log.IncidentLog``: actions, messages, links, requests).
+        With ``real_start`` and ``timezone`` a CSV log's times are the incident's clock times; a real
+        incident's log is imported with ``record_kind="real_incident"``."""
+        if real_start is not None and real_start.tzinfo is None and timezone:
+            real_start = real_start.replace(tzinfo=zone(timezone))
+        if isinstance(action_log, IncidentLog):
+            entries = action_log.entries
+        elif real_start is not None or timezone is not None:
+            entries = self._clock_log(scenario, action_log, source, real_start, timezone)
+        else:
+            actions = csv_io.parse_action_log(action_log, scenario, source=source)
+            entries = csv_io.imported_journal(scenario, actions)
+        details = ExerciseDetails(record_kind, real_start, timezone)
+        return self._create(scenario, name or f"{scenario.name} (imported)", seed, entries, details)
+
+    @staticmethod
+    def _clock_log(
+        scenario: Scenario, log: bytes | str, source: str, real_start: datetime | None, timezone: str | None
+    ) -> list[NewEntry]:
+        if real_start is None or timezone is None:
+            raise ExerciseInputError("a real start needs both the date and clock time and the time zone")
+        try:
+            clock = RealClock.parse(real_start, timezone)
+            raw = log.encode() if isinstance(log, str) else log
+            return parse_incident_log(scenario, {"actions": (source, raw)}, clock).entries
+        except ValueError as exc:
+            raise ExerciseInputError(str(exc)) from None
+        except ScenarioError as exc:
+            raise ExerciseInputError(str(exc)) from None
+
+    def _create(
+        self, scenario: Scenario, name: str | None, seed: int | None, entries: Sequence[NewEntry],
+        details: ExerciseDetails | None = None,
+    ) -> CreatedExercise:
+        name = scenario.name if name is None else name.strip()
+        if not 0 < len(name) <= 200:
+            raise ExerciseInputError("an exercise name must be 1 to 200 characters")
+        if not name.isprintable():
+            # NUL and other control characters: PostgreSQL refuses NUL, SQLite would keep it.
+            raise ExerciseInputError("an exercise name must be printable characters (no control characters)")
+        try:
+            storable(name)
+        except ValueError as exc:
+            raise ExerciseInputError(f"an exercise name {exc}") from None
+        signer = self.keys.signer()  # before anything is written: a key that cannot be used stops here
+        if seed is None:
+            seed = secrets.randbelow(MAX_SEED + 1)
+        if not 0 <= seed <= MAX_SEED:
+            raise ExerciseInputError(f"a seed must be between 0 and {MAX_SEED}")
+        snapshot = scenario.model_dump_json(by_alias=True)
+        if Scenario.model_validate_json(snapshot) != scenario:
+            raise ExerciseInputError("this scenario does not survive being stored; it cannot be run")
+        grants: list[tuple[Role, str | None]] = [
+            (Role.CONTROLLER, None),
+            (Role.EVALUATOR, None),
+            (Role.OBSERVER, None),
+        ]
+        grants += [(Role.PLAYER, a.id) for a in scenario.agencies if a.played_by is PlayedBy.PLAYERS]
+        secrets_ = [self._new_secret() for _ in grants]
+        with ThreadPoolExecutor(max_workers=4) as pool:
+            hashes = list(pool.map(self._hasher.hash, [secret for _, secret in secrets_]))
+
+        def create(session: Session) -> tuple[Exercise, list[Participant]]:
+            now = self._wall()
+            exercise = journal.new_exercise(
+                session, name=name, seed=seed, scenario_id=scenario.id, scenario_json=snapshot, now=now
+            )
+            assert exercise.id is not None
+            store_details(exercise, details or ExerciseDetails())
+            session.add(exercise)
+            participants = [
+                Participant(
+                    exercise_id=exercise.id,
+                    role=role.value,
+                    agency=agency,
+                    selector=selector,
+                    secret_hash=digest,
+                    created_at=now,
+                )
+                for (role, agency), (selector, _), digest in zip(grants, secrets_, hashes, strict=True)
+            ]
+            session.add_all(participants)
+            head = journal.Head(0, 0.0, exercise.genesis_hash)
+            journal.append(session, exercise.id, head, entries, now)
+            signed = journal.read_head(session, exercise.id)
+            assert signed is not None
+            evidence.sign_head(
+                session, signer, exercise_id=exercise.id, genesis=exercise.genesis_hash, seq=signed.last_seq,
+                head=signed.hash, now=now, reason="created",
+            )
+            return exercise, participants
+
+        exercise, _ = self._transaction(create)
+        assert exercise.id is not None
+        self._signed[exercise.id] = (len(entries), exercise.created_at)
+        codes = tuple(
+            AccessCode(role, agency, self._format_code(selector, secret))
+            for (role, agency), (selector, secret) in zip(grants, secrets_, strict=True)
+        )
+        clock = derive_clock((_as_entry(e, i + 1), exercise.created_at) for i, e in enumerate(entries))
+        return CreatedExercise(self._public(exercise, scenario.name, clock.status, len(entries)), codes)
+
+    def list_exercises(self) -> list[ExercisePublic]:
+        with self.db.reading() as session:
+            exercises = session.exec(select(Exercise).order_by(col(Exercise.id))).all()
+            rows = session.exec(
+                select(JournalEntry)
+                .where(col(JournalEntry.kind).in_([k.value for k in CLOCK_KINDS]))
+                .order_by(col(JournalEntry.exercise_id), col(JournalEntry.seq))
+            ).all()
+        marks: dict[int, list[tuple[Entry, float]]] = {}
+        for row in rows:
+            marks.setdefault(row.exercise_id, []).append((journal.to_entry(row), row.wall_time))
+        out = []
+        for ex in exercises:
+            assert ex.id is not None
+            scenario_name = self._load(ex.id).scenario.name
+            out.append(
+                self._public(ex, scenario_name, derive_clock(marks.get(ex.id, [])).status, ex.last_seq)
+            )
+        return out
+
+    def participants(self, caller: Caller) -> list[ParticipantPublic]:
+        """The access grants of an exercise (never their secrets)."""
+        self._load(caller.exercise_id)
+        require(caller, Permission.SEE_ACCESS)
+        with self.db.reading() as session:
+            rows = session.exec(
+                select(Participant)
+                .where(Participant.exercise_id == caller.exercise_id)
+                .order_by(col(Participant.id))
+            ).all()
+        return [ParticipantPublic(role=p.role, agency=p.agency, selector=p.selector) for p in rows]
+
+    # --- access -------------------------------------------------------------------------
+
+    def sign_in(self, code: str, *, name: str | None = None) -> Caller:
+        """The caller an access code stands for; ``AccessDenied`` for any code that is not one."""
+        cleaned = normalise_code(code)
+        refused = AccessDenied("unknown or wrong access code")
+        if len(cleaned) != SELECTOR_LENGTH + SECRET_LENGTH or any(ch not in CODE_ALPHABET for ch in cleaned):
+            raise refused
+        selector, secret = cleaned[:SELECTOR_LENGTH], cleaned[SELECTOR_LENGTH:]
+        with self.db.reading() as session:
+            grant = session.exec(select(Participant).where(Participant.selector == selector)).first()
+        if grant is None:
+            self._hasher.hash(secret)  # same work either way: timing does not reveal selectors
+            raise refused
+        try:
+            self._hasher.verify(grant.secret_hash, secret)
+        except (VerificationError, InvalidHashError):
+            raise refused from None
+        if self._hasher.check_needs_rehash(grant.secret_hash):
+            fresh = self._hasher.hash(secret)
+
+            def rehash(session: Session) -> None:
+                row = session.get(Participant, grant.id)
+                if row is not None:
+                    row.secret_hash = fresh
+                    session.add(row)
+
+            self._transaction(rehash)
+        role = Role(grant.role)
+        ended = self._ended_at(grant.exercise_id)
+        if ended is not None and self._wall() > ended + self.access_after_end:
+            until = wall_datetime(ended + self.access_after_end).strftime("%Y-%m-%d %H:%M UTC")
+            raise AccessDenied(f"this exercise has ended and its access codes expired on {until}")
+        read_only = ended is not None and role in (Role.PLAYER, Role.OBSERVER)
+        return Caller(grant.exercise_id, role, grant.agency, name.strip() if name else None, read_only=read_only)
+
+    def _ended_at(self, exercise_id: int) -> float | None:
+        """Wall time of the exercise's end, or None while it has not ended."""
+        self._load(exercise_id)
+        marks = self._snapshot(exercise_id)[1]
+        if derive_clock(marks).status is not ClockStatus.ENDED:
+            return None
+        return next(wall for entry, wall in reversed(marks) if entry.kind is EntryKind.CLOCK_ENDED)
+
+    def operator(self, exercise_id: int) -> Caller:
+        """A controller caller for whoever holds the database (the command line)."""
+        self._load(exercise_id)
+        return Caller.operator(exercise_id)
+
+    # --- helpers ------------------------------------------------------------------------------
+
+    @staticmethod
+    def _new_secret() -> tuple[str, str]:
+        pick = secrets.choice
+        return (
+            "".join(pick(CODE_ALPHABET) for _ in range(SELECTOR_LENGTH)),
+            "".join(pick(CODE_ALPHABET) for _ in range(SECRET_LENGTH)),
+        )
+
+    @staticmethod
+    def _format_code(selector: str, secret: str) -> str:
+        groups = [secret[i : i + 4] for i in range(0, len(secret), 4)]
+        return "-".join([selector, *groups])
+
+    @staticmethod
+    def _public(ex: Exercise, scenario_name: str, status: ClockStatus, entries: int) -> ExercisePublic:
+        assert ex.id is not None
+        return ExercisePublic(
+            id=ex.id,
+            name=ex.name,
+            seed=ex.seed,
+            scenario_id=ex.scenario_id,
+            scenario_name=scenario_name,
+            created_at=wall_datetime(ex.created_at),
+            entries=entries,
+            status=status.value,
+        )

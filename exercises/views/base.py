@@ -1,0 +1,7 @@
+"""The frozen model every view returns."""
+
+from pydantic import BaseModel, ConfigDict
+
+
+class View(BaseModel):
+    model_config = ConfigDict(frozen=True)
