@@ -443,11 +443,12 @@ class _Writer:
                 c.label + (" *" if first.critical else ""), first.agency_name or self.names.agency(first.agency),
                 deadline, str(c.met), str(c.late), str(c.out_of_order), str(c.missed + c.overdue),
                 str(c.open + c.pending), "yes" if c.not_triggered else "")))
+        running = any(c.overdue or c.pending for c in r.by_protocol)
         missed = "Missed or overdue" if any(c.overdue for c in r.by_protocol) else "Missed"
         self.add(Table(("Protocol", "Agency", "Deadline", "Met", "Late", "Out of order", missed, "Not due",
                         "Not triggered"), tuple(rows), (0.25, 0.18, 0.11, 0.06, 0.06, 0.075, 0.085, 0.07, 0.11)))
         self.para("* critical protocol. Not due: triggered, and the deadline fell after the end of play"
-                  " (or has not come yet while play goes on). Overdue: past its deadline, play still going on.",
+                  + (" or has not come yet; overdue: past its deadline while play goes on." if running else "."),
                   "small")
 
     def coordination(self) -> None:
