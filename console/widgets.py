@@ -40,6 +40,7 @@ PROTOCOL_COLOURS: dict[str, str] = {
 }
 STATUS_WORDS: dict[str, str] = {Status.OUT_OF_ORDER: "out of order", Status.OPEN: "not due by end of play"}
 """How a status reads where its value is not already plain words."""
+COUNT_HEADINGS: dict[str, str] = {Status.OUT_OF_ORDER: "out of order", Status.OPEN: "not due"}
 INJECT_COLOURS: dict[str, str] = {
     InjectStatus.SCHEDULED: "#ffffff",
     InjectStatus.HELD: "#fff4d6",
@@ -160,14 +161,17 @@ def protocol_clock_table(
 
 
 def protocol_counts(instances: Sequence[ProtocolInstance], names: Mapping[str, str]) -> pd.DataFrame:
-    """Per agency: how many instances are pending, overdue, met, late and missed."""
-    per: dict[str, Counter[str]] = {}
+    """Per agency: how many instances are pending, overdue, met, late, out of order, missed and not due
+    by the end of play (a column only for a status some instance has, so the table stays narrow)."""
+    per: dict[str, Counter[Status]] = {}
     for inst in instances:
-        per.setdefault(inst.agency, Counter())[inst.status.value] += 1
-    statuses = [s.value for s in (Status.PENDING, Status.OVERDUE, Status.MET, Status.LATE,
-                                  Status.OUT_OF_ORDER, Status.MISSED, Status.OPEN)]
-    rows = [{"Agency": names.get(a, a), **{s: c[s] for s in statuses}} for a, c in per.items()]
-    return pd.DataFrame(rows, columns=["Agency", *statuses])
+        per.setdefault(inst.agency, Counter())[inst.status] += 1
+    order = (Status.PENDING, Status.OVERDUE, Status.MET, Status.LATE, Status.OUT_OF_ORDER, Status.MISSED,
+             Status.OPEN)
+    shown = [s for s in order if any(c[s] for c in per.values())]
+    heading = {s: COUNT_HEADINGS.get(s, s.value) for s in shown}
+    rows = [{"Agency": names.get(a, a), **{heading[s]: c[s] for s in shown}} for a, c in per.items()]
+    return pd.DataFrame(rows, columns=["Agency", *heading.values()])
 
 
 def _who(item: Row) -> str:

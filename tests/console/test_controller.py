@@ -102,3 +102,22 @@ def test_msel_add_inject_and_refuse_a_bad_one(exercise: Exercise) -> None:
     button(at, "Add inject").click().run()
     assert any(t.startswith("Not recorded: to:") for t in toasts(at)), toasts(at)
     assert exercise.svc.state(ctl).entries == before
+
+
+def test_protocol_counts_are_headed_in_words_with_a_column_per_status_seen() -> None:
+    """The dashboard's per-agency counts: "out of order" as a person writes it, never its enum value,
+    and no empty columns for statuses no instance has."""
+    from console.widgets import protocol_counts
+    from exercises.scoring import Status
+    from exercises.views import ProtocolInstance
+
+    def one(status: Status, agency: str) -> ProtocolInstance:
+        return ProtocolInstance(protocol_id="P", title="t", agency=agency, action="a", critical=False,
+                                capability="Planning", before_trigger=True, triggered_at=0.0, trigger_seq=1,
+                                due_at=0.0, status=status)
+
+    frame = protocol_counts([one(Status.OUT_OF_ORDER, "fire"), one(Status.MET, "fire"), one(Status.MET, "eoc")],
+                            {"fire": "Town Fire Department", "eoc": "Town EOC"})
+    assert list(frame.columns) == ["Agency", "met", "out of order"]
+    assert frame.to_dict("records") == [{"Agency": "Town Fire Department", "met": 1, "out of order": 1},
+                                        {"Agency": "Town EOC", "met": 1, "out of order": 0}]
