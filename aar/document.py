@@ -10,10 +10,11 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Literal
 
+from aar import alt_text
 from aar.clock import when
 from aar.model import AfterActionReport, EvaluatorRating, Evidence, Note, Status
 from aar.names import Names, humanise, quantity
@@ -31,7 +32,8 @@ RATING_MEANING = {
     Rating.M: "performed with major challenges",
     Rating.U: "unable to be performed",
 }
-RATING_COLOURS = {Rating.P: "2e7d32", Rating.S: "9e9d24", Rating.M: "ef6c00", Rating.U: "c62828"}
+RATING_COLOURS = {Rating.P: "2e7d32", Rating.S: "6b6a00", Rating.M: "b34700", Rating.U: "c62828"}
+"""Rating letters on white: each at least 4.5:1 (WCAG 2.1 AA for text)."""
 INDEX_TITLE = "Index of Scenario Identifiers"
 
 ParaStyle = Literal["body", "small", "bullet", "evidence", "title", "subtitle", "marking", "h3"]
@@ -79,6 +81,8 @@ class Table:
 class Figure:
     name: FigureName
     caption: str
+    alt: str = ""
+    """What the figure shows, in words (``aar.alt_text``): the Word picture's description."""
 
 
 @dataclass(frozen=True)
@@ -150,7 +154,11 @@ class _Writer:
         return when(seconds, self.r.real_time, real_incident=self.real)
 
     def add(self, *blocks: Block) -> None:
-        self.blocks.extend(blocks)
+        # Every figure gets its text alternative, worded from the same model it is drawn from.
+        self.blocks.extend(
+            replace(b, alt=alt_text.FIGURES[b.name](self.r)) if isinstance(b, Figure) and not b.alt else b
+            for b in blocks
+        )
 
     def h1(self, title: str) -> None:
         self.add(Heading(0, title))

@@ -144,6 +144,24 @@ def _from_journal_file(
         raise _fail(f"{journal_file}: {exc}") from None
 
 
+def _write_word_copies(aar: AfterActionReport, docx: Path | None, accessible: Path | None) -> None:
+    """The Word copy and the tagged PDF made from it (one Word rendering serves both)."""
+    if docx is None and accessible is None:
+        return
+    word = render_docx(aar)
+    if docx is not None:
+        docx.write_bytes(word)
+        typer.echo(f"wrote {docx}")
+    if accessible is not None:
+        from aar.render.tagged_pdf import TaggedPdfError, tagged_pdf
+
+        try:
+            accessible.write_bytes(tagged_pdf(word))
+        except TaggedPdfError as exc:
+            raise _fail(f"--accessible-pdf: {exc}") from None
+        typer.echo(f"wrote {accessible} (tagged)")
+
+
 def report(
     exercise: Annotated[int | None, typer.Argument(help="Exercise id (see hotwash exercise list).")] = None,
     out: Annotated[Path, typer.Option("--out", "-o", help="Where to write the PDF.")] = Path("aar.pdf"),
@@ -167,6 +185,10 @@ def report(
     jobs: Annotated[int, typer.Option("--jobs", min=1, help="Processes for --baseline-runs.")] = 2,
     docx: Annotated[
         Path | None, typer.Option("--docx", help="Also write the report as an editable Word document.")
+    ] = None,
+    accessible_pdf: Annotated[
+        Path | None,
+        typer.Option("--accessible-pdf", help="Also write a tagged PDF for screen readers (needs LibreOffice)."),
     ] = None,
     start: Annotated[
         str | None,
@@ -235,9 +257,7 @@ def report(
         **report_options(details),
     )
     out.write_bytes(render_pdf(aar))
-    if docx is not None:
-        docx.write_bytes(render_docx(aar))
-        typer.echo(f"wrote {docx}")
+    _write_word_copies(aar, docx, accessible_pdf)
     scored = [f for f in aar.findings if f.status in SCORED]
     met = sum(f.status.value == "met" for f in scored)
     typer.echo(f"wrote {out}: {len(aar.findings)} findings, {met} of {len(scored)} scored instances met")

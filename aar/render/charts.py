@@ -19,12 +19,12 @@ from aar.render.fonts import label
 
 STATUS_COLOURS: dict[str, colors.Color] = {
     "met": colors.HexColor("#2e7d32"),
-    "late": colors.HexColor("#f9a825"),
+    "late": colors.HexColor("#b26a00"),
     "out_of_order": colors.HexColor("#6a1b9a"),
     "overdue": colors.HexColor("#e65100"),
     "missed": colors.HexColor("#c62828"),
-    "open": colors.HexColor("#9e9e9e"),
-    "pending": colors.HexColor("#9e9e9e"),
+    "open": colors.HexColor("#757575"),
+    "pending": colors.HexColor("#757575"),
 }
 STATUS_NAMES = {"met": "met", "late": "late", "out_of_order": "out of order", "overdue": "overdue",
                 "missed": "missed", "open": "not due", "pending": "not due yet"}

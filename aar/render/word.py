@@ -31,6 +31,7 @@ from aar.render.trust_chart import trust_chart
 TEXT_WIDTH = Inches(6.5)
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 ACCENT = RGBColor(0x1A, 0x3B, 0x5D)
+LANGUAGE = "en-US"
 
 
 def _clean(text: str) -> str:
@@ -101,6 +102,8 @@ class _Writer:
         core.title = _clean(f"After-Action Report: {self.r.exercise_name}")[:250]
         core.author = "Hotwash"
         core.subject = "After-Action Report / Improvement Plan (HSEEP)"
+        core.language = LANGUAGE
+        self._language()
         header = section.header.paragraphs[0]
         header.text = _clean(" | ".join(x for x in (self.r.marking or "", self.r.exercise_name[:90],
                                                      "After-Action Report / Improvement Plan") if x))
@@ -109,6 +112,21 @@ class _Writer:
         _field(footer, "PAGE")
         footer.add_run(" of ")
         _field(footer, "NUMPAGES")
+
+    def _language(self) -> None:
+        """The document's language on its default run properties, which screen readers and the
+        tagged PDF take their language from."""
+        defaults = self.doc.styles.element.find(qn("w:docDefaults"))
+        if defaults is None:
+            return
+        run_pr = defaults.find(qn("w:rPrDefault") + "/" + qn("w:rPr"))
+        if run_pr is None:
+            return
+        lang = run_pr.find(qn("w:lang"))
+        if lang is None:
+            lang = OxmlElement("w:lang")
+            run_pr.append(lang)
+        lang.set(qn("w:val"), LANGUAGE)
 
     def block(self, block: Block) -> None:
         if isinstance(block, Heading):
@@ -178,8 +196,11 @@ class _Writer:
 
     def figure(self, block: Figure) -> None:
         images = self._images(block)
-        for data in images:
-            self.doc.add_picture(io.BytesIO(data), width=TEXT_WIDTH)
+        for n, data in enumerate(images, start=1):
+            shape = self.doc.add_picture(io.BytesIO(data), width=TEXT_WIDTH)
+            # The picture's description is its alternate text for screen readers (and the tagged PDF).
+            part = f" (part {n} of {len(images)})" if len(images) > 1 else ""
+            shape._inline.docPr.set("descr", _clean(block.alt + part))
         if images:
             cap = self.doc.add_paragraph(style="Caption")
             cap.add_run(_clean(block.caption))
