@@ -852,7 +852,7 @@ class _ScenarioCheck:
         unit_types = {u for a in self.sc.agencies for u in a.resources}
         for name, sim in self.sc.simulation.actions.items():
             self.action(("simulation", "actions", name), name)
-            if sim.uses and sim.uses not in unit_types:
+            if sim.uses and sim.uses not in unit_types and "agencies" not in self.salvage.kept:
                 self.bad(("simulation", "actions", name, "uses"),
                          f"no agency has units of type {sim.uses!r}{_did_you_mean(sim.uses, unit_types)}")
 
@@ -870,7 +870,7 @@ class _ScenarioCheck:
             self.action((*base, "treat_action"), inc.treat_action)
             self.action((*base, "transport_action"), inc.transport_action)
             beds = {u for a in sc.agencies if a.kind == AgencyKind.HOSPITAL for u in a.resources}
-            if inc.bed_unit not in beds:
+            if inc.bed_unit not in beds and "agencies" not in self.salvage.kept:
                 self.bad((*base, "bed_unit"),
                          f"no hospital has units of type {inc.bed_unit!r}{_did_you_mean(inc.bed_unit, beds)}")
         elif isinstance(inc, FireModel):
