@@ -97,7 +97,7 @@ def test_a_scenario_copied_without_its_plans_folder_gets_one_problem(tmp_path: P
     source = ROOT / "data" / "scenarios" / "mass_casualty.yaml"
     path = tmp_path / "scenarios" / "mass_casualty.yaml"
     text = source.read_text()
-    line = [n for n, row in enumerate(text.splitlines(), 1) if row.startswith("response_plans:")][0]
+    line = next(n for n, row in enumerate(text.splitlines(), 1) if row.startswith("response_plans:"))
     assert _problems(path, text) == [
         f"{path}:{line}: response_plans: the response plans it applies ('interagency_notification', "
         "'mass_casualty_response') are read from a folder plans/ beside the folder "
