@@ -198,7 +198,8 @@ def catch_up(svc: ExerciseService, caller: Caller) -> None:
     try:
         svc.tick(caller)
     except ExerciseCannotContinue as exc:
-        st.error(_plain(exc), icon=":material/update:")
+        said = str(exc)
+        st.error(md(said[:1].upper() + said[1:]), icon=":material/update:")
 
 
 def _plain(exc: Exception) -> str:
