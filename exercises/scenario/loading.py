@@ -326,19 +326,26 @@ def _validate(model: type[M], data: dict[str, Any], lines: _Lines, file: str) ->
     try:
         return model.model_validate(data, context={STRICT_UNITS: True})
     except ValidationError as exc:
-        problems, paths = [], []
-        for err in exc.errors(include_url=False):
-            loc = tuple(err["loc"])
-            # Drop the union tags pydantic inserts ('lognormal', 'function-after[...]').
-            path = _data_path(data, loc, names_missing_field=err["type"] == "missing")
-            message = _message(err)
-            typed = loc[-1] if loc else None
-            unknown = err["type"] == "extra_forbidden" and isinstance(typed, str)
-            if isinstance(typed, str) and unknown:
-                message += _did_you_mean(typed, _fields_at(model, loc[:-1]))
-            problems.append(Problem(file, lines.line_of(path), _field(path), message))
-            paths.append((path, unknown))
-        raise FieldErrors(problems, paths) from None
+        errors = exc.errors(include_url=False)
+    found: list[tuple[Problem, Path_, bool]] = []
+    misspelt: set[Path_] = set()
+    """Required fields an unknown field beside them is a misspelling of: reported once, as that."""
+    for err in errors:
+        loc = tuple(err["loc"])
+        # Drop the union tags pydantic inserts ('lognormal', 'function-after[...]').
+        path = _data_path(data, loc, names_missing_field=err["type"] == "missing")
+        message = _message(err)
+        typed = loc[-1] if loc else None
+        unknown = err["type"] == "extra_forbidden" and isinstance(typed, str)
+        if isinstance(typed, str) and unknown:
+            close = difflib.get_close_matches(typed, list(_fields_at(model, loc[:-1])), n=1)
+            message += f" (did you mean {close[0]!r}?)" if close else ""
+            misspelt |= {(*path[:-1], close[0])} if close else set()
+        found.append((Problem(file, lines.line_of(path), _field(path), message), path, unknown))
+    kept = [(problem, path, unknown) for problem, path, unknown in found
+            if not (problem.message == "required field is missing" and path in misspelt)]
+    # Every path goes to the second pass, the folded ones too: it stands in for them all.
+    raise FieldErrors([k[0] for k in kept], [(path, unknown) for _, path, unknown in found]) from None
 
 
 def _fields_at(model: type[BaseModel], loc: tuple[Any, ...]) -> set[str]:
@@ -632,13 +639,18 @@ def _salvage(data: dict[str, Any], paths: Sequence[tuple[Path_, bool]]) -> tuple
             dropped.setdefault(str(top), set()).add(path[1])
         elif isinstance(top, str) and top in STAND_INS:
             stood_in.add(top)
-        else:
-            return None
+        elif not (len(path) >= 3 and path[:2] == ("simulation", "actions") and _leave_out_field(rest, path[:3])):
+            return None  # the incident model, a required list: the other checks would only guess
     for top in stood_in:
         if STAND_INS[top] is None:
             rest.pop(top, None)
         else:
             rest[top] = STAND_INS[top]
+    return rest, _left_out(rest, dropped, frozenset(stood_in))
+
+
+def _left_out(rest: dict[str, Any], dropped: Mapping[str, set[int]], stood_in: frozenset[str]) -> Salvage:
+    """Leave the items ``dropped`` out of ``rest``'s lists, remembering where the others were."""
     left_out: dict[str, frozenset[str]] = {}
     kept: dict[str, list[int]] = {}
     for top, gone in dropped.items():
@@ -646,7 +658,7 @@ def _salvage(data: dict[str, Any], paths: Sequence[tuple[Path_, bool]]) -> tuple
         left_out[top] = frozenset(str(items[i].get("id")) for i in gone if isinstance(items[i], dict))
         kept[top] = [i for i in range(len(items)) if i not in gone]
         rest[top] = [items[i] for i in kept[top]]
-    return rest, Salvage(kept, left_out, frozenset(stood_in))
+    return Salvage(kept, left_out, stood_in)
 
 
 def _leave_out_field(data: Any, path: Path_) -> bool:

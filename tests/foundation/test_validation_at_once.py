@@ -190,7 +190,18 @@ def _unknown_objective(data: dict, i: int) -> str:
     return f"msel[{i}].objective"
 
 
-PLANTS = [_unknown_field, _unknown_agency, _bad_time, _after_the_end, _unknown_action, _bad_mode, _unknown_objective]
+def _bad_action_duration(data: dict, i: int) -> str:
+    data["simulation"]["actions"]["contain_fire"]["duration"]["p90"] = "4O"
+    return "simulation.actions.contain_fire.duration.p90"
+
+
+def _misspelt_sponsor_field(data: dict, i: int) -> str:
+    data["sponsr"] = data.pop("sponsor")
+    return "sponsr"
+
+
+PLANTS = [_unknown_field, _unknown_agency, _bad_time, _after_the_end, _unknown_action, _bad_mode, _unknown_objective,
+          _bad_action_duration, _misspelt_sponsor_field]
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
