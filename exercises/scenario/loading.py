@@ -342,8 +342,11 @@ def _validate(model: type[M], data: dict[str, Any], lines: _Lines, file: str) ->
             message += f" (did you mean {close[0]!r}?)" if close else ""
             misspelt |= {(*path[:-1], close[0])} if close else set()
         found.append((Problem(file, lines.line_of(path), _field(path), message), path, unknown))
+    items_wrong = {path[:n] for _, path, _ in found for n in range(len(path))}
+    """Lists with an item in error: that the list is then too short follows from it."""
     kept = [(problem, path, unknown) for problem, path, unknown in found
-            if not (problem.message == "required field is missing" and path in misspelt)]
+            if not (problem.message == "required field is missing" and path in misspelt)
+            and not (problem.message.startswith("needs at least") and path in items_wrong)]
     # Every path goes to the second pass, the folded ones too: it stands in for them all.
     raise FieldErrors([k[0] for k in kept], [(path, unknown) for _, path, unknown in found]) from None
 

@@ -200,8 +200,13 @@ def _misspelt_sponsor_field(data: dict, i: int) -> str:
     return "sponsr"
 
 
+def _bad_mission_area(data: dict, i: int) -> str:
+    data["mission_areas"] = ["responce"]
+    return "mission_areas[0]"
+
+
 PLANTS = [_unknown_field, _unknown_agency, _bad_time, _after_the_end, _unknown_action, _bad_mode, _unknown_objective,
-          _bad_action_duration, _misspelt_sponsor_field]
+          _bad_action_duration, _misspelt_sponsor_field, _bad_mission_area]
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
