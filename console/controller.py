@@ -113,7 +113,7 @@ def upcoming(view: ControllerDashboard, names: dict[str, str]) -> None:
 def live(caller: Caller) -> None:
     session.heartbeat()
     svc = session.service()
-    svc.tick(caller)
+    session.catch_up(svc, caller)
     view = controller_dashboard(svc, session.view_cache(), caller)
     names = {a.id: a.name for a in view.scenario.agencies}
     exercise_header(view.state, subtitle=view.scenario.name)

@@ -24,9 +24,16 @@ from console.network import network_graph
 from console.new_exercise import CREATED_KEY
 from console.text import md, scenario_words, with_names
 from exercises.access import Role
-from exercises.documents.msel_sheet import load_with_msel
+from exercises.documents.msel_sheet import left_out_injects, left_out_warning, load_with_msel
 from exercises.scenario.durations import format_duration, format_span
-from exercises.scenario.loading import LoadedPlan, ScenarioError, decode_upload, load_plans, load_scenario
+from exercises.scenario.loading import (
+    LoadedPlan,
+    ScenarioError,
+    decode_upload,
+    load_plans,
+    load_scenario,
+    read_yaml,
+)
 from exercises.scenario.model import Scenario
 from sim_engine.batch.results import BatchResult
 from sim_engine.batch.runs import run_batch
@@ -80,7 +87,9 @@ def load_choice() -> tuple[str, str, Scenario | ScenarioError] | None:
         try:
             text = decode_upload(name, raw)
             if msel is not None:
-                return name, text, load_with_msel(name, text, plans_with(plan_uploads or []), *msel)
+                scenario = load_with_msel(name, text, plans_with(plan_uploads or []), *msel)
+                warn_left_out(name, text, scenario)
+                return name, text, scenario
             return name, text, load_scenario(name, plans_with(plan_uploads or []), text=text)
         except ScenarioError as exc:
             return name, text, exc
@@ -92,6 +101,15 @@ def load_choice() -> tuple[str, str, Scenario | ScenarioError] | None:
         return path.name, text, load_scenario(path)
     except ScenarioError as exc:
         return path.name, text, exc
+
+
+def warn_left_out(name: str, text: str, scenario: Scenario) -> None:
+    """Say so when the uploaded workbook's MSEL leaves out injects the scenario file has."""
+    data, _ = read_yaml(name, text)
+    left_out = left_out_injects(data, scenario)
+    if left_out:
+        words = left_out_warning(left_out, len(data["msel"]), len(scenario.msel))
+        st.warning(md(f"The MSEL workbook replaces the scenario's MSEL: {words}."), icon=":material/warning:")
 
 
 def msel_upload() -> tuple[str, bytes] | None:

@@ -136,7 +136,7 @@ def observations_table(caller: Caller, scenario: Scenario) -> None:
 def live_header(caller: Caller) -> None:
     session.heartbeat()
     svc = session.service()
-    svc.tick(caller)
+    session.catch_up(svc, caller)
     state = svc.state(caller)
     exercise_header(state, subtitle=state.scenario_name)
 

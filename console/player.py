@@ -104,7 +104,7 @@ def deadlines_view(caller: Caller, now: float, vocab: dict[str, str]) -> None:
 def live_header(caller: Caller, brief: Briefing) -> None:
     session.heartbeat()
     svc = session.service()
-    svc.tick(caller)
+    session.catch_up(svc, caller)
     names = names_of(brief)
     exercise_header(svc.state(caller), subtitle=f"Playing {names.get(caller.agency or '', caller.agency or '')}")
 

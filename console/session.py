@@ -22,7 +22,7 @@ import streamlit as st
 from console.derived import ViewCache
 from console.text import md
 from exercises.access import AccessDenied, Caller, ExerciseInputError, Role
-from exercises.service.exercise_service import ExerciseService
+from exercises.service.exercise_service import ExerciseCannotContinue, ExerciseService
 from exercises.service.sessions import IDLE_TIMEOUT, SessionStore, SignedIn
 
 CALLER_KEY = "hotwash_caller"
@@ -190,6 +190,16 @@ def perform(what: str | Callable[[T], str], call: Callable[[], T]) -> T | None:
         return None
     st.toast(md(what(result) if callable(what) else what), icon=":material/check_circle:")
     return result
+
+
+def catch_up(svc: ExerciseService, caller: Caller) -> None:
+    """The simulation caught up with the exercise clock; an exercise this server's engine cannot
+    continue says so on the page, which still shows what was recorded."""
+    try:
+        svc.tick(caller)
+    except ExerciseCannotContinue as exc:
+        said = str(exc)
+        st.error(md(said[:1].upper() + said[1:]), icon=":material/update:")
 
 
 def _plain(exc: Exception) -> str:

@@ -162,7 +162,7 @@ def public_information(report: AfterActionReport) -> None:
 def live(caller: Caller) -> None:
     session.heartbeat()
     svc = session.service()
-    svc.tick(caller)
+    session.catch_up(svc, caller)
     state = svc.state(caller)
     exercise_header(state, subtitle=state.scenario_name)
     report = current_report(svc, session.view_cache(), caller)

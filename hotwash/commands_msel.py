@@ -49,11 +49,14 @@ def export(
 def import_(
     sheet: Annotated[Path, typer.Argument(help="The MSEL workbook (.xlsx) or CSV file.")],
     into: Annotated[Path, typer.Option("--into", help="The scenario file whose MSEL it replaces.")],
+    remove_injects: Annotated[bool, typer.Option(
+        "--remove-injects", help="Write the sheet's MSEL even though it leaves out injects the file has.")] = False,
 ) -> None:
     """Read SHEET into the scenario file's MSEL; every problem is listed and nothing is written
-    unless the whole scenario is valid with it."""
+    unless the whole scenario is valid with it, nor when the sheet would remove injects (unless
+    --remove-injects)."""
     try:
-        scenario, changed = import_msel(sheet, into)
+        scenario, changed = import_msel(sheet, into, remove_injects=remove_injects)
     except ScenarioError as exc:
         raise _fail(exc) from None
     if changed:

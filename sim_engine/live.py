@@ -48,6 +48,12 @@ from sim_engine.sampling import live_generator
 
 CACHE_SIZE = 8
 
+ENGINE_BEHAVIOUR = 1
+"""The engine's behaviour version, recorded in each exercise's first clock entry. Raise it with any
+change that makes the same scenario, seed and external entries simulate differently (a changed
+transcript in tests/engine/transcripts is the sign): an exercise started on one behaviour can only
+be continued by an engine of the same one (docs/deployment.md, "Upgrading between exercises")."""
+
 
 class JournalDivergedError(EngineError):
     """The journal's engine entries are not what the simulation produces from it."""

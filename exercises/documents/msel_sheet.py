@@ -15,6 +15,7 @@ typed text, value unchanged) and gets a leading ``'`` in a CSV file (OWASP), rem
 from __future__ import annotations
 
 import csv
+import difflib
 import io
 import os
 import re
@@ -261,8 +262,7 @@ def _write_lists(wb: Any, scenario: Scenario) -> dict[str, str]:
     from openpyxl.styles import Font
 
     ws = wb.create_sheet(LISTS_SHEET)
-    others = {"simcell": "Simulation cell (SimCell)", "controller": "Exercise control"}
-    senders = [(a.id, a.name) for a in scenario.agencies] + [(s, others.get(s, s)) for s in SENDERS_OTHER_THAN_AGENCIES]
+    senders = [(a.id, a.name) for a in scenario.agencies] + [(s, OTHER_SENDERS.get(s, s)) for s in SENDERS_OTHER_THAN_AGENCIES]
     columns = {
         "from": ("Senders", "Sender", senders),
         "to": ("Agencies", "Agency", [(a.id, a.name) for a in scenario.agencies]),
@@ -395,8 +395,30 @@ def _checked(item: dict[str, Any], row: Row, problems: list[Problem], scenario_l
 def _names(data: dict[str, Any]) -> dict[str, dict[str, str]]:
     """Exact names a planner may type instead of ids: agency names, action labels."""
     agencies = {str(a.get("name")): str(a.get("id")) for a in data.get("agencies", []) if isinstance(a, dict)}
+    agencies |= {name: sender for sender, name in OTHER_SENDERS.items()}
     actions = {str(a.get("label")): str(a.get("id")) for a in data.get("actions", []) if isinstance(a, dict)}
     return {"agency": agencies, "action": actions}
+
+
+OTHER_SENDERS = {"simcell": "Simulation cell (SimCell)", "controller": "Exercise control"}
+"""The names of the senders that are not agencies, as the workbook's drop-down lists show them."""
+_LOOKS_LIKE_ID = re.compile(r"^[a-z][a-z0-9_]{0,47}$")
+_KINDS = {"agency": "one of the scenario's agencies", "action": "an action of the scenario or its plans"}
+
+
+def _resolve(word: str, kind: str, names: dict[str, str], where: Cell, problems: list[Problem], key: str) -> str | None:
+    """The id a typed word stands for: an id as it is (the loader checks it, with a did-you-mean), a
+    name exactly or in other capitals; a name that is none of these is named at its cell, with the
+    nearest name, and left out (so the loader does not also call it a malformed id)."""
+    if _LOOKS_LIKE_ID.match(word) or word in names:
+        return names.get(word, word)
+    folded = {name.casefold(): ident for name, ident in names.items()}
+    if word.casefold() in folded:
+        return folded[word.casefold()]
+    close = difflib.get_close_matches(word, list(names), n=1)
+    hint = f" (did you mean {close[0]!r}?)" if close else ""
+    problems.append(where.problem(f"{word!r} is not {_KINDS[kind]}{hint}", field=key))
+    return None
 
 
 def _inject(row: Row, names: dict[str, dict[str, str]], problems: list[Problem]) -> dict[str, Any]:
@@ -408,7 +430,10 @@ def _inject(row: Row, names: dict[str, dict[str, str]], problems: list[Problem])
 
     def words(key: str, kind: str | None = None) -> list[str]:
         out = [w.strip() for w in _SPLIT.split(text(key)) if w.strip()]
-        return [names[kind].get(w, w) for w in out] if kind else out
+        if kind is None:
+            return out
+        resolved = (_resolve(w, kind, names[kind], row.cells[key], problems, key) for w in out)
+        return [w for w in resolved if w is not None]
 
     item: dict[str, Any] = {}
     for key in ("id", "synopsis", "text", "capability"):
@@ -420,15 +445,17 @@ def _inject(row: Row, names: dict[str, dict[str, str]], problems: list[Problem])
             item["time"] = _time_text(seconds)
     sender = text("from").strip()
     if sender:
-        item["from"] = names["agency"].get(sender, sender)
-    if words("to"):
-        item["to"] = words("to", "agency")
+        item["from"] = _resolve(sender, "agency", names["agency"], row.cells["from"], problems, "from")
+    recipients = words("to", "agency")
+    if recipients:
+        item["to"] = recipients
     mode = text("mode").strip().lower().replace(" ", "_").replace("-", "_")
     if mode:
         item["mode"] = mode
     for key, kind in (("expected_actions", "action"), ("raises", None)):
-        if key in row.cells and words(key):
-            item[key] = words(key, kind)
+        listed = words(key, kind) if key in row.cells else []
+        if listed:
+            item[key] = listed
     for key in ("objective", "evaluator_notes"):
         if key in row.cells and text(key).strip():
             item[key] = text(key).strip() if key == "objective" else text(key)
@@ -597,9 +624,27 @@ def _replace_msel(text: str, new_block: str, file: str) -> str:
     raise ScenarioError([Problem(file, None, "msel", "the scenario has no msel section to replace")])
 
 
-def import_msel(sheet: Path, scenario_path: Path, *, data: bytes | None = None) -> tuple[Scenario, bool]:
+def left_out_injects(scenario_data: dict[str, Any], scenario: Scenario) -> list[str]:
+    """The ids of the injects a scenario file has that the MSEL now in ``scenario`` does not."""
+    msel = scenario_data.get("msel")
+    before = [i.get("id") for i in msel if isinstance(i, dict)] if isinstance(msel, list) else []
+    now = {i.id for i in scenario.msel}
+    return [str(ident) for ident in before if isinstance(ident, str) and ident not in now]
+
+
+def left_out_warning(left_out: Sequence[str], before: int, after: int) -> str:
+    """In words: how many injects a sheet leaves out of the scenario's MSEL, and which."""
+    shown = ", ".join(left_out[:12]) + (f" and {len(left_out) - 12} more" if len(left_out) > 12 else "")
+    return (f"the sheet has {after} inject{'s' if after != 1 else ''} and the scenario's MSEL {before}: "
+            f"importing it removes {len(left_out)} ({shown})")
+
+
+def import_msel(
+    sheet: Path, scenario_path: Path, *, data: bytes | None = None, remove_injects: bool = False
+) -> tuple[Scenario, bool]:
     """Read ``sheet`` into ``scenario_path``'s MSEL; all problems raise, and nothing is written
-    unless the new file loads to the scenario just validated. Returns (scenario, file changed)."""
+    unless the new file loads to the scenario just validated, nor when the sheet leaves out injects
+    the file has, unless ``remove_injects``. Returns (scenario, file changed)."""
     file = str(scenario_path)
     text = _read_text(scenario_path)
     scenario_data, lines = read_yaml(scenario_path, text)
@@ -616,6 +661,11 @@ def import_msel(sheet: Path, scenario_path: Path, *, data: bytes | None = None) 
         current = None  # the file's own MSEL is broken: the sheet is what fixes it
     if current == scenario:
         return scenario, False
+    left_out = left_out_injects(scenario_data, scenario)
+    if left_out and not remove_injects:
+        before = len(scenario_data["msel"])
+        raise ScenarioError([Problem(str(sheet), None, "", left_out_warning(left_out, before, len(scenario.msel))
+                                     + "; to remove them, import it again with --remove-injects")])
     new_text = _replace_msel(text, _msel_yaml(msel), file)
     check_data, check_lines = read_yaml(scenario_path, new_text)
     if build_scenario(file, check_data, check_lines, plans) != scenario:

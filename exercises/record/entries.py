@@ -10,6 +10,7 @@ stored. Storage (hashes, wall time) is the journal's concern, not this module's.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
@@ -89,6 +90,14 @@ class ClockStarted(Payload):
     kind: Literal[EntryKind.CLOCK_STARTED] = EntryKind.CLOCK_STARTED
     speed: Annotated[float, Field(gt=0, le=120)] = 1.0
     """Exercise seconds per wall-clock second."""
+    engine_behaviour: Annotated[int | None, Field(ge=1, exclude_if=lambda v: v is None)] = None
+    """The behaviour version of the simulation engine that started the exercise: only an engine of
+    the same behaviour can continue it. None (left out of the stored JSON, so older entries hash as
+    they always did): started before versions were recorded, which is behaviour ``FIRST_BEHAVIOUR``."""
+
+
+FIRST_BEHAVIOUR = 1
+"""The engine's behaviour before its version was recorded in the journal."""
 
 
 class ClockPaused(Payload):
@@ -448,3 +457,11 @@ class Entry(NewEntry):
     """A journal entry: ``seq`` counts from 1 within one exercise, gapless."""
 
     seq: Annotated[int, Field(ge=1)]
+
+
+def started_behaviour(entries: Sequence[Entry]) -> int | None:
+    """The engine behaviour an exercise was started with; None before its clock started."""
+    for entry in entries:
+        if isinstance(entry.payload, ClockStarted):
+            return entry.payload.engine_behaviour or FIRST_BEHAVIOUR
+    return None

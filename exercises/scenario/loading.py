@@ -9,8 +9,10 @@ as one ``ScenarioError``, before any simulation object exists.
 
 from __future__ import annotations
 
+import copy
 import difflib
 import re
+import typing
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -256,9 +258,7 @@ def read_yaml(path: Path | str, text: str | None = None) -> tuple[dict[str, Any]
             raise ScenarioError([Problem(name, None, "", "the file is empty")])
         data = _to_python(loader, root, (), lines, set(), name)
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark else None
-        raise ScenarioError([Problem(name, line, "", f"not valid YAML: {exc.problem or exc}")]) from None
+        raise ScenarioError([_syntax_problem(name, exc)]) from None
     except yaml.YAMLError as exc:
         raise ScenarioError([Problem(name, None, "", f"not valid YAML: {exc}")]) from None
     finally:
@@ -268,21 +268,106 @@ def read_yaml(path: Path | str, text: str | None = None) -> tuple[dict[str, Any]
     return data, lines
 
 
+_SYNTAX: tuple[tuple[str, str], ...] = (
+    ("mapping values are not allowed",
+     "a colon and a space inside a value start a new field here: put the whole value in quotes "
+     '("...") or write it on the next lines after \'>-\''),
+    ("cannot start any token", "a character that cannot begin a value here ('@' and '`' are reserved, "
+     "'%' begins a directive): put the value in quotes"),
+    ("could not find expected ':'",
+     "a line that is not 'field: value' where a field is expected (a missing colon, or text that "
+     "runs on without being indented under its field)"),
+    ("found unexpected end of stream", "a quotation mark is opened here and never closed"),
+    ("found unknown escape character",
+     "a backslash in double quotes starts an escape: use single quotes, or write \\\\ for a backslash"),
+    ("expected ',' or ']'", "a list in [ ] is not closed, or one of its items holds a colon or a comma: "
+     "close it with ']' and put such items in quotes"),
+    ("expected ',' or '}'", "a mapping in { } is not closed, or one of its values holds a colon or a comma: "
+     "close it with '}' and put such values in quotes"),
+    ("did not find expected key", "this line does not line up with the fields above it: fields of the "
+     "same item start in the same column"),
+    ("expected <block end>", "this line does not line up with the lines above it: fields of the same "
+     "item start in the same column, and the items of a list each start with '- ' in the same column"),
+    ("did not find expected '-' indicator", "this line does not line up with the items of the list above "
+     "it: each item starts with '- ' in the same column"),
+    ("found undefined alias", "'*' begins an alias, which is not allowed: put the value in quotes"),
+    ("found undefined tag handle", "'!' begins a YAML tag, which is not allowed: put the value in quotes"),
+)
+"""The YAML reader's commonest messages, said the way a planner can act on them."""
+
+
+def _syntax_problem(file: str, exc: yaml.MarkedYAMLError) -> Problem:
+    """A YAML syntax error at its line, in words; a quote or bracket never closed is named where it
+    opens (the reader notices only lines later)."""
+    said = str(exc.problem or exc)
+    mark = exc.problem_mark or exc.context_mark
+    if any(w in str(exc.context or "") for w in ("quoted scalar", "flow")) and exc.context_mark is not None:
+        mark = exc.context_mark
+    line = mark.line + 1 if mark else None
+    if "'\\t'" in said:
+        return Problem(file, line, "", "a tab character: indent with spaces only (YAML does not allow tabs)")
+    words = next((w for key, w in _SYNTAX if key in said), None)
+    return Problem(file, line, "", words or f"the file cannot be read as YAML here (the YAML reader says: {said})")
+
+
 # --- model validation with line numbers --------------------------------------------------
+
+
+class FieldErrors(ScenarioError):
+    """Problems of the fields themselves, with the path of each in the data and whether it is an
+    unknown field (which a second pass of the cross-checks can simply leave out)."""
+
+    def __init__(self, problems: Sequence[Problem], paths: Sequence[tuple[Path_, bool]]) -> None:
+        super().__init__(problems)
+        self.paths = tuple(paths)
 
 
 def _validate(model: type[M], data: dict[str, Any], lines: _Lines, file: str) -> M:
     try:
         return model.model_validate(data, context={STRICT_UNITS: True})
     except ValidationError as exc:
-        problems = []
-        for err in exc.errors(include_url=False):
-            loc = tuple(err["loc"])
-            # Drop the union tags pydantic inserts ('lognormal', 'function-after[...]').
-            path = _data_path(data, loc, names_missing_field=err["type"] == "missing")
-            message = _message(err)
-            problems.append(Problem(file, lines.line_of(path), _field(path), message))
-        raise ScenarioError(problems) from None
+        errors = exc.errors(include_url=False)
+    found: list[tuple[Problem, Path_, bool]] = []
+    misspelt: set[Path_] = set()
+    """Required fields an unknown field beside them is a misspelling of: reported once, as that."""
+    for err in errors:
+        loc = tuple(err["loc"])
+        # Drop the union tags pydantic inserts ('lognormal', 'function-after[...]').
+        path = _data_path(data, loc, names_missing_field=err["type"] == "missing")
+        message = _message(err)
+        typed = loc[-1] if loc else None
+        unknown = err["type"] == "extra_forbidden" and isinstance(typed, str)
+        if isinstance(typed, str) and unknown:
+            close = difflib.get_close_matches(typed, list(_fields_at(model, loc[:-1])), n=1)
+            message += f" (did you mean {close[0]!r}?)" if close else ""
+            misspelt |= {(*path[:-1], close[0])} if close else set()
+        found.append((Problem(file, lines.line_of(path), _field(path), message), path, unknown))
+    items_wrong = {path[:n] for _, path, _ in found for n in range(len(path))}
+    """Lists with an item in error: that the list is then too short follows from it."""
+    kept = [(problem, path, unknown) for problem, path, unknown in found
+            if not (problem.message == "required field is missing" and path in misspelt)
+            and not (problem.message.startswith("needs at least") and path in items_wrong)]
+    # Every path goes to the second pass, the folded ones too: it stands in for them all.
+    raise FieldErrors([k[0] for k in kept], [(path, unknown) for _, path, unknown in found]) from None
+
+
+def _fields_at(model: type[BaseModel], loc: tuple[Any, ...]) -> set[str]:
+    """The field names (as written in a file) of the models ``loc`` can point into; pydantic's union
+    tags and list indexes in ``loc`` keep the models reached so far."""
+    models: set[type[BaseModel]] = {model}
+    for part in loc:
+        if not isinstance(part, str):
+            continue
+        reached = {inner for m in models for name, info in m.model_fields.items()
+                   if part in (name, info.alias) for inner in _models_in(info.annotation)}
+        models = reached or models
+    return {info.alias or name for m in models for name, info in m.model_fields.items()}
+
+
+def _models_in(annotation: Any) -> set[type[BaseModel]]:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return {annotation}
+    return {m for arg in typing.get_args(annotation) for m in _models_in(arg)}
 
 
 def _data_path(data: Any, loc: tuple[Any, ...], *, names_missing_field: bool) -> Path_:
@@ -324,6 +409,9 @@ def _message(err: Any) -> str:
         return f"needs a '{err.get('ctx', {}).get('discriminator', '').strip(chr(39))}' field"
     if kind == "enum":
         return f"{err['input']!r} is not one of {err.get('ctx', {}).get('expected')}"
+    if kind == "too_short":
+        least = err.get("ctx", {}).get("min_length", 1)
+        return "needs at least one entry" if least == 1 else f"needs at least {least} entries"
     if kind == "string_pattern_mismatch":
         return f"{err['input']!r} is not a valid name (lowercase letters, digits and _; ids of injects and protocols have their own forms)"
     message = str(err["msg"])
@@ -412,8 +500,19 @@ def _unique(items: Sequence[Any], field: str, what: str, bad: Any) -> None:
         seen.add(item.id)
 
 
+class PlansFolderMissing(dict[str, LoadedPlan]):
+    """No plans, because their folder is not there (a scenario copied without its ``plans/``): the
+    scenario's check says so once, instead of once per action and event of every plan it applies."""
+
+    def __init__(self, folder: Path) -> None:
+        super().__init__()
+        self.folder = folder
+
+
 def load_plans(folder: Path | str) -> dict[str, LoadedPlan]:
     """Every plan in ``folder`` (``*.yaml``), by id; all their problems together."""
+    if not Path(folder).is_dir():
+        return PlansFolderMissing(Path(folder))
     plans: dict[str, LoadedPlan] = {}
     problems: list[Problem] = []
     for path in sorted(Path(folder).glob("*.yaml")):
@@ -465,6 +564,9 @@ def build_scenario(
     try:
         parsed = _validate(ScenarioFile, data, lines, file)
         problems = _check_scenario(parsed, plans, lines, file)
+    except FieldErrors as exc:
+        problems = [*exc.problems, *_checks_of_the_rest(data, exc, plans, lines, file)]
+        raise ScenarioError(sheet_locations(problems, data.get("msel"))) from None
     except ScenarioError as exc:
         raise ScenarioError(sheet_locations(exc.problems, data.get("msel"))) from None
     problems = sheet_locations(problems, data.get("msel"))
@@ -475,6 +577,104 @@ def build_scenario(
     return Scenario.model_validate(
         {**parsed.model_dump(by_alias=True, round_trip=True), "plans": applied, "protocols": protocols}
     )
+
+
+ITEM_LISTS = ("agencies", "links", "actions", "events", "objectives", "response_plans", "msel")
+"""Lists whose items the cross-checks can do without: an item with a field error is left out of the
+second pass, and references to its id are taken as known (the field error already names it)."""
+
+STAND_INS: dict[str, Any] = {
+    "id": "scenario", "name": "-", "summary": "-", "threat_or_hazard": "-", "location": "-", "sponsor": "-",
+    "exercise_type": "tabletop", "mission_areas": ["response"], "points_of_contact": {},
+    "duration": "10000h", "media": None,
+}
+"""Top-level fields no cross-check reads (or, for ``duration``, whose check is skipped when it is broken):
+a field error there is stood in for in the second pass."""
+
+
+@dataclass(frozen=True)
+class Salvage:
+    """The scenario without the parts that failed field validation, for a second pass of cross-checks:
+    the problems of the rest are reported with the field errors, in the same run."""
+
+    kept: Mapping[str, Sequence[int]]
+    """For each list with items left out: the index in the file of each item kept."""
+    left_out: Mapping[str, frozenset[str]]
+    """For each list: the ids of the items left out."""
+    stood_in: frozenset[str]
+
+    def where(self, path: Path_) -> Path_:
+        """The path in the file of a path in the salvaged scenario."""
+        if len(path) > 1 and isinstance(path[0], str) and path[0] in self.kept and isinstance(path[1], int):
+            return (path[0], self.kept[path[0]][path[1]], *path[2:])
+        return path
+
+    def known(self, items: str, value: str) -> bool:
+        return value in self.left_out.get(items, frozenset())
+
+
+def _checks_of_the_rest(
+    data: dict[str, Any], errors: FieldErrors, plans: Mapping[str, LoadedPlan], lines: _Lines, file: str
+) -> list[Problem]:
+    """The cross-checks of everything the field errors did not touch; none that a field error already
+    names. Nothing when the broken parts cannot be left out (the incident model, a required list)."""
+    salvaged = _salvage(data, errors.paths)
+    if salvaged is None:
+        return []
+    rest, salvage = salvaged
+    try:
+        parsed = ScenarioFile.model_validate(rest, context={STRICT_UNITS: True})
+    except ValidationError:
+        return []
+    named = {p.field for p in errors.problems}
+    return [p for p in _ScenarioCheck(parsed, plans, lines, file, salvage).run() if p.field not in named]
+
+
+def _salvage(data: dict[str, Any], paths: Sequence[tuple[Path_, bool]]) -> tuple[dict[str, Any], Salvage] | None:
+    rest = copy.deepcopy(data)
+    dropped: dict[str, set[int]] = {}
+    stood_in: set[str] = set()
+    for path, unknown in sorted(paths, key=lambda p: not p[1]):
+        top = path[0] if path else None
+        if unknown and _leave_out_field(rest, path):
+            continue
+        if len(path) >= 2 and top in ITEM_LISTS and isinstance(path[1], int):
+            dropped.setdefault(str(top), set()).add(path[1])
+        elif isinstance(top, str) and top in STAND_INS:
+            stood_in.add(top)
+        elif not (len(path) >= 3 and path[:2] == ("simulation", "actions") and _leave_out_field(rest, path[:3])):
+            return None  # the incident model, a required list: the other checks would only guess
+    for top in stood_in:
+        if STAND_INS[top] is None:
+            rest.pop(top, None)
+        else:
+            rest[top] = STAND_INS[top]
+    return rest, _left_out(rest, dropped, frozenset(stood_in))
+
+
+def _left_out(rest: dict[str, Any], dropped: Mapping[str, set[int]], stood_in: frozenset[str]) -> Salvage:
+    """Leave the items ``dropped`` out of ``rest``'s lists, remembering where the others were."""
+    left_out: dict[str, frozenset[str]] = {}
+    kept: dict[str, list[int]] = {}
+    for top, gone in dropped.items():
+        items = rest[top]
+        left_out[top] = frozenset(str(items[i].get("id")) for i in gone if isinstance(items[i], dict))
+        kept[top] = [i for i in range(len(items)) if i not in gone]
+        rest[top] = [items[i] for i in kept[top]]
+    return Salvage(kept, left_out, stood_in)
+
+
+def _leave_out_field(data: Any, path: Path_) -> bool:
+    node = data
+    for part in path[:-1]:
+        try:
+            node = node[part]
+        except (KeyError, IndexError, TypeError):
+            return False
+    if not isinstance(node, dict):
+        return False
+    node.pop(path[-1], None)
+    return True
 
 
 def _bind(plan: ResponsePlan, binding: PlanBinding) -> list[Protocol]:
@@ -526,8 +726,14 @@ def _check_scenario(
 class _ScenarioCheck:
     """The scenario's cross-checks, one named step each; every problem is collected, none stops the rest."""
 
-    def __init__(self, sc: ScenarioFile, plans: Mapping[str, LoadedPlan], lines: _Lines, file: str) -> None:
+    def __init__(
+        self, sc: ScenarioFile, plans: Mapping[str, LoadedPlan], lines: _Lines, file: str,
+        salvage: Salvage | None = None,
+    ) -> None:
         self.sc, self.plans, self.lines, self.file = sc, plans, lines, file
+        self.salvage = salvage or Salvage({}, {}, frozenset())
+        self.plans_unread = False
+        """An applied plan is missing: names that may be its actions and events are not checked."""
         self.problems: list[Problem] = []
         self.agencies = {a.id: a for a in sc.agencies}
         self.vocab = {a.id for a in sc.actions}
@@ -542,18 +748,19 @@ class _ScenarioCheck:
         return self.problems
 
     def bad(self, path: Path_, message: str) -> None:
+        path = self.salvage.where(path)
         self.problems.append(Problem(self.file, self.lines.line_of(path), _field(path), message))
 
     def agency(self, path: Path_, value: str, extra: Iterable[str] = ()) -> None:
-        if value not in self.agencies and value not in extra:
+        if value not in self.agencies and value not in extra and not self.salvage.known("agencies", value):
             self.bad(path, f"unknown agency {value!r}{_did_you_mean(value, [*self.agencies, *extra])}")
 
     def action(self, path: Path_, value: str) -> None:
-        if value not in self.vocab:
+        if value not in self.vocab and not self.plans_unread and not self.salvage.known("actions", value):
             self.bad(path, f"action {value!r} is not in the vocabulary{_did_you_mean(value, self.vocab)}")
 
     def event(self, path: Path_, value: str) -> None:
-        if value not in self.events:
+        if value not in self.events and not self.plans_unread and not self.salvage.known("events", value):
             self.bad(path, f"event {value!r} is not declared{_did_you_mean(value, self.events)}")
 
     def ids(self) -> None:
@@ -567,9 +774,18 @@ class _ScenarioCheck:
     def plan_bindings(self) -> None:
         """Each plan applied exists and has its roles bound to agencies; the vocabulary grows by its
         actions and events."""
+        if isinstance(self.plans, PlansFolderMissing) and self.sc.response_plans:
+            self.plans_unread = True
+            applied = ", ".join(repr(b.plan) for b in self.sc.response_plans)
+            self.bad(("response_plans",), f"the response plans it applies ({applied}) are read from a folder "
+                     f"{self.plans.folder.name}/ beside the folder {Path(self.file).parent.name}/, and there is none: "
+                     "copy the plans folder with the scenario (the plans' actions and events are checked once "
+                     "it is there)")
+            return
         for i, binding in enumerate(self.sc.response_plans):
             loaded = self.plans.get(binding.plan)
             if loaded is None:
+                self.plans_unread = True
                 self.bad(("response_plans", i, "plan"),
                          f"no response plan {binding.plan!r}{_did_you_mean(binding.plan, self.plans)}")
                 continue
@@ -620,7 +836,7 @@ class _ScenarioCheck:
             if inj.id in self.injects:
                 self.bad((*at, "id"), f"duplicate inject id {inj.id!r}")
             self.injects.add(inj.id)
-            if inj.time > self.sc.duration:
+            if inj.time > self.sc.duration and "duration" not in self.salvage.stood_in:
                 self.bad((*at, "time"), f"{inj.time / 60:g} min is after the end of the scenario "
                                         f"({self.sc.duration / 60:g} min)")
             self.inject_references(at, inj)
@@ -633,7 +849,7 @@ class _ScenarioCheck:
             self.action((*at, "expected_actions", k), act)
         for k, ev in enumerate(inj.raises):
             self.event((*at, "raises", k), ev)
-        objectives = {o.id for o in self.sc.objectives}
+        objectives = {o.id for o in self.sc.objectives} | self.salvage.left_out.get("objectives", frozenset())
         if inj.objective and inj.objective not in objectives:
             self.bad((*at, "objective"),
                      f"unknown objective {inj.objective!r}{_did_you_mean(inj.objective, objectives)}")
@@ -644,14 +860,14 @@ class _ScenarioCheck:
         if inj.effect:
             for name in ("link_down", "link_up"):
                 ends = getattr(inj.effect, name)
-                if ends and frozenset(ends) not in self.pairs:
+                if ends and frozenset(ends) not in self.pairs and "links" not in self.salvage.kept:
                     self.bad((*at, "effect", name), f"no link between {ends[0]!r} and {ends[1]!r}")
 
     def simulation_actions(self) -> None:
         unit_types = {u for a in self.sc.agencies for u in a.resources}
         for name, sim in self.sc.simulation.actions.items():
             self.action(("simulation", "actions", name), name)
-            if sim.uses and sim.uses not in unit_types:
+            if sim.uses and sim.uses not in unit_types and "agencies" not in self.salvage.kept:
                 self.bad(("simulation", "actions", name, "uses"),
                          f"no agency has units of type {sim.uses!r}{_did_you_mean(sim.uses, unit_types)}")
 
@@ -669,7 +885,7 @@ class _ScenarioCheck:
             self.action((*base, "treat_action"), inc.treat_action)
             self.action((*base, "transport_action"), inc.transport_action)
             beds = {u for a in sc.agencies if a.kind == AgencyKind.HOSPITAL for u in a.resources}
-            if inc.bed_unit not in beds:
+            if inc.bed_unit not in beds and "agencies" not in self.salvage.kept:
                 self.bad((*base, "bed_unit"),
                          f"no hospital has units of type {inc.bed_unit!r}{_did_you_mean(inc.bed_unit, beds)}")
         elif isinstance(inc, FireModel):
@@ -688,13 +904,14 @@ class _ScenarioCheck:
 
     def media(self) -> None:
         if self.sc.media is not None:
-            _check_media(self.sc, self.vocab, self.events, self.injects, self.bad)
+            injects = self.injects | self.salvage.left_out.get("msel", frozenset())
+            _check_media(self.sc, self.vocab, self.events, injects, self.bad, plans_unread=self.plans_unread)
 
     def reachability(self) -> None:
         """Every agency can reach the lead agency over the links, or the file says why not."""
         sc = self.sc
-        if sc.lead_agency not in self.agencies:
-            return
+        if sc.lead_agency not in self.agencies or {"agencies", "links"} & set(self.salvage.kept):
+            return  # an agency or link left out for its own errors would make others look cut off
         graph = nx.Graph()
         graph.add_nodes_from(self.agencies)
         graph.add_edges_from(link.between for link in sc.links if all(e in self.agencies for e in link.between))
@@ -714,8 +931,11 @@ _INCIDENT_MODELS: dict[str, tuple[type, str]] = {
 """Which incident model each scenario kind uses, and its name in the file."""
 
 
-def _check_media(sc: ScenarioFile, vocab: set[str], events: set[str], injects: set[str], bad: Any) -> None:
-    """The media layer's cross-references: outlets, topics, triggers, agencies and templates."""
+def _check_media(
+    sc: ScenarioFile, vocab: set[str], events: set[str], injects: set[str], bad: Any, *, plans_unread: bool = False
+) -> None:
+    """The media layer's cross-references: outlets, topics, triggers, agencies and templates; actions
+    and events are not checked while an applied plan is missing (they may be its own)."""
     media = sc.media
     assert media is not None
     base: Path_ = ("media",)
@@ -727,6 +947,8 @@ def _check_media(sc: ScenarioFile, vocab: set[str], events: set[str], injects: s
 
     def named(path: Path_, value: str, known: Iterable[str], what: str) -> None:
         known = list(known)
+        if plans_unread and what in ("action", "event"):
+            return
         if value not in known:
             bad(path, f"{what} {value!r} is not declared{_did_you_mean(value, known)}")
 
@@ -807,7 +1029,7 @@ def check_paths(paths: Iterable[Path | str]) -> list[Checked]:
                 folder = default_plans_folder(f)
                 if folder not in plan_cache:
                     try:
-                        plan_cache[folder] = load_plans(folder) if folder.is_dir() else {}
+                        plan_cache[folder] = load_plans(folder)
                     except ScenarioError as exc:
                         plan_cache[folder] = exc
                 cached = plan_cache[folder]

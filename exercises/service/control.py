@@ -29,7 +29,7 @@ from exercises.record.entries import (
 )
 from exercises.scenario.loading import SENDERS_OTHER_THAN_AGENCIES
 from exercises.scenario.model import Inject, Scenario
-from exercises.service.store import ExerciseStore, _Context, _hint, _payload
+from exercises.service.store import ExerciseStore, _Context, _hint, _payload, engine_behaviour
 from exercises.views import (
     Clock,
     ClockStatus,
@@ -45,7 +45,7 @@ class Control(ExerciseStore):
     # --- the clock (controllers) ----------------------------------------------------------
 
     def start(self, caller: Caller, *, speed: float = 1.0) -> Entry:
-        payload = _payload(ClockStarted, speed=speed)
+        payload = _payload(ClockStarted, speed=speed, engine_behaviour=engine_behaviour())
         return self._control(
             caller, payload, lambda c: c.status is ClockStatus.NOT_STARTED, "has already started"
         )

@@ -19,7 +19,7 @@ from exercises.service.evaluation import Evaluation
 from exercises.service.play import Play
 from exercises.service.reading import AgencyBrief, Briefing, ExerciseState, Reading
 from exercises.service.setup import AccessCode, CreatedExercise, Setup, normalise_code
-from exercises.service.store import Advance, live_advance
+from exercises.service.store import Advance, ExerciseCannotContinue, live_advance
 
 __all__ = [
     "AccessCode",
@@ -27,6 +27,7 @@ __all__ = [
     "AgencyBrief",
     "Briefing",
     "CreatedExercise",
+    "ExerciseCannotContinue",
     "ExerciseService",
     "ExerciseState",
     "live_advance",

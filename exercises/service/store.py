@@ -41,6 +41,7 @@ from exercises.record.entries import (
     EntryKind,
     NewEntry,
     Payload,
+    started_behaviour,
 )
 from exercises.record.evidence import Keys, default_key_path
 from exercises.record.journal import JournalError
@@ -79,6 +80,27 @@ def access_seconds_after_end() -> float:
     except ValueError:
         raise ValueError(f"{ACCESS_AFTER_END_SETTING}={raw!r}: give a number of days") from None
     return max(days, 0.0) * 86_400
+
+
+def engine_behaviour() -> int:
+    """The behaviour version of the engine this process runs (imported in the call, like ``live_advance``)."""
+    from sim_engine.live import ENGINE_BEHAVIOUR
+
+    return ENGINE_BEHAVIOUR
+
+
+class ExerciseCannotContinue(ExerciseInputError):
+    """The exercise was started by an engine of another behaviour version than this process's."""
+
+    def __init__(self, started: int, running: int) -> None:
+        super().__init__(
+            f"this exercise was started on simulation engine behaviour {started}, and this server runs "
+            f"behaviour {running}, which would simulate the rest of it differently: nothing more can be "
+            "recorded here. Finish the exercise on a server of the version that started it, or start a new "
+            "exercise from the scenario (see 'Upgrading between exercises' in the deployment guide); its "
+            "timeline, record and report can still be read here."
+        )
+        self.started, self.running = started, running
 
 
 def live_advance(scenario: Scenario, seed: int, entries: list[Entry], until: float) -> Sequence[NewEntry]:
@@ -422,7 +444,11 @@ class ExerciseStore:
     def _checked_advance(
         self, loaded: _Loaded, entries: list[Entry], until: float, last_at: float
     ) -> list[NewEntry]:
-        """The engine's entries up to ``until``, held to its contract before they reach the journal."""
+        """The engine's entries up to ``until``, held to its contract before they reach the journal;
+        first, that this process's engine is the one the exercise was started on."""
+        started, running = started_behaviour(entries), engine_behaviour()
+        if started is not None and started != running:
+            raise ExerciseCannotContinue(started, running)
         out = []
         previous = last_at
         for item in self._advance(loaded.scenario, loaded.seed, list(entries), until):

@@ -44,6 +44,22 @@ def test_designer_takes_the_msel_from_an_uploaded_workbook(exercise: Exercise) -
     assert "Smoke seen from the mill (from the workbook)" in set(table(at, "Synopsis")["Synopsis"])
 
 
+def test_designer_warns_when_the_workbook_leaves_out_injects(exercise: Exercise) -> None:
+    scenario = load_scenario(MILL_FIRE)
+    wb = openpyxl.load_workbook(io.BytesIO(export_xlsx(scenario)))
+    wb["MSEL"].delete_rows(4, wb["MSEL"].max_row)  # the title, the header and the first inject only
+    shorter = io.BytesIO()
+    wb.save(shorter)
+    at = console(exercise.controller, "designer.py")
+    _upload_mill(at, shorter.getvalue())
+    assert not at.exception and at.success[0].value.startswith("Old Mill Fire")
+    gone = [i.id for i in scenario.msel[1:]]
+    assert [w.value.replace("\\", "") for w in at.warning] == [  # the page escapes Markdown
+        f"The MSEL workbook replaces the scenario's MSEL: the sheet has 1 inject and the scenario's MSEL "
+        f"{len(scenario.msel)}: importing it removes {len(gone)} ({', '.join(gone)})."
+    ]
+
+
 def test_ics_forms_download_from_the_record(exercise: Exercise) -> None:
     at = console(exercise.controller, "summary.py")
     assert not at.exception

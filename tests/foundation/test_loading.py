@@ -179,8 +179,9 @@ BROKEN_SCENARIOS: list[tuple[str, str, str, str, int]] = [
         "bad YAML",
         "name: Town EOC",
         "name: [Town EOC",
-        "not valid YAML",
-        line_of(SOURCE, "name: Town EOC") + 1,
+        "a list in [ ] is not closed, or one of its items holds a colon or a comma: close it with ']' and "
+        "put such items in quotes",
+        line_of(SOURCE, "name: Town EOC"),
     ),
     (
         "a Python object tag (unsafe loading)",
