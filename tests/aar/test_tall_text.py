@@ -15,6 +15,7 @@ import docx
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from typer.testing import CliRunner
 
 from aar.ics import Ics214, ics214
 from aar.ics import render_pdf as render_ics_pdf
@@ -25,6 +26,7 @@ from aar.report import build_report
 from exercises.record.entries import MAX_TEXT, ActionLogged, Entry, ObservationRecorded
 from exercises.scenario.loading import load_scenario
 from exercises.scenario.model import Rating, Scenario
+from hotwash.cli import app
 from tests.aar.builders import example_scenario, pdf_text
 from tests.aar.test_scoring import exercise_journal
 from tests.documents.test_ics import MASS_CASUALTY
@@ -112,3 +114,18 @@ def test_tall_word_copy_opens_in_libreoffice(scenario: Scenario, tmp_path: Path)
     subprocess.run([office, f"-env:UserInstallation=file://{tmp_path}/lo", "--headless", "--convert-to", "pdf",
                     "--outdir", str(tmp_path), str(tmp_path / "tall.docx")], check=True, capture_output=True, timeout=300)
     assert _in_order(pdf_text((tmp_path / "tall.pdf").read_bytes()))
+
+
+def test_hotwash_report_writes_the_pdf_and_the_word_copy_of_a_tall_observation(tmp_path: Path) -> None:
+    example_scenario(tmp_path)
+    j = exercise_journal()
+    j.add(61, None, ObservationRecorded(capability="Operational Coordination", rating=Rating.M,
+                                         areas_for_improvement=NUMBERED), actor="evaluator-1")
+    journal = tmp_path / "journal.jsonl"
+    journal.write_text("".join(e.model_dump_json() + "\n" for e in j.entries), encoding="utf-8")
+    out, word = tmp_path / "aar.pdf", tmp_path / "aar.docx"
+    result = CliRunner().invoke(app, ["report", "--scenario", str(tmp_path / "example" / "scenarios" / "warehouse_fire.yaml"),
+                                      "--journal", str(journal), "--out", str(out), "--docx", str(word)])
+    assert result.exit_code == 0, result.output
+    assert _in_order(pdf_text(out.read_bytes()))
+    assert NUMBERED in "\n".join(c.text for t in docx.Document(str(word)).tables for row in t.rows for c in row.cells)
