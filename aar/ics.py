@@ -334,7 +334,11 @@ def _grid(rows: list[list[Any]], widths: list[float], head: int = 0) -> Any:
     from reportlab.lib import colors
     from reportlab.platypus import Table, TableStyle
 
-    table = Table(rows, colWidths=widths, repeatRows=head)
+    from aar.render.cells import continued_rows
+
+    # A row taller than a page stops reportlab: a long entry continues in the rows below.
+    body = [piece for row in rows[head:] for piece in continued_rows([[c] for c in row], widths, padding=6)]
+    table = Table([*rows[:head], *body], colWidths=widths, repeatRows=head)
     style = [
         ("GRID", (0, 0), (-1, -1), 0.6, colors.black),
         ("VALIGN", (0, 0), (-1, -1), "TOP"),

@@ -28,6 +28,17 @@ ENTRY_FIELDS = ("seq", "at", "agency", "actor", "payload")
 STATEMENT_FIELDS = ("format", "exercise", "genesis", "seq", "head", "signed_at", "reason", "prev")
 
 
+MAX_LINE_CHARS = 200_000
+"""Longest line read: an entry's texts are at most a few times 4,000 characters."""
+MAX_LINES = 500_000
+"""Most lines read, so memory stays bounded whatever file is handed in."""
+LATEST_WALL_TIME = 253_402_300_799
+"""The last second of the year 9999: a later wall time is no date."""
+LATEST_AT = 366 * 86_400.0
+"""Latest exercise time (seconds from the start) of an entry in a file: a year, far beyond any
+exercise or incident log, and short of the times that make no sense on a timeline."""
+
+
 class JournalFileError(ValueError):
     """A line that is not a journal entry; the message names the line."""
 
@@ -67,18 +78,37 @@ def _entry_line(row: dict[str, Any], number: int) -> Entry:
         raise JournalFileError(f"line {number}: not a journal entry: {where}: {problem['msg']}") from None
 
 
+def _not_a_number(word: str) -> None:
+    raise ValueError(f"{word} is not a number a journal holds")
+
+
+def _json_line(line: str, number: int) -> dict[str, Any]:
+    """One line as a JSON object, refused in words when it is too long, too deep, not JSON, or
+    holds what no journal holds (Infinity, NaN, an integer of thousands of digits)."""
+    if len(line) > MAX_LINE_CHARS:
+        raise JournalFileError(f"line {number}: {len(line):,} characters; a journal line has at most {MAX_LINE_CHARS:,}")
+    try:
+        row = json.loads(line, parse_constant=_not_a_number)
+    except json.JSONDecodeError as exc:
+        raise JournalFileError(f"line {number}: not JSON ({exc.msg})") from None
+    except RecursionError:
+        raise JournalFileError(f"line {number}: nested too deeply to be a journal entry") from None
+    except ValueError as exc:  # Python's limit on integer digits, and the constants refused above
+        raise JournalFileError(f"line {number}: not a journal line ({exc})") from None
+    if not isinstance(row, dict):
+        raise JournalFileError(f"line {number}: expected a JSON object")
+    return row
+
+
 def _parse(lines: Iterable[str]) -> tuple[_Parsed, list[Entry]]:
     parsed = _Parsed()
     entries: list[Entry] = []
     for number, line in enumerate(lines, start=1):
         if not line.strip():
             continue
-        try:
-            row = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise JournalFileError(f"line {number}: not JSON ({exc.msg})") from None
-        if not isinstance(row, dict):
-            raise JournalFileError(f"line {number}: expected a JSON object")
+        if number > MAX_LINES:
+            raise JournalFileError(f"more than {MAX_LINES:,} lines: no exercise journal is that long")
+        row = _json_line(line, number)
         if parsed.seal is not None and parsed.after_seal is None:
             parsed.after_seal = number
         if "export" in row:
@@ -90,7 +120,10 @@ def _parse(lines: Iterable[str]) -> tuple[_Parsed, list[Entry]]:
         elif "seal" in row:
             parsed.seal = row["seal"]
         else:
-            entries.append(_entry_line(row, number))
+            entry = _entry_line(row, number)
+            if entry.at > LATEST_AT:
+                raise JournalFileError(f"line {number}: at {entry.at:g} s is more than a year after the start")
+            entries.append(entry)
             parsed.rows.append(row)
     return parsed, entries
 
@@ -130,6 +163,8 @@ def _check_signed(signed: Mapping[str, Any], prev: str, genesis: str, hashes: Ma
         key = PublicKey(bytes.fromhex(signed["public_key"]))
         valid = key.key_id == signed["key_id"] and key.verifies(signed["signature"], body)
         seq, head = int(signed["seq"]), signed["head"]
+        if not 0 <= float(signed["signed_at"]) <= LATEST_WALL_TIME:
+            raise ValueError("no date")
     except (KeyError, TypeError, ValueError):
         raise _Broken(None, f"the {what} is incomplete") from None
     if not valid:
@@ -188,7 +223,7 @@ def read_journal_lines(lines: Iterable[str], trusted: Mapping[str, PublicKey] | 
     reported for the reader to compare)."""
     parsed, entries = _parse(lines)
     rows = parsed.rows
-    walls = [r["wall_time"] for r in rows if isinstance(r.get("wall_time"), int | float)]
+    walls = [w for r in rows if isinstance(w := r.get("wall_time"), int | float) and 0 <= w <= LATEST_WALL_TIME]
     dates = None
     if walls:
         dates = (datetime.fromtimestamp(min(walls), UTC).date(), datetime.fromtimestamp(max(walls), UTC).date())

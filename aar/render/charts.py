@@ -48,7 +48,8 @@ def _nice_step(span_s: float, ticks: int = 8) -> float:
     for minutes in (1, 2, 5, 10, 15, 20, 30, 60, 120, 180, 240, 360, 720, 1440):
         if span_s / (minutes * 60) <= ticks:
             return minutes * 60.0
-    return 2880 * 60.0
+    # Whole days, as many as keep the ticks at ``ticks``: a journal of any span draws that many.
+    return math.ceil(span_s / (ticks * 86_400)) * 86_400.0
 
 
 def _clock(seconds: float) -> str:

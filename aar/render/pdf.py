@@ -40,6 +40,7 @@ from aar.document import Contents, Figure, Heading, Para, Run, Table, build_docu
 from aar.document import PageBreak as PageBreakBlock
 from aar.model import AfterActionReport
 from aar.render import charts, network
+from aar.render.cells import continued_rows
 from aar.render.fonts import FontSet, fitting_size, fonts, label, markup
 from aar.render.trust_chart import trust_chart
 
@@ -249,9 +250,6 @@ def _p(safe: str, style: ParagraphStyle) -> Paragraph:
 CHUNK = 2500
 """Longest text put in one Paragraph: longer texts become several, so any text splits across pages
 (and wrapping stays linear in the text's length)."""
-CELL_LINES = 40
-"""Lines of one cell in one table row: a longer cell continues in the next row, so no row is
-taller than a page (reportlab cannot split a row)."""
 
 
 def _pieces(text: str, size: int) -> list[str]:
@@ -333,22 +331,25 @@ class _Builder:
         style = ParagraphStyle("head-fit", parent=self.s.head, fontSize=size, leading=size * 1.2)
         return _p(markup(title), style)
 
-    def _rows(self, block: Table, widths: Sequence[float], style: ParagraphStyle) -> list[list[Flowable]]:
-        """Each model row, continued over as many table rows as its longest cell needs."""
+    def _rows(
+        self, block: Table, widths: Sequence[float], style: ParagraphStyle
+    ) -> tuple[list[list[Flowable]], list[int]]:
+        """Each model row, continued over as many table rows as its tallest cell needs, and the
+        table rows that start an odd-numbered model row (shaded, with their continuations)."""
         rows: list[list[Flowable]] = []
-        per_line = [max(8, int((w - 6) / (style.fontSize * 0.5))) for w in widths]
-        for row in block.rows:
-            parts = [
-                _split_runs(runs, per_line[i] * CELL_LINES) if runs else [()] for i, runs in enumerate(row)
-            ]
-            for k in range(max(len(p) for p in parts)):
-                rows.append([_p(_runs_markup(p[k]) if k < len(p) else "", style) for p in parts])
-        return rows
+        shaded: list[int] = []
+        for number, row in enumerate(block.rows):
+            cells = [[_p(_runs_markup(group), style) for group in _split_runs(runs, CHUNK)] for runs in row]
+            continued = continued_rows(cells, widths, padding=6)
+            if number % 2:
+                shaded += range(len(rows), len(rows) + len(continued))
+            rows += continued
+        return rows, shaded
 
     def _table(self, block: Table) -> list[Flowable]:
         widths = [w * WIDTH for w in block.widths]
         style = self.s.tight if block.dense else self.s.cell
-        data = self._rows(block, widths, style)
+        data, shaded = self._rows(block, widths, style)
         table_style = [
             ("VALIGN", (0, 0), (-1, -1), "TOP"),
             ("GRID", (0, 0), (-1, -1), 0.25, colors.HexColor("#b0bec5")),
@@ -368,7 +369,7 @@ class _Builder:
         else:
             data.insert(0, [self._header_cell(h, w, block.dense) for h, w in zip(block.header, widths, strict=True)])
             table_style.append(("BACKGROUND", (0, 0), (-1, 0), ACCENT))
-            table_style += [("BACKGROUND", (0, i), (-1, i), LIGHT) for i in range(2, len(data), 2)]
+            table_style += [("BACKGROUND", (0, i + 1), (-1, i + 1), LIGHT) for i in shaded]  # below the header
             # LongTable splits a many-page table in linear time; the header repeats on each page.
             t = LongTable(data, colWidths=widths, repeatRows=1, splitByRow=True)
         t.setStyle(TableStyle(table_style))

@@ -356,7 +356,7 @@ def read_tables(files: Mapping[str, tuple[str, bytes]]) -> dict[str, Table]:
     try:
         if "workbook" in files:
             name, data = files["workbook"]
-            wb = open_workbook(data, name)
+            wb = open_workbook(data, name, MAX_ROWS)
             try:
                 present = {s.strip().lower() for s in wb.sheetnames}
                 for kind in KINDS:

@@ -326,7 +326,7 @@ def read_msel_table(data: bytes, name: str) -> Table:
     try:
         if name.lower().endswith(".csv"):
             return read_csv(data, name, COLUMNS, REQUIRED, MAX_INJECTS)
-        wb = open_workbook(data, name)
+        wb = open_workbook(data, name, MAX_INJECTS)
         try:
             return read_sheet(wb, SHEET, name, COLUMNS, REQUIRED, MAX_INJECTS)
         finally:

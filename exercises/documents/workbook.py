@@ -107,8 +107,14 @@ def _hint(value: str, options: Iterable[str]) -> str:
 # --- the zip checks ---------------------------------------------------------------------
 
 
-def check_workbook_bytes(data: bytes, name: str) -> None:
-    """Refuse anything that is not a plain, reasonably sized .xlsx before openpyxl opens it."""
+def _rows_with_values(sheet_xml: bytes) -> int:
+    return sum(1 for row in sheet_xml.split(b"<row")[1:] if b"<v>" in row or b"<is>" in row or b"<v " in row)
+
+
+def check_workbook_bytes(data: bytes, name: str, max_rows: int | None = None) -> None:
+    """Refuse anything that is not a plain, reasonably sized .xlsx before openpyxl opens it; with
+    ``max_rows``, a sheet of more rows than that is refused too, counted in its XML (openpyxl
+    reads a whole sheet to size it, minutes for a sheet of 100,000 rows)."""
     def fail(message: str) -> SheetError:
         return SheetError([Problem(name, None, "", message)])
 
@@ -139,11 +145,15 @@ def check_workbook_bytes(data: bytes, name: str) -> None:
             raise fail("not an .xlsx workbook (no xl/workbook.xml inside)")
         if b"macroEnabled" in archive.read("[Content_Types].xml"):
             raise fail("a macro-enabled workbook: save it as a plain .xlsx workbook")
+        sheets = [n for n in names if n.startswith("xl/worksheets/") and n.endswith(".xml")]
+        longest = max((_rows_with_values(archive.read(n)) for n in sheets), default=0) if max_rows else 0
+        if max_rows and longest > max_rows + HEADER_SEARCH_ROWS:
+            raise fail(f"a sheet holds {longest:,} rows; the limit is {max_rows:,}: refused unread (split the sheet)")
 
 
-def open_workbook(data: bytes, name: str) -> Any:
+def open_workbook(data: bytes, name: str, max_rows: int | None = None) -> Any:
     """The checked workbook, opened read-only with formulas as formulas (never evaluated)."""
-    check_workbook_bytes(data, name)
+    check_workbook_bytes(data, name, max_rows)
     from openpyxl import load_workbook
 
     try:
@@ -230,7 +240,8 @@ def read_sheet(
         if not index:
             found, unknown = _match_header(values, columns)
             if len(found) >= min(2, len(required)):
-                _check_header(table, found, unknown, columns, required, values, number)
+                if not _check_header(table, found, unknown, columns, required, values, number):
+                    return table  # rows without a required column are not read: the header is the problem
                 index = found
                 table.header_line = number
             elif number >= HEADER_SEARCH_ROWS:
@@ -239,11 +250,8 @@ def read_sheet(
         if all(v is None or (isinstance(v, str) and not v.strip()) for v in values):
             continue  # blank rows between entries are how planners group a MSEL
         if len(table.rows) >= max_rows:
-            table.problems.append(
-                Problem(name, None, "", f"more than {max_rows:,} rows: refused (split the sheet)",
-                        sheet=ws.title, cell=f"A{number}")
-            )
-            break
+            raise SheetError([Problem(name, None, "", f"more than {max_rows:,} rows: refused (split the sheet)",
+                                      sheet=ws.title, cell=f"A{number}")])
         table.rows.append(_sheet_row(table, row, index, number))
     if not index:
         headers = ", ".join(aliases[0] for aliases in columns.values())
@@ -260,7 +268,8 @@ def _check_header(
     required: Sequence[str],
     values: Sequence[Any],
     number: int,
-) -> None:
+) -> bool:
+    """Problems of the header row; whether it has every required column."""
     headers = [a for aliases in columns.values() for a in aliases[:1]]
     for text in unknown:
         col = _letter(next(i for i, v in enumerate(values) if v is not None and str(v) == text))
@@ -269,6 +278,7 @@ def _check_header(
                     f"{', '.join(headers)}", sheet=table.sheet, cell=f"{col}{number}")
         )
     seen: dict[str, int] = {}
+    complete = True
     for i, key in found.items():
         if key in seen:
             table.problems.append(
@@ -278,11 +288,13 @@ def _check_header(
         seen[key] = i
     for key in required:
         if key not in seen:
+            complete = False
             table.problems.append(
                 Problem(table.file, None, "", f"the required column {columns[key][0]!r} is missing from the header row",
                         sheet=table.sheet, cell=f"A{number}")
             )
     table.header = {key: columns[key][0] for key in seen}
+    return complete
 
 
 def _sheet_row(table: Table, row: Sequence[Any], index: dict[int, str], number: int) -> Row:
@@ -339,6 +351,9 @@ def read_csv(
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise fail(f"not UTF-8 text (byte {exc.start}): save the CSV as UTF-8") from None
+    if "\x00" in text:  # no record can store it (PostgreSQL refuses NUL in text): say where it is
+        line = text.count("\n", 0, text.index("\x00")) + 1
+        raise fail(f"line {line} holds a NUL character: this is not a text file a spreadsheet saved as CSV")
     table = Table(name, None, {})
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     keys: list[str | None] = []
@@ -349,15 +364,15 @@ def read_csv(
                 if not any(c.strip() for c in cells):
                     continue
                 found, unknown = _match_header(cells, columns)
-                _csv_header(table, found, unknown, columns, required, line)
                 keys = [found.get(i) for i in range(len(cells))]
                 table.header_line = line
+                if not _csv_header(table, found, unknown, columns, required, line):
+                    break  # rows without a required column are not read: the header is the problem
                 continue
             if not any(c.strip() for c in cells):
                 continue
             if len(table.rows) >= max_rows:
-                table.problems.append(Problem(name, line, "", f"more than {max_rows:,} rows: refused (split the file)"))
-                break
+                raise fail(f"more than {max_rows:,} rows (at line {line:,}): refused (split the file)")
             if len(cells) > len(keys) and any(c.strip() for c in cells[len(keys):]):
                 table.problems.append(Problem(name, line, "", f"{len(cells)} cells, but the header names {len(keys)} columns"))
                 continue
@@ -378,7 +393,9 @@ def _csv_header(
     columns: dict[str, tuple[str, ...]],
     required: Sequence[str],
     line: int,
-) -> None:
+) -> bool:
+    """Problems of the header line; whether it has every required column (the first line that is
+    not blank must name the columns)."""
     headers = [a for aliases in columns.values() for a in aliases[:1]]
     for text in unknown:
         table.problems.append(
@@ -389,10 +406,11 @@ def _csv_header(
         if key in seen:
             table.problems.append(Problem(table.file, line, "", f"column {columns[key][0]!r} appears twice"))
         seen.add(key)
-    for key in required:
-        if key not in seen:
-            table.problems.append(Problem(table.file, line, "", f"the required column {columns[key][0]!r} is missing"))
+    missing = [key for key in required if key not in seen]
+    for key in missing:
+        table.problems.append(Problem(table.file, line, "", f"the required column {columns[key][0]!r} is missing"))
     table.header = {key: columns[key][0] for key in seen}
+    return not missing
 
 
 # --- typed cell values ---------------------------------------------------------------------
