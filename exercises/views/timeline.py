@@ -18,7 +18,7 @@ from exercises.record.entries import (
 )
 from exercises.scenario.model import Scenario
 from exercises.views.base import View
-from exercises.views.wording import describe_in, known_injects, message_texts, unit_label, words
+from exercises.views.wording import describe_in, known_injects, message_texts, words
 
 
 class TimelineItem(View):
@@ -157,14 +157,14 @@ def inbox(scenario: Scenario, entries: Sequence[Entry], agency: str) -> list[Inb
                 items.append(
                     InboxItem(
                         **base, kind="resource_request", sender=e.agency or "",
-                        subject=f"Request for {p.count} {unit_label(p.unit_type)}", text=p.text, reference=p.request_id,
+                        subject=f"Request for {w.units(p.count, p.unit_type)}", text=p.text, reference=p.request_id,
                     )
                 )
             case ResourceAssigned():
                 items.append(
                     InboxItem(
                         **base, kind="resource_assigned", sender=e.agency or "",
-                        subject=f"{p.count} {unit_label(p.unit_type)} assigned", text="", reference=p.request_id,
+                        subject=f"{w.units(p.count, p.unit_type)} assigned", text="", reference=p.request_id,
                     )
                 )
     return items
