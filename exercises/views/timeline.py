@@ -68,13 +68,14 @@ def _timeline_items(scenario: Scenario, entries: Sequence[Entry], shown: Iterabl
     return items
 
 
-OWN_LOG_KINDS = frozenset(
-    {EntryKind.ACTION_LOGGED, EntryKind.MESSAGE_SENT, EntryKind.RESOURCE_REQUESTED, EntryKind.CORRECTION}
-)
+OWN_LOG_KINDS = frozenset({
+    EntryKind.ACTION_LOGGED, EntryKind.MESSAGE_SENT, EntryKind.RESOURCE_REQUESTED, EntryKind.STATEMENT_ISSUED,
+    EntryKind.CORRECTION,
+})
 
 
 def in_own_log(entry: Entry, agency: str) -> bool:
-    """What the agency did: its actions, messages and requests, and corrections of them."""
+    """What the agency did: its actions, messages, requests and public statements, and corrections of them."""
     return entry.agency == agency and entry.kind in OWN_LOG_KINDS
 
 
