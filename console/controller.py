@@ -43,7 +43,21 @@ def _pause(caller: Caller) -> None:
 
 
 def _resume(caller: Caller) -> None:
-    session.perform("Exercise resumed", lambda: session.service().resume(caller))
+    # Resume at the speed the selector shows, whether or not "Set speed" was pressed.
+    speed = st.session_state.get("ctl_speed")
+    chosen = None if speed is None else float(speed)
+    label = "Exercise resumed" + (f" ({_speed_label(chosen)})" if chosen is not None else "")
+    session.perform(label, lambda: session.service().resume(caller, speed=chosen))
+
+
+def _speed_selector(speed: float) -> None:
+    """The speed selector shows the clock's speed, unless the controller has picked another since the
+    clock's speed last changed (a change by another controller shows at once)."""
+    options = SPEEDS if speed in SPEEDS else tuple(sorted({*SPEEDS, speed}))
+    if st.session_state.get("ctl_speed_seen") != speed or st.session_state.get("ctl_speed") not in options:
+        st.session_state["ctl_speed"] = speed
+    st.session_state["ctl_speed_seen"] = speed
+    st.selectbox("Speed", options, format_func=_speed_label, key="ctl_speed", width=140)
 
 
 def _speed(caller: Caller) -> None:
@@ -72,9 +86,7 @@ def clock_controls(caller: Caller, status: ClockStatus, speed: float) -> None:
             st.button("Resume", type="primary", icon=":material/play_arrow:", key="ctl_resume",
                       on_click=_resume, args=(caller,))
         if status in (ClockStatus.RUNNING, ClockStatus.PAUSED):
-            options = SPEEDS if speed in SPEEDS else tuple(sorted({*SPEEDS, speed}))
-            st.selectbox("Speed", options, index=options.index(speed), format_func=_speed_label,
-                         key="ctl_speed", width=140)
+            _speed_selector(speed)
             st.button("Set speed", icon=":material/speed:", key="ctl_set_speed", on_click=_speed, args=(caller,))
             with st.popover("End exercise", icon=":material/stop:"):
                 st.write("Ending stops the clock for everyone; the record is then final.")
