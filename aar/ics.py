@@ -21,6 +21,7 @@ from pydantic import BaseModel, ConfigDict
 
 from aar.coordination import down_intervals, link_changes
 from aar.record import Record, build_record
+from exercises.access import person_of
 from exercises.documents.incident_log import RealClock
 from exercises.record.entries import (
     ActionLogged,
@@ -107,12 +108,9 @@ class Stamp:
         return f" ({self.clock.zone.key})" if self.clock else " (T+ is exercise time from the start)"
 
 
-_PERSON = re.compile(r"\(([^()]{1,80})\)\s*$")
-
-
 def _person(actor: str) -> str | None:
-    m = _PERSON.search(actor)
-    return m[1].strip() if m else None
+    found = person_of(actor)
+    return found[1] if found else None
 
 
 # --- the ICS 214 ----------------------------------------------------------------------------
@@ -204,7 +202,7 @@ def ics_position(scenario: Scenario, agency: str) -> str:
 def _players(record: Record, agency: str) -> Counter[str]:
     """The people who acted for ``agency`` as its players (not evaluators writing about it), by entries."""
     return Counter(p for e in record.entries if e.agency == agency
-                   and e.actor.startswith(f"player:{agency}") and (p := _person(e.actor)))
+                   and e.actor.startswith(f"player:{agency} (") and (p := _person(e.actor)))
 
 
 def _resources(record: Record, scenario: Scenario, agency: str, names: _Names, position: str) -> list[Resource]:

@@ -162,3 +162,20 @@ def test_names_are_found_in_any_case_and_a_name_holding_a_comma_stays_whole() ->
         "city_police", "fps", "city_police"]
     assert index.find("Twin") is None  # ambiguous: written and read as ids
     assert not index.unique("a", "Twin") and index.unique("fps", "Federal Protective Service, Riverton Area Command")
+
+
+def test_appendix_c_names_the_people_who_ran_the_exercise(civil) -> None:  # type: ignore[no-untyped-def]
+    j = Journal()
+    j.add(0, None, ClockStarted(), actor="controller (J. Moss)")
+    j.add(3, "city_police", ActionLogged(action="establish_command"), actor="player:city_police (Dana Ruiz)")
+    j.add(4, "city_police", ObservationRecorded(capability="Operational Coordination", text="Quick"),
+          actor="evaluator (R. Chen)")
+    j.add(30, None, ClockEnded(), actor="controller (operator)")  # the command line: nobody's name
+    report = build_report(civil, j.entries, exercise_name="Names TTX", exercise_dates=(date(2026, 5, 2),) * 2,
+                          integrity=RecordIntegrity(entries=len(j.entries), intact=True, head_hash=None))
+    people = [(c.role, c.name) for c in report.points_of_contact]
+    assert ("Controller", "J. Moss") in people and ("Evaluator", "R. Chen") in people
+    assert not any(name in ("operator", "Dana Ruiz") for _, name in people)
+    assert ("Exercise director", "Dana Whitfield") in people  # the scenario's own contacts stay
+    text = squash(pdf_text(render_pdf(report)))
+    assert squash("Controller J. Moss") in text and squash("Evaluator R. Chen") in text
