@@ -227,7 +227,7 @@ class _Writer:
         if block.name == "compliance_protocol":
             return [raster.png(d) for d in charts.compliance_charts(self.r.by_protocol, width)]
         if block.name == "baseline" and self.r.baseline is not None:
-            chart = charts.baseline_chart(self.r.baseline, width)
+            chart = charts.baseline_chart(self.r.baseline, width, self.r.names.agencies)
             return [raster.png(chart)] if chart is not None else []
         if block.name == "trust" and self.r.public_information is not None:
             return [raster.png(trust_chart(self.r.public_information, width))]
