@@ -75,4 +75,6 @@ def test_the_summary_shows_the_public_information_section(civil: Exercise) -> No
     assert "**Public information and community trust**" in [m.value for m in at.markdown]
     rumours = table(at, "Rumour", "Answered", "By")
     assert list(rumours["By"]) == [PIO]
+    # A table that wraps its cells (a dataframe cuts "By" at the column's width).
+    assert any("By" in t.value.columns for t in at.table), "the rumour table wraps, nothing is cut off"
     assert list(rumours["Rumour"]) == ["Crowd-control force (gas, batons, riot squads)"]
