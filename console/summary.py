@@ -377,9 +377,11 @@ def improvement_plan(caller: Caller, report: AfterActionReport) -> None:
         return
     agencies = {p.name: p.id for p in report.participants}
     frame = plan_frame(report.improvement_plan, {p.id: p.name for p in report.participants})
+    # The plan whole, wrapped, for everyone (an editor's cells cut long text at the column's width).
+    text_table(frame.drop(columns=["key"]).rename(columns=PLAN_HEADERS), height=480)
     if caller.role is not Role.CONTROLLER:
-        text_table(frame.drop(columns=["key"]).rename(columns=PLAN_HEADERS), height=480)
         return
+    st.caption("Edit the plan below: each cell opens whole when double-clicked; the table above shows the saved plan.")
     st.data_editor(
         frame,
         key="plan_editor",
