@@ -6,6 +6,8 @@ each refresh first asks the service to advance the simulation to the exercise cl
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import streamlit as st
 
 from console import session
@@ -27,6 +29,9 @@ from exercises.scoring import SCORED, Status
 from exercises.views import ClockStatus, InjectStatus
 
 SPEEDS = (1.0, 2.0, 5.0, 10.0, 30.0, 60.0)
+
+
+SUMMARY_PAGE = Path(__file__).with_name("summary.py")
 
 
 def _speed_label(speed: float) -> str:
@@ -66,11 +71,16 @@ def _speed(caller: Caller) -> None:
                     lambda: session.service().change_speed(caller, speed))
 
 
+TO_REPORT_KEY = "ctl_to_report"
+
+
 def _end(caller: Caller) -> None:
-    if session.perform("Exercise ended: everyone signs in again to read the report",
+    if session.perform("Exercise ended: the report is ready; players and evaluators sign in again to read it",
                        lambda: session.service().end(caller)) is not None:
-        # The record is closed: every session opened during play ends (docs/service.md).
+        # The record is closed: every session opened during play ends but the controllers'
+        # (docs/service.md); the controller goes on to the report.
         session.store().close_exercise(caller.exercise_id)
+        st.session_state[TO_REPORT_KEY] = True
 
 
 def clock_controls(caller: Caller, status: ClockStatus, speed: float) -> None:
@@ -163,6 +173,8 @@ def live(caller: Caller) -> None:
 
 def render() -> None:
     caller = session.require_caller(Role.CONTROLLER)
+    if st.session_state.pop(TO_REPORT_KEY, False):
+        st.switch_page(SUMMARY_PAGE)
     # The controls sit outside the live part: a click reruns the whole page, so the buttons always
     # match the clock after one's own action (another controller's shows within one refresh).
     state = session.service().state(caller)
