@@ -41,12 +41,13 @@ SHOTS = os.environ.get("HOTWASH_SCREENSHOTS")
 """A folder to save 1440-px screenshots of every page into (to look at them), when set."""
 
 ROLES: dict[str, tuple[Role, str | None, str | None, list[str]]] = {
+    # "" is the role's own first page (the address a signed-in browser lands on).
     "controller": (Role.CONTROLLER, None, "Exercise director J. Moss",
-                   ["controller", "msel", "evaluator", "summary", "new_exercise", "designer"]),
-    "police": (Role.PLAYER, "city_police", "Lt. Alvarez", ["player"]),
-    "sheriff": (Role.PLAYER, "county_sheriff", "Sgt. Boone", ["player"]),
-    "evaluator": (Role.EVALUATOR, None, "R. Chen", ["evaluator", "summary"]),
-    "pio": (Role.PLAYER, "city_pio", "M. Osei", ["player"]),
+                   ["", "msel", "evaluator", "summary", "new_exercise", "designer"]),
+    "police": (Role.PLAYER, "city_police", "Lt. Alvarez", [""]),
+    "sheriff": (Role.PLAYER, "county_sheriff", "Sgt. Boone", [""]),
+    "evaluator": (Role.EVALUATOR, None, "R. Chen", ["", "summary"]),
+    "pio": (Role.PLAYER, "city_pio", "M. Osei", [""]),
 }
 
 
@@ -128,7 +129,8 @@ def test_five_roles_play_and_every_page_reads_names(
             text = page.locator("[data-testid='stMain']").inner_text()
             assert ids_standing_alone(text, ids) == [], f"{who} on /{path} reads ids"
             assert "staffs" not in text and "lrad" not in text, f"{who} on /{path}"
-            shot(page, f"{who}-{path}")
+            assert page.get_by_text("Page not found").count() == 0, f"{who} on /{path}"
+            shot(page, f"{who}-{path or 'home'}")
     sheriff_page = pages["sheriff"].locator("[data-testid='stMain']").inner_text()
     assert "Request to Riverton Police Department for 2 LRAD teams" in sheriff_page
     pio_page = pages["pio"].locator("[data-testid='stMain']").inner_text()
