@@ -166,11 +166,8 @@ def protocol_counts(instances: Sequence[ProtocolInstance], names: Mapping[str, s
         per.setdefault(inst.agency, Counter())[inst.status.value] += 1
     statuses = [s.value for s in (Status.PENDING, Status.OVERDUE, Status.MET, Status.LATE,
                                   Status.OUT_OF_ORDER, Status.MISSED, Status.OPEN)]
-    # Headings in words ("out of order"), never the status ids.
-    heads = [STATUS_WORDS.get(s, s) for s in statuses]
-    rows = [{"Agency": names.get(a, a), **{h: c[s] for s, h in zip(statuses, heads, strict=True)}}
-            for a, c in per.items()]
-    return pd.DataFrame(rows, columns=["Agency", *heads])
+    rows = [{"Agency": names.get(a, a), **{s: c[s] for s in statuses}} for a, c in per.items()]
+    return pd.DataFrame(rows, columns=["Agency", *statuses])
 
 
 def _who(item: Row) -> str:
