@@ -399,9 +399,9 @@ class _Writer:
         rows = tuple(
             (
                 cell(p.name),
-                cell(humanise(p.kind)),
+                cell(Names.kind(p.kind)),
                 cell("players" if p.played_by == "players" else "simulated"),
-                cell(", ".join(Names.units(u, n) for u, n in p.resources.items()) or "--"),
+                cell(", ".join(self.names.units(u, n) for u, n in p.resources.items()) or "--"),
                 cell(str(p.entries)),
             )
             for p in self.r.participants
@@ -530,7 +530,7 @@ class _Writer:
         ordered = sorted(c.requests, key=lambda q: (q.answered_at is not None, q.requested_at))
         rows = tuple(tuple(cell(v) for v in (
             self.names.agency(q.requester) if q.requester else "--", self.names.agency(q.to),
-            Names.units(q.unit_type, q.count), f"{self.at(q.requested_at)} (entry {q.requested_seq})",
+            self.names.units(q.unit_type, q.count), f"{self.at(q.requested_at)} (entry {q.requested_seq})",
             f"{self.at(q.answered_at)} (entry {q.answered_seq})" if q.answered_at is not None else "never answered",
             format_span(q.delay_s) if q.delay_s is not None else "--")) for q in ordered[:MAX_TABLE_ROWS])
         self.add(Table(("From", "To", "Asked for", "Requested", "Answered", "Delay"), rows,

@@ -21,6 +21,7 @@ from pydantic import BaseModel, ConfigDict
 
 from aar.coordination import down_intervals, link_changes
 from aar.record import Record, build_record
+from exercises.access import person_of
 from exercises.documents.incident_log import RealClock
 from exercises.record.entries import (
     ActionLogged,
@@ -35,7 +36,8 @@ from exercises.record.entries import (
     ResourceRequested,
 )
 from exercises.scenario.durations import format_duration
-from exercises.scenario.model import Scenario
+from exercises.scenario.model import AgencyKind, Scenario
+from exercises.views.wording import unit_names, units
 
 
 class _Form(BaseModel):
@@ -106,20 +108,9 @@ class Stamp:
         return f" ({self.clock.zone.key})" if self.clock else " (T+ is exercise time from the start)"
 
 
-_PERSON = re.compile(r"\(([^()]{1,80})\)\s*$")
-
-
 def _person(actor: str) -> str | None:
-    m = _PERSON.search(actor)
-    return m[1].strip() if m else None
-
-
-_ABBREVIATIONS = {"als", "bls", "ems", "mci", "ed", "icu", "eoc", "pio", "swat", "hazmat", "usar", "ct", "or"}
-
-
-def _units(unit: str, count: int) -> str:
-    words = " ".join(w.upper() if w in _ABBREVIATIONS else w for w in unit.split("_"))
-    return f"{count} {words}"
+    found = person_of(actor)
+    return found[1] if found else None
 
 
 # --- the ICS 214 ----------------------------------------------------------------------------
@@ -131,6 +122,10 @@ class _Names:
         self.action = scenario.vocabulary
         self.injects = {i.id: i for i in scenario.msel}
         self.channel = {link.key: link.channel.value.replace("_", " ") for link in scenario.links}
+        self.unit_types = unit_names(scenario)
+
+    def units(self, unit_type: str, count: int) -> str:
+        return units(count, unit_type, self.unit_types)
 
     def of(self, agency: str | None) -> str:
         return self.agency.get(agency or "", agency or "Exercise control")
@@ -174,16 +169,16 @@ def _activity(e: Entry, agency: str, n: _Names, texts: dict[str, str]) -> str | 
         return f"Message {p.message_id} from {n.of(p.sender)} never arrived ({n.reason(p)})" + (f": {text}" if text else "")
     if isinstance(p, ResourceRequested):
         note = n.words(p.text) if e.simulated else p.text
-        what = f"{_units(p.unit_type, p.count)} (request {p.request_id})"
+        what = f"{n.units(p.unit_type, p.count)} (request {p.request_id})"
         if e.agency == agency:
             return f"Requested {what} from {n.of(p.to)}" + (f": {note}" if note else "")
         if p.to == agency:
             return f"Request from {n.of(e.agency)} for {what}" + (f": {note}" if note else "")
     if isinstance(p, ResourceAssigned):
         if e.agency == agency:
-            return f"Assigned {_units(p.unit_type, p.count)} to {n.of(p.requester)} (request {p.request_id})"
+            return f"Assigned {n.units(p.unit_type, p.count)} to {n.of(p.requester)} (request {p.request_id})"
         if p.requester == agency:
-            return f"{n.of(e.agency)} assigned {_units(p.unit_type, p.count)} (request {p.request_id})"
+            return f"{n.of(e.agency)} assigned {n.units(p.unit_type, p.count)} (request {p.request_id})"
     if isinstance(p, LinkDown | LinkUp) and agency in p.between:
         other = n.of(next(x for x in p.between if x != agency))
         channel = n.channel.get(frozenset(p.between), "")
@@ -191,6 +186,42 @@ def _activity(e: Entry, agency: str, n: _Names, texts: dict[str, str]) -> str | 
             return f"{channel.capitalize()} link with {other} down" + (f": {p.reason}" if p.reason else "")
         return f"{channel.capitalize()} link with {other} restored"
     return None
+
+
+def ics_position(scenario: Scenario, agency: str) -> str:
+    """The ICS position of whoever keeps an agency's log in play: the lead agency holds incident
+    command, a public information agency (or a named spokesperson) its PIO, every other agency sends
+    an agency representative."""
+    if agency == scenario.lead_agency:
+        return "Incident Commander"
+    if scenario.agency(agency).kind is AgencyKind.PUBLIC_INFORMATION or agency in scenario.spokespeople:
+        return "Public Information Officer"
+    return "Agency Representative"
+
+
+def _players(record: Record, agency: str) -> Counter[str]:
+    """The people who acted for ``agency`` as its players (not evaluators writing about it), by entries."""
+    return Counter(p for e in record.entries if e.agency == agency
+                   and e.actor.startswith(f"player:{agency} (") and (p := _person(e.actor)))
+
+
+def _resources(record: Record, scenario: Scenario, agency: str, names: _Names, position: str) -> list[Resource]:
+    """Block 6: the people who played the agency, its units, and the units others assigned to it."""
+    ag = scenario.agency(agency)
+    people = _players(record, agency)
+    resources = [Resource(name=person, position=position, home_agency=ag.name) for person, _ in people.most_common()]
+    resources += [Resource(name=names.units(u, c), position="Units on hand", home_agency=ag.name)
+                  for u, c in ag.resources.items()]
+    assigned: dict[tuple[str, str], list[ResourceAssigned]] = {}
+    for e in record.entries:
+        given_now = e.payload
+        if isinstance(given_now, ResourceAssigned) and given_now.requester == agency and e.agency != agency:
+            assigned.setdefault((given_now.unit_type, names.of(e.agency)), []).append(given_now)
+    for (unit, lender), given in assigned.items():
+        ids = ", ".join(g.request_id for g in given[:6]) + (", ..." if len(given) > 6 else "")
+        resources.append(Resource(name=names.units(unit, sum(g.count for g in given)),
+                                  position=f"Assigned on request ({ids})", home_agency=lender))
+    return resources
 
 
 def ics214(
@@ -203,7 +234,9 @@ def ics214(
     clock: RealClock | None = None,
     prepared_at: datetime | None = None,
 ) -> Ics214:
-    """The ICS 214 of one agency, filled from the record."""
+    """The ICS 214 of one agency, filled from the record as the field fills it: block 3 the person who
+    kept the log (the player who logged most for the agency), 4 that person's ICS position, 5 the
+    agency, 6 its people and units, 7 its notable activities, 8 who prepared the form."""
     record = journal if isinstance(journal, Record) else build_record(scenario, journal)
     names, stamp = _Names(scenario), Stamp(day, clock)
     ag = scenario.agency(agency)
@@ -213,42 +246,23 @@ def ics214(
         text = _activity(e, agency, names, texts)
         if text is not None:
             activities.append(Activity(at=e.at, seq=e.seq, when=stamp(e.at), text=text))
-    people = Counter(p for e in record.entries if e.agency == agency and (p := _person(e.actor)))
-    positions = [
-        plan.roles[role]
-        for binding in scenario.response_plans
-        for plan in scenario.plans
-        if plan.id == binding.plan
-        for role, agencies in binding.roles.items()
-        if agency in agencies and role in plan.roles
-    ]
-    position = "; ".join(dict.fromkeys(positions)) or ag.kind.value.replace("_", " ").capitalize()
-    home = f"{ag.name} ({ag.kind.value.replace('_', ' ')})"
-    resources = [Resource(name=person, position=position, home_agency=ag.name) for person, _ in people.most_common()]
-    resources += [Resource(name=_units(u, c), position="Unit", home_agency=ag.name) for u, c in ag.resources.items()]
-    assigned: dict[tuple[str, str], list[ResourceAssigned]] = {}
-    for e in record.entries:
-        given_now = e.payload
-        if isinstance(given_now, ResourceAssigned) and given_now.requester == agency and e.agency != agency:
-            assigned.setdefault((given_now.unit_type, names.of(e.agency)), []).append(given_now)
-    for (unit, lender), given in assigned.items():
-        ids = ", ".join(g.request_id for g in given[:6]) + (", ..." if len(given) > 6 else "")
-        resources.append(Resource(name=_units(unit, sum(g.count for g in given)), position=f"Assigned on request ({ids})", home_agency=lender))
-    lead = people.most_common(1)[0][0] if people else (
-        "Played by the simulation" if ag.played_by.value == "simulation" else "Not recorded")
+    position = ics_position(scenario, agency)
+    people = _players(record, agency)
+    lead = people.most_common(1)[0][0] if people else None
     start = record.started_at if record.started_at is not None else 0.0
     made = prepared_at or datetime.now()
+    simulated = ag.played_by.value == "simulation"
     return Ics214(
         incident_name=incident_name,
         period_from=stamp(start) + stamp.zone(),
         period_to=stamp(record.end) + stamp.zone(),
-        name=lead,
+        name=lead or ("Played by the simulation cell" if simulated else "Not recorded"),
         position=position,
-        home_agency=home,
-        resources=tuple(resources),
+        home_agency=ag.name,
+        resources=tuple(_resources(record, scenario, agency, names, position)),
         activities=tuple(activities),
-        prepared_by="Hotwash, from the exercise journal",
-        prepared_position=f"{len(record.entries)} journal entries; reviewed by: ____________",
+        prepared_by=lead or "Exercise control",
+        prepared_position=position if lead else "Controller, from the exercise journal",
         prepared_at=f"{made:%Y-%m-%d %H:%M}",
     )
 

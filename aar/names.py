@@ -1,5 +1,8 @@
 """What a person reads instead of an id: agency names, action labels, objective titles, unit types.
 
+Unit types, agency kinds and plurals are worded by ``exercises.views.wording``, the one rule the
+console uses too; this module carries the scenario's tables into the report model.
+
 Scenario ids (``city_police``, ``obj_command``, ``establish_command``) belong in the JSON export
 and the report's marked index; every sentence and table cell is written with these names.
 """
@@ -11,21 +14,11 @@ import re
 from pydantic import BaseModel, ConfigDict
 
 from exercises.scenario.model import Scenario
+from exercises.views.wording import UnitForms, agency_kind, plural, unit_names, units
+
+__all__ = ["Names", "humanise", "plural", "quantity"]
 
 _TOKEN = re.compile(r"(?<!\w)[a-z][a-z0-9_]*(?!\w)")
-_ES = re.compile(r"(s|x|z|ch|sh)$")
-_CONSONANT_Y = re.compile(r"[^aeiou]y$")
-
-
-def plural(noun: str, count: int) -> str:
-    """English plural of the last word of ``noun`` when ``count`` is not 1."""
-    if count == 1 or not noun:
-        return noun
-    if _CONSONANT_Y.search(noun):
-        return noun[:-1] + "ies"
-    if _ES.search(noun):
-        return noun + "es"
-    return noun + "s"
 
 
 def quantity(n: int, noun: str) -> str:
@@ -49,6 +42,7 @@ class Names(BaseModel):
     objectives: dict[str, str] = {}
     protocols: dict[str, str] = {}
     plans: dict[str, str] = {}
+    unit_types: dict[str, UnitForms] = {}
 
     @classmethod
     def of(cls, scenario: Scenario) -> Names:
@@ -59,6 +53,7 @@ class Names(BaseModel):
             objectives={o.id: o.short_title or o.text for o in scenario.objectives},
             protocols={p.id: p.title for p in scenario.protocols},
             plans={p.id: p.name for p in scenario.plans},
+            unit_types=unit_names(scenario),
         )
 
     def agency(self, agency_id: str | None) -> str:
@@ -92,13 +87,19 @@ class Names(BaseModel):
             for table in (self.agencies, self.events, self.plans):
                 if token in table:
                     return table[token]
+            if token in self.unit_types:
+                return self.unit_types[token][0]
             if token in self.actions:
                 return f"\u201c{self.actions[token]}\u201d"
             return humanise(token) if "_" in token else token
 
         return _TOKEN.sub(name, sentence)
 
+    def units(self, unit_type: str, count: int) -> str:
+        """``20 patrol units``, ``8 EOC staff``: the console's rule (``exercises.views.wording.units``)."""
+        return units(count, unit_type, self.unit_types)
+
     @staticmethod
-    def units(unit_type: str, count: int) -> str:
-        """``20 patrol units``, ``1 ambulance``."""
-        return f"{count} {plural(humanise(unit_type), count)}"
+    def kind(kind: str) -> str:
+        """An agency's kind: ``EMS``, ``Law enforcement``."""
+        return agency_kind(kind)

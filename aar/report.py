@@ -34,6 +34,7 @@ from aar.public_information import public_information
 from aar.ratings import objective_analysis, table1
 from aar.record import Record, build_record
 from aar.scoring import compliance_by_agency, compliance_by_protocol, findings
+from exercises.access import Role, person_of
 from exercises.record.entries import ActionLogged, Entry, InjectDelivered, LinkDown
 from exercises.scenario.model import Scenario
 from exercises.service.details import ExerciseDetails
@@ -199,8 +200,23 @@ def conclusion(
     return tuple(out)
 
 
-def points_of_contact(scenario: Scenario, override: Sequence[Contact] = ()) -> tuple[Contact, ...]:
-    """The scenario's points of contact, each replaced by the one set for the exercise when given."""
+def people_who_ran(record: Record) -> list[Contact]:
+    """The controllers and evaluators who signed in by name, in the order they first wrote to the
+    record: the people who ran the exercise."""
+    seen: dict[tuple[str, str], Contact] = {}
+    for e in record.entries:
+        found = person_of(e.actor)
+        if found is not None and found[0] in (Role.CONTROLLER, Role.EVALUATOR):
+            role = "Controller" if found[0] is Role.CONTROLLER else "Evaluator"
+            seen.setdefault((role, found[1]), Contact(role=role, name=found[1]))
+    return list(seen.values())
+
+
+def points_of_contact(
+    scenario: Scenario, override: Sequence[Contact] = (), record: Record | None = None
+) -> tuple[Contact, ...]:
+    """The scenario's points of contact, each replaced by the one set for the exercise when given,
+    then the people who ran it (``people_who_ran``)."""
     given = {c.role: c for c in override}
     poc = scenario.points_of_contact
     out = []
@@ -214,6 +230,8 @@ def points_of_contact(scenario: Scenario, override: Sequence[Contact] = ()) -> t
         elif person is not None:
             out.append(Contact(role=role, name=person.name, organization=person.organization or "",
                                contact=person.contact or ""))
+    named = {(c.role, c.name) for c in out}
+    out += [c for c in people_who_ran(record) if (c.role, c.name) not in named] if record is not None else []
     return tuple(out)
 
 
@@ -290,7 +308,7 @@ def build_report(
         real_time=real_time,
         executive_summary=executive_summary(exercise_name, ov, analyses, found, people, real_time, real_incident),
         conclusion=conclusion(analyses, record.names, len(plan), sum(i.element is None for i in plan), real_incident),
-        points_of_contact=points_of_contact(scenario, contacts),
+        points_of_contact=points_of_contact(scenario, contacts, record),
         exercise_name=exercise_name,
         exercise_dates=exercise_dates,
         marking=marking or None,

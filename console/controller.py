@@ -6,6 +6,8 @@ each refresh first asks the service to advance the simulation to the exercise cl
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import streamlit as st
 
 from console import session
@@ -29,6 +31,9 @@ from exercises.views import ClockStatus, InjectStatus
 SPEEDS = (1.0, 2.0, 5.0, 10.0, 30.0, 60.0)
 
 
+SUMMARY_PAGE = Path(__file__).with_name("summary.py")
+
+
 def _speed_label(speed: float) -> str:
     return "real time" if speed == 1 else f"x{speed:g}"
 
@@ -43,7 +48,21 @@ def _pause(caller: Caller) -> None:
 
 
 def _resume(caller: Caller) -> None:
-    session.perform("Exercise resumed", lambda: session.service().resume(caller))
+    # Resume at the speed the selector shows, whether or not "Set speed" was pressed.
+    speed = st.session_state.get("ctl_speed")
+    chosen = None if speed is None else float(speed)
+    label = "Exercise resumed" + (f" ({_speed_label(chosen)})" if chosen is not None else "")
+    session.perform(label, lambda: session.service().resume(caller, speed=chosen))
+
+
+def _speed_selector(speed: float) -> None:
+    """The speed selector shows the clock's speed, unless the controller has picked another since the
+    clock's speed last changed (a change by another controller shows at once)."""
+    options = SPEEDS if speed in SPEEDS else tuple(sorted({*SPEEDS, speed}))
+    if st.session_state.get("ctl_speed_seen") != speed or st.session_state.get("ctl_speed") not in options:
+        st.session_state["ctl_speed"] = speed
+    st.session_state["ctl_speed_seen"] = speed
+    st.selectbox("Speed", options, format_func=_speed_label, key="ctl_speed", width=140)
 
 
 def _speed(caller: Caller) -> None:
@@ -52,11 +71,16 @@ def _speed(caller: Caller) -> None:
                     lambda: session.service().change_speed(caller, speed))
 
 
+TO_REPORT_KEY = "ctl_to_report"
+
+
 def _end(caller: Caller) -> None:
-    if session.perform("Exercise ended: everyone signs in again to read the report",
+    if session.perform("Exercise ended: the report is ready; players and evaluators sign in again to read it",
                        lambda: session.service().end(caller)) is not None:
-        # The record is closed: every session opened during play ends (docs/service.md).
+        # The record is closed: every session opened during play ends but the controllers'
+        # (docs/service.md); the controller goes on to the report.
         session.store().close_exercise(caller.exercise_id)
+        st.session_state[TO_REPORT_KEY] = True
 
 
 def clock_controls(caller: Caller, status: ClockStatus, speed: float) -> None:
@@ -72,9 +96,7 @@ def clock_controls(caller: Caller, status: ClockStatus, speed: float) -> None:
             st.button("Resume", type="primary", icon=":material/play_arrow:", key="ctl_resume",
                       on_click=_resume, args=(caller,))
         if status in (ClockStatus.RUNNING, ClockStatus.PAUSED):
-            options = SPEEDS if speed in SPEEDS else tuple(sorted({*SPEEDS, speed}))
-            st.selectbox("Speed", options, index=options.index(speed), format_func=_speed_label,
-                         key="ctl_speed", width=140)
+            _speed_selector(speed)
             st.button("Set speed", icon=":material/speed:", key="ctl_set_speed", on_click=_speed, args=(caller,))
             with st.popover("End exercise", icon=":material/stop:"):
                 st.write("Ending stops the clock for everyone; the record is then final.")
@@ -151,6 +173,8 @@ def live(caller: Caller) -> None:
 
 def render() -> None:
     caller = session.require_caller(Role.CONTROLLER)
+    if st.session_state.pop(TO_REPORT_KEY, False):
+        st.switch_page(SUMMARY_PAGE)
     # The controls sit outside the live part: a click reruns the whole page, so the buttons always
     # match the clock after one's own action (another controller's shows within one refresh).
     state = session.service().state(caller)

@@ -35,6 +35,7 @@ from exercises.scenario.loading import (
     read_yaml,
 )
 from exercises.scenario.model import Scenario
+from exercises.views import UnitForms, unit_label, unit_names
 from sim_engine.batch.results import BatchResult
 from sim_engine.batch.runs import run_batch
 from sim_engine.checks import EngineError
@@ -141,7 +142,7 @@ def show_scenario(scenario: Scenario) -> None:
         st.graphviz_chart(network_graph(scenario), width="stretch")
     with right:
         st.dataframe(pd.DataFrame([
-            {"Protocol": f"{p.id} {p.title}", "Agency": names.get(p.agency, p.agency),
+            {"Protocol": p.title, "Agency": names.get(p.agency, p.agency),
              "Deadline": "before trigger" if p.before_trigger else format_span(p.within or 0),
              "Critical": "yes" if p.critical else ""}
             for p in scenario.protocols
@@ -188,7 +189,7 @@ def show_batch(scenario: Scenario, result: BatchResult) -> None:
     st.markdown(f"**{result.runs} runs, seed {result.seed}**")
     protocols = pd.DataFrame([
         {
-            "protocol": f"{p.protocol_id} ({names.get(p.agency, p.agency)})",
+            "protocol": f"{p.title} ({names.get(p.agency, p.agency)})",
             "title": p.title,
             "critical": "critical" if p.critical else "other",
             "met": p.met_share,
@@ -200,7 +201,7 @@ def show_batch(scenario: Scenario, result: BatchResult) -> None:
         for p in result.protocols
     ])
     _protocol_charts(protocols)
-    _unit_and_link_charts(result, names)
+    _unit_and_link_charts(result, names, unit_names(scenario))
     st.markdown("**Bottlenecks**")
     if result.bottlenecks:
         words = scenario_words(scenario)
@@ -212,12 +213,13 @@ def show_batch(scenario: Scenario, result: BatchResult) -> None:
 
 def _protocol_charts(protocols: pd.DataFrame) -> None:
     """Share met on time, and response times against the deadline, per protocol."""
-    left, right = st.columns(2)
+    # One above the other, full width: a protocol's title and agency are read whole, never cut.
+    left, right = st.container(), st.container()
     with left:
         st.markdown("Share of triggered instances met on time")
         met = alt.Chart(protocols).mark_bar().encode(
             x=alt.X("met:Q", title="Met on time", axis=alt.Axis(format="%"), scale=alt.Scale(domain=[0, 1])),
-            y=alt.Y("protocol:N", title=None, sort="x", axis=alt.Axis(labelLimit=260)),
+            y=alt.Y("protocol:N", title=None, sort="x", axis=alt.Axis(labelLimit=0)),
             color=alt.Color("critical:N", title=None, scale=alt.Scale(domain=["critical", "other"],
                                                                        range=["#b3261e", "#78909c"])),
             tooltip=["protocol:N", "title:N", alt.Tooltip("met:Q", format=".0%"),
@@ -230,7 +232,7 @@ def _protocol_charts(protocols: pd.DataFrame) -> None:
         if timed.empty:
             st.caption("No protocol was answered in the runs.")
         else:
-            y = alt.Y("protocol:N", title=None, axis=alt.Axis(labelLimit=260))
+            y = alt.Y("protocol:N", title=None, axis=alt.Axis(labelLimit=0))
             spread = alt.Chart(timed).mark_bar(height=10, color="#4a6b8a").encode(
                 x=alt.X("median:Q", title="Minutes after the trigger"), x2="p90:Q", y=y,
                 tooltip=["protocol:N", alt.Tooltip("median:Q", format=".1f"), alt.Tooltip("p90:Q", format=".1f"),
@@ -242,14 +244,14 @@ def _protocol_charts(protocols: pd.DataFrame) -> None:
             st.altair_chart((spread + deadline).properties(height=30 + 24 * len(timed)), width="stretch")
 
 
-def _unit_and_link_charts(result: BatchResult, names: dict[str, str]) -> None:
+def _unit_and_link_charts(result: BatchResult, names: dict[str, str], unit_types: dict[str, UnitForms]) -> None:
     """Which units were busiest, and how many messages each link carried."""
     units = pd.DataFrame([
-        {"unit": f"{u.unit_type.replace('_', ' ')} ({names.get(a.agency, a.agency)})", "utilisation": u.utilisation,
+        {"unit": f"{unit_label(u.unit_type, unit_types)} ({names.get(a.agency, a.agency)})", "utilisation": u.utilisation,
          "wait p90 (min)": u.queue_wait_p90_s / 60, "units": u.units}
         for a in result.agencies for u in a.units
     ])
-    left, right = st.columns(2)
+    left, right = st.container(), st.container()
     with left:
         st.markdown("Unit utilisation (busy share of the run)")
         if units.empty:
@@ -258,7 +260,7 @@ def _unit_and_link_charts(result: BatchResult, names: dict[str, str]) -> None:
             busiest = units.sort_values("utilisation", ascending=False).head(15)
             st.altair_chart(alt.Chart(busiest).mark_bar(color="#ef6c00").encode(
                 x=alt.X("utilisation:Q", axis=alt.Axis(format="%"), title="Utilisation"),
-                y=alt.Y("unit:N", sort="-x", title=None, axis=alt.Axis(labelLimit=260)),
+                y=alt.Y("unit:N", sort="-x", title=None, axis=alt.Axis(labelLimit=0)),
                 tooltip=["unit:N", alt.Tooltip("utilisation:Q", format=".0%"), "units:Q",
                          alt.Tooltip("wait p90 (min):Q", format=".1f")],
             ).properties(height=30 + 24 * len(busiest)), width="stretch")
@@ -274,7 +276,7 @@ def _unit_and_link_charts(result: BatchResult, names: dict[str, str]) -> None:
         else:
             st.altair_chart(alt.Chart(links).mark_bar(color="#1565c0").encode(
                 x=alt.X("messages:Q", title="Messages per run"),
-                y=alt.Y("link:N", sort="-x", title=None, axis=alt.Axis(labelLimit=300)),
+                y=alt.Y("link:N", sort="-x", title=None, axis=alt.Axis(labelLimit=0)),
                 tooltip=["link:N", alt.Tooltip("messages:Q", format=".1f"), alt.Tooltip("lost:Q", format=".0%"),
                          alt.Tooltip("delay (s):Q", format=".0f")],
             ).properties(height=30 + 24 * len(links)), width="stretch")

@@ -15,7 +15,7 @@ from console.text import md
 from exercises.access import Caller, ExerciseInputError, Role
 from exercises.scenario.loading import ScenarioError, load_scenario
 from exercises.service.details import CONTACT_ROLES, ContactPerson, ExerciseDetails, RecordKind, local_start
-from exercises.service.exercise_service import AccessCode, CreatedExercise
+from exercises.service.exercise_service import CreatedExercise
 
 CREATED_KEY = "new_exercise_created"
 
@@ -96,32 +96,25 @@ def _switch(created: CreatedExercise) -> None:
     st.toast(md(f"Now controlling exercise {created.exercise.id}"), icon=":material/swap_horiz:")
 
 
-def code_label(code: AccessCode, names: dict[str, str]) -> str:
-    """Who a code is for, by name: "Player for Riverton Police Department"."""
-    role = code.role.value.capitalize()
-    return f"{role} for {names.get(code.agency, code.agency)}" if code.agency else role
-
-
-def codes_text(created: CreatedExercise, names: dict[str, str] | None = None) -> str:
+def codes_text(created: CreatedExercise) -> str:
     lines = [f"Hotwash exercise {created.exercise.id}: {created.exercise.name}", ""]
-    lines += [f"{code_label(c, names or {}):<50} {c.code}" for c in created.codes]
+    lines += [f"{c.label:<50} {c.code}" for c in created.codes]
     return "\n".join(lines) + "\n"
 
 
 def show_codes(created: CreatedExercise) -> None:
-    names = {a.id: a.name for a in session.service().briefing(session.service().operator(created.exercise.id)).agencies}
     with st.container(border=True):
         st.markdown(f"**Exercise {created.exercise.id} is open: {md(created.exercise.name)}**")
         st.warning("These access codes are shown only now. Hand each one to its holder; anyone with a code "
                    "acts in that role.", icon=":material/key:")
         st.dataframe(
-            pd.DataFrame([{"Role": code_label(c, names), "Access code": c.code} for c in created.codes]),
+            pd.DataFrame([{"Role": c.label, "Access code": c.code} for c in created.codes]),
             hide_index=True,
             key="new_codes",
         )
         row = st.container(horizontal=True)
         with row:
-            st.download_button("Download the codes", data=codes_text(created, names),
+            st.download_button("Download the codes", data=codes_text(created),
                                file_name=f"hotwash-exercise-{created.exercise.id}-codes.txt",
                                mime="text/plain", icon=":material/download:", on_click="ignore")
             st.button("Control this exercise", type="primary", icon=":material/swap_horiz:",

@@ -19,7 +19,7 @@ from exercises.access import Caller, Role
 from exercises.scenario.durations import format_duration, format_span
 from exercises.scoring import Status
 from exercises.service.exercise_service import Briefing
-from exercises.views import SENDER_NAMES, InboxItem, unit_label
+from exercises.views import SENDER_NAMES, InboxItem, unit_label, units
 
 # The read mark of a tab without a browser session (tests); signed-in browsers keep it in the database.
 SEEN_KEY = "player_seen_seq"
@@ -178,7 +178,7 @@ def _send_message(caller: Caller, names: dict[str, str]) -> None:
         st.session_state["msg_text"] = ""
 
 
-def _request(caller: Caller, names: dict[str, str]) -> None:
+def _request(caller: Caller, names: dict[str, str], brief: Briefing) -> None:
     to = st.session_state.get("req_to")
     unit = st.session_state.get("req_unit")
     count = int(st.session_state.get("req_count", 1))
@@ -186,7 +186,7 @@ def _request(caller: Caller, names: dict[str, str]) -> None:
     if not to or not unit or _refused({"Note": "req_text"}):
         return
     done = session.perform(
-        f"Requested {count} {unit_label(unit)} from {names.get(to, to)}",
+        f"Requested {units(count, unit, brief.unit_names)} from {names.get(to, to)}",
         lambda: session.service().request_resource(caller, to, unit, count, text=text),
     )
     if done is not None:
@@ -218,14 +218,14 @@ def forms(caller: Caller, brief: Briefing, injects: dict[str, str]) -> None:
         st.form_submit_button("Send message", type="primary", icon=":material/send:",
                               on_click=_send_message, args=(caller, names))
     with req, st.form("request_resources", border=False):
-        units = list(brief.unit_types)
         a, b = st.columns([3, 1])
         a.selectbox("To", others, format_func=agency_label, key="req_to")
         b.number_input("How many", min_value=1, max_value=10_000, value=1, step=1, key="req_count")
-        st.selectbox("Unit type", units, format_func=unit_label, key="req_unit")
+        st.selectbox("Unit type", list(brief.unit_types), key="req_unit",
+                     format_func=lambda u: unit_label(u, brief.unit_names))
         counted_text("Note (optional)", "req_text", area=False)
         st.form_submit_button("Send request", type="primary", icon=":material/local_shipping:",
-                              on_click=_request, args=(caller, names))
+                              on_click=_request, args=(caller, names, brief))
 
 
 def media_feed_section(caller: Caller) -> None:
@@ -251,7 +251,7 @@ def render() -> None:
         st.text(brief.summary)
         st.caption(md(f"{brief.threat_or_hazard} · {brief.location}"))
         if brief.my_resources:
-            st.dataframe(pd.DataFrame([{"Unit": unit_label(u), "Count": n}
+            st.dataframe(pd.DataFrame([{"Unit": unit_label(u, brief.unit_names), "Count": n}
                                        for u, n in brief.my_resources.items()]), hide_index=True)
 
 

@@ -69,7 +69,7 @@ def caller() -> Caller | None:
     if isinstance(value, Caller):
         if isinstance(signed, SignedIn) and not _still_open(signed):
             _forget()
-            st.session_state[NOTICE_KEY] = ENDED_NOTICE
+            st.session_state[NOTICE_KEY] = _why_ended(signed)
             return None
         return value
     token = st.context.cookies.get(COOKIE)
@@ -103,7 +103,7 @@ def heartbeat() -> None:
         return
     if not _still_open(signed):
         _forget()
-        st.session_state[NOTICE_KEY] = ENDED_NOTICE
+        st.session_state[NOTICE_KEY] = _why_ended(signed)
         st.rerun(scope="app")
 
 
@@ -166,6 +166,15 @@ def sign_out() -> None:
 NOTICE_KEY = "signin_notice"
 ENDED_NOTICE = ("Your session has ended: you signed out in another tab, the exercise was closed, or it "
                 "was idle too long. Sign in again with your access code.")
+
+
+EXERCISE_ENDED_NOTICE = ("The exercise has ended: thank you for taking part. The record is now closed. Sign in "
+                         "again with your access code to read it and the after-action report.")
+
+
+def _why_ended(signed: SignedIn) -> str:
+    """What a person reads when their session ended: the end of the exercise said as such."""
+    return EXERCISE_ENDED_NOTICE if store().ended_at(signed.caller) is not None else ENDED_NOTICE
 
 
 def _forget() -> None:

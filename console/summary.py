@@ -142,14 +142,14 @@ def public_information(report: AfterActionReport) -> None:
         rows = [
             {
                 "Rumour": r.topic, "Started by": r.source, "Started": format_duration(r.started_at),
-                "Peak reach": r.peak_reach,
+                "Peak reach": f"{r.peak_reach:,}",
                 "Answered": format_duration(r.addressed_at) if r.addressed_at is not None else "not answered",
                 "Took": format_span(r.time_to_address_s) if r.time_to_address_s is not None else "",
                 "By": r.addressed_by,
             }
             for r in pi.rumours
         ]
-        st.dataframe(pd.DataFrame(rows), hide_index=True, key="sum_rumours")
+        text_table(pd.DataFrame(rows))  # wraps: the rumour and who answered it are read whole
     points = [*pi.trust, pi.trust[-1].model_copy(update={"at": max(pi.end, pi.trust[-1].at)})]  # held to now
     curve = pd.DataFrame([{"Exercise minutes": t.at / 60, "Trust": t.trust} for t in points])
     chart = alt.Chart(curve).mark_line(interpolate="step-after").encode(
@@ -377,9 +377,11 @@ def improvement_plan(caller: Caller, report: AfterActionReport) -> None:
         return
     agencies = {p.name: p.id for p in report.participants}
     frame = plan_frame(report.improvement_plan, {p.id: p.name for p in report.participants})
+    # The plan whole, wrapped, for everyone (an editor's cells cut long text at the column's width).
+    text_table(frame.drop(columns=["key"]).rename(columns=PLAN_HEADERS), height=480)
     if caller.role is not Role.CONTROLLER:
-        text_table(frame.drop(columns=["key"]).rename(columns=PLAN_HEADERS), height=480)
         return
+    st.caption("Edit the plan below: each cell opens whole when double-clicked; the table above shows the saved plan.")
     st.data_editor(
         frame,
         key="plan_editor",

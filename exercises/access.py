@@ -8,6 +8,7 @@ from ``Caller.operator``.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -66,6 +67,19 @@ class Caller:
         """The journal's actor: always starts with the role, so it can never read as the engine."""
         base = f"{self.role.value}:{self.agency}" if self.agency else self.role.value
         return f"{base} ({self.name})" if self.name else base
+
+
+_PERSON = re.compile(r"^(?P<role>[a-z]+)(?::(?P<agency>[a-z][a-z0-9_]*))? \((?P<name>[^\n]+)\)$")
+
+
+def person_of(actor: str) -> tuple[Role, str] | None:
+    """The role and the name a journal actor was written with (``Caller.actor``), if a person signed
+    in by name: ``"player:city_police (Dana Ruiz)"`` -> (player, "Dana Ruiz"). The command line's
+    operator is nobody's name."""
+    m = _PERSON.match(actor)
+    if m is None or m["role"] not in {r.value for r in Role} or m["name"] == "operator":
+        return None
+    return Role(m["role"]), m["name"]
 
 
 class Permission(StrEnum):

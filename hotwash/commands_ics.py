@@ -11,6 +11,7 @@ from aar.ics import Ics205a, Ics214, ics205a, ics214, render_pdf, render_xlsx
 from exercises.documents.incident_log import RealClock
 from exercises.service.details import ExerciseDetails
 from exercises.storage.db import URL_SETTING
+from exercises.views.wording import agency_index
 from hotwash.commands_report import _from_database, _Source
 
 ics_app = typer.Typer(help="ICS forms from the record: 214 activity logs, 205A communications list.", no_args_is_help=True)
@@ -70,7 +71,7 @@ def _record(
 @ics_app.command("214")
 def activity_log(
     exercise: Annotated[int, typer.Argument(help="Exercise id (see hotwash exercise list).")],
-    agency: Annotated[list[str] | None, typer.Option("--agency", help="Agency id (repeat for several; default: all).")] = None,
+    agency: Annotated[list[str] | None, typer.Option("--agency", help="Agency name or id (repeat for several; default: all).")] = None,
     pdf: Pdf = None,
     xlsx: Xlsx = None,
     start: Start = None,
@@ -80,11 +81,13 @@ def activity_log(
     """An ICS 214 Activity Log per agency, filled from EXERCISE's journal."""
     source, clock = _record(exercise, database, start, timezone)
     scenario, journal, name, day = source.scenario, source.journal, source.name, source.span[0]
-    ids = [a.id for a in scenario.agencies]
-    wanted = agency or ids
-    unknown = [a for a in wanted if a not in ids]
+    index = agency_index(scenario)
+    found = {typed: index.find(typed) for typed in agency or ()}
+    unknown = [typed for typed, ident in found.items() if ident is None]
     if unknown:
-        raise _fail(f"no agency {', '.join(map(repr, unknown))} in this exercise; agencies: {', '.join(ids)}")
+        raise _fail(f"no agency {', '.join(map(repr, unknown))} in this exercise; agencies: "
+                    f"{'; '.join(a.name for a in scenario.agencies)}")
+    wanted = list(dict.fromkeys(i for i in found.values() if i is not None)) or [a.id for a in scenario.agencies]
     forms: list[tuple[str, Ics214 | Ics205a]] = [
         (scenario.agency(a).name, ics214(scenario, journal, a, incident_name=name, day=day, clock=clock)) for a in wanted
     ]

@@ -8,8 +8,9 @@ de-duplicated per bin, and long category lists are split into several drawings.
 from __future__ import annotations
 
 import math
+import textwrap
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from reportlab.graphics.shapes import Circle, Drawing, Line, Polygon, Rect, String
 from reportlab.lib import colors
@@ -35,8 +36,20 @@ ROWS_PER_CHART = 28
 LABEL_CHARS = 46
 
 
-def _short(text: str, limit: int = LABEL_CHARS) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "\u2026"
+LINE_H = 8.0
+"""The height of one line of a 7-point row label."""
+
+
+def _lines(text: str, limit: int = LABEL_CHARS) -> list[str]:
+    """A row label whole, over as many lines as it needs: never cut off with an ellipsis."""
+    return textwrap.wrap(text, limit, break_long_words=True, break_on_hyphens=False) or [""]
+
+
+def _label(d: Drawing, x: float, y_mid: float, lines: Sequence[str], size: float = 7) -> None:
+    """Lines of a right-aligned row label, centred on ``y_mid``."""
+    top = y_mid + (len(lines) - 1) * LINE_H / 2
+    for k, line in enumerate(lines):
+        d.add(_text(x, top - k * LINE_H - size / 3, line, size, "end"))
 
 
 def _text(x: float, y: float, value: str, size: float = 7, anchor: str = "start", colour: colors.Color = INK) -> String:
@@ -76,13 +89,16 @@ def compliance_charts(counts: Sequence[TaskCount], width: float) -> list[Drawing
         chunk = rows[start : start + ROWS_PER_CHART]
         bar_h, gap = 11.0, 5.0
         left, right = 205.0, 30.0
-        height = len(chunk) * (bar_h + gap) + 40
+        labels = [_lines(c.label) for c in chunk]
+        rows_h = [max(bar_h, len(lines) * LINE_H) + gap for lines in labels]
+        height = sum(rows_h) + 40
         d = Drawing(width, height)
         plot_w = width - left - right
         scale = plot_w / max(longest, 1)
-        for i, c in enumerate(chunk):
-            y = height - 20 - (i + 1) * (bar_h + gap)
-            d.add(_text(left - 5, y + 2.5, _short(c.label), 7, "end"))
+        y = height - 20
+        for c, lines, row_h in zip(chunk, labels, rows_h, strict=True):
+            y -= row_h
+            _label(d, left - 5, y + bar_h / 2, lines)
             x = left
             for k in keys:
                 n = getattr(c, k)
@@ -103,7 +119,10 @@ def timeline_chart(report: AfterActionReport, width: float, bins: int = 90) -> D
     """Injects, activity per agency (binned) and shortfalls over exercise time."""
     lanes = ["msel", *[p.id for p in report.participants]]
     names = {"msel": "MSEL / links", **{p.id: p.name for p in report.participants}}
-    lane_h, left, right, top, bottom = 16.0, 175.0, 10.0, 10.0, 22.0
+    labels = {lane: _lines(names[lane], 42) for lane in lanes}
+    # Every lane as tall as the longest name needs: names are shown whole.
+    lane_h = max(16.0, max(len(v) for v in labels.values()) * 7.5 + 2)
+    left, right, top, bottom = 175.0, 10.0, 10.0, 22.0
     height = top + bottom + lane_h * len(lanes)
     d = Drawing(width, height)
     plot_w = width - left - right
@@ -122,7 +141,7 @@ def timeline_chart(report: AfterActionReport, width: float, bins: int = 90) -> D
         y = height - top - (i + 1) * lane_h
         if i % 2 == 0:
             d.add(Rect(left, y, plot_w, lane_h, fillColor=colors.HexColor("#f5f7f8"), strokeColor=None))
-        d.add(_text(left - 4, y + 5, _short(names[lane], 42), 6.5, "end"))
+        _label(d, left - 4, y + lane_h / 2, labels[lane], 6.5)
     step = _nice_step(span)
     t = math.ceil(start / step) * step
     while t <= end:
@@ -159,20 +178,25 @@ def timeline_chart(report: AfterActionReport, width: float, bins: int = 90) -> D
     return d
 
 
-def baseline_chart(baseline: Baseline, width: float) -> Drawing | None:
+def baseline_chart(baseline: Baseline, width: float, agencies: Mapping[str, str] | None = None) -> Drawing | None:
+    """Simulated median to p90 (bar) and the exercise's median (dot) per protocol and agency, each row
+    labelled whole with the protocol and the agency's name (``agencies``: id -> name)."""
     rows = [c for c in baseline.comparisons if c.simulated_median_s is not None or c.actual_median_s is not None]
     if not rows:
         return None
     rows = rows[:ROWS_PER_CHART]
-    row_h, left, right = 16.0, 205.0, 20.0
-    height = len(rows) * row_h + 40
+    left, right = 205.0, 20.0
+    labels = [_lines(f"{c.title} ({(agencies or {}).get(c.agency, c.agency)})") for c in rows]
+    rows_h = [max(16.0, len(lines) * LINE_H + 4) for lines in labels]
+    height = sum(rows_h) + 40
     d = Drawing(width, height)
     plot_w = width - left - right
     top = max(max(c.simulated_p90_s or 0, c.actual_median_s or 0, c.simulated_median_s or 0) for c in rows) or 60.0
     scale = plot_w / (top * 1.05)
-    for i, c in enumerate(rows):
-        y = height - 15 - (i + 1) * row_h
-        d.add(_text(left - 5, y + 1, _short(c.title), 7, "end"))
+    y = height - 15
+    for c, lines, row_h in zip(rows, labels, rows_h, strict=True):
+        y -= row_h
+        _label(d, left - 5, y + 3, lines)
         if c.simulated_median_s is not None:
             hi = c.simulated_p90_s if c.simulated_p90_s is not None else c.simulated_median_s
             d.add(Rect(left + c.simulated_median_s * scale, y - 1, max((hi - c.simulated_median_s) * scale, 1.5), 8, fillColor=GRID, strokeColor=None))

@@ -389,7 +389,7 @@ class _Builder:
         elif block.name == "compliance_protocol":
             drawings = list(charts.compliance_charts(self.r.by_protocol, WIDTH))
         elif block.name == "baseline" and self.r.baseline is not None:
-            chart = charts.baseline_chart(self.r.baseline, WIDTH)
+            chart = charts.baseline_chart(self.r.baseline, WIDTH, self.r.names.agencies)
             drawings = [chart] if chart is not None else []
         elif block.name == "trust" and self.r.public_information is not None:
             drawings = [trust_chart(self.r.public_information, WIDTH)]

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from docx import Document as new_document
 from docx.document import Document
 from docx.enum.section import WD_ORIENT
-from docx.enum.text import WD_ALIGN_PARAGRAPH
+from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_TAB_ALIGNMENT, WD_TAB_LEADER
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Inches, Pt, RGBColor
@@ -70,16 +70,40 @@ def _shade(cell: object, fill: str) -> None:
     cell._tc.get_or_add_tcPr().append(shading)  # type: ignore[attr-defined]
 
 
-def _field(paragraph: Paragraph, instruction: str) -> None:
-    """A simple Word field (PAGE, NUMPAGES), computed by Word when the page is laid out."""
+def _field(paragraph: Paragraph, instruction: str, shown: str = "1") -> None:
+    """A simple Word field (PAGE, NUMPAGES, PAGEREF), computed by Word when the page is laid out;
+    ``shown`` stands until then."""
     fld = OxmlElement("w:fldSimple")
     fld.set(qn("w:instr"), instruction)
     run = OxmlElement("w:r")
     text = OxmlElement("w:t")
-    text.text = "1"
+    text.text = shown
     run.append(text)
     fld.append(run)
     paragraph._p.append(fld)
+
+
+def _bookmark(paragraph: Paragraph, name: str, ident: int) -> None:
+    """A bookmark around the paragraph's text: what a contents entry's PAGEREF field points at."""
+    start = OxmlElement("w:bookmarkStart")
+    start.set(qn("w:id"), str(ident))
+    start.set(qn("w:name"), name)
+    end = OxmlElement("w:bookmarkEnd")
+    end.set(qn("w:id"), str(ident))
+    paragraph._p.insert(1 if paragraph._p.pPr is not None else 0, start)
+    paragraph._p.append(end)
+
+
+def _chapter_mark(index: int) -> str:
+    return f"_Toc_hotwash_{index}"
+
+
+def _update_fields_on_open(doc: Document) -> None:
+    """Word lays out the page numbers of the contents when the file opens (LibreOffice always does)."""
+    settings = doc.settings.element
+    flag = OxmlElement("w:updateFields")
+    flag.set(qn("w:val"), "true")
+    settings.append(flag)
 
 
 class _Writer:
@@ -87,6 +111,7 @@ class _Writer:
         self.r = report
         self.doc: Document = new_document()
         self.headings: list[str] = []
+        self.chapters = 0
         self._setup()
 
     def _setup(self) -> None:
@@ -132,6 +157,9 @@ class _Writer:
         if isinstance(block, Heading):
             self.headings.append(block.text)
             heading = self.doc.add_heading(_clean(block.text), level=block.level + 1)
+            if block.level == 0:
+                self.chapters += 1
+                _bookmark(heading, _chapter_mark(self.chapters), self.chapters)
             # Each chapter on a page of its own, as in the PDF and the HSEEP template.
             heading.paragraph_format.page_break_before = block.level == 0 and len(self.headings) > 1
         elif isinstance(block, Para):
@@ -220,21 +248,27 @@ class _Writer:
         if block.name == "compliance_protocol":
             return [raster.png(d) for d in charts.compliance_charts(self.r.by_protocol, width)]
         if block.name == "baseline" and self.r.baseline is not None:
-            chart = charts.baseline_chart(self.r.baseline, width)
+            chart = charts.baseline_chart(self.r.baseline, width, self.r.names.agencies)
             return [raster.png(chart)] if chart is not None else []
         if block.name == "trust" and self.r.public_information is not None:
             return [raster.png(trust_chart(self.r.public_information, width))]
         return []
 
     def contents(self, blocks: Sequence[Block]) -> None:
-        """A contents list of the sections (Word's navigation pane lists them too; the sections
-        use Word's heading styles, so References > Table of Contents builds a paged one)."""
+        """A contents list of the chapters with their page numbers: each entry's number is a PAGEREF
+        field to a bookmark on the chapter's heading, laid out by Word or LibreOffice (the headings
+        use Word's heading styles too, so the navigation pane lists them)."""
         title = self.doc.add_paragraph()
         run = title.add_run("Contents")
         run.bold, run.font.size, run.font.color.rgb = True, Pt(15), ACCENT
-        for b in blocks:
-            if isinstance(b, Heading) and b.level == 0:
-                self.doc.add_paragraph(_clean(b.text), style="List Number")
+        width = Inches(8.5 - 2)  # the page less its margins (_setup)
+        chapters = [b for b in blocks if isinstance(b, Heading) and b.level == 0]
+        for k, b in enumerate(chapters, start=1):
+            entry = self.doc.add_paragraph()
+            entry.paragraph_format.tab_stops.add_tab_stop(width, WD_TAB_ALIGNMENT.RIGHT, WD_TAB_LEADER.DOTS)
+            entry.add_run(f"{k}. {_clean(b.text)}\t")
+            _field(entry, f"PAGEREF {_chapter_mark(k)} \\h", shown="")
+        _update_fields_on_open(self.doc)
 
 
 def render_docx(report: AfterActionReport, notes: Sequence[str] = ()) -> bytes:

@@ -52,6 +52,7 @@ from exercises.scenario.loading import (
     read_yaml,
 )
 from exercises.scenario.model import DeliveryMode, Inject, Scenario
+from exercises.views.wording import SENDER_NAMES, NameIndex, agency_names
 
 SHEET = "MSEL"
 LISTS_SHEET = "Lists"
@@ -118,19 +119,40 @@ def _effect_text(inject: Inject) -> str:
     return "; ".join(parts)
 
 
+class _Written:
+    """Names written for ids in the From, To and Expected Player Actions columns, where a name reads
+    back as its id (an ambiguous or blank-edged name is written as its id)."""
+
+    def __init__(self, scenario: Scenario) -> None:
+        self.sender_names = agency_names(scenario)
+        self.senders = NameIndex(self.sender_names.items())
+        self.actions = NameIndex(scenario.vocabulary.items())
+        self.vocabulary = scenario.vocabulary
+
+    def sender(self, ident: str) -> str:
+        name = self.sender_names.get(ident, ident)
+        return name if self.senders.unique(ident, name) else ident
+
+    def action(self, ident: str) -> str:
+        name = self.vocabulary.get(ident, ident)
+        return name if self.actions.unique(ident, name) else ident
+
+
 def msel_rows(scenario: Scenario) -> list[dict[str, Any]]:
-    """One dict per inject, in MSEL order, with the cell values of every column (time in seconds)."""
+    """One dict per inject, in MSEL order, with the cell values of every column (time in seconds);
+    agencies and expected actions by name, as a planner writes them."""
     rows = []
+    named = _Written(scenario)
     for inj in scenario.msel:
         rows.append({
             "id": inj.id,
             "time": inj.time,
             "synopsis": inj.synopsis,
-            "from": inj.from_,
-            "to": ", ".join(inj.to),
+            "from": named.sender(inj.from_),
+            "to": "; ".join(named.sender(a) for a in inj.to),
             "mode": inj.mode.value,
             "text": inj.text,
-            "expected_actions": ", ".join(inj.expected_actions),
+            "expected_actions": "; ".join(named.action(a) for a in inj.expected_actions),
             "objective": inj.objective or "",
             "capability": inj.capability,
             "condition": _condition_text(inj),
@@ -262,7 +284,7 @@ def _write_lists(wb: Any, scenario: Scenario) -> dict[str, str]:
     from openpyxl.styles import Font
 
     ws = wb.create_sheet(LISTS_SHEET)
-    senders = [(a.id, a.name) for a in scenario.agencies] + [(s, OTHER_SENDERS.get(s, s)) for s in SENDERS_OTHER_THAN_AGENCIES]
+    senders = [(a.id, a.name) for a in scenario.agencies] + [(s, SENDER_NAMES.get(s, s)) for s in SENDERS_OTHER_THAN_AGENCIES]
     columns = {
         "from": ("Senders", "Sender", senders),
         "to": ("Agencies", "Agency", [(a.id, a.name) for a in scenario.agencies]),
@@ -286,11 +308,16 @@ def _write_lists(wb: Any, scenario: Scenario) -> dict[str, str]:
         letter = ws.cell(row=1, column=col).column_letter
         ws.column_dimensions[letter].width = 44 if key == "capability" else 26
         ws.column_dimensions[ws.cell(row=1, column=col + 1).column_letter].width = 48 if label else 3
-        out[key] = f"{LISTS_SHEET}!${letter}$2:${letter}${max(len(items) + 1, 2)}"
+        # The MSEL sheet writes agencies and actions by name: their drop-downs offer the names.
+        source = ws.cell(row=1, column=col + 1).column_letter if key in _BY_NAME else letter
+        out[key] = f"{LISTS_SHEET}!${source}$2:${source}${max(len(items) + 1, 2)}"
         col += 2 if label else 1
         if not label:
             col += 1
     return out
+
+
+_BY_NAME = ("from", "to", "expected_actions")
 
 
 def _capabilities() -> list[str]:
@@ -311,7 +338,7 @@ def _add_dropdowns(ws: Any, lists: dict[str, str], last_row: int) -> None:
             dv.error = "Pick a value from the list (see the Lists sheet)."
             dv.errorTitle = COLUMNS[key][0]
         else:
-            dv.prompt = "Pick one, or type several separated by commas."
+            dv.prompt = "Pick one, or type several separated by semicolons."
             dv.showInputMessage = True
         letter = ws.cell(row=1, column=keys.index(key) + 1).column_letter
         dv.add(f"{letter}3:{letter}{last_row}")
@@ -338,10 +365,8 @@ def read_msel_table(data: bytes, name: str) -> Table:
 def parse_msel(table: Table, scenario_like: dict[str, Any], plans: Mapping[str, LoadedPlan] | None = None) -> SheetMsel:
     """Inject data (the YAML shape) from the table's rows; every cell problem collected. Agencies and
     actions may be typed by their exact names (the scenario's, and its ``plans``' action labels)."""
-    names = _names(scenario_like)
-    for loaded in (plans or {}).values():
-        for action in loaded.plan.actions:
-            names["action"].setdefault(action.label, action.id)
+    plan_actions = [(a.id, a.label) for loaded in (plans or {}).values() for a in loaded.plan.actions]
+    names = _names(scenario_like, plan_actions)
     items: list[dict[str, Any]] = []
     cells: list[dict[str, Cell]] = []
     problems = list(table.problems)
@@ -392,36 +417,36 @@ def _checked(item: dict[str, Any], row: Row, problems: list[Problem], scenario_l
     return fixed
 
 
-def _names(data: dict[str, Any]) -> dict[str, dict[str, str]]:
-    """Exact names a planner may type instead of ids: agency names, action labels."""
-    agencies = {str(a.get("name")): str(a.get("id")) for a in data.get("agencies", []) if isinstance(a, dict)}
-    agencies |= {name: sender for sender, name in OTHER_SENDERS.items()}
-    actions = {str(a.get("label")): str(a.get("id")) for a in data.get("actions", []) if isinstance(a, dict)}
-    return {"agency": agencies, "action": actions}
+def _names(data: dict[str, Any], plan_actions: Sequence[tuple[str, str]] = ()) -> dict[str, NameIndex]:
+    """What a planner may type instead of ids: agency names, action labels, in any case."""
+    raw = [a for a in data.get("agencies", []) if isinstance(a, dict)]
+    agencies = [(str(a.get("id")), str(a.get("name"))) for a in raw]
+    senders = [*agencies, *((s, n) for s, n in SENDER_NAMES.items()), ("simcell", "SimCell")]
+    actions = [(str(a.get("id")), str(a.get("label"))) for a in data.get("actions", []) if isinstance(a, dict)]
+    own = {i for i, _ in actions}
+    actions += [(i, label) for i, label in plan_actions if i not in own]
+    return {"agency": NameIndex(agencies), "sender": NameIndex(senders), "action": NameIndex(actions)}
 
 
-OTHER_SENDERS = {"simcell": "Simulation cell (SimCell)", "controller": "Exercise control"}
-"""The names of the senders that are not agencies, as the workbook's drop-down lists show them."""
 _LOOKS_LIKE_ID = re.compile(r"^[a-z][a-z0-9_]{0,47}$")
-_KINDS = {"agency": "one of the scenario's agencies", "action": "an action of the scenario or its plans"}
+_KINDS = {"agency": "one of the scenario's agencies", "sender": "one of the scenario's agencies",
+          "action": "an action of the scenario or its plans"}
 
 
-def _resolve(word: str, kind: str, names: dict[str, str], where: Cell, problems: list[Problem], key: str) -> str | None:
+def _resolve(word: str, kind: str, index: NameIndex, where: Cell, problems: list[Problem], key: str) -> str | None:
     """The id a typed word stands for: an id as it is (the loader checks it, with a did-you-mean), a
-    name exactly or in other capitals; a name that is none of these is named at its cell, with the
-    nearest name, and left out (so the loader does not also call it a malformed id)."""
-    if _LOOKS_LIKE_ID.match(word) or word in names:
-        return names.get(word, word)
-    folded = {name.casefold(): ident for name, ident in names.items()}
-    if word.casefold() in folded:
-        return folded[word.casefold()]
-    close = difflib.get_close_matches(word, list(names), n=1)
+    name in any capitals; a name that is none of these is named at its cell, with the nearest name,
+    and left out (so the loader does not also call it a malformed id)."""
+    found = index.find(word)
+    if found is not None or _LOOKS_LIKE_ID.match(word):
+        return found or word
+    close = difflib.get_close_matches(word, index.names, n=1)
     hint = f" (did you mean {close[0]!r}?)" if close else ""
     problems.append(where.problem(f"{word!r} is not {_KINDS[kind]}{hint}", field=key))
     return None
 
 
-def _inject(row: Row, names: dict[str, dict[str, str]], problems: list[Problem]) -> dict[str, Any]:
+def _inject(row: Row, names: dict[str, NameIndex], problems: list[Problem]) -> dict[str, Any]:
     v = row.values
 
     def text(key: str) -> str:
@@ -429,10 +454,9 @@ def _inject(row: Row, names: dict[str, dict[str, str]], problems: list[Problem])
         return csv_value(raw) if isinstance(raw, str) and row.cells[key].sheet is None else cell_text(raw)
 
     def words(key: str, kind: str | None = None) -> list[str]:
-        out = [w.strip() for w in _SPLIT.split(text(key)) if w.strip()]
         if kind is None:
-            return out
-        resolved = (_resolve(w, kind, names[kind], row.cells[key], problems, key) for w in out)
+            return [w.strip() for w in _SPLIT.split(text(key)) if w.strip()]
+        resolved = (_resolve(w, kind, names[kind], row.cells[key], problems, key) for w in names[kind].split(text(key)))
         return [w for w in resolved if w is not None]
 
     item: dict[str, Any] = {}
@@ -445,7 +469,7 @@ def _inject(row: Row, names: dict[str, dict[str, str]], problems: list[Problem])
             item["time"] = _time_text(seconds)
     sender = text("from").strip()
     if sender:
-        item["from"] = _resolve(sender, "agency", names["agency"], row.cells["from"], problems, "from")
+        item["from"] = _resolve(sender, "sender", names["sender"], row.cells["from"], problems, "from")
     recipients = words("to", "agency")
     if recipients:
         item["to"] = recipients
@@ -489,16 +513,16 @@ def _time(value: Any, where: Cell, problems: list[Problem]) -> float | None:
 
 
 def _parse_condition(
-    text: str, where: Cell, problems: list[Problem], names: dict[str, dict[str, str]]
+    text: str, where: Cell, problems: list[Problem], names: dict[str, NameIndex]
 ) -> dict[str, Any] | None:
     m = _CONDITION.match(text.strip())
     if not m:
         problems.append(where.problem(
             f"{text!r}: write 'if ACTION has happened' or 'if ACTION has not happened' (optionally 'by AGENCY')"))
         return None
-    out: dict[str, Any] = {"action": names["action"].get(m["action"], m["action"]), "happened": not m["neg"]}
+    out: dict[str, Any] = {"action": names["action"].find(m["action"]) or m["action"], "happened": not m["neg"]}
     if m["by"]:
-        out["by_agency"] = names["agency"].get(m["by"], m["by"])
+        out["by_agency"] = names["agency"].find(m["by"]) or m["by"]
     return out
 
 

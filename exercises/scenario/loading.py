@@ -743,7 +743,7 @@ class _ScenarioCheck:
 
     def run(self) -> list[Problem]:
         for step in (self.ids, self.plan_bindings, self.plans_applied_once, self.links, self.msel,
-                     self.simulation_actions, self.incident_model, self.media, self.reachability):
+                     self.simulation_actions, self.unit_type_names, self.incident_model, self.media, self.reachability):
             step()
         return self.problems
 
@@ -870,6 +870,13 @@ class _ScenarioCheck:
             if sim.uses and sim.uses not in unit_types and "agencies" not in self.salvage.kept:
                 self.bad(("simulation", "actions", name, "uses"),
                          f"no agency has units of type {sim.uses!r}{_did_you_mean(sim.uses, unit_types)}")
+
+    def unit_type_names(self) -> None:
+        unit_types = {u for a in self.sc.agencies for u in a.resources}
+        for name in self.sc.unit_types:
+            if name not in unit_types:
+                self.bad(("unit_types", name),
+                         f"no agency has units of type {name!r}{_did_you_mean(name, unit_types)}")
 
     def incident_model(self) -> None:
         sc, inc = self.sc, self.sc.simulation.incident

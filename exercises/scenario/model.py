@@ -244,6 +244,13 @@ class ActionDef(Frozen):
     label: Name
 
 
+class UnitTypeName(Frozen):
+    """A unit type's name for people when its plural is not the English rule's (``EOC staff``)."""
+
+    name: Name
+    plural: Name
+
+
 class EventDef(Frozen):
     id: Id
     label: Name
@@ -647,6 +654,8 @@ class ScenarioFile(Frozen):
     msel: tuple[Inject, ...] = Field(min_length=1)
     simulation: SimulationParams
     points_of_contact: PointsOfContact = PointsOfContact()
+    unit_types: dict[Id, Name | UnitTypeName] = Field(default_factory=dict)
+    """Unit type id -> its name for people (``lrad_team: LRAD team``); unnamed types are worded from the id."""
     media: MediaParams | None = None
     """The public-information environment; none: no media layer."""
 

@@ -55,10 +55,21 @@ class Control(ExerciseStore):
             caller, ClockPaused(), lambda c: c.status is ClockStatus.RUNNING, "is not running"
         )
 
-    def resume(self, caller: Caller) -> Entry:
-        return self._control(
-            caller, ClockResumed(), lambda c: c.status is ClockStatus.PAUSED, "is not paused"
-        )
+    def resume(self, caller: Caller, *, speed: float | None = None) -> Entry:
+        """Resume a paused clock; with ``speed``, at that speed (the speed change is journalled first,
+        in the same write, so the clock never runs a moment at the old speed)."""
+        self._load(caller.exercise_id)
+        require(caller, Permission.RUN_CLOCK)
+        change = None if speed is None else _payload(ClockSpeedChanged, speed=speed)
+
+        def build(ctx: _Context) -> list[NewEntry]:
+            if ctx.clock.status is not ClockStatus.PAUSED:
+                raise ExerciseInputError(f"the exercise is not paused (it is {ctx.clock.status.value})")
+            first = [NewEntry(at=ctx.at, actor=caller.actor, payload=change)] \
+                if change is not None and change.speed != ctx.clock.speed else []
+            return [*first, NewEntry(at=ctx.at, actor=caller.actor, payload=ClockResumed())]
+
+        return self._write(caller, build)[-1]
 
     def change_speed(self, caller: Caller, speed: float) -> Entry:
         payload = _payload(ClockSpeedChanged, speed=speed)

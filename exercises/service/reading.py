@@ -33,7 +33,9 @@ from exercises.views import (
     MselRow,
     ProtocolInstance,
     TimelineItem,
+    UnitForms,
     derive_clock,
+    unit_names,
     visible_to_agency,
 )
 from exercises.views.media_feed import FeedItem, MediaDesk, TrustPoint, media_desk, media_feed, trust_curve
@@ -86,6 +88,8 @@ class Briefing(_Result):
     my_resources: dict[str, int]
     unit_types: tuple[str, ...] = ()
     """Every unit type in the scenario: what a resource request may ask for."""
+    unit_names: dict[str, UnitForms] = {}
+    """Unit type -> its name for one and for several (``exercises.views.wording.unit_names``)."""
 
 
 class Reading(ExerciseStore):
@@ -131,6 +135,7 @@ class Reading(ExerciseStore):
             my_agency=caller.agency,
             my_resources=dict(mine),
             unit_types=tuple(sorted({u for a in sc.agencies for u in a.resources})),
+            unit_names=unit_names(sc),
         )
 
     def scenario(self, caller: Caller) -> Scenario:

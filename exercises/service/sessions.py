@@ -200,7 +200,8 @@ class SessionStore:
             return None
         caller = Caller(grant.exercise_id, Role(grant.role), grant.agency, row.name)
         ended = self.ended_at(caller)
-        if ended is not None and row.created_at < ended:
+        # The end closes every session opened during play but a controller's, who goes on to the report.
+        if ended is not None and row.created_at < ended and caller.role is not Role.CONTROLLER:
             self._revoke(row.id, now, "exercise closed")
             return None
         if now - row.last_seen > TOUCH_EVERY:
@@ -216,11 +217,16 @@ class SessionStore:
                 session.commit()
 
     def close_exercise(self, exercise_id: int) -> int:
-        """Revoke every open session of an exercise (it was ended); how many were open."""
+        """Revoke every open session of an exercise (it was ended) but the controllers': a controller
+        goes on to the report; how many were revoked."""
         now = self._wall()
         with self.db.writing() as session:
-            rows = session.exec(select(ConsoleSession).where(
-                ConsoleSession.exercise_id == exercise_id, col(ConsoleSession.revoked_at).is_(None))).all()
+            rows = session.exec(select(ConsoleSession).join(
+                Participant, col(Participant.id) == col(ConsoleSession.participant_id)
+            ).where(
+                ConsoleSession.exercise_id == exercise_id, col(ConsoleSession.revoked_at).is_(None),
+                Participant.role != Role.CONTROLLER.value,
+            )).all()
             for row in rows:
                 row.revoked_at, row.revoked_why = now, "exercise closed"
                 session.add(row)

@@ -65,10 +65,14 @@ class AccessCode:
     role: Role
     agency: str | None
     code: str
+    agency_name: str | None = None
+    """The agency's name in the scenario: what the printed codes say."""
 
     @property
     def label(self) -> str:
-        return f"{self.role.value} ({self.agency})" if self.agency else self.role.value
+        """Who the code is for, by name: "Player for Riverton Police Department", "Evaluator"."""
+        role = self.role.value.capitalize()
+        return f"{role} for {self.agency_name or self.agency}" if self.agency else role
 
 
 @dataclass(frozen=True)
@@ -211,7 +215,8 @@ class Setup(ExerciseStore):
         assert exercise.id is not None
         self._signed[exercise.id] = (len(entries), exercise.created_at)
         codes = tuple(
-            AccessCode(role, agency, self._format_code(selector, secret))
+            AccessCode(role, agency, self._format_code(selector, secret),
+                       scenario.agency(agency).name if agency else None)
             for (role, agency), (selector, secret) in zip(grants, secrets_, strict=True)
         )
         clock = derive_clock((_as_entry(e, i + 1), exercise.created_at) for i, e in enumerate(entries))

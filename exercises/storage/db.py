@@ -63,6 +63,16 @@ def _is_sqlite(url: URL) -> bool:
     return url.get_backend_name() == "sqlite"
 
 
+def _create_owner_only(path: Path) -> None:
+    """A new SQLite file readable and writable by its owner only, like the signing key: it holds the
+    journal and the hashes of access codes. SQLite gives its -wal and -shm files the same mode.
+    An existing file keeps the mode its owner gave it."""
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    except FileExistsError:
+        pass
+
+
 def create_db_engine(url: str | URL) -> Engine:
     """An engine with Hotwash's connection set-up; see the module docstring for why."""
     parsed = make_url(url)
@@ -70,6 +80,7 @@ def create_db_engine(url: str | URL) -> Engine:
         return create_engine(parsed, pool_pre_ping=True)
     if parsed.database and parsed.database != ":memory:":
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        _create_owner_only(Path(parsed.database))
     engine = create_engine(parsed, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000})
 
     @event.listens_for(engine, "connect")

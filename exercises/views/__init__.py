@@ -25,7 +25,9 @@ from exercises.views.timeline import (
 )
 from exercises.views.wording import (
     SENDER_NAMES,
+    UnitForms,
     Words,
+    agency_kind,
     agency_names,
     condition_reason,
     condition_text,
@@ -36,13 +38,16 @@ from exercises.views.wording import (
     message_texts,
     skip_reason,
     unit_label,
+    unit_names,
+    units,
     words,
 )
 
 __all__ = [
     "CLOCK_KINDS", "OWN_LOG_KINDS", "SENDER_NAMES", "Clock", "ClockStatus", "InboxItem", "InjectStatus",
-    "MselFolder", "MselRow", "ProtocolClockFolder", "ProtocolInstance", "TimelineItem", "Words",
-    "addressed_to", "agency_log", "agency_names", "condition_reason", "condition_text", "derive_clock",
+    "MselFolder", "MselRow", "ProtocolClockFolder", "ProtocolInstance", "TimelineItem", "UnitForms", "Words",
+    "addressed_to", "agency_kind", "agency_log", "agency_names", "condition_reason", "condition_text", "derive_clock",
     "describe", "describe_in", "field_label", "in_own_log", "inbox", "known_injects", "message_texts",
-    "msel_status", "protocol_clock", "skip_reason", "timeline", "unit_label", "visible_to_agency", "words",
+    "msel_status", "protocol_clock", "skip_reason", "timeline", "unit_label", "unit_names", "units",
+    "visible_to_agency", "words",
 ]

@@ -18,7 +18,7 @@ from exercises.record.entries import (
 )
 from exercises.scenario.model import Scenario
 from exercises.views.base import View
-from exercises.views.wording import describe_in, known_injects, message_texts, unit_label, words
+from exercises.views.wording import describe_in, known_injects, message_texts, words
 
 
 class TimelineItem(View):
@@ -68,13 +68,14 @@ def _timeline_items(scenario: Scenario, entries: Sequence[Entry], shown: Iterabl
     return items
 
 
-OWN_LOG_KINDS = frozenset(
-    {EntryKind.ACTION_LOGGED, EntryKind.MESSAGE_SENT, EntryKind.RESOURCE_REQUESTED, EntryKind.CORRECTION}
-)
+OWN_LOG_KINDS = frozenset({
+    EntryKind.ACTION_LOGGED, EntryKind.MESSAGE_SENT, EntryKind.RESOURCE_REQUESTED, EntryKind.STATEMENT_ISSUED,
+    EntryKind.CORRECTION,
+})
 
 
 def in_own_log(entry: Entry, agency: str) -> bool:
-    """What the agency did: its actions, messages and requests, and corrections of them."""
+    """What the agency did: its actions, messages, requests and public statements, and corrections of them."""
     return entry.agency == agency and entry.kind in OWN_LOG_KINDS
 
 
@@ -157,14 +158,14 @@ def inbox(scenario: Scenario, entries: Sequence[Entry], agency: str) -> list[Inb
                 items.append(
                     InboxItem(
                         **base, kind="resource_request", sender=e.agency or "",
-                        subject=f"Request for {p.count} {unit_label(p.unit_type)}", text=p.text, reference=p.request_id,
+                        subject=f"Request for {w.units(p.count, p.unit_type)}", text=p.text, reference=p.request_id,
                     )
                 )
             case ResourceAssigned():
                 items.append(
                     InboxItem(
                         **base, kind="resource_assigned", sender=e.agency or "",
-                        subject=f"{p.count} {unit_label(p.unit_type)} assigned", text="", reference=p.request_id,
+                        subject=f"{w.units(p.count, p.unit_type)} assigned", text="", reference=p.request_id,
                     )
                 )
     return items

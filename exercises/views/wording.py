@@ -5,8 +5,9 @@ Text in these results is what users and scenario authors typed: renderers must e
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from exercises.record.entries import (
     ActionLogged,
@@ -42,7 +43,7 @@ from exercises.record.entries import (
     TrustChanged,
 )
 from exercises.scenario.durations import format_duration
-from exercises.scenario.model import Inject, Scenario
+from exercises.scenario.model import Inject, Scenario, UnitTypeName
 
 
 def known_injects(scenario: Scenario, entries: Iterable[Entry]) -> dict[str, Inject]:
@@ -70,13 +71,136 @@ def agency_names(scenario: Scenario) -> dict[str, str]:
     return {**SENDER_NAMES, **{a.id: a.name for a in scenario.agencies}}
 
 
-def unit_label(unit_type: str) -> str:
-    """A unit type as people write it: ``bike_team`` -> ``bike team``."""
-    return unit_type.replace("_", " ")
+# --- names of unit types and agency kinds: the one rule the console, the report and the forms use --
+
+UnitForms = tuple[str, str]
+"""A unit type's name for one unit and for several: ("LRAD team", "LRAD teams")."""
+
+ABBREVIATIONS = frozenset({
+    "als", "bls", "ems", "mci", "ed", "icu", "eoc", "ecc", "pio", "jic", "swat", "hazmat", "usar", "ct",
+    "lrad", "fps", "cert", "hq", "ic", "iap", "k9", "uav", "ppe", "rn", "emt",
+})
+"""Words of an id written in capitals when the scenario does not name the unit type."""
+
+MASS_NOUNS = frozenset({"staff", "personnel", "equipment", "police", "security", "aircraft"})
+"""Last words that do not change in the plural: "8 EOC staff", never "8 EOC staffs"."""
+
+_ES = re.compile(r"(s|x|z|ch|sh)$")
+_CONSONANT_Y = re.compile(r"[^aeiou]y$")
+
+
+def plural(noun: str, count: int) -> str:
+    """English plural of the last word of ``noun`` when ``count`` is not 1 (mass nouns unchanged)."""
+    last = noun.rsplit(" ", 1)[-1].lower()
+    if count == 1 or not noun or last in MASS_NOUNS:
+        return noun
+    if _CONSONANT_Y.search(noun):
+        return noun[:-1] + "ies"
+    if _ES.search(noun):
+        return noun + "es"
+    return noun + "s"
+
+
+def unit_forms(unit_type: str, named: str | UnitTypeName | None = None) -> UnitForms:
+    """A unit type as people write it, from the scenario's ``unit_types`` name or else from its id:
+    ``lrad_team`` -> ("LRAD team", "LRAD teams"), ``eoc_staff`` -> ("EOC staff", "EOC staff")."""
+    if isinstance(named, UnitTypeName):
+        return named.name, named.plural
+    one = named or " ".join(w.upper() if w in ABBREVIATIONS else w for w in unit_type.split("_") if w)
+    return one, plural(one, 2)
+
+
+def unit_names(scenario: Scenario) -> dict[str, UnitForms]:
+    """Every unit type of the scenario (its agencies' resources and its named types) -> its forms."""
+    types = {u for a in scenario.agencies for u in a.resources} | set(scenario.unit_types)
+    return {u: unit_forms(u, scenario.unit_types.get(u)) for u in sorted(types)}
+
+
+def units(count: int, unit_type: str, names: Mapping[str, UnitForms]) -> str:
+    """``8 EOC staff``, ``1 LRAD team``, ``2 LRAD teams``: a count of units in words."""
+    one, many = names.get(unit_type) or unit_forms(unit_type)
+    return f"{count} {one if count == 1 else many}"
+
+
+def unit_label(unit_type: str, names: Mapping[str, UnitForms] | None = None) -> str:
+    """One unit type's name, as a select or a table heading shows it."""
+    return ((names or {}).get(unit_type) or unit_forms(unit_type))[0]
+
+
+AGENCY_KINDS = {
+    "law_enforcement": "Law enforcement", "ems": "EMS", "fire": "Fire", "dispatch": "Dispatch (911)",
+    "hospital": "Hospital", "public_health": "Public health", "public_information": "Public information",
+    "emergency_management": "Emergency management", "federal_partner": "Federal partner",
+    "facility_operator": "Facility operator", "legal_services": "Legal services", "consular": "Consular",
+    "human_services": "Human services", "event_organizer": "Event organizer", "other": "Other",
+}
+
+
+def agency_kind(kind: str) -> str:
+    """An agency's kind as people write it: ``ems`` -> ``EMS``."""
+    return AGENCY_KINDS.get(kind, kind.replace("_", " ").capitalize())
 
 
 def field_label(name: str) -> str:
     return name.replace("_", " ")
+
+
+class NameIndex:
+    """What a person may type for an agency or an action: its id or its name, in any case; the id back.
+
+    The MSEL workbook and the command line read names with it, so "Harlan County EMS", "harlan county
+    ems" and ``county_ems`` are the same agency. A name two ids share finds neither (it is ambiguous)."""
+
+    def __init__(self, pairs: Iterable[tuple[str, str]]) -> None:
+        pairs = list(pairs)
+        self.ids = {i for i, _ in pairs}
+        self.names = [name for _, name in pairs]
+        """The names as written, for a did-you-mean."""
+        found: dict[str, set[str]] = {}
+        for ident, name in pairs:
+            found.setdefault(_key(name), set()).add(ident)
+        self._by_name = {k: next(iter(v)) for k, v in found.items() if len(v) == 1}
+
+    def find(self, text: str) -> str | None:
+        """The id ``text`` spells (an id exactly, or a name in any case), or None."""
+        text = text.strip()
+        return text if text in self.ids else self._by_name.get(_key(text))
+
+    def unique(self, ident: str, name: str) -> bool:
+        """Whether ``name`` reads back as ``ident`` (so it may be written instead of the id)."""
+        return (self._by_name.get(_key(name)) == ident and name.strip() == name and bool(name)
+                and (name not in self.ids or name == ident))
+
+    def split(self, text: str) -> list[str]:
+        """Several ids or names in one cell, separated by commas, semicolons or lines; a name that
+        itself holds a comma is kept whole. Pieces that spell nothing known are returned as typed."""
+        pieces = _SEPARATORS.split(text)
+        out: list[str] = []
+        i = 0
+        while i < len(pieces):
+            for j in range(len(pieces) - 1, i - 1, -2):
+                found = self.find("".join(pieces[i:j + 1]))
+                if found is not None:
+                    out.append(found)
+                    i = j + 2
+                    break
+            else:
+                if pieces[i].strip():
+                    out.append(pieces[i].strip())
+                i += 2
+        return out
+
+
+_SEPARATORS = re.compile(r"([,;\n])")
+
+
+def _key(name: str) -> str:
+    return " ".join(name.split()).casefold()
+
+
+def agency_index(scenario: Scenario) -> NameIndex:
+    """Agencies by id or name."""
+    return NameIndex((a.id, a.name) for a in scenario.agencies)
 
 
 @dataclass(frozen=True)
@@ -87,6 +211,7 @@ class Words:
     vocab: Mapping[str, str]
     requests: Mapping[str, tuple[str | None, str]]
     """Request id -> (requesting agency, asked agency)."""
+    unit_types: Mapping[str, UnitForms] = field(default_factory=dict)
 
     def agency(self, agency_id: str | None) -> str:
         return self.agencies.get(agency_id, agency_id) if agency_id else ""
@@ -97,11 +222,14 @@ class Words:
     def action(self, action: str) -> str:
         return self.vocab.get(action, field_label(action))
 
+    def units(self, count: int, unit_type: str) -> str:
+        return units(count, unit_type, self.unit_types)
+
 
 def words(scenario: Scenario, entries: Iterable[Entry] = ()) -> Words:
     requests = {e.payload.request_id: (e.agency, e.payload.to) for e in entries
                 if isinstance(e.payload, ResourceRequested)}
-    return Words(agency_names(scenario), scenario.vocabulary, requests)
+    return Words(agency_names(scenario), scenario.vocabulary, requests, unit_names(scenario))
 
 
 def describe(entry: Entry, scenario: Scenario, injects: dict[str, Inject],
@@ -155,13 +283,13 @@ def describe_in(entry: Entry, w: Words, injects: dict[str, Inject]) -> str:
             return f"Message from {w.agency(p.sender)} to {w.agency(p.to)} lost: {p.reason}"
         case ResourceRequested():
             extra = f": {p.text}" if p.text else ""
-            return f"Request to {w.agency(p.to)} for {p.count} {unit_label(p.unit_type)}{extra}"
+            return f"Request to {w.agency(p.to)} for {w.units(p.count, p.unit_type)}{extra}"
         case ResourceAssigned():
-            return f"{p.count} {unit_label(p.unit_type)} assigned to {w.agency(p.requester)}"
+            return f"{w.units(p.count, p.unit_type)} assigned to {w.agency(p.requester)}"
         case ResourceReleased():
             asked = w.requests.get(p.request_id)
             whose = f" (asked by {w.agency(asked[0])} of {w.agency(asked[1])})" if asked and asked[0] else ""
-            return f"{p.count} {unit_label(p.unit_type)} released{whose}"
+            return f"{w.units(p.count, p.unit_type)} released{whose}"
         case LinkDown():
             return f"Link {w.agency(p.between[0])} - {w.agency(p.between[1])} down" + (
                 f": {p.reason}" if p.reason else "")

@@ -210,6 +210,14 @@ def test_word_copy_converts_in_libreoffice_with_the_same_sections(
         found = text.find(squash(title), last + 1)
         assert found > last, title
         last = found
+    # The contents list gives each chapter's page, and the chapter starts on that page.
+    pages = [p.extract_text() or "" for p in pypdf.PdfReader(io.BytesIO(converted)).pages]
+    listed = dict(re.findall(r"^\d+\. (.+?)\.{3,}\s*(\d+)$", next(p for p in pages if "Contents" in p), re.M))
+    chapters = [t for t in order if t in listed]
+    assert len(chapters) >= 8, listed
+    for title in chapters:
+        page = int(listed[title])
+        assert squash(title) in squash(pages[page - 1]), (title, page)
 
 
 def libreoffice_pdf(word: bytes, folder: Path) -> bytes:

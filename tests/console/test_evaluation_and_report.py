@@ -76,6 +76,10 @@ def test_controller_edits_an_improvement_plan_row(exercise: Exercise) -> None:
     exercise.svc.record_observation(exercise.caller(Role.EVALUATOR), "Operational Communications",
                                     agency="fire", rating="M", areas_for_improvement="Radio discipline")
     at = console(ctl, "summary.py")
+    # The plan is read whole in a wrapping table (the editor's cells cut long text), then edited.
+    shown = table(at, "Issue / area for improvement", "Corrective action")
+    assert "Radio discipline" in list(shown["Issue / area for improvement"])
+    assert any("Corrective action" in t.value.columns for t in at.table)
     plan = at.data_editor[0].value
     row = plan.index[plan["issue"] == "Radio discipline"][0]
     at.session_state["plan_editor"] = {

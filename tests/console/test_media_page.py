@@ -36,6 +36,8 @@ def test_the_pio_publishes_and_the_police_see_the_rumour_answered_by_name(civil:
     button(pio, "Publish statement").click().run()
     assert "Statement published (Crowd-control force (gas, batons, riot squads))" in toasts(pio)
     assert pio.text_area(key="media_statement").value == ""
+    # The PIO's own statement is in the PIO's log, as the PIO did it.
+    assert "Official statement: No chemical agents have been used." in list(table(pio, "Time", "What")["What"])
     police = console(civil.caller(Role.PLAYER, "city_police"))
     badges = [plain(m.value) for m in police.markdown]
     assert any(f"Answered by {PIO}" in b for b in badges), badges
@@ -73,4 +75,6 @@ def test_the_summary_shows_the_public_information_section(civil: Exercise) -> No
     assert "**Public information and community trust**" in [m.value for m in at.markdown]
     rumours = table(at, "Rumour", "Answered", "By")
     assert list(rumours["By"]) == [PIO]
+    # A table that wraps its cells (a dataframe cuts "By" at the column's width).
+    assert any("By" in t.value.columns for t in at.table), "the rumour table wraps, nothing is cut off"
     assert list(rumours["Rumour"]) == ["Crowd-control force (gas, batons, riot squads)"]

@@ -67,7 +67,7 @@ def test_message_and_resource_request_go_from_own_agency(exercise: Exercise) -> 
     at.selectbox(key="req_unit").set_value("engine")
     at.number_input(key="req_count").set_value(2)
     button(at, "Send request").click().run()
-    assert "Requested 2 engine from Town Fire Department" in toasts(at)
+    assert "Requested 2 engines from Town Fire Department" in toasts(at)  # plural by the one naming rule
     sent = [e for e in exercise.svc.journal(ctl) if isinstance(e.payload, MessageSent | ResourceRequested)]
     assert [(e.agency, e.payload.to) for e in sent] == [("police", "fire"), ("police", "fire")]
     assert sent[1].payload.count == 2

@@ -116,3 +116,15 @@ def test_wrong_codes_from_many_clients_lock_the_exercise(exercise: Exercise) -> 
 def test_policy_figures() -> None:
     assert [wait_after(n, 2, 5) for n in range(6)] == [0.0, 0.0, 1.0, 2.0, 4.0, None]
     assert guess_time_years() > 1e15
+
+
+def test_the_end_closes_the_players_sessions_but_not_the_controllers(exercise: Exercise) -> None:
+    store = SessionStore(exercise.svc)
+    controller = store.sign_in(exercise.code(Role.CONTROLLER), client="c", name="J. Moss")
+    player = store.sign_in(exercise.code(Role.PLAYER, "fire"), client="p")
+    exercise.svc.start(controller.caller)
+    exercise.svc.end(controller.caller)
+    assert store.close_exercise(exercise.id) == 1
+    assert store.resume(player.token) is None  # the player signs in again, read-only
+    back = store.resume(controller.token)
+    assert back is not None and back.caller.role is Role.CONTROLLER  # the controller goes on to the report

@@ -74,3 +74,13 @@ def test_sign_out_forgets_the_caller(exercise: Exercise) -> None:
     at.button(key="sign_out").click().run()
     assert session.CALLER_KEY not in at.session_state
     assert at.text_input(key="signin_code").label == "Access code"
+
+
+def test_when_the_exercise_ends_a_player_reads_that_it_has_ended(exercise: Exercise) -> None:
+    player = sign_in(exercise.code(Role.PLAYER, "fire"), name="Capt. Ruiz")
+    exercise.svc.start(exercise.controller)
+    exercise.svc.end(exercise.controller)
+    player.run()
+    assert session.CALLER_KEY not in player.session_state
+    notices = [n.value for n in [*player.info, *player.warning, *player.success]]
+    assert any(n.startswith("The exercise has ended") for n in notices), notices

@@ -38,21 +38,21 @@ def simulated():  # type: ignore[no-untyped-def]
 def test_ics_214_of_one_agency_of_a_bundled_exercise_reads_back(simulated) -> None:  # type: ignore[no-untyped-def]
     scenario, journal = simulated
     form = ics214(scenario, journal, "county_ems", incident_name="Harbor Sound MCI TTX", day=date(2026, 3, 14), prepared_at=MADE)
-    assert form.home_agency == "Harbor County EMS (ems)"
-    assert "Agency holding incident command on scene" in form.position  # the plan role it fills
-    assert form.resources[0].name == "12 ALS ambulance" and form.resources[0].home_agency == "Harbor County EMS"
+    assert form.home_agency == "Harbor County EMS"
+    assert form.position == "Incident Commander"  # the lead agency holds incident command
+    assert form.resources[0].name == "12 ALS ambulances" and form.resources[0].home_agency == "Harbor County EMS"
     assert form.activities and all(a.at <= b.at for a, b in zip(form.activities, form.activities[1:], strict=False))
     assert not any(re.search(r"\b[a-z]+_[a-z_]+\b", a.text) for a in form.activities)  # names, never ids
     text = squash(pdf_text(render_pdf([form])))
     for field in ("ACTIVITY LOG (ICS 214)", "1. Incident Name:", "Harbor Sound MCI TTX", "2. Operational Period:",
-                  "3. Name:", "4. ICS Position:", "5. Home Agency (and Unit):", "Harbor County EMS (ems)",
-                  "6. Resources Assigned:", "12 ALS ambulance", "7. Activity Log:", "Date/Time:", "Notable Activities:",
+                  "3. Name:", "4. ICS Position:", "5. Home Agency (and Unit):", "Harbor County EMS",
+                  "6. Resources Assigned:", "12 ALS ambulances", "7. Activity Log:", "Date/Time:", "Notable Activities:",
                   form.activities[0].when, form.activities[0].text[:40], "8. Prepared by:", "Signature:", "2026-03-14 21:00"):
         assert squash(field) in text, field
     ws = openpyxl.load_workbook(io.BytesIO(render_xlsx([("Harbor County EMS", form)])))["Harbor County EMS"]
     cells = {ws.cell(row=r, column=1).value: ws.cell(row=r, column=2).value for r in range(1, ws.max_row + 1)}
     assert cells["1. Incident Name"] == "Harbor Sound MCI TTX"
-    assert cells["5. Home Agency (and Unit)"] == "Harbor County EMS (ems)"
+    assert cells["5. Home Agency (and Unit)"] == "Harbor County EMS"
     assert cells[form.activities[0].when] == form.activities[0].text
 
 
@@ -89,3 +89,10 @@ def test_an_imported_incident_gets_real_clock_times_and_the_cli_writes_both_file
     assert out.exit_code == 0, out.output
     out = CliRunner().invoke(app, ["ics", "214", str(created.exercise.id), "--agency", "polce", "--pdf", "x.pdf", "--database", db])
     assert out.exit_code == 1 and "no agency 'polce'" in out.output
+    assert "Town Fire Department" in out.output and "fire," not in out.output  # the agencies offered, by name
+    # A planner names the agency as the scenario does, in any case; the id still works.
+    by_name = tmp_path / "by-name.xlsx"
+    out = CliRunner().invoke(app, ["ics", "214", str(created.exercise.id), "--agency", "town fire department",
+                                   "--agency", "operator", "--xlsx", str(by_name), "--database", db])
+    assert out.exit_code == 0, out.output
+    assert openpyxl.load_workbook(by_name).sheetnames == ["Town Fire Department", "Warehouse Operator"]

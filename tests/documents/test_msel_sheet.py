@@ -69,7 +69,9 @@ def test_export_writes_the_hseep_columns_with_drop_downs_and_excel_times(tmp_pat
     assert ws["K4"].value == "if head_count has not happened"
     assert ws["M5"].value == "link down: fire - operator"
     validations = {str(dv.sqref).split(":")[0]: dv.formula1 for dv in ws.data_validations.dataValidation}
-    assert validations["D3"].startswith("=Lists!$A$2") and "Lists!" in validations["E3"]
+    # From and To are written by name: their drop-downs offer the names.
+    assert validations["D3"].startswith("=Lists!$B$2") and validations["E3"].startswith("=Lists!$D$2")
+    assert ws["D3"].value == "Exercise control" or ws["D3"].value in {a.name for a in scenario.agencies} | {"Controller", "Simulation cell"}
     lists = wb["Lists"]
     agencies = [lists.cell(row=r, column=3).value for r in range(2, 5)]
     assert agencies == ["fire", "operator", "eoc"]
@@ -236,7 +238,7 @@ def test_generated_msels_survive_both_sheet_formats_and_the_yaml_writer(warehous
     generated = scenario.model_copy(update={"msel": tuple(msel)})
     path = str(EXAMPLE / "scenarios" / "warehouse_fire.yaml")
     for name, blob in (("g.xlsx", export_xlsx(generated)), ("g.csv", export_csv(generated).encode())):
-        items = parse_msel(read_msel_table(blob, name), data)
+        items = parse_msel(read_msel_table(blob, name), data, plans)
         back = build_scenario(path, {**data, "msel": items}, lines, plans)  # type: ignore[arg-type]
         assert back.msel == generated.msel, name
         text = _replace_msel((EXAMPLE / "scenarios" / "warehouse_fire.yaml").read_text(), _msel_yaml(items), path)

@@ -20,7 +20,7 @@ from hotwash.cli import app
 from tests.service.conftest import CHEAP_HASHER, WAREHOUSE, Opened
 
 runner = CliRunner()
-CODE = re.compile(r"^\s+(controller|evaluator|observer|player \(\w+\))\s+([0-9A-Z]{6}(?:-[0-9A-Z]{4}){4})$", re.M)
+CODE = re.compile(r"^\s+(Controller|Evaluator|Observer|Player for [^\n]+?)\s+([0-9A-Z]{6}(?:-[0-9A-Z]{4}){4})$", re.M)
 
 
 def hotwash(db_url: str, *args: str) -> tuple[int, str]:
@@ -34,9 +34,10 @@ def test_create_prints_codes_once_and_they_sign_in(db_url: str) -> None:
     exercise_id = int(re.search(r"Exercise (\d+): Tuesday drill", out).group(1))  # type: ignore[union-attr]
     assert "seed 42" in out and "shown this once" in out
     codes = dict(CODE.findall(out))
-    assert set(codes) == {"controller", "evaluator", "observer", "player (fire)"}
+    # Printed codes name the agency, never its id.
+    assert set(codes) == {"Controller", "Evaluator", "Observer", "Player for Town Fire Department"}
     service = ExerciseService.open(db_url)
-    caller = service.sign_in(codes["player (fire)"])
+    caller = service.sign_in(codes["Player for Town Fire Department"])
     assert (caller.exercise_id, caller.agency) == (exercise_id, "fire")
     code, listed = hotwash(db_url, "exercise", "list")
     assert code == 0

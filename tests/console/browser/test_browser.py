@@ -170,8 +170,9 @@ def test_first_start_opens_a_demo_with_codes_a_newcomer_can_use(tmp_path: Path, 
     fresh = start_server(f"sqlite:///{(tmp_path / 'hotwash.db').as_posix()}", tmp_path)
     try:
         codes = (tmp_path / "var" / "demo-codes.txt").read_text()
-        assert "controller" in fresh.output() and "var/demo-codes.txt" in fresh.output()
-        controller_code = next(line.split()[-1] for line in codes.splitlines() if line.strip().startswith("controller"))
+        assert "Controller" in fresh.output() and "var/demo-codes.txt" in fresh.output()
+        assert "Player for Riverton Police Department" in codes and "city_police" not in codes
+        controller_code = next(line.split()[-1] for line in codes.splitlines() if line.strip().startswith("Controller"))
         page = open_console(browser, fresh.url)
         sign_in(page, controller_code)
         page.get_by_role("button", name="Start exercise").wait_for()
