@@ -50,13 +50,14 @@ class OnwardLog:
 
 def onward_logs(scenario: Scenario, sender: str, to: str, categories: Iterable[str]) -> tuple[OnwardLog, ...]:
     """The dissemination logs a message from ``sender`` to ``to`` requires: one per agreement under
-    which ``sender`` received any of ``categories`` with ``log_onward`` set, when ``to`` is not the
-    agency that shared them."""
+    which ``sender`` received any of ``categories`` with ``log_onward`` set, when ``to`` is neither
+    the agency that shared them nor a party to that agreement (CJIS: a release to an agency outside
+    the original exchange agreement is logged)."""
     wanted = set(categories)
     out = []
     for agr in scenario.agreements:
         shared = tuple(c for c in agr.categories if c in wanted)
-        if agr.log_onward and shared and sender in agr.recipients and to != agr.sender:
+        if agr.log_onward and shared and sender in agr.recipients and to != agr.sender and to not in agr.recipients:
             out.append(OnwardLog(agr, shared))
     return tuple(out)
 
