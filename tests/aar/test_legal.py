@@ -167,3 +167,23 @@ def test_simulated_agencies_keep_to_their_authority(jtf: Scenario) -> None:
         legal = report(simulated, entries).legal
         assert legal is not None
         assert [f for f in legal.findings if f.kind == "overreach"] == []
+
+
+def test_an_imported_log_declares_the_categories_its_messages_carried(jtf: Scenario) -> None:
+    """A real incident's message log names categories by id or label; the report finds the disclosure,
+    and an unknown category is named with its cell."""
+    from exercises.documents.incident_log import parse_incident_log
+    from exercises.scenario.loading import ScenarioError
+
+    data = (b"time,message #,from,to,text,delivered,categories\n"
+            b"0:36,M1,marlow_police,eastside_school,The father's case is pending,yes,Immigration status\n"
+            b"0:45,M2,marlow_police,st_brigid,Name and date of birth for registration,yes,pii; medical\n")
+    log = parse_incident_log(jtf, {"messages": ("messages.csv", data)})
+    sent = [e.payload for e in log.entries if isinstance(e.payload, MessageSent)]
+    assert [m.categories for m in sent] == [("immigration_status",), ("pii", "medical")]
+    entries = [Entry(seq=i + 1, **e.model_dump()) for i, e in enumerate(log.entries)]
+    legal = report(jtf, entries).legal
+    assert legal is not None
+    assert [(f.kind, f.evidence[0].summary.startswith("Marlow Police")) for f in legal.findings] == [("disclosure", True)]
+    with pytest.raises(ScenarioError, match=r"messages.csv:2: .*information category 'immigration'"):
+        parse_incident_log(jtf, {"messages": ("messages.csv", data.replace(b"Immigration status", b"immigration"))})
