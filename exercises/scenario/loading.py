@@ -573,7 +573,7 @@ class _ScenarioCheck:
     def run(self) -> list[Problem]:
         for step in (self.ids, self.plan_bindings, self.plans_applied_once, self.links, self.msel,
                      self.simulation_actions, self.incident_model, self.media, self.reachability,
-                     self.action_functions, self.inject_categories):
+                     self.action_functions, self.inject_categories, self.pitfalls):
             step()
         return self.problems
 
@@ -762,6 +762,24 @@ class _ScenarioCheck:
                 if category not in categories:
                     self.bad(("msel", i, "categories", k), f"information category {category!r} is not declared "
                              f"by an applied response plan{_did_you_mean(category, categories)}")
+
+
+    def pitfalls(self) -> None:
+        """A pitfall names an agency, an inject, categories and a recipient the scenario declares."""
+        categories = {c.id for b in self.sc.response_plans if b.plan in self.plans
+                      for c in self.plans[b.plan].plan.categories}
+        injects = {i.id for i in self.sc.msel}
+        for i, pit in enumerate(self.sc.simulation.pitfalls):
+            at: Path_ = ("simulation", "pitfalls", i)
+            self.agency((*at, "agency"), pit.agency)
+            self.agency((*at, "with"), pit.with_)
+            if pit.after_inject not in injects:
+                self.bad((*at, "after_inject"), f"inject {pit.after_inject!r} is not on the MSEL"
+                         f"{_did_you_mean(pit.after_inject, injects)}")
+            for k, category in enumerate(pit.shares):
+                if category not in categories:
+                    self.bad((*at, "shares", k), f"information category {category!r} is not declared by an "
+                             f"applied response plan{_did_you_mean(category, categories)}")
 
 
 _INCIDENT_MODELS: dict[str, tuple[type, str]] = {

@@ -561,6 +561,23 @@ DEVELOPMENTS: dict[str, tuple[str, ...]] = {
 """The developments each incident model produces (``Development.what``), by model."""
 
 
+class Pitfall(Frozen):
+    """A documented way a simulated agency breaks a data-sharing rule, for the players to catch and
+    correct: after an inject reaches it, with probability ``probability``, it passes ``shares`` to
+    ``with`` although no agreement allows it."""
+
+    agency: Id
+    after_inject: InjectId
+    shares: tuple[Id, ...] = Field(min_length=1)
+    """Information categories (the plans' ``categories``)."""
+    with_: Id = Field(alias="with")
+    probability: Annotated[float, Field(ge=0.0, le=1.0)]
+    text: Text
+    """What the message says."""
+    why: Text
+    """The pitfall it exercises and where it is documented (a training gap, an after-action report)."""
+
+
 class SimulationParams(Frozen):
     actions: dict[Id, ActionSim] = Field(default_factory=dict)
     incident: IncidentModel
@@ -569,6 +586,8 @@ class SimulationParams(Frozen):
     mutual_aid: bool = True
     message_handling: Distribution = Fixed(dist="fixed", value=30.0)
     """Time an agency takes to read and route a message it receives."""
+    pitfalls: Annotated[tuple[Pitfall, ...], Field(exclude_if=lambda v: not v)] = ()
+    """Simulated agencies keep to their authority and agreements, except where a pitfall says."""
 
 
 # --- the public-information environment (media layer) ------------------------------------

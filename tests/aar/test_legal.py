@@ -187,3 +187,34 @@ def test_an_imported_log_declares_the_categories_its_messages_carried(jtf: Scena
     assert [(f.kind, f.evidence[0].summary.startswith("Marlow Police")) for f in legal.findings] == [("disclosure", True)]
     with pytest.raises(ScenarioError, match=r"messages.csv:2: .*information category 'immigration'"):
         parse_incident_log(jtf, {"messages": ("messages.csv", data.replace(b"Immigration status", b"immigration"))})
+
+
+def _all_simulated(scenario: Scenario, probability: float | None = None) -> Scenario:
+    data = scenario.model_dump(by_alias=True)
+    for agency in data["agencies"]:
+        agency["played_by"] = "simulation"
+    if probability is not None:
+        for pit in data["simulation"]["pitfalls"]:
+            pit["probability"] = probability
+    return Scenario.model_validate(data)
+
+
+def _simulated_report(scenario: Scenario, seed: int) -> AfterActionReport:
+    externals = [NewEntry(at=0.0, actor="controller", payload=ClockStarted())]
+    produced = replay(scenario, seed, externals, END_MIN * 60)
+    merged = sorted([*produced, *externals], key=lambda e: e.at)
+    merged.append(NewEntry(at=END_MIN * 60, actor="controller", payload=ClockEnded()))
+    return report(scenario, [Entry(seq=i + 1, **e.model_dump()) for i, e in enumerate(merged)])
+
+
+def test_a_simulated_pitfall_is_caught_as_a_disclosure(jtf: Scenario) -> None:
+    """The scenario's documented pitfall (the task force tells the school the family's status) is
+    found by the report when it happens, and never when its probability is nil."""
+    legal = _simulated_report(_all_simulated(jtf, probability=1.0), seed=4).legal
+    assert legal is not None
+    [finding] = [f for f in legal.findings if f.kind == "disclosure"]
+    assert finding.agency == "marlow_police"
+    assert "Personal identifying information, Immigration status with Eastside Elementary School" in finding.what
+    assert finding.evidence[0].kind == "message_sent"
+    never = _simulated_report(_all_simulated(jtf, probability=0.0), seed=4).legal
+    assert never is not None and never.findings == ()
