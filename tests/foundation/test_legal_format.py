@@ -70,7 +70,7 @@ def test_a_scenario_naming_an_unknown_category_or_function_or_leaving_a_role_unb
     fields = {p.field: p.message for p in caught.value.problems}
     assert "information category 'status'" in fields["msel[1].categories[2]"]
     assert "function 'refuse'" in next(m for f, m in fields.items() if f.endswith(".function"))
-    assert "needs role 'custody' bound" in fields["response_plans[0].roles"]
+    assert "needs role 'custody' bound" in fields["response_plans[1].roles"]
     assert all(p.line for p in caught.value.problems)
 
 
