@@ -16,7 +16,8 @@ from typing import Literal
 
 from aar import alt_text
 from aar.clock import when
-from aar.model import AfterActionReport, EvaluatorRating, Evidence, Note, Status
+from aar.legal import KIND_TITLE, LEGAL_TITLE
+from aar.model import STATUS_LABEL, AfterActionReport, EvaluatorRating, Evidence, LegalFinding, Note, Status
 from aar.names import Names, humanise, quantity
 from exercises.scenario.durations import format_span
 from exercises.scenario.model import Rating
@@ -522,6 +523,51 @@ class _Writer:
                     if pi.baseline else "shown without a simulated baseline (none was run)")
         self.add(Figure("trust", f"Figure 6. Community trust over {self.event_word} time, {baseline}."))
 
+    def legal(self) -> None:
+        """Legal authority, civil rights and privacy (scenarios whose plans declare such rules)."""
+        legal = self.r.legal
+        if legal is None:
+            return
+        self.h1(LEGAL_TITLE)
+        self.para(
+            f"The response plans applied delegate {quantity(legal.authorities, 'authority')} to the agencies and "
+            f"set {quantity(legal.agreements, 'data-sharing agreement')}. Every logged action that exercises a "
+            "delegated function was held against the authorities, and every message and inject that carried "
+            f"information categories ({legal.messages_with_categories} messages) against the agreements."
+        )
+        if not legal.findings:
+            self.para("No overreach of authority, disclosure outside agreement or missing dissemination log was "
+                      f"found in the {self.event_word} record.")
+        for kind, title in KIND_TITLE.items():
+            found = [f for f in legal.findings if f.kind == kind]
+            if found:
+                self.h2(f"{title} ({len(found)})")
+            for finding in found:
+                self.legal_finding(finding)
+        self.rights_steps()
+
+    def legal_finding(self, f: LegalFinding) -> None:
+        self.add(Para((Run(f"{f.capability}: ", italic=True), Run(f.what)), "bullet"))
+        elements = ", ".join(e.value.capitalize() for e in f.elements) or "to be set"
+        self.add(Para((Run("Rule: ", bold=True), Run(f"{f.rule} "), Run("Capability element: ", bold=True),
+                       Run(f"{elements}. "), Run("Corrective action: ", bold=True), Run(f.corrective_action)), "small"))
+        self.evidence(f.evidence)
+
+    def rights_steps(self) -> None:
+        legal = self.r.legal
+        if legal is None:
+            return
+        self.h2("Rights steps")
+        if not legal.rights_steps:
+            self.para("No rights step was triggered, or the plans applied declare none.", "small")
+            return
+        rows = tuple(tuple(cell(v) for v in (
+            self.names.protocol(f.protocol_id) if f.protocol_id in self.names.protocols else f.protocol_title,
+            f.agency_name or self.names.agency(f.agency), STATUS_LABEL[f.status],
+            self.at(f.done_at) if f.done_at is not None else "--", f.source)) for f in legal.rights_steps[:MAX_TABLE_ROWS])
+        self.add(Table(("Rights step", "Agency", "Status", "Done at", "Source"), rows, (0.3, 0.18, 0.12, 0.1, 0.3)))
+        self.more(len(legal.rights_steps), "rights-step instances")
+
     def requests(self) -> None:
         c = self.r.coordination
         if not c.requests:
@@ -640,7 +686,7 @@ def build_document(report: AfterActionReport, extra_notes: Sequence[str] = ()) -
     w = _Writer(report)
     for step in (w.cover, w.handling, w.overview, w.executive_summary, w.analysis, w.conclusion,
                  w.improvement_plan, w.participants, w.contacts, w.timeline, w.compliance, w.coordination,
-                 w.baseline, w.public_information, w.integrity):
+                 w.baseline, w.public_information, w.legal, w.integrity):
         step()
     w.notes(extra_notes)
     w.index()
@@ -665,6 +711,7 @@ SECTION_ORDER = (
     "Coordination and the Agency Network",
     "Simulated Baseline",
     PUBLIC_INFORMATION_TITLE,
+    LEGAL_TITLE,
     "Record Integrity",
     INDEX_TITLE,
 )

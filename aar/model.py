@@ -405,6 +405,44 @@ class Overview(_Data):
     played_to: float | None
 
 
+LegalKind = Literal["overreach", "disclosure", "missing_log"]
+
+
+class LegalFinding(_Data):
+    """An action beyond delegated authority, information shared outside every agreement, or onward
+    dissemination without the log its agreement requires (``aar.legal``)."""
+
+    kind: LegalKind
+    agency: str
+    agency_name: str
+    at: float
+    what: str
+    """What happened, in words."""
+    rule: str
+    """The rule it breaks and where that rule comes from."""
+    source: str
+    capability: str
+    elements: tuple[Element, ...] = ()
+    corrective_action: str
+    evidence: tuple[Evidence, ...]
+
+
+class LegalReview(_Data):
+    """Legal authority, civil rights and privacy: the rules a joint operation is held to, and what
+    broke them (scenarios whose plans declare authorities, agreements or rights steps)."""
+
+    authorities: int
+    agreements: int
+    findings: tuple[LegalFinding, ...]
+    rights_steps: tuple[Finding, ...]
+    """Every instance of a rights-step protocol, whatever its status."""
+    messages_with_categories: int
+
+    @property
+    def shortfalls(self) -> tuple[Finding, ...]:
+        return tuple(f for f in self.rights_steps if f.status in SHORTFALLS)
+
+
 class AfterActionReport(_Data):
     exercise_name: str
     exercise_dates: tuple[date, date]
@@ -435,3 +473,5 @@ class AfterActionReport(_Data):
     points_of_contact: tuple[Contact, ...] = ()
     public_information: PublicInformation | None = None
     """Public information and community trust (scenarios with a media layer; aar.public_information)."""
+    legal: LegalReview | None = None
+    """Legal authority, civil rights and privacy (scenarios whose plans declare rules; aar.legal)."""

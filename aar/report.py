@@ -12,6 +12,7 @@ from aar.baseline import comparisons
 from aar.clock import when
 from aar.coordination import coordination
 from aar.improvement import apply_edits, draft
+from aar.legal import KIND_TITLE, LEGAL_TITLE, improvement_rows, legal_review
 from aar.model import (
     SHORTFALLS,
     AfterActionReport,
@@ -19,6 +20,7 @@ from aar.model import (
     Evidence,
     ExecutiveSummary,
     Finding,
+    LegalReview,
     Note,
     ObjectiveAnalysis,
     Overview,
@@ -167,6 +169,28 @@ def executive_summary(
     )
 
 
+def with_legal(
+    summary: ExecutiveSummary, legal: LegalReview | None, real: RealTime | None, real_incident: bool
+) -> ExecutiveSummary:
+    """The summary naming the legal section first among the areas for improvement when it holds a
+    finding (an overreach, a disclosure, a missing log, a rights step not met)."""
+    if legal is None or not (legal.findings or legal.shortfalls):
+        return summary
+    kinds = Counter(KIND_TITLE[f.kind].lower() for f in legal.findings)
+    parts = [f"{kind} ({n})" for kind, n in kinds.items()]
+    if legal.shortfalls:
+        parts.append(f"{quantity(len(legal.shortfalls), 'rights step')} not met in time")
+    trail = [ev for f in legal.findings for ev in f.evidence] + [ev for f in legal.shortfalls for ev in f.evidence]
+    first = legal.findings[0].capability if legal.findings else legal.shortfalls[0].capability
+    point = SummaryPoint(
+        capability=first,
+        text=f"Legal authority, civil rights and privacy: {'; '.join(parts)}. The section \u201c{LEGAL_TITLE}\u201d "
+             "gives each with its evidence and the rule it breaks.",
+        evidence=evidence_text(trail, real, real_incident) or "--",
+    )
+    return summary.model_copy(update={"areas_for_improvement": (point, *summary.areas_for_improvement)})
+
+
 MEANING = {"P": "performed without challenges", "S": "performed with some challenges",
            "M": "performed with major challenges", "U": "unable to be performed"}
 
@@ -279,7 +303,8 @@ def build_report(
     found = findings(scenario, record)
     rows = table1(scenario, record, found)
     coord = coordination(scenario, record)
-    plan, edit_notes = apply_edits(draft(scenario, record, found), record)
+    legal = legal_review(scenario, record, found)
+    plan, edit_notes = apply_edits([*draft(scenario, record, found), *improvement_rows(legal)], record)
     notes = [*notes, *edit_notes]
     if baseline is not None and baseline.scenario_id != scenario.id:
         notes.append(
@@ -306,7 +331,9 @@ def build_report(
         names=record.names,
         record_kind="real_incident" if real_incident else "exercise",
         real_time=real_time,
-        executive_summary=executive_summary(exercise_name, ov, analyses, found, people, real_time, real_incident),
+        executive_summary=with_legal(
+            executive_summary(exercise_name, ov, analyses, found, people, real_time, real_incident), legal,
+            real_time, real_incident),
         conclusion=conclusion(analyses, record.names, len(plan), sum(i.element is None for i in plan), real_incident),
         points_of_contact=points_of_contact(scenario, contacts, record),
         exercise_name=exercise_name,
@@ -322,6 +349,7 @@ def build_report(
         baseline=comparisons(scenario, found, baseline) if baseline is not None else None,
         improvement_plan=tuple(plan),
         public_information=public_information(scenario, record, baseline),
+        legal=legal,
         participants=tuple(people),
         timeline=tuple(timeline(record, found)),
         integrity=integrity,

@@ -20,6 +20,7 @@ from exercises.record.entries import (
     Development,
     Entry,
     InjectDelivered,
+    MessageSent,
 )
 from exercises.scenario.durations import format_span
 from exercises.scenario.model import Protocol, Scenario
@@ -36,6 +37,8 @@ def describe(entry: Entry, record: Record | None = None) -> str:
         text = f": {p.text}" if p.text else ""
         linked = f" (inject {p.inject_id})" if p.inject_id else ""
         return f"{who} logged \u201c{names.action(p.action)}\u201d{linked}{text}"
+    if isinstance(p, MessageSent):
+        return f"{who} sent a message to {names.agency(p.to)}: \u201c{p.text}\u201d"
     if isinstance(p, InjectDelivered):
         synopsis = ""
         if record is not None and p.inject_id in record.injects:

@@ -170,12 +170,28 @@ def _log_action(caller: Caller, vocabulary: dict[str, str]) -> None:
 def _send_message(caller: Caller, names: dict[str, str]) -> None:
     to = st.session_state.get("msg_to")
     text = str(st.session_state.get("msg_text", ""))
+    carried = list(st.session_state.get("msg_categories") or [])
     if not to or _refused({"Message": "msg_text"}):
         return
     done = session.perform(f"Message sent to {names.get(to, to)}",
-                           lambda: session.service().send_message(caller, to, text))
+                           lambda: session.service().send_message(caller, to, text, categories=carried))
     if done is not None:
         st.session_state["msg_text"] = ""
+        st.session_state["msg_categories"] = []
+
+
+def _message_rules(caller: Caller, brief: Briefing) -> None:
+    """The information the message carries, and before it is sent, each data-sharing rule it would
+    break or require (outside the form, so the notice follows every choice)."""
+    if not brief.categories:
+        return
+    st.multiselect("Information it carries", list(brief.categories), format_func=lambda c: brief.categories[c],
+                   key="msg_categories", placeholder="None of the protected categories")
+    to = st.session_state.get("msg_to")
+    carried = st.session_state.get("msg_categories") or []
+    if to and carried:
+        for line in session.service().message_notice(caller, to, carried):
+            st.warning(md(line), icon=":material/gavel:")
 
 
 def _request(caller: Caller, names: dict[str, str], brief: Briefing) -> None:
@@ -212,8 +228,10 @@ def forms(caller: Caller, brief: Briefing, injects: dict[str, str]) -> None:
         counted_text("Details", "act_text", height=90, placeholder="What was done, by whom, with what result")
         st.form_submit_button("Log action", type="primary", icon=":material/edit_note:",
                               on_click=_log_action, args=(caller, vocabulary))
-    with msg, st.form("send_message", border=False):
+    with msg:
         st.selectbox("To", others, format_func=agency_label, key="msg_to")
+        _message_rules(caller, brief)
+    with msg, st.form("send_message", border=False):
         counted_text("Message", "msg_text", height=90)
         st.form_submit_button("Send message", type="primary", icon=":material/send:",
                               on_click=_send_message, args=(caller, names))

@@ -15,6 +15,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
+from aar.legal import KIND_TITLE, LEGAL_TITLE
 from aar.model import SHORTFALLS, STATUS_LABEL, AfterActionReport, Element, ImprovementItem
 from console import session
 from console.new_exercise import clock_and_contacts_fields, typed_details
@@ -158,6 +159,24 @@ def public_information(report: AfterActionReport) -> None:
     st.altair_chart(chart, width="stretch")
 
 
+def legal(report: AfterActionReport) -> None:
+    """The report's legal-authority section (scenarios whose plans declare authorities, agreements or
+    rights steps): each overreach, disclosure and missing dissemination log, with its evidence."""
+    review = report.legal
+    if review is None:
+        return
+    st.markdown(f"**{LEGAL_TITLE}** ({len(review.findings)})")
+    if not review.findings:
+        st.caption("No overreach of authority, disclosure outside agreement or missing dissemination log so far.")
+        return
+    rows = [
+        {"Finding": KIND_TITLE[f.kind], "Agency": f.agency_name, "When": format_duration(f.at), "What": f.what,
+         "Rule": f.rule, "Evidence": ", ".join(f"entry {ev.seq}" for ev in f.evidence)}
+        for f in review.findings
+    ]
+    text_table(pd.DataFrame(rows), height=300)
+
+
 @st.fragment(run_every="2s")
 def live(caller: Caller) -> None:
     session.heartbeat()
@@ -186,6 +205,7 @@ def live(caller: Caller) -> None:
     capability_table(report)
     shortfalls(report)
     public_information(report)
+    legal(report)
 
 
 def download(caller: Caller) -> None:

@@ -43,7 +43,7 @@ from exercises.record.entries import (
     Scalar,
     StatementIssued,
 )
-from exercises.scenario.model import Distribution, Inject, Scenario
+from exercises.scenario.model import Distribution, Inject, Pitfall, Scenario
 from sim_engine import behaviour
 from sim_engine import record as rec
 from sim_engine.batch.stats import RunningSummary
@@ -256,6 +256,11 @@ class World:
         """Set by batch runs: the run's summary, built as the run goes."""
         self.media: Media | None = make_media(self, rng)
         """The press and the public (``sim_engine.media``); None when the scenario has no media section."""
+        self._rng = rng
+        self._pitfalls: dict[str, list[Pitfall]] = {}
+        """The scenario's pitfalls by the inject that sets them off (none: no draw is ever made)."""
+        for pit in scenario.simulation.pitfalls:
+            self._pitfalls.setdefault(pit.after_inject, []).append(pit)
 
     def start(self) -> None:
         for inject in self.scenario.msel:
@@ -540,6 +545,21 @@ class World:
             self.respond(agency, action, inject.id, 0.0)
         if self.media is not None:
             self.media.on_inject(inject)
+        for pit in self._pitfalls.get(inject.id, ()):
+            self.pitfall(pit)
+
+    def pitfall(self, pit: Pitfall) -> None:
+        """A simulated agency falls into a documented pitfall (with its probability): after reading the
+        inject it passes the categories on to a recipient no agreement allows."""
+        if pit.agency not in self.simulated or self._rng.random() >= pit.probability:
+            return
+
+        def send() -> None:
+            message = self.message(pit.agency, pit.with_)
+            self.emit(pit.agency, rec.MessageSent(message.id, pit.with_, pit.text, pit.shares))
+            behaviour.Messenger(self, message)
+
+        self.after(self.response_delay[pit.agency](), send)
 
     def inject_effect(self, inject: Inject) -> None:
         """An inject that takes a link down or brings one up."""

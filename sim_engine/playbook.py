@@ -9,13 +9,16 @@ A *task* is ``(agency, action)``. The rules, in the terms of the scenario:
   cannot see it coming, so it performs the action at the start of the exercise (a standing order, e.g.
   cameras on before any arrest);
 - an inject's expected action is performed by the recipients that hold a protocol for it, else by the
-  recipients that have the unit type the action uses, else by the first recipient.
+  recipients that have the unit type the action uses, else by the first recipient; an action that
+  exercises a delegated function (a plan's ``functions``) only by recipients that hold the authority
+  for it, and by none when no recipient does (simulated agencies keep to their authority).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
+from exercises.scenario.legal import overreach
 from exercises.scenario.model import Inject, Scenario
 from sim_engine.memo import per_scenario
 
@@ -128,15 +131,20 @@ class Playbook:
         return found
 
     def _performer_agencies(self, inject: Inject, action: str) -> list[str]:
-        holders = [to for to in inject.to if (to, action) in self.holders]
+        recipients = list(inject.to)
+        if action in self.scenario.action_functions:
+            recipients = [to for to in recipients if overreach(self.scenario, to, action) is None]
+            if not recipients:
+                return []
+        holders = [to for to in recipients if (to, action) in self.holders]
         if holders:
             return holders
         sim = self.scenario.simulation.actions.get(action)
         if sim is not None and sim.uses is not None:
-            equipped = [to for to in inject.to if sim.uses in self.scenario.agency(to).resources]
+            equipped = [to for to in recipients if sim.uses in self.scenario.agency(to).resources]
             if equipped:
                 return equipped
-        return [inject.to[0]]
+        return [recipients[0]]
 
 
 playbook_of = per_scenario(Playbook)

@@ -32,6 +32,13 @@ class ActionLogged(NamedTuple):
     inject_id: str | None = None
 
 
+class MessageSent(NamedTuple):
+    message_id: str
+    to: str
+    text: str
+    categories: tuple[str, ...] = ()
+
+
 class MessageDelivered(NamedTuple):
     message_id: str
     sender: str
@@ -130,6 +137,7 @@ Payload = (
     InjectDelivered
     | InjectSkipped
     | ActionLogged
+    | MessageSent
     | MessageDelivered
     | MessageLost
     | ResourceRequested
@@ -149,6 +157,7 @@ JOURNAL_PAYLOADS: dict[type[Payload], type[journal.Payload]] = {
     InjectDelivered: journal.InjectDelivered,
     InjectSkipped: journal.InjectSkipped,
     ActionLogged: journal.ActionLogged,
+    MessageSent: journal.MessageSent,
     MessageDelivered: journal.MessageDelivered,
     MessageLost: journal.MessageLost,
     ResourceRequested: journal.ResourceRequested,

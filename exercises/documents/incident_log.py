@@ -67,6 +67,7 @@ KINDS: dict[str, dict[str, tuple[str, ...]]] = {
         "time": ("Time", "Sent"), "id": ("Message #", "Message", "Message ID"), "from": ("From",), "to": ("To",),
         "channel": ("Channel",), "text": ("Text", "Message text"), "delivered": ("Delivered",),
         "delivered_time": ("Delivered at", "Received at"), "action": ("Action", "Counts as action"),
+        "categories": ("Categories", "Information categories"),
     },
     "links": {
         "time": ("Time",), "link": ("Link", "Between"), "state": ("State", "Status"), "reason": ("Reason", "Notes"),
@@ -201,6 +202,26 @@ class _Reader:
     def agency(self, row: Row, key: str) -> str | None:
         return self.name(row, key, {a.id: a.name for a in self.scenario.agencies}, "agency")
 
+    def categories(self, row: Row) -> tuple[str, ...]:
+        """The information categories a message carried: ids or labels, separated by commas or
+        semicolons (the plans' ``categories``)."""
+        text = cell_text(row.values.get("categories")).strip()
+        if not text:
+            return ()
+        options = self.scenario.categories
+        by_label = {label.casefold(): i for i, label in options.items()}
+        found = []
+        for part in (p.strip() for p in re.split(r"[;,]", text)):
+            category = part if part in options else by_label.get(part.casefold())
+            if category is None:
+                from exercises.scenario.loading import _did_you_mean
+
+                self.bad(row.cells["categories"], f"information category {part[:60]!r} is not declared by the "
+                         f"scenario's plans{_did_you_mean(part, [*options, *options.values()])}")
+            elif category not in found:
+                found.append(category)
+        return tuple(found[:32])
+
     def text(self, row: Row, key: str) -> str:
         raw = cell_text(row.values.get(key))
         if len(raw) > MAX_TEXT:
@@ -270,7 +291,9 @@ def _messages(r: _Reader, table: Table) -> list[NewEntry]:
             if not text.strip():
                 r.bad(row.cells["text"], "required: what the message said")
             continue
-        out.append(NewEntry(at=at, agency=sender, actor=IMPORT_ACTOR, payload=MessageSent(message_id=message_id, to=to, text=text)))
+        carried = r.categories(row) if "categories" in row.cells else ()
+        out.append(NewEntry(at=at, agency=sender, actor=IMPORT_ACTOR, payload=MessageSent(
+            message_id=message_id, to=to, text=text, categories=carried)))
         if delivered:
             when = max(at, arrived if arrived is not None else at)
             out.append(NewEntry(at=when, agency=to, actor=IMPORT_ACTOR, payload=MessageDelivered(

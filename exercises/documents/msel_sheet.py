@@ -73,11 +73,12 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "raises": ("Raises Events", "Raises", "Events Raised"),
     "effect": ("Effect", "Network Effect"),
     "evaluator_notes": ("Notes", "Evaluator Notes", "Notes for Evaluators"),
+    "categories": ("Information Categories", "Categories"),
 }
 REQUIRED = ("id", "time", "synopsis", "from", "to", "mode", "text", "capability")
 WIDTHS = {"id": 10, "time": 14, "synopsis": 34, "from": 16, "to": 24, "mode": 15, "text": 60,
           "expected_actions": 30, "objective": 18, "capability": 30, "condition": 28, "raises": 18,
-          "effect": 24, "evaluator_notes": 34}
+          "effect": 24, "evaluator_notes": 34, "categories": 24}
 _CONDITION = re.compile(
     r"^if\s+(?P<action>\S+)\s+(?P<neg>has\s+not|hasn't|not)?\s*(?:has\s+)?happened(?:\s+by\s+(?P<by>\S+))?\.?$",
     re.IGNORECASE,
@@ -159,6 +160,7 @@ def msel_rows(scenario: Scenario) -> list[dict[str, Any]]:
             "raises": ", ".join(inj.raises),
             "effect": _effect_text(inj),
             "evaluator_notes": inj.evaluator_notes or "",
+            "categories": ", ".join(inj.categories),
         })
     return rows
 
@@ -476,7 +478,7 @@ def _inject(row: Row, names: dict[str, NameIndex], problems: list[Problem]) -> d
     mode = text("mode").strip().lower().replace(" ", "_").replace("-", "_")
     if mode:
         item["mode"] = mode
-    for key, kind in (("expected_actions", "action"), ("raises", None)):
+    for key, kind in (("expected_actions", "action"), ("raises", None), ("categories", None)):
         listed = words(key, kind) if key in row.cells else []
         if listed:
             item[key] = listed
@@ -612,7 +614,7 @@ class _MselDumper(yaml.SafeDumper):
 _MselDumper.add_representer(_Quoted, lambda d, v: d.represent_scalar("tag:yaml.org,2002:str", str(v), style='"'))
 _MselDumper.add_representer(_Folded, lambda d, v: d.represent_scalar("tag:yaml.org,2002:str", str(v), style=">"))
 _YAML_ORDER = ("id", "time", "from", "to", "mode", "synopsis", "text", "expected_actions", "capability",
-               "objective", "condition", "raises", "effect", "evaluator_notes")
+               "objective", "condition", "raises", "effect", "evaluator_notes", "categories")
 
 
 def _yaml_item(item: dict[str, Any]) -> dict[str, Any]:

@@ -181,6 +181,9 @@ class MessageSent(Payload):
     message_id: Annotated[str, Field(min_length=1, max_length=64)]
     to: Id
     text: UserText
+    categories: Annotated[tuple[Id, ...], Field(max_length=32, exclude_if=lambda v: not v)] = ()
+    """Information categories the message carries (the response plans' ``categories``). Left out of
+    the stored JSON when empty, so messages recorded before categories existed hash as they did."""
 
 
 class MessageDelivered(Payload):

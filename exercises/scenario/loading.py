@@ -489,7 +489,41 @@ def _check_plan(plan: ResponsePlan, lines: _Lines, file: str) -> list[Problem]:
                 (*at, "when", "event"),
                 f"event {proto.when.event!r} is not in the plan's events{_did_you_mean(proto.when.event, events)}",
             )
+    _check_plan_rules(plan, bad)
     return problems
+
+
+def _check_plan_rules(plan: ResponsePlan, bad: Any) -> None:
+    """Functions, authorities, categories and agreements name what the plan declares."""
+    actions = {a.id for a in plan.actions}
+    functions = {f.id for f in plan.functions}
+    categories = {c.id for c in plan.categories}
+    _unique(plan.functions, "functions", "function", bad)
+    _unique(plan.categories, "categories", "category", bad)
+    _unique(plan.agreements, "agreements", "agreement", bad)
+
+    def named(path: Path_, value: str, known: Iterable[str], what: str) -> None:
+        known = list(known)
+        if value not in known:
+            bad(path, f"{what} {value!r} is not declared in the plan{_did_you_mean(value, known)}")
+
+    for i, action in enumerate(plan.actions):
+        if action.function is not None:
+            named(("actions", i, "function"), action.function, functions, "function")
+    for i, auth in enumerate(plan.authorities):
+        named(("authorities", i, "role"), auth.role, plan.roles, "role")
+        for k, function in enumerate(auth.functions):
+            named(("authorities", i, "functions", k), function, functions, "function")
+        if auth.supervised_by is not None:
+            named(("authorities", i, "supervised_by"), auth.supervised_by, plan.roles, "role")
+    for i, agr in enumerate(plan.agreements):
+        named(("agreements", i, "from"), agr.from_, plan.roles, "role")
+        for k, role in enumerate(agr.to):
+            named(("agreements", i, "to", k) if len(agr.to) > 1 else ("agreements", i, "to"), role, plan.roles, "role")
+        for k, category in enumerate(agr.categories):
+            named(("agreements", i, "categories", k), category, categories, "category")
+        if agr.log_onward is not None:
+            named(("agreements", i, "log_onward"), agr.log_onward, actions, "action")
 
 
 def _unique(items: Sequence[Any], field: str, what: str, bad: Any) -> None:
@@ -712,6 +746,7 @@ def _bind(plan: ResponsePlan, binding: PlanBinding) -> list[Protocol]:
                     source=proto.source,
                     corrective_action=proto.corrective_action or plan.corrective_action,
                     elements=proto.elements or plan.elements,
+                    rights_step=proto.rights_step,
                 )
             )
     return out
@@ -743,7 +778,8 @@ class _ScenarioCheck:
 
     def run(self) -> list[Problem]:
         for step in (self.ids, self.plan_bindings, self.plans_applied_once, self.links, self.msel,
-                     self.simulation_actions, self.unit_type_names, self.incident_model, self.media, self.reachability):
+                     self.simulation_actions, self.unit_type_names, self.incident_model, self.media,
+                     self.reachability, self.action_functions, self.inject_categories, self.pitfalls):
             step()
         return self.problems
 
@@ -795,6 +831,8 @@ class _ScenarioCheck:
 
     def roles(self, i: int, binding: PlanBinding, plan: ResponsePlan) -> None:
         needed = {p.who for p in plan.protocols} | {p.when.by for p in plan.protocols if p.when.by}
+        needed |= {a.role for a in plan.authorities} | {a.supervised_by for a in plan.authorities if a.supervised_by}
+        needed |= {a.from_ for a in plan.agreements} | {role for a in plan.agreements for role in a.to}
         for role in sorted(needed - set(binding.roles)):
             self.bad(("response_plans", i, "roles"), f"plan {binding.plan!r} needs role {role!r} bound to an agency")
         for role, ids in binding.roles.items():
@@ -928,6 +966,44 @@ class _ScenarioCheck:
                 self.bad(("agencies", i, "id"),
                          f"agency {ag.id!r} has no link path to the lead agency {sc.lead_agency!r} "
                          "(add a link, or say why in 'isolated_reason')")
+
+
+    def action_functions(self) -> None:
+        """A scenario's own action may exercise a function declared by a plan it applies."""
+        functions = {f.id for b in self.sc.response_plans if b.plan in self.plans
+                     for f in self.plans[b.plan].plan.functions}
+        for i, action in enumerate(self.sc.actions):
+            if action.function is not None and action.function not in functions:
+                self.bad(("actions", i, "function"), f"function {action.function!r} is not declared by an "
+                         f"applied response plan{_did_you_mean(action.function, functions)}")
+
+    def inject_categories(self) -> None:
+        """An inject carries information categories declared by a plan it applies."""
+        categories = {c.id for b in self.sc.response_plans if b.plan in self.plans
+                      for c in self.plans[b.plan].plan.categories}
+        for i, inj in enumerate(self.sc.msel):
+            for k, category in enumerate(inj.categories):
+                if category not in categories:
+                    self.bad(("msel", i, "categories", k), f"information category {category!r} is not declared "
+                             f"by an applied response plan{_did_you_mean(category, categories)}")
+
+
+    def pitfalls(self) -> None:
+        """A pitfall names an agency, an inject, categories and a recipient the scenario declares."""
+        categories = {c.id for b in self.sc.response_plans if b.plan in self.plans
+                      for c in self.plans[b.plan].plan.categories}
+        injects = {i.id for i in self.sc.msel}
+        for i, pit in enumerate(self.sc.simulation.pitfalls):
+            at: Path_ = ("simulation", "pitfalls", i)
+            self.agency((*at, "agency"), pit.agency)
+            self.agency((*at, "with"), pit.with_)
+            if pit.after_inject not in injects:
+                self.bad((*at, "after_inject"), f"inject {pit.after_inject!r} is not on the MSEL"
+                         f"{_did_you_mean(pit.after_inject, injects)}")
+            for k, category in enumerate(pit.shares):
+                if category not in categories:
+                    self.bad((*at, "shares", k), f"information category {category!r} is not declared by an "
+                             f"applied response plan{_did_you_mean(category, categories)}")
 
 
 _INCIDENT_MODELS: dict[str, tuple[type, str]] = {

@@ -242,6 +242,9 @@ class Link(Frozen):
 class ActionDef(Frozen):
     id: Id
     label: Name
+    function: Annotated[Id | None, Field(exclude_if=lambda v: v is None)] = None
+    """The legal function this action exercises (a plan's ``functions``): an agency that logs it
+    without an authority of its plan for that function has overreached."""
 
 
 class UnitTypeName(Frozen):
@@ -288,6 +291,9 @@ class Inject(Frozen):
     effect: Effect | None = None
     evaluator_notes: Text | None = None
     """For controllers and evaluators only (the MSEL's evaluator notes); never shown to players."""
+    categories: Annotated[tuple[Id, ...], Field(exclude_if=lambda v: not v)] = ()
+    """Information categories the inject's message carries (a plan's ``categories``): an inject from
+    an agency is held to that agency's data-sharing agreements like any message."""
 
     @model_validator(mode="before")
     @classmethod
@@ -365,6 +371,9 @@ class PlanProtocol(Frozen):
     elements: tuple[CapabilityElement, ...] = ()
     """The capability element(s) a shortfall of this protocol is filed under (POETE); when empty,
     the plan's own ``elements``, else the improvement plan says the element is to be set."""
+    rights_step: Annotated[bool, Field(exclude_if=lambda v: not v)] = False
+    """A step that protects a person's rights (interpreter, consular notification, medical
+    screening, camera on): its shortfalls are also reported under legal authority and civil rights."""
 
     @model_validator(mode="after")
     def _timing(self) -> PlanProtocol:
@@ -375,6 +384,74 @@ class PlanProtocol(Frozen):
         if self.when.action == self.must and not self.before_trigger:
             raise ValueError("'must' cannot be the action that triggers it")
         return self
+
+
+# --- legal authority, information categories and agreements -----------------------------
+
+
+class FunctionDef(Frozen):
+    """A function an agency may only perform under an authority (arrest, warrant service, ...)."""
+
+    id: Id
+    label: Name
+
+
+class CategoryDef(Frozen):
+    """A category of information whose sharing an agreement governs (immigration status, CHRI, ...)."""
+
+    id: Id
+    label: Name
+
+
+class Authority(Frozen):
+    """Which functions a role may perform, under which conditions, and where that comes from."""
+
+    role: Id
+    functions: tuple[Id, ...] = Field(min_length=1)
+    only_by: Name | None = None
+    """Who within the agency may perform them ('officers designated and trained under the MOA')."""
+    supervised_by: Id | None = None
+    """A role whose supervision the functions are performed under (the federal partner)."""
+    only_at: Name | None = None
+    """Where they may be performed ('the county jail')."""
+    source: Name
+    capability: Capability
+    """The core capability a finding against this rule is filed under."""
+    elements: tuple[CapabilityElement, ...] = ()
+    """The capability element(s) (POETE) of such a finding; when empty, the plan's ``elements``."""
+    corrective_action: Text | None = None
+
+
+class Agreement(Frozen):
+    """A data-sharing agreement: what one role may pass to others, for what, and on what terms."""
+
+    id: Id
+    from_: Id = Field(alias="from")
+    to: tuple[Id, ...] = Field(min_length=1)
+    categories: tuple[Id, ...] = Field(min_length=1)
+    purpose: Text
+    log_onward: Id | None = None
+    """The action that logs secondary dissemination: a receiving agency that passes these
+    categories on must log it (FBI CJIS Security Policy)."""
+    log_within: Seconds = 600.0
+    """How soon after passing information on the log entry must be made."""
+    source: Name
+    capability: Capability
+    """The core capability a finding against this rule is filed under."""
+    elements: tuple[CapabilityElement, ...] = ()
+    """The capability element(s) (POETE) of such a finding; when empty, the plan's ``elements``."""
+    corrective_action: Text | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _single_to(cls, data: Any) -> Any:
+        if isinstance(data, dict) and isinstance(data.get("to"), str):
+            return {**data, "to": [data["to"]]}
+        return data
+
+
+def _empty(value: tuple[Any, ...]) -> bool:
+    return not value
 
 
 class ResponsePlan(Frozen):
@@ -392,6 +469,10 @@ class ResponsePlan(Frozen):
     actions: tuple[ActionDef, ...] = ()
     events: tuple[EventDef, ...] = ()
     protocols: tuple[PlanProtocol, ...] = Field(min_length=1)
+    functions: Annotated[tuple[FunctionDef, ...], Field(exclude_if=_empty)] = ()
+    authorities: Annotated[tuple[Authority, ...], Field(exclude_if=_empty)] = ()
+    categories: Annotated[tuple[CategoryDef, ...], Field(exclude_if=_empty)] = ()
+    agreements: Annotated[tuple[Agreement, ...], Field(exclude_if=_empty)] = ()
 
 
 class PlanBinding(Frozen):
@@ -487,6 +568,23 @@ DEVELOPMENTS: dict[str, tuple[str, ...]] = {
 """The developments each incident model produces (``Development.what``), by model."""
 
 
+class Pitfall(Frozen):
+    """A documented way a simulated agency breaks a data-sharing rule, for the players to catch and
+    correct: after an inject reaches it, with probability ``probability``, it passes ``shares`` to
+    ``with`` although no agreement allows it."""
+
+    agency: Id
+    after_inject: InjectId
+    shares: tuple[Id, ...] = Field(min_length=1)
+    """Information categories (the plans' ``categories``)."""
+    with_: Id = Field(alias="with")
+    probability: Annotated[float, Field(ge=0.0, le=1.0)]
+    text: Text
+    """What the message says."""
+    why: Text
+    """The pitfall it exercises and where it is documented (a training gap, an after-action report)."""
+
+
 class SimulationParams(Frozen):
     actions: dict[Id, ActionSim] = Field(default_factory=dict)
     incident: IncidentModel
@@ -495,6 +593,8 @@ class SimulationParams(Frozen):
     mutual_aid: bool = True
     message_handling: Distribution = Fixed(dist="fixed", value=30.0)
     """Time an agency takes to read and route a message it receives."""
+    pitfalls: Annotated[tuple[Pitfall, ...], Field(exclude_if=lambda v: not v)] = ()
+    """Simulated agencies keep to their authority and agreements, except where a pitfall says."""
 
 
 # --- the public-information environment (media layer) ------------------------------------
@@ -686,6 +786,40 @@ class Protocol(Frozen):
     source: Name
     corrective_action: Text | None = None
     elements: tuple[CapabilityElement, ...] = ()
+    rights_step: Annotated[bool, Field(exclude_if=lambda v: not v)] = False
+
+
+class BoundAuthority(Frozen):
+    """A plan's authority bound to one agency of one scenario."""
+
+    plan: Id
+    agency: Id
+    functions: tuple[Id, ...]
+    only_by: Name | None = None
+    supervised_by: tuple[Id, ...] = ()
+    """The agencies bound to the supervising role."""
+    only_at: Name | None = None
+    source: Name
+    capability: Capability
+    elements: tuple[CapabilityElement, ...] = ()
+    corrective_action: Text | None = None
+
+
+class BoundAgreement(Frozen):
+    """A plan's data-sharing agreement bound to one sending agency and its recipient agencies."""
+
+    id: Id
+    plan: Id
+    sender: Id
+    recipients: tuple[Id, ...]
+    categories: tuple[Id, ...]
+    purpose: Text
+    log_onward: Id | None = None
+    log_within: Seconds = 600.0
+    source: Name
+    capability: Capability
+    elements: tuple[CapabilityElement, ...] = ()
+    corrective_action: Text | None = None
 
 
 class Scenario(ScenarioFile):
@@ -712,6 +846,57 @@ class Scenario(ScenarioFile):
         names = {e.id: e.label for plan in self.plans for e in plan.events}
         names.update({e.id: e.label for e in self.events})
         return names
+
+    @cached_property
+    def functions(self) -> dict[str, str]:
+        """Every function an authority may grant: id -> label."""
+        return {f.id: f.label for plan in self.plans for f in plan.functions}
+
+    @cached_property
+    def categories(self) -> dict[str, str]:
+        """Every information category an agreement may govern: id -> label."""
+        return {c.id: c.label for plan in self.plans for c in plan.categories}
+
+    @cached_property
+    def action_functions(self) -> dict[str, str]:
+        """The function each action exercises, for the actions that exercise one."""
+        out = {a.id: a.function for plan in self.plans for a in plan.actions if a.function}
+        out.update({a.id: a.function for a in self.actions if a.function})
+        return out
+
+    @cached_property
+    def authorities(self) -> tuple[BoundAuthority, ...]:
+        """Every plan's authorities, one per agency bound to the role."""
+        out = []
+        for plan, roles in self._bindings:
+            for auth in plan.authorities:
+                supervisors = roles.get(auth.supervised_by, ()) if auth.supervised_by else ()
+                out += [BoundAuthority(plan=plan.id, agency=agency, functions=auth.functions, only_by=auth.only_by,
+                                       supervised_by=supervisors, only_at=auth.only_at, source=auth.source,
+                                       capability=auth.capability, elements=auth.elements or plan.elements,
+                                       corrective_action=auth.corrective_action)
+                        for agency in roles.get(auth.role, ())]
+        return tuple(out)
+
+    @cached_property
+    def agreements(self) -> tuple[BoundAgreement, ...]:
+        """Every plan's agreements, one per agency bound to the sending role."""
+        out = []
+        for plan, roles in self._bindings:
+            for agr in plan.agreements:
+                recipients = tuple(dict.fromkeys(a for role in agr.to for a in roles.get(role, ())))
+                out += [BoundAgreement(id=agr.id, plan=plan.id, sender=agency, recipients=recipients,
+                                       categories=agr.categories, purpose=agr.purpose, log_onward=agr.log_onward,
+                                       log_within=agr.log_within, source=agr.source,
+                                       capability=agr.capability, elements=agr.elements or plan.elements,
+                                       corrective_action=agr.corrective_action)
+                        for agency in roles.get(agr.from_, ())]
+        return tuple(out)
+
+    @cached_property
+    def _bindings(self) -> list[tuple[ResponsePlan, dict[str, tuple[str, ...]]]]:
+        plans = {p.id: p for p in self.plans}
+        return [(plans[b.plan], b.roles) for b in self.response_plans if b.plan in plans]
 
     @cached_property
     def spokespeople(self) -> frozenset[str]:

@@ -3,6 +3,8 @@ controllers for any), and corrections of logged entries."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from exercises.access import (
     CORRECTABLE,
     AccessDenied,
@@ -83,8 +85,12 @@ class Play(ExerciseStore):
 
         return self._write(caller, build)[-1]
 
-    def send_message(self, caller: Caller, to: str, text: str, *, agency: str | None = None) -> Entry:
-        """Send a message along the agency network; the engine delivers it (or reports it lost)."""
+    def send_message(
+        self, caller: Caller, to: str, text: str, *, agency: str | None = None, categories: Sequence[str] = ()
+    ) -> Entry:
+        """Send a message along the agency network; the engine delivers it (or reports it lost).
+        ``categories`` are the information categories it carries: one outside every agreement is
+        still sent (it is an exercise) and the report finds it."""
         scenario = self._load(caller.exercise_id).scenario
         sender = self._acting_agency(caller, scenario, agency)
         self._agency(scenario, to)
@@ -92,11 +98,15 @@ class Play(ExerciseStore):
             raise ExerciseInputError("a message goes to another agency")
         if not text.strip():
             raise ExerciseInputError("a message needs text")
-        _payload(MessageSent, message_id="M1", to=to, text=text)
+        carried = tuple(dict.fromkeys(categories))
+        unknown = [c for c in carried if c not in scenario.categories]
+        if unknown:
+            raise ExerciseInputError(f"unknown information category {unknown[0]!r}")
+        _payload(MessageSent, message_id="M1", to=to, text=text, categories=carried)
 
         def build(ctx: _Context) -> list[NewEntry]:
             self._require_live(ctx)
-            payload = MessageSent(message_id=f"M{ctx.next_seq}", to=to, text=text)
+            payload = MessageSent(message_id=f"M{ctx.next_seq}", to=to, text=text, categories=carried)
             return [NewEntry(at=ctx.at, agency=sender, actor=caller.actor, payload=payload)]
 
         return self._write(caller, build)[-1]

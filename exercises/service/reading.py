@@ -24,6 +24,7 @@ from exercises.record.entries import (
     Entry,
 )
 from exercises.record.journal import Verification
+from exercises.scenario.legal import message_notice
 from exercises.scenario.model import PlayedBy, Scenario
 from exercises.service.store import ExerciseStore
 from exercises.storage.tables import Exercise, JournalCheckpoint, JournalEntry, wall_datetime
@@ -90,6 +91,8 @@ class Briefing(_Result):
     """Every unit type in the scenario: what a resource request may ask for."""
     unit_names: dict[str, UnitForms] = {}
     """Unit type -> its name for one and for several (``exercises.views.wording.unit_names``)."""
+    categories: dict[str, str] = {}
+    """Information categories a message may carry (the plans' data-sharing rules): id -> label."""
 
 
 class Reading(ExerciseStore):
@@ -136,7 +139,16 @@ class Reading(ExerciseStore):
             my_resources=dict(mine),
             unit_types=tuple(sorted({u for a in sc.agencies for u in a.resources})),
             unit_names=unit_names(sc),
+            categories=sc.categories,
         )
+
+    def message_notice(self, caller: Caller, to: str, categories: Sequence[str], *, agency: str | None = None) -> tuple[str, ...]:
+        """What the sender of a message is told before sending it: each data-sharing rule it would
+        break or require (a player: for its own agency)."""
+        sc = self._load(caller.exercise_id).scenario
+        sender = self._reader_agency(caller, sc, agency)
+        self._agency(sc, to)
+        return message_notice(sc, sender, to, [c for c in categories if c in sc.categories])
 
     def scenario(self, caller: Caller) -> Scenario:
         """The exercise's scenario snapshot (with the MSEL: not for players)."""

@@ -1,4 +1,4 @@
-"""The three bundled scenarios meet the bar an emergency manager would expect of them."""
+"""The four bundled scenarios meet the bar an emergency manager would expect of them."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ BUNDLED = {
     "civil_disturbance.yaml": IncidentKind.CIVIL_DISTURBANCE,
     "mass_casualty.yaml": IncidentKind.MASS_CASUALTY,
     "facility_fire.yaml": IncidentKind.FACILITY_INCIDENT,
+    "joint_warrant_operation.yaml": IncidentKind.CIVIL_DISTURBANCE,
 }
 
 
@@ -70,3 +71,18 @@ def test_objectives_cover_the_injects(bundled: tuple[str, Scenario]) -> None:
     assert {p.capability for p in sc.protocols if p.critical} <= objective_caps | {
         i.capability for i in sc.msel
     }
+
+
+def test_the_joint_operation_holds_its_agencies_to_authorities_agreements_and_rights_steps() -> None:
+    """The fourth scenario: ten or more agencies, thirty or more injects, every authority and agreement
+    citing its source, rights steps as protocols, and a documented pitfall for players to catch."""
+    sc = load_scenario(ROOT / "data" / "scenarios" / "joint_warrant_operation.yaml")
+    assert len(sc.agencies) >= 10 and len(sc.msel) >= 30
+    assert {a.agency for a in sc.authorities} == {"marlow_police", "ice_ero", "county_jail"}
+    assert all(a.source for a in (*sc.authorities, *sc.agreements))
+    rights = {p.id for p in sc.protocols if p.rights_step}
+    assert rights == {"JTF-BWC-01", "JTF-BWC-02", "JTF-LEP-01", "JTF-CNS-01", "JTF-MED-01"}
+    assert {"immigration_status", "chri", "medical", "juvenile"} <= set(sc.categories)
+    assert any(i.categories for i in sc.msel)
+    [pitfall] = sc.simulation.pitfalls
+    assert pitfall.why and 0 < pitfall.probability < 1

@@ -109,6 +109,9 @@ CASES: dict[str, Case] = {
     "feed": Case(lambda s, c, f, a: s.feed(c), EVERYONE, False),
     "inbox": Case(lambda s, c, f, a: s.inbox(c, a), READERS_OF_AGENCY, False, bound=True),
     "agency log": Case(lambda s, c, f, a: s.agency_log(c, a), READERS_OF_AGENCY, False, bound=True),
+    "message notice": Case(
+        lambda s, c, f, a: s.message_notice(c, "eoc", (), agency=a), READERS_OF_AGENCY, False, bound=True
+    ),
     "protocol clock of an agency": Case(
         lambda s, c, f, a: s.protocol_clock(c, a), READERS_OF_AGENCY, False, bound=True
     ),
@@ -215,7 +218,7 @@ def test_every_service_call_is_in_the_matrix() -> None:
         "correct", "tick", "state", "briefing", "feed", "inbox", "agency_log", "protocol_clock", "timeline",
         "msel", "scenario", "journal", "verify", "export", "participants", "record",
         "exercise_details", "set_exercise_details", "saved_baseline", "save_baseline",
-        "publish_statement", "add_media_item", "media_feed", "media_desk", "trust_curve",
+        "publish_statement", "add_media_item", "media_feed", "media_desk", "trust_curve", "message_notice",
     }
     assert public - operator_level == covered
 
