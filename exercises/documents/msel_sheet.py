@@ -178,17 +178,33 @@ def _check_writable(scenario: Scenario) -> None:
         raise ScenarioError(problems)
 
 
+_INNER_FORMULA = re.compile(r"([;,]\s*)('*)(?=[=+\-@])")
+_INNER_QUOTED = re.compile(r"([;,]\s*)'('*)(?=[=+\-@])")
+
+
+def _formula_start(text: str) -> bool:
+    """Whether a spreadsheet would run ``text`` as a formula (``cells.safe_cell``'s rule for the start)."""
+    stripped = text.lstrip()
+    return text.startswith(("\t", "\r", "\n")) or (bool(stripped) and stripped.startswith(FORMULA_STARTS))
+
+
+def _needs_lead(text: str) -> bool:
+    """A leading quote is added before a formula start, and before typed quotes that precede one (so
+    that reading back can tell them apart)."""
+    return _formula_start(text) or (text.startswith("'") and _formula_start(text.lstrip("'")))
+
+
 def csv_cell(text: str) -> str:
-    """A CSV cell a spreadsheet shows as text; ``csv_value`` undoes it exactly."""
-    if text.startswith("'") and text.lstrip("'").startswith(FORMULA_STARTS):
-        return "'" + text  # a typed leading quote before a formula sign survives the round trip
-    return neutralise(text)
+    """A CSV cell a spreadsheet shows as text: a ``'`` before a formula start at the beginning and after
+    a ``;`` or ``,`` (where a spreadsheet may split the cell); ``csv_value`` undoes it exactly."""
+    text = _INNER_FORMULA.sub(r"\1'\2", text)
+    return "'" + text if _needs_lead(text) else text
 
 
 def csv_value(text: str) -> str:
-    if text.startswith("'") and text.lstrip("'").startswith(FORMULA_STARTS):
-        return text[1:]
-    return text
+    if text.startswith("'") and _needs_lead(text[1:]):
+        text = text[1:]
+    return _INNER_QUOTED.sub(r"\1\2", text)
 
 
 def export_csv(scenario: Scenario) -> str:

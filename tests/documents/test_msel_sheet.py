@@ -4,6 +4,7 @@ generated MSELs; a workbook typed by a planner reads in; errors name the workboo
 from __future__ import annotations
 
 import io
+import re
 from datetime import time
 from pathlib import Path
 
@@ -244,3 +245,16 @@ def test_generated_msels_survive_both_sheet_formats_and_the_yaml_writer(warehous
         text = _replace_msel((EXAMPLE / "scenarios" / "warehouse_fire.yaml").read_text(), _msel_yaml(items), path)
         again, again_lines = read_yaml(path, text)
         assert build_scenario(path, again, again_lines, plans).msel == generated.msel
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list(",;'=+-@ \t\r\nab0")), max_size=12))
+def test_a_csv_cell_reads_back_exactly_and_never_starts_a_formula(text: str) -> None:
+    """Formula signs at the start or after a separator are quoted, typed quotes in those places too, so
+    reading back gives exactly what was written (",@" and "\\n0" once did not)."""
+    from exercises.documents.msel_sheet import csv_cell, csv_value
+
+    written = csv_cell(text)
+    assert csv_value(written) == text
+    assert not written.startswith(("\t", "\r", "\n", "=", "+", "-", "@"))
+    assert not re.search(r"^\s*[=+\-@]|[;,]\s*[=+\-@]", written)
