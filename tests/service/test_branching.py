@@ -195,3 +195,14 @@ def test_the_branch_genesis_names_the_parent_and_covers_it(parent: Opened) -> No
     assert journal.genesis_of(moved) != exercise.genesis_hash
     # An exercise that is not a branch keeps the genesis it always had.
     assert "branch_of" not in journal.exercise_metadata(parent_row)
+
+
+def test_the_command_line_branches_and_runs_again(parent: Opened, db_url: str) -> None:
+    branched = runner.invoke(app, ["exercise", "branch", str(parent.id), "--at", "0:10", "--database", db_url])
+    assert branched.exit_code == 0, branched.output
+    assert "(branch at 0:10)" in branched.output and "player (fire)" in branched.output
+    late = runner.invoke(app, ["exercise", "branch", str(parent.id), "--at", "9:00", "--database", db_url])
+    assert late.exit_code == 1 and "after the exercise's end" in late.output
+    again = runner.invoke(app, ["exercise", "again", str(parent.id), "--name", "Night shift", "--database", db_url])
+    assert again.exit_code == 0, again.output
+    assert "Night shift" in again.output and "0 entries" in again.output
