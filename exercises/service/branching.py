@@ -15,12 +15,14 @@ from dataclasses import dataclass
 
 from exercises.access import Caller, ExerciseInputError, Permission, require
 from exercises.record import evidence, journal
-from exercises.record.entries import ClockPaused, EntryKind, NewEntry
+from exercises.record.entries import ClockPaused, Entry, EntryKind, NewEntry
+from exercises.record.journal import JournalError
 from exercises.record.lineage import BranchPoint
 from exercises.scenario.durations import format_duration
 from exercises.scenario.model import Scenario
 from exercises.service.details import ExerciseDetails, read_details
 from exercises.service.setup import CreatedExercise, Setup
+from exercises.service.store import _Loaded
 from exercises.storage.tables import Exercise, JournalEntry
 from exercises.views import CLOCK_KINDS, ClockStatus, derive_clock
 
@@ -76,7 +78,7 @@ class Branching(Setup):
         entries = [journal.to_entry(r) for r in inherited]
         walls = [r.wall_time for r in inherited]
         clock = derive_clock((e, w) for e, w in zip(entries, walls, strict=True) if e.kind in CLOCK_KINDS)
-        own: list[NewEntry] = []
+        own = self._replayed(loaded, caller.exercise_id, entries, point.at)
         if clock.status is ClockStatus.RUNNING:
             own.append(NewEntry(at=point.at, actor=caller.actor, payload=ClockPaused()))
         label = name or f"{parent.row.name} (branch at {format_duration(point.at)})"
@@ -85,6 +87,19 @@ class Branching(Setup):
             loaded.scenario, label, parent.row.seed, [*entries, *own], details,
             branch_of=point, walls=[*walls, *(self._wall() for _ in own)],
         )
+
+    def _replayed(self, loaded: _Loaded, parent_id: int, entries: list[Entry], at: float) -> list[NewEntry]:
+        """The simulation rebuilt by replaying the inherited entries (the engine is deterministic,
+        and holds the journal's simulated entries to what it produces); what it makes up to the
+        branch time that the inherited entries do not hold yet (entries at the branch point's very
+        time that followed it in the parent) goes on the branch before its own entries."""
+        try:
+            return self._checked_advance(loaded, entries, at, entries[-1].at)
+        except (ValueError, JournalError) as exc:  # EngineError is a ValueError
+            raise ExerciseInputError(
+                f"exercise {parent_id}'s record cannot be replayed by the simulation (it was imported, or "
+                f"recorded on another scenario or seed), so no exercise can be branched from it: {exc}"
+            ) from None
 
     def _parent_row(self, exercise_id: int) -> Exercise:
         with self.db.reading() as session:

@@ -206,3 +206,13 @@ def test_the_command_line_branches_and_runs_again(parent: Opened, db_url: str) -
     again = runner.invoke(app, ["exercise", "again", str(parent.id), "--name", "Night shift", "--database", db_url])
     assert again.exit_code == 0, again.output
     assert "Night shift" in again.output and "0 entries" in again.output
+
+
+def test_an_imported_record_the_simulation_cannot_replay_is_not_branched(
+    service: ExerciseService, warehouse: Scenario
+) -> None:
+    log = "time,agency,action,text\n00:05,fire,establish_command,IC up\n00:20,fire,notify_eoc,EOC told\n"
+    imported = service.import_exercise(warehouse, log, seed=3)
+    operator = service.operator(imported.exercise.id)
+    with pytest.raises(ExerciseInputError, match="cannot be replayed by the simulation"):
+        service.branch(operator, at=900)
