@@ -321,6 +321,7 @@ class Setup(ExerciseStore):
     @staticmethod
     def _public(ex: Exercise, scenario_name: str, status: ClockStatus, entries: int) -> ExercisePublic:
         assert ex.id is not None
+        point = BranchPoint.of(ex)
         return ExercisePublic(
             id=ex.id,
             name=ex.name,
@@ -330,4 +331,6 @@ class Setup(ExerciseStore):
             created_at=wall_datetime(ex.created_at),
             entries=entries,
             status=status.value,
+            branched_from=point.parent if point else None,
+            branched_at=point.at if point else None,
         )

@@ -82,6 +82,10 @@ class ExercisePublic(ExerciseBase):
     entries: int
     status: str
     """not started, running, paused or ended (from the journal's clock entries)."""
+    branched_from: int | None = None
+    """For a branch: the exercise it was branched from (``exercises.record.lineage``)."""
+    branched_at: float | None = None
+    """For a branch: the exercise time it went on from."""
 
 
 # --- the journal -------------------------------------------------------------------------
