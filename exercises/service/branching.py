@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from exercises.access import Caller, ExerciseInputError, Permission, require
-from exercises.record import evidence, journal
+from exercises.record import evidence, journal, lineage
 from exercises.record.entries import ClockPaused, Entry, EntryKind, NewEntry
 from exercises.record.journal import JournalError
 from exercises.record.lineage import BranchPoint
@@ -111,10 +111,14 @@ class Branching(Setup):
     def _verified_parent(self, exercise_id: int) -> _Parent:
         """The parent's record in one snapshot; refused, naming what failed, unless it verifies."""
         with self.db.reading() as session:
-            result = evidence.verify(session, exercise_id, self.keys.trusted())
             row = session.get(Exercise, exercise_id, populate_existing=True)
+            if row is None:
+                raise ExerciseInputError(f"no exercise {exercise_id}")
             rows = journal.read_rows(session, exercise_id)
-        if not result.ok or row is None:
+            checkpoints = evidence.read_checkpoints(session, exercise_id)
+            parent = lineage.parent_hash(session, row)
+        result = evidence.check(row, rows, checkpoints, self.keys.trusted(), parent_head=parent)
+        if not result.ok:
             raise ExerciseInputError(
                 f"exercise {exercise_id}'s record does not verify, so no exercise can be branched from it: "
                 f"{result.problem}"

@@ -219,7 +219,9 @@ class Setup(ExerciseStore):
             AccessCode(role, agency, self._format_code(selector, secret))
             for (role, agency), (selector, secret) in zip(grants, secrets_, strict=True)
         )
-        clock = derive_clock((_as_entry(e, i + 1), exercise.created_at) for i, e in enumerate(entries))
+        clock = derive_clock(
+            (_as_entry(e, i + 1), exercise.created_at) for i, e in enumerate(entries) if e.kind in CLOCK_KINDS
+        )
         return CreatedExercise(self._public(exercise, scenario.name, clock.status, len(entries)), codes)
 
     def list_exercises(self) -> list[ExercisePublic]:
