@@ -42,8 +42,39 @@ class _Parent:
         return len(self.rows) if ended is None else ended - 1
 
 
+@dataclass(frozen=True)
+class Lineage:
+    """Where a branch came from, with its parent's record for the report's comparison."""
+
+    parent: int
+    seq: int
+    """Entries 1 to ``seq`` are the parent's."""
+    at: float
+    """The exercise time the branch went on from."""
+    head: str
+    """The parent's chain hash at entry ``seq``."""
+    parent_name: str | None = None
+    """None when the parent is not in this database."""
+    parent_entries: tuple[Entry, ...] | None = None
+
+
 class Branching(Setup):
     """Run again and branch from a moment; both are the parent's controller's to do."""
+
+    def lineage(self, caller: Caller) -> Lineage | None:
+        """Where this exercise was branched from (None when it was not), and the parent's journal
+        as it stands, for the report's comparison of the two from the branch point on."""
+        self._load(caller.exercise_id)
+        require(caller, Permission.READ_ALL)
+        with self.db.reading() as session:
+            row = session.get(Exercise, caller.exercise_id)
+            point = None if row is None else BranchPoint.of(row)
+            if point is None:
+                return None
+            parent = session.get(Exercise, point.parent)
+            entries = None if parent is None else tuple(journal.read_entries(session, point.parent))
+        name = None if parent is None else parent.name
+        return Lineage(point.parent, point.seq, point.at, point.head, name, entries)
 
     def run_again(
         self, caller: Caller, *, scenario: Scenario | None = None, name: str | None = None
