@@ -620,7 +620,7 @@ class _Writer:
         rows = tuple(self._comparison_row(row) for row in b.rows[:MAX_TABLE_ROWS])
         if rows:
             self.add(Table(("Protocol", "Agency", "This exercise", "Response here", "Parent exercise",
-                            "Response there", ""), rows, (0.24, 0.17, 0.14, 0.11, 0.14, 0.11, 0.09)))
+                            "Response there", ""), rows, (0.22, 0.16, 0.12, 0.13, 0.12, 0.13, 0.12)))
         else:
             self.para("No protocol instance was left open at the branch point.")
         if len(b.rows) > MAX_TABLE_ROWS:
