@@ -9,7 +9,8 @@ Each timed call is ``ExerciseService.branch`` at the parent's last entry before 
 entries to inherit): verify the parent (chain and signed checkpoints), copy its entries, replay
 them in the simulation, sign the creation checkpoint, issue new access codes. It runs in a fresh
 process each time with the engine's cache empty, as a console process asked for its first branch.
-Prints min / median / max over ``--repeat`` branches, and the machine's load. Beside each, the
+Prints min / median / max over ``--repeat`` branches (wall time), each with its CPU time (all
+threads of the process: on a shared machine the wall time is mostly waiting), and the machine's load. Beside each, the
 time the same process then takes to open an empty exercise: the access codes' argon2id hashes
 (memory-hard on purpose) are most of a branch's time on a busy machine, and the same for both.
 """
@@ -87,13 +88,13 @@ def time_one(url: str, exercise_id: int) -> None:
     svc = ExerciseService.open(url)
     operator = svc.operator(exercise_id)
     ended = next(e.seq for e in svc.journal(operator) if e.kind is EntryKind.CLOCK_ENDED)
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     branched = svc.branch(operator, seq=ended - 1)
-    seconds = time.perf_counter() - started
-    started = time.perf_counter()
+    seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
+    started, create_cpu = time.perf_counter(), time.process_time()
     svc.create_exercise(svc.scenario(operator), name="Yardstick")
-    create = time.perf_counter() - started
-    print(f"{seconds:.6f} {create:.6f} {ended - 1} {branched.exercise.entries}")
+    create, create_cpu = time.perf_counter() - started, time.process_time() - create_cpu
+    print(f"{seconds:.6f} {create:.6f} {ended - 1} {branched.exercise.entries} {cpu:.6f} {create_cpu:.6f}")
 
 
 def measure(url: str, exercise_id: int, repeat: int) -> tuple[list[float], list[float]]:
@@ -104,11 +105,12 @@ def measure(url: str, exercise_id: int, repeat: int) -> tuple[list[float], list[
             check=True, capture_output=True, text=True, cwd=ROOT,
         ).stdout.split()
         seconds, create, inherited, entries = float(out[0]), float(out[1]), int(out[2]), int(out[3])
+        cpu, create_cpu = float(out[4]), float(out[5])
         times.append(seconds)
         creates.append(create)
         print(
-            f"  branch of {inherited} inherited entries ({entries} in the branch): {seconds:.2f} s; "
-            f"a new empty exercise in the same process: {create:.2f} s"
+            f"  branch of {inherited} inherited entries ({entries} in the branch): {seconds:.2f} s "
+            f"(CPU {cpu:.2f} s); a new empty exercise in the same process: {create:.2f} s (CPU {create_cpu:.2f} s)"
         )
     return times, creates
 
