@@ -17,7 +17,17 @@ from typing import Literal
 from aar import alt_text
 from aar.clock import when
 from aar.legal import KIND_TITLE, LEGAL_TITLE
-from aar.model import STATUS_LABEL, AfterActionReport, EvaluatorRating, Evidence, LegalFinding, Note, Status
+from aar.model import (
+    STATUS_LABEL,
+    AfterActionReport,
+    BranchComparisonRow,
+    EvaluatorRating,
+    Evidence,
+    Finding,
+    LegalFinding,
+    Note,
+    Status,
+)
 from aar.names import Names, humanise, quantity
 from exercises.scenario.durations import format_span
 from exercises.scenario.model import Rating
@@ -635,6 +645,48 @@ class _Writer:
             for line in b.bottlenecks:
                 self.para(line, "bullet")
 
+    def branch(self) -> None:
+        """Where a branched exercise came from, and how it went on beside its parent (aar.branch)."""
+        b = self.r.branch
+        if b is None:
+            return
+        self.h1(BRANCH_TITLE)
+        parent = f"exercise {b.parent_id}" + (f", \u201c{b.parent_name}\u201d" if b.parent_name else "")
+        self.key_values([
+            ("Branched from", parent),
+            ("Branch point", f"{self.at(b.at)}, after the parent's entry {b.seq}"),
+            ("Inherited entries", f"1 to {b.seq}: the parent's, as its hash chain proves"),
+            ("Parent's chain hash at the branch point", b.head),
+        ])
+        if b.parent_name is None:
+            self.para("The parent exercise was not at hand when this report was made: there is no comparison.")
+            return
+        self.para(
+            "Up to the branch point this exercise is its parent, entry for entry. From there play went its own "
+            "way. The table sets each protocol instance not settled by the branch point beside the parent's: "
+            "its outcome and the time from trigger to expected action in each."
+        )
+        better = sum(_better(row.here, row.there) for row in b.rows)
+        worse = sum(_better(row.there, row.here) for row in b.rows)
+        same = sum(not row.differs for row in b.rows)
+        self.para(
+            f"Met here but late, missed or not done there: {better}. Late, missed or not done here but met "
+            f"there: {worse}. The same outcome in both: {same}. Other differences: {len(b.rows) - better - worse - same}."
+        )
+        rows = tuple(self._comparison_row(row) for row in b.rows[:MAX_TABLE_ROWS])
+        if rows:
+            self.add(Table(("Protocol", "Agency", "This exercise", "Response here", "Parent exercise",
+                            "Response there", ""), rows, (0.22, 0.16, 0.12, 0.13, 0.12, 0.13, 0.12)))
+        else:
+            self.para("No protocol instance was left open at the branch point.")
+        if len(b.rows) > MAX_TABLE_ROWS:
+            self.para(f"The first {MAX_TABLE_ROWS} of {len(b.rows)} rows; findings.json has them all.", "small")
+
+    def _comparison_row(self, row: BranchComparisonRow) -> tuple[Cell, ...]:
+        words = (row.protocol_title, row.agency_name or self.names.agency(row.agency),
+                 _outcome(row.here), _response(row.here), _outcome(row.there), _response(row.there))
+        return (*(cell(v) for v in words), (Run("differs" if row.differs else "same", bold=row.differs),))
+
     def integrity(self) -> None:
         i = self.r.integrity
         self.h1("Record Integrity")
@@ -681,12 +733,30 @@ class _Writer:
         self.add(Table(("Kind", "Identifier", "Name in this report"), tuple(rows), (0.16, 0.3, 0.54), dense=True))
 
 
+BRANCH_TITLE = "Branched Exercise: Comparison with Its Parent"
+
+
+def _outcome(finding: Finding | None) -> str:
+    return "no such instance" if finding is None else STATUS_LABEL[finding.status]
+
+
+def _response(finding: Finding | None) -> str:
+    if finding is None or finding.response_s is None:
+        return "--"
+    return ("-" if finding.response_s < 0 else "") + format_span(finding.response_s)
+
+
+def _better(one: Finding | None, other: Finding | None) -> bool:
+    """``one`` met where ``other`` was late, missed, out of order, or had no such instance met."""
+    return one is not None and one.status is Status.MET and (other is None or other.status is not Status.MET)
+
+
 def build_document(report: AfterActionReport, extra_notes: Sequence[str] = ()) -> list[Block]:
     """The AAR/IP in HSEEP order, then the sections a tool adds, then the marked index."""
     w = _Writer(report)
     for step in (w.cover, w.handling, w.overview, w.executive_summary, w.analysis, w.conclusion,
                  w.improvement_plan, w.participants, w.contacts, w.timeline, w.compliance, w.coordination,
-                 w.baseline, w.public_information, w.legal, w.integrity):
+                 w.baseline, w.public_information, w.legal, w.branch, w.integrity):
         step()
     w.notes(extra_notes)
     w.index()

@@ -443,6 +443,39 @@ class LegalReview(_Data):
         return tuple(f for f in self.rights_steps if f.status in SHORTFALLS)
 
 
+class BranchComparisonRow(_Data):
+    """One protocol instance not settled by the branch point: the branch's outcome beside the parent's.
+    A side is None when that exercise had no such instance (its trigger came in one only)."""
+
+    protocol_id: str
+    protocol_title: str
+    agency: str
+    agency_name: str
+    here: Finding | None
+    there: Finding | None
+
+    @property
+    def differs(self) -> bool:
+        if self.here is None or self.there is None:
+            return True
+        return (self.here.status, self.here.response_s) != (self.there.status, self.there.response_s)
+
+
+class BranchOrigin(_Data):
+    """Where a branched exercise came from (aar.branch), and how it went on beside its parent."""
+
+    parent_id: int
+    parent_name: str | None
+    """None when the parent exercise was not at hand: then there is no comparison."""
+    seq: int
+    """Entries 1 to ``seq`` are the parent's."""
+    at: float
+    """The exercise time the branch went on from."""
+    head: str
+    """The parent's chain hash at entry ``seq``."""
+    rows: tuple[BranchComparisonRow, ...] = ()
+
+
 class AfterActionReport(_Data):
     exercise_name: str
     exercise_dates: tuple[date, date]
@@ -475,3 +508,5 @@ class AfterActionReport(_Data):
     """Public information and community trust (scenarios with a media layer; aar.public_information)."""
     legal: LegalReview | None = None
     """Legal authority, civil rights and privacy (scenarios whose plans declare rules; aar.legal)."""
+    branch: BranchOrigin | None = None
+    """For an exercise branched from a moment of another: where from, and the comparison with it."""

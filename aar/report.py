@@ -9,6 +9,7 @@ from datetime import date
 from typing import Any
 
 from aar.baseline import comparisons
+from aar.branch import branch_origin
 from aar.clock import when
 from aar.coordination import coordination
 from aar.improvement import apply_edits, draft
@@ -39,6 +40,7 @@ from aar.scoring import compliance_by_agency, compliance_by_protocol, findings
 from exercises.access import Role, person_of
 from exercises.record.entries import ActionLogged, Entry, InjectDelivered, LinkDown
 from exercises.scenario.model import Scenario
+from exercises.service.branching import Lineage
 from exercises.service.details import ExerciseDetails
 from sim_engine.batch.results import BatchResult
 
@@ -295,8 +297,10 @@ def build_report(
     record_kind: str = "exercise",
     real_time: RealTime | None = None,
     contacts: Sequence[Contact] = (),
+    lineage: Lineage | None = None,
 ) -> AfterActionReport:
-    """Score the journal against the scenario's protocols and gather everything the AAR/IP shows."""
+    """Score the journal against the scenario's protocols and gather everything the AAR/IP shows.
+    ``lineage``: for a branched exercise, where it came from (``ExerciseService.lineage``)."""
     record = replace(
         build_record(scenario, journal), real_time=real_time, real_incident=record_kind == "real_incident"
     )
@@ -354,4 +358,5 @@ def build_report(
         timeline=tuple(timeline(record, found)),
         integrity=integrity,
         notes=tuple(notes),
+        branch=branch_origin(scenario, lineage, found) if lineage is not None else None,
     )

@@ -43,6 +43,7 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec("summary.py", "Summary & report", ":material/summarize:", "Exercise", ALL_READERS,
              frozenset({Role.OBSERVER})),
     PageSpec("new_exercise.py", "New exercise", ":material/add_circle:", "Set-up", frozenset({Role.CONTROLLER})),
+    PageSpec("exercises.py", "Exercises", ":material/call_split:", "Set-up", frozenset({Role.CONTROLLER})),
     PageSpec("designer.py", "Scenario designer", ":material/science:", "Set-up", frozenset({Role.CONTROLLER})),
 )
 SIGN_IN = PageSpec("signin.py", "Sign in", ":material/login:", "", frozenset())

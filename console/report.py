@@ -53,6 +53,7 @@ def current_report(svc: ExerciseService, cache: ViewCache, caller: Caller) -> Af
             exercise_dates=exercise_dates(svc, caller),
             integrity=record_integrity(record.verification),
             baseline=stored_baseline(baseline_text, scenario),
+            lineage=svc.lineage(caller),  # a branch's parent: read only when the report is rebuilt
             **report_options(svc.exercise_details(caller)),
         )
 

@@ -93,6 +93,7 @@ class Permission(StrEnum):
     READ_AGENCY = "read an agency's inbox, log and deadlines"
     ADVANCE = "advance the simulation"
     SEE_ACCESS = "see the exercise's access grants"
+    OPEN_FROM = "open a new exercise from this one (run it again, branch from a moment)"
 
 
 _GRANTS: dict[Permission, frozenset[Role]] = {
@@ -107,6 +108,7 @@ _GRANTS: dict[Permission, frozenset[Role]] = {
     # Advancing only appends what the deterministic engine produces; every console ticks.
     Permission.ADVANCE: frozenset(Role),
     Permission.SEE_ACCESS: frozenset({Role.CONTROLLER}),
+    Permission.OPEN_FROM: frozenset({Role.CONTROLLER}),
 }
 
 _AGENCY_BOUND = {Permission.ACT_FOR_AGENCY, Permission.READ_AGENCY, Permission.CORRECT_ENTRY}

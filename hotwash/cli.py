@@ -47,7 +47,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "msel": ("hotwash.commands_msel", "The MSEL as a spreadsheet: export it, edit it, import it back."),
     "ics": ("hotwash.commands_ics", "ICS forms from the record: 214 activity logs, 205A communications list."),
     "scenario": ("hotwash.commands_scenario", "Look at scenario files."),
-    "exercise": ("hotwash.commands_exercise", "Open and list exercises."),
+    "exercise": ("hotwash.commands_exercise", "Open, list, run again and branch exercises."),
 }
 """Command name -> (module whose ``register(app)`` adds it, its one-line help)."""
 

@@ -1,4 +1,4 @@
-"""``hotwash exercise create|list``, ``hotwash verify``, ``hotwash export``, ``hotwash import``.
+"""``hotwash exercise create|list|again|branch``, ``hotwash verify``, ``hotwash export``, ``hotwash import``.
 
 Whoever runs these holds the database, so they act as the exercise's operator (a controller).
 The database is ``--database`` or ``HOTWASH_DATABASE_URL`` (default: ``var/hotwash.db``).
@@ -23,7 +23,7 @@ from exercises.service.details import RecordKind, parse_start
 from exercises.service.exercise_service import CreatedExercise, ExerciseService
 from exercises.storage.db import URL_SETTING
 
-exercise_app = typer.Typer(help="Open and list exercises.", no_args_is_help=True)
+exercise_app = typer.Typer(help="Open, list, run again and branch exercises.", no_args_is_help=True)
 
 Database = Annotated[
     str | None,
@@ -111,6 +111,69 @@ def list_exercises(database: Database = None) -> None:
             ex.created_at.strftime("%Y-%m-%d %H:%M"),
         )
     Console(highlight=False).print(table)
+
+
+@exercise_app.command("again")
+def run_again(
+    exercise: Annotated[int, typer.Argument(help="The exercise to run again (see hotwash exercise list).")],
+    name: Annotated[str | None, typer.Option(help="Name of the new exercise (default: '<name> (again)').")] = None,
+    scenario: Annotated[
+        Path | None, typer.Option(help="The scenario file the exercise ran, to take a changed MSEL from --msel.")
+    ] = None,
+    msel: Annotated[Path | None, typer.Option(help="A MSEL workbook (.xlsx) or CSV replacing the exercise's MSEL.")] = None,
+    database: Database = None,
+) -> None:
+    """A new exercise with EXERCISE's set-up (scenario, seed, time zone, points of contact), new
+    access codes and nothing of its journal; optionally with a changed MSEL from a workbook."""
+    if (scenario is None) != (msel is None):
+        raise _fail("give both --scenario and --msel (the scenario file and the workbook with its new MSEL), or neither")
+    changed = _with_msel(scenario, msel) if scenario is not None and msel is not None else None
+    service = ExerciseService.open(database)
+    try:
+        created = service.run_again(service.operator(exercise), scenario=changed, name=name)
+    except (ExerciseInputError, AccessDenied, KeyFileError) as exc:
+        raise _fail(str(exc)) from None
+    _print_created(created)
+
+
+def _with_msel(scenario: Path, msel: Path) -> Scenario:
+    from exercises.documents.msel_sheet import load_with_msel
+    from exercises.scenario.loading import default_plans_folder, load_plans
+
+    try:
+        text, sheet = scenario.read_text(encoding="utf-8"), msel.read_bytes()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise _fail(f"cannot read {scenario} or {msel}: {getattr(exc, 'strerror', None) or exc}") from None
+    try:
+        return load_with_msel(str(scenario), text, load_plans(default_plans_folder(scenario)), str(msel), sheet)
+    except ScenarioError as exc:
+        for problem in exc.problems:
+            typer.echo(str(problem), err=True)
+        raise _fail(f"{len(exc.problems)} problem(s); no exercise was opened") from None
+
+
+@exercise_app.command("branch")
+def branch(
+    exercise: Annotated[int, typer.Argument(help="A finished or paused exercise (see hotwash exercise list).")],
+    entry: Annotated[int | None, typer.Option(help="Branch after this journal entry (its number).")] = None,
+    at: Annotated[str | None, typer.Option(help="Or branch at this exercise time, e.g. 0:20 or 20m.")] = None,
+    name: Annotated[str | None, typer.Option(help="Name of the new exercise.")] = None,
+    database: Database = None,
+) -> None:
+    """A new exercise going on from a moment of EXERCISE: its journal starts with EXERCISE's entries
+    up to that moment, linked to EXERCISE's hash chain (hotwash verify proves it), and new codes."""
+    from exercises.scenario.durations import parse_duration
+
+    try:
+        seconds = None if at is None else parse_duration(at)
+    except ValueError as exc:
+        raise _fail(f"--at {at!r}: {exc}") from None
+    service = ExerciseService.open(database)
+    try:
+        created = service.branch(service.operator(exercise), seq=entry, at=seconds, name=name)
+    except (ExerciseInputError, AccessDenied, KeyFileError) as exc:
+        raise _fail(str(exc)) from None
+    _print_created(created)
 
 
 def verify(

@@ -29,6 +29,7 @@ from exercises.record.evidence import KeyFileError, Keys, PublicKey, default_key
 from exercises.scenario.loading import ScenarioError, load_scenario
 from exercises.scenario.model import Scenario
 from exercises.scoring import SCORED
+from exercises.service.branching import Lineage
 from exercises.service.details import ExerciseDetails, parse_start
 from exercises.service.exercise_service import ExerciseService
 from exercises.storage.db import URL_SETTING, database_url
@@ -76,6 +77,8 @@ class _Source:
     name: str
     span: tuple[date, date]
     details: ExerciseDetails
+    lineage: Lineage | None = None
+    """For a branched exercise: where it came from, for the comparison with its parent."""
 
 
 def _from_database(exercise: int, database: str | None, trusted: list[PublicKey]) -> _Source:
@@ -87,11 +90,12 @@ def _from_database(exercise: int, database: str | None, trusted: list[PublicKey]
         scenario = service.scenario(caller)
         record = service.record(caller)  # the journal and its check from one snapshot
         details = service.exercise_details(caller)
+        lineage = service.lineage(caller)
     except (ExerciseInputError, AccessDenied, LookupError, KeyFileError) as exc:
         raise _fail(str(exc)) from None
     day = details.real_start.date() if details.real_start else record.created_at.date()
     integrity = record_integrity(record.verification)
-    return _Source(scenario, record.entries, integrity, record.name, (day, day), details)
+    return _Source(scenario, record.entries, integrity, record.name, (day, day), details, lineage)
 
 
 def _trusted(paths: list[Path] | None) -> list[PublicKey]:
@@ -219,6 +223,7 @@ def report(
     if baseline is not None and baseline_runs is not None:
         raise _fail("give --baseline FILE or --baseline-runs N, not both")
     details = ExerciseDetails()
+    lineage: Lineage | None = None
     if exercise is not None:
         if scenario_file or journal_file:
             raise _fail("give an EXERCISE id, or --scenario with --journal, not both")
@@ -229,7 +234,7 @@ def report(
         scenario, journal, integrity, default_name = (
             source.scenario, source.journal, source.integrity, source.name
         )
-        span, details = source.span, source.details
+        span, details, lineage = source.span, source.details, source.lineage
     elif scenario_file is not None and journal_file is not None:
         scenario, read = _from_journal_file(scenario_file, journal_file, _own_keys(database, _trusted(public_key)))
         journal, integrity, default_name = read.entries, read.integrity, scenario.name
@@ -254,6 +259,7 @@ def report(
         baseline=batch,
         marking=marking,
         notes=notes,
+        lineage=lineage,
         **report_options(details),
     )
     out.write_bytes(render_pdf(aar))

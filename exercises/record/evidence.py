@@ -30,6 +30,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 from sqlalchemy import URL, make_url
 from sqlmodel import Session, col, select
 
+from exercises.record import lineage
 from exercises.record.entries import EntryKind
 from exercises.record.journal import (
     SignatureStatus,
@@ -354,7 +355,8 @@ def verify(session: Session, exercise_id: int, trusted: Mapping[str, PublicKey])
     if exercise is None:
         raise LookupError(f"no exercise {exercise_id}")
     rows = read_rows(session, exercise_id)
-    return check(exercise, rows, read_checkpoints(session, exercise_id), trusted)
+    parent = lineage.parent_hash(session, exercise)
+    return check(exercise, rows, read_checkpoints(session, exercise_id), trusted, parent_head=parent)
 
 
 def check(
@@ -362,13 +364,18 @@ def check(
     rows: Sequence[JournalEntry],
     checkpoints: Sequence[JournalCheckpoint],
     trusted: Mapping[str, PublicKey],
+    *,
+    parent_head: str | None = None,
 ) -> Verification:
+    """``parent_head``: for a branch, the hash its parent holds today at the branch point
+    (``lineage.parent_hash``; None when the parent is not at hand)."""
     chain = verify_rows(exercise, rows)
     if not chain.ok:
         return replace(chain, signature=SignatureStatus.UNSIGNED)
     hashes = {row.seq: row.hash for row in rows}
     ended = next((row.seq for row in rows if row.kind == EntryKind.CLOCK_ENDED.value), None)
-    return _Signatures(exercise, chain, hashes, trusted, ended).walk(checkpoints)
+    signed = _Signatures(exercise, chain, hashes, trusted, ended).walk(checkpoints)
+    return lineage.check(exercise, rows, signed, parent_head)
 
 
 class _Signatures:

@@ -113,8 +113,10 @@ def exercise_metadata(exercise: Exercise) -> dict[str, Any]:
     """The exercise's metadata as its chain's genesis covers it (exports carry it as well).
 
     Format 2 covers name, scenario, seed and creation time: renaming the exercise, or changing
-    any of them, breaks the chain from its first entry. Format 1 covered scenario and seed only."""
-    return {
+    any of them, breaks the chain from its first entry. Format 1 covered scenario and seed only.
+    A branched exercise's metadata also names where it branched from (``branch_of``,
+    ``exercises.record.lineage``); no other exercise's metadata has that key."""
+    metadata = {
         "chain_format": exercise.chain_format,
         "exercise": exercise.id,
         "name": exercise.name,
@@ -123,6 +125,9 @@ def exercise_metadata(exercise: Exercise) -> dict[str, Any]:
         "seed": exercise.seed,
         "created_at": exercise.created_at,
     }
+    if exercise.branch_of_json is not None:
+        metadata["branch_of"] = json.loads(exercise.branch_of_json)
+    return metadata
 
 
 def genesis_of(metadata: Mapping[str, Any]) -> str:
@@ -130,6 +135,8 @@ def genesis_of(metadata: Mapping[str, Any]) -> str:
     if metadata["chain_format"] == 1:
         return genesis_hash(metadata["exercise"], metadata["scenario"], metadata["seed"])
     covered = {k: metadata[k] for k in ("exercise", "name", "scenario_id", "scenario", "seed", "created_at")}
+    if metadata.get("branch_of") is not None:  # only a branch's genesis names its parent
+        covered["branch_of"] = metadata["branch_of"]
     return sha256(canonical({"format": CHAIN_FORMAT_SIGNED, **covered}))
 
 
@@ -182,8 +189,12 @@ def row_hash(row: JournalEntry) -> str:
     )
 
 
-def new_exercise(session: Session, *, name: str, seed: int, scenario_id: str, scenario_json: str, now: float) -> Exercise:
-    """Insert an exercise row (in the caller's transaction) with its genesis hash as the head."""
+def new_exercise(
+    session: Session, *, name: str, seed: int, scenario_id: str, scenario_json: str, now: float,
+    branch_of: Mapping[str, Any] | None = None,
+) -> Exercise:
+    """Insert an exercise row (in the caller's transaction) with its genesis hash as the head;
+    ``branch_of`` (a branch's link to its parent, ``lineage.BranchPoint.covered``) joins the genesis."""
     digest = sha256(scenario_json)
     exercise = Exercise(
         name=name,
@@ -195,6 +206,7 @@ def new_exercise(session: Session, *, name: str, seed: int, scenario_id: str, sc
         genesis_hash="",
         head_hash="",
         chain_format=2,
+        branch_of_json=None if branch_of is None else canonical(dict(branch_of)).decode(),
     )
     session.add(exercise)
     session.flush()  # assigns the id the genesis hash covers
@@ -223,12 +235,19 @@ def read_head(session: Session, exercise_id: int) -> Head | None:
     return None if row is None else Head(row[0], row[1], row[2])
 
 
-def append(session: Session, exercise_id: int, head: Head, new: Sequence[NewEntry], wall_time: float) -> list[Entry]:
-    """Append ``new`` after ``head`` (read under the exercise's lock, in this transaction)."""
+def append(
+    session: Session, exercise_id: int, head: Head, new: Sequence[NewEntry], wall_time: float,
+    walls: Sequence[float] | None = None,
+) -> list[Entry]:
+    """Append ``new`` after ``head`` (read under the exercise's lock, in this transaction).
+    ``walls``: a wall time per entry instead of ``wall_time`` (a branch's inherited entries keep
+    the wall times they had in the parent, ``exercises.record.lineage``)."""
     seq, prev, last_at = head.last_seq, head.hash, head.last_at
     out: list[Entry] = []
     rows: list[dict[str, Any]] = []
-    for item in new:
+    for index, item in enumerate(new):
+        if walls is not None:
+            wall_time = walls[index]
         if item.at < last_at:
             raise JournalError(
                 f"an entry at {item.at:.3f} s would follow one at {last_at:.3f} s: the journal's time "

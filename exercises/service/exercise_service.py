@@ -6,19 +6,20 @@ raises ``AccessDenied``; bad input raises ``ExerciseInputError``; either way not
 (the transaction is rolled back).
 
 The service is cut by role, one module each: ``setup`` (exercises and access codes), ``control``
-(clock and injects), ``play`` (what agencies do), ``evaluation`` (observations, the improvement
+(clock and injects), ``branching`` (run again, branch from a moment), ``play`` (what agencies do), ``evaluation`` (observations, the improvement
 plan) and ``reading`` (every view), over ``store`` (the database, the write protocol and this
 process's caches). ``ExerciseService`` combines them: callers use this one class.
 """
 
 from __future__ import annotations
 
+from exercises.service.branching import Branching
 from exercises.service.control import Control
 from exercises.service.details import Details
 from exercises.service.evaluation import Evaluation
 from exercises.service.play import Play
 from exercises.service.reading import AgencyBrief, Briefing, ExerciseState, Reading
-from exercises.service.setup import AccessCode, CreatedExercise, Setup, normalise_code
+from exercises.service.setup import AccessCode, CreatedExercise, normalise_code
 from exercises.service.store import Advance, ExerciseCannotContinue, live_advance
 
 __all__ = [
@@ -35,5 +36,5 @@ __all__ = [
 ]
 
 
-class ExerciseService(Setup, Control, Play, Evaluation, Reading, Details):
+class ExerciseService(Branching, Control, Play, Evaluation, Reading, Details):
     """One per process and database (the console keeps it in ``st.cache_resource``)."""

@@ -29,6 +29,7 @@ from exercises.record.entries import (
     NewEntry,
     storable,
 )
+from exercises.record.lineage import BranchPoint
 from exercises.scenario.loading import ScenarioError
 from exercises.scenario.model import PlayedBy, Scenario
 from exercises.service.details import ContactPerson, ExerciseDetails, RecordKind, store_details, zone
@@ -151,8 +152,11 @@ class Setup(ExerciseStore):
 
     def _create(
         self, scenario: Scenario, name: str | None, seed: int | None, entries: Sequence[NewEntry],
-        details: ExerciseDetails | None = None,
+        details: ExerciseDetails | None = None, *, branch_of: BranchPoint | None = None,
+        walls: Sequence[float] | None = None,
     ) -> CreatedExercise:
+        """``branch_of``: the parent moment a branch's genesis names, its ``entries`` the inherited
+        ones (with their parent's wall times ``walls``) then its own (``exercises.service.branching``)."""
         name = scenario.name if name is None else name.strip()
         if not 0 < len(name) <= 200:
             raise ExerciseInputError("an exercise name must be 1 to 200 characters")
@@ -184,7 +188,8 @@ class Setup(ExerciseStore):
         def create(session: Session) -> tuple[Exercise, list[Participant]]:
             now = self._wall()
             exercise = journal.new_exercise(
-                session, name=name, seed=seed, scenario_id=scenario.id, scenario_json=snapshot, now=now
+                session, name=name, seed=seed, scenario_id=scenario.id, scenario_json=snapshot, now=now,
+                branch_of=None if branch_of is None else branch_of.covered(),
             )
             assert exercise.id is not None
             store_details(exercise, details or ExerciseDetails())
@@ -202,7 +207,7 @@ class Setup(ExerciseStore):
             ]
             session.add_all(participants)
             head = journal.Head(0, 0.0, exercise.genesis_hash)
-            journal.append(session, exercise.id, head, entries, now)
+            journal.append(session, exercise.id, head, entries, now, walls)
             signed = journal.read_head(session, exercise.id)
             assert signed is not None
             evidence.sign_head(
@@ -219,7 +224,9 @@ class Setup(ExerciseStore):
                        scenario.agency(agency).name if agency else None)
             for (role, agency), (selector, secret) in zip(grants, secrets_, strict=True)
         )
-        clock = derive_clock((_as_entry(e, i + 1), exercise.created_at) for i, e in enumerate(entries))
+        clock = derive_clock(
+            (_as_entry(e, i + 1), exercise.created_at) for i, e in enumerate(entries) if e.kind in CLOCK_KINDS
+        )
         return CreatedExercise(self._public(exercise, scenario.name, clock.status, len(entries)), codes)
 
     def list_exercises(self) -> list[ExercisePublic]:
@@ -321,6 +328,7 @@ class Setup(ExerciseStore):
     @staticmethod
     def _public(ex: Exercise, scenario_name: str, status: ClockStatus, entries: int) -> ExercisePublic:
         assert ex.id is not None
+        point = BranchPoint.of(ex)
         return ExercisePublic(
             id=ex.id,
             name=ex.name,
@@ -330,4 +338,6 @@ class Setup(ExerciseStore):
             created_at=wall_datetime(ex.created_at),
             entries=entries,
             status=status.value,
+            branched_from=point.parent if point else None,
+            branched_at=point.at if point else None,
         )

@@ -64,6 +64,10 @@ class Exercise(ExerciseBase, table=True):
     baseline_json: str | None = Field(default=None, sa_type=Text)
     """The simulated baseline last run for the exercise's scenario (derived data, reproducible
     from the scenario, the number of runs and the seed; kept so the report need not rerun it)."""
+    branch_of_json: str | None = Field(default=None, sa_type=Text)
+    """For an exercise branched from a moment of another: the parent exercise, the entry, the
+    parent's chain hash there and the parent's genesis (canonical JSON; the genesis covers it,
+    ``exercises.record.lineage``). None for every other exercise."""
 
 
 class ExerciseCreate(ExerciseBase):
@@ -78,6 +82,10 @@ class ExercisePublic(ExerciseBase):
     entries: int
     status: str
     """not started, running, paused or ended (from the journal's clock entries)."""
+    branched_from: int | None = None
+    """For a branch: the exercise it was branched from (``exercises.record.lineage``)."""
+    branched_at: float | None = None
+    """For a branch: the exercise time it went on from."""
 
 
 # --- the journal -------------------------------------------------------------------------

@@ -126,6 +126,10 @@ CASES: dict[str, Case] = {
     "record": Case(lambda s, c, f, a: s.record(c), READERS_OF_ALL, False),
     "export": Case(lambda s, c, f, a: s.export(c, "csv"), READERS_OF_ALL, False),
     "participants": Case(lambda s, c, f, a: s.participants(c), CONTROLLER, False),
+    # Both open another exercise: this one's journal is left as it was.
+    "run again": Case(lambda s, c, f, a: s.run_again(c), CONTROLLER, False),
+    "branch": Case(lambda s, c, f, a: s.branch(c, seq=f.ex.count()), CONTROLLER, False, setup="paused"),
+    "lineage": Case(lambda s, c, f, a: (s.lineage(c),), READERS_OF_ALL, False),
     # The exercise's details and stored baseline are columns of its row, not journal entries.
     "exercise details": Case(lambda s, c, f, a: s.exercise_details(c), READERS_OF_ALL, False),
     "set exercise details": Case(
@@ -219,6 +223,7 @@ def test_every_service_call_is_in_the_matrix() -> None:
         "msel", "scenario", "journal", "verify", "export", "participants", "record",
         "exercise_details", "set_exercise_details", "saved_baseline", "save_baseline",
         "publish_statement", "add_media_item", "media_feed", "media_desk", "trust_curve", "message_notice",
+        "run_again", "branch", "lineage",
     }
     assert public - operator_level == covered
 

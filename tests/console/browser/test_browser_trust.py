@@ -258,7 +258,7 @@ def record(svc: ExerciseService, created: CreatedExercise) -> None:
 
 
 PAGES: dict[str, tuple[Role, str | None, list[str]]] = {
-    "controller": (Role.CONTROLLER, None, ["controller", "msel", "evaluator", "summary", "new_exercise", "designer"]),
+    "controller": (Role.CONTROLLER, None, ["controller", "msel", "evaluator", "summary", "new_exercise", "exercises", "designer"]),
     "player": (Role.PLAYER, "city_police", ["player"]),
     "evaluator": (Role.EVALUATOR, None, ["evaluator", "summary"]),
     "observer": (Role.OBSERVER, None, ["summary"]),
