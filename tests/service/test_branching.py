@@ -200,7 +200,7 @@ def test_the_branch_genesis_names_the_parent_and_covers_it(parent: Opened) -> No
 def test_the_command_line_branches_and_runs_again(parent: Opened, db_url: str) -> None:
     branched = runner.invoke(app, ["exercise", "branch", str(parent.id), "--at", "0:10", "--database", db_url])
     assert branched.exit_code == 0, branched.output
-    assert "(branch at 0:10)" in branched.output and "player (fire)" in branched.output
+    assert "(branch at 0:10)" in branched.output and "Player for Town Fire Department" in branched.output
     late = runner.invoke(app, ["exercise", "branch", str(parent.id), "--at", "9:00", "--database", db_url])
     assert late.exit_code == 1 and "after the exercise's end" in late.output
     again = runner.invoke(app, ["exercise", "again", str(parent.id), "--name", "Night shift", "--database", db_url])
