@@ -31,6 +31,7 @@ STATUS_LABEL: dict[Status, str] = {
     Status.PENDING: "not due yet",
     Status.OVERDUE: "overdue",
     Status.NOT_TRIGGERED: "not triggered",
+    Status.NOT_REACHED: "never reached the agency",
 }
 
 SHORTFALLS = frozenset({Status.LATE, Status.MISSED, Status.OUT_OF_ORDER})
@@ -108,6 +109,8 @@ class TaskCount(_Data):
     pending: int = 0
     overdue: int = 0
     not_triggered: int = 0
+    not_reached: int = 0
+    """Instances whose trigger never reached the agency: not counted against it."""
 
     @property
     def scored(self) -> int:

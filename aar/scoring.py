@@ -8,7 +8,7 @@ their evidence and sentences.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from aar.clock import when
 from aar.model import Evidence, Finding, Status, TaskCount
@@ -95,6 +95,7 @@ def protocol_findings(protocol: Protocol, record: Record) -> list[Finding]:
 def _finding(n: int, one: Scored, base: dict[str, object], record: Record) -> Finding:
     trig, match = one.trigger, one.answer
     trail = [evidence("trigger", trig, record)]
+    trail += [evidence("reminder", r, record) for r in one.reminders]
     if match is not None:
         trail.append(evidence("expected action", match, record))
     trail.sort(key=lambda ev: (ev.at, ev.seq))
@@ -120,6 +121,7 @@ def findings(scenario: Scenario, journal: Sequence[Entry] | Record) -> list[Find
 _SEVERITY: dict[Status, int] = {
     Status.MET: 0,
     Status.NOT_TRIGGERED: 0,
+    Status.NOT_REACHED: 0,
     Status.PENDING: 0,
     Status.LATE: 1,
     Status.OUT_OF_ORDER: 1,
@@ -165,15 +167,19 @@ def finding_sentence(finding: Finding, record: Record | None = None) -> str:
 
     due, trig, done = at(finding.deadline_at), at(finding.triggered_at), at(finding.done_at)
     if finding.status is Status.NOT_TRIGGERED:
-        return "Not triggered during the exercise."
+        return f"Not triggered during the {'incident' if incident else 'exercise'}."
+    if finding.status is Status.NOT_REACHED:
+        return (f"Raised at {trig}, but it never reached {finding.agency_name or finding.agency} (no inject or "
+                "message carried it): not counted as its miss.")
     if finding.status is Status.MET and finding.before_trigger:
         return f"Done at {done}, before the trigger at {trig}."
     if finding.status is Status.MET:
-        return f"Triggered at {trig}, done at {done} (due by {due}; took {format_span(finding.response_s or 0)})."
+        return (f"Triggered at {trig}, done at {done} (due by {due}; took {format_span(finding.response_s or 0)})"
+                f"{_chased(finding, at)}.")
     if finding.status is Status.LATE:
         return (
             f"Triggered at {trig}, due by {due}, done at {done}: "
-            f"late by {format_span(finding.late_by_s or 0)}."
+            f"late by {format_span(finding.late_by_s or 0)}{_chased(finding, at)}."
         )
     if finding.status is Status.OUT_OF_ORDER:
         after = (f"{format_span(finding.late_by_s)} after it" if finding.late_by_s
@@ -189,4 +195,12 @@ def finding_sentence(finding: Finding, record: Record | None = None) -> str:
         return f"Triggered at {trig}, due by {due}; overdue, not done yet."
     if finding.before_trigger:
         return f"Required before the trigger at {trig}; never done."
-    return f"Triggered at {trig}, due by {due}; never done."
+    return f"Triggered at {trig}, due by {due}; never done{_chased(finding, at)}."
+
+
+def _chased(finding: Finding, at: Callable[[float | None], str]) -> str:
+    """The reminders of a request chased while unanswered, with their times."""
+    times = [at(ev.at) for ev in finding.evidence if ev.role == "reminder"]
+    if not times:
+        return ""
+    return f"; chased {len(times)} time{'s' if len(times) > 1 else ''} (at {', '.join(times)}), counted from the first ask"

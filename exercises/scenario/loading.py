@@ -507,6 +507,7 @@ def _bind(plan: ResponsePlan, binding: PlanBinding) -> list[Protocol]:
                     action=proto.must,
                     within=proto.within,
                     before_trigger=proto.before_trigger,
+                    repeats=proto.repeats,
                     critical=proto.critical,
                     capability=proto.capability,
                     source=proto.source,

@@ -118,6 +118,15 @@ class DeliveryMode(StrEnum):
     DATA = "data"
 
 
+class Repeats(StrEnum):
+    """What a protocol's trigger action, repeated by the same agency while unanswered, is."""
+
+    REMINDER = "reminder"
+    """The same request chased: one instance, its answer counted from the first ask."""
+    NEW_REQUEST = "new_request"
+    """Each repeat a request of its own, owed its own answer."""
+
+
 class PlayedBy(StrEnum):
     PLAYERS = "players"
     SIMULATION = "simulation"
@@ -350,6 +359,9 @@ class PlanProtocol(Frozen):
     within: Seconds | None = None
     before_trigger: bool = False
     """The expected action must come *before* the trigger (e.g. authority verified before detention)."""
+    repeats: Repeats = Repeats.REMINDER
+    """A repeat of the trigger action by the same agency while it is unanswered: a reminder of the
+    first (default) or a new request. Only for an action trigger."""
     critical: bool = False
     capability: Capability
     source: Name
@@ -367,6 +379,8 @@ class PlanProtocol(Frozen):
             raise ValueError("a protocol needs a deadline: 'within: 10m' or 'before_trigger: true'")
         if self.when.action == self.must and not self.before_trigger:
             raise ValueError("'must' cannot be the action that triggers it")
+        if self.repeats is Repeats.NEW_REQUEST and self.when.action is None:
+            raise ValueError("'repeats' goes with an action trigger ('when: {action: ...}')")
         return self
 
 
@@ -675,6 +689,7 @@ class Protocol(Frozen):
     critical: bool
     capability: Capability
     source: Name
+    repeats: Repeats = Repeats.REMINDER
     corrective_action: Text | None = None
     elements: tuple[CapabilityElement, ...] = ()
 
