@@ -440,7 +440,8 @@ class _Writer:
             first = next(f for f in r.findings if f.protocol_id == c.name)
             deadline = "before trigger" if first.before_trigger else f"within {format_span(first.within_s or 0)}"
             rows.append(tuple(cell(v) for v in (
-                c.label + (" *" if first.critical else ""), first.agency_name or self.names.agency(first.agency),
+                c.label + (" *" if first.critical else ""),
+                (first.agency_name or self.names.agency(first.agency)) + (" (simulated)" if first.by_simulation else ""),
                 deadline, str(c.met), str(c.late), str(c.out_of_order), str(c.missed + c.overdue),
                 str(c.open + c.pending), "yes" if c.not_triggered else "")))
         missed = "Missed or overdue" if any(c.overdue for c in r.by_protocol) else "Missed"

@@ -11,6 +11,7 @@ from typing import Any
 from aar.baseline import comparisons
 from aar.clock import when
 from aar.coordination import coordination
+from aar.credit import of_people, simulation_sentence
 from aar.improvement import apply_edits, draft
 from aar.model import (
     SHORTFALLS,
@@ -128,11 +129,11 @@ def _severity(note: Note) -> tuple[int, int]:
 
 def executive_summary(
     name: str, overview_: Overview, analyses: Sequence[ObjectiveAnalysis], found: Sequence[Finding],
-    participants_: Sequence[Participant], real: RealTime | None, real_incident: bool,
+    participants_: Sequence[Participant], real: RealTime | None, real_incident: bool, names: Names,
 ) -> ExecutiveSummary:
     """The exercise in a paragraph, then the major strengths and primary areas for improvement,
     each drawn from the findings and observations with its evidence."""
-    scored = [f for f in found if f.status in (Status.MET, *SHORTFALLS)]
+    scored = [f for f in of_people(found) if f.status in (Status.MET, *SHORTFALLS)]
     met = sum(f.status is Status.MET for f in scored)
     what = (
         f"This report reviews the response to a real-world incident at {overview_.location}: {overview_.summary}"
@@ -145,6 +146,8 @@ def executive_summary(
         f"{met} of {len(scored)} scored protocol instances were met"
         + (f" ({met / len(scored):.0%})." if scored else ".")
     )
+    simulated = simulation_sentence(found, names)
+    text += f" {simulated}" if simulated else ""
     strengths = [n for a in analyses for n in a.strengths]
     critical = {f.protocol_id for f in found if f.critical}
     areas = sorted(
@@ -261,7 +264,7 @@ def build_report(
     found = findings(scenario, record)
     rows = table1(scenario, record, found)
     coord = coordination(scenario, record)
-    plan, edit_notes = apply_edits(draft(scenario, record, found), record)
+    plan, edit_notes = apply_edits(draft(scenario, record, of_people(found)), record)
     notes = [*notes, *edit_notes]
     if baseline is not None and baseline.scenario_id != scenario.id:
         notes.append(
@@ -288,7 +291,8 @@ def build_report(
         names=record.names,
         record_kind="real_incident" if real_incident else "exercise",
         real_time=real_time,
-        executive_summary=executive_summary(exercise_name, ov, analyses, found, people, real_time, real_incident),
+        executive_summary=executive_summary(exercise_name, ov, analyses, found, people, real_time, real_incident,
+                                            record.names),
         conclusion=conclusion(analyses, record.names, len(plan), sum(i.element is None for i in plan), real_incident),
         points_of_contact=points_of_contact(scenario, contacts),
         exercise_name=exercise_name,

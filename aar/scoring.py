@@ -82,7 +82,7 @@ def _base(protocol: Protocol, names: Names) -> dict[str, object]:
 
 def protocol_findings(protocol: Protocol, record: Record) -> list[Finding]:
     """The findings of one protocol: one per trigger instance, or one 'not triggered'."""
-    base = _base(protocol, record.names)
+    base = {**_base(protocol, record.names), "by_simulation": protocol.agency in record.simulated}
     scored = score_protocol(protocol, record.index, now=record.end, ended=record.ended_at is not None)
     if not scored:
         return [Finding.model_validate({
