@@ -90,6 +90,9 @@ class Finding(_Data):
     late_by_s: float | None
     """How far past the deadline (late), or after the trigger (out of order)."""
     evidence: tuple[Evidence, ...]
+    told_at: float | None = None
+    """When the event reached the agency by a message, when later than the trigger: the deadline
+    and the response time run from then."""
     by_simulation: bool = False
     """The responsible agency was played by the simulation: the result is the simulation's, shown as
     such, never rated, credited as a strength or drafted as an area for improvement."""

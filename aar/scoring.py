@@ -20,6 +20,7 @@ from exercises.record.entries import (
     Development,
     Entry,
     InjectDelivered,
+    MessageDelivered,
 )
 from exercises.scenario.durations import format_span
 from exercises.scenario.model import Protocol, Scenario
@@ -45,6 +46,8 @@ def describe(entry: Entry, record: Record | None = None) -> str:
     if isinstance(p, Development):
         raised = ", ".join(names.event(r) for r in p.raises)
         return f"{p.model} development: {names.words(p.what)}" + (f" (raises: {raised})" if raised else "")
+    if isinstance(p, MessageDelivered):
+        return f"message from {names.agency(p.sender)} delivered to {names.agency(p.to)}"
     if isinstance(p, ClockStarted):
         return "exercise clock started"
     return f"{who}: {p.kind.value.replace('_', ' ')}"
@@ -96,6 +99,9 @@ def _finding(n: int, one: Scored, base: dict[str, object], record: Record) -> Fi
     trig, match = one.trigger, one.answer
     trail = [evidence("trigger", trig, record)]
     trail += [evidence("reminder", r, record) for r in one.reminders]
+    if one.told is not None:
+        trail.append(evidence("told", one.told, record))
+    start = (one.told or trig).at
     if match is not None:
         trail.append(evidence("expected action", match, record))
     trail.sort(key=lambda ev: (ev.at, ev.seq))
@@ -106,7 +112,8 @@ def _finding(n: int, one: Scored, base: dict[str, object], record: Record) -> Fi
         "triggered_at": trig.at,
         "deadline_at": one.due_at,
         "done_at": match.at if match else None,
-        "response_s": match.at - trig.at if match else None,
+        "response_s": match.at - start if match else None,
+        "told_at": one.told.at if one.told is not None else None,
         "late_by_s": one.late_by,
         "evidence": tuple(trail),
     })
@@ -166,6 +173,8 @@ def finding_sentence(finding: Finding, record: Record | None = None) -> str:
         return when(seconds, real, real_incident=incident)
 
     due, trig, done = at(finding.deadline_at), at(finding.triggered_at), at(finding.done_at)
+    if finding.told_at is not None:
+        trig = f"{trig} (it reached {finding.agency_name or finding.agency} at {at(finding.told_at)})"
     if finding.status is Status.NOT_TRIGGERED:
         return f"Not triggered during the {'incident' if incident else 'exercise'}."
     if finding.status is Status.NOT_REACHED:

@@ -9,9 +9,10 @@ The console's live protocol clock, the after-action report and the simulated bas
   entry neither triggers nor answers.
 - The record's order is its time, then its sequence: an action "after" a trigger is later in that
   order (one logged in the same second but before the trigger does not answer it).
-- A trigger by an event (an inject, a development, a rumour) counts against the agency only if it
-  reached the agency: an inject delivered to it, a rumour (public), or any event when the simulation
-  plays the agency (it knows at once). One that did not is **not reached**: never the agency's miss.
+- A trigger by an event (an inject, a development, a rumour) counts against the agency only from
+  when it reached the agency: an inject delivered to it, a rumour (public), any event when the
+  simulation plays the agency (it knows at once), or else a message delivered to it from an agency
+  that knew. One that never did is **not reached**: never the agency's miss.
 - A ``within`` protocol: instances, earliest first, each take the earliest expected action after
   their trigger that no earlier instance took (one action answers one instance). A repeat of an
   action trigger by the same agency while its earlier instance is still unanswered is a **reminder**
@@ -42,6 +43,7 @@ from exercises.record.entries import (
     Entry,
     InjectAdded,
     InjectDelivered,
+    MessageDelivered,
     RumourStarted,
     StatementIssued,
 )
@@ -180,6 +182,8 @@ class ProtocolIndex:
         self.start: Entry | None = None
         self.events: dict[str, list[Entry]] = {}
         self.actions: dict[str, list[Entry]] = {}
+        self.messages: dict[str, list[Entry]] = {}
+        """Messages delivered (one key, ''), in record order: how an event is passed on."""
         self.injects: dict[str, Inject] = {i.id: i for i in scenario.msel}
         self.simulated = frozenset(a.id for a in scenario.agencies if a.played_by is PlayedBy.SIMULATION)
         self._unsorted: set[tuple[str, str]] = set()
@@ -194,6 +198,8 @@ class ProtocolIndex:
         if isinstance(p, ClockStarted):
             if self.start is None or mark(e) < mark(self.start):
                 self.start = e
+        elif isinstance(p, MessageDelivered):
+            self._append("message", self.messages, "", e)
         elif isinstance(p, ActionLogged | StatementIssued):
             self._append("action", self.actions, p.action, e)
         else:
@@ -257,6 +263,29 @@ class ProtocolIndex:
             return protocol.agency in p.to
         return isinstance(p, RumourStarted)
 
+    def told(self, protocol: Protocol, trigger: Entry) -> Entry | None:
+        """The entry that told the protocol's agency of the trigger: the trigger itself when it
+        reached the agency (``reached``); else the first message delivered to the agency, after the
+        trigger, from an agency that knew of it by the time it sent it (the inject's recipients and
+        the agencies the simulation plays know at once; an agency a message told knows from its
+        delivery on, so a relay of relays counts); None when nothing told it."""
+        if self.reached(protocol, trigger):
+            return trigger
+        p = trigger.payload
+        knew = dict.fromkeys(self.simulated, trigger.at)
+        if isinstance(p, InjectDelivered):
+            knew.update(dict.fromkeys(p.to, trigger.at))
+        messages = self._ordered("message", self.messages, "")
+        for m in messages[bisect_right(messages, mark(trigger), key=mark):]:
+            sent = m.payload
+            assert isinstance(sent, MessageDelivered)
+            if sent.to in knew or sent.sender not in knew or knew[sent.sender] > sent.sent_at:
+                continue
+            if sent.to == protocol.agency:
+                return m
+            knew[sent.to] = m.at
+        return None
+
     def expected(self, protocol: Protocol) -> list[Entry]:
         """The responsible agency's actions that can answer the protocol, in record order."""
         return [e for e in self.action_entries(protocol.action) if e.agency == protocol.agency]
@@ -273,6 +302,9 @@ class Scored(NamedTuple):
     late_by: float | None
     reminders: tuple[Entry, ...] = ()
     """Later triggers by the same agency that chased this one while it was unanswered."""
+    told: Entry | None = None
+    """The message that told the agency of the trigger, when it was not the trigger itself: the
+    instance runs from it."""
 
 
 def reminders_apply(protocol: Protocol) -> bool:
@@ -282,22 +314,24 @@ def reminders_apply(protocol: Protocol) -> bool:
 
 
 def score_protocol(protocol: Protocol, index: ProtocolIndex, *, now: float, ended: bool) -> list[Scored]:
-    """Every instance of ``protocol`` in the indexed journal, in trigger order: those whose trigger
-    never reached the agency are ``not reached``, outside the matching."""
+    """Every instance of ``protocol`` in the indexed journal, in trigger order. An instance runs from
+    the moment its trigger reached the agency (``ProtocolIndex.told``); one that never did is ``not
+    reached``, outside the matching."""
     triggers, done = index.triggers(protocol), index.expected(protocol)
-    reached = [t for t in triggers if index.reached(protocol, t)]
+    told = [(t, index.told(protocol, t)) for t in triggers]
+    reached = sorted(((t, k) for t, k in told if k is not None), key=lambda pair: mark(pair[1]))
     matches = match_instances(
-        [mark(t) for t in reached], [mark(d) for d in done],
+        [mark(k) for _, k in reached], [mark(d) for d in done],
         within=protocol.within, before_trigger=protocol.before_trigger, now=now, ended=ended,
-        askers=[t.agency for t in reached] if reminders_apply(protocol) else None,
+        askers=[t.agency for t, _ in reached] if reminders_apply(protocol) else None,
     )
     found = [
-        Scored(protocol, reached[m.trigger], None if m.answer is None else done[m.answer],
-               m.status, m.due_at, m.late_by, tuple(reached[r] for r in m.reminders))
+        Scored(protocol, reached[m.trigger][0], None if m.answer is None else done[m.answer],
+               m.status, m.due_at, m.late_by, tuple(reached[r][0] for r in m.reminders),
+               None if reached[m.trigger][1] is reached[m.trigger][0] else reached[m.trigger][1])
         for m in matches
     ]
-    if len(reached) < len(triggers):
-        found += [Scored(protocol, t, None, Status.NOT_REACHED, t.at + (protocol.within or 0.0), None)
-                  for t in triggers if not index.reached(protocol, t)]
-        found.sort(key=lambda one: mark(one.trigger))
+    found += [Scored(protocol, t, None, Status.NOT_REACHED, t.at + (protocol.within or 0.0), None)
+              for t, k in told if k is None]
+    found.sort(key=lambda one: mark(one.trigger))
     return found

@@ -210,6 +210,32 @@ def test_an_event_carried_to_another_agency_only_is_not_reached_for_this_one(sce
     assert {f.protocol_id: f.status for f in report_for(simulated, j).findings}["EOC-X"] is Status.MISSED
 
 
+def _eoc_played(scenario: Scenario) -> Scenario:
+    played = tuple(a.model_copy(update={"played_by": PlayedBy.PLAYERS}) for a in scenario.agencies)
+    extra = next(p for p in scenario.protocols if p.id == "IC-01").model_copy(
+        update={"id": "EOC-X", "agency": "eoc", "action": "activate_eoc"})
+    return scenario.model_copy(update={"agencies": played, "protocols": (*scenario.protocols, extra)})
+
+
+def test_an_event_passed_on_by_message_runs_from_the_message(scenario: Scenario) -> None:
+    """The inject told the fire department at 0:00; fire's message reached the (played) EOC at 0:05:
+    the EOC's 10-minute clock runs from 0:05, so activating at 0:12 is met, in 7 minutes. A message
+    from an agency that did not know (the warehouse operator, whom no one told) tells no one."""
+    j = Journal()
+    j.add(0, None, ClockStarted())
+    j.add(0, None, InjectDelivered(inject_id="WF-01", to=("fire",)))
+    j.add(3, "eoc", MessageDelivered(message_id="x", sender="operator", to="eoc", path=("operator", "eoc"),
+                                     sent_at=170))
+    j.add(5, "eoc", MessageDelivered(message_id="m", sender="fire", to="eoc", path=("fire", "eoc"), sent_at=280))
+    j.add(12, "eoc", ActionLogged(action="activate_eoc"))
+    j.add(40, None, ClockEnded())
+    (eoc,) = [f for f in report_for(_eoc_played(scenario), j).findings if f.protocol_id == "EOC-X"]
+    assert (eoc.status, eoc.told_at, eoc.deadline_at, eoc.response_s) == (Status.MET, 300, 900, 420)
+    assert "it reached Town EOC at 0:05" in finding_sentence(eoc)
+    assert [ev.summary for ev in eoc.evidence if ev.role == "told"] == [
+        "message from Town Fire Department delivered to Town EOC"]
+
+
 def test_coordination_figures(scenario: Scenario) -> None:
     coord = report_for(scenario, exercise_journal()).coordination
     links = {frozenset(link.between): link for link in coord.links}
