@@ -253,7 +253,8 @@ def _messages(r: _Reader, table: Table) -> list[NewEntry]:
     for row in table.rows:
         at, sender, to = r.moment(row), r.agency(row, "from"), r.agency(row, "to")
         text, delivered = r.text(row, "text"), r.yes_no(row, "delivered")
-        message_id = cell_text(row.values.get("id")).strip()[:64] or f"row {row.number}"
+        given = cell_text(row.values.get("id")).strip()[:64]
+        message_id = given or f"row {row.number}"
         if message_id in seen:
             r.bad(row.cells.get("id") or row.cells["time"], f"message {message_id!r} appears twice")
         seen.add(message_id)
@@ -276,7 +277,8 @@ def _messages(r: _Reader, table: Table) -> list[NewEntry]:
             out.append(NewEntry(at=when, agency=to, actor=IMPORT_ACTOR, payload=MessageDelivered(
                 message_id=message_id, sender=sender, to=to, path=(sender, to), sent_at=at, about=action)))
             if action:
-                note = f"by message {message_id} to {to}: {text}"[:MAX_TEXT]
+                which = f"message {given}" if given else f"the message in log row {row.number}"
+                note = f"by {which} to {r.scenario.agency(to).name}: {text}"[:MAX_TEXT]
                 out.append(NewEntry(at=at, agency=sender, actor=IMPORT_ACTOR, payload=ActionLogged(action=action, text=note)))
         else:
             lost_on = (sender, to) if frozenset((sender, to)) in links else None
