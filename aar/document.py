@@ -481,7 +481,22 @@ class _Writer:
                                                 if link.mean_delay_s is not None else "--", down)))
         self.add(Table(("Link", "Message hops", "Lost", "Mean delay per hop", "Down"), tuple(rows),
                        (0.4, 0.12, 0.08, 0.14, 0.26)))
+        self.party_messages()
         self.requests()
+
+    def party_messages(self) -> None:
+        """Messages with people outside the agency list: not on the network, listed by name."""
+        shown = self.r.party_messages
+        if not shown:
+            return
+        self.h2("Messages with others outside the agency list")
+        rows = [tuple(cell(v) for v in (
+            self.at(m.at), m.sender_name, m.to_name, m.text,
+            m.outcome + (f" at {self.at(m.delivered_at)}" if m.delivered_at is not None and m.delivered_at != m.at else ""),
+        )) for m in shown[:MAX_TABLE_ROWS]]
+        self.add(Table(("Sent", "From", "To", "Message", "What became of it"), tuple(rows),
+                       (0.16, 0.18, 0.18, 0.3, 0.18)))
+        self.more(len(shown), "messages with others")
         self.injects()
 
     def public_information(self) -> None:

@@ -252,6 +252,19 @@ class MessageOutcome(_Data):
     reason: str = ""
 
 
+class PartyMessage(_Data):
+    """A message sent by or to someone outside the agency list (a scenario party), by name."""
+
+    message_id: str
+    seq: int
+    at: float
+    sender_name: str
+    to_name: str
+    text: str
+    outcome: Literal["delivered", "not delivered", "no delivery recorded"]
+    delivered_at: float | None = None
+
+
 class Coordination(_Data):
     links: tuple[LinkTraffic, ...]
     agencies: tuple[AgencyTraffic, ...]
@@ -441,6 +454,8 @@ class AfterActionReport(_Data):
     real_time: RealTime | None = None
     executive_summary: ExecutiveSummary | None = None
     conclusion: tuple[str, ...] = ()
+    party_messages: tuple[PartyMessage, ...] = ()
+    """Messages to and from people outside the agency list (``aar.parties``)."""
     points_of_contact: tuple[Contact, ...] = ()
     public_information: PublicInformation | None = None
     """Public information and community trust (scenarios with a media layer; aar.public_information)."""

@@ -31,6 +31,7 @@ from aar.model import (
     TimelineMark,
 )
 from aar.names import Names, quantity
+from aar.parties import party_messages
 from aar.public_information import public_information
 from aar.ratings import objective_analysis, table1
 from aar.record import Record, build_record
@@ -312,4 +313,5 @@ def build_report(
         timeline=tuple(timeline(record, found)),
         integrity=integrity,
         notes=tuple(notes),
+        party_messages=tuple(party_messages(scenario, record)),
     )

@@ -228,6 +228,29 @@ class Agency(Frozen):
     """Why this agency has no link path to the lead agency, when that is intended."""
 
 
+class PartyKind(StrEnum):
+    PUBLIC = "public"
+    """Members of the public: callers, bystanders, a crowd."""
+    UNIT = "unit"
+    """A named unit within an agency: 'Engine 7', 'the duty desk'."""
+    PERSON = "person"
+    """A named person within an agency: 'the fire chief'."""
+    OFFICE = "office"
+    """An office not played: 'the district office', 'the regional health authority'."""
+
+
+class Party(Frozen):
+    """Someone outside the agency list who sends or receives messages in the record, so that a
+    message to or from them (and one not passed on to them) can be recorded and reported. Not part of
+    the agency network: no links, no protocols, never simulated."""
+
+    id: Id
+    name: Name
+    kind: PartyKind
+    within: Id | None = None
+    """The agency a unit or person belongs to (required for them; none for the public or an office)."""
+
+
 class Link(Frozen):
     between: tuple[Id, Id]
     channel: Channel
@@ -654,6 +677,9 @@ class ScenarioFile(Frozen):
     lead_agency: Id
     agencies: tuple[Agency, ...] = Field(min_length=1)
     links: tuple[Link, ...] = ()
+    parties: tuple[Party, ...] = ()
+    """Senders and receivers outside the agency list (the public, a unit or person within an agency,
+    an office not played)."""
     actions: tuple[ActionDef, ...] = ()
     events: tuple[EventDef, ...] = ()
     objectives: tuple[Objective, ...] = Field(min_length=1)
@@ -702,6 +728,11 @@ class Scenario(ScenarioFile):
 
     def agency(self, agency_id: str) -> Agency:
         return self._agencies[agency_id]
+
+    @cached_property
+    def party_names(self) -> dict[str, str]:
+        """Each party's name as a person reads it: a unit or person with its agency's."""
+        return {p.id: f"{p.name} ({self.agency(p.within).name})" if p.within else p.name for p in self.parties}
 
     def inject(self, inject_id: str) -> Inject:
         return self._injects[inject_id]
