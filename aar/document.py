@@ -452,6 +452,24 @@ class _Writer:
         self.para("* critical protocol. Not due: triggered, and the deadline fell after the end of play"
                   " (or has not come yet while play goes on). Overdue: past its deadline, play still going on.",
                   "small")
+        self.never_reached()
+
+    def never_reached(self) -> None:
+        """Triggers that never reached the agency responsible: shown, not counted against it."""
+        unreached = [f for f in self.r.findings if f.status is Status.NOT_REACHED]
+        if not unreached:
+            return
+        self.h2("Never reached the agency responsible")
+        self.para(f"{quantity(len(unreached), 'protocol instance')} began with an event that no inject or message "
+                  "carried to the agency responsible. They are not counted as its misses: who should have "
+                  "passed the event on is a question for the after-action meeting.", "small")
+        rows = [tuple(cell(v) for v in (
+            f.protocol_title, f.agency_name or self.names.agency(f.agency), self.at(f.triggered_at),
+            next((ev.summary for ev in f.evidence if ev.role == "trigger"), "--"),
+        )) for f in unreached[:MAX_TABLE_ROWS]]
+        self.add(Table(("Protocol", "Agency not reached", "Raised at", "Raised by"), tuple(rows),
+                       (0.28, 0.22, 0.16, 0.34)))
+        self.more(len(unreached), "instances never reached")
 
     def coordination(self) -> None:
         c = self.r.coordination

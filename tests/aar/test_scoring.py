@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from aar.model import AfterActionReport, Element, RecordIntegrity, Status
+from aar.render.pdf import render_pdf
 from aar.report import build_report
 from aar.scoring import finding_sentence
 from exercises.record.entries import (
@@ -28,7 +29,7 @@ from exercises.record.entries import (
 )
 from exercises.scenario.model import PlayedBy, Rating, Scenario
 from sim_engine.batch.results import BatchResult, ProtocolStats
-from tests.aar.builders import Journal, example_scenario
+from tests.aar.builders import Journal, example_scenario, pdf_text, squash
 
 DAY = date(2025, 5, 14)
 INTACT = RecordIntegrity(entries=0, intact=True, head_hash="ab" * 32)
@@ -186,6 +187,9 @@ def test_an_event_that_never_reached_the_agency_is_not_its_miss(scenario: Scenar
     assert fire.not_reached == 1 and fire.missed == sum(
         f.status is Status.MISSED for f in report.findings if f.agency == "fire")
     assert all("RIT-01" not in item.issue for item in report.improvement_plan)
+    text = squash(pdf_text(render_pdf(report)))
+    assert squash("Never reached the agency responsible") in text
+    assert squash("Rapid intervention after a mayday Town Fire Department") in text
 
 
 def test_an_event_carried_to_another_agency_only_is_not_reached_for_this_one(scenario: Scenario) -> None:
