@@ -159,7 +159,7 @@ def message_outcomes(scenario: Scenario, record: Record) -> tuple[list[MessageOu
         if isinstance(e.payload, MessageSent) and e.agency:
             sent.setdefault(e.payload.message_id, e)
             replies[(e.agency, e.payload.to)].append(e.at)
-    names = {a.id: a.name for a in scenario.agencies}
+    names = {a.id: a.name for a in scenario.agencies} | scenario.party_names
     lost, unanswered = [], []
     for e in record.entries:
         p = e.payload

@@ -424,7 +424,7 @@ class _Writer:
         self.h1("Appendix C: Points of Contact")
         if not self.r.points_of_contact:
             self.para("No point of contact was set in the scenario or for this "
-                      f"{self.event_word}; the controller sets them on the exercise.")
+                      f"{self.event_word}; the controller sets them on the {self.event_word}'s record.")
             return
         rows = tuple((cell(c.role, bold=True), cell(c.name), cell(c.organization), cell(c.contact))
                      for c in self.r.points_of_contact)
@@ -434,8 +434,10 @@ class _Writer:
 
     def timeline(self) -> None:
         self.h1("Timeline")
+        real = self.r.real_time
         self.add(Figure("timeline", "Figure 1. Timeline. Time axis: " + (
-            "local clock time" if self.r.real_time is not None else f"{self.event_word} time (H:MM)")
+            f"local clock time, {real.timezone} (HH:MM)" if real is not None
+            else f"elapsed {self.event_word} time from the start (H:MM)")
             + ". Triangles: injects; bars: actions logged (darker = more); diamonds: late (amber), "
             "out of order (purple), missed deadline (red); dashed lines: a link went down."))
 
@@ -459,7 +461,8 @@ class _Writer:
             first = next(f for f in r.findings if f.protocol_id == c.name)
             deadline = "before trigger" if first.before_trigger else f"within {format_span(first.within_s or 0)}"
             rows.append(tuple(cell(v) for v in (
-                c.label + (" *" if first.critical else ""), first.agency_name or self.names.agency(first.agency),
+                c.label + (" *" if first.critical else ""),
+                (first.agency_name or self.names.agency(first.agency)) + (" (simulated)" if first.by_simulation else ""),
                 deadline, str(c.met), str(c.late), str(c.out_of_order), str(c.missed + c.overdue),
                 str(c.open + c.pending), "yes" if c.not_triggered else "")))
         running = any(c.overdue or c.pending for c in r.by_protocol)
@@ -469,6 +472,24 @@ class _Writer:
         self.para("* critical protocol. Not due: triggered, and the deadline fell after the end of play"
                   + (" or has not come yet; overdue: past its deadline while play goes on." if running else "."),
                   "small")
+        self.never_reached()
+
+    def never_reached(self) -> None:
+        """Triggers that never reached the agency responsible: shown, not counted against it."""
+        unreached = [f for f in self.r.findings if f.status is Status.NOT_REACHED]
+        if not unreached:
+            return
+        self.h2("Never reached the agency responsible")
+        self.para(f"{quantity(len(unreached), 'protocol instance')} began with an event that no inject or message "
+                  "carried to the agency responsible. They are not counted as its misses: who should have "
+                  "passed the event on is a question for the after-action meeting.", "small")
+        rows = [tuple(cell(v) for v in (
+            f.protocol_title, f.agency_name or self.names.agency(f.agency), self.at(f.triggered_at),
+            next((ev.summary for ev in f.evidence if ev.role == "trigger"), "--"),
+        )) for f in unreached[:MAX_TABLE_ROWS]]
+        self.add(Table(("Protocol", "Agency not reached", "Raised at", "Raised by"), tuple(rows),
+                       (0.28, 0.22, 0.16, 0.34)))
+        self.more(len(unreached), "instances never reached")
 
     def coordination(self) -> None:
         c = self.r.coordination
@@ -498,7 +519,22 @@ class _Writer:
                                                 if link.mean_delay_s is not None else "--", down)))
         self.add(Table(("Link", "Message hops", "Lost", "Mean delay per hop", "Down"), tuple(rows),
                        (0.4, 0.12, 0.08, 0.14, 0.26)))
+        self.party_messages()
         self.requests()
+
+    def party_messages(self) -> None:
+        """Messages with people outside the agency list: not on the network, listed by name."""
+        shown = self.r.party_messages
+        if not shown:
+            return
+        self.h2("Messages with others outside the agency list")
+        rows = [tuple(cell(v) for v in (
+            self.at(m.at), m.sender_name, m.to_name, m.text,
+            m.outcome + (f" at {self.at(m.delivered_at)}" if m.delivered_at is not None and m.delivered_at != m.at else ""),
+        )) for m in shown[:MAX_TABLE_ROWS]]
+        self.add(Table(("Sent", "From", "To", "Message", "What became of it"), tuple(rows),
+                       (0.16, 0.18, 0.18, 0.3, 0.18)))
+        self.more(len(shown), "messages with others")
         self.injects()
 
     def public_information(self) -> None:
@@ -787,3 +823,9 @@ SECTION_ORDER = (
 )
 """The level-0 headings of an exercise's report, in order (tests read both formats against it); the
 public-information section is there when the scenario has a media layer."""
+
+
+def provenance(report: AfterActionReport) -> str:
+    """The line at the foot of every page after the cover: what the report was made from."""
+    return "Generated by Hotwash from the " + (
+        "incident record" if report.record_kind == "real_incident" else "exercise journal")

@@ -31,6 +31,7 @@ STATUS_LABEL: dict[Status, str] = {
     Status.PENDING: "not due yet",
     Status.OVERDUE: "overdue",
     Status.NOT_TRIGGERED: "not triggered",
+    Status.NOT_REACHED: "never reached the agency",
 }
 
 SHORTFALLS = frozenset({Status.LATE, Status.MISSED, Status.OUT_OF_ORDER})
@@ -89,6 +90,12 @@ class Finding(_Data):
     late_by_s: float | None
     """How far past the deadline (late), or after the trigger (out of order)."""
     evidence: tuple[Evidence, ...]
+    told_at: float | None = None
+    """When the event reached the agency by a message, when later than the trigger: the deadline
+    and the response time run from then."""
+    by_simulation: bool = False
+    """The responsible agency was played by the simulation: the result is the simulation's, shown as
+    such, never rated, credited as a strength or drafted as an area for improvement."""
 
     @property
     def key(self) -> tuple[str, int]:
@@ -108,6 +115,8 @@ class TaskCount(_Data):
     pending: int = 0
     overdue: int = 0
     not_triggered: int = 0
+    not_reached: int = 0
+    """Instances whose trigger never reached the agency: not counted against it."""
 
     @property
     def scored(self) -> int:
@@ -241,6 +250,19 @@ class MessageOutcome(_Data):
     text: str
     lost: bool
     reason: str = ""
+
+
+class PartyMessage(_Data):
+    """A message sent by or to someone outside the agency list (a scenario party), by name."""
+
+    message_id: str
+    seq: int
+    at: float
+    sender_name: str
+    to_name: str
+    text: str
+    outcome: Literal["delivered", "not delivered", "no delivery recorded"]
+    delivered_at: float | None = None
 
 
 class Coordination(_Data):
@@ -503,6 +525,8 @@ class AfterActionReport(_Data):
     real_time: RealTime | None = None
     executive_summary: ExecutiveSummary | None = None
     conclusion: tuple[str, ...] = ()
+    party_messages: tuple[PartyMessage, ...] = ()
+    """Messages to and from people outside the agency list (``aar.parties``)."""
     points_of_contact: tuple[Contact, ...] = ()
     public_information: PublicInformation | None = None
     """Public information and community trust (scenarios with a media layer; aar.public_information)."""

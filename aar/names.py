@@ -47,7 +47,7 @@ class Names(BaseModel):
     @classmethod
     def of(cls, scenario: Scenario) -> Names:
         return cls(
-            agencies={a.id: a.name for a in scenario.agencies},
+            agencies={**scenario.party_names, **{a.id: a.name for a in scenario.agencies}},
             actions=dict(scenario.vocabulary),
             events=dict(scenario.event_names),
             objectives={o.id: o.short_title or o.text for o in scenario.objectives},

@@ -1,7 +1,7 @@
 """P / S / M / U ratings per core capability and objective, and the analysis notes under them.
 
 The computed rating of a capability comes from the findings of the protocols mapped to it (its
-critical tasks). The rule (also in docs/report.md), applied to scored findings only (met, late,
+critical tasks), of agencies people played: the simulation's results are never rated (``aar.credit``). The rule (also in docs/report.md), applied to scored findings only (met, late,
 missed, out of order; not 'not triggered' nor 'not due by end of play'):
 
 - U: a critical task was missed (never done when required);
@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
+from aar.credit import of_people
 from aar.model import (
     SHORTFALLS,
     CapabilityRating,
@@ -108,8 +109,11 @@ def table1(scenario: Scenario, record: Record, found: Sequence[Finding]) -> list
     obs = observations(record)
     out = []
     for objective, capability in _rows(scenario, record, found):
-        items = [f for f in found if f.capability == capability]
+        items = [f for f in of_people(found) if f.capability == capability]
         computed, reason = computed_rating(items)
+        if computed is None and any(f.capability == capability and f.status in SCORED for f in found):
+            reason = ("Only agencies the simulation played acted on this capability: the simulation's "
+                      "results are not rated.")
         rated = []
         for e in obs:
             p = e.payload
@@ -227,7 +231,7 @@ def objective_analysis(
         groups.append((None, "Other capabilities assessed (not named by an objective)", others))
     out = []
     for objective, text, capabilities in groups:
-        items = [f for f in found if f.capability in capabilities]
+        items = [f for f in of_people(found) if f.capability in capabilities]
         strengths, areas = _finding_notes(items, record)
         ev_strengths, ev_areas = _evaluator_notes(obs, capabilities, objective, record)
         out.append(

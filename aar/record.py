@@ -10,11 +10,12 @@ from aar.model import RealTime
 from aar.names import Names
 from exercises.record.corrections import apply_corrections
 from exercises.record.entries import (
+    ENGINE_ACTOR,
     ClockEnded,
     ClockStarted,
     Entry,
 )
-from exercises.scenario.model import Inject, Scenario
+from exercises.scenario.model import Inject, PlayedBy, Scenario
 from exercises.scoring import ProtocolIndex
 
 
@@ -48,6 +49,14 @@ class Record:
     after_end: frozenset[int] = frozenset()
     """seqs of journal entries recorded after the exercise ended (post-exercise observations,
     corrections and improvement-plan edits by controllers and evaluators)."""
+    played_by_simulation: frozenset[str] = frozenset()
+    """Agencies whose every entry is the simulation's (``simulated_agencies``)."""
+
+    @property
+    def simulated(self) -> frozenset[str]:
+        """Agencies the simulation played in this record: their results are the simulation's, never
+        a played agency's performance. None in a real incident: everyone there was real."""
+        return frozenset() if self.real_incident else self.played_by_simulation
 
     def recorded_after_end(self, seq: int) -> bool:
         """Whether the entry, or the correction that replaced its content, came after the end."""
@@ -84,7 +93,19 @@ def build_record(scenario: Scenario, journal: Sequence[Entry]) -> Record:
         ended_at=ends[-1] if ends else None,
         last_at=max((e.at for e in journal), default=0.0),
         names=Names.of(scenario),
+        played_by_simulation=simulated_agencies(scenario, entries),
     )
+
+
+def simulated_agencies(scenario: Scenario, entries: Sequence[Entry]) -> frozenset[str]:
+    """The agencies the simulation played: ``played_by: simulation`` in a record the engine took
+    part in, and with no entry of people in its name (an imported log of people's actions, or a
+    controller acting for the agency, makes it people's)."""
+    if not any(e.actor == ENGINE_ACTOR for e in entries):
+        return frozenset()
+    people = {e.agency for e in entries if e.agency and e.actor != ENGINE_ACTOR}
+    return frozenset(a.id for a in scenario.agencies
+                     if a.played_by is PlayedBy.SIMULATION and a.id not in people)
 
 
 def _after_end(journal: Sequence[Entry]) -> frozenset[int]:

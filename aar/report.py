@@ -12,6 +12,7 @@ from aar.baseline import comparisons
 from aar.branch import branch_origin
 from aar.clock import when
 from aar.coordination import coordination
+from aar.credit import of_people, simulation_sentence
 from aar.improvement import apply_edits, draft
 from aar.legal import KIND_TITLE, LEGAL_TITLE, improvement_rows, legal_review
 from aar.model import (
@@ -33,6 +34,7 @@ from aar.model import (
     TimelineMark,
 )
 from aar.names import Names, quantity
+from aar.parties import party_messages
 from aar.public_information import public_information
 from aar.ratings import objective_analysis, table1
 from aar.record import Record, build_record
@@ -133,11 +135,11 @@ def _severity(note: Note) -> tuple[int, int]:
 
 def executive_summary(
     name: str, overview_: Overview, analyses: Sequence[ObjectiveAnalysis], found: Sequence[Finding],
-    participants_: Sequence[Participant], real: RealTime | None, real_incident: bool,
+    participants_: Sequence[Participant], real: RealTime | None, real_incident: bool, names: Names,
 ) -> ExecutiveSummary:
     """The exercise in a paragraph, then the major strengths and primary areas for improvement,
     each drawn from the findings and observations with its evidence."""
-    scored = [f for f in found if f.status in (Status.MET, *SHORTFALLS)]
+    scored = [f for f in of_people(found) if f.status in (Status.MET, *SHORTFALLS)]
     met = sum(f.status is Status.MET for f in scored)
     what = (
         f"This report reviews the response to a real-world incident at {overview_.location}: {overview_.summary}"
@@ -150,6 +152,8 @@ def executive_summary(
         f"{met} of {len(scored)} scored protocol instances were met"
         + (f" ({met / len(scored):.0%})." if scored else ".")
     )
+    simulated = simulation_sentence(found, names)
+    text += f" {simulated}" if simulated else ""
     strengths = [n for a in analyses for n in a.strengths]
     critical = {f.protocol_id for f in found if f.critical}
     areas = sorted(
@@ -308,7 +312,7 @@ def build_report(
     rows = table1(scenario, record, found)
     coord = coordination(scenario, record)
     legal = legal_review(scenario, record, found)
-    plan, edit_notes = apply_edits([*draft(scenario, record, found), *improvement_rows(legal)], record)
+    plan, edit_notes = apply_edits([*draft(scenario, record, of_people(found)), *improvement_rows(legal)], record)
     notes = [*notes, *edit_notes]
     if baseline is not None and baseline.scenario_id != scenario.id:
         notes.append(
@@ -336,8 +340,8 @@ def build_report(
         record_kind="real_incident" if real_incident else "exercise",
         real_time=real_time,
         executive_summary=with_legal(
-            executive_summary(exercise_name, ov, analyses, found, people, real_time, real_incident), legal,
-            real_time, real_incident),
+            executive_summary(exercise_name, ov, analyses, found, people, real_time, real_incident, record.names),
+            legal, real_time, real_incident),
         conclusion=conclusion(analyses, record.names, len(plan), sum(i.element is None for i in plan), real_incident),
         points_of_contact=points_of_contact(scenario, contacts, record),
         exercise_name=exercise_name,
@@ -359,4 +363,5 @@ def build_report(
         integrity=integrity,
         notes=tuple(notes),
         branch=branch_origin(scenario, lineage, found) if lineage is not None else None,
+        party_messages=tuple(party_messages(scenario, record)),
     )

@@ -8,7 +8,7 @@ their evidence and sentences.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from aar.clock import when
 from aar.model import Evidence, Finding, Status, TaskCount
@@ -20,6 +20,7 @@ from exercises.record.entries import (
     Development,
     Entry,
     InjectDelivered,
+    MessageDelivered,
     MessageSent,
 )
 from exercises.scenario.durations import format_span
@@ -48,6 +49,8 @@ def describe(entry: Entry, record: Record | None = None) -> str:
     if isinstance(p, Development):
         raised = ", ".join(names.event(r) for r in p.raises)
         return f"{p.model} development: {names.words(p.what)}" + (f" (raises: {raised})" if raised else "")
+    if isinstance(p, MessageDelivered):
+        return f"message from {names.agency(p.sender)} delivered to {names.agency(p.to)}"
     if isinstance(p, ClockStarted):
         return "exercise clock started"
     return f"{who}: {p.kind.value.replace('_', ' ')}"
@@ -85,7 +88,7 @@ def _base(protocol: Protocol, names: Names) -> dict[str, object]:
 
 def protocol_findings(protocol: Protocol, record: Record) -> list[Finding]:
     """The findings of one protocol: one per trigger instance, or one 'not triggered'."""
-    base = _base(protocol, record.names)
+    base = {**_base(protocol, record.names), "by_simulation": protocol.agency in record.simulated}
     scored = score_protocol(protocol, record.index, now=record.end, ended=record.ended_at is not None)
     if not scored:
         return [Finding.model_validate({
@@ -98,6 +101,10 @@ def protocol_findings(protocol: Protocol, record: Record) -> list[Finding]:
 def _finding(n: int, one: Scored, base: dict[str, object], record: Record) -> Finding:
     trig, match = one.trigger, one.answer
     trail = [evidence("trigger", trig, record)]
+    trail += [evidence("reminder", r, record) for r in one.reminders]
+    if one.told is not None:
+        trail.append(evidence("told", one.told, record))
+    start = (one.told or trig).at
     if match is not None:
         trail.append(evidence("expected action", match, record))
     trail.sort(key=lambda ev: (ev.at, ev.seq))
@@ -108,7 +115,8 @@ def _finding(n: int, one: Scored, base: dict[str, object], record: Record) -> Fi
         "triggered_at": trig.at,
         "deadline_at": one.due_at,
         "done_at": match.at if match else None,
-        "response_s": match.at - trig.at if match else None,
+        "response_s": match.at - start if match else None,
+        "told_at": one.told.at if one.told is not None else None,
         "late_by_s": one.late_by,
         "evidence": tuple(trail),
     })
@@ -123,6 +131,7 @@ def findings(scenario: Scenario, journal: Sequence[Entry] | Record) -> list[Find
 _SEVERITY: dict[Status, int] = {
     Status.MET: 0,
     Status.NOT_TRIGGERED: 0,
+    Status.NOT_REACHED: 0,
     Status.PENDING: 0,
     Status.LATE: 1,
     Status.OUT_OF_ORDER: 1,
@@ -167,16 +176,22 @@ def finding_sentence(finding: Finding, record: Record | None = None) -> str:
         return when(seconds, real, real_incident=incident)
 
     due, trig, done = at(finding.deadline_at), at(finding.triggered_at), at(finding.done_at)
+    if finding.told_at is not None:
+        trig = f"{trig} (it reached {finding.agency_name or finding.agency} at {at(finding.told_at)})"
     if finding.status is Status.NOT_TRIGGERED:
-        return "Not triggered during the exercise."
+        return f"Not triggered during the {'incident' if incident else 'exercise'}."
+    if finding.status is Status.NOT_REACHED:
+        return (f"Raised at {trig}, but it never reached {finding.agency_name or finding.agency} (no inject or "
+                "message carried it): not counted as its miss.")
     if finding.status is Status.MET and finding.before_trigger:
         return f"Done at {done}, before the trigger at {trig}."
     if finding.status is Status.MET:
-        return f"Triggered at {trig}, done at {done} (due by {due}; took {format_span(finding.response_s or 0)})."
+        return (f"Triggered at {trig}, done at {done} (due by {due}; took {format_span(finding.response_s or 0)})"
+                f"{_chased(finding, at)}.")
     if finding.status is Status.LATE:
         return (
             f"Triggered at {trig}, due by {due}, done at {done}: "
-            f"late by {format_span(finding.late_by_s or 0)}."
+            f"late by {format_span(finding.late_by_s or 0)}{_chased(finding, at)}."
         )
     if finding.status is Status.OUT_OF_ORDER:
         after = (f"{format_span(finding.late_by_s)} after it" if finding.late_by_s
@@ -192,4 +207,12 @@ def finding_sentence(finding: Finding, record: Record | None = None) -> str:
         return f"Triggered at {trig}, due by {due}; overdue, not done yet."
     if finding.before_trigger:
         return f"Required before the trigger at {trig}; never done."
-    return f"Triggered at {trig}, due by {due}; never done."
+    return f"Triggered at {trig}, due by {due}; never done{_chased(finding, at)}."
+
+
+def _chased(finding: Finding, at: Callable[[float | None], str]) -> str:
+    """The reminders of a request chased while unanswered, with their times."""
+    times = [at(ev.at) for ev in finding.evidence if ev.role == "reminder"]
+    if not times:
+        return ""
+    return f"; chased {len(times)} time{'s' if len(times) > 1 else ''} (at {', '.join(times)}), counted from the first ask"

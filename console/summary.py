@@ -117,7 +117,7 @@ def shortfalls(report: AfterActionReport) -> None:
             "By how much": format_span(f.late_by_s) if f.late_by_s is not None else "",
         }
         for f in report.findings
-        if f.status in SHORTFALLS
+        if f.status in SHORTFALLS and not f.by_simulation
     ]
     st.markdown(f"**Areas for improvement found in the record** ({len(rows)})")
     if rows:

@@ -37,8 +37,10 @@ PROTOCOL_COLOURS: dict[str, str] = {
     Status.MISSED: "#f4b6ae",
     "out of order": "#ead6f0",
     "not due by end of play": "#eeeeee",
+    "never reached the agency": "#e3ecf7",
 }
-STATUS_WORDS: dict[str, str] = {Status.OUT_OF_ORDER: "out of order", Status.OPEN: "not due by end of play"}
+STATUS_WORDS: dict[str, str] = {Status.OUT_OF_ORDER: "out of order", Status.OPEN: "not due by end of play",
+                                Status.NOT_REACHED: "never reached the agency"}
 """How a status reads where its value is not already plain words."""
 COUNT_HEADINGS: dict[str, str] = {Status.OUT_OF_ORDER: "out of order", Status.OPEN: "not due"}
 INJECT_COLOURS: dict[str, str] = {
@@ -126,7 +128,7 @@ def protocol_clock_table(
         st.info("No protocol has been triggered yet.")
         return
     order = {Status.OVERDUE: 0, Status.PENDING: 1, Status.MISSED: 2, Status.OPEN: 2,
-             Status.OUT_OF_ORDER: 3, Status.LATE: 3, Status.MET: 4}
+             Status.OUT_OF_ORDER: 3, Status.LATE: 3, Status.MET: 4, Status.NOT_REACHED: 4}
     ranked = sorted(instances, key=lambda i: (order[i.status], -i.due_at if order[i.status] > 1 else i.due_at))
     # Every open instance; of the closed ones the latest, so a long exercise's page stays light.
     open_count = sum(1 for i in ranked if order[i.status] <= 1)

@@ -9,9 +9,16 @@ The console's live protocol clock, the after-action report and the simulated bas
   entry neither triggers nor answers.
 - The record's order is its time, then its sequence: an action "after" a trigger is later in that
   order (one logged in the same second but before the trigger does not answer it).
+- A trigger by an event (an inject, a development, a rumour) counts against the agency only from
+  when it reached the agency: an inject delivered to it, a rumour (public), any event when the
+  simulation plays the agency (it knows at once), or else a message delivered to it from an agency
+  that knew. One that never did is **not reached**: never the agency's miss.
 - A ``within`` protocol: instances, earliest first, each take the earliest expected action after
-  their trigger that no earlier instance took (one action answers one instance; a repeated trigger
-  needs its own answer). Answered by the deadline: **met**; after it: **late**, by whole seconds.
+  their trigger that no earlier instance took (one action answers one instance). A repeat of an
+  action trigger by the same agency while its earlier instance is still unanswered is a **reminder**
+  of that instance (the answer counts from the first ask), unless the protocol says
+  ``repeats: new_request``; any other repeated trigger needs its own answer. Answered by the
+  deadline: **met**; after it: **late**, by whole seconds.
 - A ``before_trigger`` protocol: the expected action is a standing condition. Done before the
   trigger: **met** (one action stands for every later trigger); done only after it: **out of
   order**; never done: **overdue** while play runs, **missed** once it has ended.
@@ -36,10 +43,11 @@ from exercises.record.entries import (
     Entry,
     InjectAdded,
     InjectDelivered,
+    MessageDelivered,
     RumourStarted,
     StatementIssued,
 )
-from exercises.scenario.model import Inject, Protocol, Scenario
+from exercises.scenario.model import Inject, PlayedBy, Protocol, Repeats, Scenario
 
 
 class Status(StrEnum):
@@ -57,6 +65,9 @@ class Status(StrEnum):
     """Deadline passed, not done, play still running: it can still be done, late."""
     OPEN = "open"
     """Triggered, not done, and the deadline falls after the end of play."""
+    NOT_REACHED = "not_reached"
+    """Raised by an event that never reached the agency (an inject to others, a development its
+    players never saw): not the agency's miss, an information finding."""
     NOT_TRIGGERED = "not_triggered"
 
 
@@ -78,27 +89,38 @@ class Mark(NamedTuple):
 
 class Match(NamedTuple):
     """One instance: which trigger, which expected action answered it (indexes into the lists given
-    to ``match_instances``), its status, when it was due and how late it was (whole seconds)."""
+    to ``match_instances``), its status, when it was due, how late it was (whole seconds), and the
+    later triggers that were reminders of it (indexes, in record order)."""
 
     trigger: int
     answer: int | None
     status: Status
     due_at: float
     late_by: float | None
+    reminders: tuple[int, ...] = ()
 
 
 def match_instances(
     triggers: Sequence[Mark], done: Sequence[Mark], *, within: float | None, before_trigger: bool,
-    now: float, ended: bool,
+    now: float, ended: bool, askers: Sequence[str | None] | None = None,
 ) -> list[Match]:
     """Every instance of one protocol for one agency: ``triggers`` and ``done`` (the agency's expected
     actions) each in record order; ``now`` the time the record has reached, ``ended`` whether play is
-    over."""
+    over. ``askers``: for an action trigger whose repeats are reminders, the agency of each trigger
+    (None: every trigger opens its own instance)."""
     if before_trigger:
         return [_standing(i, t, done, now, ended) for i, t in enumerate(triggers)]
-    out = []
+    out: list[Match] = []
+    asked: dict[str, int] = {}
+    """Each asker's latest instance (its place in ``out``): a repeat while it is open is a reminder."""
+    chased: dict[int, list[int]] = {}
     cursor = 0
     for i, trig in enumerate(triggers):
+        asker = askers[i] if askers is not None else None
+        first = asked.get(asker) if asker is not None else None
+        if first is not None and _still_open(out[first], trig, done):
+            chased.setdefault(first, []).append(i)
+            continue
         cursor = max(cursor, bisect_right(done, trig))
         due = trig.at + (within or 0.0)
         if cursor < len(done):
@@ -106,7 +128,14 @@ def match_instances(
             cursor += 1
         else:
             out.append(Match(i, None, unanswered(due, before_trigger=False, now=now, ended=ended), due, None))
-    return out
+        if asker is not None:
+            asked[asker] = len(out) - 1
+    return [m._replace(reminders=tuple(chased[n])) if n in chased else m for n, m in enumerate(out)]
+
+
+def _still_open(instance: Match, at: Mark, done: Sequence[Mark]) -> bool:
+    """Whether ``instance`` had no answer yet at ``at``."""
+    return instance.answer is None or at < done[instance.answer]
 
 
 def _answered(trigger: int, answer: int, at: float, due: float) -> Match:
@@ -153,7 +182,10 @@ class ProtocolIndex:
         self.start: Entry | None = None
         self.events: dict[str, list[Entry]] = {}
         self.actions: dict[str, list[Entry]] = {}
+        self.messages: dict[str, list[Entry]] = {}
+        """Messages delivered (one key, ''), in record order: how an event is passed on."""
         self.injects: dict[str, Inject] = {i.id: i for i in scenario.msel}
+        self.simulated = frozenset(a.id for a in scenario.agencies if a.played_by is PlayedBy.SIMULATION)
         self._unsorted: set[tuple[str, str]] = set()
         self._unknown: dict[str, list[Entry]] = {}
         """Deliveries of an inject not (yet) added: an index folded in any order ends the same."""
@@ -166,6 +198,8 @@ class ProtocolIndex:
         if isinstance(p, ClockStarted):
             if self.start is None or mark(e) < mark(self.start):
                 self.start = e
+        elif isinstance(p, MessageDelivered):
+            self._append("message", self.messages, "", e)
         elif isinstance(p, ActionLogged | StatementIssued):
             self._append("action", self.actions, p.action, e)
         else:
@@ -216,6 +250,42 @@ class ProtocolIndex:
         found = self.action_entries(trigger.name)
         return [e for e in found if e.agency in trigger.agencies] if trigger.agencies else found
 
+    def reached(self, protocol: Protocol, trigger: Entry) -> bool:
+        """Whether the trigger reached the protocol's agency: always for the start of play and an
+        action (its notification is the acting agency's to make); for an event, an inject delivered
+        to the agency, a rumour (the public's media, which every desk reads), or any event when the
+        simulation plays the agency (it reacts as it is raised). A development no inject carried
+        reached no player."""
+        if protocol.trigger.kind != "event" or protocol.agency in self.simulated:
+            return True
+        p = trigger.payload
+        if isinstance(p, InjectDelivered):
+            return protocol.agency in p.to
+        return isinstance(p, RumourStarted)
+
+    def told(self, protocol: Protocol, trigger: Entry) -> Entry | None:
+        """The entry that told the protocol's agency of the trigger: the trigger itself when it
+        reached the agency (``reached``); else the first message delivered to the agency, after the
+        trigger, from an agency that knew of it by the time it sent it (the inject's recipients and
+        the agencies the simulation plays know at once; an agency a message told knows from its
+        delivery on, so a relay of relays counts); None when nothing told it."""
+        if self.reached(protocol, trigger):
+            return trigger
+        p = trigger.payload
+        knew = dict.fromkeys(self.simulated, trigger.at)
+        if isinstance(p, InjectDelivered):
+            knew.update(dict.fromkeys(p.to, trigger.at))
+        messages = self._ordered("message", self.messages, "")
+        for m in messages[bisect_right(messages, mark(trigger), key=mark):]:
+            sent = m.payload
+            assert isinstance(sent, MessageDelivered)
+            if sent.to in knew or sent.sender not in knew or knew[sent.sender] > sent.sent_at:
+                continue
+            if sent.to == protocol.agency:
+                return m
+            knew[sent.to] = m.at
+        return None
+
     def expected(self, protocol: Protocol) -> list[Entry]:
         """The responsible agency's actions that can answer the protocol, in record order."""
         return [e for e in self.action_entries(protocol.action) if e.agency == protocol.agency]
@@ -230,17 +300,38 @@ class Scored(NamedTuple):
     status: Status
     due_at: float
     late_by: float | None
+    reminders: tuple[Entry, ...] = ()
+    """Later triggers by the same agency that chased this one while it was unanswered."""
+    told: Entry | None = None
+    """The message that told the agency of the trigger, when it was not the trigger itself: the
+    instance runs from it."""
+
+
+def reminders_apply(protocol: Protocol) -> bool:
+    """Whether a repeat of this protocol's trigger by the same agency can be a reminder: action
+    triggers (requests, notifications), unless the plan makes each repeat a new request."""
+    return protocol.trigger.kind == "action" and protocol.repeats is Repeats.REMINDER
 
 
 def score_protocol(protocol: Protocol, index: ProtocolIndex, *, now: float, ended: bool) -> list[Scored]:
-    """Every instance of ``protocol`` in the indexed journal, in trigger order."""
+    """Every instance of ``protocol`` in the indexed journal, in trigger order. An instance runs from
+    the moment its trigger reached the agency (``ProtocolIndex.told``); one that never did is ``not
+    reached``, outside the matching."""
     triggers, done = index.triggers(protocol), index.expected(protocol)
+    told = [(t, index.told(protocol, t)) for t in triggers]
+    reached = sorted(((t, k) for t, k in told if k is not None), key=lambda pair: mark(pair[1]))
     matches = match_instances(
-        [mark(t) for t in triggers], [mark(d) for d in done],
+        [mark(k) for _, k in reached], [mark(d) for d in done],
         within=protocol.within, before_trigger=protocol.before_trigger, now=now, ended=ended,
+        askers=[t.agency for t, _ in reached] if reminders_apply(protocol) else None,
     )
-    return [
-        Scored(protocol, triggers[m.trigger], None if m.answer is None else done[m.answer],
-               m.status, m.due_at, m.late_by)
+    found = [
+        Scored(protocol, reached[m.trigger][0], None if m.answer is None else done[m.answer],
+               m.status, m.due_at, m.late_by, tuple(reached[r][0] for r in m.reminders),
+               None if reached[m.trigger][1] is reached[m.trigger][0] else reached[m.trigger][1])
         for m in matches
     ]
+    found += [Scored(protocol, t, None, Status.NOT_REACHED, t.at + (protocol.within or 0.0), None)
+              for t, k in told if k is None]
+    found.sort(key=lambda one: mark(one.trigger))
+    return found

@@ -509,8 +509,15 @@ class World:
             if target == agency:
                 for follow in follows:
                     self.respond(agency, follow, None, 0.0)
-            else:
+            elif agency in self.simulated:
                 behaviour.notification(self, self.message(agency, target, about=action), follows)
+            elif target in self.simulated:
+                # A player's action: telling others is the player's to do (their own messages), so
+                # nothing is sent in their agency's name; the simulation cell plays the simulated
+                # agency as knowing it, after its reading time.
+                reading = self.message_handling()
+                for follow in follows:
+                    self.respond(target, follow, None, reading)
 
     def happened(self, action: str, by: str | None) -> bool:
         done = self.logged.get(action, ())

@@ -6,7 +6,9 @@ engine's own is the index: a run's record is light tuples, indexed by position a
 (``RecordIndex``), so a run is scored without building journal entries. A property test
 (tests/engine/test_scoring.py) holds the instances equal to the journal's on the same happenings.
 
-Batch runs have no players or controllers, so the record holds no corrections or added injects.
+Batch runs have no players or controllers, so the record holds no corrections or added injects,
+and the simulation plays every agency: every event reaches every agency as it is raised (the rule's
+"not reached" never applies to a run).
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from collections.abc import Sequence
 from typing import NamedTuple
 
 from exercises.scenario.model import Inject, Protocol, Scenario
-from exercises.scoring import Mark, Status, match_instances
+from exercises.scoring import Mark, Status, match_instances, reminders_apply
 from sim_engine.record import ActionLogged, Development, Happening, InjectDelivered, RumourStarted
 
 Outcome = Status
@@ -117,8 +119,10 @@ def _instances(
 ) -> list[ProtocolInstance]:
     starts = [_mark(entries, t) for t in triggers]
     answers = [_mark(entries, d) for d in done]
+    askers = [entries[t].agency for t in triggers] if reminders_apply(proto) else None
     matches = match_instances(
-        starts, answers, within=proto.within, before_trigger=proto.before_trigger, now=end, ended=True
+        starts, answers, within=proto.within, before_trigger=proto.before_trigger, now=end, ended=True,
+        askers=askers,
     )
     return [
         ProtocolInstance(

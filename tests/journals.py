@@ -1,5 +1,5 @@
 """Random journals over the example scenarios, for property tests of everything derived from a journal:
-in time order or not, with corrections and voids, added injects, developments, statements,
+in time order or not, with corrections and voids, added injects, developments, messages delivered, statements,
 self-triggering and exercise-start protocol variants, and times with fractions of a second."""
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from exercises.record.entries import (
     Entry,
     InjectAdded,
     InjectDelivered,
+    MessageDelivered,
     MessageSent,
     Payload,
     StatementIssued,
@@ -88,7 +89,7 @@ def journals(draw: st.DrawFn, *, started: bool = False) -> tuple[str, list[Entry
     msel = list(scenario.msel)
     added = msel[0].model_copy(update={"id": "ADDED-1", "raises": tuple(events[:2])})
     ordered = started or draw(st.integers(0, 4)) > 0  # the journal stamps in time order; mostly test that
-    kinds = ["action"] * 6 + ["inject", "development", "correction", "message", "statement"]
+    kinds = ["action"] * 6 + ["inject", "development", "correction", "message", "statement", "delivered"]
     if not started:
         kinds += ["start", "added"]
     count = draw(st.integers(min_value=0, max_value=60))
@@ -121,9 +122,14 @@ def journals(draw: st.DrawFn, *, started: bool = False) -> tuple[str, list[Entry
             # The service corrects what people logged, never the clock's start.
             payload = Correction(corrects=draw(st.integers(1 + started, seq - 1)), reason="typo",
                                  replacement=replacement)
+        elif kind == "delivered":  # a message passing an event on (scoring: when an agency was told)
+            sender, to = draw(st.sampled_from(recipients)), draw(st.sampled_from(recipients))
+            sent_at = max(0.0, at - draw(st.sampled_from([0.0, 0.4, 60.0, 600.0])))
+            payload, agency = MessageDelivered(message_id=f"m{seq}", sender=sender, to=to, path=(sender, to),
+                                               sent_at=sent_at), to
         else:
             payload = MessageSent(message_id=f"m{seq}", to=draw(st.sampled_from(recipients)), text="hi")
-        actor = ENGINE_ACTOR if isinstance(payload, InjectDelivered | Development) else "player:x"
+        actor = ENGINE_ACTOR if isinstance(payload, InjectDelivered | Development | MessageDelivered) else "player:x"
         items.append(Entry(seq=seq, at=at, agency=agency, actor=actor, payload=payload))
     now = draw(st.sampled_from([0.0, 600.0, 1800.0, 7200.0, 20_000.0]) | st.just(at))
     return name, items, max(now, at) if started else now, draw(st.booleans())

@@ -11,11 +11,12 @@ import math
 import textwrap
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
+from datetime import timedelta
 
 from reportlab.graphics.shapes import Circle, Drawing, Line, Polygon, Rect, String
 from reportlab.lib import colors
 
-from aar.model import AfterActionReport, Baseline, TaskCount
+from aar.model import AfterActionReport, Baseline, RealTime, TaskCount
 from aar.render.fonts import label
 
 STATUS_COLOURS: dict[str, colors.Color] = {
@@ -68,6 +69,21 @@ def _nice_step(span_s: float, ticks: int = 8) -> float:
 def _clock(seconds: float) -> str:
     whole = round(seconds)
     return f"{whole // 3600}:{whole % 3600 // 60:02d}"
+
+
+def _ticks(real: RealTime | None, start: float, end: float, step: float) -> list[tuple[float, str]]:
+    """The time axis's ticks, as the caption names it: local clock times on round clock minutes when
+    the record's real start is known (a real incident's log), else elapsed time (H:MM)."""
+    offset = 0.0
+    if real is not None:
+        offset = real.start.hour * 3600 + real.start.minute * 60 + real.start.second
+    out = []
+    t = math.ceil((start + offset) / step) * step - offset
+    while t <= end:
+        label = _clock(t) if real is None else (real.start + timedelta(seconds=round(t))).strftime("%H:%M")
+        out.append((t, label))
+        t += step
+    return out
 
 
 def _legend(d: Drawing, x: float, y: float, keys: Sequence[str]) -> None:
@@ -142,12 +158,9 @@ def timeline_chart(report: AfterActionReport, width: float, bins: int = 90) -> D
         if i % 2 == 0:
             d.add(Rect(left, y, plot_w, lane_h, fillColor=colors.HexColor("#f5f7f8"), strokeColor=None))
         _label(d, left - 4, y + lane_h / 2, labels[lane], 6.5)
-    step = _nice_step(span)
-    t = math.ceil(start / step) * step
-    while t <= end:
+    for t, tick in _ticks(report.real_time, start, end, _nice_step(span)):
         d.add(Line(x_of(t), bottom - 2, x_of(t), height - top, strokeColor=GRID, strokeWidth=0.4))
-        d.add(String(x_of(t), bottom - 10, _clock(t), fontSize=6.5, textAnchor="middle", fillColor=INK))
-        t += step
+        d.add(String(x_of(t), bottom - 10, tick, fontSize=6.5, textAnchor="middle", fillColor=INK))
     activity: dict[tuple[str, int], int] = defaultdict(int)
     seen: set[tuple[str, str, int]] = set()
     bin_of = lambda at: min(bins - 1, int((at - start) / span * bins))  # noqa: E731

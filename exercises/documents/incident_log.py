@@ -222,6 +222,19 @@ class _Reader:
                 found.append(category)
         return tuple(found[:32])
 
+    def correspondent(self, row: Row, key: str) -> str | None:
+        """A message's sender or receiver: an agency, or one of the scenario's parties outside the
+        agency list (by id, its name, or its name with its agency's)."""
+        parties = self.scenario.parties
+        if not parties:
+            return self.agency(row, key)
+        text = cell_text(row.values.get(key)).strip()
+        by_name = {p.name: p.id for p in parties} | {v: k for k, v in self.scenario.party_names.items()}
+        if text in by_name:
+            return by_name[text]
+        options = {a.id: a.name for a in self.scenario.agencies} | self.scenario.party_names
+        return self.name(row, key, options, "agency or party")
+
     def text(self, row: Row, key: str) -> str:
         raw = cell_text(row.values.get(key))
         if len(raw) > MAX_TEXT:
@@ -270,15 +283,20 @@ def _actions(r: _Reader, table: Table) -> list[ImportedAction]:
 def _messages(r: _Reader, table: Table) -> list[NewEntry]:
     out: list[NewEntry] = []
     links = {link.key: link for link in r.scenario.links}
+    names = {a.id: a.name for a in r.scenario.agencies} | r.scenario.party_names
     seen: set[str] = set()
     for row in table.rows:
-        at, sender, to = r.moment(row), r.agency(row, "from"), r.agency(row, "to")
+        at, sender, to = r.moment(row), r.correspondent(row, "from"), r.correspondent(row, "to")
         text, delivered = r.text(row, "text"), r.yes_no(row, "delivered")
-        message_id = cell_text(row.values.get("id")).strip()[:64] or f"row {row.number}"
+        given = cell_text(row.values.get("id")).strip()[:64]
+        message_id = given or f"row {row.number}"
         if message_id in seen:
             r.bad(row.cells.get("id") or row.cells["time"], f"message {message_id!r} appears twice")
         seen.add(message_id)
         action = r.name(row, "action", r.scenario.vocabulary, "action") if cell_text(row.values.get("action")).strip() else None
+        if action and sender in r.scenario.party_names:
+            r.bad(row.cells["action"], "a party outside the agency list performs no action of the plans: leave Action empty")
+            action = None
         arrived = r.moment(row, "delivered_time", required=False) if "delivered_time" in row.cells else None
         channel = cell_text(row.values.get("channel")).strip().lower().replace(" ", "_")
         if channel and sender and to:
@@ -299,7 +317,8 @@ def _messages(r: _Reader, table: Table) -> list[NewEntry]:
             out.append(NewEntry(at=when, agency=to, actor=IMPORT_ACTOR, payload=MessageDelivered(
                 message_id=message_id, sender=sender, to=to, path=(sender, to), sent_at=at, about=action)))
             if action:
-                note = f"by message {message_id} to {to}: {text}"[:MAX_TEXT]
+                which = f"message {given}" if given else f"the message in log row {row.number}"
+                note = f"by {which} to {names.get(to, to)}: {text}"[:MAX_TEXT]
                 out.append(NewEntry(at=at, agency=sender, actor=IMPORT_ACTOR, payload=ActionLogged(action=action, text=note)))
         else:
             lost_on = (sender, to) if frozenset((sender, to)) in links else None

@@ -509,9 +509,9 @@ class _Signatures:
                 count,
             )
         proves = [
-            "the exercise's name, scenario, seed and creation time are as signed at its creation",
+            "the record's name, scenario, seed and creation time are as signed at its creation",
             f"entries 1 to {good.seq} are exactly as signed {when} (key {fingerprint(good.key_id)})"
-            if good.seq else f"the exercise is as signed {when} (key {fingerprint(good.key_id)})",
+            if good.seq else f"the record is as signed {when} (key {fingerprint(good.key_id)})",
         ]
         cannot = []
         if entries > good.seq:

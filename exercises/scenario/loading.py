@@ -31,6 +31,7 @@ from exercises.scenario.model import (
     CrowdModel,
     FireModel,
     Inject,
+    PartyKind,
     PlanBinding,
     Protocol,
     ResponsePlan,
@@ -741,6 +742,7 @@ def _bind(plan: ResponsePlan, binding: PlanBinding) -> list[Protocol]:
                     action=proto.must,
                     within=proto.within,
                     before_trigger=proto.before_trigger,
+                    repeats=proto.repeats,
                     critical=proto.critical,
                     capability=proto.capability,
                     source=proto.source,
@@ -777,7 +779,7 @@ class _ScenarioCheck:
         self.injects: set[str] = set()
 
     def run(self) -> list[Problem]:
-        for step in (self.ids, self.plan_bindings, self.plans_applied_once, self.links, self.msel,
+        for step in (self.ids, self.parties, self.plan_bindings, self.plans_applied_once, self.links, self.msel,
                      self.simulation_actions, self.unit_type_names, self.incident_model, self.media,
                      self.reachability, self.action_functions, self.inject_categories, self.pitfalls):
             step()
@@ -806,6 +808,18 @@ class _ScenarioCheck:
         _unique(sc.events, "events", "event", self.bad)
         _unique(sc.objectives, "objectives", "objective", self.bad)
         self.agency(("lead_agency",), sc.lead_agency)
+
+    def parties(self) -> None:
+        """Senders and receivers outside the agency list: ids of their own, a unit or person within a
+        listed agency."""
+        _unique(self.sc.parties, "parties", "party", self.bad)
+        for i, party in enumerate(self.sc.parties):
+            if party.id in self.agencies:
+                self.bad(("parties", i, "id"), f"{party.id!r} is already an agency's id: a party needs an id of its own")
+            if party.within is not None:
+                self.agency(("parties", i, "within"), party.within)
+            elif party.kind in (PartyKind.UNIT, PartyKind.PERSON):
+                self.bad(("parties", i), f"a {party.kind.value} belongs to an agency: say which ('within: fire')")
 
     def plan_bindings(self) -> None:
         """Each plan applied exists and has its roles bound to agencies; the vocabulary grows by its

@@ -118,6 +118,15 @@ class DeliveryMode(StrEnum):
     DATA = "data"
 
 
+class Repeats(StrEnum):
+    """What a protocol's trigger action, repeated by the same agency while unanswered, is."""
+
+    REMINDER = "reminder"
+    """The same request chased: one instance, its answer counted from the first ask."""
+    NEW_REQUEST = "new_request"
+    """Each repeat a request of its own, owed its own answer."""
+
+
 class PlayedBy(StrEnum):
     PLAYERS = "players"
     SIMULATION = "simulation"
@@ -217,6 +226,29 @@ class Agency(Frozen):
     response_delay: Distribution = DEFAULT_RESPONSE_DELAY
     isolated_reason: Text | None = None
     """Why this agency has no link path to the lead agency, when that is intended."""
+
+
+class PartyKind(StrEnum):
+    PUBLIC = "public"
+    """Members of the public: callers, bystanders, a crowd."""
+    UNIT = "unit"
+    """A named unit within an agency: 'Engine 7', 'the duty desk'."""
+    PERSON = "person"
+    """A named person within an agency: 'the fire chief'."""
+    OFFICE = "office"
+    """An office not played: 'the district office', 'the regional health authority'."""
+
+
+class Party(Frozen):
+    """Someone outside the agency list who sends or receives messages in the record, so that a
+    message to or from them (and one not passed on to them) can be recorded and reported. Not part of
+    the agency network: no links, no protocols, never simulated."""
+
+    id: Id
+    name: Name
+    kind: PartyKind
+    within: Id | None = None
+    """The agency a unit or person belongs to (required for them; none for the public or an office)."""
 
 
 class Link(Frozen):
@@ -363,6 +395,9 @@ class PlanProtocol(Frozen):
     within: Seconds | None = None
     before_trigger: bool = False
     """The expected action must come *before* the trigger (e.g. authority verified before detention)."""
+    repeats: Repeats = Repeats.REMINDER
+    """A repeat of the trigger action by the same agency while it is unanswered: a reminder of the
+    first (default) or a new request. Only for an action trigger."""
     critical: bool = False
     capability: Capability
     source: Name
@@ -383,6 +418,8 @@ class PlanProtocol(Frozen):
             raise ValueError("a protocol needs a deadline: 'within: 10m' or 'before_trigger: true'")
         if self.when.action == self.must and not self.before_trigger:
             raise ValueError("'must' cannot be the action that triggers it")
+        if self.repeats is Repeats.NEW_REQUEST and self.when.action is None:
+            raise ValueError("'repeats' goes with an action trigger ('when: {action: ...}')")
         return self
 
 
@@ -747,6 +784,9 @@ class ScenarioFile(Frozen):
     lead_agency: Id
     agencies: tuple[Agency, ...] = Field(min_length=1)
     links: tuple[Link, ...] = ()
+    parties: tuple[Party, ...] = ()
+    """Senders and receivers outside the agency list (the public, a unit or person within an agency,
+    an office not played)."""
     actions: tuple[ActionDef, ...] = ()
     events: tuple[EventDef, ...] = ()
     objectives: tuple[Objective, ...] = Field(min_length=1)
@@ -784,6 +824,7 @@ class Protocol(Frozen):
     critical: bool
     capability: Capability
     source: Name
+    repeats: Repeats = Repeats.REMINDER
     corrective_action: Text | None = None
     elements: tuple[CapabilityElement, ...] = ()
     rights_step: Annotated[bool, Field(exclude_if=lambda v: not v)] = False
@@ -830,6 +871,11 @@ class Scenario(ScenarioFile):
 
     def agency(self, agency_id: str) -> Agency:
         return self._agencies[agency_id]
+
+    @cached_property
+    def party_names(self) -> dict[str, str]:
+        """Each party's name as a person reads it: a unit or person with its agency's."""
+        return {p.id: f"{p.name} ({self.agency(p.within).name})" if p.within else p.name for p in self.parties}
 
     def inject(self, inject_id: str) -> Inject:
         return self._injects[inject_id]

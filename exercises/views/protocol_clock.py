@@ -37,7 +37,7 @@ class ProtocolInstance(View):
 
     def at(self, now: float, *, ended: bool) -> ProtocolInstance:
         """This instance as it stands at ``now``: an unanswered one becomes overdue as time passes."""
-        if self.done_at is not None:
+        if self.done_at is not None or self.status is Status.NOT_REACHED:
             return self
         status = unanswered(self.due_at, before_trigger=self.before_trigger, now=now, ended=ended)
         return self if status is self.status else self.model_copy(update={"status": status})

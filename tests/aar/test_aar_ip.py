@@ -44,8 +44,9 @@ def invariant() -> object:
 
 
 def simulated_report(scenario: Scenario, **options: object) -> AfterActionReport:
-    """The report on a run the real SimPy model produced for ``scenario``, with the expected
-    actions of three critical protocols taken out (so they fall short) and an evaluator's note."""
+    """The report on a run the real SimPy model produced for ``scenario``, its actions logged as
+    players would, with the expected actions of three critical protocols taken out (so they fall
+    short) and an evaluator's note."""
     from exercises.record.entries import ActionLogged, ObservationRecorded
 
     dropped = {(p.agency, p.action) for p in [p for p in scenario.protocols if p.critical][:6:2]}
@@ -53,7 +54,10 @@ def simulated_report(scenario: Scenario, **options: object) -> AfterActionReport
         e for e in run_once(scenario, seed=3)
         if not (isinstance(e.payload, ActionLogged) and (e.agency, e.payload.action) in dropped)
     ]
-    journal = [Entry(seq=i, **e.model_dump()) for i, e in enumerate(produced, start=1)]
+    # Played as the run did it: the actions are people's (the simulation's own results are never
+    # credited to an agency, issue 21), the rest the engine's.
+    journal = [Entry(seq=i, **{**e.model_dump(), "actor": "player" if isinstance(e.payload, ActionLogged) else e.actor})
+               for i, e in enumerate(produced, start=1)]
     last = journal[-1].at if journal else 0.0
     journal.append(Entry(seq=len(journal) + 1, at=last, actor="evaluator", payload=ObservationRecorded(
         capability=scenario.protocols[0].capability, areas_for_improvement="Radio traffic stepped on itself.",

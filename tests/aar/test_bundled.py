@@ -11,7 +11,14 @@ import pytest
 from aar.model import RecordIntegrity, Status
 from aar.render.pdf import render_pdf
 from aar.report import build_report
-from exercises.record.entries import ActionLogged, ClockEnded, ClockStarted, Entry, InjectDelivered
+from exercises.record.entries import (
+    ActionLogged,
+    ClockEnded,
+    ClockStarted,
+    Entry,
+    InjectDelivered,
+    MessageDelivered,
+)
 from exercises.scenario.loading import load_scenario
 from exercises.scenario.model import Scenario
 from sim_engine.batch.runs import run_once
@@ -38,6 +45,11 @@ def test_hand_built_journal_on_the_mass_casualty_scenario(scenario: Scenario) ->
     j.add(0, None, ClockStarted())
     j.add(first.time / 60, None, InjectDelivered(inject_id=first.id, to=first.to))
     base = first.time / 60
+    # The 911 centre (told by the inject) passes the call to the incident commander's agency: IC-01
+    # runs from then (issue 21: an agency is held to an event only from when it was told).
+    dispatcher = first.to[0]
+    j.add(base, ic.agency, MessageDelivered(message_id="call", sender=dispatcher, to=ic.agency,
+                                            path=(dispatcher, ic.agency), sent_at=base * 60))
     j.add(base + 14, ic.agency, ActionLogged(action=ic.action))  # 10-min deadline: late by 4 min
     j.add(base + 3, notify.agency, ActionLogged(action=notify.action))  # within 15 min: met
     j.entries.sort(key=lambda e: e.at)

@@ -10,7 +10,9 @@ from pathlib import Path
 import pytest
 
 from aar.model import AfterActionReport, Element, RecordIntegrity, Status
+from aar.render.pdf import render_pdf
 from aar.report import build_report
+from aar.scoring import finding_sentence
 from exercises.record.entries import (
     ActionLogged,
     ClockEnded,
@@ -25,9 +27,9 @@ from exercises.record.entries import (
     ResourceAssigned,
     ResourceRequested,
 )
-from exercises.scenario.model import Rating, Scenario
+from exercises.scenario.model import PlayedBy, Rating, Scenario
 from sim_engine.batch.results import BatchResult, ProtocolStats
-from tests.aar.builders import Journal, example_scenario
+from tests.aar.builders import Journal, example_scenario, pdf_text, squash
 
 DAY = date(2025, 5, 14)
 INTACT = RecordIntegrity(entries=0, intact=True, head_hash="ab" * 32)
@@ -160,8 +162,82 @@ def test_each_trigger_instance_is_matched_once_in_time_order(scenario: Scenario)
     found = {(f.protocol_id, f.instance): f for f in report_for(scenario, j).findings}
     assert found[("IC-01", 1)].status is Status.MET and found[("IC-01", 1)].done_at == 180
     assert found[("IC-01", 2)].status is Status.LATE and found[("IC-01", 2)].late_by_s == 600
-    assert found[("RIT-01", 1)].status is Status.MET
-    assert found[("RIT-01", 2)].status is Status.OPEN  # 2 min deadline falls after the clock ended
+    # The collapses are the simulation's developments: no inject told the fire players of them.
+    assert [found[("RIT-01", n)].status for n in (1, 2)] == [Status.NOT_REACHED] * 2
+
+
+def test_an_event_that_never_reached_the_agency_is_not_its_miss(scenario: Scenario) -> None:
+    """A collapse the simulation raised reached no player (no inject carried it): the finding says
+    it never reached the fire department, and it counts neither as a miss nor in the rating. The same
+    event carried by an inject to fire is fire's to answer, from the inject's delivery."""
+    j = Journal()
+    j.add(0, None, ClockStarted())
+    j.add(0, None, InjectDelivered(inject_id="WF-01", to=("fire",)))
+    j.add(2, "fire", ActionLogged(action="establish_command"))
+    j.add(10, None, Development(model="fire", what="collapse", raises=("mayday",)))
+    j.add(30, None, ClockEnded())
+    report = report_for(scenario, j)
+    (rit,) = [f for f in report.findings if f.protocol_id == "RIT-01"]
+    assert rit.status is Status.NOT_REACHED
+    sentence = finding_sentence(rit)
+    assert "never reached Town Fire Department" in sentence and "not counted as its miss" in sentence
+    counted = next(c for c in report.by_protocol if c.name == "RIT-01")
+    assert (counted.missed, counted.not_reached, counted.scored) == (0, 1, 0)
+    fire = next(c for c in report.by_agency if c.name == "fire")
+    assert fire.not_reached == 1 and fire.missed == sum(
+        f.status is Status.MISSED for f in report.findings if f.agency == "fire")
+    assert all("RIT-01" not in item.issue for item in report.improvement_plan)
+    text = squash(pdf_text(render_pdf(report)))
+    assert squash("Never reached the agency responsible") in text
+    assert squash("Rapid intervention after a mayday Town Fire Department") in text
+
+
+def test_an_event_carried_to_another_agency_only_is_not_reached_for_this_one(scenario: Scenario) -> None:
+    """A protocol of the EOC (played) on 'incident reported': the inject told only the fire
+    department, so the EOC was never told by it; the fire department's protocol on the same inject
+    runs. Played by the simulation, the EOC knows at once (the simulation reacts as events are raised)."""
+    played = tuple(a.model_copy(update={"played_by": PlayedBy.PLAYERS}) if a.id == "eoc" else a
+                   for a in scenario.agencies)
+    bound = scenario.model_copy(update={"agencies": played, "protocols": (
+        *scenario.protocols,
+        next(p for p in scenario.protocols if p.id == "IC-01").model_copy(
+            update={"id": "EOC-X", "agency": "eoc", "action": "activate_eoc"}),
+    )})
+    j = Journal()
+    j.add(0, None, ClockStarted())
+    j.add(0, None, InjectDelivered(inject_id="WF-01", to=("fire",)))
+    j.add(30, None, ClockEnded())
+    found = {f.protocol_id: f.status for f in report_for(bound, j).findings}
+    assert found["EOC-X"] is Status.NOT_REACHED
+    assert found["IC-01"] is Status.MISSED
+    simulated = bound.model_copy(update={"agencies": scenario.agencies})
+    assert {f.protocol_id: f.status for f in report_for(simulated, j).findings}["EOC-X"] is Status.MISSED
+
+
+def _eoc_played(scenario: Scenario) -> Scenario:
+    played = tuple(a.model_copy(update={"played_by": PlayedBy.PLAYERS}) for a in scenario.agencies)
+    extra = next(p for p in scenario.protocols if p.id == "IC-01").model_copy(
+        update={"id": "EOC-X", "agency": "eoc", "action": "activate_eoc"})
+    return scenario.model_copy(update={"agencies": played, "protocols": (*scenario.protocols, extra)})
+
+
+def test_an_event_passed_on_by_message_runs_from_the_message(scenario: Scenario) -> None:
+    """The inject told the fire department at 0:00; fire's message reached the (played) EOC at 0:05:
+    the EOC's 10-minute clock runs from 0:05, so activating at 0:12 is met, in 7 minutes. A message
+    from an agency that did not know (the warehouse operator, whom no one told) tells no one."""
+    j = Journal()
+    j.add(0, None, ClockStarted())
+    j.add(0, None, InjectDelivered(inject_id="WF-01", to=("fire",)))
+    j.add(3, "eoc", MessageDelivered(message_id="x", sender="operator", to="eoc", path=("operator", "eoc"),
+                                     sent_at=170))
+    j.add(5, "eoc", MessageDelivered(message_id="m", sender="fire", to="eoc", path=("fire", "eoc"), sent_at=280))
+    j.add(12, "eoc", ActionLogged(action="activate_eoc"))
+    j.add(40, None, ClockEnded())
+    (eoc,) = [f for f in report_for(_eoc_played(scenario), j).findings if f.protocol_id == "EOC-X"]
+    assert (eoc.status, eoc.told_at, eoc.deadline_at, eoc.response_s) == (Status.MET, 300, 900, 420)
+    assert "it reached Town EOC at 0:05" in finding_sentence(eoc)
+    assert [ev.summary for ev in eoc.evidence if ev.role == "told"] == [
+        "message from Town Fire Department delivered to Town EOC"]
 
 
 def test_coordination_figures(scenario: Scenario) -> None:

@@ -175,7 +175,8 @@ def test_a_correction_arriving_later_refolds_the_msel_and_the_protocol_clock() -
     assert "met" in {i.status.value for i in folded.protocol_clock(10.0, ended=False)}
     folded.fold(entries)  # the voided action no longer meets IC-01 nor answers MF-01
     assert folded.protocol_clock(10.0, ended=False) == views.protocol_clock(SCENARIO, entries, 10.0, ended=False)
-    assert {i.status.value for i in folded.protocol_clock(10.0, ended=False)} == {"pending"}
+    # (MF-01 was delivered to fire alone here: a played agency's protocol on it never reached it.)
+    assert {i.status.value for i in folded.protocol_clock(10.0, ended=False)} - {"not_reached"} == {"pending"}
     assert folded.msel_rows() == views.msel_status(SCENARIO, entries)
     assert next(r for r in folded.msel_rows() if r.inject_id == "MF-01").status.value == "delivered"
 

@@ -22,6 +22,7 @@ from exercises.record.entries import (
     LinkDown,
     LinkUp,
     MessageDelivered,
+    MessageLost,
     MessageSent,
     NewEntry,
     ObservationRecorded,
@@ -158,18 +159,20 @@ def test_only_simulated_agencies_act_and_players_act_through_their_entries() -> 
     journal.advance(END)
     actors = {e.agency for e in journal.simulated if isinstance(e.payload, ActionLogged)}
     assert "fire" not in actors  # fire is played by players
-    # The EOC (simulated) activates only once the players' notification reaches it.
+    # The EOC (simulated) activates only once the players have notified it.
     assert not any(
         isinstance(e.payload, ActionLogged) and e.payload.action == "activate_eoc" for e in journal.simulated
     )
     journal = Journal(SCENARIO, SEED)
     journal.external(300.0, ActionLogged(action="notify_eoc"), agency="fire", actor="fire-player")
     journal.advance(END)
-    note = next(e for e in journal.simulated if isinstance(e.payload, MessageDelivered))
-    assert note.payload.about == "notify_eoc" and note.at == 360.0  # the fire-eoc phone link: 1 min
     activated = next(e for e in journal.simulated if isinstance(e.payload, ActionLogged))
     assert (activated.agency, activated.payload.action) == ("eoc", "activate_eoc")
-    assert activated.at > 360.0
+    assert activated.at > 300.0
+    # Nothing is sent in a played agency's name: the players' notification is their own entry, and
+    # the simulation plays the EOC as knowing it (issue 21).
+    assert not [e for e in journal.simulated if isinstance(e.payload, MessageSent | MessageDelivered | MessageLost)
+                and (e.agency == "fire" or getattr(e.payload, "sender", None) == "fire")]
 
 
 def test_external_entry_at_an_engine_instant_comes_after_the_engines_events() -> None:
@@ -234,7 +237,7 @@ def test_a_tampered_journal_is_refused() -> None:
     journal = Journal(SCENARIO, SEED)
     journal.external(300.0, ActionLogged(action="notify_eoc"), agency="fire", actor="fire-player")
     journal.advance(3000.0)
-    index = next(i for i, e in enumerate(journal.entries) if isinstance(e.payload, MessageDelivered))
+    index = next(i for i, e in enumerate(journal.entries) if e.simulated and e.agency == "eoc")
     journal.entries[index] = journal.entries[index].model_copy(update={"at": journal.entries[index].at + 1})
     for clear in (True, False):
         if clear:
@@ -350,10 +353,10 @@ def test_the_garbage_collector_is_left_as_it_was() -> None:
 def test_an_engine_entry_recorded_before_the_entry_that_caused_it_is_refused() -> None:
     journal = Journal(SCENARIO, SEED)
     journal.external(300.0, ActionLogged(action="notify_eoc"), agency="fire", actor="fire-player")
-    journal.advance(400.0)
+    journal.advance(END)
     entries = journal.entries
     action = next(i for i, e in enumerate(entries) if not e.simulated)
-    note = next(i for i, e in enumerate(entries) if isinstance(e.payload, MessageDelivered))
+    note = next(i for i, e in enumerate(entries) if e.simulated and e.agency == "eoc")
     swapped = [
         *entries[:action],
         entries[note],
@@ -363,4 +366,4 @@ def test_an_engine_entry_recorded_before_the_entry_that_caused_it_is_refused() -
     ]
     clear_cache()
     with pytest.raises(JournalDivergedError, match="before external entry #"):
-        advance(SCENARIO, SEED, swapped, 400.0)
+        advance(SCENARIO, SEED, swapped, END)

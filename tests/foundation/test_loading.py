@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from exercises.scenario.loading import MAX_FILE_BYTES, ScenarioError, load_plan, load_scenario
-from exercises.scenario.model import IncidentKind, Scenario
+from exercises.scenario.model import IncidentKind, Repeats, Scenario
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "docs" / "example" / "scenarios" / "warehouse_fire.yaml"
@@ -44,6 +44,7 @@ def test_example_loads_with_resolved_protocols() -> None:
     assert by_id["EOC-01"].trigger.kind == "action"
     assert by_id["EOC-01"].trigger.agencies == ("fire",)
     assert by_id["NOT-01"].within == 900
+    assert by_id["EOC-01"].repeats is Repeats.REMINDER  # a notification chased is one request
     assert "contain_fire" in sc.vocabulary and "notify_eoc" in sc.vocabulary
 
 
@@ -313,6 +314,14 @@ BROKEN_PLANS: list[tuple[str, str, str, str, int]] = [
         "  - id: IC-01",
         "protocols[1].id: duplicate protocol id 'IC-01'",
         line_of(PLAN_SOURCE, "- id: NOT-01"),
+    ),
+    (
+        "repeats on an event trigger (only a repeated request can be chased)",
+        "    within: 10m\n    critical: true\n    capability: Operational Coordination\n    source: Town EOP section 5.1",
+        "    within: 10m\n    repeats: new_request\n    critical: true\n    capability: Operational Coordination\n"
+        "    source: Town EOP section 5.1",
+        "protocols[0]: 'repeats' goes with an action trigger",
+        line_of(PLAN_SOURCE, "- id: IC-01"),
     ),
     (
         "trigger with two kinds",
