@@ -1,0 +1,34 @@
+"""Fixtures for the program suite: the exercise service's (SQLite and PostgreSQL), and an exercise
+played to its end with shortfalls for two agencies, so its improvement plan has rows for each."""
+
+from __future__ import annotations
+
+import pytest
+
+from exercises.program.service import ProgramService
+from exercises.scenario.model import Scenario
+from exercises.service.exercise_service import ExerciseService
+from tests.service.conftest import Opened, WallClock, db_url, pg_server, service, two_players, wall  # noqa: F401  (fixtures)
+
+
+def played(service: ExerciseService, scenario: Scenario, wall: WallClock, *, notify: bool = False) -> Opened:  # noqa: F811
+    """An exercise run to its end: the fire department never notifies the EOC (unless ``notify``),
+    and an evaluator writes an area for improvement of the facility operator."""
+    opened = Opened(service, service.create_exercise(scenario, seed=11))
+    service.start(opened.controller, speed=10)
+    wall.advance(30)
+    service.log_action(opened.player("fire"), "establish_command", text="IC at the gate")
+    if notify:
+        service.log_action(opened.player("fire"), "notify_eoc", text="EOC told")
+    service.record_observation(
+        opened.evaluator, "Operational Coordination", agency="operator", rating="M",
+        areas_for_improvement="The operator's head count reached command only by runner.", element="planning",
+    )
+    wall.advance(3600)
+    service.end(opened.controller)
+    return opened
+
+
+@pytest.fixture
+def programs(service: ExerciseService, wall: WallClock) -> ProgramService:  # noqa: F811
+    return ProgramService(service.db, wall_clock=wall)
