@@ -33,6 +33,7 @@ RATING_MEANING = {
 }
 RATING_COLOURS = {Rating.P: "2e7d32", Rating.S: "9e9d24", Rating.M: "ef6c00", Rating.U: "c62828"}
 INDEX_TITLE = "Index of Scenario Identifiers"
+RETESTED_TITLE = "Corrective Actions Re-tested"
 
 ParaStyle = Literal["body", "small", "bullet", "evidence", "title", "subtitle", "marking", "h3"]
 FigureName = Literal["timeline", "network", "compliance_agency", "compliance_protocol", "baseline", "trust"]
@@ -386,6 +387,34 @@ class _Writer:
                        rows, (0.12, 0.19, 0.21, 0.12, 0.14, 0.1, 0.12), dense=True,
                        caption="Table A-1. Improvement Plan"))
 
+    def retested(self) -> None:
+        """Actions of the program's earlier exercises this one tested again (only when there are any)."""
+        if not self.r.retests:
+            return
+        self.h1(RETESTED_TITLE)
+        self.para(
+            "Corrective actions from the program's earlier exercises that this exercise tested again: the "
+            "earlier finding, what this exercise's record shows, and the verdict it suggests. The suggestion "
+            "is not a verdict: a controller or an evaluator confirms validated or not validated, and the "
+            "status column shows what was confirmed."
+        )
+        rows = tuple(
+            (
+                cell(f"{t.corrective_action}\n{t.agency_name or 'No agency named'}; from {t.source_exercise}"),
+                cell(f"{t.capability}. {t.earlier_finding}"),
+                cell("\n".join([t.new_outcome, *(
+                    f"Entry {e.seq} at {self.at(e.at)}, {e.role}: {e.summary}" for e in t.evidence
+                )])),
+                cell(t.suggested.capitalize()),
+                cell(t.status.capitalize() if t.status in {"validated", "not validated"}
+                     else f"{t.status.capitalize()}: not yet confirmed"),
+            )
+            for t in self.r.retests
+        )
+        self.add(Table(("Corrective action", "Earlier finding", "Outcome in this exercise", "Suggested verdict",
+                        "Status of record"), rows, (0.24, 0.22, 0.3, 0.1, 0.14), dense=True,
+                       caption="Corrective actions re-tested"))
+
     def participants(self) -> None:
         self.h1("Appendix B: " + ("Responding Organizations" if self.real else "Exercise Participants"))
         rows = tuple(
@@ -631,7 +660,7 @@ def build_document(report: AfterActionReport, extra_notes: Sequence[str] = ()) -
     """The AAR/IP in HSEEP order, then the sections a tool adds, then the marked index."""
     w = _Writer(report)
     for step in (w.cover, w.handling, w.overview, w.executive_summary, w.analysis, w.conclusion,
-                 w.improvement_plan, w.participants, w.contacts, w.timeline, w.compliance, w.coordination,
+                 w.improvement_plan, w.retested, w.participants, w.contacts, w.timeline, w.compliance, w.coordination,
                  w.baseline, w.public_information, w.integrity):
         step()
     w.notes(extra_notes)
@@ -650,6 +679,7 @@ SECTION_ORDER = (
     "Analysis of Core Capabilities",
     "Conclusion",
     "Appendix A: Improvement Plan",
+    RETESTED_TITLE,
     "Appendix B: Exercise Participants",
     "Appendix C: Points of Contact",
     "Timeline",
@@ -661,4 +691,5 @@ SECTION_ORDER = (
     INDEX_TITLE,
 )
 """The level-0 headings of an exercise's report, in order (tests read both formats against it); the
-public-information section is there when the scenario has a media layer."""
+public-information section is there when the scenario has a media layer, the re-tested corrective
+actions when the exercise re-tested any of its program's."""

@@ -30,8 +30,11 @@ from exercises.service.exercise_service import ExerciseService
 SUMMARY_FORMAT = 1
 
 
-def exercise_report(service: ExerciseService, caller: Caller) -> AfterActionReport:
-    """The exercise's AAR/IP model, built as ``hotwash report`` builds it."""
+def exercise_report(
+    service: ExerciseService, caller: Caller, programs: ProgramService | None = None,
+) -> AfterActionReport:
+    """The exercise's AAR/IP model, built as ``hotwash report`` builds it (with the corrective actions
+    it re-tests when ``programs`` is given)."""
     scenario = service.scenario(caller)
     record = service.record(caller)
     details = service.exercise_details(caller)
@@ -39,6 +42,7 @@ def exercise_report(service: ExerciseService, caller: Caller) -> AfterActionRepo
     return build_report(
         scenario, record.entries, exercise_name=record.name, exercise_dates=(day, day),
         integrity=record_integrity(record.verification), **report_options(details),
+        earlier_actions=programs.earlier_actions(caller.exercise_id) if programs else (),
     )
 
 

@@ -33,7 +33,9 @@ from aar.names import Names, quantity
 from aar.public_information import public_information
 from aar.ratings import objective_analysis, table1
 from aar.record import Record, build_record
+from aar.retest import retests
 from aar.scoring import compliance_by_agency, compliance_by_protocol, findings
+from exercises.program.model import CorrectiveAction
 from exercises.record.entries import ActionLogged, Entry, InjectDelivered, LinkDown
 from exercises.scenario.model import Scenario
 from exercises.service.details import ExerciseDetails
@@ -253,6 +255,7 @@ def build_report(
     record_kind: str = "exercise",
     real_time: RealTime | None = None,
     contacts: Sequence[Contact] = (),
+    earlier_actions: Sequence[tuple[str, CorrectiveAction]] = (),
 ) -> AfterActionReport:
     """Score the journal against the scenario's protocols and gather everything the AAR/IP shows."""
     record = replace(
@@ -304,6 +307,7 @@ def build_report(
         baseline=comparisons(scenario, found, baseline) if baseline is not None else None,
         improvement_plan=tuple(plan),
         public_information=public_information(scenario, record, baseline),
+        retests=tuple(retests(earlier_actions, found, rows)),
         participants=tuple(people),
         timeline=tuple(timeline(record, found)),
         integrity=integrity,

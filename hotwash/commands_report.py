@@ -24,6 +24,8 @@ from aar.render.pdf import render_pdf
 from aar.render.word import render_docx
 from aar.report import build_report, report_options
 from exercises.access import AccessDenied, ExerciseInputError
+from exercises.program.model import CorrectiveAction
+from exercises.program.service import ProgramService
 from exercises.record.entries import Entry
 from exercises.record.evidence import KeyFileError, Keys, PublicKey, default_key_path, read_public_key
 from exercises.scenario.loading import ScenarioError, load_scenario
@@ -76,6 +78,8 @@ class _Source:
     name: str
     span: tuple[date, date]
     details: ExerciseDetails
+    earlier_actions: list[tuple[str, CorrectiveAction]]
+    """Corrective actions of the program's earlier exercises, which this one may re-test."""
 
 
 def _from_database(exercise: int, database: str | None, trusted: list[PublicKey]) -> _Source:
@@ -91,7 +95,8 @@ def _from_database(exercise: int, database: str | None, trusted: list[PublicKey]
         raise _fail(str(exc)) from None
     day = details.real_start.date() if details.real_start else record.created_at.date()
     integrity = record_integrity(record.verification)
-    return _Source(scenario, record.entries, integrity, record.name, (day, day), details)
+    earlier = ProgramService(service.db).earlier_actions(exercise)
+    return _Source(scenario, record.entries, integrity, record.name, (day, day), details, earlier)
 
 
 def _trusted(paths: list[Path] | None) -> list[PublicKey]:
@@ -197,6 +202,7 @@ def report(
     if baseline is not None and baseline_runs is not None:
         raise _fail("give --baseline FILE or --baseline-runs N, not both")
     details = ExerciseDetails()
+    earlier: list[tuple[str, CorrectiveAction]] = []
     if exercise is not None:
         if scenario_file or journal_file:
             raise _fail("give an EXERCISE id, or --scenario with --journal, not both")
@@ -207,7 +213,7 @@ def report(
         scenario, journal, integrity, default_name = (
             source.scenario, source.journal, source.integrity, source.name
         )
-        span, details = source.span, source.details
+        span, details, earlier = source.span, source.details, source.earlier_actions
     elif scenario_file is not None and journal_file is not None:
         scenario, read = _from_journal_file(scenario_file, journal_file, _own_keys(database, _trusted(public_key)))
         journal, integrity, default_name = read.entries, read.integrity, scenario.name
@@ -232,6 +238,7 @@ def report(
         baseline=batch,
         marking=marking,
         notes=notes,
+        earlier_actions=earlier,
         **report_options(details),
     )
     out.write_bytes(render_pdf(aar))

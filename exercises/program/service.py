@@ -190,6 +190,16 @@ class ProgramService:
             row = session.exec(select(ProgramExercise).where(ProgramExercise.exercise_id == exercise_id)).first()
             return row.program_id if row else None
 
+    def earlier_actions(self, exercise_id: int) -> list[tuple[str, CorrectiveAction]]:
+        """The corrective actions of the program's exercises conducted before this one (by planned
+        date), each with its exercise's title: what this exercise may re-test."""
+        program = self.program_of(exercise_id)
+        if program is None:
+            return []
+        runs = [e for e in self.plan(program).exercises if e.exercise_id is not None]
+        position = next(n for n, e in enumerate(runs) if e.exercise_id == exercise_id)
+        return [(e.title, a) for e in runs[:position] if e.exercise_id for a in self.actions(e.exercise_id)]
+
     @staticmethod
     def _program(session: Session, program_id: int) -> Program:
         program = session.get(Program, program_id)

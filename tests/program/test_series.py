@@ -1,0 +1,80 @@
+"""A three-exercise series of one program: exercise 1's finalised AAR/IP yields tracked actions,
+owners update them, exercise 2 (planned from a template) re-tests three of them, a controller
+confirms the verdicts, and the reports read it back (PDF and Word)."""
+
+from __future__ import annotations
+
+import io
+from datetime import date
+
+import docx
+import pytest
+from pypdf import PdfReader
+
+from aar.document import RETESTED_TITLE
+from aar.program import exercise_report, finalise
+from aar.render.pdf import render_pdf
+from aar.render.word import render_docx
+from exercises.access import AccessDenied
+from exercises.program.model import ActionStatus, ExerciseType
+from exercises.program.service import ProgramService
+from exercises.scenario.model import Scenario
+from exercises.service.exercise_service import ExerciseService
+from tests.program.conftest import played
+from tests.service.conftest import WallClock
+
+CAPS = ["Operational Communications", "Operational Coordination"]
+
+
+def _program(programs: ProgramService) -> tuple[int, list[int]]:
+    program = programs.create_program("Harbor County 2026-2028", 2026, 2028)
+    programs.add_priority(program, "Operational Communications", "Radio failures in the 2025 flood")
+    planned = [
+        programs.plan_exercise(program, "Warehouse fire TTX", date(2026, 3, 4), ExerciseType.TABLETOP, CAPS),
+        programs.plan_exercise(program, "Warehouse fire FE", date(2027, 3, 3), ExerciseType.FUNCTIONAL, CAPS,
+                               template=("Warehouse fire", "2")),
+        programs.plan_exercise(program, "Harbor full-scale", date(2028, 3, 1), ExerciseType.FULL_SCALE, CAPS),
+    ]
+    return program, planned
+
+
+def _text(pdf: bytes) -> str:
+    return " ".join((page.extract_text() or "") for page in PdfReader(io.BytesIO(pdf)).pages)
+
+
+def test_exercise_two_retests_three_actions_of_exercise_one(
+    service: ExerciseService, programs: ProgramService, two_players: Scenario, wall: WallClock,
+) -> None:
+    program, planned = _program(programs)
+    first = played(service, two_players, wall, radio_note=True)
+    programs.record_conducted(planned[0], first.id)
+    actions = finalise(service, programs, first.controller)
+    assert len(actions) == 3
+    fire = [a for a in actions if a.agency == "fire"]
+    programs.update(first.player("fire"), first.id, fire[0].key, {"status": "completed"}, "new notification checklist")
+    with pytest.raises(AccessDenied):
+        programs.update(first.player("operator"), first.id, fire[0].key, {"status": "completed"}, "not theirs")
+
+    second = played(service, two_players, wall, notify=True, rating="M")
+    programs.record_conducted(planned[1], second.id)
+    assert programs.plan(program).exercises[1].template == ("Warehouse fire", "2")
+    report = exercise_report(service, second.controller, programs)
+    suggested = {t.action_key: t.suggested for t in report.retests}
+    assert len(suggested) == 3
+    assert sorted(suggested.values()) == ["not validated", "validated", "validated"]
+    assert all(t.status in {"open", "completed"} for t in report.retests), "never set silently"
+    notified = next(t for t in report.retests if t.action_key == "protocol:NOT-01")
+    assert notified.evidence and "met" in notified.new_outcome
+
+    for t in report.retests:  # a controller of exercise 2 confirms each suggestion
+        programs.update(second.controller, first.id, t.action_key, {"status": t.suggested},
+                        f"re-tested in Warehouse fire FE: {t.new_outcome}")
+    statuses = sorted(a.status.value for a in programs.actions(first.id))
+    assert statuses == [ActionStatus.NOT_VALIDATED.value, ActionStatus.VALIDATED.value, ActionStatus.VALIDATED.value]
+
+    confirmed = exercise_report(service, second.controller, programs)
+    pdf = _text(render_pdf(confirmed))
+    assert RETESTED_TITLE in pdf and "not yet confirmed" not in pdf and "Warehouse fire TTX" in pdf
+    word = docx.Document(io.BytesIO(render_docx(confirmed)))
+    words = "\n".join([p.text for p in word.paragraphs] + [c.text for t in word.tables for r in t.rows for c in r.cells])
+    assert RETESTED_TITLE in words and "Radio check-ins with the EOC were not on a schedule." in words
