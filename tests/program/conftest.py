@@ -11,30 +11,30 @@ from exercises.service.exercise_service import ExerciseService
 from tests.service.conftest import Opened, WallClock, db_url, pg_server, service, two_players, wall  # noqa: F401  (fixtures)
 
 
-def played(  # noqa: F811
-    service: ExerciseService, scenario: Scenario, wall: WallClock, *, notify: bool = False, rating: str = "M",
+def played(
+    svc: ExerciseService, scenario: Scenario, clock: WallClock, *, notify: bool = False, rating: str = "M",
     radio_note: bool = False,
 ) -> Opened:
     """An exercise run to its end: the fire department never notifies the EOC (unless ``notify``),
     and an evaluator rates the facility operator's coordination (with an area for improvement), and
     with ``radio_note`` also writes one about the fire department's communications."""
-    opened = Opened(service, service.create_exercise(scenario, seed=11))
-    service.start(opened.controller, speed=10)
-    wall.advance(30)
-    service.log_action(opened.player("fire"), "establish_command", text="IC at the gate")
+    opened = Opened(svc, svc.create_exercise(scenario, seed=11))
+    svc.start(opened.controller, speed=10)
+    clock.advance(30)
+    svc.log_action(opened.player("fire"), "establish_command", text="IC at the gate")
     if notify:
-        service.log_action(opened.player("fire"), "notify_eoc", text="EOC told")
-    service.record_observation(
+        svc.log_action(opened.player("fire"), "notify_eoc", text="EOC told")
+    svc.record_observation(
         opened.evaluator, "Operational Coordination", agency="operator", rating=rating,
         areas_for_improvement="The operator's head count reached command only by runner.", element="planning",
     )
     if radio_note:
-        service.record_observation(
+        svc.record_observation(
             opened.evaluator, "Operational Communications", agency="fire",
             areas_for_improvement="Radio check-ins with the EOC were not on a schedule.", element="training",
         )
-    wall.advance(3600)
-    service.end(opened.controller)
+    clock.advance(3600)
+    svc.end(opened.controller)
     return opened
 
 

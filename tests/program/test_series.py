@@ -26,8 +26,8 @@ from tests.service.conftest import WallClock
 CAPS = ["Operational Communications", "Operational Coordination"]
 
 
-def _program(programs: ProgramService) -> tuple[int, list[int]]:
-    program = programs.create_program("Harbor County 2026-2028", 2026, 2028)
+def _program(programs: ProgramService, name: str = "Harbor County 2026-2028") -> tuple[int, list[int]]:
+    program = programs.create_program(name, 2026, 2028)
     programs.add_priority(program, "Operational Communications", "Radio failures in the 2025 flood")
     planned = [
         programs.plan_exercise(program, "Warehouse fire TTX", date(2026, 3, 4), ExerciseType.TABLETOP, CAPS),
@@ -78,3 +78,18 @@ def test_exercise_two_retests_three_actions_of_exercise_one(
     word = docx.Document(io.BytesIO(render_docx(confirmed)))
     words = "\n".join([p.text for p in word.paragraphs] + [c.text for t in word.tables for r in t.rows for c in r.cells])
     assert RETESTED_TITLE in words and "Radio check-ins with the EOC were not on a schedule." in words
+
+
+def test_a_protocol_that_falls_short_again_suggests_not_validated(
+    service: ExerciseService, programs: ProgramService, two_players: Scenario, wall: WallClock,
+) -> None:
+    _, planned = _program(programs, "Harbor County, second series")
+    first = played(service, two_players, wall)
+    programs.record_conducted(planned[0], first.id)
+    finalise(service, programs, first.controller)
+    second = played(service, two_players, wall, rating="S")
+    programs.record_conducted(planned[1], second.id)
+    found = {t.action_key: t for t in exercise_report(service, second.controller, programs).retests}
+    assert found["protocol:NOT-01"].suggested == "not validated"
+    assert "missed" in found["protocol:NOT-01"].new_outcome
+    assert [t.suggested for k, t in found.items() if k.startswith("observation:")] == ["validated"]  # rated S
