@@ -7,6 +7,7 @@ Both come from the report's own parts (``aar.scoring`` over ``exercises.scoring`
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 from datetime import date
 from statistics import median
@@ -85,6 +86,7 @@ def _tally(items: Sequence[Finding]) -> dict[str, Any]:
     return {
         "met": sum(f.status.value == "met" for f in scored), "scored": len(scored),
         "critical_met": sum(f.status.value == "met" for f in critical), "critical_scored": len(critical),
+        "critical_statuses": {s.value: n for s, n in Counter(f.status for f in critical).items()},
         "median_response_s": _median([f.response_s for f in scored if f.response_s is not None]),
         "median_deadline_s": _median([f.within_s for f in scored if f.within_s is not None]),
     }
@@ -108,7 +110,7 @@ def summary(scenario: Scenario, journal: Sequence[Entry]) -> dict[str, Any]:
         unanswered = sum(m.sender == traffic.agency for m in coord.unanswered_messages)
         agencies[traffic.agency] = {
             **_tally([f for f in found if f.agency == traffic.agency]),
-            "messages_lost": traffic.lost, "messages_unanswered": unanswered,
+            "name": traffic.name, "messages_lost": traffic.lost, "messages_unanswered": unanswered,
             "requests_unanswered": traffic.requests_unanswered,
         }
     outcomes = [

@@ -17,7 +17,7 @@ from console import session
 from console.text import md
 from console.widgets import counted_text, text_table, too_long
 from exercises.access import Caller, Role
-from exercises.program.model import VERDICTS, ActionStatus, CorrectiveAction, ProgramPlan
+from exercises.program.model import VERDICTS, ActionStatus, CorrectiveAction, ProgramPlan, template_text
 from exercises.program.service import ProgramService
 from exercises.storage.tables import wall_datetime
 
@@ -56,7 +56,7 @@ def schedule(plan: ProgramPlan) -> None:
         {
             "Date": e.planned_date.isoformat(), "Exercise": e.title, "Type": e.exercise_type.value.capitalize(),
             "Core capabilities": ", ".join(e.capabilities), "Priorities tested": ", ".join(plan.priorities_tested(e)),
-            "Template": f"{e.template[0]} {e.template[1]}".strip() if e.template else "",
+            "Template": template_text(e.template),
             "Conducted": f"exercise {e.exercise_id}" if e.exercise_id else "planned",
         }
         for e in plan.exercises

@@ -4,6 +4,7 @@ actions of finalised AAR/IPs tracked to closure, and each exercise's stored scor
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -12,8 +13,11 @@ from rich.markup import escape
 from rich.table import Table
 
 from aar.program import finalise, store_summary
+from aar.program_report import build_program_report, frontis, program_document, trends
+from aar.render.pdf import render_blocks_pdf
+from aar.render.word import render_blocks_docx
 from exercises.access import AccessDenied, ExerciseInputError
-from exercises.program.model import ActionStatus, CorrectiveAction, ExerciseType
+from exercises.program.model import ActionStatus, CorrectiveAction, ExerciseType, template_text
 from exercises.program.service import ProgramService
 from exercises.service.exercise_service import ExerciseService
 from exercises.storage.db import URL_SETTING
@@ -135,7 +139,7 @@ def show(program: Annotated[int, typer.Argument(help="Program id.")], database: 
     for e in found.exercises:
         schedule.add_row(
             str(e.id), e.planned_date.isoformat(), escape(e.title), e.exercise_type.value, ", ".join(e.capabilities),
-            escape(f"{e.template[0]} {e.template[1]}".strip()) if e.template else "",
+            escape(template_text(e.template)),
             f"exercise {e.exercise_id}" if e.exercise_id else "planned",
         )
     console.print(schedule)
@@ -235,3 +239,24 @@ def rescore(exercise: Annotated[int, typer.Argument(help="Exercise id.")], datab
     except (ExerciseInputError, AccessDenied) as exc:
         raise _fail(str(exc)) from None
     typer.echo(f"exercise {exercise} scored: {len(made['findings'])} protocol instances, summary stored")
+
+
+@program_app.command("report")
+def report(
+    program: Annotated[int, typer.Argument(help="Program id.")],
+    out: Annotated[Path, typer.Option("--out", help="The program report as a PDF.")],
+    docx: Annotated[Path | None, typer.Option("--docx", help="Also write it as an editable Word document.")] = None,
+    today: Annotated[str | None, typer.Option("--today", help="Date overdue actions are counted at (YYYY-MM-DD).")] = None,
+    database: Database = None,
+) -> None:
+    """The program report: priorities, the IPP schedule, capability and agency trends, corrective actions."""
+    service = ExerciseService.open(database)
+    try:
+        made = build_program_report(service, ProgramService(service.db), program, _day(today) if today else date.today())
+    except (ExerciseInputError, AccessDenied) as exc:
+        raise _fail(str(exc)) from None
+    blocks, charts = program_document(made), trends(made)
+    out.write_bytes(render_blocks_pdf(blocks, frontis(made), charts))
+    if docx is not None:
+        docx.write_bytes(render_blocks_docx(blocks, frontis(made), charts))
+    typer.echo(f"wrote {out}" + (f" and {docx}" if docx else ""))

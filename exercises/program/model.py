@@ -147,3 +147,11 @@ class ProgramPlan:
         """The program's priorities among the capabilities the exercise tests."""
         mine = {p.capability for p in self.priorities}
         return tuple(c for c in planned.capabilities if c in mine)
+
+
+def template_text(template: tuple[str, str] | None) -> str:
+    """A planned exercise's template as a planner reads it ("" when it has none)."""
+    if template is None:
+        return ""
+    name, version = template
+    return f"{name}, version {version}" if version else name
