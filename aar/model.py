@@ -311,6 +311,7 @@ class Retest(_Data):
 
     source_exercise: str
     """The earlier exercise's title in the program's schedule."""
+    source_exercise_id: int
     action_key: str
     capability: str
     agency_name: str

@@ -131,8 +131,9 @@ def store_summary(service: ExerciseService, programs: ProgramService, caller: Ca
 
 
 def stored_or_scored(service: ExerciseService, programs: ProgramService, exercise_id: int) -> dict[str, Any]:
-    """The stored summary; scored and stored the first time it is asked for."""
+    """The stored summary while the journal's head is the one it was scored at; otherwise (never
+    scored, still running, or a post-exercise entry since) scored again and stored."""
     kept = programs.stored_summary(exercise_id)
-    if kept is not None and kept[2].get("format") == SUMMARY_FORMAT:
+    if kept is not None and kept[2].get("format") == SUMMARY_FORMAT and kept[:2] == programs.journal_head(exercise_id):
         return dict(kept[2])
     return store_summary(service, programs, service.operator(exercise_id))

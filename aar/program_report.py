@@ -99,17 +99,25 @@ def _schedule(report: ProgramReport) -> list[Block]:
     ]
 
 
-def _capability_rows(report: ProgramReport, capability: str) -> list[tuple[tuple[Run, ...], ...]]:
-    rows = []
+CAPABILITY_COLUMNS = ("Exercise", "Rating", "Critical tasks met", "Median response", "Median deadline")
+
+
+def capability_trend(report: ProgramReport, capability: str) -> list[tuple[str, ...]]:
+    """A capability's row per exercise that rated or scored it (the report's and the console's table)."""
+    rows: list[tuple[str, ...]] = []
     for run in report.conducted:
         found = run.summary["capabilities"].get(capability)
         if found is None or (found["rating"] is None and not found["scored"]):
             continue
-        rows.append(tuple(cell(v) for v in (
+        rows.append((
             run.title, found["rating"] or "not rated", _share(found["critical_met"], found["critical_scored"]),
             _span(found["median_response_s"]), _span(found["median_deadline_s"]),
-        )))
+        ))
     return rows
+
+
+def _capability_rows(report: ProgramReport, capability: str) -> list[tuple[tuple[Run, ...], ...]]:
+    return [tuple(cell(v) for v in row) for row in capability_trend(report, capability)]
 
 
 def _capabilities(report: ProgramReport) -> list[Block]:
@@ -127,28 +135,35 @@ def _capabilities(report: ProgramReport) -> list[Block]:
             continue
         if trend_counts(report, capability):
             out.append(Figure("trend", f"{capability}: critical tasks by outcome in each exercise"))
-        out.append(Table(("Exercise", "Rating", "Critical tasks met", "Median response", "Median deadline"),
-                         tuple(rows), (0.32, 0.12, 0.22, 0.17, 0.17), dense=True))
+        out.append(Table(CAPABILITY_COLUMNS, tuple(rows), (0.32, 0.12, 0.22, 0.17, 0.17), dense=True))
     return out
 
 
-def _agencies(report: ProgramReport) -> list[Block]:
-    rows = []
+AGENCY_COLUMNS = ("Agency", "Exercise", "Tasks met", "Median response", "Messages lost", "Messages unanswered",
+                  "Requests unanswered")
+
+
+def agency_trend(report: ProgramReport) -> list[tuple[str, ...]]:
+    """Each agency's row per exercise it took part in (the report's and the console's table)."""
+    rows: list[tuple[str, ...]] = []
     for agency, name in sorted(report.agencies().items(), key=lambda kv: kv[1]):
         for run in report.conducted:
             found = run.summary["agencies"].get(agency)
-            if found is None:
-                continue
-            rows.append(tuple(cell(v) for v in (
-                name, run.title, _share(found["met"], found["scored"]), _span(found["median_response_s"]),
-                str(found["messages_lost"]), str(found["messages_unanswered"]), str(found["requests_unanswered"]),
-            )))
+            if found is not None:
+                rows.append((
+                    name, run.title, _share(found["met"], found["scored"]), _span(found["median_response_s"]),
+                    str(found["messages_lost"]), str(found["messages_unanswered"]), str(found["requests_unanswered"]),
+                ))
+    return rows
+
+
+def _agencies(report: ProgramReport) -> list[Block]:
+    rows = [tuple(cell(v) for v in row) for row in agency_trend(report)]
     return [
         Heading(0, "Agency Trends"),
         _p("For each agency, exercise by exercise: tasks met, median response, and information failures "
            "(messages lost, messages never answered, resource requests never answered)."),
-        Table(("Agency", "Exercise", "Tasks met", "Median response", "Messages lost", "Messages unanswered",
-               "Requests unanswered"), tuple(rows), (0.18, 0.2, 0.16, 0.12, 0.1, 0.12, 0.12), dense=True),
+        Table(AGENCY_COLUMNS, tuple(rows), (0.18, 0.2, 0.16, 0.12, 0.1, 0.12, 0.12), dense=True),
     ]
 
 

@@ -48,7 +48,7 @@ def _outcome(items: Sequence[Finding]) -> str:
 def _from_findings(title: str, action: CorrectiveAction, items: Sequence[Finding]) -> Retest:
     trail = tuple(e for f in items for e in f.evidence)[:EVIDENCE_PER_RETEST]
     return Retest(
-        source_exercise=title, action_key=action.key, capability=action.capability, agency_name=action.agency_name,
+        source_exercise=title, source_exercise_id=action.exercise_id, action_key=action.key, capability=action.capability, agency_name=action.agency_name,
         corrective_action=action.action, earlier_finding=action.issue, new_outcome=_outcome(items),
         evidence=trail, suggested="validated" if all(f.status is Status.MET for f in items) else "not validated",
         status=action.status.value,
@@ -60,7 +60,7 @@ def _from_rating(title: str, action: CorrectiveAction, row: CapabilityRating) ->
     if rating is None or not row.evaluator:
         return None
     return Retest(
-        source_exercise=title, action_key=action.key, capability=action.capability, agency_name=action.agency_name,
+        source_exercise=title, source_exercise_id=action.exercise_id, action_key=action.key, capability=action.capability, agency_name=action.agency_name,
         corrective_action=action.action, earlier_finding=action.issue,
         new_outcome=f"{row.capability} rated {rating.value} by an evaluator (entry {row.evaluator[-1].seq}).",
         evidence=(), suggested="validated" if rating in {Rating.P, Rating.S} else "not validated",

@@ -9,11 +9,21 @@ from __future__ import annotations
 
 import datetime as dt
 
+import altair as alt
 import pandas as pd
 import streamlit as st
 
+from aar.model import Retest
 from aar.program import finalise
+from aar.program_report import (
+    AGENCY_COLUMNS,
+    CAPABILITY_COLUMNS,
+    agency_trend,
+    build_program_report,
+    capability_trend,
+)
 from console import session
+from console.report import current_report
 from console.text import md
 from console.widgets import counted_text, text_table, too_long
 from exercises.access import Caller, Role
@@ -148,6 +158,71 @@ def history(action: CorrectiveAction) -> None:
     ]))
 
 
+def trends(plan: ProgramPlan) -> None:
+    """Capabilities and agencies across the program's conducted exercises, from stored summaries."""
+    made = build_program_report(session.service(), programs(), plan.id, dt.datetime.now(dt.UTC).date())
+    if not made.conducted:
+        return
+    st.markdown("### Trends across the program's exercises")
+    order = [r.title for r in made.conducted]
+    points = pd.DataFrame([
+        {"Exercise": r.title, "Core capability": c, "Met (%)": round(100 * v["critical_met"] / v["critical_scored"])}
+        for c in made.capabilities() for r in made.conducted
+        if (v := r.summary["capabilities"].get(c, {})).get("critical_scored")
+    ])
+    if not points.empty:
+        st.markdown("**Share of critical tasks met, exercise by exercise (%)**")
+        st.altair_chart(alt.Chart(points).mark_line(point=True).encode(
+            x=alt.X("Exercise:N", sort=order, axis=alt.Axis(labelAngle=0, labelLimit=0)),
+            y=alt.Y("Met (%):Q", scale=alt.Scale(domain=[0, 100])),
+            color=alt.Color("Core capability:N", legend=alt.Legend(orient="bottom", labelLimit=0)),
+        ).properties(height=260), use_container_width=True)
+    rows = [dict(zip(("Core capability", *CAPABILITY_COLUMNS), (c, *row), strict=True))
+            for c in made.capabilities() for row in capability_trend(made, c)]
+    if rows:
+        st.markdown("**Core capabilities**")
+        text_table(pd.DataFrame(rows))
+    agencies = [dict(zip(AGENCY_COLUMNS, row, strict=True)) for row in agency_trend(made)]
+    if agencies:
+        st.markdown("**Agencies**")
+        text_table(pd.DataFrame(agencies))
+
+
+def _confirm(caller: Caller, retest: Retest, verdict: str, exercise_name: str) -> None:
+    session.perform(
+        f"Confirmed {verdict}: {retest.corrective_action[:60]}",
+        lambda: programs().update(
+            caller, retest.source_exercise_id, retest.action_key, {"status": verdict},
+            f"re-tested in {exercise_name}: {retest.new_outcome}",
+        ),
+    )
+
+
+def retested(caller: Caller) -> None:
+    """This exercise's re-tests of earlier corrective actions; a controller or evaluator confirms each."""
+    report = current_report(session.service(), session.view_cache(), caller)
+    if not report.retests:
+        return
+    st.markdown("### Corrective actions re-tested in this exercise")
+    text_table(pd.DataFrame([
+        {"Corrective action": t.corrective_action, "Agency": t.agency_name, "From": t.source_exercise,
+         "Earlier finding": t.earlier_finding, "Outcome in this exercise": t.new_outcome,
+         "Suggested verdict": t.suggested, "Status of record": t.status}
+        for t in report.retests
+    ]))
+    if caller.role not in {Role.CONTROLLER, Role.EVALUATOR}:
+        return
+    for n, t in enumerate(report.retests):
+        if t.status in {s.value for s in VERDICTS}:
+            continue
+        left, mid, right = st.columns([3, 1.2, 1.5], vertical_alignment="center")
+        left.markdown(md(f"{t.corrective_action} ({t.agency_name}): suggested {t.suggested}"))
+        mid.button("Confirm validated", key=f"rt_ok_{n}", on_click=_confirm,
+                   args=(caller, t, ActionStatus.VALIDATED.value, report.exercise_name))
+        right.button("Confirm not validated", key=f"rt_no_{n}", on_click=_confirm,
+                     args=(caller, t, ActionStatus.NOT_VALIDATED.value, report.exercise_name))
+
+
 def render() -> None:
     caller = session.require_caller(*Role)
     session.heartbeat()
@@ -156,6 +231,9 @@ def render() -> None:
     plan = service.plan(program) if program is not None else None
     if plan is not None:
         schedule(plan)
+        if caller.role is not Role.PLAYER:
+            trends(plan)
+            retested(caller)
     else:
         st.caption("This exercise is not in a preparedness program's schedule (hotwash program conducted).")
     st.markdown("### Corrective actions")

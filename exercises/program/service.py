@@ -308,6 +308,14 @@ class ProgramService:
             session.add(row)
             session.commit()
 
+    def journal_head(self, exercise_id: int) -> tuple[int, str]:
+        """(last seq, head hash) of the exercise's journal, as its row records them."""
+        with self.db.reading() as session:
+            exercise = session.get(Exercise, exercise_id, populate_existing=True)
+            if exercise is None:
+                raise ExerciseInputError(f"no exercise {exercise_id}")
+            return exercise.last_seq, exercise.head_hash
+
     def stored_summary(self, exercise_id: int) -> tuple[int, str, Any] | None:
         """(journal seq, journal head, summary) as stored, or None."""
         with self.db.reading() as session:

@@ -8,7 +8,10 @@ import datetime as dt
 from exercises.access import Role
 from exercises.program.model import ActionStatus
 from exercises.program.service import ProgramService
+from exercises.service.exercise_service import ExerciseService
 from tests.console.conftest import Exercise, button, console, table, toasts
+from tests.program.series import build_series
+from tests.service.conftest import CHEAP_HASHER, WallClock
 
 
 def _ended(exercise: Exercise) -> None:
@@ -53,3 +56,23 @@ def test_an_observer_reads_and_changes_nothing(exercise: Exercise) -> None:
     observer = console(exercise.caller(Role.OBSERVER), "program.py")
     assert len(table(observer, "Corrective action", "Status")) >= 2
     assert not [b for b in observer.button if b.label in {"Save the change", "Finalise the AAR/IP"}]
+
+
+def test_a_controller_confirms_a_retest_and_reads_the_trends(database_url: str) -> None:
+    wall = WallClock()
+    svc = ExerciseService.open(database_url, hasher=CHEAP_HASHER, wall_clock=wall)
+    series = build_series(svc, ProgramService(svc.db, wall_clock=wall), wall)
+    first, second = series.exercises[0], series.exercises[1]
+    at = console(second.controller, "program.py")
+    trend = table(at, "Core capability", "Exercise", "Critical tasks met")
+    communications = trend[trend["Core capability"] == "Operational Communications"]
+    assert list(communications["Critical tasks met"]) == ["0 of 1 (0%)", "1 of 1 (100%)", "1 of 1 (100%)"]
+    retests = table(at, "Suggested verdict", "Status of record")
+    assert sorted(retests["Status of record"]) == ["not validated", "open", "validated"]
+    button(at, "Confirm validated").click().run()
+    assert any("Confirmed validated" in t for t in toasts(at)), toasts(at)
+    programs = ProgramService(svc.db)
+    assert sorted(a.status.value for a in programs.actions(first.id)) == ["not validated", "validated", "validated"]
+    last = programs.history(first.id)[-1]
+    assert last.why.startswith("re-tested in ") and last.actor == second.controller.actor
+    assert not [b for b in at.button if b.label.startswith("Confirm")], "nothing left to confirm"

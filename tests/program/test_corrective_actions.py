@@ -139,8 +139,13 @@ def test_the_scored_summary_is_stored_once_and_read_back(
     def no_rescoring(*_: object) -> None:
         raise AssertionError("a stored summary was scored again")
 
-    monkeypatch.setattr("aar.program.summary", no_rescoring)
-    assert stored_or_scored(service, programs, opened.id) == summary
+    with monkeypatch.context() as patched:
+        patched.setattr("aar.program.summary", no_rescoring)
+        assert stored_or_scored(service, programs, opened.id) == summary
+    late = service.record_observation(opened.evaluator, "Operational Communications", rating="U", agency="fire")
+    rescored = stored_or_scored(service, programs, opened.id)  # the journal moved on: scored again
+    assert rescored["capabilities"]["Operational Communications"]["rating"] == "U"
+    assert programs.stored_summary(opened.id)[0] == late.seq  # type: ignore[index]
 
 
 def _cli(db_url: str, *args: str) -> tuple[int, str]:
