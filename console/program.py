@@ -8,6 +8,7 @@ changes only their own agency's actions (the service checks it again); observers
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
 import altair as alt
 import pandas as pd
@@ -18,17 +19,20 @@ from aar.program import finalise
 from aar.program_report import (
     AGENCY_COLUMNS,
     CAPABILITY_COLUMNS,
+    ProgramReport,
     agency_trend,
     build_program_report,
     capability_trend,
 )
 from console import session
+from console.derived import ViewCache
 from console.report import current_report
 from console.text import md
 from console.widgets import counted_text, text_table, too_long
 from exercises.access import Caller, Role
 from exercises.program.model import VERDICTS, ActionStatus, CorrectiveAction, ProgramPlan, template_text
 from exercises.program.service import ProgramService
+from exercises.service.exercise_service import ExerciseService
 from exercises.storage.tables import wall_datetime
 
 UPDATE_FIELDS = {"Notes": "ca_notes", "Why": "ca_why"}
@@ -73,9 +77,8 @@ def schedule(plan: ProgramPlan) -> None:
     ]))
 
 
-def tracked(caller: Caller, plan: ProgramPlan | None) -> list[tuple[str, CorrectiveAction]]:
+def tracked(service: ProgramService, caller: Caller, plan: ProgramPlan | None) -> list[tuple[str, CorrectiveAction]]:
     """The actions this caller sees: the program's (or this exercise's), a player's own agency's only."""
-    service = programs()
     runs = [(e.title, e.exercise_id) for e in plan.exercises if e.exercise_id] if plan else []
     if not any(ex == caller.exercise_id for _, ex in runs):
         runs.append((f"exercise {caller.exercise_id}", caller.exercise_id))
@@ -158,9 +161,35 @@ def history(action: CorrectiveAction) -> None:
     ]))
 
 
-def trends(plan: ProgramPlan) -> None:
+@dataclass(frozen=True)
+class PageData:
+    """Everything the page shows, read in one go (no Streamlit: the benchmark times this)."""
+
+    plan: ProgramPlan | None
+    report: ProgramReport | None
+    """The program's trends (not read for a player: other agencies' figures)."""
+    retests: tuple[Retest, ...]
+    exercise_name: str
+    actions: list[tuple[str, CorrectiveAction]]
+    finalised: bool
+
+
+def page_data(svc: ExerciseService, cache: ViewCache, caller: Caller, today: dt.date) -> PageData:
+    service = ProgramService(svc.db)
+    program = service.program_of(caller.exercise_id)
+    plan = service.plan(program) if program is not None else None
+    made: ProgramReport | None = None
+    retests: tuple[Retest, ...] = ()
+    name = ""
+    if plan is not None and caller.role is not Role.PLAYER:
+        made = build_program_report(svc, service, plan.id, today)
+        aar = current_report(svc, cache, caller)
+        retests, name = aar.retests, aar.exercise_name
+    return PageData(plan, made, retests, name, tracked(service, caller, plan), service.finalised(caller.exercise_id))
+
+
+def trends(made: ProgramReport) -> None:
     """Capabilities and agencies across the program's conducted exercises, from stored summaries."""
-    made = build_program_report(session.service(), programs(), plan.id, dt.datetime.now(dt.UTC).date())
     if not made.conducted:
         return
     st.markdown("### Trends across the program's exercises")
@@ -176,7 +205,7 @@ def trends(plan: ProgramPlan) -> None:
             x=alt.X("Exercise:N", sort=order, axis=alt.Axis(labelAngle=0, labelLimit=0)),
             y=alt.Y("Met (%):Q", scale=alt.Scale(domain=[0, 100])),
             color=alt.Color("Core capability:N", legend=alt.Legend(orient="bottom", labelLimit=0)),
-        ).properties(height=260), use_container_width=True)
+        ).properties(height=260), width="stretch")
     rows = [dict(zip(("Core capability", *CAPABILITY_COLUMNS), (c, *row), strict=True))
             for c in made.capabilities() for row in capability_trend(made, c)]
     if rows:
@@ -198,49 +227,46 @@ def _confirm(caller: Caller, retest: Retest, verdict: str, exercise_name: str) -
     )
 
 
-def retested(caller: Caller) -> None:
+def retested(caller: Caller, retests: tuple[Retest, ...], exercise_name: str) -> None:
     """This exercise's re-tests of earlier corrective actions; a controller or evaluator confirms each."""
-    report = current_report(session.service(), session.view_cache(), caller)
-    if not report.retests:
+    if not retests:
         return
     st.markdown("### Corrective actions re-tested in this exercise")
     text_table(pd.DataFrame([
         {"Corrective action": t.corrective_action, "Agency": t.agency_name, "From": t.source_exercise,
          "Earlier finding": t.earlier_finding, "Outcome in this exercise": t.new_outcome,
          "Suggested verdict": t.suggested, "Status of record": t.status}
-        for t in report.retests
+        for t in retests
     ]))
     if caller.role not in {Role.CONTROLLER, Role.EVALUATOR}:
         return
-    for n, t in enumerate(report.retests):
+    for n, t in enumerate(retests):
         if t.status in {s.value for s in VERDICTS}:
             continue
         left, mid, right = st.columns([3, 1.2, 1.5], vertical_alignment="center")
         left.markdown(md(f"{t.corrective_action} ({t.agency_name}): suggested {t.suggested}"))
         mid.button("Confirm validated", key=f"rt_ok_{n}", on_click=_confirm,
-                   args=(caller, t, ActionStatus.VALIDATED.value, report.exercise_name))
+                   args=(caller, t, ActionStatus.VALIDATED.value, exercise_name))
         right.button("Confirm not validated", key=f"rt_no_{n}", on_click=_confirm,
-                     args=(caller, t, ActionStatus.NOT_VALIDATED.value, report.exercise_name))
+                     args=(caller, t, ActionStatus.NOT_VALIDATED.value, exercise_name))
 
 
 def render() -> None:
     caller = session.require_caller(*Role)
     session.heartbeat()
-    service = programs()
-    program = service.program_of(caller.exercise_id)
-    plan = service.plan(program) if program is not None else None
-    if plan is not None:
-        schedule(plan)
-        if caller.role is not Role.PLAYER:
-            trends(plan)
-            retested(caller)
+    data = page_data(session.service(), session.view_cache(), caller, dt.datetime.now(dt.UTC).date())
+    if data.plan is not None:
+        schedule(data.plan)
+        if data.report is not None:
+            trends(data.report)
+        retested(caller, data.retests, data.exercise_name)
     else:
         st.caption("This exercise is not in a preparedness program's schedule (hotwash program conducted).")
     st.markdown("### Corrective actions")
-    if caller.role is Role.CONTROLLER and not service.finalised(caller.exercise_id):
+    if caller.role is Role.CONTROLLER and not data.finalised:
         st.button("Finalise the AAR/IP", key="ca_finalise", on_click=_finalise, args=(caller,),
                   help="After the after-action meeting: each improvement-plan row becomes a tracked action.")
-    actions = tracked(caller, plan)
+    actions = data.actions
     if not actions:
         st.caption("None tracked yet: a controller finalises the AAR/IP after the after-action meeting.")
         return
