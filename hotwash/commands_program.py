@@ -17,6 +17,7 @@ from aar.program_report import build_program_report, frontis, program_document, 
 from aar.render.pdf import render_blocks_pdf
 from aar.render.word import render_blocks_docx
 from exercises.access import AccessDenied, ExerciseInputError
+from exercises.documents.workbook import SheetError
 from exercises.program.model import ActionStatus, CorrectiveAction, ExerciseType, template_text
 from exercises.program.service import ProgramService
 from exercises.service.exercise_service import ExerciseService
@@ -260,3 +261,41 @@ def report(
     if docx is not None:
         docx.write_bytes(render_blocks_docx(blocks, frontis(made), charts))
     typer.echo(f"wrote {out}" + (f" and {docx}" if docx else ""))
+
+
+@program_app.command("matrix")
+def matrix(
+    exercise: Annotated[int, typer.Argument(help="An exercise of the program (its program's actions are exported).")],
+    out: Annotated[Path, typer.Option("--out", help="The improvement-plan matrix (.xlsx) to write.")],
+    database: Database = None,
+) -> None:
+    """Write the improvement-plan matrix (.xlsx, HSEEP IP columns) to update and import back."""
+    service = ExerciseService.open(database)
+    try:
+        out.write_bytes(ProgramService(service.db).export_matrix(service.operator(exercise)))
+    except (ExerciseInputError, AccessDenied) as exc:
+        raise _fail(str(exc)) from None
+    typer.echo(f"wrote {out}: fill 'Changed by' on every row you change, then hotwash program matrix-import")
+
+
+@program_app.command("matrix-import")
+def matrix_import(
+    exercise: Annotated[int, typer.Argument(help="An exercise of the program the matrix was exported for.")],
+    workbook: Annotated[Path, typer.Argument(help="The updated improvement-plan matrix (.xlsx).")],
+    database: Database = None,
+) -> None:
+    """Read an updated improvement-plan matrix back: every problem listed by cell, nothing written on one."""
+    service = ExerciseService.open(database)
+    try:
+        data = workbook.read_bytes()
+    except OSError as exc:
+        raise _fail(f"{workbook}: cannot read: {exc.strerror}") from None
+    try:
+        changed = ProgramService(service.db).import_matrix(service.operator(exercise), data, workbook.name)
+    except SheetError as exc:
+        for problem in exc.problems:
+            typer.echo(str(problem), err=True)
+        raise _fail(f"{len(exc.problems)} problems: nothing was changed") from None
+    except (ExerciseInputError, AccessDenied) as exc:
+        raise _fail(str(exc)) from None
+    typer.echo(f"{changed} corrective actions changed" if changed else "nothing changed")

@@ -18,8 +18,9 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from exercises.access import AccessDenied, Caller, ExerciseInputError, Role
-from exercises.program import history
+from exercises.program import history, ip_sheet
 from exercises.program.history import HistoryCheck, NewChange
+from exercises.program.ip_sheet import SheetChange
 from exercises.program.model import (
     ACTION_FIELDS,
     TEXT_MAX,
@@ -250,6 +251,60 @@ class ProgramService:
             history.append(session, head, [NewChange(key, caller.actor, why, checked)], self._wall())
             session.commit()
         return next(a for a in self.actions(exercise_id) if a.key == key)
+
+    def matrix_scope(self, caller: Caller) -> list[tuple[str, int]]:
+        """(title, exercise) of the finalised AAR/IPs a matrix covers: the program's, or this exercise's."""
+        program = self.program_of(caller.exercise_id)
+        runs = [(e.title, e.exercise_id) for e in self.plan(program).exercises if e.exercise_id] if program else []
+        runs = runs or [(f"exercise {caller.exercise_id}", caller.exercise_id)]
+        return [(t, ex) for t, ex in runs if ex is not None and self.finalised(ex)]
+
+    def _agencies(self, exercise_id: int) -> dict[str, str]:
+        """The exercise's agencies, name -> id, from its scenario snapshot."""
+        with self.db.reading() as session:
+            exercise = session.get(Exercise, exercise_id)
+            assert exercise is not None
+            return {a["name"]: a["id"] for a in json.loads(exercise.scenario_json)["agencies"]}
+
+    def export_matrix(self, caller: Caller) -> bytes:
+        """The improvement-plan matrix of the caller's program (a player: their agency's rows only)."""
+        if caller.role is Role.OBSERVER:
+            raise AccessDenied("observers read corrective actions; the matrix is for those who update them")
+        scope = self.matrix_scope(caller)
+        rows = [(t, a) for t, ex in scope for a in self.actions(ex)
+                if caller.role is not Role.PLAYER or a.agency == caller.agency]
+        names = sorted({name for _, ex in scope for name in self._agencies(ex)})
+        return ip_sheet.export_xlsx(rows, names)
+
+    def import_matrix(self, caller: Caller, data: bytes, name: str) -> int:
+        """Read an improvement-plan workbook back: every problem at once (``SheetError``), nothing
+        written unless the whole workbook holds; returns the number of rows changed."""
+        scope = self.matrix_scope(caller)
+        actions = {f"{a.exercise_id}|{a.key}": a for _, ex in scope for a in self.actions(ex)}
+        agencies = {str(ex): self._agencies(ex) for _, ex in scope}
+        return self.apply_sheet(caller, ip_sheet.read_changes(data, name, actions, agencies))
+
+    def apply_sheet(self, caller: Caller, changes: Sequence[SheetChange]) -> int:
+        """Apply an improvement-plan workbook's checked changes, all or none: each kept with who the
+        row names, the caller who imported it, and the row's reason."""
+        if not changes:
+            return 0
+        with self.db.writing() as session:
+            for exercise_id in sorted({c.exercise_id for c in changes}):
+                head = session.get(ImprovementRecord, exercise_id)
+                if head is None:
+                    raise ExerciseInputError(f"the AAR/IP of exercise {exercise_id} is not finalised")
+                current = {a.key: a for a in fold(exercise_id, map(history.to_change, history.read(session, exercise_id)))}
+                new = []
+                for change in (c for c in changes if c.exercise_id == exercise_id):
+                    self._may_change(session, caller, current[change.key], change.fields)
+                    if "agency" in change.fields and caller.role is not Role.CONTROLLER:
+                        raise AccessDenied("only a controller gives a corrective action to another agency")
+                    actor = f"{change.who} (improvement-plan workbook, imported by {caller.actor})"[:200]
+                    new.append(NewChange(change.key, actor, change.why, change.fields))
+                history.append(session, head, new, self._wall())
+            session.commit()
+        return len(changes)
 
     def _may_change(self, session: Session, caller: Caller, action: CorrectiveAction, fields: Mapping[str, str]) -> None:
         if caller.exercise_id != action.exercise_id and not _same_program(session, caller.exercise_id, action.exercise_id):
