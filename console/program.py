@@ -30,6 +30,7 @@ from console.report import current_report
 from console.text import md
 from console.widgets import counted_text, text_table, too_long
 from exercises.access import Caller, Role
+from exercises.program.ip_sheet import schedule_xlsx
 from exercises.program.model import VERDICTS, ActionStatus, CorrectiveAction, ProgramPlan, template_text
 from exercises.program.service import ProgramService
 from exercises.service.exercise_service import ExerciseService
@@ -61,6 +62,8 @@ def actions_frame(actions: list[tuple[str, CorrectiveAction]], today: dt.date) -
 
 def schedule(plan: ProgramPlan) -> None:
     st.markdown(f"### {md(plan.name)} ({plan.first_year}-{plan.last_year})")
+    st.download_button("Download the IPP schedule (.xlsx)", schedule_xlsx(plan), file_name="ipp-schedule.xlsx",
+                       mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key="ipp_xlsx")
     if plan.priorities:
         st.markdown("**Priorities**")
         text_table(pd.DataFrame([{"#": n, "Core capability": p.capability, "Why": p.why}

@@ -18,6 +18,7 @@ from aar.render.pdf import render_blocks_pdf
 from aar.render.word import render_blocks_docx
 from exercises.access import AccessDenied, ExerciseInputError
 from exercises.documents.workbook import SheetError
+from exercises.program.ip_sheet import schedule_xlsx
 from exercises.program.model import ActionStatus, CorrectiveAction, ExerciseType, template_text
 from exercises.program.service import ProgramService
 from exercises.service.exercise_service import ExerciseService
@@ -120,12 +121,18 @@ def conducted(
 
 
 @program_app.command("show")
-def show(program: Annotated[int, typer.Argument(help="Program id.")], database: Database = None) -> None:
+def show(
+    program: Annotated[int, typer.Argument(help="Program id.")],
+    xlsx: Annotated[Path | None, typer.Option("--xlsx", help="Also write the IPP schedule as a workbook.")] = None,
+    database: Database = None,
+) -> None:
     """The program's priorities and its schedule of exercises, planned and conducted."""
     try:
         found = ProgramService.open(database).plan(program)
     except ExerciseInputError as exc:
         raise _fail(str(exc)) from None
+    if xlsx is not None:
+        xlsx.write_bytes(schedule_xlsx(found))
     console = Console(highlight=False)
     console.print(f"{escape(found.name)} ({found.first_year}-{found.last_year})")
     priorities = Table(title="Priorities", title_justify="left")

@@ -25,7 +25,7 @@ from exercises.documents.workbook import (
     open_workbook,
     read_sheet,
 )
-from exercises.program.model import ActionStatus, CorrectiveAction
+from exercises.program.model import ActionStatus, CorrectiveAction, ProgramPlan, template_text
 from exercises.scenario.loading import Problem
 
 SHEET = "Improvement Plan"
@@ -200,3 +200,37 @@ def read_changes(
         raise SheetError(problems)
     return changes
 
+
+
+SCHEDULE_SHEET = "IPP Schedule"
+SCHEDULE_COLUMNS = ("Date", "Exercise", "Type", "Core Capabilities", "Priorities Tested", "Template", "Status")
+
+
+def schedule_xlsx(plan: ProgramPlan) -> bytes:
+    """The program's Integrated Preparedness Plan: its priorities and its schedule of exercises."""
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = SCHEDULE_SHEET
+    write_text(ws.cell(row=1, column=1), f"{plan.name} ({plan.first_year}-{plan.last_year})", wrap=False)
+    for c, (title, width) in enumerate(zip(SCHEDULE_COLUMNS, (12, 30, 12, 40, 40, 24, 12), strict=True), start=1):
+        write_text(ws.cell(row=3, column=c), title, wrap=False)
+        ws.column_dimensions[ws.cell(row=3, column=c).column_letter].width = width
+    for r, e in enumerate(plan.exercises, start=4):
+        ws.cell(row=r, column=1).value, ws.cell(row=r, column=1).number_format = e.planned_date, "yyyy-mm-dd"
+        for c, text in enumerate((e.title, e.exercise_type.value.capitalize(), ", ".join(e.capabilities),
+                                  ", ".join(plan.priorities_tested(e)), template_text(e.template),
+                                  "conducted" if e.exercise_id else "planned"), start=2):
+            write_text(ws.cell(row=r, column=c), text)
+    priorities = wb.create_sheet("Priorities")
+    for c, title in enumerate(("#", "Core Capability", "Why"), start=1):
+        write_text(priorities.cell(row=1, column=c), title, wrap=False)
+    priorities.column_dimensions["B"].width, priorities.column_dimensions["C"].width = 34, 80
+    for r, p in enumerate(plan.priorities, start=2):
+        priorities.cell(row=r, column=1).value = r - 1
+        write_text(priorities.cell(row=r, column=2), p.capability)
+        write_text(priorities.cell(row=r, column=3), p.why)
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()

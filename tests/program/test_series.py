@@ -9,6 +9,7 @@ from datetime import date
 
 import docx
 import pytest
+from openpyxl import load_workbook
 from pypdf import PdfReader
 
 from aar.document import RETESTED_TITLE
@@ -17,6 +18,7 @@ from aar.program_report import build_program_report, frontis, program_document, 
 from aar.render.pdf import render_blocks_pdf, render_pdf
 from aar.render.word import render_blocks_docx, render_docx
 from exercises.access import AccessDenied
+from exercises.program.ip_sheet import SCHEDULE_SHEET, schedule_xlsx
 from exercises.program.model import ActionStatus, ExerciseType
 from exercises.program.service import ProgramService
 from exercises.scenario.model import Scenario
@@ -116,3 +118,14 @@ def test_a_protocol_that_falls_short_again_suggests_not_validated(
     assert found["protocol:NOT-01"].suggested == "not validated"
     assert "missed" in found["protocol:NOT-01"].new_outcome
     assert [t.suggested for k, t in found.items() if k.startswith("observation:")] == ["validated"]  # rated S
+
+
+def test_the_ipp_schedule_as_a_workbook(programs: ProgramService) -> None:
+    program, _ = _program(programs, "Harbor County, schedule")
+    wb = load_workbook(io.BytesIO(schedule_xlsx(programs.plan(program))))
+    ws = wb[SCHEDULE_SHEET]
+    rows = [[c.value for c in row] for row in ws.iter_rows(min_row=4)]
+    assert [r[1] for r in rows] == ["Warehouse fire TTX", "Warehouse fire FE", "Harbor full-scale"]
+    assert rows[0][0].date() == date(2026, 3, 4) and rows[1][5] == "Warehouse fire, version 2"
+    assert rows[2][4] == "Operational Communications" and rows[0][6] == "planned"
+    assert wb["Priorities"]["C2"].value == "Radio failures in the 2025 flood"
