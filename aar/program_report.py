@@ -95,7 +95,7 @@ def _schedule(report: ProgramReport) -> list[Block]:
         _p("Exercises of the program by planned date, the core capabilities each tests and the program "
            "priorities among them."),
         Table(("Date", "Exercise", "Type", "Core capabilities", "Priorities tested", "Template", "Status"),
-              rows, (0.1, 0.2, 0.1, 0.22, 0.18, 0.1, 0.1), dense=True, caption="Schedule of exercises"),
+              rows, (0.12, 0.17, 0.11, 0.18, 0.17, 0.13, 0.12), dense=True, caption="Schedule of exercises"),
     ]
 
 
