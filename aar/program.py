@@ -15,7 +15,7 @@ from typing import Any
 
 from aar.coordination import coordination
 from aar.integrity import record_integrity
-from aar.model import AfterActionReport, Finding
+from aar.model import AfterActionReport, CapabilityRating, Coordination, Finding
 from aar.ratings import table1
 from aar.record import build_record
 from aar.report import build_report, report_options
@@ -72,7 +72,8 @@ def finalise(service: ExerciseService, programs: ProgramService, caller: Caller)
     the scored summary is stored with it."""
     report = exercise_report(service, caller)
     made = programs.finalise(caller, action_rows(report))
-    store_summary(service, programs, caller)
+    seq, head = report.integrity.entries, report.integrity.head_hash or ""
+    programs.store_summary(caller.exercise_id, seq, head, summary_of(report.findings, report.table1, report.coordination))
     return made
 
 
@@ -96,8 +97,11 @@ def summary(scenario: Scenario, journal: Sequence[Entry]) -> dict[str, Any]:
     """The exercise's scored summary: per capability and per agency, what the program trends."""
     record = build_record(scenario, journal)
     found = findings(scenario, record)
-    rows = table1(scenario, record, found)
-    coord = coordination(scenario, record)
+    return summary_of(found, table1(scenario, record, found), coordination(scenario, record))
+
+
+def summary_of(found: Sequence[Finding], rows: Sequence[CapabilityRating], coord: Coordination) -> dict[str, Any]:
+    """The summary from the parts a report already scored (finalising has them: no second scoring)."""
     capabilities: dict[str, Any] = {}
     for capability in sorted({f.capability for f in found} | {r.capability for r in rows}):
         rated = [r.of_record for r in rows if r.capability == capability and r.of_record is not None]
