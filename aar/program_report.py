@@ -18,6 +18,8 @@ from exercises.scenario.durations import format_span
 from exercises.service.exercise_service import ExerciseService
 
 FRONTIS_KIND = "Program Report / Integrated Preparedness Plan"
+ACTIONS_SHOWN = 100
+"""Rows per status table, and overdue actions named; the improvement-plan matrix has every one."""
 
 
 @dataclass(frozen=True)
@@ -177,7 +179,10 @@ def _actions(report: ProgramReport) -> list[Block]:
     overdue = report.overdue()
     out.append(_p(f"Overdue on {report.today.isoformat()}: " + ("none." if not overdue else f"{len(overdue)}.")))
     out += [_p(f"{a.action} ({a.agency_name or 'no agency named'}; due {a.completion_date}; {a.status.value}; "
-               f"from {t})", "bullet") for t, a in overdue]
+               f"from {t})", "bullet") for t, a in overdue[:ACTIONS_SHOWN]]
+    if len(overdue) > ACTIONS_SHOWN:
+        out.append(_p(f"{len(overdue) - ACTIONS_SHOWN} more overdue: every action is in the improvement-plan "
+                      "matrix (hotwash program matrix).", "small"))
     for status in ActionStatus:
         rows = tuple(
             tuple(cell(v) for v in (
@@ -189,8 +194,11 @@ def _actions(report: ProgramReport) -> list[Block]:
         )
         if rows:
             out.append(Table(("From exercise", "Core capability", "Corrective action", "Agency", "Point of contact",
-                              "Completion date", "Overdue"), rows, (0.14, 0.14, 0.3, 0.14, 0.1, 0.1, 0.08),
+                              "Completion date", "Overdue"), rows[:ACTIONS_SHOWN], (0.14, 0.14, 0.3, 0.14, 0.1, 0.1, 0.08),
                              dense=True, caption=status.value.capitalize()))
+        if len(rows) > ACTIONS_SHOWN:
+            out.append(_p(f"{len(rows) - ACTIONS_SHOWN} more {status.value}: every action is in the improvement-plan "
+                          "matrix (hotwash program matrix).", "small"))
     return out
 
 

@@ -38,7 +38,7 @@ from exercises.access import Caller  # noqa: E402
 from exercises.program.model import ExerciseType  # noqa: E402
 from exercises.program.service import ProgramService  # noqa: E402
 from exercises.record import journal  # noqa: E402
-from exercises.record.entries import NewEntry  # noqa: E402
+from exercises.record.entries import AnyPayload, NewEntry, ObservationRecorded  # noqa: E402
 from exercises.scenario.loading import load_scenario  # noqa: E402
 from exercises.service.exercise_service import ExerciseService  # noqa: E402
 
@@ -47,10 +47,22 @@ def load() -> str:
     return f"load {os.getloadavg()[0]:.1f}"
 
 
+AREAS_FOR_IMPROVEMENT = 25
+"""About this many evaluators' areas for improvement are kept per exercise (those in its first 625
+entries, where one entry in 25 is an observation): the synthetic journal writes one in every
+observation (hundreds), each of which would become a corrective action; a real exercise has dozens."""
+
+
+def _fewer_notes(seq: int, payload: AnyPayload) -> AnyPayload:
+    if isinstance(payload, ObservationRecorded) and seq > AREAS_FOR_IMPROVEMENT * 25:
+        return payload.model_copy(update={"areas_for_improvement": ""})
+    return payload
+
+
 def fill(service: ExerciseService, exercise_id: int, entries: int, seed: int) -> None:
     """Append a synthetic journal through the journal's own append (hash chain and head included)."""
     scenario = service.scenario(service.operator(exercise_id))
-    made = [NewEntry(at=e.at, agency=e.agency, actor=e.actor, payload=e.payload)
+    made = [NewEntry(at=e.at, agency=e.agency, actor=e.actor, payload=_fewer_notes(e.seq, e.payload))
             for e in synthetic_journal(scenario, entries, seed)]
     with service.db.writing() as session_:
         head = journal.read_head(session_, exercise_id)
