@@ -11,7 +11,7 @@ from typing import Any
 
 from aar.document import Block, Figure, Frontis, Heading, Para, Run, Table, cell
 from aar.model import TaskCount
-from aar.program import stored_or_scored
+from aar.program import SUMMARY_FORMAT, stored_or_scored
 from exercises.program.model import ActionStatus, CorrectiveAction, ProgramPlan, template_text
 from exercises.program.service import ProgramService
 from exercises.scenario.durations import format_span
@@ -54,8 +54,11 @@ def build_program_report(
 ) -> ProgramReport:
     plan = programs.plan(program_id)
     runs = [(e.title, e.exercise_id) for e in plan.exercises if e.exercise_id is not None]
-    conducted = tuple(Conducted(t, ex, stored_or_scored(service, programs, ex)) for t, ex in runs)
-    actions = tuple((t, a) for t, ex in runs if programs.finalised(ex) for a in programs.actions(ex))
+    kept = {ex: v for ex, v in programs.current_summaries([ex for _, ex in runs]).items()
+            if v.get("format") == SUMMARY_FORMAT}
+    conducted = tuple(Conducted(t, ex, kept.get(ex) or stored_or_scored(service, programs, ex)) for t, ex in runs)
+    found = programs.actions_of([ex for _, ex in runs])
+    actions = tuple((t, a) for t, ex in runs for a in found[ex])
     return ProgramReport(plan, conducted, actions, today)
 
 

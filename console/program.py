@@ -85,7 +85,8 @@ def tracked(service: ProgramService, caller: Caller, plan: ProgramPlan | None) -
     runs = [(e.title, e.exercise_id) for e in plan.exercises if e.exercise_id] if plan else []
     if not any(ex == caller.exercise_id for _, ex in runs):
         runs.append((f"exercise {caller.exercise_id}", caller.exercise_id))
-    found = [(title, a) for title, ex in runs if ex is not None for a in service.actions(ex)]
+    by_exercise = service.actions_of([ex for _, ex in runs if ex is not None])
+    found = [(title, a) for title, ex in runs if ex is not None for a in by_exercise[ex]]
     return [(t, a) for t, a in found if caller.role is not Role.PLAYER or a.agency == caller.agency]
 
 

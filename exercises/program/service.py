@@ -39,6 +39,7 @@ from exercises.record.entries import EntryKind
 from exercises.scenario.capabilities import CORE_CAPABILITIES
 from exercises.storage.db import Database, open_database
 from exercises.storage.tables import (
+    CorrectiveActionChange,
     Exercise,
     ExerciseSummary,
     ImprovementRecord,
@@ -197,9 +198,10 @@ class ProgramService:
         program = self.program_of(exercise_id)
         if program is None:
             return []
-        runs = [e for e in self.plan(program).exercises if e.exercise_id is not None]
-        position = next(n for n, e in enumerate(runs) if e.exercise_id == exercise_id)
-        return [(e.title, a) for e in runs[:position] if e.exercise_id for a in self.actions(e.exercise_id)]
+        runs = [(e.title, e.exercise_id) for e in self.plan(program).exercises if e.exercise_id is not None]
+        before = runs[:next(n for n, (_, ex) in enumerate(runs) if ex == exercise_id)]
+        found = self.actions_of([ex for _, ex in before])
+        return [(title, a) for title, ex in before for a in found[ex]]
 
     @staticmethod
     def _program(session: Session, program_id: int) -> Program:
@@ -318,7 +320,15 @@ class ProgramService:
                 raise AccessDenied("only a controller or an evaluator confirms validated or not validated")
 
     def actions(self, exercise_id: int) -> list[CorrectiveAction]:
-        return fold(exercise_id, self.history(exercise_id))
+        return self.actions_of([exercise_id])[exercise_id]
+
+    def actions_of(self, exercise_ids: Sequence[int]) -> dict[int, list[CorrectiveAction]]:
+        """The corrective actions of several exercises, read in one query (a page reads a program's)."""
+        query = (select(CorrectiveActionChange).where(col(CorrectiveActionChange.exercise_id).in_(list(exercise_ids)))
+                 .order_by(col(CorrectiveActionChange.exercise_id), col(CorrectiveActionChange.seq)))
+        with self.db.reading() as session:
+            rows = list(session.exec(query))
+        return {ex: fold(ex, [history.to_change(r) for r in rows if r.exercise_id == ex]) for ex in exercise_ids}
 
     def history(self, exercise_id: int, key: str | None = None) -> list[Change]:
         with self.db.reading() as session:
@@ -370,6 +380,18 @@ class ProgramService:
             if exercise is None:
                 raise ExerciseInputError(f"no exercise {exercise_id}")
             return exercise.last_seq, exercise.head_hash
+
+    def current_summaries(self, exercise_ids: Sequence[int]) -> dict[int, Any]:
+        """The stored summaries still scored at their exercise's journal head, read in one query."""
+        query = select(ExerciseSummary, Exercise.last_seq, Exercise.head_hash).join(
+            Exercise, col(Exercise.id) == col(ExerciseSummary.exercise_id),
+        ).where(col(ExerciseSummary.exercise_id).in_(list(exercise_ids)))
+        with self.db.reading() as session:
+            rows = session.exec(query).all()
+        return {
+            row.exercise_id: json.loads(row.summary_json) for row, seq, head in rows
+            if (row.journal_seq, row.journal_head) == (seq, head)
+        }
 
     def stored_summary(self, exercise_id: int) -> tuple[int, str, Any] | None:
         """(journal seq, journal head, summary) as stored, or None."""
