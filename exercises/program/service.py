@@ -323,12 +323,23 @@ class ProgramService:
         return self.actions_of([exercise_id])[exercise_id]
 
     def actions_of(self, exercise_ids: Sequence[int]) -> dict[int, list[CorrectiveAction]]:
-        """The corrective actions of several exercises, read in one query (a page reads a program's)."""
-        query = (select(CorrectiveActionChange).where(col(CorrectiveActionChange.exercise_id).in_(list(exercise_ids)))
-                 .order_by(col(CorrectiveActionChange.exercise_id), col(CorrectiveActionChange.seq)))
+        """The corrective actions of several exercises (a page reads a program's): folded again only
+        for an exercise whose history's head moved since this process last folded it."""
+        heads_query = select(ImprovementRecord.exercise_id, ImprovementRecord.head_hash).where(
+            col(ImprovementRecord.exercise_id).in_(list(exercise_ids)))
         with self.db.reading() as session:
-            rows = list(session.exec(query))
-        return {ex: fold(ex, [history.to_change(r) for r in rows if r.exercise_id == ex]) for ex in exercise_ids}
+            heads = dict(session.exec(heads_query).all())
+            stale = [ex for ex in heads if _FOLDED.get((self._key, ex), ("", []))[0] != heads[ex]]
+            query = (select(CorrectiveActionChange).where(col(CorrectiveActionChange.exercise_id).in_(stale))
+                     .order_by(col(CorrectiveActionChange.exercise_id), col(CorrectiveActionChange.seq)))
+            rows = list(session.exec(query)) if stale else []
+        for ex in stale:
+            _FOLDED[(self._key, ex)] = (heads[ex], fold(ex, [history.to_change(r) for r in rows if r.exercise_id == ex]))
+        return {ex: list(_FOLDED[(self._key, ex)][1]) if ex in heads else [] for ex in exercise_ids}
+
+    @property
+    def _key(self) -> str:
+        return str(self.db.engine.url)
 
     def history(self, exercise_id: int, key: str | None = None) -> list[Change]:
         with self.db.reading() as session:
@@ -398,6 +409,11 @@ class ProgramService:
         with self.db.reading() as session:
             row = session.get(ExerciseSummary, exercise_id)
             return None if row is None else (row.journal_seq, row.journal_head, json.loads(row.summary_json))
+
+
+_FOLDED: dict[tuple[str, int], tuple[str, list[CorrectiveAction]]] = {}
+"""(database, exercise) -> (history head, actions folded): the history is append-only, so a fold
+stays right while its head is unchanged (a changed head is read and folded again)."""
 
 
 def _planned(row: ProgramExercise) -> PlannedExercise:
