@@ -326,6 +326,26 @@ class ImprovementItem(_Data):
         return None if isinstance(value, str) and not value.strip() else value
 
 
+class Retest(_Data):
+    """A corrective action of an earlier exercise of the program that this exercise tested again:
+    what was found then, what this exercise's record shows now, and the verdict it suggests. The
+    verdict of record is only ever the one a controller or an evaluator confirmed (``status``)."""
+
+    source_exercise: str
+    """The earlier exercise's title in the program's schedule."""
+    source_exercise_id: int
+    action_key: str
+    capability: str
+    agency_name: str
+    corrective_action: str
+    earlier_finding: str
+    new_outcome: str
+    evidence: tuple[Evidence, ...]
+    suggested: Literal["validated", "not validated"]
+    status: str
+    """The action's status as it stands (open, in progress, completed, validated, not validated)."""
+
+
 class Participant(_Data):
     id: str
     name: str
@@ -534,3 +554,5 @@ class AfterActionReport(_Data):
     """Legal authority, civil rights and privacy (scenarios whose plans declare rules; aar.legal)."""
     branch: BranchOrigin | None = None
     """For an exercise branched from a moment of another: where from, and the comparison with it."""
+    retests: tuple[Retest, ...] = ()
+    """Corrective actions of the program's earlier exercises that this exercise tested again (aar.retest)."""

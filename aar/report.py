@@ -38,8 +38,10 @@ from aar.parties import party_messages
 from aar.public_information import public_information
 from aar.ratings import objective_analysis, table1
 from aar.record import Record, build_record
+from aar.retest import retests
 from aar.scoring import compliance_by_agency, compliance_by_protocol, findings
 from exercises.access import Role, person_of
+from exercises.program.model import CorrectiveAction
 from exercises.record.entries import ActionLogged, Entry, InjectDelivered, LinkDown
 from exercises.scenario.model import Scenario
 from exercises.service.branching import Lineage
@@ -302,6 +304,7 @@ def build_report(
     real_time: RealTime | None = None,
     contacts: Sequence[Contact] = (),
     lineage: Lineage | None = None,
+    earlier_actions: Sequence[tuple[str, CorrectiveAction]] = (),
 ) -> AfterActionReport:
     """Score the journal against the scenario's protocols and gather everything the AAR/IP shows.
     ``lineage``: for a branched exercise, where it came from (``ExerciseService.lineage``)."""
@@ -358,6 +361,7 @@ def build_report(
         improvement_plan=tuple(plan),
         public_information=public_information(scenario, record, baseline),
         legal=legal,
+        retests=tuple(retests(earlier_actions, found, rows)),
         participants=tuple(people),
         timeline=tuple(timeline(record, found)),
         integrity=integrity,

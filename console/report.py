@@ -17,6 +17,7 @@ from aar.report import build_report, report_options, stored_baseline
 from console.derived import ViewCache
 from exercises.access import Caller
 from exercises.documents.incident_log import RealClock
+from exercises.program.service import ProgramService
 from exercises.service.exercise_service import ExerciseService
 
 
@@ -34,8 +35,9 @@ def integrity(svc: ExerciseService, caller: Caller) -> RecordIntegrity:
 
 def _version(svc: ExerciseService, caller: Caller, entries: int) -> int:
     """What the report depends on: the journal's length, and (changing without a journal entry)
-    the exercise's details and its stored baseline."""
-    return hash((entries, svc.saved_baseline(caller), svc.exercise_details(caller)))
+    the exercise's details, its stored baseline and the program's earlier corrective actions."""
+    earlier = ProgramService(svc.db).earlier_actions(caller.exercise_id)
+    return hash((entries, svc.saved_baseline(caller), svc.exercise_details(caller), repr(earlier)))
 
 
 def current_report(svc: ExerciseService, cache: ViewCache, caller: Caller) -> AfterActionReport:
@@ -54,6 +56,7 @@ def current_report(svc: ExerciseService, cache: ViewCache, caller: Caller) -> Af
             integrity=record_integrity(record.verification),
             baseline=stored_baseline(baseline_text, scenario),
             lineage=svc.lineage(caller),  # a branch's parent: read only when the report is rebuilt
+            earlier_actions=ProgramService(svc.db).earlier_actions(caller.exercise_id),
             **report_options(svc.exercise_details(caller)),
         )
 

@@ -16,6 +16,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from exercises.access import AccessDenied, ExerciseInputError
+from exercises.program.service import ProgramService
 from exercises.record.evidence import KeyFileError, read_public_key
 from exercises.scenario.loading import ScenarioError, load_scenario
 from exercises.scenario.model import Scenario
@@ -186,7 +187,8 @@ def verify(
 ) -> None:
     """Walk EXERCISE's hash chain and check its signed checkpoints: say what that proves.
 
-    Exits non-zero and names what was found if the record does not hold; says what it cannot prove."""
+    Exits non-zero and names what was found if the record does not hold; says what it cannot prove.
+    A finalised AAR/IP's corrective actions have their own history, walked too."""
     service = ExerciseService.open(database)
     trusted = []
     for path in public_key or []:
@@ -199,9 +201,13 @@ def verify(
         result = service.verify(service.operator(exercise))
     except (ExerciseInputError, AccessDenied, KeyFileError) as exc:
         raise _fail(str(exc)) from None
+    actions = ProgramService(service.db).verify_history(exercise)
     if not result.ok:
-        raise _fail(str(result))
-    typer.echo(str(result))
+        raise _fail(str(result) if actions is None else f"{result}\n{actions}")
+    if actions is not None and not actions.ok:
+        typer.echo(str(result))
+        raise _fail(str(actions))
+    typer.echo(str(result) if actions is None else f"{result}\n{actions}")
 
 
 def export(

@@ -7,7 +7,7 @@ s.yaml --journal journal.jsonl --out aar.pdf``), which needs no database.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Annotated
@@ -24,6 +24,8 @@ from aar.render.pdf import render_pdf
 from aar.render.word import render_docx
 from aar.report import build_report, report_options
 from exercises.access import AccessDenied, ExerciseInputError
+from exercises.program.model import CorrectiveAction
+from exercises.program.service import ProgramService
 from exercises.record.entries import Entry
 from exercises.record.evidence import KeyFileError, Keys, PublicKey, default_key_path, read_public_key
 from exercises.scenario.loading import ScenarioError, load_scenario
@@ -79,6 +81,8 @@ class _Source:
     details: ExerciseDetails
     lineage: Lineage | None = None
     """For a branched exercise: where it came from, for the comparison with its parent."""
+    earlier_actions: list[tuple[str, CorrectiveAction]] = field(default_factory=list)
+    """Corrective actions of the program's earlier exercises, which this one may re-test."""
 
 
 def _from_database(exercise: int, database: str | None, trusted: list[PublicKey]) -> _Source:
@@ -95,7 +99,8 @@ def _from_database(exercise: int, database: str | None, trusted: list[PublicKey]
         raise _fail(str(exc)) from None
     day = details.real_start.date() if details.real_start else record.created_at.date()
     integrity = record_integrity(record.verification)
-    return _Source(scenario, record.entries, integrity, record.name, (day, day), details, lineage)
+    earlier = ProgramService(service.db).earlier_actions(exercise)
+    return _Source(scenario, record.entries, integrity, record.name, (day, day), details, lineage, earlier)
 
 
 def _trusted(paths: list[Path] | None) -> list[PublicKey]:
@@ -224,6 +229,7 @@ def report(
         raise _fail("give --baseline FILE or --baseline-runs N, not both")
     details = ExerciseDetails()
     lineage: Lineage | None = None
+    earlier: list[tuple[str, CorrectiveAction]] = []
     if exercise is not None:
         if scenario_file or journal_file:
             raise _fail("give an EXERCISE id, or --scenario with --journal, not both")
@@ -234,7 +240,7 @@ def report(
         scenario, journal, integrity, default_name = (
             source.scenario, source.journal, source.integrity, source.name
         )
-        span, details, lineage = source.span, source.details, source.lineage
+        span, details, lineage, earlier = source.span, source.details, source.lineage, source.earlier_actions
     elif scenario_file is not None and journal_file is not None:
         scenario, read = _from_journal_file(scenario_file, journal_file, _own_keys(database, _trusted(public_key)))
         journal, integrity, default_name = read.entries, read.integrity, scenario.name
@@ -260,6 +266,7 @@ def report(
         marking=marking,
         notes=notes,
         lineage=lineage,
+        earlier_actions=earlier,
         **report_options(details),
     )
     out.write_bytes(render_pdf(aar))

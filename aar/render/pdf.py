@@ -9,7 +9,7 @@ to the JSON export, which carries everything.
 from __future__ import annotations
 
 import io
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from reportlab.lib import colors
@@ -36,9 +36,20 @@ from reportlab.platypus import (
     TableStyle,
 )
 
-from aar.document import Contents, Figure, Heading, Para, Run, Table, build_document, provenance
+from aar.document import (
+    Block,
+    Contents,
+    Figure,
+    Frontis,
+    Heading,
+    Para,
+    Run,
+    Table,
+    build_document,
+    frontis_of,
+)
 from aar.document import PageBreak as PageBreakBlock
-from aar.model import AfterActionReport
+from aar.model import AfterActionReport, TaskCount
 from aar.render import charts, network
 from aar.render.cells import continued_rows
 from aar.render.fonts import FontSet, fitting_size, fonts, label, markup
@@ -149,7 +160,7 @@ class _TocLine(Flowable):
 
 
 class _Doc(BaseDocTemplate):
-    def __init__(self, buf: io.BytesIO, report: AfterActionReport, contents: _Contents) -> None:
+    def __init__(self, buf: io.BytesIO, frontis: Frontis, contents: _Contents) -> None:
         super().__init__(
             buf,
             pagesize=PAGE,
@@ -157,13 +168,13 @@ class _Doc(BaseDocTemplate):
             rightMargin=MARGIN,
             topMargin=MARGIN + 0.3 * cm,
             bottomMargin=MARGIN,
-            title=f"After-Action Report: {report.exercise_name}",
+            title=f"{frontis.kind.split(' / ')[0]}: {frontis.title}",
             author="Hotwash",
-            subject="After-Action Report / Improvement Plan (HSEEP)",
+            subject=f"{frontis.kind} (HSEEP)",
             creator="Hotwash",
         )
         frame = Frame(self.leftMargin, self.bottomMargin, self.width, self.height, id="body")
-        furniture = _page_furniture(report, fonts())
+        furniture = _page_furniture(frontis, fonts())
         self.addPageTemplates(
             [PageTemplate("cover", [frame], onPage=furniture), PageTemplate("body", [frame], onPage=furniture)]
         )
@@ -180,14 +191,13 @@ class _Doc(BaseDocTemplate):
         self.contents.total = self.page
 
 
-def _page_furniture(report: AfterActionReport, fs: FontSet) -> Callable[[Canvas, BaseDocTemplate], None]:
+def _page_furniture(frontis: Frontis, fs: FontSet) -> Callable[[Canvas, BaseDocTemplate], None]:
     """Draws the marking, the running header and 'Page n of N' on each page as it is laid out;
     N is a form the canvas fills in when the document is saved."""
-    header_text, header_font = label(report.exercise_name)
+    header_text, header_font = label(frontis.title)
     if len(header_text) > 90:
         header_text = header_text[:89] + "\u2026"
-    marking = label(report.marking) if report.marking else None
-    footer = provenance(report)
+    marking = label(frontis.marking) if frontis.marking else None
 
     def draw(canv: Canvas, doc: BaseDocTemplate) -> None:
         number = canv.getPageNumber()
@@ -202,7 +212,7 @@ def _page_furniture(report: AfterActionReport, fs: FontSet) -> Callable[[Canvas,
             canv.setFillColor(ACCENT)
             canv.setFont(header_font, 8)
             canv.drawString(MARGIN, height - 1.45 * cm, header_text)
-            canv.drawRightString(width - MARGIN, height - 1.45 * cm, "After-Action Report / Improvement Plan")
+            canv.drawRightString(width - MARGIN, height - 1.45 * cm, frontis.kind)
             canv.setStrokeColor(ACCENT)
             canv.setLineWidth(0.5)
             canv.line(MARGIN, height - 1.6 * cm, width - MARGIN, height - 1.6 * cm)
@@ -216,7 +226,7 @@ def _page_furniture(report: AfterActionReport, fs: FontSet) -> Callable[[Canvas,
             canv.saveState()
             canv.setFillColor(FOOTER)
             canv.setFont(fs.body, 8)
-            canv.drawString(MARGIN, 1.2 * cm, footer)
+            canv.drawString(MARGIN, 1.2 * cm, frontis.footer)
             canv.restoreState()
 
     return draw
@@ -295,8 +305,14 @@ def _split_runs(runs: Sequence[Run], size: int) -> list[tuple[Run, ...]]:
 
 
 class _Builder:
-    def __init__(self, report: AfterActionReport, contents: _Contents) -> None:
+    def __init__(
+        self, report: AfterActionReport | None, contents: _Contents, blocks: Sequence[Block] | None = None,
+        trend: Mapping[str, Sequence[TaskCount]] | None = None,
+    ) -> None:
         self.r = report
+        self.blocks = blocks
+        self.trend = trend or {}
+        """The counts each "trend" figure draws, by its caption (a capability across a program's exercises)."""
         self.contents = contents
         self.fs = fonts()
         self.s = _Styles(self.fs)
@@ -378,7 +394,11 @@ class _Builder:
 
     def _figure(self, block: Figure) -> list[Flowable]:
         drawings: list[Flowable] = []
-        if block.name == "network":
+        if block.name == "trend":
+            drawings = list(charts.compliance_charts(self.trend.get(block.caption, ()), WIDTH))
+        elif self.r is None:
+            return []
+        elif block.name == "network":
             image = _network_image(self.r)
             if image is None:
                 return [_p(markup(network.MISSING), self.s.small)]
@@ -400,7 +420,7 @@ class _Builder:
         return [*drawings[:-1], KeepTogether([drawings[-1], caption]), Spacer(1, 6)]
 
     def build(self) -> list[Flowable]:
-        blocks = build_document(self.r, self.fs.notes)
+        blocks = self.blocks if self.blocks is not None else build_document(self.r, self.fs.notes) if self.r else []
         toc_at: int | None = None
         self.story.append(Spacer(1, 3 * cm))  # the cover's title sits a third of the way down
         for block in blocks:
@@ -446,6 +466,15 @@ def render_pdf(report: AfterActionReport) -> bytes:
     buf = io.BytesIO()
     contents = _Contents()
     story = _Builder(report, contents).build()
-    doc = _Doc(buf, report, contents)
+    doc = _Doc(buf, frontis_of(report), contents)
     doc.build(story, canvasmaker=_canvas_class(contents, fonts()))
+    return buf.getvalue()
+
+
+def render_blocks_pdf(blocks: Sequence[Block], frontis: Frontis, trend: Mapping[str, Sequence[TaskCount]] | None = None) -> bytes:
+    """Another document worded as blocks (a program report) drawn the way the AAR/IP is."""
+    buf = io.BytesIO()
+    contents = _Contents()
+    story = _Builder(None, contents, blocks, trend).build()
+    _Doc(buf, frontis, contents).build(story, canvasmaker=_canvas_class(contents, fonts()))
     return buf.getvalue()

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import io
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from docx import Document as new_document
 from docx.document import Document
@@ -22,8 +22,20 @@ from docx.shared import Inches, Pt, RGBColor
 from docx.table import Table as WordTable
 from docx.text.paragraph import Paragraph
 
-from aar.document import Block, Contents, Figure, Heading, PageBreak, Para, Run, Table, build_document
-from aar.model import AfterActionReport
+from aar.document import (
+    Block,
+    Contents,
+    Figure,
+    Frontis,
+    Heading,
+    PageBreak,
+    Para,
+    Run,
+    Table,
+    build_document,
+    frontis_of,
+)
+from aar.model import AfterActionReport, TaskCount
 from aar.render import charts, network, raster
 from aar.render.fonts import fitting_size
 from aar.render.trust_chart import trust_chart
@@ -107,14 +119,19 @@ def _update_fields_on_open(doc: Document) -> None:
 
 
 class _Writer:
-    def __init__(self, report: AfterActionReport) -> None:
+    def __init__(
+        self, report: AfterActionReport | None, frontis: Frontis | None = None, trend: Mapping[str, Sequence[TaskCount]] | None = None,
+    ) -> None:
         self.r = report
+        self.frontis = frontis or (frontis_of(report) if report else Frontis(""))
+        self.trend = trend or {}
         self.doc: Document = new_document()
         self.headings: list[str] = []
         self.chapters = 0
         self._setup()
 
     def _setup(self) -> None:
+        f = self.frontis
         section = self.doc.sections[0]
         section.orientation = WD_ORIENT.PORTRAIT
         section.page_width, section.page_height = Inches(8.5), Inches(11)
@@ -124,16 +141,15 @@ class _Writer:
         normal.font.name = "DejaVu Sans"
         normal.font.size = Pt(9.5)
         core = self.doc.core_properties
-        core.title = _clean(f"After-Action Report: {self.r.exercise_name}")[:250]
+        core.title = _clean(f"{f.kind.split(' / ')[0]}: {f.title}")[:250]
         core.author = "Hotwash"
-        core.subject = "After-Action Report / Improvement Plan (HSEEP)"
+        core.subject = f"{f.kind} (HSEEP)"
         core.language = LANGUAGE
         self._language()
         header = section.header.paragraphs[0]
-        header.text = _clean(" | ".join(x for x in (self.r.marking or "", self.r.exercise_name[:90],
-                                                     "After-Action Report / Improvement Plan") if x))
+        header.text = _clean(" | ".join(x for x in (f.marking or "", f.title[:90], f.kind) if x))
         footer = section.footer.paragraphs[0]
-        footer.add_run(_clean(self.r.marking + "    " if self.r.marking else "") + "Page ")
+        footer.add_run(_clean(f.marking + "    " if f.marking else "") + "Page ")
         _field(footer, "PAGE")
         footer.add_run(" of ")
         _field(footer, "NUMPAGES")
@@ -235,6 +251,10 @@ class _Writer:
 
     def _images(self, block: Figure) -> list[bytes]:
         width = TEXT_WIDTH.pt
+        if block.name == "trend":
+            return [raster.png(d) for d in charts.compliance_charts(self.trend.get(block.caption, ()), width)]
+        if self.r is None:
+            return []
         if block.name == "network":
             data = network.png(self.r)
             if data is None:
@@ -273,8 +293,15 @@ class _Writer:
 
 def render_docx(report: AfterActionReport, notes: Sequence[str] = ()) -> bytes:
     """The AAR/IP as .docx bytes."""
-    blocks = build_document(report, notes)
-    writer = _Writer(report)
+    return _write(_Writer(report), build_document(report, notes))
+
+
+def render_blocks_docx(blocks: Sequence[Block], frontis: Frontis, trend: Mapping[str, Sequence[TaskCount]] | None = None) -> bytes:
+    """Another document worded as blocks (a program report) written the way the AAR/IP is."""
+    return _write(_Writer(None, frontis, trend), blocks)
+
+
+def _write(writer: _Writer, blocks: Sequence[Block]) -> bytes:
     previous: Block | None = None
     for b in blocks:
         if isinstance(b, Table) and isinstance(previous, Table) and not b.caption:

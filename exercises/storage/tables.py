@@ -215,3 +215,100 @@ class SignInFailure(SQLModel, table=True):
     client: str = Field(max_length=64, index=True)
     exercise_id: int | None = Field(default=None, index=True)
     at: float = Field(index=True)
+
+
+# --- the preparedness program and its corrective actions (issue 26) ----------------------
+
+
+class Program(SQLModel, table=True):
+    """A named preparedness program (the Integrated Preparedness Plan's multi-year cycle)."""
+
+    __tablename__ = "program"
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=200, unique=True)
+    first_year: int
+    last_year: int
+    created_at: float
+
+
+class ProgramPriority(SQLModel, table=True):
+    """One of a program's priorities: a core capability and why it matters."""
+
+    __tablename__ = "program_priority"
+    __table_args__ = (UniqueConstraint("program_id", "capability", name="uq_program_priority_capability"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    program_id: int = Field(foreign_key="program.id", index=True)
+    position: int
+    capability: str = Field(max_length=64)
+    why: str = Field(sa_type=Text)
+
+
+class ProgramExercise(SQLModel, table=True):
+    """An exercise of the program's schedule: planned (a date and a type), and once conducted the
+    exercise in the database that ran it."""
+
+    __tablename__ = "program_exercise"
+
+    id: int | None = Field(default=None, primary_key=True)
+    program_id: int = Field(foreign_key="program.id", index=True)
+    title: str = Field(max_length=200)
+    planned_date: str = Field(max_length=10)
+    """ISO date (YYYY-MM-DD)."""
+    exercise_type: str = Field(max_length=16)
+    capabilities_json: str = Field(sa_type=Text)
+    """JSON list of the core capabilities (ids) the exercise tests."""
+    template_name: str | None = Field(default=None, max_length=200)
+    template_version: str | None = Field(default=None, max_length=40)
+    exercise_id: int | None = Field(default=None, foreign_key="exercise.id", unique=True)
+
+
+class ImprovementRecord(SQLModel, table=True):
+    """An exercise's finalised improvement plan: the head of its corrective actions' history.
+
+    Like the exercise's own head, it moves in the same transaction as each append, so a deleted
+    last change is detected."""
+
+    __tablename__ = "improvement_record"
+
+    exercise_id: int = Field(foreign_key="exercise.id", primary_key=True)
+    finalised_at: float
+    finalised_by: str = Field(max_length=200)
+    genesis_hash: str = Field(max_length=HASH_LENGTH)
+    last_seq: int = Field(default=0, ge=0)
+    head_hash: str = Field(max_length=HASH_LENGTH)
+
+
+class CorrectiveActionChange(SQLModel, table=True):
+    """One append-only change of a corrective action: who, when, why and the fields it set,
+    hash-chained per exercise. The code has no path that updates or deletes one."""
+
+    __tablename__ = "corrective_action_change"
+    __table_args__ = (UniqueConstraint("exercise_id", "seq", name="uq_corrective_action_change_seq"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    exercise_id: int = Field(foreign_key="exercise.id", index=True)
+    seq: int = Field(ge=1)
+    action_key: str = Field(max_length=200)
+    wall_time: float
+    actor: str = Field(max_length=200)
+    why: str = Field(sa_type=Text)
+    fields: str = Field(sa_type=Text)
+    """The fields set, as canonical JSON (RFC 8785)."""
+    prev_hash: str = Field(max_length=HASH_LENGTH)
+    hash: str = Field(max_length=HASH_LENGTH)
+
+
+class ExerciseSummary(SQLModel, table=True):
+    """An exercise's scored summary, stored once (derived from scenario + journal, recomputed on
+    demand): what program pages and reports trend, without rescoring every journal."""
+
+    __tablename__ = "exercise_summary"
+
+    exercise_id: int = Field(foreign_key="exercise.id", primary_key=True)
+    journal_seq: int
+    """The journal's head the summary was scored at."""
+    journal_head: str = Field(max_length=HASH_LENGTH)
+    computed_at: float
+    summary_json: str = Field(sa_type=Text)

@@ -11,7 +11,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 LAYERS = {
     "exercises.scenario": 0, "exercises.storage": 0, "exercises.record": 1, "exercises.access": 2,
-    "exercises.scoring": 2, "exercises.views": 3, "exercises.documents": 4, "exercises.service": 5,
+    "exercises.scoring": 2, "exercises.views": 3, "exercises.documents": 4, "exercises.service": 5, "exercises.program": 5,
     "sim_engine": 6, "aar": 7, "console": 8, "hotwash": 8,
 }
 """A module may import its own layer and those below it, never one above."""

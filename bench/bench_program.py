@@ -1,0 +1,146 @@
+"""Benchmark: the program report of 20 exercises of 20,000 entries each (target < 10 s) and the
+console's program page refresh (target: p95 < 300 ms). Prints figures; not a test.
+
+    python bench/bench_program.py [--exercises 20] [--entries 20000] [--refreshes 40]
+
+Each exercise is a synthetic journal (``bench_report.synthetic_journal``) appended to a SQLite file
+through the journal's own append, conducted in one program and its AAR/IP finalised, which scores it
+once and stores its summary (timed apart: that is paid once per exercise, when it ends). The report
+is then built from the stored summaries and drawn as PDF and Word; the page refresh is every read the
+program page makes and what it derives (``console.program.page_data``) as a controller of the last
+exercise, after a first (cold) one, as ``bench_console.py`` times the dashboard.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import tempfile
+import time
+from datetime import date, timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path[:0] = [str(ROOT), str(ROOT / "bench")]
+
+from argon2 import PasswordHasher  # noqa: E402
+from bench_report import synthetic_journal  # noqa: E402
+
+from aar.program import finalise  # noqa: E402
+from aar.program_report import build_program_report, frontis, program_document, trends  # noqa: E402
+from aar.render.pdf import render_blocks_pdf  # noqa: E402
+from aar.render.word import render_blocks_docx  # noqa: E402
+from console.derived import ViewCache  # noqa: E402
+from console.program import page_data  # noqa: E402
+from exercises.access import Caller  # noqa: E402
+from exercises.program.model import ExerciseType  # noqa: E402
+from exercises.program.service import ProgramService  # noqa: E402
+from exercises.record import journal  # noqa: E402
+from exercises.record.entries import AnyPayload, NewEntry, ObservationRecorded  # noqa: E402
+from exercises.scenario.loading import load_scenario  # noqa: E402
+from exercises.service.exercise_service import ExerciseService  # noqa: E402
+
+
+def load() -> str:
+    return f"load {os.getloadavg()[0]:.1f}"
+
+
+AREAS_FOR_IMPROVEMENT = 25
+"""About this many evaluators' areas for improvement are kept per exercise (those in its first 625
+entries, where one entry in 25 is an observation): the synthetic journal writes one in every
+observation (hundreds), each of which would become a corrective action; a real exercise has dozens."""
+
+
+def _fewer_notes(seq: int, payload: AnyPayload) -> AnyPayload:
+    if isinstance(payload, ObservationRecorded) and seq > AREAS_FOR_IMPROVEMENT * 25:
+        return payload.model_copy(update={"areas_for_improvement": ""})
+    return payload
+
+
+def fill(service: ExerciseService, exercise_id: int, entries: int, seed: int) -> None:
+    """Append a synthetic journal through the journal's own append (hash chain and head included)."""
+    scenario = service.scenario(service.operator(exercise_id))
+    made = [NewEntry(at=e.at, agency=e.agency, actor=e.actor, payload=_fewer_notes(e.seq, e.payload))
+            for e in synthetic_journal(scenario, entries, seed)]
+    with service.db.writing() as session_:
+        head = journal.read_head(session_, exercise_id)
+        assert head is not None
+        journal.append(session_, exercise_id, head, made, time.time())
+        session_.commit()
+
+
+def build(url: str, scenario_path: Path, exercises: int, entries: int) -> tuple[ExerciseService, int, list[int]]:
+    # Access codes hashed cheaply: argon2's cost is the sign-in's, not what is measured here.
+    service = ExerciseService.open(url, hasher=PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
+    programs = ProgramService(service.db)
+    scenario = load_scenario(scenario_path)
+    program = programs.create_program("Benchmark program", 2026, 2030)
+    programs.add_priority(program, scenario.protocols[0].capability, "the benchmark's first protocol")
+    ids = []
+    t0 = time.perf_counter()
+    for n in range(exercises):
+        created = service.create_exercise(scenario, name=f"Exercise {n + 1}", seed=n)
+        fill(service, created.exercise.id, entries, n)
+        planned = programs.plan_exercise(program, f"Exercise {n + 1}", date(2026, 1, 5) + timedelta(days=60 * n),
+                                         ExerciseType.FUNCTIONAL, [scenario.protocols[0].capability])
+        programs.record_conducted(planned, created.exercise.id)
+        ids.append(created.exercise.id)
+    t1 = time.perf_counter()
+    for ex in ids:
+        finalise(service, programs, service.operator(ex))
+    t2 = time.perf_counter()
+    print(f"journals written    {exercises} x {entries:,} entries in {t1 - t0:6.1f} s")
+    print(f"finalised + scored  {exercises} AAR/IPs, summaries stored, in {t2 - t1:6.1f} s (once, at the end)")
+    return service, program, ids
+
+
+def report(service: ExerciseService, program: int) -> float:
+    t0, c0 = time.perf_counter(), time.process_time()
+    made = build_program_report(service, ProgramService(service.db), program, date(2030, 1, 1))
+    blocks = program_document(made)
+    pdf = render_blocks_pdf(blocks, frontis(made), trends(made))
+    word = render_blocks_docx(blocks, frontis(made), trends(made))
+    wall, cpu = time.perf_counter() - t0, time.process_time() - c0
+    print(f"program report      {wall:6.2f} s wall, {cpu:6.2f} s CPU (PDF {len(pdf) / 1024:,.0f} KiB, "
+          f"Word {len(word) / 1024:,.0f} KiB; target < 10 s: {'met' if wall < 10 else 'NOT met'}; {load()})")
+    return wall
+
+
+def page(url: str, caller: Caller, refreshes: int) -> float:
+    """Server-side time of one program page refresh: every read the page makes and what it derives
+    (``console.program.page_data``); drawing is the browser's. Cold first, then ``refreshes`` times."""
+    service = ExerciseService.open(url)
+    cache = ViewCache()
+    today = date(2030, 1, 1)
+    t0 = time.perf_counter()
+    page_data(service, cache, caller, today)
+    first = time.perf_counter() - t0
+    times = []
+    for _ in range(refreshes):
+        t0 = time.perf_counter()
+        page_data(service, cache, caller, today)
+        times.append(time.perf_counter() - t0)
+    p95 = statistics.quantiles(times, n=20)[-1] if len(times) > 1 else times[0]
+    print(f"program page        first {first * 1000:6.0f} ms; {refreshes} refreshes: median "
+          f"{statistics.median(times) * 1000:5.0f} ms, p95 {p95 * 1000:5.0f} ms "
+          f"(target p95 < 300 ms: {'met' if p95 < 0.3 else 'NOT met'}; {load()})")
+    return p95
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--exercises", type=int, default=20)
+    parser.add_argument("--entries", type=int, default=20_000)
+    parser.add_argument("--refreshes", type=int, default=40)
+    parser.add_argument("--scenario", type=Path, default=ROOT / "data" / "scenarios" / "mass_casualty.yaml")
+    args = parser.parse_args()
+    url = f"sqlite:///{Path(tempfile.mkdtemp(prefix='hotwash-bench-')) / 'hotwash.db'}"
+    service, program, ids = build(url, args.scenario, args.exercises, args.entries)
+    report(service, program)
+    page(url, service.operator(ids[-1]), args.refreshes)
+
+
+if __name__ == "__main__":
+    main()
