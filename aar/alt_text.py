@@ -93,3 +93,9 @@ FIGURES: dict[str, Callable[[AfterActionReport], str]] = {
     "baseline": baseline,
     "trust": trust,
 }
+
+
+def of(figure: str, report: AfterActionReport) -> str:
+    """A figure's text alternative (empty for a figure this module does not describe)."""
+    describe = FIGURES.get(figure)
+    return describe(report) if describe is not None else ""

@@ -182,7 +182,7 @@ class _Writer:
     def add(self, *blocks: Block) -> None:
         # Every figure gets its text alternative, worded from the same model it is drawn from.
         self.blocks.extend(
-            replace(b, alt=alt_text.FIGURES[b.name](self.r)) if isinstance(b, Figure) and not b.alt else b
+            replace(b, alt=alt_text.of(b.name, self.r)) if isinstance(b, Figure) and not b.alt else b
             for b in blocks
         )
 

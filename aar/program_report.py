@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from aar import alt_text
 from aar.document import Block, Figure, Frontis, Heading, Para, Run, Table, cell
 from aar.model import TaskCount
 from aar.program import SUMMARY_FORMAT, stored_or_scored
@@ -138,8 +139,10 @@ def _capabilities(report: ProgramReport) -> list[Block]:
         if not rows:
             out.append(_p("Not rated or scored in an exercise of the program yet."))
             continue
-        if trend_counts(report, capability):
-            out.append(Figure("trend", f"{capability}: critical tasks by outcome in each exercise"))
+        counts = trend_counts(report, capability)
+        if counts:
+            out.append(Figure("trend", f"{capability}: critical tasks by outcome in each exercise",
+                              alt=alt_text.compliance(counts, "exercise")))
         out.append(Table(CAPABILITY_COLUMNS, tuple(rows), (0.32, 0.12, 0.22, 0.17, 0.17), dense=True))
     return out
 
