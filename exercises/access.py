@@ -79,6 +79,8 @@ class Permission(StrEnum):
     READ_AGENCY = "read an agency's inbox, log and deadlines"
     ADVANCE = "advance the simulation"
     SEE_ACCESS = "see the exercise's access grants"
+    ASSIGN_EVALUATORS = "assign evaluators and name the lead evaluator"
+    RATE_CAPABILITY = "rate capabilities"
 
 
 _GRANTS: dict[Permission, frozenset[Role]] = {
@@ -93,6 +95,9 @@ _GRANTS: dict[Permission, frozenset[Role]] = {
     # Advancing only appends what the deterministic engine produces; every console ticks.
     Permission.ADVANCE: frozenset(Role),
     Permission.SEE_ACCESS: frozenset({Role.CONTROLLER}),
+    Permission.ASSIGN_EVALUATORS: frozenset({Role.CONTROLLER}),
+    # Reconciling is also the lead evaluator's alone: the service checks who the lead is.
+    Permission.RATE_CAPABILITY: frozenset({Role.EVALUATOR}),
 }
 
 _AGENCY_BOUND = {Permission.ACT_FOR_AGENCY, Permission.READ_AGENCY, Permission.CORRECT_ENTRY}
@@ -115,6 +120,8 @@ WRITES = frozenset(
         Permission.RECORD_OBSERVATION,
         Permission.EDIT_IMPROVEMENT_PLAN,
         Permission.CORRECT_ENTRY,
+        Permission.ASSIGN_EVALUATORS,
+        Permission.RATE_CAPABILITY,
     }
 )
 """What a read-only caller (signed in after the end) may not do."""

@@ -76,6 +76,9 @@ class EntryKind(StrEnum):
     MEDIA_ITEM_ADDED = "media_item_added"
     TRUST_CHANGED = "trust_changed"
     STATEMENT_ISSUED = "statement_issued"
+    EVALUATOR_ASSIGNED = "evaluator_assigned"
+    CAPABILITY_RATED = "capability_rated"
+    RATING_RECONCILED = "rating_reconciled"
 
 
 class Payload(BaseModel):
@@ -293,6 +296,52 @@ class Correction(Payload):
     after_end: AfterEnd = False
 
 
+# --- several evaluators: assignments, ratings kept apart, the lead's reconciliation -----------
+
+EvaluatorName = Annotated[str, Field(min_length=1, max_length=60), AfterValidator(storable)]
+"""An evaluator as named at sign-in (``Caller.name``): who the assignment and the ratings are of."""
+
+
+class EvaluatorAssigned(Payload):
+    """A controller assigns a named evaluator to a capability and/or an agency, or names the lead
+    evaluator (who sees every rating and reconciles them). The latest lead named is the lead."""
+
+    kind: Literal[EntryKind.EVALUATOR_ASSIGNED] = EntryKind.EVALUATOR_ASSIGNED
+    evaluator: EvaluatorName
+    capability: Capability | None = None
+    agency: Id | None = None
+    lead: bool = False
+    after_end: AfterEnd = False
+
+
+class CapabilityRated(Payload):
+    """One evaluator's P/S/M/U rating of a capability (for an objective, or none named) with its
+    reason, kept apart from the other evaluators' until the lead evaluator reconciles them. An
+    evaluator revises a rating by rating again: their latest one counts."""
+
+    kind: Literal[EntryKind.CAPABILITY_RATED] = EntryKind.CAPABILITY_RATED
+    capability: Capability
+    objective: Id | None = None
+    rating: Rating | None
+    """Always given when recorded; None only in the copy another evaluator reads before the lead
+    evaluator reconciles (the rating and its reason withheld)."""
+    reason: UserText = ""
+    after_end: AfterEnd = False
+
+
+class RatingReconciled(Payload):
+    """The lead evaluator's final rating of a capability, with the reason, after weighing the
+    evaluators' ratings (``ratings``: the seqs of the ones weighed)."""
+
+    kind: Literal[EntryKind.RATING_RECONCILED] = EntryKind.RATING_RECONCILED
+    capability: Capability
+    objective: Id | None = None
+    rating: Rating
+    reason: Annotated[str, Field(min_length=1, max_length=MAX_TEXT), AfterValidator(storable)]
+    ratings: tuple[Annotated[int, Field(ge=1)], ...] = ()
+    after_end: AfterEnd = False
+
+
 class Development(Payload):
     """A simulated incident development: a patient deteriorates, a crowd escalates, fire spreads."""
 
@@ -417,7 +466,10 @@ AnyPayload = Annotated[
     | MediaItemPublished
     | MediaItemAdded
     | TrustChanged
-    | StatementIssued,
+    | StatementIssued
+    | EvaluatorAssigned
+    | CapabilityRated
+    | RatingReconciled,
     Field(discriminator="kind"),
 ]
 

@@ -1,5 +1,7 @@
 """Evaluation (evaluators, and controllers for the Improvement Plan): observations rated
-P/S/M/U against capabilities, and edits of the AAR/IP's Appendix A rows."""
+P/S/M/U against capabilities, the evaluation team (assignments, the lead evaluator), each
+evaluator's capability ratings kept apart and the lead's reconciliation, and edits of the AAR/IP's
+Appendix A rows."""
 
 from __future__ import annotations
 
@@ -7,22 +9,28 @@ import datetime as dt
 from collections.abc import Mapping
 
 from exercises.access import (
+    AccessDenied,
     Caller,
     ExerciseInputError,
     Permission,
+    Role,
     require,
 )
 from exercises.record.entries import (
     CAPABILITY_ELEMENTS,
     IMPROVEMENT_FIELDS,
+    CapabilityRated,
     Entry,
+    EvaluatorAssigned,
     ImprovementItemEdited,
     NewEntry,
     ObservationRecorded,
+    RatingReconciled,
 )
 from exercises.scenario.capabilities import CORE_CAPABILITIES
-from exercises.scenario.model import Rating
+from exercises.scenario.model import Rating, Scenario
 from exercises.service.store import ExerciseStore, _Context, _hint, _payload, after_end
+from exercises.views.evaluation import is_lead, unreconciled
 
 
 class Evaluation(ExerciseStore):
@@ -48,9 +56,7 @@ class Evaluation(ExerciseStore):
         require(caller, Permission.RECORD_OBSERVATION)
         if agency is not None:
             self._agency(scenario, agency)
-        if objective is not None and objective not in {o.id for o in scenario.objectives}:
-            ids = [o.id for o in scenario.objectives]
-            raise ExerciseInputError(f"unknown objective {objective!r}{_hint(objective, ids)}")
+        self._objective(scenario, objective)
         payload = _payload(
             ObservationRecorded,
             capability=capability,
@@ -104,3 +110,82 @@ class Evaluation(ExerciseStore):
             return [NewEntry(at=ctx.at, actor=caller.actor, payload=after_end(ctx, payload))]
 
         return self._write(caller, build)[-1]
+
+    # --- several evaluators ---------------------------------------------------------------
+
+    def assign_evaluator(
+        self,
+        caller: Caller,
+        evaluator: str,
+        *,
+        capability: str | None = None,
+        agency: str | None = None,
+        lead: bool = False,
+    ) -> Entry:
+        """A controller assigns the evaluator signed in as ``evaluator`` to a capability and/or an
+        agency, or names them the lead evaluator (``lead``)."""
+        scenario = self._load(caller.exercise_id).scenario
+        require(caller, Permission.ASSIGN_EVALUATORS)
+        if agency is not None:
+            self._agency(scenario, agency)
+        if not lead and capability is None and agency is None:
+            raise ExerciseInputError("an assignment names a capability, an agency, or the lead evaluator")
+        payload = _payload(
+            EvaluatorAssigned, evaluator=evaluator.strip(), capability=capability, agency=agency, lead=lead
+        )
+
+        def build(ctx: _Context) -> list[NewEntry]:
+            return [NewEntry(at=ctx.at, actor=caller.actor, payload=after_end(ctx, payload))]
+
+        return self._write(caller, build)[-1]
+
+    def rate_capability(
+        self, caller: Caller, capability: str, rating: Rating | str, reason: str, *, objective: str | None = None
+    ) -> Entry:
+        """An evaluator's own rating of a capability with its reason, kept apart from the other
+        evaluators' until the lead evaluator reconciles them."""
+        scenario = self._load(caller.exercise_id).scenario
+        require(caller, Permission.RATE_CAPABILITY)
+        if caller.role is not Role.EVALUATOR or not caller.name:
+            raise AccessDenied("capability ratings are an evaluator's, signed in under their own name")
+        self._objective(scenario, objective)
+        if not reason.strip():
+            raise ExerciseInputError("a rating needs its reason: what was seen that earns it")
+        payload = _payload(CapabilityRated, capability=capability, objective=objective, rating=rating, reason=reason)
+
+        def build(ctx: _Context) -> list[NewEntry]:
+            return [NewEntry(at=ctx.at, actor=caller.actor, payload=after_end(ctx, payload))]
+
+        return self._write(caller, build)[-1]
+
+    def reconcile_rating(
+        self, caller: Caller, capability: str, rating: Rating | str, reason: str, *, objective: str | None = None
+    ) -> Entry:
+        """The lead evaluator's final rating of a capability, with the reason, weighing every
+        evaluator's unreconciled rating of it (recorded with their entry numbers)."""
+        scenario = self._load(caller.exercise_id).scenario
+        require(caller, Permission.RATE_CAPABILITY)
+        self._objective(scenario, objective)
+        payload = _payload(RatingReconciled, capability=capability, objective=objective, rating=rating,
+                           reason=reason.strip())
+
+        def build(ctx: _Context) -> list[NewEntry]:
+            # Checked on the journal the write is appended to: a lead named meanwhile counts.
+            if not is_lead(caller, ctx.entries):
+                raise AccessDenied("only the lead evaluator reconciles ratings (a controller names the lead)")
+            pending = unreconciled(ctx.entries)
+            weighed = tuple(
+                e.seq for e in ctx.entries
+                if e.seq in pending and isinstance(e.payload, CapabilityRated)
+                and (e.payload.capability, e.payload.objective) == (payload.capability, payload.objective)
+            )
+            final = payload.model_copy(update={"ratings": weighed})
+            return [NewEntry(at=ctx.at, actor=caller.actor, payload=after_end(ctx, final))]
+
+        return self._write(caller, build)[-1]
+
+    @staticmethod
+    def _objective(scenario: Scenario, objective: str | None) -> None:
+        if objective is not None and objective not in {o.id for o in scenario.objectives}:
+            ids = [o.id for o in scenario.objectives]
+            raise ExerciseInputError(f"unknown objective {objective!r}{_hint(objective, ids)}")
