@@ -14,8 +14,9 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Literal
 
+from aar.agreement import kappa_words
 from aar.clock import when
-from aar.model import AfterActionReport, EvaluatorRating, Evidence, Note, Status
+from aar.model import AfterActionReport, Agreement, EvaluatorRating, Evidence, Note, Status
 from aar.names import Names, humanise, quantity
 from exercises.scenario.durations import format_span
 from exercises.scenario.model import Rating
@@ -115,6 +116,7 @@ def rating_runs(rating: Rating | None) -> tuple[Run, ...]:
 
 POST_EXERCISE = " (recorded after the end of play)"
 PUBLIC_INFORMATION_TITLE = "Public Information and Community Trust"
+EVALUATION_TITLE = "Evaluators' Ratings and Agreement"
 
 SIGNATURE_WORDS = {
     "signed": "every entry is covered by a signed checkpoint",
@@ -127,6 +129,25 @@ SIGNATURE_WORDS = {
 def _grouped(digits: str) -> str:
     """A fingerprint as people compare it aloud: groups of four."""
     return " ".join(digits[i : i + 4] for i in range(0, len(digits), 4))
+
+
+def agreement_text(a: Agreement | None) -> str:
+    """The evaluators' agreement in a sentence (the report's and the console summary's words)."""
+    if a is None:
+        return "Agreement between evaluators: not measured (fewer than two evaluators rated capabilities)."
+    if not a.items:
+        return f"Agreement between evaluators: not measured (no capability was rated by all {a.raters} evaluators)."
+    kappa = (
+        "undefined (every rating the same, so chance alone predicts the agreement)"
+        if a.kappa is None
+        else f"{a.kappa:.2f} ({kappa_words(a.kappa)})"
+    )
+    left = f"; {quantity(a.left_out, 'capability')} rated by some evaluators only left out" if a.left_out else ""
+    return (
+        f"Agreement between the {a.raters} evaluators over {quantity(a.items, 'capability')} all of them "
+        f"rated{left}: {a.measure} {kappa}; percent agreement {a.percent or 0:.0%}. Kappa is agreement "
+        "beyond chance: 1 is full agreement, 0 no better than chance."
+    )
 
 
 @dataclass
@@ -329,6 +350,44 @@ class _Writer:
         latest = max(ratings, key=lambda e: (e.at, e.seq))
         counts = ", ".join(f"{k} \u00d7{tally[k]}" for k in "PSMU" if tally[k])
         return f"{counts}\nlatest: {latest.rating.value} ({latest.actor}, entry {latest.seq})"
+
+    def evaluation(self) -> None:
+        """The evaluation team's ratings of each capability, kept apart, their agreement, the
+        rater errors their pattern shows, and the lead evaluator's reconciled rating."""
+        panel = self.r.evaluation
+        if panel is None:
+            return
+        self.h2(EVALUATION_TITLE)
+        self.para(
+            f"Evaluators who rated capabilities: {', '.join(panel.evaluators) or 'none'}. "
+            f"Lead evaluator: {panel.lead or 'not named'}. Each evaluator rated on their own, without seeing "
+            "the others' ratings; the lead evaluator reconciled them into the final rating, which is the "
+            "rating of record in Table 1. Where every evaluator gave the same rating and none was "
+            "reconciled, that rating is the final one."
+        )
+        if panel.assignments:
+            self.para("Assignments: " + "; ".join(f"{who}: {what}" for who, what in panel.assignments) + ".")
+        self.para(agreement_text(panel.agreement))
+        rows = []
+        for c in panel.capabilities:
+            what = c.capability + (f"\n{self.names.objective(c.objective)}" if c.objective else "")
+            given = "\n".join(
+                f"{r.rating.value} ({r.evaluator}, entry {r.seq}{', after the end' if r.after_end else ''}): {r.reason}"
+                for r in c.ratings
+            ) or "--"
+            share = "--" if c.agreement is None else f"{c.agreement:.0%} of pairs"
+            final: tuple[Run, ...] = rating_runs(c.final)
+            if c.reconciled is not None:
+                final += (Run(f"\nreconciled by {c.reconciled.evaluator}, entry {c.reconciled.seq}: "
+                              f"{c.reconciled.reason}"),)
+            elif c.final is None:
+                final = (Run("awaiting the lead evaluator's reconciliation"),)
+            rows.append((cell(what), (Run(given),), cell(share), final))
+        self.add(Table(("Core capability", "Evaluators' ratings and reasons", "Agreement", "Final rating"),
+                       tuple(rows), (0.22, 0.40, 0.12, 0.26),
+                       caption="Table 2. Evaluators' ratings, agreement and reconciliation"))
+        for flag in panel.flags:
+            self.para(f"Possible {flag.error} ({flag.evaluator}): {flag.detail}.", "bullet")
 
     def note(self, note: Note, evidence: bool = False) -> None:
         who = f" (evaluator, entry {note.seq})" if note.source == "evaluator" else ""
@@ -629,7 +688,7 @@ class _Writer:
 def build_document(report: AfterActionReport, extra_notes: Sequence[str] = ()) -> list[Block]:
     """The AAR/IP in HSEEP order, then the sections a tool adds, then the marked index."""
     w = _Writer(report)
-    for step in (w.cover, w.handling, w.overview, w.executive_summary, w.analysis, w.conclusion,
+    for step in (w.cover, w.handling, w.overview, w.executive_summary, w.analysis, w.evaluation, w.conclusion,
                  w.improvement_plan, w.participants, w.contacts, w.timeline, w.compliance, w.coordination,
                  w.baseline, w.public_information, w.integrity):
         step()

@@ -11,6 +11,7 @@ from typing import Any
 from aar.baseline import comparisons
 from aar.clock import when
 from aar.coordination import coordination
+from aar.evaluation_panel import evaluation_panel, with_final_ratings
 from aar.improvement import apply_edits, draft
 from aar.model import (
     SHORTFALLS,
@@ -259,7 +260,8 @@ def build_report(
         build_record(scenario, journal), real_time=real_time, real_incident=record_kind == "real_incident"
     )
     found = findings(scenario, record)
-    rows = table1(scenario, record, found)
+    panel = evaluation_panel(record, record.names.agencies)
+    rows = with_final_ratings(table1(scenario, record, found), panel)
     coord = coordination(scenario, record)
     plan, edit_notes = apply_edits(draft(scenario, record, found), record)
     notes = [*notes, *edit_notes]
@@ -304,6 +306,7 @@ def build_report(
         baseline=comparisons(scenario, found, baseline) if baseline is not None else None,
         improvement_plan=tuple(plan),
         public_information=public_information(scenario, record, baseline),
+        evaluation=panel,
         participants=tuple(people),
         timeline=tuple(timeline(record, found)),
         integrity=integrity,
