@@ -179,7 +179,7 @@ def team_section(caller: Caller, scenario: Scenario) -> None:
     st.markdown("**Evaluation team**")
     team = [f"{a.evaluator}: {'lead evaluator' if a.lead else ', '.join(x for x in (a.capability, a.agency) if x)}"
             for a in assignments(entries)]
-    st.caption(md(("Lead evaluator: " + lead if lead else "No lead evaluator named yet (a controller names one "
+    st.caption(md(("Lead evaluator: " + lead + "." if lead else "No lead evaluator named yet (a controller names one "
                    "here).") + (" Assignments: " + "; ".join(team) + "." if team else "")))
     if caller.role is Role.CONTROLLER:
         assignment_form(caller, scenario)
