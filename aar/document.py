@@ -317,7 +317,8 @@ class _Writer:
                 objective = ""  # one objective, several capabilities: name it once
             previous = row.objective
             computed = (*rating_runs(row.computed), Run("\n" + row.computed_reason))
-            rows.append((cell(objective), cell(row.capability), computed, cell(self._evaluators(row.evaluator)),
+            rows.append((cell(objective), cell(row.capability), computed,
+                         cell(self._evaluators(row.evaluator) + self._team_final(row.capability, row.objective)),
                          rating_runs(row.of_record)))
         self.add(Table(("Objective", "Core capability", "Computed from protocols", "Evaluator", "Rating of record"),
                        tuple(rows), (0.25, 0.17, 0.28, 0.14, 0.16),
@@ -351,6 +352,16 @@ class _Writer:
         counts = ", ".join(f"{k} \u00d7{tally[k]}" for k in "PSMU" if tally[k])
         return f"{counts}\nlatest: {latest.rating.value} ({latest.actor}, entry {latest.seq})"
 
+    def _team_final(self, capability: str, objective: str | None) -> str:
+        """The evaluation team's final rating of a Table 1 row, when it is the rating of record."""
+        panel = self.r.evaluation
+        finals = {(c.capability, c.objective): c for c in panel.capabilities if c.final} if panel else {}
+        team = finals.get((capability, objective)) or finals.get((capability, None))
+        if team is None or team.final is None:
+            return ""
+        how = "reconciled by the lead evaluator" if team.reconciled else "all evaluators agreed"
+        return f"\nteam: {team.final.value} ({how}; Table 2)"
+
     def evaluation(self) -> None:
         """The evaluation team's ratings of each capability, kept apart, their agreement, the
         rater errors their pattern shows, and the lead evaluator's reconciled rating."""
@@ -378,7 +389,8 @@ class _Writer:
             share = "--" if c.agreement is None else f"{c.agreement:.0%} of pairs"
             final: tuple[Run, ...] = rating_runs(c.final)
             if c.reconciled is not None:
-                final += (Run(f"\nreconciled by {c.reconciled.evaluator}, entry {c.reconciled.seq}: "
+                late = POST_EXERCISE if c.reconciled.after_end else ""
+                final += (Run(f"\nreconciled by {c.reconciled.evaluator}, entry {c.reconciled.seq}{late}: "
                               f"{c.reconciled.reason}"),)
             elif c.final is None:
                 final = (Run("awaiting the lead evaluator's reconciliation"),)

@@ -95,7 +95,7 @@ def test_the_reconciled_rating_is_the_rating_of_record_with_the_agreement(wareho
         flat = squash(text)
         assert squash(EVALUATION_TITLE) in flat
         assert squash("Cohen's kappa 0.00 (slight); percent agreement 50%") in flat
-        assert squash("reconciled by Lee Park, entry 9: Command stood up; the operator never joined it.") in flat
+        assert squash("reconciled by Lee Park, entry 9 (recorded after the end of play): Command stood up; the operator never joined it.") in flat
         assert squash("U (Ben Okafor, entry 5): No unified command") in flat
         assert squash("Ana Silva: Operational Coordination, Town Fire Department") in flat
 
