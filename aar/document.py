@@ -117,6 +117,7 @@ def rating_runs(rating: Rating | None) -> tuple[Run, ...]:
 POST_EXERCISE = " (recorded after the end of play)"
 PUBLIC_INFORMATION_TITLE = "Public Information and Community Trust"
 EVALUATION_TITLE = "Evaluators' Ratings and Agreement"
+HOT_WASH_TITLE = "Hot Wash: Participants' Views"
 
 SIGNATURE_WORDS = {
     "signed": "every entry is covered by a signed checkpoint",
@@ -351,6 +352,24 @@ class _Writer:
         latest = max(ratings, key=lambda e: (e.at, e.seq))
         counts = ", ".join(f"{k} \u00d7{tally[k]}" for k in "PSMU" if tally[k])
         return f"{counts}\nlatest: {latest.rating.value} ({latest.actor}, entry {latest.seq})"
+
+    def hot_wash(self) -> None:
+        """Participants' views from the hot wash, per agency: distinct from the evaluators' findings."""
+        views = self.r.hot_wash
+        if not views:
+            return
+        self.h2(HOT_WASH_TITLE)
+        self.para(
+            "What each agency's participants said at the hot wash right after play, as the facilitator "
+            "recorded it. These are the participants' own views, not evaluators' findings: they inform "
+            "the after-action meeting and do not change a rating."
+        )
+        for agency in dict.fromkeys(v.agency for v in views):
+            self.para(self.names.agency(agency), "h3")
+            for point, label in (("strength", "Strength"), ("area_for_improvement", "Area for improvement")):
+                for v in (v for v in views if v.agency == agency and v.point == point):
+                    self.add(Para((Run(f"{label}: ", italic=True), Run(v.text),
+                                   Run(f" (said by {v.said_by}; participant view, entry {v.seq})")), "bullet"))
 
     def _team_final(self, capability: str, objective: str | None) -> str:
         """The evaluation team's final rating of a Table 1 row, when it is the rating of record."""
@@ -700,8 +719,8 @@ class _Writer:
 def build_document(report: AfterActionReport, extra_notes: Sequence[str] = ()) -> list[Block]:
     """The AAR/IP in HSEEP order, then the sections a tool adds, then the marked index."""
     w = _Writer(report)
-    for step in (w.cover, w.handling, w.overview, w.executive_summary, w.analysis, w.evaluation, w.conclusion,
-                 w.improvement_plan, w.participants, w.contacts, w.timeline, w.compliance, w.coordination,
+    for step in (w.cover, w.handling, w.overview, w.executive_summary, w.analysis, w.evaluation, w.hot_wash,
+                 w.conclusion, w.improvement_plan, w.participants, w.contacts, w.timeline, w.compliance, w.coordination,
                  w.baseline, w.public_information, w.integrity):
         step()
     w.notes(extra_notes)

@@ -478,6 +478,17 @@ class EvaluationPanel(_Data):
     flags: tuple[RaterFlag, ...] = ()
 
 
+class HotWashView(_Data):
+    """One point an agency's participants made at the hot wash (aar.hot_wash): their view, as the
+    facilitator recorded it, not an evaluator's finding."""
+
+    seq: int
+    agency: str
+    point: Literal["strength", "area_for_improvement"]
+    text: str
+    said_by: str
+
+
 class AfterActionReport(_Data):
     exercise_name: str
     exercise_dates: tuple[date, date]
@@ -508,6 +519,8 @@ class AfterActionReport(_Data):
     points_of_contact: tuple[Contact, ...] = ()
     public_information: PublicInformation | None = None
     """Public information and community trust (scenarios with a media layer; aar.public_information)."""
+    hot_wash: tuple[HotWashView, ...] = ()
+    """What participants said at the hot wash, agency by agency, in the order said."""
     evaluation: EvaluationPanel | None = None
     """The evaluators' capability ratings, their agreement and the lead's reconciliation (None: no
     evaluator rated a capability on its own)."""

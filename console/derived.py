@@ -130,6 +130,7 @@ CATEGORY: dict[EntryKind, str] = {
     EntryKind.EVALUATOR_ASSIGNED: "evaluation",
     EntryKind.CAPABILITY_RATED: "evaluation",
     EntryKind.RATING_RECONCILED: "evaluation",
+    EntryKind.HOT_WASH_POINT: "evaluation",
     EntryKind.CORRECTION: "correction",
     EntryKind.DEVELOPMENT: "incident",
 }
@@ -143,7 +144,7 @@ INJECT_KINDS = frozenset(
 
 EVALUATION_KINDS = frozenset(
     {EntryKind.OBSERVATION_RECORDED, EntryKind.IMPROVEMENT_ITEM_EDITED, EntryKind.EVALUATOR_ASSIGNED,
-     EntryKind.CAPABILITY_RATED, EntryKind.RATING_RECONCILED}
+     EntryKind.CAPABILITY_RATED, EntryKind.RATING_RECONCILED, EntryKind.HOT_WASH_POINT}
 )
 """Entries by evaluators (and controllers for the improvement plan and assignments): their own lane."""
 

@@ -81,6 +81,7 @@ class Permission(StrEnum):
     SEE_ACCESS = "see the exercise's access grants"
     ASSIGN_EVALUATORS = "assign evaluators and name the lead evaluator"
     RATE_CAPABILITY = "rate capabilities"
+    RUN_HOT_WASH = "record the hot wash"
 
 
 _GRANTS: dict[Permission, frozenset[Role]] = {
@@ -98,13 +99,15 @@ _GRANTS: dict[Permission, frozenset[Role]] = {
     Permission.ASSIGN_EVALUATORS: frozenset({Role.CONTROLLER}),
     # Reconciling is also the lead evaluator's alone: the service checks who the lead is.
     Permission.RATE_CAPABILITY: frozenset({Role.EVALUATOR}),
+    Permission.RUN_HOT_WASH: frozenset({Role.CONTROLLER}),
 }
 
 _AGENCY_BOUND = {Permission.ACT_FOR_AGENCY, Permission.READ_AGENCY, Permission.CORRECT_ENTRY}
 """Permissions that a player holds only for the agency they are bound to."""
 
 CORRECTABLE: dict[Role, frozenset[EntryKind]] = {
-    Role.CONTROLLER: frozenset({EntryKind.ACTION_LOGGED, EntryKind.OBSERVATION_RECORDED}),
+    # The facilitator voids a hot-wash point recorded wrongly (and records it again).
+    Role.CONTROLLER: frozenset({EntryKind.ACTION_LOGGED, EntryKind.OBSERVATION_RECORDED, EntryKind.HOT_WASH_POINT}),
     Role.PLAYER: frozenset({EntryKind.ACTION_LOGGED}),
     Role.EVALUATOR: frozenset({EntryKind.OBSERVATION_RECORDED}),
 }
@@ -122,6 +125,7 @@ WRITES = frozenset(
         Permission.CORRECT_ENTRY,
         Permission.ASSIGN_EVALUATORS,
         Permission.RATE_CAPABILITY,
+        Permission.RUN_HOT_WASH,
     }
 )
 """What a read-only caller (signed in after the end) may not do."""

@@ -79,6 +79,7 @@ class EntryKind(StrEnum):
     EVALUATOR_ASSIGNED = "evaluator_assigned"
     CAPABILITY_RATED = "capability_rated"
     RATING_RECONCILED = "rating_reconciled"
+    HOT_WASH_POINT = "hot_wash_point"
 
 
 class Payload(BaseModel):
@@ -342,6 +343,19 @@ class RatingReconciled(Payload):
     after_end: AfterEnd = False
 
 
+class HotWashPoint(Payload):
+    """What an agency's participants said at the hot wash right after play, as the facilitator
+    records it (the entry's ``agency``): a strength or an area for improvement, attributed to who
+    said it. Participants' views, kept distinct from evaluators' findings."""
+
+    kind: Literal[EntryKind.HOT_WASH_POINT] = EntryKind.HOT_WASH_POINT
+    point: Literal["strength", "area_for_improvement"]
+    text: Annotated[str, Field(min_length=1, max_length=MAX_TEXT), AfterValidator(storable)]
+    said_by: Annotated[str, Field(min_length=1, max_length=120), AfterValidator(storable)]
+    """The participant (name, position) who said it, as they gave it."""
+    after_end: AfterEnd = False
+
+
 class Development(Payload):
     """A simulated incident development: a patient deteriorates, a crowd escalates, fire spreads."""
 
@@ -469,7 +483,8 @@ AnyPayload = Annotated[
     | StatementIssued
     | EvaluatorAssigned
     | CapabilityRated
-    | RatingReconciled,
+    | RatingReconciled
+    | HotWashPoint,
     Field(discriminator="kind"),
 ]
 

@@ -22,6 +22,7 @@ from exercises.record.entries import (
     CapabilityRated,
     Entry,
     EvaluatorAssigned,
+    HotWashPoint,
     ImprovementItemEdited,
     NewEntry,
     ObservationRecorded,
@@ -30,6 +31,7 @@ from exercises.record.entries import (
 from exercises.scenario.capabilities import CORE_CAPABILITIES
 from exercises.scenario.model import Rating, Scenario
 from exercises.service.store import ExerciseStore, _Context, _hint, _payload, after_end
+from exercises.views import ClockStatus
 from exercises.views.evaluation import is_lead, unreconciled
 
 
@@ -181,6 +183,23 @@ class Evaluation(ExerciseStore):
             )
             final = payload.model_copy(update={"ratings": weighed})
             return [NewEntry(at=ctx.at, actor=caller.actor, payload=after_end(ctx, final))]
+
+        return self._write(caller, build)[-1]
+
+    def record_hot_wash(self, caller: Caller, agency: str, point: str, text: str, said_by: str) -> Entry:
+        """The facilitator (a controller) records, after the end of play, what one of an agency's
+        participants said at the hot wash: a strength or an area for improvement (``point``)."""
+        scenario = self._load(caller.exercise_id).scenario
+        require(caller, Permission.RUN_HOT_WASH)
+        self._agency(scenario, agency)
+        if not text.strip() or not said_by.strip():
+            raise ExerciseInputError("a hot-wash point needs what was said and who said it")
+        payload = _payload(HotWashPoint, point=point, text=text, said_by=said_by.strip(), after_end=True)
+
+        def build(ctx: _Context) -> list[NewEntry]:
+            if ctx.clock.status is not ClockStatus.ENDED:
+                raise ExerciseInputError("the hot wash is held right after play: end the exercise first")
+            return [NewEntry(at=ctx.at, agency=agency, actor=caller.actor, payload=payload)]
 
         return self._write(caller, build)[-1]
 

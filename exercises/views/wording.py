@@ -20,6 +20,7 @@ from exercises.record.entries import (
     Development,
     Entry,
     EvaluatorAssigned,
+    HotWashPoint,
     ImprovementItemEdited,
     InjectAdded,
     InjectDelivered,
@@ -183,6 +184,9 @@ def describe_in(entry: Entry, w: Words, injects: dict[str, Inject]) -> str:
             return f"Capability rating recorded: {p.capability}"
         case RatingReconciled():
             return f"Lead evaluator's reconciled rating of {p.capability}: {p.rating.value}. {p.reason}"
+        case HotWashPoint():
+            what = "strength" if p.point == "strength" else "area for improvement"
+            return f"Hot wash, {w.agency(entry.agency)} ({p.said_by}), {what}: {p.text}"
         case ImprovementItemEdited():
             return f"Improvement plan edited: {', '.join(field_label(f) for f in sorted(p.fields))}"
         case Correction():

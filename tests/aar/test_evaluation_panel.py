@@ -11,7 +11,7 @@ import docx
 import pypdf
 import pytest
 
-from aar.document import EVALUATION_TITLE
+from aar.document import EVALUATION_TITLE, HOT_WASH_TITLE
 from aar.evaluation_panel import rater_flags
 from aar.model import AfterActionReport, PanelRating, RecordIntegrity
 from aar.render.pdf import render_pdf
@@ -22,6 +22,8 @@ from exercises.record.entries import (
     ClockEnded,
     ClockStarted,
     EvaluatorAssigned,
+    HotWashPoint,
+    ObservationRecorded,
     RatingReconciled,
 )
 from exercises.scenario.loading import load_scenario
@@ -136,3 +138,26 @@ def test_leniency_and_central_tendency_are_named_from_a_pattern() -> None:
     assert ("Kim", "leniency") in flags
     assert ("Raj", "central tendency") in flags
     assert not any(who == "Ola" and error == "leniency" for who, error in flags)
+
+
+def test_hot_wash_points_reach_the_report_as_participants_views(warehouse: Scenario) -> None:
+    j = journal_of_two_evaluators(reconcile=False)
+    j.add(41, "fire", HotWashPoint(point="strength", text="Command was set up <fast> & clear",
+                                   said_by="Chief Diaz, IC", after_end=True), actor="controller")
+    j.add(42, "operator", HotWashPoint(point="area_for_improvement", text="We never heard about the repeater",
+                                       said_by="Site lead", after_end=True), actor="controller")
+    j.add(43, None, ObservationRecorded(capability=COORDINATION, strengths="Evaluator's own strength"),
+          actor="evaluator (Ana Silva)")
+    report = report_of(warehouse, j)
+    assert [(v.agency, v.point) for v in report.hot_wash] == [("fire", "strength"),
+                                                              ("operator", "area_for_improvement")]
+    # Participants' views are not evaluators' findings: none of them is a strength of an objective.
+    notes = [n.text for a in report.objectives for n in (*a.strengths, *a.areas_for_improvement)]
+    assert "Evaluator's own strength" in notes and not any("Chief Diaz" in n or "repeater" in n for n in notes)
+    for text in both_texts(report):
+        flat = squash(text)
+        assert squash(HOT_WASH_TITLE) in flat
+        assert squash("Strength: Command was set up <fast> & clear (said by Chief Diaz, IC; participant view, "
+                      "entry 9)") in flat
+        assert squash("Area for improvement: We never heard about the repeater (said by Site lead") in flat
+        assert flat.index(squash("Town Fire Department")) < flat.index(squash("Chief Diaz"))
