@@ -118,6 +118,7 @@ POST_EXERCISE = " (recorded after the end of play)"
 PUBLIC_INFORMATION_TITLE = "Public Information and Community Trust"
 EVALUATION_TITLE = "Evaluators' Ratings and Agreement"
 HOT_WASH_TITLE = "Hot Wash: Participants' Views"
+FEEDBACK_TITLE = "Appendix D: Participant Feedback Summary"
 
 SIGNATURE_WORDS = {
     "signed": "every entry is covered by a signed checkpoint",
@@ -501,6 +502,28 @@ class _Writer:
                      for c in self.r.points_of_contact)
         self.add(Table(("Role", "Name", "Organization", "Contact"), rows, (0.2, 0.25, 0.3, 0.25)))
 
+    def feedback(self) -> None:
+        """The Participant Feedback Forms: counts, each statement's median, the participants' words."""
+        f = self.r.feedback
+        if f is None:
+            return
+        self.h1(FEEDBACK_TITLE)
+        roles = ", ".join(f"{n} {role}{'s' if n != 1 else ''}" for role, n in f.by_role)
+        self.para(f"{quantity(f.forms, 'participant feedback form')} filled after play ({roles}). Statements "
+                  "were rated from 1 (strongly disagree) to 5 (strongly agree).")
+        rows = tuple(
+            (cell(s.statement), cell(str(s.answers)), cell("--" if s.median is None else f"{s.median:g}"),
+             cell("  ".join(f"{k}: {n}" for k, n in enumerate(s.counts, start=1))))
+            for s in f.statements
+        )
+        self.add(Table(("Statement", "Answers", "Median", "Answers by rating"), rows, (0.5, 0.1, 0.1, 0.3),
+                       caption="Exercise design and conduct"))
+        for question in dict.fromkeys(q.question for q in f.quotes):
+            self.para(question, "h3")
+            for q in (q for q in f.quotes if q.question == question):
+                self.add(Para((Run(f"\u201c{q.text}\u201d", italic=True),
+                               Run(f" (participant's words: {q.who}; entry {q.seq})")), "bullet"))
+
     # --- what a tool adds -----------------------------------------------------------------
 
     def timeline(self) -> None:
@@ -720,8 +743,8 @@ def build_document(report: AfterActionReport, extra_notes: Sequence[str] = ()) -
     """The AAR/IP in HSEEP order, then the sections a tool adds, then the marked index."""
     w = _Writer(report)
     for step in (w.cover, w.handling, w.overview, w.executive_summary, w.analysis, w.evaluation, w.hot_wash,
-                 w.conclusion, w.improvement_plan, w.participants, w.contacts, w.timeline, w.compliance, w.coordination,
-                 w.baseline, w.public_information, w.integrity):
+                 w.conclusion, w.improvement_plan, w.participants, w.contacts, w.feedback, w.timeline,
+                 w.compliance, w.coordination, w.baseline, w.public_information, w.integrity):
         step()
     w.notes(extra_notes)
     w.index()
@@ -741,6 +764,7 @@ SECTION_ORDER = (
     "Appendix A: Improvement Plan",
     "Appendix B: Exercise Participants",
     "Appendix C: Points of Contact",
+    FEEDBACK_TITLE,
     "Timeline",
     "Protocol Compliance",
     "Coordination and the Agency Network",
@@ -750,4 +774,5 @@ SECTION_ORDER = (
     INDEX_TITLE,
 )
 """The level-0 headings of an exercise's report, in order (tests read both formats against it); the
-public-information section is there when the scenario has a media layer."""
+public-information section is there when the scenario has a media layer, the participant feedback
+summary when a participant filled a form."""

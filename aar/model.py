@@ -489,6 +489,33 @@ class HotWashView(_Data):
     said_by: str
 
 
+class StatementSummary(_Data):
+    """How participants rated one statement of the feedback form (1 strongly disagree to 5 strongly agree)."""
+
+    statement: str
+    answers: int
+    median: float | None
+    counts: tuple[int, int, int, int, int]
+    """How many answered 1, 2, 3, 4 and 5."""
+
+
+class FeedbackQuote(_Data):
+    question: str
+    text: str
+    who: str
+    """The participant's role and agency in words (their name is not printed)."""
+    seq: int
+
+
+class FeedbackSummary(_Data):
+    """The Participant Feedback Forms (aar.feedback): counts, medians, and the participants' words."""
+
+    forms: int
+    by_role: tuple[tuple[str, int], ...]
+    statements: tuple[StatementSummary, ...]
+    quotes: tuple[FeedbackQuote, ...]
+
+
 class AfterActionReport(_Data):
     exercise_name: str
     exercise_dates: tuple[date, date]
@@ -519,6 +546,8 @@ class AfterActionReport(_Data):
     points_of_contact: tuple[Contact, ...] = ()
     public_information: PublicInformation | None = None
     """Public information and community trust (scenarios with a media layer; aar.public_information)."""
+    feedback: FeedbackSummary | None = None
+    """The Participant Feedback Forms' summary (None: no form was filled)."""
     hot_wash: tuple[HotWashView, ...] = ()
     """What participants said at the hot wash, agency by agency, in the order said."""
     evaluation: EvaluationPanel | None = None

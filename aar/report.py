@@ -12,6 +12,7 @@ from aar.baseline import comparisons
 from aar.clock import when
 from aar.coordination import coordination
 from aar.evaluation_panel import evaluation_panel, with_final_ratings
+from aar.feedback import feedback
 from aar.hot_wash import hot_wash
 from aar.improvement import apply_edits, draft
 from aar.model import (
@@ -309,6 +310,7 @@ def build_report(
         public_information=public_information(scenario, record, baseline),
         evaluation=panel,
         hot_wash=hot_wash(record),
+        feedback=feedback(record),
         participants=tuple(people),
         timeline=tuple(timeline(record, found)),
         integrity=integrity,

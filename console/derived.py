@@ -131,6 +131,7 @@ CATEGORY: dict[EntryKind, str] = {
     EntryKind.CAPABILITY_RATED: "evaluation",
     EntryKind.RATING_RECONCILED: "evaluation",
     EntryKind.HOT_WASH_POINT: "evaluation",
+    EntryKind.FEEDBACK_SUBMITTED: "evaluation",
     EntryKind.CORRECTION: "correction",
     EntryKind.DEVELOPMENT: "incident",
 }
@@ -144,7 +145,8 @@ INJECT_KINDS = frozenset(
 
 EVALUATION_KINDS = frozenset(
     {EntryKind.OBSERVATION_RECORDED, EntryKind.IMPROVEMENT_ITEM_EDITED, EntryKind.EVALUATOR_ASSIGNED,
-     EntryKind.CAPABILITY_RATED, EntryKind.RATING_RECONCILED, EntryKind.HOT_WASH_POINT}
+     EntryKind.CAPABILITY_RATED, EntryKind.RATING_RECONCILED, EntryKind.HOT_WASH_POINT,
+     EntryKind.FEEDBACK_SUBMITTED}
 )
 """Entries by evaluators (and controllers for the improvement plan and assignments): their own lane."""
 

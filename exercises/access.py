@@ -82,6 +82,7 @@ class Permission(StrEnum):
     ASSIGN_EVALUATORS = "assign evaluators and name the lead evaluator"
     RATE_CAPABILITY = "rate capabilities"
     RUN_HOT_WASH = "record the hot wash"
+    SUBMIT_FEEDBACK = "fill the participant feedback form"
 
 
 _GRANTS: dict[Permission, frozenset[Role]] = {
@@ -100,6 +101,9 @@ _GRANTS: dict[Permission, frozenset[Role]] = {
     # Reconciling is also the lead evaluator's alone: the service checks who the lead is.
     Permission.RATE_CAPABILITY: frozenset({Role.EVALUATOR}),
     Permission.RUN_HOT_WASH: frozenset({Role.CONTROLLER}),
+    # Every participant fills the form after play, players and observers signed in read-only too:
+    # it is not a write to the record of play (and is not in WRITES).
+    Permission.SUBMIT_FEEDBACK: frozenset(Role),
 }
 
 _AGENCY_BOUND = {Permission.ACT_FOR_AGENCY, Permission.READ_AGENCY, Permission.CORRECT_ENTRY}

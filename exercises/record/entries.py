@@ -80,6 +80,7 @@ class EntryKind(StrEnum):
     CAPABILITY_RATED = "capability_rated"
     RATING_RECONCILED = "rating_reconciled"
     HOT_WASH_POINT = "hot_wash_point"
+    FEEDBACK_SUBMITTED = "feedback_submitted"
 
 
 class Payload(BaseModel):
@@ -356,6 +357,39 @@ class HotWashPoint(Payload):
     after_end: AfterEnd = False
 
 
+FEEDBACK_STATEMENTS: dict[str, str] = {
+    "structured": "The exercise was well structured and organized.",
+    "realistic": "The exercise scenario was plausible and realistic.",
+    "facilitation": "The facilitators and controllers knew the area of play and kept the exercise on target.",
+    "documentation": "The exercise documentation was a valuable tool throughout the exercise.",
+    "appropriate": "Participation in the exercise was appropriate for someone in my position.",
+    "right_people": "The participants included the right people in level and mix of disciplines.",
+}
+"""Part II of the HSEEP Participant Feedback Form: exercise design and conduct, each rated from 1
+(strongly disagree) to 5 (strongly agree)."""
+FEEDBACK_QUESTIONS: dict[str, str] = {
+    "strengths_and_improvements": "The three most important strengths and areas for improvement you saw.",
+    "unobserved": "Anything you saw that the evaluators may not have been able to observe and record.",
+    "action_steps": "Action steps to address the issues, each with its priority (high, medium, low).",
+    "plans_to_review": "Policies, plans or procedures to review, revise or develop.",
+    "changes": "What you would change to improve this exercise.",
+}
+"""Parts I and III of the form: free text."""
+
+Agreement5 = Annotated[int, Field(ge=1, le=5)]
+
+
+class FeedbackSubmitted(Payload):
+    """A participant's HSEEP Participant Feedback Form (the entry's actor and agency: who filled it)."""
+
+    kind: Literal[EntryKind.FEEDBACK_SUBMITTED] = EntryKind.FEEDBACK_SUBMITTED
+    ratings: dict[Literal["structured", "realistic", "facilitation", "documentation", "appropriate",
+                          "right_people"], Agreement5] = Field(default_factory=dict)
+    answers: dict[Literal["strengths_and_improvements", "unobserved", "action_steps", "plans_to_review",
+                          "changes"], UserText] = Field(default_factory=dict)
+    after_end: AfterEnd = False
+
+
 class Development(Payload):
     """A simulated incident development: a patient deteriorates, a crowd escalates, fire spreads."""
 
@@ -484,7 +518,8 @@ AnyPayload = Annotated[
     | EvaluatorAssigned
     | CapabilityRated
     | RatingReconciled
-    | HotWashPoint,
+    | HotWashPoint
+    | FeedbackSubmitted,
     Field(discriminator="kind"),
 ]
 

@@ -22,6 +22,7 @@ from exercises.record.entries import (
     CapabilityRated,
     Entry,
     EvaluatorAssigned,
+    FeedbackSubmitted,
     HotWashPoint,
     ImprovementItemEdited,
     NewEntry,
@@ -200,6 +201,25 @@ class Evaluation(ExerciseStore):
             if ctx.clock.status is not ClockStatus.ENDED:
                 raise ExerciseInputError("the hot wash is held right after play: end the exercise first")
             return [NewEntry(at=ctx.at, agency=agency, actor=caller.actor, payload=payload)]
+
+        return self._write(caller, build)[-1]
+
+    def submit_feedback(
+        self, caller: Caller, ratings: Mapping[str, int], answers: Mapping[str, str] | None = None
+    ) -> Entry:
+        """A participant's Participant Feedback Form, after the end of play: Part II's statements
+        rated 1 to 5 (``ratings``) and the free-text questions (``answers``), any of them left out."""
+        self._load(caller.exercise_id)
+        require(caller, Permission.SUBMIT_FEEDBACK)
+        given = {k: v for k, v in (answers or {}).items() if v.strip()}
+        if not ratings and not given:
+            raise ExerciseInputError("the feedback form is empty: rate a statement or answer a question")
+        payload = _payload(FeedbackSubmitted, ratings=dict(ratings), answers=given, after_end=True)
+
+        def build(ctx: _Context) -> list[NewEntry]:
+            if ctx.clock.status is not ClockStatus.ENDED:
+                raise ExerciseInputError("the feedback form is filled after play: it opens once the exercise ends")
+            return [NewEntry(at=ctx.at, agency=caller.agency, actor=caller.actor, payload=payload)]
 
         return self._write(caller, build)[-1]
 

@@ -20,6 +20,7 @@ from exercises.record.entries import (
     Development,
     Entry,
     EvaluatorAssigned,
+    FeedbackSubmitted,
     HotWashPoint,
     ImprovementItemEdited,
     InjectAdded,
@@ -187,6 +188,8 @@ def describe_in(entry: Entry, w: Words, injects: dict[str, Inject]) -> str:
         case HotWashPoint():
             what = "strength" if p.point == "strength" else "area for improvement"
             return f"Hot wash, {w.agency(entry.agency)} ({p.said_by}), {what}: {p.text}"
+        case FeedbackSubmitted():
+            return "Participant feedback form filled"
         case ImprovementItemEdited():
             return f"Improvement plan edited: {', '.join(field_label(f) for f in sorted(p.fields))}"
         case Correction():

@@ -17,7 +17,7 @@ import pytest
 from argon2 import PasswordHasher
 from reportlab import rl_config
 
-from aar.document import INDEX_TITLE, PUBLIC_INFORMATION_TITLE, SECTION_ORDER
+from aar.document import FEEDBACK_TITLE, INDEX_TITLE, PUBLIC_INFORMATION_TITLE, SECTION_ORDER
 from aar.model import AfterActionReport, Element, RealTime, RecordIntegrity, Status
 from aar.render.pdf import render_pdf
 from aar.render.word import render_docx
@@ -110,7 +110,8 @@ def ids_in(text: str, ids: set[str]) -> list[str]:
 
 
 def expected_order(report: AfterActionReport) -> list[str]:
-    return [s for s in SECTION_ORDER if s != PUBLIC_INFORMATION_TITLE or report.public_information is not None]
+    return [s for s in SECTION_ORDER if (s != PUBLIC_INFORMATION_TITLE or report.public_information is not None)
+            and (s != FEEDBACK_TITLE or report.feedback is not None)]
 
 
 # --- each bundled scenario, both formats --------------------------------------------------------

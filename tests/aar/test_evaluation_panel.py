@@ -11,7 +11,7 @@ import docx
 import pypdf
 import pytest
 
-from aar.document import EVALUATION_TITLE, HOT_WASH_TITLE
+from aar.document import EVALUATION_TITLE, FEEDBACK_TITLE, HOT_WASH_TITLE
 from aar.evaluation_panel import rater_flags
 from aar.model import AfterActionReport, PanelRating, RecordIntegrity
 from aar.render.pdf import render_pdf
@@ -22,6 +22,7 @@ from exercises.record.entries import (
     ClockEnded,
     ClockStarted,
     EvaluatorAssigned,
+    FeedbackSubmitted,
     HotWashPoint,
     ObservationRecorded,
     RatingReconciled,
@@ -161,3 +162,28 @@ def test_hot_wash_points_reach_the_report_as_participants_views(warehouse: Scena
                       "entry 9)") in flat
         assert squash("Area for improvement: We never heard about the repeater (said by Site lead") in flat
         assert flat.index(squash("Town Fire Department")) < flat.index(squash("Chief Diaz"))
+
+
+def test_feedback_forms_are_summarised_in_their_appendix(warehouse: Scenario) -> None:
+    j = journal_of_two_evaluators(reconcile=False)
+    for agency, actor, structured, changes in (
+        ("fire", "player:fire (Dana)", 5, "More injects for EMS"),
+        ("fire", "player:fire", 4, ""),
+        (None, "observer (Chief)", 2, "Shorter briefing"),
+    ):
+        j.add(50, agency, FeedbackSubmitted(ratings={"structured": structured}, after_end=True,
+                                            answers={"changes": changes} if changes else {}), actor=actor)
+    report = report_of(warehouse, j)
+    f = report.feedback
+    assert f is not None and f.forms == 3 and dict(f.by_role) == {"observer": 1, "player": 2}
+    structured = f.statements[0]
+    assert structured.answers == 3 and structured.median == 4 and structured.counts == (0, 1, 0, 1, 1)
+    assert all(s.answers == 0 and s.median is None for s in f.statements[1:])
+    for text in both_texts(report):
+        flat = squash(text)
+        assert squash(FEEDBACK_TITLE) in flat
+        assert squash("3 participant feedback forms filled after play (1 observer, 2 players)") in flat
+        assert squash("The exercise was well structured and organized.34") in flat  # 3 answers, median 4
+        assert squash("\u201cMore injects for EMS\u201d (participant's words: player, Town Fire Department; entry 9)") in flat
+        assert squash("\u201cShorter briefing\u201d (participant's words: observer; entry 11)") in flat
+        assert "Dana" not in text
