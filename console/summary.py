@@ -207,6 +207,8 @@ def live(caller: Caller) -> None:
     met = sum(c.met for c in report.by_agency)
     critical_bad = sum(1 for f in report.findings if f.critical and f.status in SHORTFALLS)
     observations = sum(len(r.evaluator) for r in report.table1)
+    if report.evaluation is not None:  # the evaluation team's own ratings of capabilities
+        observations += sum(len(c.ratings) for c in report.evaluation.capabilities)
     row = st.columns(4)
     row[0].metric("Protocols met", f"{met} of {scored}" if scored else "-", border=True)
     row[1].metric("Critical shortfalls", critical_bad, border=True)
