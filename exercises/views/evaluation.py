@@ -46,11 +46,6 @@ def is_lead(caller: Caller, entries: Sequence[Entry]) -> bool:
     return caller.role is Role.EVALUATOR and lead is not None and caller.name == lead
 
 
-def evaluator_actor(name: str) -> str:
-    """The journal's actor of an evaluator signed in under ``name`` (as ``Caller.actor`` writes it)."""
-    return Caller(1, Role.EVALUATOR, name=name).actor
-
-
 def unreconciled(entries: Sequence[Entry]) -> set[int]:
     """The seqs of capability ratings with no reconciliation of their capability recorded after them."""
     last_reconciled: dict[tuple[str, str | None], int] = {}
