@@ -62,11 +62,26 @@ def unreconciled(entries: Sequence[Entry]) -> set[int]:
 
 def withheld_from(caller: Caller, entries: Sequence[Entry]) -> set[int]:
     """The seqs of other evaluators' unreconciled ratings, for an evaluator who is not the lead;
-    nothing for anyone else."""
-    if caller.role is not Role.EVALUATOR or is_lead(caller, entries):
+    nothing for anyone else. One pass: every evaluator's page reads this on each refresh."""
+    if caller.role is not Role.EVALUATOR:
         return set()
-    pending = unreconciled(entries)
-    return {e.seq for e in entries if e.seq in pending and e.actor != caller.actor}
+    lead: str | None = None
+    rated: list[tuple[Entry, CapabilityRated]] = []
+    last_reconciled: dict[tuple[str, str | None], int] = {}
+    for e in entries:
+        p = e.payload
+        if isinstance(p, CapabilityRated):
+            rated.append((e, p))
+        elif isinstance(p, RatingReconciled):
+            last_reconciled[(p.capability, p.objective)] = e.seq
+        elif isinstance(p, EvaluatorAssigned) and p.lead:
+            lead = p.evaluator
+    if lead is not None and caller.name == lead:
+        return set()
+    return {
+        e.seq for e, p in rated
+        if e.actor != caller.actor and last_reconciled.get((p.capability, p.objective), 0) < e.seq
+    }
 
 
 def as_read_by(caller: Caller, entries: Sequence[Entry]) -> list[Entry]:
