@@ -15,11 +15,13 @@ from datetime import date
 from typing import Literal
 
 from aar import alt_text
+from aar.agreement import kappa_words
 from aar.clock import when
 from aar.legal import KIND_TITLE, LEGAL_TITLE
 from aar.model import (
     STATUS_LABEL,
     AfterActionReport,
+    Agreement,
     BranchComparisonRow,
     EvaluatorRating,
     Evidence,
@@ -145,6 +147,9 @@ def rating_runs(rating: Rating | None) -> tuple[Run, ...]:
 
 POST_EXERCISE = " (recorded after the end of play)"
 PUBLIC_INFORMATION_TITLE = "Public Information and Community Trust"
+EVALUATION_TITLE = "Evaluators' Ratings and Agreement"
+HOT_WASH_TITLE = "Hot Wash: Participants' Views"
+FEEDBACK_TITLE = "Appendix D: Participant Feedback Summary"
 
 SIGNATURE_WORDS = {
     "signed": "every entry is covered by a signed checkpoint",
@@ -157,6 +162,25 @@ SIGNATURE_WORDS = {
 def _grouped(digits: str) -> str:
     """A fingerprint as people compare it aloud: groups of four."""
     return " ".join(digits[i : i + 4] for i in range(0, len(digits), 4))
+
+
+def agreement_text(a: Agreement | None) -> str:
+    """The evaluators' agreement in a sentence (the report's and the console summary's words)."""
+    if a is None:
+        return "Agreement between evaluators: not measured (fewer than two evaluators rated capabilities)."
+    if not a.items:
+        return f"Agreement between evaluators: not measured (no capability was rated by all {a.raters} evaluators)."
+    kappa = (
+        "undefined (every rating the same, so chance alone predicts the agreement)"
+        if a.kappa is None
+        else f"{a.kappa:.2f} ({kappa_words(a.kappa)})"
+    )
+    left = f"; {quantity(a.left_out, 'capability')} rated by some evaluators only left out" if a.left_out else ""
+    return (
+        f"Agreement between the {a.raters} evaluators over {quantity(a.items, 'capability')} all of them "
+        f"rated{left}: {a.measure} {kappa}; percent agreement {a.percent or 0:.0%}. Kappa is agreement "
+        "beyond chance: 1 is full agreement, 0 no better than chance."
+    )
 
 
 @dataclass
@@ -330,7 +354,8 @@ class _Writer:
                 objective = ""  # one objective, several capabilities: name it once
             previous = row.objective
             computed = (*rating_runs(row.computed), Run("\n" + row.computed_reason))
-            rows.append((cell(objective), cell(row.capability), computed, cell(self._evaluators(row.evaluator)),
+            rows.append((cell(objective), cell(row.capability), computed,
+                         cell(self._evaluators(row.evaluator) + self._team_final(row.capability, row.objective)),
                          rating_runs(row.of_record)))
         self.add(Table(("Objective", "Core capability", "Computed from protocols", "Evaluator", "Rating of record"),
                        tuple(rows), (0.25, 0.17, 0.28, 0.14, 0.16),
@@ -363,6 +388,73 @@ class _Writer:
         latest = max(ratings, key=lambda e: (e.at, e.seq))
         counts = ", ".join(f"{k} \u00d7{tally[k]}" for k in "PSMU" if tally[k])
         return f"{counts}\nlatest: {latest.rating.value} ({latest.actor}, entry {latest.seq})"
+
+    def hot_wash(self) -> None:
+        """Participants' views from the hot wash, per agency: distinct from the evaluators' findings."""
+        views = self.r.hot_wash
+        if not views:
+            return
+        self.h2(HOT_WASH_TITLE)
+        self.para(
+            "What each agency's participants said at the hot wash right after play, as the facilitator "
+            "recorded it. These are the participants' own views, not evaluators' findings: they inform "
+            "the after-action meeting and do not change a rating."
+        )
+        for agency in dict.fromkeys(v.agency for v in views):
+            self.para(self.names.agency(agency), "h3")
+            for point, label in (("strength", "Strength"), ("area_for_improvement", "Area for improvement")):
+                for v in (v for v in views if v.agency == agency and v.point == point):
+                    self.add(Para((Run(f"{label}: ", italic=True), Run(v.text),
+                                   Run(f" (said by {v.said_by}; participant view, entry {v.seq})")), "bullet"))
+
+    def _team_final(self, capability: str, objective: str | None) -> str:
+        """The evaluation team's final rating of a Table 1 row, when it is the rating of record."""
+        panel = self.r.evaluation
+        finals = {(c.capability, c.objective): c for c in panel.capabilities if c.final} if panel else {}
+        team = finals.get((capability, objective)) or finals.get((capability, None))
+        if team is None or team.final is None:
+            return ""
+        how = "reconciled by the lead evaluator" if team.reconciled else "all evaluators agreed"
+        return f"\nteam: {team.final.value} ({how}; Table 2)"
+
+    def evaluation(self) -> None:
+        """The evaluation team's ratings of each capability, kept apart, their agreement, the
+        rater errors their pattern shows, and the lead evaluator's reconciled rating."""
+        panel = self.r.evaluation
+        if panel is None:
+            return
+        self.h2(EVALUATION_TITLE)
+        self.para(
+            f"Evaluators who rated capabilities: {', '.join(panel.evaluators) or 'none'}. "
+            f"Lead evaluator: {panel.lead or 'not named'}. Each evaluator rated on their own, without seeing "
+            "the others' ratings; the lead evaluator reconciled them into the final rating, which is the "
+            "rating of record in Table 1. Where every evaluator gave the same rating and none was "
+            "reconciled, that rating is the final one."
+        )
+        if panel.assignments:
+            self.para("Assignments: " + "; ".join(f"{who}: {what}" for who, what in panel.assignments) + ".")
+        self.para(agreement_text(panel.agreement))
+        rows = []
+        for c in panel.capabilities:
+            what = c.capability + (f"\n{self.names.objective(c.objective)}" if c.objective else "")
+            given = "\n".join(
+                f"{r.rating.value} ({r.evaluator}, entry {r.seq}{', after the end' if r.after_end else ''}): {r.reason}"
+                for r in c.ratings
+            ) or "--"
+            share = "--" if c.agreement is None else f"{c.agreement:.0%} of pairs"
+            final: tuple[Run, ...] = rating_runs(c.final)
+            if c.reconciled is not None:
+                late = POST_EXERCISE if c.reconciled.after_end else ""
+                final += (Run(f"\nreconciled by {c.reconciled.evaluator}, entry {c.reconciled.seq}{late}: "
+                              f"{c.reconciled.reason}"),)
+            elif c.final is None:
+                final = (Run("awaiting the lead evaluator's reconciliation"),)
+            rows.append((cell(what), (Run(given),), cell(share), final))
+        self.add(Table(("Core capability", "Evaluators' ratings and reasons", "Agreement", "Final rating"),
+                       tuple(rows), (0.22, 0.40, 0.12, 0.26),
+                       caption="Table 2. Evaluators' ratings, agreement and reconciliation"))
+        for flag in panel.flags:
+            self.para(f"Possible {flag.error} ({flag.evaluator}): {flag.detail}.", "bullet")
 
     def note(self, note: Note, evidence: bool = False) -> None:
         who = f" (evaluator, entry {note.seq})" if note.source == "evaluator" else ""
@@ -472,6 +564,28 @@ class _Writer:
         rows = tuple((cell(c.role, bold=True), cell(c.name), cell(c.organization), cell(c.contact))
                      for c in self.r.points_of_contact)
         self.add(Table(("Role", "Name", "Organization", "Contact"), rows, (0.2, 0.25, 0.3, 0.25)))
+
+    def feedback(self) -> None:
+        """The Participant Feedback Forms: counts, each statement's median, the participants' words."""
+        f = self.r.feedback
+        if f is None:
+            return
+        self.h1(FEEDBACK_TITLE)
+        roles = ", ".join(f"{n} {role}{'s' if n != 1 else ''}" for role, n in f.by_role)
+        self.para(f"{quantity(f.forms, 'participant feedback form')} filled after play ({roles}). Statements "
+                  "were rated from 1 (strongly disagree) to 5 (strongly agree).")
+        rows = tuple(
+            (cell(s.statement), cell(str(s.answers)), cell("--" if s.median is None else f"{s.median:g}"),
+             cell("  ".join(f"{k}: {n}" for k, n in enumerate(s.counts, start=1))))
+            for s in f.statements
+        )
+        self.add(Table(("Statement", "Answers", "Median", "Answers by rating"), rows, (0.5, 0.1, 0.1, 0.3),
+                       caption="Exercise design and conduct"))
+        for question in dict.fromkeys(q.question for q in f.quotes):
+            self.para(question, "h3")
+            for q in (q for q in f.quotes if q.question == question):
+                self.add(Para((Run(f"\u201c{q.text}\u201d", italic=True),
+                               Run(f" (participant's words: {q.who}; entry {q.seq})")), "bullet"))
 
     # --- what a tool adds -----------------------------------------------------------------
 
@@ -833,9 +947,9 @@ def _better(one: Finding | None, other: Finding | None) -> bool:
 def build_document(report: AfterActionReport, extra_notes: Sequence[str] = ()) -> list[Block]:
     """The AAR/IP in HSEEP order, then the sections a tool adds, then the marked index."""
     w = _Writer(report)
-    for step in (w.cover, w.handling, w.overview, w.executive_summary, w.analysis, w.conclusion,
-                 w.improvement_plan, w.retested, w.participants, w.contacts, w.timeline, w.compliance,
-                 w.coordination, w.baseline, w.public_information, w.legal, w.branch, w.integrity):
+    for step in (w.cover, w.handling, w.overview, w.executive_summary, w.analysis, w.evaluation, w.hot_wash,
+                 w.conclusion, w.improvement_plan, w.retested, w.participants, w.contacts, w.feedback, w.timeline,
+                 w.compliance, w.coordination, w.baseline, w.public_information, w.legal, w.branch, w.integrity):
         step()
     w.notes(extra_notes)
     w.index()
@@ -856,6 +970,7 @@ SECTION_ORDER = (
     RETESTED_TITLE,
     "Appendix B: Exercise Participants",
     "Appendix C: Points of Contact",
+    FEEDBACK_TITLE,
     "Timeline",
     "Protocol Compliance",
     "Coordination and the Agency Network",
@@ -867,7 +982,8 @@ SECTION_ORDER = (
 )
 """The level-0 headings of an exercise's report, in order (tests read both formats against it); the
 public-information section is there when the scenario has a media layer, the re-tested corrective
-actions when the exercise re-tested any of its program's."""
+actions when the exercise re-tested any of its program's, the participant feedback summary when a
+participant filled a form."""
 
 
 def provenance(report: AfterActionReport) -> str:

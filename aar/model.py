@@ -518,6 +518,117 @@ class BranchOrigin(_Data):
     rows: tuple[BranchComparisonRow, ...] = ()
 
 
+class PanelRating(_Data):
+    """One evaluator's latest rating of a capability (kept apart from the others' until reconciled)."""
+
+    seq: int
+    at: float
+    evaluator: str
+    """The evaluator's name as signed in."""
+    rating: Rating
+    reason: str
+    after_end: bool = False
+
+
+class Reconciliation(_Data):
+    """The lead evaluator's final rating of a capability, with the reason (aar.evaluation_panel)."""
+
+    seq: int
+    at: float
+    evaluator: str
+    rating: Rating
+    reason: str
+    weighed: tuple[int, ...]
+    """The seqs of the evaluators' ratings weighed."""
+    after_end: bool = False
+
+
+class CapabilityPanel(_Data):
+    """Every evaluator's rating of one capability (and objective, or none named), their agreement
+    and the final rating: the reconciled one, else the one rating all evaluators gave, else none."""
+
+    capability: str
+    objective: str | None
+    ratings: tuple[PanelRating, ...]
+    agreement: float | None
+    """The share of pairs of evaluators who gave the same rating (None: fewer than two rated)."""
+    reconciled: Reconciliation | None
+    final: Rating | None
+
+
+class RaterFlag(_Data):
+    """A rater error HSEEP evaluator training names, as the ratings show it."""
+
+    evaluator: str
+    error: Literal["leniency", "severity", "central tendency"]
+    detail: str
+
+
+class Agreement(_Data):
+    """Agreement between evaluators over the capabilities every one of them rated."""
+
+    measure: Literal["Cohen's kappa", "Fleiss' kappa"]
+    kappa: float | None
+    """None when chance alone predicts full agreement (every rating the same)."""
+    percent: float | None
+    items: int
+    """Capabilities rated by every evaluator: the ones the figures count."""
+    raters: int
+    left_out: int = 0
+    """Capabilities rated by some evaluators only."""
+
+
+class EvaluationPanel(_Data):
+    """The evaluation team and its ratings: who rated what, how far they agree, what the lead
+    evaluator reconciled (HSEEP: several evaluators per capability, one final rating)."""
+
+    evaluators: tuple[str, ...]
+    lead: str | None
+    assignments: tuple[tuple[str, str], ...]
+    """(evaluator, what they evaluate) in words."""
+    capabilities: tuple[CapabilityPanel, ...]
+    agreement: Agreement | None
+    flags: tuple[RaterFlag, ...] = ()
+
+
+class HotWashView(_Data):
+    """One point an agency's participants made at the hot wash (aar.hot_wash): their view, as the
+    facilitator recorded it, not an evaluator's finding."""
+
+    seq: int
+    agency: str
+    point: Literal["strength", "area_for_improvement"]
+    text: str
+    said_by: str
+
+
+class StatementSummary(_Data):
+    """How participants rated one statement of the feedback form (1 strongly disagree to 5 strongly agree)."""
+
+    statement: str
+    answers: int
+    median: float | None
+    counts: tuple[int, int, int, int, int]
+    """How many answered 1, 2, 3, 4 and 5."""
+
+
+class FeedbackQuote(_Data):
+    question: str
+    text: str
+    who: str
+    """The participant's role and agency in words (their name is not printed)."""
+    seq: int
+
+
+class FeedbackSummary(_Data):
+    """The Participant Feedback Forms (aar.feedback): counts, medians, and the participants' words."""
+
+    forms: int
+    by_role: tuple[tuple[str, int], ...]
+    statements: tuple[StatementSummary, ...]
+    quotes: tuple[FeedbackQuote, ...]
+
+
 class AfterActionReport(_Data):
     exercise_name: str
     exercise_dates: tuple[date, date]
@@ -556,3 +667,10 @@ class AfterActionReport(_Data):
     """For an exercise branched from a moment of another: where from, and the comparison with it."""
     retests: tuple[Retest, ...] = ()
     """Corrective actions of the program's earlier exercises that this exercise tested again (aar.retest)."""
+    feedback: FeedbackSummary | None = None
+    """The Participant Feedback Forms' summary (None: no form was filled)."""
+    hot_wash: tuple[HotWashView, ...] = ()
+    """What participants said at the hot wash, agency by agency, in the order said."""
+    evaluation: EvaluationPanel | None = None
+    """The evaluators' capability ratings, their agreement and the lead's reconciliation (None: no
+    evaluator rated a capability on its own)."""

@@ -13,6 +13,9 @@ from aar.branch import branch_origin
 from aar.clock import when
 from aar.coordination import coordination
 from aar.credit import of_people, simulation_sentence
+from aar.evaluation_panel import evaluation_panel, with_final_ratings
+from aar.feedback import feedback
+from aar.hot_wash import hot_wash
 from aar.improvement import apply_edits, draft
 from aar.legal import KIND_TITLE, LEGAL_TITLE, improvement_rows, legal_review
 from aar.model import (
@@ -312,7 +315,8 @@ def build_report(
         build_record(scenario, journal), real_time=real_time, real_incident=record_kind == "real_incident"
     )
     found = findings(scenario, record)
-    rows = table1(scenario, record, found)
+    panel = evaluation_panel(record, record.names.agencies)
+    rows = with_final_ratings(table1(scenario, record, found), panel)
     coord = coordination(scenario, record)
     legal = legal_review(scenario, record, found)
     plan, edit_notes = apply_edits([*draft(scenario, record, of_people(found)), *improvement_rows(legal)], record)
@@ -362,6 +366,9 @@ def build_report(
         public_information=public_information(scenario, record, baseline),
         legal=legal,
         retests=tuple(retests(earlier_actions, found, rows)),
+        evaluation=panel,
+        hot_wash=hot_wash(record),
+        feedback=feedback(record),
         participants=tuple(people),
         timeline=tuple(timeline(record, found)),
         integrity=integrity,

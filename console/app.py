@@ -42,6 +42,7 @@ PAGES: tuple[PageSpec, ...] = (
              frozenset({Role.EVALUATOR, Role.CONTROLLER}), frozenset({Role.EVALUATOR})),
     PageSpec("summary.py", "Summary & report", ":material/summarize:", "Exercise", ALL_READERS,
              frozenset({Role.OBSERVER})),
+    PageSpec("feedback.py", "Feedback form", ":material/rate_review:", "Exercise", frozenset(Role)),
     PageSpec("program.py", "Corrective actions", ":material/task_alt:", "Program", frozenset(Role)),
     PageSpec("new_exercise.py", "New exercise", ":material/add_circle:", "Set-up", frozenset({Role.CONTROLLER})),
     PageSpec("exercises.py", "Exercises", ":material/call_split:", "Set-up", frozenset({Role.CONTROLLER})),

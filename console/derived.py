@@ -127,6 +127,11 @@ CATEGORY: dict[EntryKind, str] = {
     EntryKind.LINK_UP: "link down/up",
     EntryKind.OBSERVATION_RECORDED: "evaluation",
     EntryKind.IMPROVEMENT_ITEM_EDITED: "evaluation",
+    EntryKind.EVALUATOR_ASSIGNED: "evaluation",
+    EntryKind.CAPABILITY_RATED: "evaluation",
+    EntryKind.RATING_RECONCILED: "evaluation",
+    EntryKind.HOT_WASH_POINT: "evaluation",
+    EntryKind.FEEDBACK_SUBMITTED: "evaluation",
     EntryKind.CORRECTION: "correction",
     EntryKind.DEVELOPMENT: "incident",
 }
@@ -136,6 +141,14 @@ INJECT_KINDS = frozenset(
     {EntryKind.INJECT_DELIVERED, EntryKind.INJECT_HELD, EntryKind.INJECT_RELEASED, EntryKind.INJECT_ADDED,
      EntryKind.INJECT_SKIPPED}
 )
+
+
+EVALUATION_KINDS = frozenset(
+    {EntryKind.OBSERVATION_RECORDED, EntryKind.IMPROVEMENT_ITEM_EDITED, EntryKind.EVALUATOR_ASSIGNED,
+     EntryKind.CAPABILITY_RATED, EntryKind.RATING_RECONCILED, EntryKind.HOT_WASH_POINT,
+     EntryKind.FEEDBACK_SUBMITTED}
+)
+"""Entries by evaluators (and controllers for the improvement plan and assignments): their own lane."""
 
 
 ROLE_WORDS = {"controller": "Controller", "evaluator": "Evaluator", "observer": "Observer", "import": "Import"}
@@ -149,7 +162,7 @@ def person(actor: str) -> str:
 
 
 def who(entry: Entry, scenario: Scenario) -> str:
-    if entry.kind in (EntryKind.OBSERVATION_RECORDED, EntryKind.IMPROVEMENT_ITEM_EDITED):
+    if entry.kind in EVALUATION_KINDS:
         # An evaluator's note is by the evaluator, about the agency (the description names it).
         return person(entry.actor)
     if entry.agency:
@@ -167,7 +180,7 @@ def lane(entry: Entry, scenario: Scenario) -> str:
         return "MSEL"
     if entry.kind is EntryKind.DEVELOPMENT:
         return "Incident"
-    if entry.kind in (EntryKind.OBSERVATION_RECORDED, EntryKind.IMPROVEMENT_ITEM_EDITED):
+    if entry.kind in EVALUATION_KINDS:
         return "Evaluators"
     if entry.agency:
         return who(entry, scenario)

@@ -12,6 +12,8 @@ import streamlit as st
 
 from console import session
 from console.derived import digest, person, timeline_frame
+from console.evaluation_team import team_section
+from console.hot_wash import hot_wash_section
 from console.text import clip, md
 from console.widgets import counted_text, exercise_header, feed_table, text_table, timeline_chart, too_long
 from exercises.access import Caller, Role
@@ -163,6 +165,8 @@ def render() -> None:
     with right:
         live(caller)
     observations_table(caller, scenario)
+    team_section(caller, scenario)
+    hot_wash_section(caller, scenario)
 
 
 if __name__ == "__main__":

@@ -42,6 +42,8 @@ def _version(svc: ExerciseService, caller: Caller, entries: int) -> int:
 
 def current_report(svc: ExerciseService, cache: ViewCache, caller: Caller) -> AfterActionReport:
     """The report as the journal stands now; recomputed only when something it rests on changed."""
+    # The cached report holds every evaluator's rating: checked for this caller before it is handed out.
+    svc.require_whole_record(caller)
     entries = svc.journal(caller)
     baseline_text = svc.saved_baseline(caller)
 

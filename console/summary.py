@@ -15,6 +15,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
+from aar.document import agreement_text
 from aar.legal import KIND_TITLE, LEGAL_TITLE
 from aar.model import SHORTFALLS, STATUS_LABEL, AfterActionReport, Element, ImprovementItem
 from console import session
@@ -77,6 +78,40 @@ def capability_table(report: AfterActionReport) -> None:
         for r in report.table1
     ]
     text_table(pd.DataFrame(rows))
+
+
+def evaluation_team(report: AfterActionReport) -> None:
+    """Each evaluator's rating, their agreement and the lead evaluator's reconciled rating."""
+    panel = report.evaluation
+    if panel is None:
+        return
+    st.markdown("**Evaluators' ratings and agreement**")
+    st.caption(md(agreement_text(panel.agreement)))
+    rows = [
+        {
+            "Capability": c.capability,
+            "Objective": clip(report.names.objective(c.objective), OBJECTIVE_CHARS) if c.objective else "",
+            "Evaluators": "; ".join(f"{r.evaluator}: {r.rating.value}" for r in c.ratings),
+            "Agreement": "" if c.agreement is None else f"{c.agreement:.0%}",
+            "Final": c.final.value if c.final else "awaiting reconciliation",
+            "Reconciled by": f"{c.reconciled.evaluator}: {c.reconciled.reason}" if c.reconciled else "",
+        }
+        for c in panel.capabilities
+    ]
+    text_table(pd.DataFrame(rows))
+    for flag in panel.flags:
+        st.caption(md(f"Possible {flag.error} ({flag.evaluator}): {flag.detail}."))
+
+
+def record_closed_to(caller: Caller) -> bool:
+    """An evaluator other than the lead, while other evaluators' ratings are kept apart from them:
+    the report holds every rating, so it waits for the lead evaluator's reconciliation."""
+    if session.service().may_read_whole_record(caller):
+        return False
+    st.info("The report shows every evaluator's rating, so it opens to you once the lead evaluator has "
+            "reconciled the ratings still kept apart. Your own ratings are on the Evaluation page.",
+            icon=":material/lock:")
+    return True
 
 
 def bottlenecks(report: AfterActionReport) -> None:
@@ -184,11 +219,15 @@ def live(caller: Caller) -> None:
     session.catch_up(svc, caller)
     state = svc.state(caller)
     exercise_header(state, subtitle=state.scenario_name)
+    if record_closed_to(caller):
+        return
     report = current_report(svc, session.view_cache(), caller)
     scored = sum(c.scored for c in report.by_agency)
     met = sum(c.met for c in report.by_agency)
     critical_bad = sum(1 for f in report.findings if f.critical and f.status in SHORTFALLS)
     observations = sum(len(r.evaluator) for r in report.table1)
+    if report.evaluation is not None:  # the evaluation team's own ratings of capabilities
+        observations += sum(len(c.ratings) for c in report.evaluation.capabilities)
     row = st.columns(4)
     row[0].metric("Protocols met", f"{met} of {scored}" if scored else "-", border=True)
     row[1].metric("Critical shortfalls", critical_bad, border=True)
@@ -203,6 +242,7 @@ def live(caller: Caller) -> None:
     # Table 1 has seven columns of text: the page's whole width, wrapped.
     st.markdown("**Capabilities (HSEEP Table 1)**")
     capability_table(report)
+    evaluation_team(report)
     shortfalls(report)
     public_information(report)
     legal(report)
@@ -430,6 +470,8 @@ def improvement_plan(caller: Caller, report: AfterActionReport) -> None:
 def render() -> None:
     caller = session.require_caller(Role.CONTROLLER, Role.EVALUATOR, Role.OBSERVER)
     live(caller)
+    if not session.service().may_read_whole_record(caller):
+        return
     download(caller)
     baseline_button(caller)
     details_form(caller)

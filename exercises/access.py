@@ -94,6 +94,10 @@ class Permission(StrEnum):
     ADVANCE = "advance the simulation"
     SEE_ACCESS = "see the exercise's access grants"
     OPEN_FROM = "open a new exercise from this one (run it again, branch from a moment)"
+    ASSIGN_EVALUATORS = "assign evaluators and name the lead evaluator"
+    RATE_CAPABILITY = "rate capabilities"
+    RUN_HOT_WASH = "record the hot wash"
+    SUBMIT_FEEDBACK = "fill the participant feedback form"
 
 
 _GRANTS: dict[Permission, frozenset[Role]] = {
@@ -109,13 +113,21 @@ _GRANTS: dict[Permission, frozenset[Role]] = {
     Permission.ADVANCE: frozenset(Role),
     Permission.SEE_ACCESS: frozenset({Role.CONTROLLER}),
     Permission.OPEN_FROM: frozenset({Role.CONTROLLER}),
+    Permission.ASSIGN_EVALUATORS: frozenset({Role.CONTROLLER}),
+    # Reconciling is also the lead evaluator's alone: the service checks who the lead is.
+    Permission.RATE_CAPABILITY: frozenset({Role.EVALUATOR}),
+    Permission.RUN_HOT_WASH: frozenset({Role.CONTROLLER}),
+    # Every participant fills the form after play, players and observers signed in read-only too:
+    # it is not a write to the record of play (and is not in WRITES).
+    Permission.SUBMIT_FEEDBACK: frozenset(Role),
 }
 
 _AGENCY_BOUND = {Permission.ACT_FOR_AGENCY, Permission.READ_AGENCY, Permission.CORRECT_ENTRY}
 """Permissions that a player holds only for the agency they are bound to."""
 
 CORRECTABLE: dict[Role, frozenset[EntryKind]] = {
-    Role.CONTROLLER: frozenset({EntryKind.ACTION_LOGGED, EntryKind.OBSERVATION_RECORDED}),
+    # The facilitator voids a hot-wash point recorded wrongly (and records it again).
+    Role.CONTROLLER: frozenset({EntryKind.ACTION_LOGGED, EntryKind.OBSERVATION_RECORDED, EntryKind.HOT_WASH_POINT}),
     Role.PLAYER: frozenset({EntryKind.ACTION_LOGGED}),
     Role.EVALUATOR: frozenset({EntryKind.OBSERVATION_RECORDED}),
 }
@@ -131,6 +143,9 @@ WRITES = frozenset(
         Permission.RECORD_OBSERVATION,
         Permission.EDIT_IMPROVEMENT_PLAN,
         Permission.CORRECT_ENTRY,
+        Permission.ASSIGN_EVALUATORS,
+        Permission.RATE_CAPABILITY,
+        Permission.RUN_HOT_WASH,
     }
 )
 """What a read-only caller (signed in after the end) may not do."""

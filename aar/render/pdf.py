@@ -70,6 +70,8 @@ class _Styles:
         base = ParagraphStyle("body", fontName=fs.body, fontSize=9.5, leading=12.5, spaceAfter=4)
         self.body = base
         self.small = ParagraphStyle("small", parent=base, fontSize=8, leading=10, spaceAfter=2)
+        # A table's caption stays on the page of the table's first rows.
+        self.caption = ParagraphStyle("caption", parent=self.small, keepWithNext=1)
         self.cell = ParagraphStyle("cell", parent=base, fontSize=7.8, leading=9.6, spaceAfter=0)
         self.tight = ParagraphStyle("tight", parent=self.cell, fontSize=7, leading=8.6)
         self.head = ParagraphStyle("head", parent=self.cell, fontName=fs.bold, textColor=colors.white)
@@ -377,7 +379,7 @@ class _Builder:
         ]
         out: list[Flowable] = []
         if block.caption:
-            out.append(_p(f"<b>{markup(block.caption)}</b>", self.s.small))
+            out.append(_p(f"<b>{markup(block.caption)}</b>", self.s.caption))
         if block.key_value:
             table_style.append(("BACKGROUND", (0, 0), (0, -1), LIGHT))
             if not data:

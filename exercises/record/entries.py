@@ -77,6 +77,11 @@ class EntryKind(StrEnum):
     MEDIA_ITEM_ADDED = "media_item_added"
     TRUST_CHANGED = "trust_changed"
     STATEMENT_ISSUED = "statement_issued"
+    EVALUATOR_ASSIGNED = "evaluator_assigned"
+    CAPABILITY_RATED = "capability_rated"
+    RATING_RECONCILED = "rating_reconciled"
+    HOT_WASH_POINT = "hot_wash_point"
+    FEEDBACK_SUBMITTED = "feedback_submitted"
 
 
 class Payload(BaseModel):
@@ -305,6 +310,98 @@ class Correction(Payload):
     after_end: AfterEnd = False
 
 
+# --- several evaluators: assignments, ratings kept apart, the lead's reconciliation -----------
+
+EvaluatorName = Annotated[str, Field(min_length=1, max_length=60), AfterValidator(storable)]
+"""An evaluator as named at sign-in (``Caller.name``): who the assignment and the ratings are of."""
+
+
+class EvaluatorAssigned(Payload):
+    """A controller assigns a named evaluator to a capability and/or an agency, or names the lead
+    evaluator (who sees every rating and reconciles them). The latest lead named is the lead."""
+
+    kind: Literal[EntryKind.EVALUATOR_ASSIGNED] = EntryKind.EVALUATOR_ASSIGNED
+    evaluator: EvaluatorName
+    capability: Capability | None = None
+    agency: Id | None = None
+    lead: bool = False
+    after_end: AfterEnd = False
+
+
+class CapabilityRated(Payload):
+    """One evaluator's P/S/M/U rating of a capability (for an objective, or none named) with its
+    reason, kept apart from the other evaluators' until the lead evaluator reconciles them. An
+    evaluator revises a rating by rating again: their latest one counts."""
+
+    kind: Literal[EntryKind.CAPABILITY_RATED] = EntryKind.CAPABILITY_RATED
+    capability: Capability
+    objective: Id | None = None
+    rating: Rating | None
+    """Always given when recorded; None only in the copy another evaluator reads before the lead
+    evaluator reconciles (the rating and its reason withheld)."""
+    reason: UserText = ""
+    after_end: AfterEnd = False
+
+
+class RatingReconciled(Payload):
+    """The lead evaluator's final rating of a capability, with the reason, after weighing the
+    evaluators' ratings (``ratings``: the seqs of the ones weighed)."""
+
+    kind: Literal[EntryKind.RATING_RECONCILED] = EntryKind.RATING_RECONCILED
+    capability: Capability
+    objective: Id | None = None
+    rating: Rating
+    reason: Annotated[str, Field(min_length=1, max_length=MAX_TEXT), AfterValidator(storable)]
+    ratings: tuple[Annotated[int, Field(ge=1)], ...] = ()
+    after_end: AfterEnd = False
+
+
+class HotWashPoint(Payload):
+    """What an agency's participants said at the hot wash right after play, as the facilitator
+    records it (the entry's ``agency``): a strength or an area for improvement, attributed to who
+    said it. Participants' views, kept distinct from evaluators' findings."""
+
+    kind: Literal[EntryKind.HOT_WASH_POINT] = EntryKind.HOT_WASH_POINT
+    point: Literal["strength", "area_for_improvement"]
+    text: Annotated[str, Field(min_length=1, max_length=MAX_TEXT), AfterValidator(storable)]
+    said_by: Annotated[str, Field(min_length=1, max_length=120), AfterValidator(storable)]
+    """The participant (name, position) who said it, as they gave it."""
+    after_end: AfterEnd = False
+
+
+FEEDBACK_STATEMENTS: dict[str, str] = {
+    "structured": "The exercise was well structured and organized.",
+    "realistic": "The exercise scenario was plausible and realistic.",
+    "facilitation": "The facilitators and controllers knew the area of play and kept the exercise on target.",
+    "documentation": "The exercise documentation was a valuable tool throughout the exercise.",
+    "appropriate": "Participation in the exercise was appropriate for someone in my position.",
+    "right_people": "The participants included the right people in level and mix of disciplines.",
+}
+"""Part II of the HSEEP Participant Feedback Form: exercise design and conduct, each rated from 1
+(strongly disagree) to 5 (strongly agree)."""
+FEEDBACK_QUESTIONS: dict[str, str] = {
+    "strengths_and_improvements": "The three most important strengths and areas for improvement you saw.",
+    "unobserved": "Anything you saw that the evaluators may not have been able to observe and record.",
+    "action_steps": "Action steps to address the issues, each with its priority (high, medium, low).",
+    "plans_to_review": "Policies, plans or procedures to review, revise or develop.",
+    "changes": "What you would change to improve this exercise.",
+}
+"""Parts I and III of the form: free text."""
+
+Agreement5 = Annotated[int, Field(ge=1, le=5)]
+
+
+class FeedbackSubmitted(Payload):
+    """A participant's HSEEP Participant Feedback Form (the entry's actor and agency: who filled it)."""
+
+    kind: Literal[EntryKind.FEEDBACK_SUBMITTED] = EntryKind.FEEDBACK_SUBMITTED
+    ratings: dict[Literal["structured", "realistic", "facilitation", "documentation", "appropriate",
+                          "right_people"], Agreement5] = Field(default_factory=dict)
+    answers: dict[Literal["strengths_and_improvements", "unobserved", "action_steps", "plans_to_review",
+                          "changes"], UserText] = Field(default_factory=dict)
+    after_end: AfterEnd = False
+
+
 class Development(Payload):
     """A simulated incident development: a patient deteriorates, a crowd escalates, fire spreads."""
 
@@ -429,7 +526,12 @@ AnyPayload = Annotated[
     | MediaItemPublished
     | MediaItemAdded
     | TrustChanged
-    | StatementIssued,
+    | StatementIssued
+    | EvaluatorAssigned
+    | CapabilityRated
+    | RatingReconciled
+    | HotWashPoint
+    | FeedbackSubmitted,
     Field(discriminator="kind"),
 ]
 

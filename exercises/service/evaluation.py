@@ -1,5 +1,7 @@
 """Evaluation (evaluators, and controllers for the Improvement Plan): observations rated
-P/S/M/U against capabilities, and edits of the AAR/IP's Appendix A rows."""
+P/S/M/U against capabilities, the evaluation team (assignments, the lead evaluator), each
+evaluator's capability ratings kept apart and the lead's reconciliation, and edits of the AAR/IP's
+Appendix A rows."""
 
 from __future__ import annotations
 
@@ -7,22 +9,31 @@ import datetime as dt
 from collections.abc import Mapping
 
 from exercises.access import (
+    AccessDenied,
     Caller,
     ExerciseInputError,
     Permission,
+    Role,
     require,
 )
 from exercises.record.entries import (
     CAPABILITY_ELEMENTS,
     IMPROVEMENT_FIELDS,
+    CapabilityRated,
     Entry,
+    EvaluatorAssigned,
+    FeedbackSubmitted,
+    HotWashPoint,
     ImprovementItemEdited,
     NewEntry,
     ObservationRecorded,
+    RatingReconciled,
 )
 from exercises.scenario.capabilities import CORE_CAPABILITIES
-from exercises.scenario.model import Rating
+from exercises.scenario.model import Rating, Scenario
 from exercises.service.store import ExerciseStore, _Context, _hint, _payload, after_end
+from exercises.views import ClockStatus
+from exercises.views.evaluation import is_lead, unreconciled
 
 
 class Evaluation(ExerciseStore):
@@ -48,9 +59,7 @@ class Evaluation(ExerciseStore):
         require(caller, Permission.RECORD_OBSERVATION)
         if agency is not None:
             self._agency(scenario, agency)
-        if objective is not None and objective not in {o.id for o in scenario.objectives}:
-            ids = [o.id for o in scenario.objectives]
-            raise ExerciseInputError(f"unknown objective {objective!r}{_hint(objective, ids)}")
+        self._objective(scenario, objective)
         payload = _payload(
             ObservationRecorded,
             capability=capability,
@@ -104,3 +113,118 @@ class Evaluation(ExerciseStore):
             return [NewEntry(at=ctx.at, actor=caller.actor, payload=after_end(ctx, payload))]
 
         return self._write(caller, build)[-1]
+
+    # --- several evaluators ---------------------------------------------------------------
+
+    def assign_evaluator(
+        self,
+        caller: Caller,
+        evaluator: str,
+        *,
+        capability: str | None = None,
+        agency: str | None = None,
+        lead: bool = False,
+    ) -> Entry:
+        """A controller assigns the evaluator signed in as ``evaluator`` to a capability and/or an
+        agency, or names them the lead evaluator (``lead``)."""
+        scenario = self._load(caller.exercise_id).scenario
+        require(caller, Permission.ASSIGN_EVALUATORS)
+        if agency is not None:
+            self._agency(scenario, agency)
+        if not lead and capability is None and agency is None:
+            raise ExerciseInputError("an assignment names a capability, an agency, or the lead evaluator")
+        payload = _payload(
+            EvaluatorAssigned, evaluator=evaluator.strip(), capability=capability, agency=agency, lead=lead
+        )
+
+        def build(ctx: _Context) -> list[NewEntry]:
+            return [NewEntry(at=ctx.at, actor=caller.actor, payload=after_end(ctx, payload))]
+
+        return self._write(caller, build)[-1]
+
+    def rate_capability(
+        self, caller: Caller, capability: str, rating: Rating | str, reason: str, *, objective: str | None = None
+    ) -> Entry:
+        """An evaluator's own rating of a capability with its reason, kept apart from the other
+        evaluators' until the lead evaluator reconciles them."""
+        scenario = self._load(caller.exercise_id).scenario
+        require(caller, Permission.RATE_CAPABILITY)
+        if caller.role is not Role.EVALUATOR or not caller.name:
+            raise AccessDenied("capability ratings are an evaluator's, signed in under their own name")
+        self._objective(scenario, objective)
+        if not reason.strip():
+            raise ExerciseInputError("a rating needs its reason: what was seen that earns it")
+        payload = _payload(CapabilityRated, capability=capability, objective=objective, rating=rating, reason=reason)
+
+        def build(ctx: _Context) -> list[NewEntry]:
+            return [NewEntry(at=ctx.at, actor=caller.actor, payload=after_end(ctx, payload))]
+
+        return self._write(caller, build)[-1]
+
+    def reconcile_rating(
+        self, caller: Caller, capability: str, rating: Rating | str, reason: str, *, objective: str | None = None
+    ) -> Entry:
+        """The lead evaluator's final rating of a capability, with the reason, weighing every
+        evaluator's unreconciled rating of it (recorded with their entry numbers)."""
+        scenario = self._load(caller.exercise_id).scenario
+        require(caller, Permission.RATE_CAPABILITY)
+        self._objective(scenario, objective)
+        payload = _payload(RatingReconciled, capability=capability, objective=objective, rating=rating,
+                           reason=reason.strip())
+
+        def build(ctx: _Context) -> list[NewEntry]:
+            # Checked on the journal the write is appended to: a lead named meanwhile counts.
+            if not is_lead(caller, ctx.entries):
+                raise AccessDenied("only the lead evaluator reconciles ratings (a controller names the lead)")
+            pending = unreconciled(ctx.entries)
+            weighed = tuple(
+                e.seq for e in ctx.entries
+                if e.seq in pending and isinstance(e.payload, CapabilityRated)
+                and (e.payload.capability, e.payload.objective) == (payload.capability, payload.objective)
+            )
+            final = payload.model_copy(update={"ratings": weighed})
+            return [NewEntry(at=ctx.at, actor=caller.actor, payload=after_end(ctx, final))]
+
+        return self._write(caller, build)[-1]
+
+    def record_hot_wash(self, caller: Caller, agency: str, point: str, text: str, said_by: str) -> Entry:
+        """The facilitator (a controller) records, after the end of play, what one of an agency's
+        participants said at the hot wash: a strength or an area for improvement (``point``)."""
+        scenario = self._load(caller.exercise_id).scenario
+        require(caller, Permission.RUN_HOT_WASH)
+        self._agency(scenario, agency)
+        if not text.strip() or not said_by.strip():
+            raise ExerciseInputError("a hot-wash point needs what was said and who said it")
+        payload = _payload(HotWashPoint, point=point, text=text, said_by=said_by.strip(), after_end=True)
+
+        def build(ctx: _Context) -> list[NewEntry]:
+            if ctx.clock.status is not ClockStatus.ENDED:
+                raise ExerciseInputError("the hot wash is held right after play: end the exercise first")
+            return [NewEntry(at=ctx.at, agency=agency, actor=caller.actor, payload=payload)]
+
+        return self._write(caller, build)[-1]
+
+    def submit_feedback(
+        self, caller: Caller, ratings: Mapping[str, int], answers: Mapping[str, str] | None = None
+    ) -> Entry:
+        """A participant's Participant Feedback Form, after the end of play: Part II's statements
+        rated 1 to 5 (``ratings``) and the free-text questions (``answers``), any of them left out."""
+        self._load(caller.exercise_id)
+        require(caller, Permission.SUBMIT_FEEDBACK)
+        given = {k: v for k, v in (answers or {}).items() if v.strip()}
+        if not ratings and not given:
+            raise ExerciseInputError("the feedback form is empty: rate a statement or answer a question")
+        payload = _payload(FeedbackSubmitted, ratings=dict(ratings), answers=given, after_end=True)
+
+        def build(ctx: _Context) -> list[NewEntry]:
+            if ctx.clock.status is not ClockStatus.ENDED:
+                raise ExerciseInputError("the feedback form is filled after play: it opens once the exercise ends")
+            return [NewEntry(at=ctx.at, agency=caller.agency, actor=caller.actor, payload=payload)]
+
+        return self._write(caller, build)[-1]
+
+    @staticmethod
+    def _objective(scenario: Scenario, objective: str | None) -> None:
+        if objective is not None and objective not in {o.id for o in scenario.objectives}:
+            ids = [o.id for o in scenario.objectives]
+            raise ExerciseInputError(f"unknown objective {objective!r}{_hint(objective, ids)}")

@@ -209,7 +209,7 @@ class Play(ExerciseStore):
             if target.actor == ENGINE_ACTOR or target.kind not in CORRECTABLE_KINDS:
                 raise ExerciseInputError(
                     f"entry {seq} ({target.kind.value}) cannot be corrected: only logged actions and "
-                    "observations can (what the clock and the simulation did stands)"
+                    "observations (and hot-wash points) can (what the clock and the simulation did stands)"
                 )
             if not may_correct(caller, target.kind, target.agency, target.actor):
                 who = f"a player for {caller.agency}" if caller.agency else f"the {caller.role.value} role"

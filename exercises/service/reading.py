@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict
 
 from exercises import views
 from exercises.access import (
+    AccessDenied,
     Caller,
     ExerciseInputError,
     Permission,
@@ -39,6 +40,7 @@ from exercises.views import (
     unit_names,
     visible_to_agency,
 )
+from exercises.views.evaluation import as_read_by, withheld_from
 from exercises.views.media_feed import FeedItem, MediaDesk, TrustPoint, media_desk, media_feed, trust_curve
 
 EXPORT_FORMATS = ("jsonl", "csv")
@@ -157,10 +159,11 @@ class Reading(ExerciseStore):
         return loaded.scenario
 
     def journal(self, caller: Caller) -> list[Entry]:
-        """Every entry, for the after-action report and the dashboard."""
+        """Every entry, for the after-action report and the dashboard; for an evaluator who is not
+        the lead, other evaluators' unreconciled ratings are there without their rating and reason."""
         self._load(caller.exercise_id)
         require(caller, Permission.READ_ALL)
-        return self._snapshot(caller.exercise_id)[0]
+        return as_read_by(caller, self._snapshot(caller.exercise_id)[0])
 
     def timeline(self, caller: Caller) -> list[TimelineItem]:
         loaded = self._load(caller.exercise_id)
@@ -256,15 +259,40 @@ class Reading(ExerciseStore):
         self._load(caller.exercise_id)
         require(caller, Permission.READ_ALL)
         exercise, rows, checkpoints = self._read_record(caller.exercise_id)
+        entries = [journal.to_entry(row) for row in rows]
+        self._whole_record(caller, entries)
         with self.db.reading() as session:  # a parent's entry at the branch point never changes
             parent = lineage.parent_hash(session, exercise)
         checked = evidence.check(exercise, rows, checkpoints, self.keys.trusted(), parent_head=parent)
         return RecordCopy(
             name=exercise.name,
             created_at=wall_datetime(exercise.created_at),
-            entries=[journal.to_entry(row) for row in rows],
+            entries=entries,
             verification=checked,
         )
+
+    def may_read_whole_record(self, caller: Caller) -> bool:
+        """Whether the report and the exports (every rating) are open to ``caller`` now."""
+        self._load(caller.exercise_id)
+        require(caller, Permission.READ_ALL)
+        return not withheld_from(caller, self._snapshot(caller.exercise_id)[0])
+
+    def require_whole_record(self, caller: Caller) -> None:
+        """``AccessDenied`` unless the report and the exports are open to ``caller`` now."""
+        self._load(caller.exercise_id)
+        require(caller, Permission.READ_ALL)
+        self._whole_record(caller, self._snapshot(caller.exercise_id)[0])
+
+    @staticmethod
+    def _whole_record(caller: Caller, entries: Sequence[Entry]) -> None:
+        """The report and the exports carry every rating: refused to an evaluator while another
+        evaluator's ratings are kept apart from them."""
+        if withheld_from(caller, entries):
+            raise AccessDenied(
+                "other evaluators' ratings are kept apart until the lead evaluator reconciles them; "
+                "the report and the journal export show every rating, so they open to you once the "
+                "lead evaluator has reconciled (the lead evaluator, controllers and observers can open them now)"
+            )
 
     def _read_record(
         self, exercise_id: int
@@ -289,6 +317,7 @@ class Reading(ExerciseStore):
         if fmt not in EXPORT_FORMATS:
             raise ExerciseInputError(f"unknown format {fmt!r}; use one of {', '.join(EXPORT_FORMATS)}")
         exercise, rows, checkpoints = self._read_record(caller.exercise_id)
+        self._whole_record(caller, [journal.to_entry(row) for row in rows])
         if fmt == "csv":
             return csv_io.export_csv(rows, loaded.scenario)
         return csv_io.export_jsonl(

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 from exercises.record.entries import (
     ActionLogged,
+    CapabilityRated,
     ClockEnded,
     ClockPaused,
     ClockResumed,
@@ -19,6 +20,9 @@ from exercises.record.entries import (
     Correction,
     Development,
     Entry,
+    EvaluatorAssigned,
+    FeedbackSubmitted,
+    HotWashPoint,
     ImprovementItemEdited,
     InjectAdded,
     InjectDelivered,
@@ -33,6 +37,7 @@ from exercises.record.entries import (
     MessageLost,
     MessageSent,
     ObservationRecorded,
+    RatingReconciled,
     ResourceAssigned,
     ResourceReleased,
     ResourceRequested,
@@ -299,6 +304,20 @@ def describe_in(entry: Entry, w: Words, injects: dict[str, Inject]) -> str:
             rating = f" [{p.rating.value}]" if p.rating else ""
             about = f" about {w.agency(entry.agency)}" if entry.agency else ""
             return f"Observation on {p.capability}{about}{rating}" + (f": {p.text}" if p.text else "")
+        case EvaluatorAssigned():
+            return f"{p.evaluator} named lead evaluator" if p.lead else (
+                f"{p.evaluator} assigned to evaluate "
+                + " for ".join(x for x in (p.capability, w.agency(p.agency) if p.agency else None) if x))
+        case CapabilityRated():
+            # The rating itself is kept apart until the lead evaluator reconciles it.
+            return f"Capability rating recorded: {p.capability}"
+        case RatingReconciled():
+            return f"Lead evaluator's reconciled rating of {p.capability}: {p.rating.value}. {p.reason}"
+        case HotWashPoint():
+            what = "strength" if p.point == "strength" else "area for improvement"
+            return f"Hot wash, {w.agency(entry.agency)} ({p.said_by}), {what}: {p.text}"
+        case FeedbackSubmitted():
+            return "Participant feedback form filled"
         case ImprovementItemEdited():
             return f"Improvement plan edited: {', '.join(field_label(f) for f in sorted(p.fields))}"
         case Correction():

@@ -17,7 +17,14 @@ import pytest
 from argon2 import PasswordHasher
 from reportlab import rl_config
 
-from aar.document import INDEX_TITLE, LEGAL_TITLE, PUBLIC_INFORMATION_TITLE, RETESTED_TITLE, SECTION_ORDER
+from aar.document import (
+    FEEDBACK_TITLE,
+    INDEX_TITLE,
+    LEGAL_TITLE,
+    PUBLIC_INFORMATION_TITLE,
+    RETESTED_TITLE,
+    SECTION_ORDER,
+)
 from aar.model import AfterActionReport, Element, RealTime, RecordIntegrity, Status
 from aar.render.pdf import render_pdf
 from aar.render.word import render_docx
@@ -115,7 +122,7 @@ def ids_in(text: str, ids: set[str]) -> list[str]:
 
 def expected_order(report: AfterActionReport) -> list[str]:
     absent = {PUBLIC_INFORMATION_TITLE: report.public_information is None, LEGAL_TITLE: report.legal is None,
-              RETESTED_TITLE: not report.retests}
+              RETESTED_TITLE: not report.retests, FEEDBACK_TITLE: report.feedback is None}
     return [s for s in SECTION_ORDER if not absent.get(s, False)]
 
 

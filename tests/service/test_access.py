@@ -9,7 +9,7 @@ AccessDenied and writes nothing.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import pytest
 
@@ -145,6 +145,28 @@ CASES: dict[str, Case] = {
         lambda s, c, f, a: s.add_media_item(c, "local_tv", "Crews at the warehouse", starts_rumour="trapped"),
         CONTROLLER, True, media=True,
     ),
+    "assign an evaluator": Case(
+        lambda s, c, f, a: s.assign_evaluator(c, "Ana Silva", capability="Planning"), CONTROLLER, True
+    ),
+    # Evaluators are told apart by name: every caller here gives one; only evaluators rate.
+    "rate a capability": Case(
+        lambda s, c, f, a: s.rate_capability(replace(c, name="Ana Silva"), "Planning", "S", "seen"),
+        frozenset({"evaluator"}), True,
+    ),
+    # The lead named in _prepare is "Lee Park": only an evaluator signed in under that name reconciles.
+    "reconcile a rating": Case(
+        lambda s, c, f, a: s.reconcile_rating(replace(c, name="Lee Park"), "Planning", "M", "weighed"),
+        frozenset({"evaluator"}), True,
+    ),
+    "record the hot wash": Case(
+        lambda s, c, f, a: s.record_hot_wash(c, "fire", "strength", "Clear command", "Chief Diaz"),
+        CONTROLLER, True, setup="ended",
+    ),
+    "fill the feedback form": Case(
+        lambda s, c, f, a: s.submit_feedback(c, {"structured": 4}), EVERYONE, True, setup="ended"
+    ),
+    "may read the whole record": Case(lambda s, c, f, a: s.may_read_whole_record(c), READERS_OF_ALL, False),
+    "require the whole record": Case(lambda s, c, f, a: (s.require_whole_record(c),), READERS_OF_ALL, False),
     "media feed": Case(lambda s, c, f, a: s.media_feed(c), EVERYONE, False, media=True),
     "media desk": Case(lambda s, c, f, a: s.media_desk(c), EVERYONE, False, media=True),
     "trust curve": Case(lambda s, c, f, a: s.trust_curve(c), EVERYONE, False, media=True),
@@ -161,8 +183,11 @@ def _prepare(service: ExerciseService, scenario: Scenario, setup: str) -> Fixtur
     for agency in OTHER:
         fixture.action_seq[agency] = service.log_action(ex.player(agency), "head_count").seq
     fixture.observation_seq = service.record_observation(ex.evaluator, "Planning", rating="S").seq
+    service.assign_evaluator(ex.controller, "Lee Park", lead=True)
     if setup == "paused":
         service.pause(ex.controller)
+    if setup == "ended":
+        service.end(ex.controller)
     return fixture
 
 
@@ -224,6 +249,8 @@ def test_every_service_call_is_in_the_matrix() -> None:
         "exercise_details", "set_exercise_details", "saved_baseline", "save_baseline",
         "publish_statement", "add_media_item", "media_feed", "media_desk", "trust_curve", "message_notice",
         "run_again", "branch", "lineage",
+        "assign_evaluator", "rate_capability", "reconcile_rating", "record_hot_wash", "submit_feedback",
+        "may_read_whole_record", "require_whole_record",
     }
     assert public - operator_level == covered
 

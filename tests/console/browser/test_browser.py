@@ -131,7 +131,9 @@ def test_the_evaluator_records_a_rating(
     page = open_console(browser, server.url)
     sign_in(page, code(created, Role.EVALUATOR), name="Evaluator One")
     choose(page, "Core capability", "Operational Coordination")
-    current(page).get_by_text("S: Performed with some challenges").click()
+    # The observation's rating (the page also has the evaluation team's "Your rating").
+    current(page).get_by_role("radiogroup", name="Rating", exact=True).get_by_text(
+        "S: Performed with some challenges").click()
     current(page).get_by_role("textbox", name="Strengths").fill("Command was announced at once")
     current(page).get_by_role("button", name="Record observation").click()
     wait_toast(page, "Observation recorded: Operational Coordination rated S")
