@@ -70,10 +70,13 @@ def pick(page: Page, group: str, option: str) -> None:
 
 def rate(page: Page, rating: str, meaning: str, reason: str) -> None:
     choose_again(page, "Capability to rate", CAPABILITY)
+    wait_idle(page)
     pick(page, "Your rating", f"{rating}: {meaning}")
+    wait_idle(page)  # the choice reruns the page: a field filled before that run ends is drawn anew, empty
     field = current(page).get_by_role("textbox", name="Reason for the rating")
     field.fill(reason)
     field.press("Tab")
+    wait_idle(page)
     current(page).get_by_role("button", name="Record rating").click()
     wait_toast(page, f"Rating recorded: {CAPABILITY} rated {rating}", timeout=WAIT_MS)
 
@@ -93,11 +96,14 @@ def test_two_evaluators_differ_the_lead_reconciles_and_the_report_shows_it(
 
     lead = evaluator(browser, server, created, "Lee Park")
     choose_again(lead, "Capability to reconcile", CAPABILITY)
+    wait_idle(lead)
     current(lead).get_by_text("Agreement: 0% of pairs of evaluators.").first.wait_for(timeout=WAIT_MS)
     pick(lead, "Final rating", "M: Performed with major challenges")
+    wait_idle(lead)
     reason = current(lead).get_by_role("textbox", name="Reason for the final rating")
     reason.fill("Command stood up but the operator never joined it")
     reason.press("Tab")
+    wait_idle(lead)
     current(lead).get_by_role("button", name="Record final rating").click()
     wait_toast(lead, f"Final rating recorded: {CAPABILITY} rated M", timeout=WAIT_MS)
 

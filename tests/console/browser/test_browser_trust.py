@@ -209,7 +209,8 @@ def test_an_observation_is_the_evaluators_about_the_agency_and_an_empty_one_is_r
 
     current(page).get_by_role("textbox", name="Notes (what was seen, when, by whom)").fill("Liaison met the organisers")
     pick(page, "Agency observed (optional)", "Riverton Police Department")
-    page.get_by_text("S: Performed with some challenges").click()
+    current(page).get_by_role("radiogroup", name="Rating", exact=True).get_by_text(
+        "S: Performed with some challenges").click()
     current(page).get_by_role("button", name="Record observation").click()
     wait_toast(page, "about Riverton Police Department rated S")
     feed = page.locator("[data-testid='stTable']", has_text="Liaison met the organisers").first
