@@ -30,6 +30,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench.bench_console import HandClock  # noqa: E402  (the same hand-moved wall clock)
 from exercises.access import Role  # noqa: E402
 from exercises.record.entries import EntryKind  # noqa: E402
 from exercises.scenario.loading import load_scenario  # noqa: E402
@@ -38,16 +39,6 @@ from exercises.service.exercise_service import ExerciseService  # noqa: E402
 
 SCENARIO = ROOT / "data" / "scenarios" / "civil_disturbance.yaml"
 TARGET_SECONDS = 5.0
-
-
-class HandClock:
-    """The wall clock the service reads, moved by the benchmark (the exercise clock follows it)."""
-
-    def __init__(self) -> None:
-        self.now = 1_750_000_000.0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 def build(url: str, entries: int, seed: int = 5) -> int:
