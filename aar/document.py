@@ -17,6 +17,7 @@ from typing import Literal
 from aar import alt_text
 from aar.agreement import kappa_words
 from aar.clock import when
+from aar.improvement import element_text
 from aar.legal import KIND_TITLE, LEGAL_TITLE
 from aar.model import (
     STATUS_LABEL,
@@ -290,7 +291,7 @@ class _Writer:
             scope = (
                 f"{humanise(ov.exercise_type).capitalize()} exercise of a {humanise(ov.kind)} scenario, "
                 f"{format_span(ov.duration_s)} of scenario time (played {played}), at {ov.location}; "
-                f"{ov.injects} injects."
+                f"{ov.injects} injects." + (f" {ov.conduct}" if ov.conduct else "")
             )
         objectives = "\n".join(f"{i}. {text}" for i, (_, text) in enumerate(ov.objectives, start=1))
         plans = "\n".join(f"{name} ({authority})" for _, name, authority in ov.plans) or "none"
@@ -496,7 +497,7 @@ class _Writer:
                 cell(item.capability),
                 cell(item.issue),
                 cell(item.corrective_action),
-                cell(item.element.value.capitalize() if item.element else "To be set"),
+                cell(element_text(item)),
                 cell((item.responsible_agency or "To be set")
                      + (f"\n{item.point_of_contact}" if item.point_of_contact else "")),
                 cell(item.start_date.isoformat() if item.start_date else ""),
@@ -509,7 +510,7 @@ class _Writer:
             return
         self.add(Table(("Core capability", "Issue / area for improvement", "Corrective action", "Capability element",
                         "Primary responsible organization and point of contact", "Start date", "Completion date"),
-                       rows, (0.12, 0.19, 0.21, 0.12, 0.14, 0.1, 0.12), dense=True,
+                       rows, (0.15, 0.19, 0.2, 0.12, 0.14, 0.1, 0.1), dense=True,
                        caption="Table A-1. Improvement Plan"))
 
     def retested(self) -> None:

@@ -52,18 +52,24 @@ def _protocol_rows(scenario: Scenario, record: Record, protocol: Protocol, bad: 
         f"\u201c{after}\u201d ({protocol.source})."
     )
     issue = f"{protocol.title} ({_tally(bad)}). {finding_sentence(bad[0], record)}"
-    declared = [Element(e) for e in protocol.elements]
     base = {"capability": protocol.capability, "issue": issue, "corrective_action": corrective,
             "responsible_agency": agency}
+    return [declared_row(f"protocol:{protocol.id}", [Element(e) for e in protocol.elements], **base)]
+
+
+def declared_row(key: str, declared: Sequence[Element], **base: str) -> ImprovementItem:
+    """One row for one corrective action, with every capability element its plan declares (a plan
+    declaring training and planning for one action gets one row naming both, not two alike)."""
     if not declared:
-        return [ImprovementItem(key=f"protocol:{protocol.id}", element=None, element_reason=TO_BE_SET, **base)]
-    reason = "declared by the response plan"
-    if len(declared) == 1:
-        return [ImprovementItem(key=f"protocol:{protocol.id}", element=declared[0], element_reason=reason, **base)]
-    return [
-        ImprovementItem(key=f"protocol:{protocol.id}|{e.value}", element=e, element_reason=reason, **base)
-        for e in declared
-    ]
+        return ImprovementItem(key=key, element=None, element_reason=TO_BE_SET, **base)
+    return ImprovementItem(key=key, element=declared[0], elements=tuple(declared),
+                           element_reason="declared by the response plan", **base)
+
+
+def element_text(item: ImprovementItem) -> str:
+    """The Capability Element cell: 'Training, Planning'; 'To be set' when none is known."""
+    elements = item.elements or ((item.element,) if item.element else ())
+    return ", ".join(e.value.capitalize() for e in elements) or "To be set"
 
 
 def _observation_rows(record: Record) -> list[ImprovementItem]:
@@ -104,7 +110,7 @@ def apply_edits(rows: Sequence[ImprovementItem], record: Record) -> tuple[list[I
         p = e.payload
         if not isinstance(p, ImprovementItemEdited):
             continue
-        row = by_key.get(p.item_key)
+        row = by_key.get(p.item_key) or by_key.get(p.item_key.partition("|")[0])  # keys once had '|<element>'
         if row is None:
             notes.append(f"Improvement-plan edit (entry {e.seq}) names a row that is not in the draft; ignored.")
             continue
@@ -116,6 +122,7 @@ def apply_edits(rows: Sequence[ImprovementItem], record: Record) -> tuple[list[I
             update[name] = value
         if "element" in update:
             update["element_reason"] = "set by a controller"
+            update["elements"] = ()
         if "responsible_agency" in update:  # the console sends an agency's id; the plan prints names
             agency = str(update["responsible_agency"])
             update["responsible_agency"] = record.names.agencies.get(agency, agency)
@@ -127,5 +134,5 @@ def apply_edits(rows: Sequence[ImprovementItem], record: Record) -> tuple[list[I
             fields = ", ".join(str(err["loc"][0]) for err in exc.errors())
             notes.append(f"Improvement-plan edit (entry {e.seq}) has invalid {fields}; ignored.")
             continue
-        by_key[p.item_key] = merged
+        by_key[row.key] = merged
     return [by_key[r.key] for r in rows], notes

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 
+from aar.improvement import declared_row
 from aar.model import Element, Finding, ImprovementItem, LegalFinding, LegalKind, LegalReview
 from aar.record import Record
 from aar.scoring import evidence
@@ -172,7 +173,7 @@ def _finding(
 
 
 def improvement_rows(review: LegalReview | None) -> list[ImprovementItem]:
-    """One improvement-plan row per legal finding and declared element (none declared: to be set)."""
+    """One improvement-plan row per legal finding, naming every element declared (none: to be set)."""
     if review is None:
         return []
     rows = []
@@ -180,10 +181,8 @@ def improvement_rows(review: LegalReview | None) -> list[ImprovementItem]:
         seq = f.evidence[0].seq if f.evidence else 0
         base = {"capability": f.capability, "issue": f"{KIND_TITLE[f.kind]}. {f.what}",
                 "corrective_action": f.corrective_action, "responsible_agency": f.agency_name}
-        if not f.elements:
-            rows.append(ImprovementItem(key=f"legal:{f.kind}:{seq}", element=None, element_reason=NO_ELEMENT, **base))
-        for el in f.elements:
-            key = f"legal:{f.kind}:{seq}" + (f"|{el.value}" if len(f.elements) > 1 else "")
-            rows.append(ImprovementItem(key=key, element=el, element_reason="declared by the response plan", **base))
+        key = f"legal:{f.kind}:{seq}"
+        rows.append(declared_row(key, f.elements, **base) if f.elements
+                    else ImprovementItem(key=key, element=None, element_reason=NO_ELEMENT, **base))
     return rows
 

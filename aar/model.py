@@ -303,14 +303,16 @@ class Baseline(_Data):
 
 class ImprovementItem(_Data):
     key: str
-    """Stable across report runs: 'protocol:<id>' (with '|<element>' when the protocol declares
-    several elements) or 'observation:<seq>'."""
+    """Stable across report runs: 'protocol:<id>', 'legal:<kind>:<seq>' or 'observation:<seq>'."""
     capability: str
     issue: str
     corrective_action: str
     element: Element | None = None
     """None until declared (by the protocol or its plan), chosen by the evaluator or set by a
-    controller: never guessed."""
+    controller: never guessed. The first of ``elements`` when the plan declares several."""
+    elements: tuple[Element, ...] = ()
+    """Every capability element the row's corrective action concerns, as declared (one row for the
+    action, not one per element); empty when only ``element`` is known."""
     element_reason: str
     responsible_agency: str
     """The name of the agency the finding or observation is about ('' when it names none)."""
@@ -445,6 +447,8 @@ class Overview(_Data):
     injects: int
     played_from: float | None
     played_to: float | None
+    conduct: str = ""
+    """How play was conducted (ended early, the clock's speed), in words; empty for a real incident."""
 
 
 LegalKind = Literal["overreach", "disclosure", "missing_log"]

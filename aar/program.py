@@ -14,11 +14,10 @@ from statistics import median
 from typing import Any
 
 from aar.coordination import coordination
-from aar.integrity import record_integrity
+from aar.exercise_report import exercise_report
 from aar.model import AfterActionReport, CapabilityRating, Coordination, Finding
 from aar.ratings import table1
 from aar.record import build_record
-from aar.report import build_report, report_options
 from aar.scoring import findings
 from exercises.access import Caller
 from exercises.program.model import CorrectiveAction
@@ -29,22 +28,6 @@ from exercises.scoring import SCORED
 from exercises.service.exercise_service import ExerciseService
 
 SUMMARY_FORMAT = 1
-
-
-def exercise_report(
-    service: ExerciseService, caller: Caller, programs: ProgramService | None = None,
-) -> AfterActionReport:
-    """The exercise's AAR/IP model, built as ``hotwash report`` builds it (with the corrective actions
-    it re-tests when ``programs`` is given)."""
-    scenario = service.scenario(caller)
-    record = service.record(caller)
-    details = service.exercise_details(caller)
-    day = details.real_start.date() if details.real_start else record.created_at.date()
-    return build_report(
-        scenario, record.entries, exercise_name=record.name, exercise_dates=(day, day),
-        integrity=record_integrity(record.verification), **report_options(details),
-        earlier_actions=programs.earlier_actions(caller.exercise_id) if programs else (),
-    )
 
 
 def action_rows(report: AfterActionReport) -> list[dict[str, str]]:

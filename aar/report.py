@@ -11,6 +11,7 @@ from typing import Any
 from aar.baseline import comparisons
 from aar.branch import branch_origin
 from aar.clock import when
+from aar.conduct import conduct_sentence
 from aar.coordination import coordination
 from aar.credit import of_people, simulation_sentence
 from aar.evaluation_panel import evaluation_panel, with_final_ratings
@@ -73,6 +74,7 @@ def overview(scenario: Scenario, record: Record) -> Overview:
         injects=len(record.injects),
         played_from=record.started_at,
         played_to=record.end if record.entries else None,
+        conduct=conduct_sentence(record, scenario.duration),
     )
 
 
@@ -157,6 +159,7 @@ def executive_summary(
         f"{met} of {len(scored)} scored protocol instances were met"
         + (f" ({met / len(scored):.0%})." if scored else ".")
     )
+    text += f" {overview_.conduct}" if overview_.conduct else ""
     simulated = simulation_sentence(found, names)
     text += f" {simulated}" if simulated else ""
     strengths = [n for a in analyses for n in a.strengths]

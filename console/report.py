@@ -9,11 +9,12 @@ from __future__ import annotations
 import datetime as dt
 
 from aar import ics
+from aar.exercise_report import exercise_day as day_of
+from aar.exercise_report import exercise_report
 from aar.integrity import record_integrity
 from aar.model import AfterActionReport, RecordIntegrity
 from aar.render.pdf import render_pdf
 from aar.render.word import render_docx
-from aar.report import build_report, report_options, stored_baseline
 from console.derived import ViewCache
 from exercises.access import Caller
 from exercises.documents.incident_log import RealClock
@@ -21,12 +22,10 @@ from exercises.program.service import ProgramService
 from exercises.service.exercise_service import ExerciseService
 
 
-def exercise_dates(svc: ExerciseService, caller: Caller) -> tuple[dt.date, dt.date]:
-    """From the day the exercise was opened to today (or that day, when it is today)."""
-    opened = next((e.created_at.date() for e in svc.list_exercises() if e.id == caller.exercise_id), None)
-    today = dt.datetime.now(dt.UTC).date()
-    start = opened or today
-    return start, max(start, today)
+def exercise_day(svc: ExerciseService, caller: Caller) -> dt.date:
+    """The exercise's day, as its report's cover gives it."""
+    opened = next((e.created_at for e in svc.list_exercises() if e.id == caller.exercise_id), None)
+    return day_of(svc.exercise_details(caller), opened or dt.datetime.now(dt.UTC))
 
 
 def integrity(svc: ExerciseService, caller: Caller) -> RecordIntegrity:
@@ -45,22 +44,9 @@ def current_report(svc: ExerciseService, cache: ViewCache, caller: Caller) -> Af
     # The cached report holds every evaluator's rating: checked for this caller before it is handed out.
     svc.require_whole_record(caller)
     entries = svc.journal(caller)
-    baseline_text = svc.saved_baseline(caller)
 
     def build() -> AfterActionReport:
-        record = svc.record(caller)  # the entries and their check from one snapshot
-        scenario = svc.scenario(caller)
-        return build_report(
-            scenario,
-            record.entries,
-            exercise_name=record.name,
-            exercise_dates=exercise_dates(svc, caller),
-            integrity=record_integrity(record.verification),
-            baseline=stored_baseline(baseline_text, scenario),
-            lineage=svc.lineage(caller),  # a branch's parent: read only when the report is rebuilt
-            earlier_actions=ProgramService(svc.db).earlier_actions(caller.exercise_id),
-            **report_options(svc.exercise_details(caller)),
-        )
+        return exercise_report(svc, caller)
 
     return cache.get((caller.exercise_id, "all", "report"), _version(svc, caller, len(entries)), build)
 
@@ -83,7 +69,7 @@ def ics_forms(svc: ExerciseService, caller: Caller, fmt: str, agency: str | None
     """ICS 214 activity logs (one agency, or every agency) and the ICS 205A-style communications
     list, as one PDF or one workbook (``fmt``: 'pdf' or 'xlsx'), from the journal as it stands."""
     scenario, entries = svc.scenario(caller), svc.journal(caller)
-    name, day = svc.state(caller).name, exercise_dates(svc, caller)[0]
+    name, day = svc.state(caller).name, exercise_day(svc, caller)
     details = svc.exercise_details(caller)
     clock = RealClock.parse(details.real_start, details.timezone) if details.real_start and details.timezone else None
     agencies = [agency] if agency else [a.id for a in scenario.agencies]

@@ -2,17 +2,24 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
+from aar.exercise_report import exercise_day
 from aar.ics import Ics205a, Ics214, ics205a, ics214, render_pdf, render_xlsx
+from exercises.access import AccessDenied, ExerciseInputError
 from exercises.documents.incident_log import RealClock
+from exercises.record.entries import Entry
+from exercises.record.evidence import KeyFileError
+from exercises.scenario.model import Scenario
 from exercises.service.details import ExerciseDetails
+from exercises.service.exercise_service import ExerciseService
 from exercises.storage.db import URL_SETTING
 from exercises.views.wording import agency_index
-from hotwash.commands_report import _from_database, _Source
 
 ics_app = typer.Typer(help="ICS forms from the record: 214 activity logs, 205A communications list.", no_args_is_help=True)
 
@@ -60,11 +67,29 @@ def _write(forms: list[tuple[str, Ics214 | Ics205a]], pdf: Path | None, xlsx: Pa
         typer.echo(f"wrote {xlsx}")
 
 
+@dataclass(frozen=True)
+class _Source:
+    """What the forms are filled from: the exercise's scenario, journal, name, day and details."""
+
+    scenario: Scenario
+    journal: list[Entry]
+    name: str
+    day: date
+    details: ExerciseDetails
+
+
 def _record(
     exercise: int, database: str | None, start: str | None, timezone: str | None
 ) -> tuple[_Source, RealClock | None]:
     """The exercise's record, and the clock its forms show times in."""
-    source = _from_database(exercise, database, [])
+    service = ExerciseService.open(database)
+    try:
+        caller = service.operator(exercise)
+        record, details = service.record(caller), service.exercise_details(caller)
+        source = _Source(service.scenario(caller), record.entries, record.name,
+                         exercise_day(details, record.created_at), details)
+    except (ExerciseInputError, AccessDenied, LookupError, KeyFileError) as exc:
+        raise _fail(str(exc)) from None
     return source, _clock(start, timezone, source.details)
 
 
@@ -80,7 +105,7 @@ def activity_log(
 ) -> None:
     """An ICS 214 Activity Log per agency, filled from EXERCISE's journal."""
     source, clock = _record(exercise, database, start, timezone)
-    scenario, journal, name, day = source.scenario, source.journal, source.name, source.span[0]
+    scenario, journal, name, day = source.scenario, source.journal, source.name, source.day
     index = agency_index(scenario)
     found = {typed: index.find(typed) for typed in agency or ()}
     unknown = [typed for typed, ident in found.items() if ident is None]
@@ -105,5 +130,5 @@ def communications_list(
 ) -> None:
     """An ICS 205A-style communications list: agency, channel, linked agencies, state during play."""
     source, clock = _record(exercise, database, start, timezone)
-    scenario, journal, name, day = source.scenario, source.journal, source.name, source.span[0]
+    scenario, journal, name, day = source.scenario, source.journal, source.name, source.day
     _write([("ICS 205A", ics205a(scenario, journal, incident_name=name, day=day, clock=clock))], pdf, xlsx)

@@ -7,31 +7,27 @@ s.yaml --journal journal.jsonl --out aar.pdf``), which needs no database.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from pydantic import ValidationError
 from rich.console import Console
 from rich.progress import Progress
 
-from aar.integrity import record_integrity
+from aar.exercise_report import exercise_report
 from aar.journal_file import JournalFile, JournalFileError, read_journal_lines
-from aar.model import AfterActionReport, RecordIntegrity
+from aar.model import AfterActionReport
 from aar.render.pdf import render_pdf
 from aar.render.word import render_docx
 from aar.report import build_report, report_options
 from exercises.access import AccessDenied, ExerciseInputError
-from exercises.program.model import CorrectiveAction
-from exercises.program.service import ProgramService
-from exercises.record.entries import Entry
 from exercises.record.evidence import KeyFileError, Keys, PublicKey, default_key_path, read_public_key
 from exercises.scenario.loading import ScenarioError, load_scenario
 from exercises.scenario.model import Scenario
 from exercises.scoring import SCORED
-from exercises.service.branching import Lineage
 from exercises.service.details import ExerciseDetails, parse_start
 from exercises.service.exercise_service import ExerciseService
 from exercises.storage.db import URL_SETTING, database_url
@@ -49,7 +45,7 @@ def _fail(message: str) -> typer.Exit:
     return typer.Exit(1)
 
 
-def _dates(text: str | None, fallback: tuple[date, date]) -> tuple[date, date]:
+def _dates(text: str | None, fallback: tuple[date, date] | None) -> tuple[date, date] | None:
     if not text:
         return fallback
     try:
@@ -71,36 +67,56 @@ def _baseline(path: Path | None) -> BatchResult | None:
         raise _fail(f"{path}: not a simulation result (write one with: hotwash simulate --json FILE)") from None
 
 
-@dataclass(frozen=True)
-class _Source:
-    scenario: Scenario
-    journal: list[Entry]
-    integrity: RecordIntegrity
-    name: str
-    span: tuple[date, date]
-    details: ExerciseDetails
-    lineage: Lineage | None = None
-    """For a branched exercise: where it came from, for the comparison with its parent."""
-    earlier_actions: list[tuple[str, CorrectiveAction]] = field(default_factory=list)
-    """Corrective actions of the program's earlier exercises, which this one may re-test."""
-
-
-def _from_database(exercise: int, database: str | None, trusted: list[PublicKey]) -> _Source:
+def _exercise_service(database: str | None, trusted: list[PublicKey]) -> ExerciseService:
     service = ExerciseService.open(database)
     if trusted:
         service.keys = service.keys.trusting(trusted)
+    return service
+
+
+def _from_database(
+    exercise: int, service: ExerciseService, runs: int | None, jobs: int, cover: dict[str, Any],
+) -> AfterActionReport:
+    """The exercise's report as the console makes it (``aar.exercise_report``), with a baseline
+    simulated for this report when ``runs`` is given (else the one saved with the exercise)."""
     try:
         caller = service.operator(exercise)
-        scenario = service.scenario(caller)
-        record = service.record(caller)  # the journal and its check from one snapshot
-        details = service.exercise_details(caller)
-        lineage = service.lineage(caller)
+        given = cover.pop("baseline")
+        batch = _run_baseline(service.scenario(caller), runs, jobs) if runs else given
+        return exercise_report(service, caller, baseline=batch, **cover)
     except (ExerciseInputError, AccessDenied, LookupError, KeyFileError) as exc:
         raise _fail(str(exc)) from None
-    day = details.real_start.date() if details.real_start else record.created_at.date()
-    integrity = record_integrity(record.verification)
-    earlier = ProgramService(service.db).earlier_actions(exercise)
-    return _Source(scenario, record.entries, integrity, record.name, (day, day), details, lineage, earlier)
+
+
+@dataclass(frozen=True)
+class _JournalSource:
+    """A scenario file and a JSON Lines journal, with the clock and kind given on the command line."""
+
+    scenario: Path
+    journal: Path
+    start: str | None
+    timezone: str | None
+    real_incident: bool
+
+
+def _from_file(
+    source: _JournalSource, database: str | None, trusted: list[PublicKey], runs: int | None, jobs: int,
+    cover: dict[str, Any], dates: str | None,
+) -> AfterActionReport:
+    """The report of a journal file, checked against this installation's keys and any given."""
+    scenario, read = _from_journal_file(source.scenario, source.journal, _own_keys(database, trusted))
+    try:
+        real_start = parse_start(source.start, source.timezone) if source.start else None
+    except ExerciseInputError as exc:
+        raise _fail(f"--start/--timezone: {exc}") from None
+    details = ExerciseDetails("real_incident" if source.real_incident else "exercise", real_start, source.timezone)
+    span = read.dates or ((real_start.date(),) * 2 if real_start is not None else (date.today(),) * 2)
+    batch = _run_baseline(scenario, runs, jobs) if runs else cover["baseline"]
+    return build_report(
+        scenario, read.entries, exercise_name=cover["name"] or scenario.name,
+        exercise_dates=_dates(dates, span) or span, integrity=read.integrity, baseline=batch,
+        marking=cover["marking"], notes=[read.note], **report_options(details),
+    )
 
 
 def _trusted(paths: list[Path] | None) -> list[PublicKey]:
@@ -224,51 +240,23 @@ def report(
     ] = None,
 ) -> None:
     """Score the exercise against its response plans and write the HSEEP AAR/IP as a PDF."""
-    notes: list[str] = []
     if baseline is not None and baseline_runs is not None:
         raise _fail("give --baseline FILE or --baseline-runs N, not both")
-    details = ExerciseDetails()
-    lineage: Lineage | None = None
-    earlier: list[tuple[str, CorrectiveAction]] = []
+    cover: dict[str, Any] = {"name": name, "marking": marking, "baseline": _baseline(baseline)}
     if exercise is not None:
         if scenario_file or journal_file:
             raise _fail("give an EXERCISE id, or --scenario with --journal, not both")
         if start or timezone or real_incident:
             raise _fail("an exercise keeps its own clock and kind: set them when it is created or imported, "
                         "or on the console's report page; --start, --timezone and --real-incident go with --journal")
-        source = _from_database(exercise, database, _trusted(public_key))
-        scenario, journal, integrity, default_name = (
-            source.scenario, source.journal, source.integrity, source.name
-        )
-        span, details, lineage, earlier = source.span, source.details, source.lineage, source.earlier_actions
+        cover["dates"] = _dates(dates, None)
+        service = _exercise_service(database, _trusted(public_key))
+        aar = _from_database(exercise, service, baseline_runs, jobs, cover)
     elif scenario_file is not None and journal_file is not None:
-        scenario, read = _from_journal_file(scenario_file, journal_file, _own_keys(database, _trusted(public_key)))
-        journal, integrity, default_name = read.entries, read.integrity, scenario.name
-        span = read.dates or (date.today(), date.today())
-        notes.append(read.note)
-        try:
-            real_start = parse_start(start, timezone) if start else None
-        except ExerciseInputError as exc:
-            raise _fail(f"--start/--timezone: {exc}") from None
-        details = ExerciseDetails("real_incident" if real_incident else "exercise", real_start, timezone)
-        if real_start is not None and read.dates is None:
-            span = (real_start.date(), real_start.date())
+        journal = _JournalSource(scenario_file, journal_file, start, timezone, real_incident)
+        aar = _from_file(journal, database, _trusted(public_key), baseline_runs, jobs, cover, dates)
     else:
         raise _fail("give an EXERCISE id, or --scenario FILE with --journal FILE")
-    batch = _run_baseline(scenario, baseline_runs, jobs) if baseline_runs else _baseline(baseline)
-    aar: AfterActionReport = build_report(
-        scenario,
-        journal,
-        exercise_name=name or default_name,
-        exercise_dates=_dates(dates, span),
-        integrity=integrity,
-        baseline=batch,
-        marking=marking,
-        notes=notes,
-        lineage=lineage,
-        earlier_actions=earlier,
-        **report_options(details),
-    )
     out.write_bytes(render_pdf(aar))
     _write_word_copies(aar, docx, accessible_pdf)
     scored = [f for f in aar.findings if f.status in SCORED]
@@ -277,5 +265,5 @@ def report(
     if json_file is not None:
         json_file.write_text(aar.model_dump_json(indent=2) + "\n", encoding="utf-8")
         typer.echo(f"wrote {json_file}")
-    if not integrity.intact:
-        typer.echo(f"warning: the record does not verify: {integrity.problem}", err=True)
+    if not aar.integrity.intact:
+        typer.echo(f"warning: the record does not verify: {aar.integrity.problem}", err=True)

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from aar.model import RecordIntegrity, Status
+from aar.improvement import element_text
+from aar.model import Element, RecordIntegrity, Status
 from aar.render.pdf import render_pdf
 from aar.report import build_report
 from exercises.record.entries import (
@@ -62,9 +63,12 @@ def test_hand_built_journal_on_the_mass_casualty_scenario(scenario: Scenario) ->
     assert found["IC-01"].status is Status.LATE and found["IC-01"].late_by_s == 240
     assert found["NOT-01"].status is Status.MET
     assert {f.protocol_id for f in report.findings} == {p.id for p in scenario.protocols}
-    improvement = {r.key for r in report.improvement_plan}
-    # IC-01 declares two elements (training, planning): one row for each; NOT-01 was met.
-    assert {"protocol:IC-01|training", "protocol:IC-01|planning"} <= improvement
+    improvement = {r.key: r for r in report.improvement_plan}
+    # IC-01 declares two elements (training, planning) for one corrective action: one row naming
+    # both, not two rows alike in Appendix A; NOT-01 was met.
+    ic = [r for k, r in improvement.items() if k.startswith("protocol:IC-01")]
+    assert [(r.key, r.elements) for r in ic] == [("protocol:IC-01", (Element.TRAINING, Element.PLANNING))]
+    assert element_text(ic[0]) == "Training, Planning"
     assert not any(k.startswith("protocol:NOT-01") for k in improvement)
 
 
