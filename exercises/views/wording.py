@@ -35,6 +35,7 @@ from exercises.record.entries import (
     MediaItemPublished,
     MessageDelivered,
     MessageLost,
+    MessageNotSent,
     MessageSent,
     ObservationRecorded,
     RatingReconciled,
@@ -286,6 +287,8 @@ def describe_in(entry: Entry, w: Words, injects: dict[str, Inject]) -> str:
             return f"Message from {w.agency(p.sender)} delivered to {w.agency(p.to)}{via}"
         case MessageLost():
             return f"Message from {w.agency(p.sender)} to {w.agency(p.to)} lost: {p.reason}"
+        case MessageNotSent():
+            return f"Message to {w.agency(p.to)} not sent: {p.text}"
         case ResourceRequested():
             extra = f": {p.text}" if p.text else ""
             return f"Request to {w.agency(p.to)} for {w.units(p.count, p.unit_type)}{extra}"
