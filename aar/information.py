@@ -13,7 +13,8 @@ evidence, core capability and POETE element (docs/report.md, "Information failur
 - **late**: delivered after the time it was due: the log's *Due by*, else the deadline of the
   protocol whose action the message performed. Training.
 - **never answered**: delivered, and the recipient never sent the sender a message afterwards
-  (notifications the engine carries expect no answer). Training.
+  (notifications the engine carries expect no answer, nor does a message that is itself an
+  answer). Training.
 - **not relayed**: delivered, to be passed on to someone (*Relay to*), and the recipient never sent
   that one a message afterwards. Organization.
 
@@ -24,7 +25,7 @@ credit leaves out its findings); a loss on a link is kept whoever sent it, the l
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from aar.clock import evidence_text, when
 from aar.model import (
@@ -137,9 +138,13 @@ def _due(c: _Context, sent: Entry, p: MessageDelivered) -> tuple[float, str] | N
     return None
 
 
-def _delivered(c: _Context, e: Entry, p: MessageDelivered, sent: Entry, replies: dict[tuple[str, str], list[float]]
+def _delivered(c: _Context, e: Entry, p: MessageDelivered, sent: Entry,
+               traffic: tuple[dict[tuple[str, str], list[float]], dict[tuple[str, str], list[float]]]
                ) -> list[InformationFailure]:
-    """The failures of a delivered message: late, never answered, not relayed."""
+    """The failures of a delivered message: late, never answered (unless it is itself an answer: its
+    recipient's message had reached its sender before it was sent), not relayed. ``traffic``: when
+    each (sender, recipient) sent messages, and when theirs arrived."""
+    replies, arrivals = traffic
     base = {"message_id": p.message_id, "sender": p.sender, "sender_name": c.names.agency(p.sender), "to": p.to,
             "to_name": c.names.agency(p.to), "at": sent.at, "text": _text(sent), "delivered_at": e.at}
     trail = (evidence("sent", sent, c.record), evidence("delivered", e, c.record))
@@ -153,7 +158,8 @@ def _delivered(c: _Context, e: Entry, p: MessageDelivered, sent: Entry, replies:
             evidence=trail))
     if p.to in c.simulated or p.to in c.scenario.party_names:
         return out
-    if not any(t >= e.at for t in replies[(p.to, p.sender)]):
+    answering = any(t <= sent.at for t in arrivals[(p.to, p.sender)])
+    if not answering and not any(t >= e.at for t in replies[(p.to, p.sender)]):
         out.append(InformationFailure(
             kind="unanswered", **base, responsible=p.to, responsible_name=c.names.agency(p.to),
             capability=c.capability(p.sender, p.to, p.about), element=Element.TRAINING,
@@ -174,10 +180,13 @@ def information_failures(scenario: Scenario, record: Record, found: Sequence[Fin
     c = _Context(scenario, record, found)
     sent: dict[str, Entry] = {}
     replies: dict[tuple[str, str], list[float]] = defaultdict(list)
+    arrivals: dict[tuple[str, str], list[float]] = defaultdict(list)
     for e in record.entries:
         if isinstance(e.payload, MessageSent) and e.agency:
             sent.setdefault(e.payload.message_id, e)
             replies[(e.agency, e.payload.to)].append(e.at)
+        elif isinstance(e.payload, MessageDelivered):
+            arrivals[(e.payload.sender, e.payload.to)].append(e.at)
     out: list[InformationFailure | None] = []
     for e in record.entries:
         p = e.payload
@@ -186,7 +195,7 @@ def information_failures(scenario: Scenario, record: Record, found: Sequence[Fin
         elif isinstance(p, MessageLost):
             out.append(_lost(c, e, p, sent.get(p.message_id)))
         elif isinstance(p, MessageDelivered) and p.message_id in sent:
-            out += _delivered(c, e, p, sent[p.message_id], replies)
+            out += _delivered(c, e, p, sent[p.message_id], (replies, arrivals))
     kept = [f for f in out if f is not None]
     return sorted(kept, key=lambda f: (f.at, ORDER.index(f.kind)))
 
@@ -196,20 +205,24 @@ def information_failures(scenario: Scenario, record: Record, found: Sequence[Fin
 
 def what_happened(f: InformationFailure, record: Record) -> str:
     """One failure in a sentence, by names and times: what a reader of the summary needs."""
-    at = when(f.at, record.real_time, real_incident=record.real_incident)
+    return what_happened_words(f, lambda at: when(at, record.real_time, real_incident=record.real_incident))
+
+
+def what_happened_words(f: InformationFailure, at: Callable[[float | None], str]) -> str:
+    """The sentence, with times as ``at`` writes them (the one wording of the summary, the
+    improvement plan and the coordination section)."""
     said = f" {_quote(f.text)}" if f.text else ""
     if f.kind == "not_sent":
-        return f"{f.sender_name} did not send {f.to_name} the message due at {at}{said}"
+        return f"{f.sender_name} did not send {f.to_name} the message due at {at(f.at)}{said}"
     if f.kind == "lost":
         where = f"lost on {f.link_name}" if f.link else (
             "lost: no working route" if f.link_name else "sent but never received (no failed link is known)")
-        return f"message from {f.sender_name} to {f.to_name} at {at}{said} {where}"
-    arrived = when(f.delivered_at, record.real_time, real_incident=record.real_incident)
+        return f"message from {f.sender_name} to {f.to_name} at {at(f.at)}{said} {where}"
+    arrived = at(f.delivered_at)
     if f.kind == "late":
-        due = when(f.due_at, record.real_time, real_incident=record.real_incident)
         late = format_span((f.delivered_at or 0) - (f.due_at or 0))
         return (f"message from {f.sender_name} to {f.to_name}{said} reached it at {arrived}, {late} after it was "
-                f"due at {due} ({f.due_source})")
+                f"due at {at(f.due_at)} ({f.due_source})")
     if f.kind == "unanswered":
         return f"{f.to_name} never answered the message from {f.sender_name} received at {arrived}{said}"
     return f"{f.to_name} did not pass the message from {f.sender_name} received at {arrived}{said} on to {f.relay_to_name}"

@@ -28,6 +28,14 @@ STATUS_COLOURS: dict[str, colors.Color] = {
     "open": colors.HexColor("#757575"),
     "pending": colors.HexColor("#757575"),
 }
+FAILURE_COLOURS: dict[str, colors.Color] = {
+    "not_sent": colors.HexColor("#ad1457"),
+    "message_lost": colors.HexColor("#c62828"),
+    "delivered_late": colors.HexColor("#b26a00"),
+    "unanswered": colors.HexColor("#455a64"),
+    "not_relayed": colors.HexColor("#455a64"),
+}
+"""Information failures on the timeline, drawn as crosses (the caption names each colour)."""
 STATUS_NAMES = {"met": "met", "late": "late", "out_of_order": "out of order", "overdue": "overdue",
                 "missed": "missed", "open": "not due", "pending": "not due yet"}
 INK = colors.HexColor("#263238")
@@ -182,6 +190,9 @@ def timeline_chart(report: AfterActionReport, width: float, bins: int = 90) -> D
             d.add(Line(x, bottom, x, height - top, strokeColor=STATUS_COLOURS["missed"], strokeWidth=0.6, strokeDashArray=[2, 2]))
         elif m.kind in STATUS_COLOURS:
             d.add(Polygon([x, y + 4, x + 4, y, x, y - 4, x - 4, y], fillColor=STATUS_COLOURS[m.kind], strokeColor=colors.white, strokeWidth=0.3))
+        elif m.kind in FAILURE_COLOURS:
+            for dx in (-3.5, 3.5):
+                d.add(Line(x - dx, y - 3.5, x + dx, y + 3.5, strokeColor=FAILURE_COLOURS[m.kind], strokeWidth=1.6))
     peak = max(activity.values(), default=1)
     bw = plot_w / bins
     for (lane, b), n in activity.items():
