@@ -79,7 +79,7 @@ class _Context:
         return f"the {channel} link between {a} and {b}".replace("the  link", "the link")
 
 
-def _quote(text: str, limit: int = 90) -> str:
+def _quote(text: str, limit: int = 200) -> str:
     cut = text[:limit] + ("\u2026" if len(text) > limit else "")
     return f"\u201c{cut}\u201d"
 

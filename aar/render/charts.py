@@ -140,7 +140,7 @@ def compliance_charts(counts: Sequence[TaskCount], width: float) -> list[Drawing
 
 
 def timeline_chart(report: AfterActionReport, width: float, bins: int = 90) -> Drawing:
-    """Injects, activity per agency (binned) and shortfalls over exercise time."""
+    """Injects, activity per agency (binned), shortfalls and information failures over exercise time."""
     lanes = ["msel", *[p.id for p in report.participants]]
     names = {"msel": "MSEL / links", **{p.id: p.name for p in report.participants}}
     labels = {lane: _lines(names[lane], 42) for lane in lanes}
@@ -171,6 +171,8 @@ def timeline_chart(report: AfterActionReport, width: float, bins: int = 90) -> D
         d.add(String(x_of(t), bottom - 10, tick, fontSize=6.5, textAnchor="middle", fillColor=INK))
     activity: dict[tuple[str, int], int] = defaultdict(int)
     seen: set[tuple[str, str, int]] = set()
+    crosses: list[tuple[float, float, colors.Color]] = []
+    """Information failures, drawn last: over the activity bars, never hidden by them."""
     bin_of = lambda at: min(bins - 1, int((at - start) / span * bins))  # noqa: E731
     for m in report.timeline:
         if m.lane not in index:
@@ -191,14 +193,17 @@ def timeline_chart(report: AfterActionReport, width: float, bins: int = 90) -> D
         elif m.kind in STATUS_COLOURS:
             d.add(Polygon([x, y + 4, x + 4, y, x, y - 4, x - 4, y], fillColor=STATUS_COLOURS[m.kind], strokeColor=colors.white, strokeWidth=0.3))
         elif m.kind in FAILURE_COLOURS:
-            for dx in (-3.5, 3.5):
-                d.add(Line(x - dx, y - 3.5, x + dx, y + 3.5, strokeColor=FAILURE_COLOURS[m.kind], strokeWidth=1.6))
+            crosses.append((x, y, FAILURE_COLOURS[m.kind]))
     peak = max(activity.values(), default=1)
     bw = plot_w / bins
     for (lane, b), n in activity.items():
         y = height - top - (index[lane] + 1) * lane_h + 3
         shade = 0.25 + 0.75 * n / peak
         d.add(Rect(left + b * bw, y, max(bw - 0.3, 0.5), lane_h - 6, fillColor=colors.Color(0.13, 0.4, 0.75, alpha=shade), strokeColor=None))
+    for x, y, colour in crosses:
+        for ink, stroke in ((colors.white, 3.2), (colour, 1.6)):  # a white halo keeps it clear of the bars
+            for dx in (-3.5, 3.5):
+                d.add(Line(x - dx, y - 3.5, x + dx, y + 3.5, strokeColor=ink, strokeWidth=stroke))
     return d
 
 
