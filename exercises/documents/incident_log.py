@@ -17,6 +17,12 @@ Each kind becomes the journal entries the live console would have written: ``Act
 ``ResourceRequested`` and ``ResourceAssigned``. A message may name the action it performs (a
 notification: ``notify_eoc``): delivered, it also logs that action for its sender, so a protocol's
 finding rests on the message; lost, it does not.
+
+A message the log says was not sent (*Sent* no) is a ``MessageNotSent``: the sender's failure,
+never a link's. A message sent and not delivered is lost on a link only when the log names the
+link (*Lost on*) or its Links sheet shows the direct link down then; otherwise no link is blamed.
+*Due by* and *Relay to* say when it should have arrived and who it should have been passed on to
+(``MessageSent.due_at``, ``relay_to``): the report's information failures hold the record to them.
 """
 
 from __future__ import annotations
