@@ -18,8 +18,9 @@ evidence, core capability and POETE element (docs/report.md, "Information failur
 - **not relayed**: delivered, to be passed on to someone (*Relay to*), and the recipient never sent
   that one a message afterwards. Organization.
 
-A failure whose responsible agency the simulation played is the simulation's, and is left out (as
-credit leaves out its findings); a loss on a link is kept whoever sent it, the link being equipment.
+A failure whose responsible agency (the sender; for never answered and not relayed, the recipient)
+the simulation played is the simulation's, and is left out, as credit leaves out its findings: a
+simulated agency's message dropped by a link's simulated reliability is no one's equipment failing.
 """
 
 from __future__ import annotations
@@ -102,7 +103,7 @@ def _not_sent(c: _Context, e: Entry, p: MessageNotSent) -> InformationFailure | 
 
 
 def _lost(c: _Context, e: Entry, p: MessageLost, sent: Entry | None) -> InformationFailure | None:
-    if p.lost_on is None and p.sender in c.simulated and "path" not in p.reason:
+    if p.sender in c.simulated:
         return None
     link = p.lost_on
     equipment = link is not None or "path" in p.reason

@@ -170,3 +170,25 @@ def test_a_public_inquirys_failures_are_named_in_the_summary_and_plan() -> None:
     marks = {(m.kind, m.lane) for m in report.timeline}
     assert {("not_sent", "police"), ("message_lost", "fire")} <= marks
     assert next(a for a in report.coordination.agencies if a.agency == "police").not_sent == 2
+
+
+def test_the_simulations_lost_messages_are_not_findings_a_players_are() -> None:
+    """In a live exercise the EOC and the operator are the simulation's: a message of theirs dropped
+    by a link's simulated reliability is no one's failure; the fire player's lost message is."""
+    from exercises.record.entries import ENGINE_ACTOR, ClockStarted, MessageLost, MessageSent
+
+    scenario = load_scenario(WAREHOUSE)
+
+    def entry(seq: int, agency: str | None, actor: str, payload: object) -> Entry:
+        return Entry.model_validate({"seq": seq, "at": seq * 60.0, "agency": agency, "actor": actor, "payload": payload})
+
+    journal = [
+        entry(1, None, "controller", ClockStarted()),
+        entry(2, "eoc", ENGINE_ACTOR, MessageLost(message_id="sim-1", sender="eoc", to="fire", reason="lost on link eoc-fire",
+                                                  lost_on=("eoc", "fire"))),
+        entry(3, "fire", "player:fire (Ana)", MessageSent(message_id="p1", to="operator", text="Head count?")),
+        entry(4, "fire", ENGINE_ACTOR, MessageLost(message_id="p1", sender="fire", to="operator",
+                                                   reason="lost on link fire-operator", lost_on=("fire", "operator"))),
+    ]
+    failures = _report(scenario, journal).coordination.failures
+    assert [(f.kind, f.message_id, f.element) for f in failures] == [("lost", "p1", Element.EQUIPMENT)]
