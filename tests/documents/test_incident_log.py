@@ -105,6 +105,9 @@ def test_an_imported_incident_names_lost_messages_and_the_agency_that_never_answ
     text = squash(pdf_text(render_pdf(report)))
     assert squash("never answered 2 messages from Town Fire Department") in text
     assert squash("from Warehouse Operator at 0:25") in text
+    # every lost message drawn, with why: both on the radio link the Links sheet shows down
+    assert squash("Messages that never arrived") in text
+    assert text.count(squash("lost on the radio link between Town Fire Department and Warehouse Operator")) >= 2
 
 
 def test_a_lost_notification_does_not_count(scenario) -> None:  # type: ignore[no-untyped-def]

@@ -170,6 +170,18 @@ def test_a_public_inquirys_failures_are_named_in_the_summary_and_plan() -> None:
     marks = {(m.kind, m.lane) for m in report.timeline}
     assert {("not_sent", "police"), ("message_lost", "fire")} <= marks
     assert next(a for a in report.coordination.agencies if a.agency == "police").not_sent == 2
+    # the Word copy draws the same: the summary's point and the section's rows
+    import io
+
+    import docx
+
+    from aar.render.word import render_docx
+
+    document = docx.Document(io.BytesIO(render_docx(report)))
+    words = "\n".join([p.text for p in document.paragraphs]
+                      + [c.text for t in document.tables for row in t.rows for c in row.cells])
+    assert words.count("City Police did not send City Fire and Rescue Service the message due at 22:47 BST") >= 3
+    assert "Information failures" in words
 
 
 def test_the_simulations_lost_messages_are_not_findings_a_players_are() -> None:
