@@ -513,7 +513,7 @@ class _Writer:
             return
         self.add(Table(("Core capability", "Issue / area for improvement", "Corrective action", "Capability element",
                         "Primary responsible organization and point of contact", "Start date", "Completion date"),
-                       rows, (0.14, 0.18, 0.2, 0.12, 0.14, 0.1, 0.12), dense=True,
+                       rows, (0.12, 0.19, 0.21, 0.12, 0.14, 0.1, 0.12), dense=True,
                        caption="Table A-1. Improvement Plan"))
 
     def retested(self) -> None:
