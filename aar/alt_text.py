@@ -43,7 +43,10 @@ def timeline(report: AfterActionReport) -> str:
     shown = [f"{quantity(kinds[k], noun)}{after}" for k, noun, after in (
         ("inject", "inject", ""), ("action", "action", " logged"), ("message", "message", ""),
         ("late", "late deadline", ""), ("out_of_order", "action", " out of order"),
-        ("missed", "missed deadline", ""), ("link_down", "link failure", "")) if kinds[k]]
+        ("missed", "missed deadline", ""), ("link_down", "link failure", ""),
+        ("not_sent", "message", " not sent"), ("message_lost", "message", " lost"),
+        ("delivered_late", "message", " delivered late"), ("unanswered", "message", " never answered"),
+        ("not_relayed", "message", " not passed on")) if kinds[k]]
     if not shown:
         return "Timeline of play: nothing was recorded."
     return f"Timeline of play from 0:00 to {format_duration(end)}: {', '.join(shown)}, by agency."
@@ -54,14 +57,17 @@ def network(report: AfterActionReport) -> str:
     busiest = sorted((link for link in c.links if link.messages), key=lambda link: -link.messages)
     carried = [f"{name(link.between[0])} to {name(link.between[1])}: {quantity(link.messages, 'message')}"
                for link in busiest]
-    failed = [f"{name(link.between[0])} to {name(link.between[1])}" for link in c.links if link.down_intervals]
+    failed = [f"{name(link.between[0])} to {name(link.between[1])}" + (f" ({link.lost} lost)" if link.lost else "")
+              for link in c.links if link.down_intervals or link.lost]
+    silent = [f"{a.name} ({a.not_sent})" for a in c.agencies if a.not_sent]
     cut = [a.name for a in c.agencies if a.cut_off]
     loaded = [a.name for a in c.agencies if a.overloaded]
     parts = [f"The agency network: {quantity(len(c.agencies), 'agency')} and "
              f"{quantity(len(c.links), 'link')}."]
     parts.append(f"Messages carried: {_listed(carried)}." if carried else "No message was carried.")
     parts += [f"{label}: {_listed(items)}." for label, items in (
-        ("Links that failed", failed), ("Cut off from the lead agency", cut), ("Under heavy load", loaded)) if items]
+        ("Links that failed", failed), ("Cut off from the lead agency", cut), ("Under heavy load", loaded),
+        ("Messages not sent", silent)) if items]
     return " ".join(parts)
 
 

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import timedelta
 
-from aar.model import RealTime
+from aar.model import Evidence, RealTime
 from exercises.scenario.durations import format_duration
 
 
@@ -25,3 +26,8 @@ def when(at: float | None, real: RealTime | None, *, real_incident: bool = False
     if real_incident:
         return f"{wall(at, real)} (+{format_duration(at)})"
     return f"{format_duration(at)} ({wall(at, real)})"
+
+
+def evidence_text(trail: Sequence[Evidence], real: RealTime | None, real_incident: bool = False) -> str:
+    """'entry 13 at 0:14; entry 15 at 0:20': where a statement rests, in words."""
+    return "; ".join(f"entry {ev.seq} at {when(ev.at, real, real_incident=real_incident)}" for ev in trail[:4])

@@ -17,7 +17,17 @@ from itertools import islice, pairwise
 
 import networkx as nx
 
-from aar.model import AgencyTraffic, Coordination, InjectResponse, LinkTraffic, MessageOutcome, RequestOutcome
+from aar.information import information_failures
+from aar.model import (
+    AgencyTraffic,
+    Coordination,
+    Finding,
+    InformationFailure,
+    InjectResponse,
+    LinkTraffic,
+    MessageOutcome,
+    RequestOutcome,
+)
 from aar.names import quantity
 from aar.record import Record
 from exercises.record.entries import (
@@ -120,14 +130,6 @@ def _hops(path: Sequence[str]) -> list[frozenset[str]]:
     return [frozenset(pair) for pair in pairwise(path)]
 
 
-def _lost_link(reason: str) -> frozenset[str] | None:
-    if reason.startswith("lost on link "):
-        ends = reason.removeprefix("lost on link ").split("-")
-        if len(ends) == 2:
-            return frozenset(ends)
-    return None
-
-
 def _fmt(interval: Interval) -> str:
     end = format_duration(interval[1]) if interval[1] is not None else "the end"
     return f"{format_duration(interval[0])} to {end}"
@@ -149,34 +151,36 @@ def busiest_window(times: Sequence[float], span: float = WINDOW_S) -> tuple[int,
     return best, start
 
 
-def message_outcomes(scenario: Scenario, record: Record) -> tuple[list[MessageOutcome], list[MessageOutcome]]:
-    """(lost messages, delivered messages never answered): a message is answered when its recipient
-    later sends the sender a message. Notifications the engine carries (``about`` an action) expect
-    no answer."""
+def lost_outcomes(scenario: Scenario, record: Record) -> list[MessageOutcome]:
+    """Every message that never reached its recipient, in record order, by names."""
     sent: dict[str, Entry] = {}
-    replies: dict[tuple[str, str], list[float]] = defaultdict(list)
     for e in record.entries:
         if isinstance(e.payload, MessageSent) and e.agency:
             sent.setdefault(e.payload.message_id, e)
-            replies[(e.agency, e.payload.to)].append(e.at)
     names = {a.id: a.name for a in scenario.agencies} | scenario.party_names
-    lost, unanswered = [], []
+    lost = []
     for e in record.entries:
         p = e.payload
-        if not isinstance(p, MessageDelivered | MessageLost):
+        if not isinstance(p, MessageLost):
             continue
         origin = sent.get(p.message_id)
         text = origin.payload.text if origin is not None and isinstance(origin.payload, MessageSent) else ""
-        outcome = MessageOutcome(
+        lost.append(MessageOutcome(
             message_id=p.message_id, sender=p.sender, sender_name=names.get(p.sender, p.sender), to=p.to,
             to_name=names.get(p.to, p.to), sent_at=origin.at if origin else e.at, sent_seq=origin.seq if origin else e.seq,
-            text=text, lost=isinstance(p, MessageLost), reason=p.reason if isinstance(p, MessageLost) else "",
-        )
-        if outcome.lost:
-            lost.append(outcome)
-        elif p.about is None and origin is not None and not any(t >= e.at for t in replies[(p.to, p.sender)]):
-            unanswered.append(outcome)
-    return lost, unanswered
+            text=text, lost=True, reason=p.reason,
+        ))
+    return lost
+
+
+def unanswered_outcomes(failures: Sequence[InformationFailure]) -> list[MessageOutcome]:
+    """The messages never answered, as the information failures found them (one rule: the
+    headline, the agencies' rows and the findings count the same messages)."""
+    return [
+        MessageOutcome(message_id=f.message_id, sender=f.sender, sender_name=f.sender_name, to=f.to,
+                       to_name=f.to_name, sent_at=f.at, sent_seq=f.evidence[0].seq, text=f.text, lost=False)
+        for f in failures if f.kind == "unanswered"
+    ]
 
 
 def _quote(text: str, limit: int = 60) -> str:
@@ -234,9 +238,8 @@ class _Traffic:
             self.counts["lost"] += 1
             self.sent[p.sender].add(p.message_id)
             self.lost[p.to] += 1
-            where = _lost_link(p.reason)
-            if where is not None:
-                self.link_lost[where] += 1
+            if p.lost_on is not None:
+                self.link_lost[frozenset(p.lost_on)] += 1
         elif isinstance(p, ResourceRequested):
             if p.request_id not in self.requests:
                 self.arrivals[p.to].append(e.at)
@@ -305,7 +308,9 @@ class _Network:
         return [n for n in graph.nodes if n != agency and not nx.has_path(rest, n, lead)]
 
 
-def coordination(scenario: Scenario, record: Record) -> Coordination:
+def coordination(scenario: Scenario, record: Record, found: Sequence[Finding] = ()) -> Coordination:
+    """The coordination section: ``found`` (the protocol findings) dates a notification delivered
+    after its protocol's deadline as late."""
     traffic = _Traffic()
     for e in record.entries:
         traffic.add(e)
@@ -313,8 +318,10 @@ def coordination(scenario: Scenario, record: Record) -> Coordination:
     downs = down_intervals(changes)
     network = _Network.of(scenario, record, changes)
     outcomes = traffic.request_outcomes()
-    lost_messages, unanswered_messages = message_outcomes(scenario, record)
+    failures = information_failures(scenario, record, found)
+    lost_messages, unanswered_messages = lost_outcomes(scenario, record), unanswered_outcomes(failures)
     agencies = _agency_traffic(scenario, traffic, network, outcomes, (lost_messages, unanswered_messages))
+    agencies = [_with_not_sent(a, failures) for a in agencies]
     links = [
         LinkTraffic(
             between=link.between,
@@ -336,6 +343,7 @@ def coordination(scenario: Scenario, record: Record) -> Coordination:
         messages_lost=traffic.counts["lost"],
         lost_messages=tuple(lost_messages),
         unanswered_messages=tuple(unanswered_messages),
+        failures=tuple(failures),
     )
 
 
@@ -366,6 +374,18 @@ def _agency_traffic(
             explanation=_sentence("; ".join(why)) + ("." if why else ""),
         ))
     return out
+
+
+def _with_not_sent(traffic: AgencyTraffic, failures: Sequence[InformationFailure]) -> AgencyTraffic:
+    """The agency's row with the messages it should have sent and did not, counted and named."""
+    mine = [f for f in failures if f.kind == "not_sent" and f.sender == traffic.agency]
+    if not mine:
+        return traffic
+    listed = "; ".join(f"to {f.to_name} at {format_duration(f.at)}{_quote(f.text)}" for f in mine[:5])
+    more = f" and {len(mine) - 5} more" if len(mine) > 5 else ""
+    note = f"Did not send {quantity(len(mine), 'message')} it should have: {listed}{more}."
+    explanation = f"{traffic.explanation} {note}" if traffic.explanation else note
+    return traffic.model_copy(update={"not_sent": len(mine), "explanation": explanation})
 
 
 def _why(

@@ -18,6 +18,8 @@ from aar import alt_text
 from aar.agreement import kappa_words
 from aar.clock import when
 from aar.improvement import element_text
+from aar.information import KIND_TITLE as INFORMATION_TITLE
+from aar.information import counts_sentence, what_happened_words
 from aar.legal import KIND_TITLE, LEGAL_TITLE
 from aar.model import (
     STATUS_LABEL,
@@ -486,10 +488,12 @@ class _Writer:
     def improvement_plan(self) -> None:
         self.h1("Appendix A: Improvement Plan")
         self.para(
-            "Drafted from the critical protocols that were missed, late or out of order and from the "
-            "evaluators' areas for improvement; controllers' edits are applied. The capability element "
+            "Drafted from the critical protocols that were missed, late or out of order, from the "
+            "information failures (messages not sent, lost, late, never answered or not passed on) and from "
+            "the evaluators' areas for improvement; controllers' edits are applied. The capability element "
             "(planning, organization, equipment, training or exercise) is the one the response plan "
-            "declares or the evaluator chose; where neither did, it is to be set. Dates stay empty until "
+            "declares or the evaluator chose, or for an information failure the one its kind calls for "
+            "(equipment only where a link failed); where none is, it is to be set. Dates stay empty until "
             "the after-action meeting sets them."
         )
         rows = tuple(
@@ -597,7 +601,9 @@ class _Writer:
             f"local clock time, {real.timezone} (HH:MM)" if real is not None
             else f"elapsed {self.event_word} time from the start (H:MM)")
             + ". Triangles: injects; bars: actions logged (darker = more); diamonds: late (amber), "
-            "out of order (purple), missed deadline (red); dashed lines: a link went down."))
+            "out of order (purple), missed deadline (red); dashed lines: a link went down. Crosses: information "
+            "failures: not sent (pink) and lost (red) on the sender's lane; delivered late (amber), never "
+            "answered or not passed on (slate) on the recipient's lane."))
 
     def compliance(self) -> None:
         r = self.r
@@ -652,13 +658,18 @@ class _Writer:
     def coordination(self) -> None:
         c = self.r.coordination
         self.h1("Coordination and the Agency Network")
+        not_sent = sum(f.kind == "not_sent" for f in c.failures)
         self.para(
-            f"{c.messages_sent} messages sent, {c.messages_delivered} delivered, {c.messages_lost} lost; "
-            f"{len(c.requests)} resource requests, {sum(q.answered_at is None for q in c.requests)} never answered."
+            f"{quantity(c.messages_sent, 'message')} sent, {c.messages_delivered} delivered, {c.messages_lost} lost, "
+            f"{len(c.unanswered_messages)} never answered"
+            + (f"; {not_sent} the record says should have been sent and were not" if not_sent else "")
+            + f"; {quantity(len(c.requests), 'resource request')}, "
+            f"{sum(q.answered_at is None for q in c.requests)} never answered."
         )
         self.add(Figure("network", "Figure 4. The agency network. Line width: messages carried; red dashed: "
-                        "the link failed; orange: an agency under heavy load; red outline: cut off from the lead "
-                        "agency; bold outline: the lead agency."))
+                        "the link failed (labelled with the messages lost on it); orange: an agency under heavy "
+                        "load; red outline: cut off from the lead agency; bold outline: the lead agency; pink "
+                        "double outline, with a count: messages the agency did not send."))
         self.h2("Traffic by agency")
         self.add(Table(
             ("Agency", "Sent", "Received", "Lost to it", "Requests in / unanswered", "Load", "Relay share",
@@ -677,8 +688,51 @@ class _Writer:
                                                 if link.mean_delay_s is not None else "--", down)))
         self.add(Table(("Link", "Message hops", "Lost", "Mean delay per hop", "Down"), tuple(rows),
                        (0.4, 0.12, 0.08, 0.14, 0.26)))
+        self.information_failures()
+        self.lost_messages()
         self.party_messages()
+        self.injects()
         self.requests()
+
+    def information_failures(self) -> None:
+        """Each information failure with its kind, responsible agency, capability element and evidence."""
+        failures = self.r.coordination.failures
+        self.h2("Information failures")
+        if not failures:
+            self.para(f"None: the {self.event_word} record shows no message that was not sent, lost, late, "
+                      "left unanswered or not passed on.", "small")
+            return
+        self.para(
+            f"{quantity(len(failures), 'information failure')}: {counts_sentence(failures)}. A message not sent is "
+            "the sender's failure, never a link's; only a message lost on a link that failed blames equipment. "
+            "Each is drafted into Appendix A with the corrective action its kind calls for.", "small")
+        rows = tuple(tuple(cell(v) for v in (
+            INFORMATION_TITLE[f.kind], _sentence(what_happened_words(f, self.at)), f.responsible_name,
+            f"{f.capability}\n{f.element.value.capitalize()}: {f.element_reason}",
+            "; ".join(f"entry {ev.seq}" for ev in f.evidence))) for f in failures[:MAX_TABLE_ROWS])
+        self.add(Table(("Failure", "What happened", "Responsible", "Capability and element", "Evidence"), rows,
+                       (0.12, 0.4, 0.15, 0.22, 0.11)))
+        self.more(len(failures), "information failures")
+
+    def lost_messages(self) -> None:
+        """Every message that never reached its recipient, and why, by names."""
+        lost = self.r.coordination.lost_messages
+        if not lost:
+            return
+        self.h2("Messages that never arrived")
+        rows = tuple(tuple(cell(v) for v in (
+            self.at(m.sent_at), m.sender_name, m.to_name, m.text or "--", self._why_lost(m.message_id)))
+            for m in lost[:MAX_TABLE_ROWS])
+        self.add(Table(("Sent", "From", "To", "Message", "Why it never arrived"), rows, (0.16, 0.17, 0.17, 0.28, 0.22)))
+        self.more(len(lost), "lost messages")
+
+    def _why_lost(self, message_id: str) -> str:
+        found = next((f for f in self.r.coordination.failures if f.kind == "lost" and f.message_id == message_id), None)
+        if found is None:
+            return "lost"
+        if found.link:
+            return f"lost on {found.link_name}"
+        return "no working route" if found.link_name else "sent, not received: no failed link is known"
 
     def party_messages(self) -> None:
         """Messages with people outside the agency list: not on the network, listed by name."""
@@ -693,7 +747,6 @@ class _Writer:
         self.add(Table(("Sent", "From", "To", "Message", "What became of it"), tuple(rows),
                        (0.16, 0.18, 0.18, 0.3, 0.18)))
         self.more(len(shown), "messages with others")
-        self.injects()
 
     def public_information(self) -> None:
         """Public information and community trust (scenarios with a media layer)."""
@@ -928,6 +981,10 @@ class _Writer:
 
 
 BRANCH_TITLE = "Branched Exercise: Comparison with Its Parent"
+
+
+def _sentence(words: str) -> str:
+    return words[:1].upper() + words[1:]
 
 
 def _outcome(finding: Finding | None) -> str:

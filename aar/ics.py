@@ -31,6 +31,7 @@ from exercises.record.entries import (
     LinkUp,
     MessageDelivered,
     MessageLost,
+    MessageNotSent,
     MessageSent,
     ResourceAssigned,
     ResourceRequested,
@@ -135,7 +136,7 @@ class _Names:
             a, b = lost.lost_on
             channel = self.channel.get(frozenset(lost.lost_on), "")
             return f"lost on the {channel} link between {self.of(a)} and {self.of(b)}".replace("the  link", "the link")
-        return "no working path" if "path" in lost.reason else lost.reason
+        return "no working path" if "path" in lost.reason else "sent, not received; no failed link is known"
 
     def words(self, text: str) -> str:
         """Text the simulation wrote, with action ids in it given their labels."""
@@ -162,6 +163,8 @@ def _activity(e: Entry, agency: str, n: _Names, texts: dict[str, str]) -> str | 
     if isinstance(p, MessageDelivered) and p.to == agency:
         text = texts.get(p.message_id, "")
         return f"Received message {p.message_id} from {n.of(p.sender)}" + (f": {text}" if text else "")
+    if isinstance(p, MessageNotSent) and e.agency == agency:
+        return f"Did not send message {p.message_id} to {n.of(p.to)} (the log records it was not sent): {p.text}"
     if isinstance(p, MessageLost) and agency in (p.sender, p.to):
         if p.sender == agency:
             return f"Message {p.message_id} to {n.of(p.to)} did not arrive ({n.reason(p)})"

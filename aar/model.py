@@ -210,6 +210,8 @@ class AgencyTraffic(_Data):
     cut_off: tuple[tuple[float, float | None], ...]
     """Intervals during which the agency had no working link path to the lead agency."""
     explanation: str
+    not_sent: int = 0
+    """Messages the record says this agency should have sent and did not."""
 
 
 class RequestOutcome(_Data):
@@ -252,6 +254,41 @@ class MessageOutcome(_Data):
     reason: str = ""
 
 
+InformationKind = Literal["not_sent", "lost", "late", "unanswered", "not_relayed"]
+
+
+class InformationFailure(_Data):
+    """Information that did not pass as it should (``aar.information``): a finding in its own right,
+    with the agency responsible, its core capability and POETE element, and its evidence."""
+
+    kind: InformationKind
+    message_id: str
+    sender: str
+    sender_name: str
+    to: str
+    to_name: str
+    at: float
+    """When the message was sent, or (not sent) when it was due to be sent."""
+    text: str
+    link: tuple[str, str] | None = None
+    """The link that failed (a message lost on it): the only kind that blames equipment."""
+    link_name: str = ""
+    """'the radio link between A and B'; 'no working route' when every route was down."""
+    due_at: float | None = None
+    due_source: str = ""
+    """What set the time it was due: the log's stated time, or a protocol's deadline."""
+    delivered_at: float | None = None
+    relay_to: str | None = None
+    """Who the recipient should have passed it on to (not relayed)."""
+    relay_to_name: str = ""
+    responsible: str
+    responsible_name: str
+    capability: str
+    element: Element
+    element_reason: str
+    evidence: tuple[Evidence, ...]
+
+
 class PartyMessage(_Data):
     """A message sent by or to someone outside the agency list (a scenario party), by name."""
 
@@ -277,6 +314,8 @@ class Coordination(_Data):
     """Every message that never reached its recipient, in time order."""
     unanswered_messages: tuple[MessageOutcome, ...] = ()
     """Messages delivered whose recipient never sent a message back to the sender afterwards."""
+    failures: tuple[InformationFailure, ...] = ()
+    """Information failures (not sent, lost, late, never answered, not relayed), in time order."""
 
 
 class BaselineComparison(_Data):
@@ -363,7 +402,9 @@ class TimelineMark(_Data):
     lane: str
     """An agency id, or 'msel' for injects."""
     kind: str
-    """'inject', 'action', 'message', 'late', 'missed', 'out_of_order', 'link_down'."""
+    """'inject', 'action', 'message', 'late', 'missed', 'out_of_order', 'link_down', or an
+    information failure: 'not_sent' (sender's lane), 'message_lost' (sender's lane),
+    'delivered_late', 'unanswered', 'not_relayed' (recipient's lane)."""
     label: str
     seq: int | None = None
 

@@ -80,7 +80,7 @@ def summary(scenario: Scenario, journal: Sequence[Entry]) -> dict[str, Any]:
     """The exercise's scored summary: per capability and per agency, what the program trends."""
     record = build_record(scenario, journal)
     found = findings(scenario, record)
-    return summary_of(found, table1(scenario, record, found), coordination(scenario, record))
+    return summary_of(found, table1(scenario, record, found), coordination(scenario, record, found))
 
 
 def summary_of(found: Sequence[Finding], rows: Sequence[CapabilityRating], coord: Coordination) -> dict[str, Any]:

@@ -10,7 +10,7 @@ from typing import Any
 
 from aar.baseline import comparisons
 from aar.branch import branch_origin
-from aar.clock import when
+from aar.clock import evidence_text
 from aar.conduct import conduct_sentence
 from aar.coordination import coordination
 from aar.credit import of_people, simulation_sentence
@@ -18,14 +18,16 @@ from aar.evaluation_panel import evaluation_panel, with_final_ratings
 from aar.feedback import feedback
 from aar.hot_wash import hot_wash
 from aar.improvement import apply_edits, draft
+from aar.information import improvement_rows as information_rows
+from aar.information import information_marks, with_information
 from aar.legal import KIND_TITLE, LEGAL_TITLE, improvement_rows, legal_review
 from aar.model import (
     SHORTFALLS,
     AfterActionReport,
     Contact,
-    Evidence,
     ExecutiveSummary,
     Finding,
+    InformationFailure,
     LegalReview,
     Note,
     ObjectiveAnalysis,
@@ -93,7 +95,7 @@ def participants(scenario: Scenario, record: Record) -> list[Participant]:
     ]
 
 
-def timeline(record: Record, found: Sequence[Finding]) -> list[TimelineMark]:
+def timeline(record: Record, found: Sequence[Finding], failures: Sequence[InformationFailure] = ()) -> list[TimelineMark]:
     names = record.names
     marks: list[TimelineMark] = []
     for e in record.entries:
@@ -112,16 +114,12 @@ def timeline(record: Record, found: Sequence[Finding]) -> list[TimelineMark]:
         at = f.done_at if f.status is not Status.MISSED else f.deadline_at
         if at is not None:
             marks.append(TimelineMark(at=at, lane=f.agency, kind=f.status.value, label=f.protocol_title))
+    marks += information_marks(failures)
     marks.sort(key=lambda m: (m.at, m.seq or 0))
     return marks
 
 
 MAX_SUMMARY_POINTS = 5
-
-
-def evidence_text(trail: Sequence[Evidence], real: RealTime | None, real_incident: bool = False) -> str:
-    """'entry 13 at 0:14; entry 15 at 0:20': where a statement rests, in words."""
-    return "; ".join(f"entry {ev.seq} at {when(ev.at, real, real_incident=real_incident)}" for ev in trail[:4])
 
 
 def _points(notes: Sequence[Note], real: RealTime | None, real_incident: bool) -> tuple[SummaryPoint, ...]:
@@ -320,9 +318,10 @@ def build_report(
     found = findings(scenario, record)
     panel = evaluation_panel(record, record.names.agencies)
     rows = with_final_ratings(table1(scenario, record, found), panel)
-    coord = coordination(scenario, record)
+    coord = coordination(scenario, record, found)
     legal = legal_review(scenario, record, found)
-    plan, edit_notes = apply_edits([*draft(scenario, record, of_people(found)), *improvement_rows(legal)], record)
+    plan, edit_notes = apply_edits([*draft(scenario, record, of_people(found)), *improvement_rows(legal),
+                                   *information_rows(coord.failures, record)], record)
     notes = [*notes, *edit_notes]
     if baseline is not None and baseline.scenario_id != scenario.id:
         notes.append(
@@ -349,9 +348,9 @@ def build_report(
         names=record.names,
         record_kind="real_incident" if real_incident else "exercise",
         real_time=real_time,
-        executive_summary=with_legal(
+        executive_summary=with_legal(with_information(
             executive_summary(exercise_name, ov, analyses, found, people, real_time, real_incident, record.names),
-            legal, real_time, real_incident),
+            coord.failures, record), legal, real_time, real_incident),
         conclusion=conclusion(analyses, record.names, len(plan), sum(i.element is None for i in plan), real_incident),
         points_of_contact=points_of_contact(scenario, contacts, record),
         exercise_name=exercise_name,
@@ -373,7 +372,7 @@ def build_report(
         hot_wash=hot_wash(record),
         feedback=feedback(record),
         participants=tuple(people),
-        timeline=tuple(timeline(record, found)),
+        timeline=tuple(timeline(record, found, coord.failures)),
         integrity=integrity,
         notes=tuple(notes),
         branch=branch_origin(scenario, lineage, found) if lineage is not None else None,

@@ -22,6 +22,7 @@ from exercises.record.entries import (
     InjectDelivered,
     MessageDelivered,
     MessageSent,
+    ResourceRequested,
 )
 from exercises.scenario.durations import format_span
 from exercises.scenario.model import Protocol, Scenario
@@ -51,6 +52,8 @@ def describe(entry: Entry, record: Record | None = None) -> str:
         return f"{p.model} development: {names.words(p.what)}" + (f" (raises: {raised})" if raised else "")
     if isinstance(p, MessageDelivered):
         return f"message from {names.agency(p.sender)} delivered to {names.agency(p.to)}"
+    if isinstance(p, ResourceRequested):
+        return f"{who} asked {names.agency(p.to)} for {names.units(p.unit_type, p.count)}"
     if isinstance(p, ClockStarted):
         return "exercise clock started"
     return f"{who}: {p.kind.value.replace('_', ' ')}"

@@ -11,8 +11,9 @@ The console's live protocol clock, the after-action report and the simulated bas
   order (one logged in the same second but before the trigger does not answer it).
 - A trigger by an event (an inject, a development, a rumour) counts against the agency only from
   when it reached the agency: an inject delivered to it, a rumour (public), any event when the
-  simulation plays the agency (it knows at once), or else a message delivered to it from an agency
-  that knew. One that never did is **not reached**: never the agency's miss.
+  simulation plays the agency (it knows at once), or else a message delivered to it (a notification
+  the engine carries too) or a resource request made of it, from an agency that knew. One that
+  never did is **not reached**: never the agency's miss.
 - A ``within`` protocol: instances, earliest first, each take the earliest expected action after
   their trigger that no earlier instance took (one action answers one instance). A repeat of an
   action trigger by the same agency while its earlier instance is still unanswered is a **reminder**
@@ -44,6 +45,7 @@ from exercises.record.entries import (
     InjectAdded,
     InjectDelivered,
     MessageDelivered,
+    ResourceRequested,
     RumourStarted,
     StatementIssued,
 )
@@ -183,7 +185,8 @@ class ProtocolIndex:
         self.events: dict[str, list[Entry]] = {}
         self.actions: dict[str, list[Entry]] = {}
         self.messages: dict[str, list[Entry]] = {}
-        """Messages delivered (one key, ''), in record order: how an event is passed on."""
+        """Messages delivered and resource requests made (one key, ''), in record order: how an event
+        is passed on (a notification the engine carries is a message delivered too)."""
         self.injects: dict[str, Inject] = {i.id: i for i in scenario.msel}
         self.simulated = frozenset(a.id for a in scenario.agencies if a.played_by is PlayedBy.SIMULATION)
         self._unsorted: set[tuple[str, str]] = set()
@@ -198,7 +201,7 @@ class ProtocolIndex:
         if isinstance(p, ClockStarted):
             if self.start is None or mark(e) < mark(self.start):
                 self.start = e
-        elif isinstance(p, MessageDelivered):
+        elif isinstance(p, MessageDelivered | ResourceRequested):
             self._append("message", self.messages, "", e)
         elif isinstance(p, ActionLogged | StatementIssued):
             self._append("action", self.actions, p.action, e)
@@ -265,10 +268,11 @@ class ProtocolIndex:
 
     def told(self, protocol: Protocol, trigger: Entry) -> Entry | None:
         """The entry that told the protocol's agency of the trigger: the trigger itself when it
-        reached the agency (``reached``); else the first message delivered to the agency, after the
-        trigger, from an agency that knew of it by the time it sent it (the inject's recipients and
-        the agencies the simulation plays know at once; an agency a message told knows from its
-        delivery on, so a relay of relays counts); None when nothing told it."""
+        reached the agency (``reached``); else the first message delivered to the agency (or resource
+        request made of it), after the trigger, from an agency that knew of it by the time it sent
+        it (the inject's recipients and the agencies the simulation plays know at once; an agency a
+        message told knows from its delivery on, so a relay of relays counts); None when nothing
+        told it."""
         if self.reached(protocol, trigger):
             return trigger
         p = trigger.payload
@@ -277,18 +281,27 @@ class ProtocolIndex:
             knew.update(dict.fromkeys(p.to, trigger.at))
         messages = self._ordered("message", self.messages, "")
         for m in messages[bisect_right(messages, mark(trigger), key=mark):]:
-            sent = m.payload
-            assert isinstance(sent, MessageDelivered)
-            if sent.to in knew or sent.sender not in knew or knew[sent.sender] > sent.sent_at:
+            sender, to, sent_at = _passed_on(m)
+            if to in knew or sender not in knew or knew[sender] > sent_at:
                 continue
-            if sent.to == protocol.agency:
+            if to == protocol.agency:
                 return m
-            knew[sent.to] = m.at
+            knew[to] = m.at
         return None
 
     def expected(self, protocol: Protocol) -> list[Entry]:
         """The responsible agency's actions that can answer the protocol, in record order."""
         return [e for e in self.action_entries(protocol.action) if e.agency == protocol.agency]
+
+
+def _passed_on(entry: Entry) -> tuple[str | None, str, float]:
+    """(from, to, when sent) of a message delivered or a resource request: a request tells the
+    agency asked of what the asking agency knew when it asked."""
+    p = entry.payload
+    if isinstance(p, MessageDelivered):
+        return p.sender, p.to, p.sent_at
+    assert isinstance(p, ResourceRequested)
+    return entry.agency, p.to, entry.at
 
 
 class Scored(NamedTuple):

@@ -28,6 +28,14 @@ STATUS_COLOURS: dict[str, colors.Color] = {
     "open": colors.HexColor("#757575"),
     "pending": colors.HexColor("#757575"),
 }
+FAILURE_COLOURS: dict[str, colors.Color] = {
+    "not_sent": colors.HexColor("#ad1457"),
+    "message_lost": colors.HexColor("#c62828"),
+    "delivered_late": colors.HexColor("#b26a00"),
+    "unanswered": colors.HexColor("#455a64"),
+    "not_relayed": colors.HexColor("#455a64"),
+}
+"""Information failures on the timeline, drawn as crosses (the caption names each colour)."""
 STATUS_NAMES = {"met": "met", "late": "late", "out_of_order": "out of order", "overdue": "overdue",
                 "missed": "missed", "open": "not due", "pending": "not due yet"}
 INK = colors.HexColor("#263238")
@@ -132,7 +140,7 @@ def compliance_charts(counts: Sequence[TaskCount], width: float) -> list[Drawing
 
 
 def timeline_chart(report: AfterActionReport, width: float, bins: int = 90) -> Drawing:
-    """Injects, activity per agency (binned) and shortfalls over exercise time."""
+    """Injects, activity per agency (binned), shortfalls and information failures over exercise time."""
     lanes = ["msel", *[p.id for p in report.participants]]
     names = {"msel": "MSEL / links", **{p.id: p.name for p in report.participants}}
     labels = {lane: _lines(names[lane], 42) for lane in lanes}
@@ -163,6 +171,8 @@ def timeline_chart(report: AfterActionReport, width: float, bins: int = 90) -> D
         d.add(String(x_of(t), bottom - 10, tick, fontSize=6.5, textAnchor="middle", fillColor=INK))
     activity: dict[tuple[str, int], int] = defaultdict(int)
     seen: set[tuple[str, str, int]] = set()
+    crosses: list[tuple[float, float, colors.Color]] = []
+    """Information failures, drawn last: over the activity bars, never hidden by them."""
     bin_of = lambda at: min(bins - 1, int((at - start) / span * bins))  # noqa: E731
     for m in report.timeline:
         if m.lane not in index:
@@ -182,12 +192,18 @@ def timeline_chart(report: AfterActionReport, width: float, bins: int = 90) -> D
             d.add(Line(x, bottom, x, height - top, strokeColor=STATUS_COLOURS["missed"], strokeWidth=0.6, strokeDashArray=[2, 2]))
         elif m.kind in STATUS_COLOURS:
             d.add(Polygon([x, y + 4, x + 4, y, x, y - 4, x - 4, y], fillColor=STATUS_COLOURS[m.kind], strokeColor=colors.white, strokeWidth=0.3))
+        elif m.kind in FAILURE_COLOURS:
+            crosses.append((x, y, FAILURE_COLOURS[m.kind]))
     peak = max(activity.values(), default=1)
     bw = plot_w / bins
     for (lane, b), n in activity.items():
         y = height - top - (index[lane] + 1) * lane_h + 3
         shade = 0.25 + 0.75 * n / peak
         d.add(Rect(left + b * bw, y, max(bw - 0.3, 0.5), lane_h - 6, fillColor=colors.Color(0.13, 0.4, 0.75, alpha=shade), strokeColor=None))
+    for x, y, colour in crosses:
+        for ink, stroke in ((colors.white, 3.2), (colour, 1.6)):  # a white halo keeps it clear of the bars
+            for dx in (-3.5, 3.5):
+                d.add(Line(x - dx, y - 3.5, x + dx, y + 3.5, strokeColor=ink, strokeWidth=stroke))
     return d
 
 

@@ -1,8 +1,8 @@
 """The agency network figure, laid out by Graphviz (``neato`` with ``overlap=false``).
 
 Each agency's name is written inside its node, so removing node overlaps removes label overlaps;
-links carry no text labels (their counts are in the Links table), so no label can sit on a line's
-crossing. Names are passed as plain (never HTML-like) labels with backslashes doubled, so a name
+a link carries a label only where messages were lost on it ("2 lost", its counts otherwise in the
+Links table), and an agency that did not send messages it should have says how many in its node. Names are passed as plain (never HTML-like) labels with backslashes doubled, so a name
 is drawn literally. Needs Debian's ``graphviz`` (the ``neato`` program).
 """
 
@@ -21,6 +21,7 @@ LINK = "#78909c"
 NODE = "#bbdefb"
 BUSY = "#ffcc80"
 LEAD = "#1a3b5d"
+NOT_SENT = "#ad1457"
 WRAP = 22
 
 
@@ -38,17 +39,22 @@ def graph(report: AfterActionReport, font: str = "DejaVu Sans") -> graphviz.Grap
     most = max((link.messages for link in coord.links), default=0) or 1
     lead = report.overview.lead_agency
     for i, a in enumerate(coord.agencies):
-        outline = FAILED if a.cut_off else LEAD if a.agency == lead else "#5c7a99"
-        g.node(f"n{i}", _literal(a.name), fillcolor=BUSY if a.overloaded else NODE, color=outline,
-               penwidth="2.4" if a.cut_off or a.agency == lead else "1")
+        outline = FAILED if a.cut_off else NOT_SENT if a.not_sent else LEAD if a.agency == lead else "#5c7a99"
+        name = _literal(a.name)
+        if a.not_sent:
+            name = graphviz.nohtml(f"{name}\\n({a.not_sent} not sent)")
+        g.node(f"n{i}", name, fillcolor=BUSY if a.overloaded else NODE, color=outline,
+               penwidth="2.4" if a.cut_off or a.agency == lead or a.not_sent else "1",
+               peripheries="2" if a.not_sent else "1")
     index = {a.agency: f"n{i}" for i, a in enumerate(coord.agencies)}
     for link in coord.links:
         ends = [index.get(x) for x in link.between]
         if ends[0] is None or ends[1] is None:
             continue
-        failed = bool(link.down_intervals)
+        failed = bool(link.down_intervals or link.lost)
+        lost = {"label": f"{link.lost} lost", "fontcolor": FAILED, "fontname": font, "fontsize": "12"} if link.lost else {}
         g.edge(ends[0], ends[1], color=FAILED if failed else LINK, style="dashed" if failed else "solid",
-               penwidth=f"{0.8 + 4 * link.messages / most:.2f}", len="0.9")
+               penwidth=f"{0.8 + 4 * link.messages / most:.2f}", len="0.9", **lost)
     return g
 
 

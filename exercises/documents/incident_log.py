@@ -17,6 +17,12 @@ Each kind becomes the journal entries the live console would have written: ``Act
 ``ResourceRequested`` and ``ResourceAssigned``. A message may name the action it performs (a
 notification: ``notify_eoc``): delivered, it also logs that action for its sender, so a protocol's
 finding rests on the message; lost, it does not.
+
+A message the log says was not sent (*Sent* no) is a ``MessageNotSent``: the sender's failure,
+never a link's. A message sent and not delivered is lost on a link only when the log names the
+link (*Lost on*) or its Links sheet shows the direct link down then; otherwise no link is blamed.
+*Due by* and *Relay to* say when it should have arrived and who it should have been passed on to
+(``MessageSent.due_at``, ``relay_to``): the report's information failures hold the record to them.
 """
 
 from __future__ import annotations
@@ -48,6 +54,7 @@ from exercises.record.entries import (
     LinkUp,
     MessageDelivered,
     MessageLost,
+    MessageNotSent,
     MessageSent,
     NewEntry,
     ResourceAssigned,
@@ -67,7 +74,9 @@ KINDS: dict[str, dict[str, tuple[str, ...]]] = {
         "time": ("Time", "Sent"), "id": ("Message #", "Message", "Message ID"), "from": ("From",), "to": ("To",),
         "channel": ("Channel",), "text": ("Text", "Message text"), "delivered": ("Delivered",),
         "delivered_time": ("Delivered at", "Received at"), "action": ("Action", "Counts as action"),
-        "categories": ("Categories", "Information categories"),
+        "categories": ("Categories", "Information categories"), "sent": ("Sent",),
+        "lost_on": ("Lost on", "Failed link"), "due": ("Due by", "Expected by"),
+        "relay_to": ("Relay to", "Pass on to"),
     },
     "links": {
         "time": ("Time",), "link": ("Link", "Between"), "state": ("State", "Status"), "reason": ("Reason", "Notes"),
@@ -242,7 +251,7 @@ class _Reader:
             return raw[:MAX_TEXT]
         return raw
 
-    def yes_no(self, row: Row, key: str) -> bool | None:
+    def yes_no(self, row: Row, key: str, hint: str = "write yes (it got through) or no (it was lost)") -> bool | None:
         value = row.values.get(key)
         if isinstance(value, bool):
             return value
@@ -251,7 +260,7 @@ class _Reader:
             return True
         if text in _NO:
             return False
-        self.bad(row.cells[key], f"{text!r}: write yes (it got through) or no (it was lost)")
+        self.bad(row.cells[key], f"{text!r}: {hint}")
         return None
 
     def count(self, row: Row, key: str) -> int | None:
@@ -282,71 +291,130 @@ def _actions(r: _Reader, table: Table) -> list[ImportedAction]:
 
 def _messages(r: _Reader, table: Table) -> list[NewEntry]:
     out: list[NewEntry] = []
-    links = {link.key: link for link in r.scenario.links}
-    names = {a.id: a.name for a in r.scenario.agencies} | r.scenario.party_names
     seen: set[str] = set()
     for row in table.rows:
-        at, sender, to = r.moment(row), r.correspondent(row, "from"), r.correspondent(row, "to")
-        text, delivered = r.text(row, "text"), r.yes_no(row, "delivered")
         given = cell_text(row.values.get("id")).strip()[:64]
         message_id = given or f"row {row.number}"
         if message_id in seen:
             r.bad(row.cells.get("id") or row.cells["time"], f"message {message_id!r} appears twice")
         seen.add(message_id)
-        action = r.name(row, "action", r.scenario.vocabulary, "action") if cell_text(row.values.get("action")).strip() else None
-        if action and sender in r.scenario.party_names:
-            r.bad(row.cells["action"], "a party outside the agency list performs no action of the plans: leave Action empty")
-            action = None
-        arrived = r.moment(row, "delivered_time", required=False) if "delivered_time" in row.cells else None
-        channel = cell_text(row.values.get("channel")).strip().lower().replace(" ", "_")
-        if channel and sender and to:
-            link = links.get(frozenset((sender, to)))
-            if channel not in {c.value for c in Channel}:
-                r.bad(row.cells["channel"], f"{channel!r} is not a channel (radio, phone, liaison, data_sharing)")
-            elif link is None or link.channel.value != channel:
-                r.bad(row.cells["channel"], f"the scenario has no {channel.replace('_', ' ')} link between {sender} and {to}: add it to its links")
-        if at is None or not sender or not to or delivered is None or not text.strip():
-            if not text.strip():
-                r.bad(row.cells["text"], "required: what the message said")
-            continue
-        carried = r.categories(row) if "categories" in row.cells else ()
-        out.append(NewEntry(at=at, agency=sender, actor=IMPORT_ACTOR, payload=MessageSent(
-            message_id=message_id, to=to, text=text, categories=carried)))
-        if delivered:
-            when = max(at, arrived if arrived is not None else at)
-            out.append(NewEntry(at=when, agency=to, actor=IMPORT_ACTOR, payload=MessageDelivered(
-                message_id=message_id, sender=sender, to=to, path=(sender, to), sent_at=at, about=action)))
-            if action:
-                which = f"message {given}" if given else f"the message in log row {row.number}"
-                note = f"by {which} to {names.get(to, to)}: {text}"[:MAX_TEXT]
-                out.append(NewEntry(at=at, agency=sender, actor=IMPORT_ACTOR, payload=ActionLogged(action=action, text=note)))
-        else:
-            lost_on = (sender, to) if frozenset((sender, to)) in links else None
-            reason = f"lost on link {sender}-{to}" if lost_on else "not delivered (incident log)"
-            out.append(NewEntry(at=at, agency=to, actor=IMPORT_ACTOR, payload=MessageLost(
-                message_id=message_id, sender=sender, to=to, reason=reason, path=(sender,), lost_on=lost_on, about=action)))
+        out += _message(r, row, message_id, given)
+    return out
+
+
+def _filled(row: Row, key: str) -> bool:
+    return key in row.cells and bool(cell_text(row.values.get(key)).strip())
+
+
+def _message(r: _Reader, row: Row, message_id: str, given: str) -> list[NewEntry]:
+    """One row of the Messages sheet: not sent; sent and delivered (on time or late, relayed or
+    not); or sent and lost, on the link the log names or that the Links sheet shows down."""
+    at, sender, to = r.moment(row), r.correspondent(row, "from"), r.correspondent(row, "to")
+    text = r.text(row, "text")
+    sent = r.yes_no(row, "sent", "write yes (it was sent) or no (nobody sent it)") if _filled(row, "sent") else True
+    delivered = r.yes_no(row, "delivered") if sent is not False or _filled(row, "delivered") else False
+    action = r.name(row, "action", r.scenario.vocabulary, "action") if _filled(row, "action") else None
+    if action and sender in r.scenario.party_names:
+        r.bad(row.cells["action"], "a party outside the agency list performs no action of the plans: leave Action empty")
+        action = None
+    _check_channel(r, row, sender, to)
+    failed = _failed_link(r, row) if _filled(row, "lost_on") else None
+    due = r.moment(row, "due", required=False) if _filled(row, "due") else None
+    relay = r.correspondent(row, "relay_to") if _filled(row, "relay_to") else None
+    if sent is False and delivered:
+        r.bad(row.cells["delivered"], "a message nobody sent cannot be delivered: write no in Delivered, or yes in Sent")
+    if failed is not None and (delivered or sent is False):
+        r.bad(row.cells["lost_on"], "a failed link is named only for a message sent and not delivered")
+    if at is not None and due is not None and due < at:
+        r.bad(row.cells["due"], "due before the message was sent")
+    if not text.strip():
+        r.bad(row.cells["text"], "required: what the message said")
+    if at is None or not sender or not to or sent is None or delivered is None or not text.strip():
+        return []
+    if sent is False:
+        return [NewEntry(at=at, agency=sender, actor=IMPORT_ACTOR, payload=MessageNotSent(
+            message_id=message_id, to=to, text=text, about=action))]
+    carried = r.categories(row) if "categories" in row.cells else ()
+    out = [NewEntry(at=at, agency=sender, actor=IMPORT_ACTOR, payload=MessageSent(
+        message_id=message_id, to=to, text=text, categories=carried, due_at=due, relay_to=(relay,) if relay else ()))]
+    if not delivered:
+        reason = f"lost on link {failed[0]}-{failed[1]}" if failed else NOT_RECEIVED
+        return [*out, NewEntry(at=at, agency=to, actor=IMPORT_ACTOR, payload=MessageLost(
+            message_id=message_id, sender=sender, to=to, reason=reason, path=(sender,), lost_on=failed, about=action))]
+    arrived = r.moment(row, "delivered_time", required=False) if "delivered_time" in row.cells else None
+    when = max(at, arrived if arrived is not None else at)
+    out.append(NewEntry(at=when, agency=to, actor=IMPORT_ACTOR, payload=MessageDelivered(
+        message_id=message_id, sender=sender, to=to, path=(sender, to), sent_at=at, about=action)))
+    if action:
+        names = {a.id: a.name for a in r.scenario.agencies} | r.scenario.party_names
+        which = f"message {given}" if given else f"the message in log row {row.number}"
+        note = f"by {which} to {names.get(to, to)}: {text}"[:MAX_TEXT]
+        out.append(NewEntry(at=at, agency=sender, actor=IMPORT_ACTOR, payload=ActionLogged(action=action, text=note)))
+    return out
+
+
+NOT_RECEIVED = "sent, not received (the log names no failed link)"
+"""A lost message's reason when no link is known to have failed: no equipment is blamed."""
+
+
+def _check_channel(r: _Reader, row: Row, sender: str | None, to: str | None) -> None:
+    channel = cell_text(row.values.get("channel")).strip().lower().replace(" ", "_")
+    if not (channel and sender and to):
+        return
+    link = next((k for k in r.scenario.links if k.key == frozenset((sender, to))), None)
+    if channel not in {c.value for c in Channel}:
+        r.bad(row.cells["channel"], f"{channel!r} is not a channel (radio, phone, liaison, data_sharing)")
+    elif link is None or link.channel.value != channel:
+        r.bad(row.cells["channel"], f"the scenario has no {channel.replace('_', ' ')} link between {sender} and {to}: add it to its links")
+
+
+def _link_ends(r: _Reader, row: Row, key: str) -> tuple[str, str] | None:
+    """A link of the scenario named as ``fire - operator`` (ids or names); None, with the problem
+    recorded, when it is not one."""
+    written = cell_text(row.values.get(key))
+    names = {a.name: a.id for a in r.scenario.agencies}
+    ends = [names.get(e, e) for e in (e.strip() for e in re.split(r"\s+-\s+|\s*\u2013\s*|,|/", written)) if e]
+    if len(ends) != 2 or frozenset(ends) not in {link.key for link in r.scenario.links}:
+        known = ", ".join(" - ".join(k.between) for k in r.scenario.links)
+        r.bad(row.cells[key], f"{written!r} is not a link of the scenario (one of: {known})")
+        return None
+    return (ends[0], ends[1])
+
+
+def _failed_link(r: _Reader, row: Row) -> tuple[str, str] | None:
+    return _link_ends(r, row, "lost_on")
+
+
+def blame_down_links(entries: list[NewEntry]) -> list[NewEntry]:
+    """A message lost while the Links sheet shows the direct link between its sender and recipient
+    down was lost on that link (equipment failed); any other loss the log does not explain blames
+    no link. ``entries`` in time order."""
+    down: set[frozenset[str]] = set()
+    out = []
+    for e in entries:
+        p = e.payload
+        if isinstance(p, LinkDown | LinkUp):
+            (down.add if isinstance(p, LinkDown) else down.discard)(frozenset(p.between))
+        elif isinstance(p, MessageLost) and p.lost_on is None and frozenset((p.sender, p.to)) in down:
+            e = e.model_copy(update={"payload": p.model_copy(update={
+                "lost_on": (p.sender, p.to), "reason": f"link {p.sender}-{p.to} was down"})})
+        out.append(e)
     return out
 
 
 def _links(r: _Reader, table: Table) -> list[NewEntry]:
     out: list[NewEntry] = []
-    links = {link.key: link for link in r.scenario.links}
     for row in table.rows:
         at = r.moment(row)
-        ends = [e.strip() for e in re.split(r"\s+-\s+|\s*\u2013\s*|,|/", cell_text(row.values.get("link"))) if e.strip()]
-        names = {a.name: a.id for a in r.scenario.agencies}
-        ends = [names.get(e, e) for e in ends]
-        state = cell_text(row.values.get("state")).strip().lower()
-        if len(ends) != 2 or frozenset(ends) not in links:
-            known = ", ".join(" - ".join(k.between) for k in r.scenario.links)
-            r.bad(row.cells["link"], f"{cell_text(row.values.get('link'))!r} is not a link of the scenario (one of: {known})")
+        between = _link_ends(r, row, "link")
+        if between is None:
             continue
+        state = cell_text(row.values.get("state")).strip().lower()
         if state not in ("down", "up", "failed", "restored"):
             r.bad(row.cells["state"], f"{state!r}: write down or up")
             continue
         if at is None:
             continue
-        between = (ends[0], ends[1])
         payload = LinkDown(between=between, reason=r.text(row, "reason")) if state in ("down", "failed") else LinkUp(between=between)
         out.append(NewEntry(at=at, actor=IMPORT_ACTOR, payload=payload))
     return out
@@ -439,7 +507,7 @@ def parse_incident_log(
     if not actions and not extra:
         raise ScenarioError([Problem(next(iter(files.values()))[0], None, "", "the log has no rows")])
     counts = {kind: len(tables[kind].rows) for kind in KINDS if kind in tables}
-    return IncidentLog(_merge(imported_journal(scenario, actions), extra), counts, clock)
+    return IncidentLog(blame_down_links(_merge(imported_journal(scenario, actions), extra)), counts, clock)
 
 
 def _merge(base: list[NewEntry], extra: list[NewEntry]) -> list[NewEntry]:

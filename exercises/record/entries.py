@@ -61,6 +61,7 @@ class EntryKind(StrEnum):
     MESSAGE_SENT = "message_sent"
     MESSAGE_DELIVERED = "message_delivered"
     MESSAGE_LOST = "message_lost"
+    MESSAGE_NOT_SENT = "message_not_sent"
     RESOURCE_REQUESTED = "resource_requested"
     RESOURCE_ASSIGNED = "resource_assigned"
     RESOURCE_RELEASED = "resource_released"
@@ -189,6 +190,12 @@ class MessageSent(Payload):
     categories: Annotated[tuple[Id, ...], Field(max_length=32, exclude_if=lambda v: not v)] = ()
     """Information categories the message carries (the response plans' ``categories``). Left out of
     the stored JSON when empty, so messages recorded before categories existed hash as they did."""
+    due_at: Annotated[float | None, Field(ge=0, exclude_if=lambda v: v is None)] = None
+    """When the record says the message was expected to reach its recipient (an incident log's
+    *Due by*): delivered later is an information failure. Left out of the stored JSON when None."""
+    relay_to: Annotated[tuple[Id, ...], Field(max_length=32, exclude_if=lambda v: not v)] = ()
+    """Who the recipient should pass the message on to (an incident log's *Relay to*): not passed
+    on is an information failure. Left out of the stored JSON when empty."""
 
 
 class MessageDelivered(Payload):
@@ -215,6 +222,19 @@ class MessageLost(Payload):
     """The link the message was lost on (None when there was no working path)."""
     about: Id | None = None
     """For a notification the engine carries: the action it reports (a protocol trigger)."""
+
+
+class MessageNotSent(Payload):
+    """A message the record says should have been sent and was not (an incident log's row with
+    *Sent* no): nobody called. An information failure of the sender, never of a link. The entry's
+    time is when the message was due to be sent; its agency is the sender."""
+
+    kind: Literal[EntryKind.MESSAGE_NOT_SENT] = EntryKind.MESSAGE_NOT_SENT
+    message_id: Annotated[str, Field(min_length=1, max_length=64)]
+    to: Id
+    text: UserText
+    about: Id | None = None
+    """The action the message would have performed (a notification the plans require)."""
 
 
 class ResourceRequested(Payload):
@@ -511,6 +531,7 @@ AnyPayload = Annotated[
     | MessageSent
     | MessageDelivered
     | MessageLost
+    | MessageNotSent
     | ResourceRequested
     | ResourceAssigned
     | ResourceReleased

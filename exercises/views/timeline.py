@@ -69,8 +69,8 @@ def _timeline_items(scenario: Scenario, entries: Sequence[Entry], shown: Iterabl
 
 
 OWN_LOG_KINDS = frozenset({
-    EntryKind.ACTION_LOGGED, EntryKind.MESSAGE_SENT, EntryKind.RESOURCE_REQUESTED, EntryKind.STATEMENT_ISSUED,
-    EntryKind.CORRECTION,
+    EntryKind.ACTION_LOGGED, EntryKind.MESSAGE_SENT, EntryKind.MESSAGE_NOT_SENT, EntryKind.RESOURCE_REQUESTED,
+    EntryKind.STATEMENT_ISSUED, EntryKind.CORRECTION,
 })
 
 

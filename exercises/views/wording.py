@@ -35,6 +35,7 @@ from exercises.record.entries import (
     MediaItemPublished,
     MessageDelivered,
     MessageLost,
+    MessageNotSent,
     MessageSent,
     ObservationRecorded,
     RatingReconciled,
@@ -285,7 +286,11 @@ def describe_in(entry: Entry, w: Words, injects: dict[str, Inject]) -> str:
             via = f" via {', '.join(w.agency(a) for a in p.path[1:-1])}" if len(p.path) > 2 else ""
             return f"Message from {w.agency(p.sender)} delivered to {w.agency(p.to)}{via}"
         case MessageLost():
-            return f"Message from {w.agency(p.sender)} to {w.agency(p.to)} lost: {p.reason}"
+            why = (f"lost on the link between {w.agency(p.lost_on[0])} and {w.agency(p.lost_on[1])}"
+                   if p.lost_on else p.reason)
+            return f"Message from {w.agency(p.sender)} to {w.agency(p.to)} lost: {why}"
+        case MessageNotSent():
+            return f"Message to {w.agency(p.to)} not sent: {p.text}"
         case ResourceRequested():
             extra = f": {p.text}" if p.text else ""
             return f"Request to {w.agency(p.to)} for {w.units(p.count, p.unit_type)}{extra}"

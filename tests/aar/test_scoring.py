@@ -263,7 +263,11 @@ def test_coordination_figures(scenario: Scenario) -> None:
 def test_improvement_plan_draft_and_edits(scenario: Scenario) -> None:
     report = report_for(scenario, exercise_journal())
     rows = {r.key: r for r in report.improvement_plan}
-    assert set(rows) == {"protocol:NOT-01", "protocol:ORD-01", "observation:16"}  # EOC-01 is not critical
+    # EOC-01 is not critical; the EOC never answered the fire's message m1: an information failure
+    assert set(rows) == {"protocol:NOT-01", "protocol:ORD-01", "observation:16", "information:unanswered:eoc:fire"}
+    unanswered = rows["information:unanswered:eoc:fire"]
+    assert unanswered.element is Element.TRAINING and unanswered.responsible_agency == "Town EOC"
+    assert "Need a duty officer" in unanswered.issue
     notify = rows["protocol:NOT-01"]
     assert notify.element is Element.EQUIPMENT and notify.element_reason == "set by a controller"
     assert notify.completion_date == date(2025, 9, 30)

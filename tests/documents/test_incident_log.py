@@ -88,10 +88,11 @@ def test_an_imported_incident_names_lost_messages_and_the_agency_that_never_answ
     )
     c = report.coordination
     assert [(m.message_id, m.to_name) for m in c.lost_messages] == [("M2", "Warehouse Operator"), ("M3", "Town Fire Department")]
-    assert [(m.message_id, m.to) for m in c.unanswered_messages] == [("M4", "eoc")]
+    # M1 performed a notification (its Action is filled) and still expected an answer it never got
+    assert [(m.message_id, m.to) for m in c.unanswered_messages] == [("M1", "eoc"), ("M4", "eoc")]
     why = {a.agency: a.explanation for a in c.agencies}
     assert "1 message to it never arrived: from Town Fire Department at 0:20 \u201cConfirm your head count\u201d" in why["operator"]
-    assert "never answered 1 message from Town Fire Department" in why["eoc"]
+    assert "never answered 2 messages from Town Fire Department" in why["eoc"]
     assert "left 1 request unanswered" in why["eoc"].lower()
     links = {frozenset(link.between): link for link in c.links}
     assert links[frozenset(("fire", "operator"))].down_intervals == ((18 * 60, 50 * 60),)
@@ -102,8 +103,11 @@ def test_an_imported_incident_names_lost_messages_and_the_agency_that_never_answ
     assert any("by message M1 to Town EOC:" in ev.summary for ev in notified.evidence)  # names, not ids
 
     text = squash(pdf_text(render_pdf(report)))
-    assert squash("never answered 1 message from Town Fire Department") in text
+    assert squash("never answered 2 messages from Town Fire Department") in text
     assert squash("from Warehouse Operator at 0:25") in text
+    # every lost message drawn, with why: both on the radio link the Links sheet shows down
+    assert squash("Messages that never arrived") in text
+    assert text.count(squash("lost on the radio link between Town Fire Department and Warehouse Operator")) >= 2
 
 
 def test_a_lost_notification_does_not_count(scenario) -> None:  # type: ignore[no-untyped-def]
