@@ -18,7 +18,7 @@ from exercises.record.entries import (
 )
 from exercises.scenario.model import Scenario
 from exercises.views.base import View
-from exercises.views.wording import describe_in, known_injects, message_texts, words
+from exercises.views.wording import describe_in, known_injects, message_texts, why_lost, words
 
 
 class TimelineItem(View):
@@ -151,7 +151,7 @@ def inbox(scenario: Scenario, entries: Sequence[Entry], agency: str) -> list[Inb
                 items.append(
                     InboxItem(
                         **base, kind="message_lost", sender=p.to, subject=f"Message to {w.agency(p.to)} not delivered",
-                        text=p.reason, reference=p.message_id,
+                        text=why_lost(p, w), reference=p.message_id,
                     )
                 )
             case ResourceRequested():

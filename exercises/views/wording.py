@@ -286,9 +286,7 @@ def describe_in(entry: Entry, w: Words, injects: dict[str, Inject]) -> str:
             via = f" via {', '.join(w.agency(a) for a in p.path[1:-1])}" if len(p.path) > 2 else ""
             return f"Message from {w.agency(p.sender)} delivered to {w.agency(p.to)}{via}"
         case MessageLost():
-            why = (f"lost on the link between {w.agency(p.lost_on[0])} and {w.agency(p.lost_on[1])}"
-                   if p.lost_on else p.reason)
-            return f"Message from {w.agency(p.sender)} to {w.agency(p.to)} lost: {why}"
+            return f"Message from {w.agency(p.sender)} to {w.agency(p.to)} lost: {why_lost(p, w)}"
         case MessageNotSent():
             return f"Message to {w.agency(p.to)} not sent: {p.text}"
         case ResourceRequested():
@@ -347,6 +345,14 @@ def describe_in(entry: Entry, w: Words, injects: dict[str, Inject]) -> str:
 
 
 # --- contingency injects: does the condition hold? -------------------------------------------
+
+
+def why_lost(lost: MessageLost, w: Words) -> str:
+    """Why a message did not arrive, naming the link's agencies ('lost on the link between Town Fire
+    Department and the EOC'), never the link's ids the record keeps."""
+    if lost.lost_on:
+        return f"lost on the link between {w.agency(lost.lost_on[0])} and {w.agency(lost.lost_on[1])}"
+    return lost.reason
 
 
 def condition_text(inject: Inject, w: Words) -> str:

@@ -204,3 +204,22 @@ def test_the_simulations_lost_messages_are_not_findings_a_players_are() -> None:
     ]
     failures = _report(scenario, journal).coordination.failures
     assert [(f.kind, f.message_id, f.element) for f in failures] == [("lost", "p1", Element.EQUIPMENT)]
+
+
+def test_a_players_inbox_says_where_a_message_was_lost_in_names() -> None:
+    """The sender's inbox names the link's agencies, never the ids the record keeps ('fire-operator')."""
+    from exercises.record.entries import ClockStarted, MessageLost, MessageSent
+    from exercises.views.timeline import inbox
+
+    scenario = load_scenario(WAREHOUSE)
+    journal = [
+        Entry(seq=1, at=0.0, actor="controller", payload=ClockStarted()),
+        Entry(seq=2, at=60.0, agency="fire", actor="player:fire (Ana)",
+              payload=MessageSent(message_id="p1", to="operator", text="Head count?")),
+        Entry(seq=3, at=60.0, agency="fire", actor="engine",
+              payload=MessageLost(message_id="p1", sender="fire", to="operator", reason="lost on link fire-operator",
+                                  lost_on=("fire", "operator"))),
+    ]
+    (lost,) = [i for i in inbox(scenario, journal, "fire") if i.kind == "message_lost"]
+    names = {a.id: a.name for a in scenario.agencies}
+    assert lost.text == f"lost on the link between {names['fire']} and {names['operator']}"
