@@ -445,6 +445,9 @@ class Overview(_Data):
     injects: int
     played_from: float | None
     played_to: float | None
+    developments: tuple[tuple[float, str], ...] = ()
+    """How the incident developed, in the scenario's words (a general incident model's developments and
+    the responses that changed them), each with its time."""
 
 
 LegalKind = Literal["overreach", "disclosure", "missing_log"]

@@ -227,23 +227,26 @@ def incident_names(scenario: Scenario) -> IncidentNames:
     return IncidentNames(inc.name or scenario.threat_or_hazard, inc.names)
 
 
-CHANGES = {"stopped": "stopped", "slowed": "slowed", "sped": "sped up"}
+CHANGES = {"stopped": "stopped before it happened", "slowed": "slowed", "sped": "sped up"}
 """What a response did to a development before it happened (``Development.detail['change']``)."""
 
 
-def development_words(p: Development, names: IncidentNames, agency: str, action: Callable[[str], str]) -> str:
+def development_words(p: Development, names: IncidentNames, agency: str, action: Callable[[str], str],
+                      *, incident: bool = True) -> str:
     """A development of a general model as a person reads it: "River flood: Levee overtopped", or the
-    response that changed it: "River flood: Levee overtopped slowed (time left x2) by “Sandbag the
-    levee”, County Public Works". ``agency`` is the acting agency's name (empty: none)."""
+    response that changed it: "River flood: Levee overtopped: slowed (time left x2) by “Sandbag the
+    levee” (County Public Works)". ``agency`` is the acting agency's name (empty: none); without
+    ``incident``, the incident's name is left out (where a heading already says it)."""
     name = names.developments.get(p.what, field_label(p.what))
+    said = f"{names.incident}: {name}" if incident else name
     change = str(p.detail.get("change", ""))
     if change not in CHANGES:
         hurt = p.detail.get("casualties")
-        return f"{names.incident}: {name}" + (f" ({hurt} people hurt or needing rescue)" if hurt else "")
+        return said + (f" ({hurt} people hurt or needing rescue)" if hurt else "")
     factor = p.detail.get("factor")
     scaled = f" (time left x{factor:.2g})" if change != "stopped" and isinstance(factor, int | float) else ""
-    by = f", {agency}" if agency else ""
-    return f"{names.incident}: {name} {CHANGES[change]}{scaled} by \u201c{action(str(p.detail.get('action', '')))}\u201d{by}"
+    by = f" ({agency})" if agency else ""
+    return f"{said}: {CHANGES[change]}{scaled} by \u201c{action(str(p.detail.get('action', '')))}\u201d{by}"
 
 
 @dataclass(frozen=True)
