@@ -14,8 +14,8 @@
   occupants at ``seconds_per_person`` each.
 - general (any kind): the scenario's own named developments, each a process that waits for the one
   it comes after (if any), then for its drawn delay; an action among its ``responses`` stops it or
-  multiplies the time it has left (each response once, the first time its action is logged before
-  the development happens); when it happens it records its casualties, raises its events, takes
+  multiplies the time it has left (each response once, the first time its action is done before the
+  development happens: when a player logs it, at the end of a simulated agency's action); when it happens it records its casualties, raises its events, takes
   links down or brings them up, and commits the agencies' units it demands.
 
 Every change is a ``Development`` entry; ``simulation.raises`` (and a general development's own
@@ -367,9 +367,14 @@ class General(Incident):
             self.processes[dev.id] = env.process(development(env, self.world, self, dev))
 
     def on_action(self, agency: str | None, action: str, duration: float | None) -> None:
+        """A response takes effect when the action is done: a player logs what was done (at once); a
+        simulated agency logs an action as it starts it, and it is done at the end of its duration."""
         for dev, response in self.responses.get(action, ()):
             if response.agency is None or response.agency == agency:
-                self.respond(dev, response, agency, action)
+                if duration:
+                    self.world.after(duration, partial(self.respond, dev, response, agency, action))
+                else:
+                    self.respond(dev, response, agency, action)
 
     def respond(self, dev: DevelopmentDef, response: DevelopmentResponse, agency: str | None, action: str) -> None:
         """An action changes a development that has not happened: it stops it, or scales its time left."""
