@@ -616,10 +616,10 @@ def build_scenario(
 
 
 ITEM_LISTS = ("agencies", "links", "actions", "events", "objectives", "response_plans", "msel")
-DEVELOPMENTS_PATH: Path_ = ("simulation", "incident", "developments")
-"""A general incident model's developments: a list whose items the cross-checks can also do without."""
 """Lists whose items the cross-checks can do without: an item with a field error is left out of the
 second pass, and references to its id are taken as known (the field error already names it)."""
+DEVELOPMENTS_PATH: Path_ = ("simulation", "incident", "developments")
+"""A general incident model's developments: a list whose items the cross-checks can also do without."""
 
 STAND_INS: dict[str, Any] = {
     "id": "scenario", "name": "-", "summary": "-", "threat_or_hazard": "-", "location": "-", "sponsor": "-",
@@ -963,7 +963,11 @@ class _ScenarioCheck:
             self.action((*base, "evacuate_action"), inc.evacuate_action)
         elif isinstance(inc, GeneralModel):
             _GeneralCheck(self, inc).run()
-        self.developments(inc.model, developments_of(inc))
+        self.developments(inc.model, self.development_ids())
+
+    def development_ids(self) -> list[str]:
+        """The incident model's developments, with those left aside for field errors of their own."""
+        return [*developments_of(self.sc.simulation.incident), *sorted(self.salvage.left_out.get("developments", ()))]
 
     def developments(self, model: str, developments: Sequence[str]) -> None:
         for name, raised in self.sc.simulation.raises.items():
@@ -976,10 +980,8 @@ class _ScenarioCheck:
     def media(self) -> None:
         if self.sc.media is not None:
             injects = self.injects | self.salvage.left_out.get("msel", frozenset())
-            developments = [*developments_of(self.sc.simulation.incident),
-                            *sorted(self.salvage.left_out.get("developments", ()))]
             _check_media(self.sc, self.vocab, self.events, injects, self.bad, plans_unread=self.plans_unread,
-                         developments=developments)
+                         developments=self.development_ids())
 
     def reachability(self) -> None:
         """Every agency can reach the lead agency over the links, or the file says why not."""
