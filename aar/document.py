@@ -42,6 +42,8 @@ MAX_EVIDENCE_NOTES = 5
 """Areas for improvement shown per protocol and objective; Appendix A and the JSON have them all."""
 MAX_EVALUATOR_NOTES = 10
 MAX_TABLE_ROWS = 80
+MAX_DEVELOPMENTS = 40
+"""How many of the incident's developments the overview lists (the rest are counted)."""
 RATING_MEANING = {
     Rating.P: "performed without challenges",
     Rating.S: "performed with some challenges",
@@ -311,6 +313,13 @@ class _Writer:
             ("Participating organizations", ", ".join(p.name for p in r.participants)),
             ("Lead agency", self.names.agency(ov.lead_agency)),
         ]
+        if ov.developments:
+            shown = ov.developments[:MAX_DEVELOPMENTS]
+            lines = [f"{self.at(at)} {words}" for at, words in shown]
+            if len(ov.developments) > len(shown):
+                lines.append(f"... and {len(ov.developments) - len(shown)} more in the record")
+            rows.insert(rows.index(("Scenario" if not self.real else "Incident", ov.summary)) + 1,
+                        (f"How the incident developed ({self.names.incident})", "\n".join(lines)))
         if r.real_time is not None:
             rows.insert(2, ("Clock", f"{self.event_word.capitalize()} time 0:00 was "
                             f"{r.real_time.start.strftime('%d %B %Y, %H:%M:%S')} ({r.real_time.timezone}); "

@@ -490,6 +490,9 @@ class Overview(_Data):
     played_to: float | None
     conduct: str = ""
     """How play was conducted (ended early, the clock's speed), in words; empty for a real incident."""
+    developments: tuple[tuple[float, str], ...] = ()
+    """How the incident developed, in the scenario's words (a general incident model's developments and
+    the responses that changed them), each with its time."""
 
 
 LegalKind = Literal["overreach", "disclosure", "missing_log"]

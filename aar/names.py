@@ -13,8 +13,18 @@ import re
 
 from pydantic import BaseModel, ConfigDict
 
+from exercises.record.entries import Development
 from exercises.scenario.model import Scenario
-from exercises.views.wording import UnitForms, agency_kind, plural, unit_names, units
+from exercises.views.wording import (
+    IncidentNames,
+    UnitForms,
+    agency_kind,
+    development_words,
+    incident_names,
+    plural,
+    unit_names,
+    units,
+)
 
 __all__ = ["Names", "humanise", "plural", "quantity"]
 
@@ -43,10 +53,17 @@ class Names(BaseModel):
     protocols: dict[str, str] = {}
     plans: dict[str, str] = {}
     unit_types: dict[str, UnitForms] = {}
+    incident: str = ""
+    """What a general incident model calls the incident (empty for the built-in models)."""
+    developments: dict[str, str] = {}
+    """A general incident model's developments: id -> the scenario's name for it."""
 
     @classmethod
     def of(cls, scenario: Scenario) -> Names:
+        incident = incident_names(scenario)
         return cls(
+            incident=incident.incident,
+            developments=dict(incident.developments),
             agencies={**scenario.party_names, **{a.id: a.name for a in scenario.agencies}},
             actions=dict(scenario.vocabulary),
             events=dict(scenario.event_names),
@@ -94,6 +111,13 @@ class Names(BaseModel):
             return humanise(token) if "_" in token else token
 
         return _TOKEN.sub(name, sentence)
+
+    def development(self, p: Development, agency: str | None, *, incident: bool = True) -> str:
+        """A development of the incident in the scenario's words (``exercises.views.wording``'s rule)."""
+        if p.model != "general":
+            return f"{p.model} development: {self.words(p.what)}"
+        named = IncidentNames(self.incident, self.developments)
+        return development_words(p, named, self.agency(agency) if agency else "", self.action, incident=incident)
 
     def units(self, unit_type: str, count: int) -> str:
         """``20 patrol units``, ``8 EOC staff``: the console's rule (``exercises.views.wording.units``)."""

@@ -48,7 +48,7 @@ from aar.retest import retests
 from aar.scoring import compliance_by_agency, compliance_by_protocol, findings
 from exercises.access import Role, person_of
 from exercises.program.model import CorrectiveAction
-from exercises.record.entries import ActionLogged, Entry, InjectDelivered, LinkDown
+from exercises.record.entries import ActionLogged, Development, Entry, InjectDelivered, LinkDown
 from exercises.scenario.model import Scenario
 from exercises.service.branching import Lineage
 from exercises.service.details import ExerciseDetails
@@ -77,6 +77,8 @@ def overview(scenario: Scenario, record: Record) -> Overview:
         played_from=record.started_at,
         played_to=record.end if record.entries else None,
         conduct=conduct_sentence(record, scenario.duration),
+        developments=tuple((e.at, record.names.development(e.payload, e.agency, incident=False)) for e in record.entries
+                           if isinstance(e.payload, Development) and e.payload.model == "general"),
     )
 
 

@@ -49,7 +49,7 @@ def describe(entry: Entry, record: Record | None = None) -> str:
         return f"inject {p.inject_id}{synopsis} delivered to {to}"
     if isinstance(p, Development):
         raised = ", ".join(names.event(r) for r in p.raises)
-        return f"{p.model} development: {names.words(p.what)}" + (f" (raises: {raised})" if raised else "")
+        return names.development(p, entry.agency) + (f" (raises: {raised})" if raised else "")
     if isinstance(p, MessageDelivered):
         return f"message from {names.agency(p.sender)} delivered to {names.agency(p.to)}"
     if isinstance(p, ResourceRequested):

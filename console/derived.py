@@ -201,7 +201,8 @@ class Digest:
         self.load: Counter[LinkKey] = Counter()
         self.injects: dict[str, Inject] = {i.id: i for i in scenario.msel}
         self.requests: dict[str, tuple[str | None, str]] = {}
-        self.words = views.Words(views.agency_names(scenario), scenario.vocabulary, self.requests)
+        self.words = views.Words(views.agency_names(scenario), scenario.vocabulary, self.requests,
+                                 incident=views.incident_names(scenario))
         self.rows: list[Row] = []
         self.msel = views.MselFolder(scenario)
         self.clock = views.ProtocolClockFolder(scenario)

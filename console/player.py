@@ -25,6 +25,7 @@ from exercises.views import SENDER_NAMES, InboxItem, unit_label, units
 SEEN_KEY = "player_seen_seq"
 KIND_LABEL = {
     "inject": "Inject",
+    "development": "Incident",
     "message": "Message",
     "message_lost": "Not delivered",
     "resource_request": "Resource request",
@@ -58,7 +59,7 @@ def inbox_view(items: Sequence[InboxItem], names: dict[str, str], seen: int) -> 
                     if fresh:
                         st.badge("NEW", color="red")
                     st.badge(KIND_LABEL.get(item.kind, item.kind),
-                             color="violet" if item.kind == "inject" else "blue")
+                             color="violet" if item.kind in ("inject", "development") else "blue")
                     st.caption(md(f"{format_duration(item.at)} · from {names.get(item.sender, item.sender)}"
                                   + (f" · {item.inject_id}" if item.inject_id else "")))
                 st.markdown(f"**{md(item.subject)}**" if fresh else md(item.subject))

@@ -257,13 +257,15 @@ class ProtocolIndex:
         """Whether the trigger reached the protocol's agency: always for the start of play and an
         action (its notification is the acting agency's to make); for an event, an inject delivered
         to the agency, a rumour (the public's media, which every desk reads), or any event when the
-        simulation plays the agency (it reacts as it is raised). A development no inject carried
-        reached no player."""
+        simulation plays the agency (it reacts as it is raised), or a development the simulation cell
+        told the agency of (a general model's ``tells``). Any other development reached no player."""
         if protocol.trigger.kind != "event" or protocol.agency in self.simulated:
             return True
         p = trigger.payload
         if isinstance(p, InjectDelivered):
             return protocol.agency in p.to
+        if isinstance(p, Development):
+            return protocol.agency in p.told
         return isinstance(p, RumourStarted)
 
     def told(self, protocol: Protocol, trigger: Entry) -> Entry | None:
@@ -277,8 +279,8 @@ class ProtocolIndex:
             return trigger
         p = trigger.payload
         knew = dict.fromkeys(self.simulated, trigger.at)
-        if isinstance(p, InjectDelivered):
-            knew.update(dict.fromkeys(p.to, trigger.at))
+        if isinstance(p, InjectDelivered | Development):
+            knew.update(dict.fromkeys(p.to if isinstance(p, InjectDelivered) else p.told, trigger.at))
         messages = self._ordered("message", self.messages, "")
         for m in messages[bisect_right(messages, mark(trigger), key=mark):]:
             sender, to, sent_at = _passed_on(m)

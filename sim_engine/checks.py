@@ -15,12 +15,13 @@ from collections.abc import Iterable, Sequence
 import networkx as nx
 
 from exercises.scenario.model import (
-    DEVELOPMENTS,
     CasualtyModel,
     CrowdModel,
     Distribution,
     FireModel,
+    GeneralModel,
     Scenario,
+    developments_of,
 )
 from sim_engine.playbook import Playbook, Task
 from sim_engine.sampling import parameters
@@ -99,17 +100,40 @@ def _numbers(sc: Scenario) -> Iterable[str]:
     elif isinstance(inc, FireModel):
         yield from dist("simulation.incident.spread_every", inc.spread_every)
         yield from finite("simulation.incident.seconds_per_person", inc.seconds_per_person)
+    elif isinstance(inc, GeneralModel):
+        for dev in inc.developments:
+            yield from dist(f"development {dev.id} delay", dev.delay)
+            for need in dev.demand:
+                yield from dist(f"development {dev.id} demand for", need.for_)
 
 
 def _developments(sc: Scenario) -> Iterable[str]:
-    model = sc.simulation.incident.model
+    model, known = sc.simulation.incident.model, developments_of(sc.simulation.incident)
     events = set(sc.event_names)
-    for name, raised in sc.simulation.raises.items():
-        if name not in DEVELOPMENTS[model]:
-            yield f"simulation.raises: {name!r} is not a development of the {model!r} model ({', '.join(DEVELOPMENTS[model])})"
+    for name, raised in sc.simulation.development_raises.items():
+        if name not in known:
+            yield f"simulation.raises: {name!r} is not a development of the {model!r} model ({', '.join(known)})"
         for event in raised:
             if event not in events:
                 yield f"simulation.raises.{name}: event {event!r} is not declared"
+    if isinstance(sc.simulation.incident, GeneralModel):
+        yield from _general(sc, sc.simulation.incident)
+
+
+def _general(sc: Scenario, inc: GeneralModel) -> Iterable[str]:
+    """A general model's references: what a development comes after, the links and units it takes."""
+    known = set(inc.names)
+    pairs = {link.key for link in sc.links}
+    units = {(a.id, u) for a in sc.agencies for u in a.resources}
+    for dev in inc.developments:
+        if dev.after is not None and dev.after not in known:
+            yield f"development {dev.id}: it comes after {dev.after!r}, which is not a development"
+        for ends in (*dev.links_down, *dev.links_up):
+            if frozenset(ends) not in pairs:
+                yield f"development {dev.id}: there is no link {'-'.join(ends)} to bring down or up"
+        for need in dev.demand:
+            if (need.agency, need.unit) not in units:
+                yield f"development {dev.id}: agency {need.agency!r} has no units of type {need.unit!r}"
 
 
 def _loops(sc: Scenario) -> Iterable[str]:

@@ -12,8 +12,14 @@
 - fire (facility incident): the fire spreads a zone at a time until contained or fully involved;
   the contain action contains it at the end of the action's duration; the evacuate action moves the
   occupants at ``seconds_per_person`` each.
+- general (any kind): the scenario's own named developments, each a process that waits for the one
+  it comes after (if any), then for its drawn delay; an action among its ``responses`` stops it or
+  multiplies the time it has left (each response once, the first time its action is done before the
+  development happens: when a player logs it, at the end of a simulated agency's action); when it happens it records its casualties, raises its events, takes
+  links down or brings them up, and commits the agencies' units it demands.
 
-Every change is a ``Development`` entry; ``simulation.raises`` names the events it raises.
+Every change is a ``Development`` entry; ``simulation.raises`` (and a general development's own
+``raises``) names the events it raises.
 """
 
 from __future__ import annotations
@@ -27,7 +33,18 @@ from typing import TYPE_CHECKING, cast
 
 import simpy
 
-from exercises.scenario.model import AgencyKind, CasualtyModel, CrowdModel, FireModel
+from exercises.record.entries import Scalar
+from exercises.scenario.model import (
+    AgencyKind,
+    CasualtyModel,
+    CrowdModel,
+    DevelopmentDef,
+    DevelopmentResponse,
+    FireModel,
+    GeneralModel,
+    ResourceDemand,
+)
+from sim_engine import record as rec
 from sim_engine.behaviour import Process
 
 if TYPE_CHECKING:
@@ -45,6 +62,9 @@ class Incident(ABC):
     @abstractmethod
     def on_action(self, agency: str | None, action: str, duration: float | None) -> None: ...
 
+    def close(self) -> None:  # noqa: B027  (the built-in models leave nothing waiting: nothing to do)
+        """The run is over: let go of what waits on events that will never come (``World.close``)."""
+
 
 def make_incident(world: World) -> Incident:
     params = world.scenario.simulation.incident
@@ -52,6 +72,8 @@ def make_incident(world: World) -> Incident:
         return Crowd(world, params)
     if isinstance(params, CasualtyModel):
         return Casualties(world, params)
+    if isinstance(params, GeneralModel):
+        return General(world, params)
     return Fire(world, params)
 
 
@@ -311,3 +333,112 @@ def firefighting(world: World, fire: Fire) -> None:
 def evacuation(world: World, fire: Fire) -> None:
     """The occupants have left the building, ``seconds_per_person`` each (called when they have)."""
     world.develop("evacuation_complete", occupants=fire.params.occupants)
+
+
+# --- general: the scenario's own developments ----------------------------------------------
+
+
+class General(Incident):
+    """The developments a scenario names, and the actions that change them before they happen."""
+
+    model = "general"
+
+    def __init__(self, world: World, params: GeneralModel) -> None:
+        self.world, self.params = world, params
+        self.delays = {d.id: world.sampler.compile(d.delay) for d in params.developments}
+        self.factor = dict.fromkeys(self.delays, 1.0)
+        """What the responses so far have made of each development's time left (0: stopped)."""
+        self.state: dict[str, str] = {}
+        """``due`` while its delay runs, then ``happened``; ``stopped`` whenever a response stopped it."""
+        self.happened: dict[str, simpy.Event] = {}
+        self.processes: dict[str, simpy.Process] = {}
+        self.responses: dict[str, list[tuple[DevelopmentDef, DevelopmentResponse]]] = {}
+        for dev in params.developments:
+            for response in dev.responses:
+                self.responses.setdefault(response.action, []).append((dev, response))
+        self.applied: set[int] = set()
+        """The responses that have taken effect (by identity): each does once, however often its action
+        is logged (sandbagging the same section twice does not slow the water twice)."""
+
+    def start(self) -> None:
+        env = self.world.env
+        self.happened = {d.id: env.event() for d in self.params.developments}
+        for dev in self.params.developments:
+            self.processes[dev.id] = env.process(development(env, self.world, self, dev))
+
+    def on_action(self, agency: str | None, action: str, duration: float | None) -> None:
+        """A response takes effect when the action is done: a player logs what was done (at once); a
+        simulated agency logs an action as it starts it, and it is done at the end of its duration."""
+        for dev, response in self.responses.get(action, ()):
+            if response.agency is None or response.agency == agency:
+                if duration:
+                    self.world.after(duration, partial(self.respond, dev, response, agency, action))
+                else:
+                    self.respond(dev, response, agency, action)
+
+    def respond(self, dev: DevelopmentDef, response: DevelopmentResponse, agency: str | None, action: str) -> None:
+        """An action changes a development that has not happened: it stops it, or scales its time left."""
+        state = self.state.get(dev.id)
+        if state in ("happened", "stopped") or id(response) in self.applied:
+            return
+        self.applied.add(id(response))
+        factor = 0.0 if response.stops else response.slows or 1.0 / (response.speeds or 1.0)
+        self.factor[dev.id] *= factor
+        change = "stopped" if response.stops else "slowed" if response.slows else "sped"
+        detail: dict[str, Scalar] = {"change": change, "action": action, "factor": factor}
+        self.world.emit(agency, rec.Development(self.model, dev.id, detail, ()))
+        if response.stops:
+            self.state[dev.id] = "stopped"
+        if state == "due":
+            self.processes[dev.id].interrupt(None if response.stops else factor)
+
+    def happen(self, dev: DevelopmentDef) -> None:
+        """The development happens: recorded (raising its events), then its effects, then what follows it."""
+        world = self.world
+        self.state[dev.id] = "happened"
+        world.develop(dev.id, dev.tells, **({"casualties": dev.casualties} if dev.casualties else {}))
+        for between in dev.links_down:
+            world.set_link(between, False, dev.name)
+        for between in dev.links_up:
+            world.set_link(between, True, dev.name)
+        for need in dev.demand:
+            world.env.process(demand(world.env, world, need, dev.name))
+        self.happened[dev.id].succeed()
+
+    def close(self) -> None:
+        for event in self.happened.values():
+            if event.callbacks:
+                event.callbacks.clear()
+        self.processes.clear()
+
+
+def development(env: simpy.Environment, world: World, incident: General, dev: DevelopmentDef) -> Process:
+    """A development of the incident: it waits for the one it comes after, then for its delay (drawn
+    then, scaled by the responses so far), which a response may scale again or cut short; then it
+    happens, unless a response stopped it."""
+    if dev.after is not None:
+        yield incident.happened[dev.after]
+    if incident.state.get(dev.id) == "stopped":
+        return
+    left = incident.delays[dev.id]() * incident.factor[dev.id]
+    incident.state[dev.id] = "due"
+    while True:
+        since = env.now
+        try:
+            yield env.timeout(left)
+            break
+        except simpy.Interrupt as change:
+            if change.cause is None:
+                return
+            left = (left - (env.now - since)) * change.cause
+    incident.happen(dev)
+
+
+def demand(env: simpy.Environment, world: World, need: ResourceDemand, cause: str) -> Process:
+    """The incident's demand on an agency's units: it asks for them (first come, first served with
+    the agency's other tasks), holds them for a drawn time, then frees them."""
+    request = world.serial()
+    world.emit(need.agency, rec.ResourceRequested(request, need.agency, need.unit, need.count, cause))
+    grant = yield from world.seize(need.agency, need.unit, need.agency, request, need.count)
+    yield env.timeout(world.sampler.compile(need.for_)())
+    world.release(grant)

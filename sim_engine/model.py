@@ -238,7 +238,7 @@ class World:
         self._durations = Draws(sampler, setting.durations)
         self._uses = setting.uses
         self._deployment = setting.deployment
-        self._raises = scenario.simulation.raises
+        self._raises = scenario.simulation.development_raises
         self._mutual_aid = scenario.simulation.mutual_aid
         self._tasks: dict[tuple[str, str], tuple[TaskKind, tuple[str, ...]]] = {}
         """How each simulated agency goes about each task, and the task's actions (``answer``),
@@ -289,6 +289,7 @@ class World:
             pool.put_queue.clear()
             pool.users.clear()
             unbind(pool)
+        self.incident.close()
         del self.incident
         self.media = None
 
@@ -341,10 +342,11 @@ class World:
             self.summary.lost(payload.path, link)
         return False
 
-    def develop(self, what: str, **detail: Scalar) -> None:
+    def develop(self, what: str, told: tuple[str, ...] = (), /, **detail: Scalar) -> None:
+        """The incident develops: recorded, raising its events (``told``: the agencies told of it)."""
         raises = self._raises.get(what, ())
         # tuple.__new__: the named tuple without its class's Python-level __new__ (see ``emit``).
-        development = tuple.__new__(rec.Development, (self.incident.model, what, detail, raises))
+        development = tuple.__new__(rec.Development, (self.incident.model, what, detail, raises, told))
         self.record.append(tuple.__new__(rec.Happening, (self.env._now, None, development)))  # emit, inlined
         if raises:
             self.raised(raises)
@@ -570,15 +572,19 @@ class World:
 
     def inject_effect(self, inject: Inject) -> None:
         """An inject that takes a link down or brings one up."""
-        effect, summary = inject.effect, self.summary
-        if effect and effect.link_down and self.network.set_up(*effect.link_down, False):
-            self.emit(None, rec.LinkDown(between=effect.link_down, reason=f"inject {inject.id}"))
-            if summary is not None:
-                summary.link_changed(self.network, self.env._now)
-        if effect and effect.link_up and self.network.set_up(*effect.link_up, True):
-            self.emit(None, rec.LinkUp(between=effect.link_up))
-            if summary is not None:
-                summary.link_changed(self.network, self.env._now)
+        effect = inject.effect
+        if effect and effect.link_down:
+            self.set_link(effect.link_down, False, f"inject {inject.id}")
+        if effect and effect.link_up:
+            self.set_link(effect.link_up, True)
+
+    def set_link(self, between: tuple[str, str], up: bool, reason: str | None = None) -> None:
+        """A link goes down or comes back (an inject's effect, an incident development), if it changes."""
+        if not self.network.set_up(*between, up):
+            return
+        self.emit(None, rec.LinkUp(between=between) if up else rec.LinkDown(between=between, reason=reason or ""))
+        if self.summary is not None:
+            self.summary.link_changed(self.network, self.env._now)
 
     def apply(self, entry: NewEntry) -> None:
         """A player's or controller's entry takes effect in the simulated world (at the current time)."""

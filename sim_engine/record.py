@@ -94,6 +94,7 @@ class Development(NamedTuple):
     what: str
     detail: dict[str, Scalar]
     raises: tuple[str, ...] = ()
+    told: tuple[str, ...] = ()
 
 
 class RumourStarted(NamedTuple):

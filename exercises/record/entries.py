@@ -426,11 +426,14 @@ class Development(Payload):
     """A simulated incident development: a patient deteriorates, a crowd escalates, fire spreads."""
 
     kind: Literal[EntryKind.DEVELOPMENT] = EntryKind.DEVELOPMENT
-    model: Literal["crowd", "casualties", "fire"]
+    model: Literal["crowd", "casualties", "fire", "general"]
     what: Id
     detail: dict[Id, Scalar] = Field(default_factory=dict)
     raises: tuple[Id, ...] = ()
     """Events this development raises (protocol triggers), like an inject's ``raises``."""
+    told: Annotated[tuple[Id, ...], Field(exclude_if=lambda v: not v)] = ()
+    """Agencies the simulation cell told of it, as of an inject delivered to them (a general model's
+    ``tells``); left out of the stored JSON when none, so entries without it hash as before."""
 
 
 # --- the public-information environment (media layer) --------------------------------------

@@ -24,12 +24,12 @@ from pydantic import BaseModel, ValidationError
 
 from exercises.scenario.media_templates import FACTS, unknown_placeholders
 from exercises.scenario.model import (
-    DEVELOPMENTS,
     STRICT_UNITS,
     AgencyKind,
     CasualtyModel,
     CrowdModel,
     FireModel,
+    GeneralModel,
     Inject,
     PartyKind,
     PlanBinding,
@@ -38,6 +38,7 @@ from exercises.scenario.model import (
     Scenario,
     ScenarioFile,
     Trigger,
+    developments_of,
 )
 
 MAX_FILE_BYTES = 1_000_000
@@ -617,6 +618,8 @@ def build_scenario(
 ITEM_LISTS = ("agencies", "links", "actions", "events", "objectives", "response_plans", "msel")
 """Lists whose items the cross-checks can do without: an item with a field error is left out of the
 second pass, and references to its id are taken as known (the field error already names it)."""
+DEVELOPMENTS_PATH: Path_ = ("simulation", "incident", "developments")
+"""A general incident model's developments: a list whose items the cross-checks can also do without."""
 
 STAND_INS: dict[str, Any] = {
     "id": "scenario", "name": "-", "summary": "-", "threat_or_hazard": "-", "location": "-", "sponsor": "-",
@@ -642,6 +645,10 @@ class Salvage:
         """The path in the file of a path in the salvaged scenario."""
         if len(path) > 1 and isinstance(path[0], str) and path[0] in self.kept and isinstance(path[1], int):
             return (path[0], self.kept[path[0]][path[1]], *path[2:])
+        n = len(DEVELOPMENTS_PATH)
+        item = path[n] if len(path) > n and path[:n] == DEVELOPMENTS_PATH else None
+        if isinstance(item, int) and "developments" in self.kept:
+            return (*DEVELOPMENTS_PATH, self.kept["developments"][item], *path[n + 1:])
         return path
 
     def known(self, items: str, value: str) -> bool:
@@ -675,6 +682,8 @@ def _salvage(data: dict[str, Any], paths: Sequence[tuple[Path_, bool]]) -> tuple
             continue
         if len(path) >= 2 and top in ITEM_LISTS and isinstance(path[1], int):
             dropped.setdefault(str(top), set()).add(path[1])
+        elif len(path) > 4 and path[:3] == DEVELOPMENTS_PATH and isinstance(path[3], int):
+            dropped.setdefault("developments", set()).add(path[3])
         elif isinstance(top, str) and top in STAND_INS:
             stood_in.add(top)
         elif not (len(path) >= 3 and path[:2] == ("simulation", "actions") and _leave_out_field(rest, path[:3])):
@@ -692,10 +701,11 @@ def _left_out(rest: dict[str, Any], dropped: Mapping[str, set[int]], stood_in: f
     left_out: dict[str, frozenset[str]] = {}
     kept: dict[str, list[int]] = {}
     for top, gone in dropped.items():
-        items = rest[top]
+        holder = rest["simulation"]["incident"] if top == "developments" else rest
+        items = holder[top]
         left_out[top] = frozenset(str(items[i].get("id")) for i in gone if isinstance(items[i], dict))
         kept[top] = [i for i in range(len(items)) if i not in gone]
-        rest[top] = [items[i] for i in kept[top]]
+        holder[top] = [items[i] for i in kept[top]]
     return Salvage(kept, left_out, stood_in)
 
 
@@ -933,9 +943,10 @@ class _ScenarioCheck:
     def incident_model(self) -> None:
         sc, inc = self.sc, self.sc.simulation.incident
         base: Path_ = ("simulation", "incident")
-        model_class, model_name = _INCIDENT_MODELS[sc.kind]
-        if not isinstance(inc, model_class):
-            self.bad((*base, "model"), f"a {sc.kind} scenario uses the {model_name!r} model")
+        model_class, model_name = _INCIDENT_MODELS.get(sc.kind, (GeneralModel, "general"))
+        if not isinstance(inc, model_class | GeneralModel):
+            self.bad((*base, "model"), f"a {sc.kind} scenario uses the {model_name!r} model (or the 'general' one)"
+                     if model_class is not GeneralModel else f"a {sc.kind} scenario uses the 'general' model")
         if isinstance(inc, CrowdModel):
             for field in ("calming_actions", "inflaming_actions"):
                 for k, act in enumerate(getattr(inc, field)):
@@ -950,21 +961,27 @@ class _ScenarioCheck:
         elif isinstance(inc, FireModel):
             self.action((*base, "contain_action"), inc.contain_action)
             self.action((*base, "evacuate_action"), inc.evacuate_action)
-        self.developments(inc.model)
+        elif isinstance(inc, GeneralModel):
+            _GeneralCheck(self, inc).run()
+        self.developments(inc.model, self.development_ids())
 
-    def developments(self, model: str) -> None:
-        developments = DEVELOPMENTS[model]
+    def development_ids(self) -> list[str]:
+        """The incident model's developments, with those left aside for field errors of their own."""
+        return [*developments_of(self.sc.simulation.incident), *sorted(self.salvage.left_out.get("developments", ()))]
+
+    def developments(self, model: str, developments: Sequence[str]) -> None:
         for name, raised in self.sc.simulation.raises.items():
             if name not in developments:
-                self.bad(("simulation", "raises", name),
-                         f"{name!r} is not a development of the {model!r} model (one of: {', '.join(developments)})")
+                self.bad(("simulation", "raises", name), f"{name!r} is not a development of the {model!r} model "
+                         f"(one of: {', '.join(developments)}){_did_you_mean(name, developments)}")
             for k, ev in enumerate(raised):
                 self.event(("simulation", "raises", name, k), ev)
 
     def media(self) -> None:
         if self.sc.media is not None:
             injects = self.injects | self.salvage.left_out.get("msel", frozenset())
-            _check_media(self.sc, self.vocab, self.events, injects, self.bad, plans_unread=self.plans_unread)
+            _check_media(self.sc, self.vocab, self.events, injects, self.bad, plans_unread=self.plans_unread,
+                         developments=self.development_ids())
 
     def reachability(self) -> None:
         """Every agency can reach the lead agency over the links, or the file says why not."""
@@ -1020,6 +1037,73 @@ class _ScenarioCheck:
                              f"applied response plan{_did_you_mean(category, categories)}")
 
 
+class _GeneralCheck:
+    """A general incident model's cross-checks: unique ids, what each development comes after (known,
+    and no cycle), the actions and agencies of its responses, the units, links and events it names."""
+
+    def __init__(self, check: _ScenarioCheck, inc: GeneralModel) -> None:
+        self.check, self.inc = check, inc
+        self.base: Path_ = DEVELOPMENTS_PATH
+        self.ids = [d.id for d in inc.developments]
+        self.left_out = check.salvage.left_out.get("developments", frozenset())
+        """Developments with field errors of their own: named already, so what comes after them is not wrong."""
+
+    def run(self) -> None:
+        seen: set[str] = set()
+        for i, dev in enumerate(self.inc.developments):
+            if dev.id in seen:
+                self.check.bad((*self.base, i, "id"), f"duplicate development id {dev.id!r}")
+            seen.add(dev.id)
+        for i, dev in enumerate(self.inc.developments):
+            at: Path_ = (*self.base, i)
+            if dev.after is not None and dev.after not in self.ids and dev.after not in self.left_out:
+                self.check.bad((*at, "after"), f"comes after {dev.after!r}, which is not a development of the "
+                               f"incident{_did_you_mean(dev.after, self.ids)}")
+            if dev.after == dev.id:
+                self.check.bad((*at, "after"), f"{dev.id!r} cannot come after itself")
+            self.responses(at, dev.responses)
+            self.effects(at, dev)
+        self.cycles()
+
+    def responses(self, at: Path_, responses: Sequence[Any]) -> None:
+        for k, response in enumerate(responses):
+            self.check.action((*at, "responses", k, "action"), response.action)
+            if response.agency is not None:
+                self.check.agency((*at, "responses", k, "agency"), response.agency)
+
+    def effects(self, at: Path_, dev: Any) -> None:
+        check = self.check
+        for k, ev in enumerate(dev.raises):
+            check.event((*at, "raises", k), ev)
+        for field in ("links_down", "links_up"):
+            for k, ends in enumerate(getattr(dev, field)):
+                if frozenset(ends) not in check.pairs and "links" not in check.salvage.kept:
+                    check.bad((*at, field, k), f"no link between {ends[0]!r} and {ends[1]!r}")
+        for k, told in enumerate(dev.tells):
+            check.agency((*at, "tells", k), told)
+        for k, need in enumerate(dev.demand):
+            check.agency((*at, "demand", k, "agency"), need.agency)
+            agency = check.agencies.get(need.agency)
+            if agency is not None and need.unit not in agency.resources:
+                check.bad((*at, "demand", k, "unit"), f"{agency.name} has no units of type {need.unit!r}"
+                          f"{_did_you_mean(need.unit, agency.resources)}")
+
+    def cycles(self) -> None:
+        """Developments that each wait for another in a ring can never happen: one problem per ring,
+        at its first development in the file."""
+        after = {d.id: d.after for d in self.inc.developments if d.after in self.ids and d.after != d.id}
+        graph = nx.DiGraph(list(after.items()))
+        firsts = sorted(min(ring, key=self.ids.index) for ring in nx.simple_cycles(graph))
+        for first in sorted(firsts, key=self.ids.index):
+            walk = [first]
+            while (following := after[walk[-1]]) != first:
+                walk.append(following)
+            said = " -> ".join(repr(d) for d in [*walk, first])
+            self.check.bad((*self.base, self.ids.index(first), "after"),
+                           f"these developments each come after the next in a ring, so none of them can happen: "
+                           f"{said} (one of them must come after another development, or count from the start)")
+
+
 _INCIDENT_MODELS: dict[str, tuple[type, str]] = {
     "civil_disturbance": (CrowdModel, "crowd"),
     "mass_casualty": (CasualtyModel, "casualties"),
@@ -1029,7 +1113,8 @@ _INCIDENT_MODELS: dict[str, tuple[type, str]] = {
 
 
 def _check_media(
-    sc: ScenarioFile, vocab: set[str], events: set[str], injects: set[str], bad: Any, *, plans_unread: bool = False
+    sc: ScenarioFile, vocab: set[str], events: set[str], injects: set[str], bad: Any, *, plans_unread: bool = False,
+    developments: Sequence[str] | None = None,
 ) -> None:
     """The media layer's cross-references: outlets, topics, triggers, agencies and templates; actions
     and events are not checked while an applied plan is missing (they may be its own)."""
@@ -1040,7 +1125,7 @@ def _check_media(
     _unique(media.outlets, "outlets", "outlet", lambda path, msg: bad((*base, *path), msg))
     _unique(media.rumours, "rumours", "rumour", lambda path, msg: bad((*base, *path), msg))
     outlets = {o.id for o in media.outlets}
-    developments = DEVELOPMENTS[sc.simulation.incident.model]
+    developments = developments if developments is not None else developments_of(sc.simulation.incident)
 
     def named(path: Path_, value: str, known: Iterable[str], what: str) -> None:
         known = list(known)

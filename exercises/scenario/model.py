@@ -79,9 +79,19 @@ class Frozen(BaseModel):
 
 
 class IncidentKind(StrEnum):
+    """What kind of incident a scenario exercises. The first three have an incident model of their own
+    (crowd, casualties, fire); every kind may describe its incident with the general model."""
+
     CIVIL_DISTURBANCE = "civil_disturbance"
     MASS_CASUALTY = "mass_casualty"
     FACILITY_INCIDENT = "facility_incident"
+    NATURAL_HAZARD = "natural_hazard"
+    HAZARDOUS_MATERIALS = "hazardous_materials"
+    INFRASTRUCTURE_FAILURE = "infrastructure_failure"
+    CYBER_INCIDENT = "cyber_incident"
+    PUBLIC_HEALTH_EMERGENCY = "public_health_emergency"
+    ACTIVE_THREAT = "active_threat"
+    OTHER = "other"
 
 
 class AgencyKind(StrEnum):
@@ -595,14 +605,91 @@ class FireModel(Frozen):
     injured_per_zone: Annotated[int, Field(ge=0, le=1000)] = 0
 
 
-IncidentModel = Annotated[CrowdModel | CasualtyModel | FireModel, Field(discriminator="model")]
+class DevelopmentResponse(Frozen):
+    """An action that changes a development before it happens: it stops it (it never happens, nor
+    anything that comes after it), slows it (the time left is multiplied by ``slows``) or speeds it
+    (the time left is divided by ``speeds``)."""
+
+    action: Id
+    agency: Id | None = None
+    """Only when this agency logs the action (default: any agency)."""
+    stops: bool = False
+    slows: Annotated[float, Field(gt=1.0, le=100.0)] | None = None
+    speeds: Annotated[float, Field(gt=1.0, le=100.0)] | None = None
+
+    @model_validator(mode="after")
+    def _one_effect(self) -> DevelopmentResponse:
+        if sum((self.stops, self.slows is not None, self.speeds is not None)) != 1:
+            raise ValueError("say exactly one of: stops: true, slows: <factor>, speeds: <factor>")
+        return self
+
+
+class ResourceDemand(Frozen):
+    """Units an agency must commit when a development happens (boats for water rescues, beds)."""
+
+    agency: Id
+    unit: Id
+    count: Annotated[int, Field(ge=1, le=100_000)] = 1
+    for_: Distribution = Field(alias="for")
+    """How long the units stay committed."""
+
+
+class DevelopmentDef(Frozen):
+    """A named development of the incident ("Levee overtopped"): when it happens, what changes it
+    before it does, and what it causes when it does."""
+
+    id: Id
+    name: Name
+    """What the report and the console call it, in the scenario's words."""
+    after: Id | None = None
+    """Another development this one follows; without it, ``delay`` counts from the start."""
+    delay: Distribution = Fixed(dist="fixed", value=0.0)
+    responses: tuple[DevelopmentResponse, ...] = ()
+    casualties: Annotated[int, Field(ge=0, le=100_000)] = 0
+    """People injured or needing rescue when it happens (recorded with the development)."""
+    demand: tuple[ResourceDemand, ...] = ()
+    raises: tuple[Id, ...] = ()
+    """Events it raises (protocol triggers), as an inject's ``raises``."""
+    links_down: tuple[tuple[Id, Id], ...] = ()
+    links_up: tuple[tuple[Id, Id], ...] = ()
+    tells: tuple[Id, ...] = ()
+    """Agencies the simulation cell tells when it happens, as an inject delivered to them: it is in
+    their inbox, and the events it raises reach them at once."""
+    text: Text | None = None
+    """What they are told (default: its name)."""
+
+
+class GeneralModel(Frozen):
+    """Any incident, as the scenario describes it: named developments, each at a drawn time from the
+    start or after another, changed by the players' actions, with the effects it has."""
+
+    model: Literal["general"]
+    name: Name | None = None
+    """What the report calls the incident ("River flood"); default: the scenario's threat or hazard."""
+    developments: tuple[DevelopmentDef, ...] = Field(min_length=1, max_length=500)
+
+    @cached_property
+    def names(self) -> dict[str, str]:
+        """Each development's id -> its name."""
+        return {d.id: d.name for d in self.developments}
+
+
+IncidentModel = Annotated[CrowdModel | CasualtyModel | FireModel | GeneralModel, Field(discriminator="model")]
 
 DEVELOPMENTS: dict[str, tuple[str, ...]] = {
     "crowd": ("crowd_escalated", "crowd_calmed"),
     "casualties": ("patient_arrived", "patient_deteriorated", "patient_died", "hospital_full"),
     "fire": ("fire_spread", "fire_contained", "evacuation_complete"),
 }
-"""The developments each incident model produces (``Development.what``), by model."""
+"""The developments each built-in incident model produces (``Development.what``), by model; the
+general model's are the scenario's own (``developments_of``)."""
+
+
+def developments_of(incident: CrowdModel | CasualtyModel | FireModel | GeneralModel) -> tuple[str, ...]:
+    """The developments (``Development.what``) an incident model can produce."""
+    if isinstance(incident, GeneralModel):
+        return tuple(d.id for d in incident.developments)
+    return DEVELOPMENTS[incident.model]
 
 
 class Pitfall(Frozen):
@@ -627,6 +714,16 @@ class SimulationParams(Frozen):
     incident: IncidentModel
     raises: dict[Id, tuple[Id, ...]] = Field(default_factory=dict)
     """Events an incident development raises (protocol triggers): ``{fire_spread: [fire_spreads]}``."""
+
+    @cached_property
+    def development_raises(self) -> dict[str, tuple[str, ...]]:
+        """Every development's events: ``raises`` here, with a general model's developments' own."""
+        out = dict(self.raises)
+        if isinstance(self.incident, GeneralModel):
+            for dev in self.incident.developments:
+                if dev.raises:
+                    out[dev.id] = tuple(dict.fromkeys((*dev.raises, *out.get(dev.id, ()))))
+        return out
     mutual_aid: bool = True
     message_handling: Distribution = Fixed(dist="fixed", value=30.0)
     """Time an agency takes to read and route a message it receives."""

@@ -25,6 +25,7 @@ from exercises.views.timeline import (
 )
 from exercises.views.wording import (
     SENDER_NAMES,
+    IncidentNames,
     UnitForms,
     Words,
     agency_kind,
@@ -33,7 +34,9 @@ from exercises.views.wording import (
     condition_text,
     describe,
     describe_in,
+    development_words,
     field_label,
+    incident_names,
     known_injects,
     message_texts,
     skip_reason,
@@ -44,10 +47,12 @@ from exercises.views.wording import (
 )
 
 __all__ = [
-    "CLOCK_KINDS", "OWN_LOG_KINDS", "SENDER_NAMES", "Clock", "ClockStatus", "InboxItem", "InjectStatus",
+    "CLOCK_KINDS", "OWN_LOG_KINDS", "SENDER_NAMES", "Clock", "ClockStatus", "InboxItem", "IncidentNames",
+    "InjectStatus",
     "MselFolder", "MselRow", "ProtocolClockFolder", "ProtocolInstance", "TimelineItem", "UnitForms", "Words",
     "addressed_to", "agency_kind", "agency_log", "agency_names", "condition_reason", "condition_text", "derive_clock",
-    "describe", "describe_in", "field_label", "in_own_log", "inbox", "known_injects", "message_texts",
+    "describe", "describe_in", "development_words", "field_label", "in_own_log", "inbox", "incident_names",
+    "known_injects", "message_texts",
     "msel_status", "protocol_clock", "skip_reason", "timeline", "unit_label", "unit_names", "units",
     "visible_to_agency", "words",
 ]

@@ -8,6 +8,7 @@ from typing import Literal
 from exercises.record.entries import (
     ENGINE_ACTOR,
     Correction,
+    Development,
     Entry,
     EntryKind,
     InjectDelivered,
@@ -16,9 +17,16 @@ from exercises.record.entries import (
     ResourceAssigned,
     ResourceRequested,
 )
-from exercises.scenario.model import Scenario
+from exercises.scenario.model import GeneralModel, Scenario
 from exercises.views.base import View
-from exercises.views.wording import describe_in, known_injects, message_texts, why_lost, words
+from exercises.views.wording import (
+    describe_in,
+    development_words,
+    known_injects,
+    message_texts,
+    why_lost,
+    words,
+)
 
 
 class TimelineItem(View):
@@ -85,6 +93,8 @@ def addressed_to(entry: Entry, agency: str) -> bool:
     match p:
         case InjectDelivered():
             return agency in p.to
+        case Development():
+            return agency in p.told
         case MessageDelivered() | ResourceRequested():
             return p.to == agency
         case MessageLost():
@@ -108,7 +118,7 @@ def agency_log(scenario: Scenario, entries: Sequence[Entry], agency: str) -> lis
 class InboxItem(View):
     seq: int
     at: float
-    kind: Literal["inject", "message", "message_lost", "resource_request", "resource_assigned"]
+    kind: Literal["inject", "development", "message", "message_lost", "resource_request", "resource_assigned"]
     sender: str
     subject: str
     text: str
@@ -122,6 +132,8 @@ def inbox(scenario: Scenario, entries: Sequence[Entry], agency: str) -> list[Inb
     injects = known_injects(scenario, entries)
     sent = message_texts(entries)
     w = words(scenario)
+    incident = scenario.simulation.incident
+    told = {d.id: d.text or "" for d in incident.developments} if isinstance(incident, GeneralModel) else {}
     items = []
     for e in entries:
         if not addressed_to(e, agency):
@@ -139,6 +151,10 @@ def inbox(scenario: Scenario, entries: Sequence[Entry], agency: str) -> list[Inb
                         text=inject.text, inject_id=inject.id,
                     )
                 )
+            case Development():
+                subject = development_words(p, w.incident, "", w.action)
+                items.append(InboxItem(**base, kind="development", sender="simcell", subject=subject,
+                                       text=told.get(p.what, "")))
             case MessageDelivered():
                 original = sent.get(p.message_id)
                 items.append(

@@ -6,7 +6,7 @@ Text in these results is what users and scenario authors typed: renderers must e
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
 from exercises.record.entries import (
@@ -49,7 +49,7 @@ from exercises.record.entries import (
     TrustChanged,
 )
 from exercises.scenario.durations import format_duration
-from exercises.scenario.model import Inject, Scenario, UnitTypeName
+from exercises.scenario.model import GeneralModel, Inject, Scenario, UnitTypeName
 
 
 def known_injects(scenario: Scenario, entries: Iterable[Entry]) -> dict[str, Inject]:
@@ -209,6 +209,47 @@ def agency_index(scenario: Scenario) -> NameIndex:
     return NameIndex((a.id, a.name) for a in scenario.agencies)
 
 
+# --- the incident's developments, in the scenario's words ------------------------------------
+
+
+@dataclass(frozen=True)
+class IncidentNames:
+    """What a general incident model calls the incident and each of its developments (the scenario's
+    own words); empty for the built-in models, whose developments are worded from their ids."""
+
+    incident: str = ""
+    developments: Mapping[str, str] = field(default_factory=dict)
+
+
+def incident_names(scenario: Scenario) -> IncidentNames:
+    inc = scenario.simulation.incident
+    if not isinstance(inc, GeneralModel):
+        return IncidentNames()
+    return IncidentNames(inc.name or scenario.threat_or_hazard, inc.names)
+
+
+CHANGES = {"stopped": "stopped before it happened", "slowed": "slowed", "sped": "sped up"}
+"""What a response did to a development before it happened (``Development.detail['change']``)."""
+
+
+def development_words(p: Development, names: IncidentNames, agency: str, action: Callable[[str], str],
+                      *, incident: bool = True) -> str:
+    """A development of a general model as a person reads it: "River flood: Levee overtopped", or the
+    response that changed it: "River flood: Levee overtopped: slowed (time left x2) by “Sandbag the
+    levee” (County Public Works)". ``agency`` is the acting agency's name (empty: none); without
+    ``incident``, the incident's name is left out (where a heading already says it)."""
+    name = names.developments.get(p.what, field_label(p.what))
+    said = f"{names.incident}: {name}" if incident else name
+    change = str(p.detail.get("change", ""))
+    if change not in CHANGES:
+        hurt = p.detail.get("casualties")
+        return said + (f" ({hurt} people hurt or needing rescue)" if hurt else "")
+    factor = p.detail.get("factor")
+    scaled = f" (time left x{factor:.2g})" if change != "stopped" and isinstance(factor, int | float) else ""
+    by = f" ({agency})" if agency else ""
+    return f"{said}: {CHANGES[change]}{scaled} by \u201c{action(str(p.detail.get('action', '')))}\u201d{by}"
+
+
 @dataclass(frozen=True)
 class Words:
     """The names a description uses instead of ids: agencies, actions, and the requests seen."""
@@ -218,6 +259,7 @@ class Words:
     requests: Mapping[str, tuple[str | None, str]]
     """Request id -> (requesting agency, asked agency)."""
     unit_types: Mapping[str, UnitForms] = field(default_factory=dict)
+    incident: IncidentNames = IncidentNames()
 
     def agency(self, agency_id: str | None) -> str:
         return self.agencies.get(agency_id, agency_id) if agency_id else ""
@@ -235,7 +277,7 @@ class Words:
 def words(scenario: Scenario, entries: Iterable[Entry] = ()) -> Words:
     requests = {e.payload.request_id: (e.agency, e.payload.to) for e in entries
                 if isinstance(e.payload, ResourceRequested)}
-    return Words(agency_names(scenario), scenario.vocabulary, requests, unit_names(scenario))
+    return Words(agency_names(scenario), scenario.vocabulary, requests, unit_names(scenario), incident_names(scenario))
 
 
 def describe(entry: Entry, scenario: Scenario, injects: dict[str, Inject],
@@ -326,6 +368,8 @@ def describe_in(entry: Entry, w: Words, injects: dict[str, Inject]) -> str:
         case Correction():
             what = "replaced" if p.replacement is not None else "voided"
             return f"Entry {p.corrects} {what}: {p.reason}"
+        case Development() if p.model == "general":
+            return development_words(p, w.incident, w.agency(entry.agency), w.action)
         case Development():
             return f"{p.model.capitalize()}: {p.what.replace('_', ' ')}"
         # Media entries name no ids here (the media feed shows outlets and topics by name).

@@ -28,6 +28,7 @@ SCENARIOS = {
     "civil_disturbance": BUNDLED / "civil_disturbance.yaml",
     "mass_casualty": BUNDLED / "mass_casualty.yaml",
     "facility_fire": BUNDLED / "facility_fire.yaml",
+    "river_flood": BUNDLED / "river_flood.yaml",
 }
 
 

@@ -1,4 +1,4 @@
-"""The four bundled scenarios meet the bar an emergency manager would expect of them."""
+"""The five bundled scenarios meet the bar an emergency manager would expect of them."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ BUNDLED = {
     "mass_casualty.yaml": IncidentKind.MASS_CASUALTY,
     "facility_fire.yaml": IncidentKind.FACILITY_INCIDENT,
     "joint_warrant_operation.yaml": IncidentKind.CIVIL_DISTURBANCE,
+    "river_flood.yaml": IncidentKind.NATURAL_HAZARD,
 }
 
 
@@ -46,11 +47,12 @@ def test_protocols_from_two_plans_mapped_to_capabilities(bundled: tuple[str, Sce
 
 
 def test_every_protocol_can_be_triggered(bundled: tuple[str, Scenario]) -> None:
-    """A protocol whose trigger event no inject (or media rumour) raises could never be scored: a design
-    error."""
+    """A protocol whose trigger event no inject, media rumour or incident development raises could never
+    be scored: a design error."""
     _, sc = bundled
     raised = {e for i in sc.msel for e in i.raises}
     raised |= {e for r in (sc.media.rumours if sc.media else ()) for e in r.raises}
+    raised |= {e for events in sc.simulation.development_raises.values() for e in events}
     for proto in sc.protocols:
         if proto.trigger.kind == "event":
             assert proto.trigger.name in raised, f"{proto.id}: no inject or rumour raises {proto.trigger.name!r}"
