@@ -77,7 +77,7 @@ def _save(caller: Caller, paths: dict[str, str]) -> None:
 
 
 def library(templates: list[TemplateInfo]) -> None:
-    st.header("Templates", anchor=False)
+    st.header("Library", anchor=False)
     if not templates:
         st.info("No template yet: save one below from a scenario, with who plays which agency.", icon=":material/info:")
         return
@@ -104,7 +104,7 @@ def details(info: TemplateInfo) -> None:
             ("Played by people", _played(info.name, info.version, info.setup.players)),
             ("Handling marking", info.setup.marking or "none"), ("Time zone", info.setup.timezone or "none"),
             *((c.role, ", ".join(v for v in (c.name, c.organization, c.contact) if v)) for c in info.setup.contacts)]
-    st.dataframe(pd.DataFrame(rows, columns=["", "Set-up"]), hide_index=True, key="tpl_details")
+    st.dataframe(pd.DataFrame(rows, columns=["Item", "Set-up"]), hide_index=True, key="tpl_details")
     st.dataframe(pd.DataFrame([{"File": f.path, "Bytes": f.size, "SHA-256": f.sha256} for f in info.files]),
                  hide_index=True, key="tpl_files")
     if info.retired:

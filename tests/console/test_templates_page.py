@@ -23,7 +23,7 @@ def test_save_a_template_then_open_an_exercise_from_it(exercise: Exercise) -> No
     assert any("Template 'Warehouse day shift' saved" in t for t in toasts(at))
     listed = table(at, "Template", "Version")
     assert listed.iloc[0]["Template"] == "Warehouse day shift" and listed.iloc[0]["Agencies played by people"] == 1
-    shown = table(at, "", "Set-up").set_index("")
+    shown = table(at, "Item", "Set-up").set_index("Item")
     assert shown.loc["Played by people", "Set-up"] == "Town Fire Department"
     assert shown.loc["Handling marking", "Set-up"] == "For Official Use Only"
     at.text_input(key="tpl_exercise_name").input("Day shift TTX")
