@@ -46,6 +46,7 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec("program.py", "Corrective actions", ":material/task_alt:", "Program", frozenset(Role)),
     PageSpec("new_exercise.py", "New exercise", ":material/add_circle:", "Set-up", frozenset({Role.CONTROLLER})),
     PageSpec("exercises.py", "Exercises", ":material/call_split:", "Set-up", frozenset({Role.CONTROLLER})),
+    PageSpec("templates.py", "Templates", ":material/inventory_2:", "Set-up", frozenset({Role.CONTROLLER})),
     PageSpec("designer.py", "Scenario designer", ":material/science:", "Set-up", frozenset({Role.CONTROLLER})),
 )
 SIGN_IN = PageSpec("signin.py", "Sign in", ":material/login:", "", frozenset())

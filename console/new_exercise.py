@@ -57,6 +57,12 @@ def clock_and_contacts_fields(prefix: str = "new", current: ExerciseDetails | No
     middle.time_input("Start time", value=start.time() if start else None, key=f"{prefix}_start_time", step=300)
     right.text_input("Time zone (IANA)", value=now.timezone or "", key=f"{prefix}_timezone",
                      placeholder="America/Chicago", max_chars=64)
+    contacts_fields(prefix, people)
+
+
+def contacts_fields(prefix: str, people: dict[str, ContactPerson] | None = None) -> None:
+    """The points of contact the AAR/IP names, a row of fields per role."""
+    people = people or {}
     for role in CONTACT_ROLES:
         person = people.get(role)
         name_col, org_col, contact_col = st.columns(3)
@@ -81,12 +87,19 @@ def typed_details(prefix: str = "new", kind: RecordKind = "exercise") -> Exercis
         if day is None or clock is None or not zone:
             raise ExerciseInputError("a start needs its date, its time and its time zone")
         start = local_start(day, clock, zone)
-    contacts = tuple(
+    return ExerciseDetails(record_kind=kind, real_start=start, timezone=zone or None, contacts=typed_contacts(prefix))
+
+
+def typed_contacts(prefix: str) -> tuple[ContactPerson, ...]:
+    """The points of contact typed in ``contacts_fields`` (checked again by the service)."""
+    def text(key: str) -> str:
+        return str(st.session_state.get(f"{prefix}_{key}") or "").strip()
+
+    return tuple(
         ContactPerson(role, text(f"poc_{role}"), text(f"poc_org_{role}"), text(f"poc_contact_{role}"))
         for role in CONTACT_ROLES
         if text(f"poc_{role}")
     )
-    return ExerciseDetails(record_kind=kind, real_start=start, timezone=zone or None, contacts=contacts)
 
 
 def _switch(created: CreatedExercise) -> None:

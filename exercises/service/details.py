@@ -158,3 +158,9 @@ class Details(ExerciseStore):
 
         self._transaction(update)
         return len(batch_json)
+
+
+def check_set_up(timezone: str | None, contacts: tuple[ContactPerson, ...]) -> None:
+    """The checks a template's time zone and points of contact pass before they are kept: the same
+    as an exercise's details (``exercises.service.templates``)."""
+    _checked(None, timezone, "exercise", contacts)

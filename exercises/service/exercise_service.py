@@ -6,7 +6,7 @@ raises ``AccessDenied``; bad input raises ``ExerciseInputError``; either way not
 (the transaction is rolled back).
 
 The service is cut by role, one module each: ``setup`` (exercises and access codes), ``control``
-(clock and injects), ``branching`` (run again, branch from a moment), ``play`` (what agencies do), ``evaluation`` (observations, the improvement
+(clock and injects), ``branching`` (run again, branch from a moment), ``templates`` (the template library), ``play`` (what agencies do), ``evaluation`` (observations, the improvement
 plan) and ``reading`` (every view), over ``store`` (the database, the write protocol and this
 process's caches). ``ExerciseService`` combines them: callers use this one class.
 """
@@ -21,6 +21,7 @@ from exercises.service.play import Play
 from exercises.service.reading import AgencyBrief, Briefing, ExerciseState, Reading
 from exercises.service.setup import AccessCode, CreatedExercise, normalise_code
 from exercises.service.store import Advance, ExerciseCannotContinue, live_advance
+from exercises.service.templates import TemplateInfo, Templates, TemplateSetUp
 
 __all__ = [
     "AccessCode",
@@ -31,10 +32,12 @@ __all__ = [
     "ExerciseCannotContinue",
     "ExerciseService",
     "ExerciseState",
+    "TemplateInfo",
+    "TemplateSetUp",
     "live_advance",
     "normalise_code",
 ]
 
 
-class ExerciseService(Branching, Control, Play, Evaluation, Reading, Details):
+class ExerciseService(Branching, Templates, Control, Play, Evaluation, Reading, Details):
     """One per process and database (the console keeps it in ``st.cache_resource``)."""

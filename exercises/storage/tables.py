@@ -312,3 +312,30 @@ class ExerciseSummary(SQLModel, table=True):
     journal_head: str = Field(max_length=HASH_LENGTH)
     computed_at: float
     summary_json: str = Field(sa_type=Text)
+
+
+class ExerciseTemplate(SQLModel, table=True):
+    """One version of a named exercise template: a scenario's files (each with its SHA-256), which
+    agencies people play, the points of contact, the handling marking and the time zone
+    (``exercises.service.templates``). A version is never changed; a new one is saved instead."""
+
+    __tablename__ = "exercise_template"
+    __table_args__ = (UniqueConstraint("name", "version", name="uq_exercise_template_name_version"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=200, index=True)
+    version: int = Field(ge=1)
+    created_at: float
+    scenario_id: str = Field(max_length=48)
+    scenario_name: str = Field(max_length=200)
+    files_json: str = Field(sa_type=Text)
+    """JSON list of {path, sha256, content (base64)}: the scenario file first, then its plans and
+    its MSEL workbook."""
+    players_json: str = Field(sa_type=Text)
+    """JSON list of the agencies played by people (every other agency is played by the simulation)."""
+    contacts_json: str = Field(default="[]", sa_type=Text)
+    marking: str | None = Field(default=None, max_length=200)
+    timezone: str | None = Field(default=None, max_length=64)
+    retired: bool = Field(default=False)
+    source_exercise_id: int | None = Field(default=None)
+    """The exercise whose set-up was saved, when the template was saved from one."""
