@@ -120,6 +120,43 @@ def conducted(
     typer.echo(f"Planned exercise {planned} was conducted as exercise {exercise}")
 
 
+@program_app.command("open")
+def open_planned(
+    planned: Annotated[int, typer.Argument(help="Planned exercise id (see hotwash program show).")],
+    start: Annotated[str | None, typer.Option("--start", help="Wall-clock time of exercise time 0:00: "
+                                              "'YYYY-MM-DD HH:MM', in the template's time zone.")] = None,
+    database: Database = None,
+) -> None:
+    """Open the planned exercise from its template, in one step: new access codes (printed once), and
+    the schedule records it as conducted by the new exercise."""
+    from exercises.scenario.loading import ScenarioError
+    from exercises.service.details import parse_start
+    from exercises.service.exercise_service import ExerciseService
+    from hotwash.commands_exercise import _print_created
+
+    programs, service = ProgramService.open(database), ExerciseService.open(database)
+    try:
+        row = programs.planned(planned)
+        if row.exercise_id is not None:
+            raise ExerciseInputError(f"{row.title!r} was already conducted as exercise {row.exercise_id}")
+        if row.template is None:
+            raise ExerciseInputError(f"{row.title!r} names no template: open an exercise and record it with "
+                                     "hotwash program conducted")
+        name, version = row.template[0], int(row.template[1]) if row.template[1].isdigit() else None
+        zone = service.template(name, version).setup.timezone
+        created = service.create_from_template(name, version, exercise_name=row.title,
+                                               real_start=parse_start(start, zone) if start else None)
+        programs.record_conducted(planned, created.exercise.id)
+    except ScenarioError as exc:
+        for problem in exc.problems:
+            typer.echo(str(problem), err=True)
+        raise typer.Exit(1) from None
+    except ExerciseInputError as exc:
+        raise _fail(str(exc)) from None
+    _print_created(created)
+    typer.echo(f"Planned exercise {planned} is conducted as exercise {created.exercise.id}")
+
+
 @program_app.command("show")
 def show(
     program: Annotated[int, typer.Argument(help="Program id.")],

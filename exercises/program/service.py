@@ -167,6 +167,14 @@ class ProgramService:
             session.add(row)
             session.commit()
 
+    def planned(self, planned_id: int) -> PlannedExercise:
+        """One exercise of a program's schedule."""
+        with self.db.reading() as session:
+            row = session.get(ProgramExercise, planned_id)
+            if row is None:
+                raise ExerciseInputError(f"no planned exercise {planned_id}")
+            return _planned(row)
+
     def programs(self) -> list[tuple[int, str]]:
         with self.db.reading() as session:
             return [(p.id or 0, p.name) for p in session.exec(select(Program).order_by(col(Program.id)))]
