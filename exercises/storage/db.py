@@ -49,6 +49,8 @@ LOCK_NAMESPACE = 0x4857
 """First key of every advisory lock Hotwash takes on PostgreSQL ("HW")."""
 MIGRATION_LOCK = 0
 """Second key while migrating; exercise ids start at 1, so they never collide with it."""
+SIGN_IN_LOCK = -1
+"""Second key while the sign-in throttle counts and reserves a try (below every exercise id)."""
 
 _READ_ONLY = "hotwash_read_only"
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
@@ -211,6 +213,17 @@ class Database:
         else:
             session.connection().execute(
                 text("SELECT pg_advisory_xact_lock(:ns, :key)"), {"ns": LOCK_NAMESPACE, "key": exercise_id}
+            )
+
+
+    def lock_sign_in(self, session: Session) -> None:
+        """Serialise the sign-in throttle's count-and-reserve across threads and processes until the
+        session's transaction ends: two tries never both see the count below a limit."""
+        if self.is_sqlite:
+            session.connection()
+        else:
+            session.connection().execute(
+                text("SELECT pg_advisory_xact_lock(:ns, :key)"), {"ns": LOCK_NAMESPACE, "key": SIGN_IN_LOCK}
             )
 
 
