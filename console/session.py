@@ -12,6 +12,7 @@ Never from ``st.query_params``.
 from __future__ import annotations
 
 import json
+import secrets
 import time
 import weakref
 from collections.abc import Callable
@@ -23,7 +24,7 @@ from console.derived import ViewCache
 from console.text import md
 from exercises.access import AccessDenied, Caller, ExerciseInputError, Role
 from exercises.service.exercise_service import ExerciseCannotContinue, ExerciseService
-from exercises.service.sessions import IDLE_TIMEOUT, SessionStore, SignedIn
+from exercises.service.sessions import IDLE_TIMEOUT, SessionStore, SignedIn, browser_id
 
 CALLER_KEY = "hotwash_caller"
 SIGNED_KEY = "hotwash_signed"
@@ -33,6 +34,13 @@ COOKIE_KEY = "hotwash_cookie"
 CHECKED_KEY = "hotwash_checked"
 SIGNED_OUT_KEY = "hotwash_signed_out"
 COOKIE = "hotwash_session"
+BROWSER_COOKIE = "hotwash_browser"
+"""A random id of this browser, so the sign-in throttle counts its wrong codes apart from those of
+other browsers behind the same address (a proxy, an agency's network)."""
+BROWSER_KEY = "hotwash_browser_id"
+BROWSER_NEW_KEY = "hotwash_browser_new"
+"""A browser id made in this tab, still to be handed to the browser as its cookie."""
+BROWSER_COOKIE_AGE = 400 * 86_400
 CHECK_EVERY = 10.0
 """Live parts check that the session is still open at most this often (seconds)."""
 T = TypeVar("T")
@@ -112,16 +120,38 @@ def sync_cookie() -> None:
 
     SameSite=Strict keeps it off requests from other sites; Secure when served over HTTPS. It is
     set by the page's own script because Streamlit has no response to set a header on."""
+    browser()
+    made = st.session_state.pop(BROWSER_NEW_KEY, None)
+    if isinstance(made, str):
+        _set_cookie(BROWSER_COOKIE, made, BROWSER_COOKIE_AGE)
     value = st.session_state.pop(COOKIE_KEY, None)
     if value is None:
         return
-    age = int(IDLE_TIMEOUT * 3) if value else 0
+    _set_cookie(COOKIE, value, int(IDLE_TIMEOUT * 3) if value else 0)
+
+
+def _set_cookie(name: str, value: str, age: int) -> None:
     st.html(
-        "<script>document.cookie = " + json.dumps(f"{COOKIE}={value}; Path=/; Max-Age={age}; SameSite=Strict")
+        "<script>document.cookie = " + json.dumps(f"{name}={value}; Path=/; Max-Age={age}; SameSite=Strict")
         + " + (location.protocol === 'https:' ? '; Secure' : '');</script>",
         unsafe_allow_javascript=True,
         width=1,
     )
+
+
+def browser() -> str:
+    """This browser's id for the sign-in throttle: from its cookie, else made now for this tab (and
+    handed to the browser on this run). A browser that refuses cookies is a new one in each tab;
+    the per-code and per-exercise limits hold it all the same."""
+    known = st.session_state.get(BROWSER_KEY)
+    if isinstance(known, str):
+        return known
+    found = browser_id(st.context.cookies.get(BROWSER_COOKIE))
+    if not found:
+        found = secrets.token_urlsafe(16)
+        st.session_state[BROWSER_NEW_KEY] = found
+    st.session_state[BROWSER_KEY] = found
+    return found
 
 
 def require_caller(*roles: Role) -> Caller:
@@ -145,7 +175,7 @@ def client() -> str:
 
 def sign_in(code: str, name: str | None) -> Caller:
     """Check the code (throttled) and keep the caller for this tab and the session for the browser."""
-    signed = store().sign_in(code, client=client(), name=name or None)
+    signed = store().sign_in(code, client=client(), browser=browser(), name=name or None)
     st.session_state.pop(SIGNED_OUT_KEY, None)
     st.session_state[CALLER_KEY] = signed.caller
     st.session_state[SIGNED_KEY] = signed
@@ -179,7 +209,8 @@ def _why_ended(signed: SignedIn) -> str:
 
 def _forget() -> None:
     for key in list(st.session_state.keys()):
-        del st.session_state[key]
+        if key not in (BROWSER_KEY, BROWSER_NEW_KEY):  # the browser is the same one after signing out
+            del st.session_state[key]
     st.session_state[SIGNED_OUT_KEY] = True
     st.session_state[COOKIE_KEY] = ""
 

@@ -81,12 +81,13 @@ class SignInThrottled(AccessDenied):
 
 
 class CodeNotValid(WrongAccessCode):
-    """A wrong code, counted: ``tries_left`` more wrong codes before this browser (or the code, or
-    the exercise, whichever is nearest its limit) is refused for a while."""
+    """A wrong code, counted: ``tries_left`` more wrong codes before ``scope`` (this browser, the
+    code or the exercise, whichever is nearest its limit) is refused for a while."""
 
-    def __init__(self, tries_left: int) -> None:
+    def __init__(self, tries_left: int, scope: str) -> None:
         super().__init__("unknown or wrong access code")
         self.tries_left = tries_left
+        self.scope = scope
 
 
 @dataclass(frozen=True)
@@ -107,9 +108,12 @@ class Lock:
     scope: str
     """"browser", "code" or "exercise"."""
     label: str
-    """Whose: an address and short browser id, a participant id, or the exercise."""
+    """Whose: a browser's address and the start of its id; empty for a code or the exercise."""
     wrong: int
     seconds_left: float
+    role: Role | None = None
+    agency: str | None = None
+    """For a code: the role (and agency) it grants."""
 
 
 @dataclass(frozen=True)
@@ -194,7 +198,7 @@ class SessionStore:
         except WrongAccessCode:
             log.warning("wrong access code: client %s, browser %s, exercise %s", client, browser[:8] or "-",
                         exercise_id or "unknown")
-            raise CodeNotValid(self._tries_left(counts, now)) from None
+            raise CodeNotValid(*self._tries_left(counts, now)) from None
         except BaseException:
             self._unreserve(reserved)  # refused for another reason (an expired exercise): not a wrong code
             raise
@@ -264,9 +268,10 @@ class SessionStore:
             session.exec(delete(SignInFailure).where(col(SignInFailure.id) == reserved))
             session.commit()
 
-    def _tries_left(self, counts: list[_Count], now: float) -> int:
+    def _tries_left(self, counts: list[_Count], now: float) -> tuple[int, str]:
+        """How many more wrong codes the nearest limit allows, and whose limit it is."""
         with self.db.reading() as session:
-            return min(count.limit - len(self._times(session, count.where, now)) for count in counts)
+            return min((count.limit - len(self._times(session, count.where, now)), count.scope) for count in counts)
 
     @staticmethod
     def _clear(session: Session, where: ColumnElement[bool], now: float, why: str) -> int:
@@ -430,14 +435,18 @@ def _locks_of(rows: list[SignInFailure], grants: dict[str, Participant], exercis
     """Every count among ``rows`` (oldest first) that has reached its limit, with its exact wait."""
     groups: dict[tuple[str, str], list[float]] = {}
     for row in rows:
-        groups.setdefault(("browser", f"{row.client} {row.browser[:8] or '(no cookie)'}"), []).append(row.at)
-        grant = grants.get(row.selector or "")
-        if grant is not None:
-            groups.setdefault(("code", str(grant.id)), []).append(row.at)
+        groups.setdefault(("browser", f"{row.client} {row.browser[:8]}".strip()), []).append(row.at)
+        if row.selector in grants:
+            groups.setdefault(("code", row.selector or ""), []).append(row.at)
         if row.exercise_id == exercise_id:
-            groups.setdefault(("exercise", str(exercise_id)), []).append(row.at)
+            groups.setdefault(("exercise", ""), []).append(row.at)
     limits = {"browser": BROWSER_LIMIT, "code": CODE_LIMIT, "exercise": EXERCISE_LIMIT}
-    return [
-        Lock(scope, label, len(times), times[len(times) - limits[scope]] + WINDOW - now)
-        for (scope, label), times in groups.items() if len(times) >= limits[scope]
-    ]
+    found = []
+    for (scope, key), times in groups.items():
+        if len(times) < limits[scope]:
+            continue
+        grant = grants.get(key) if scope == "code" else None
+        found.append(Lock(scope, key if scope == "browser" else "", len(times),
+                          times[len(times) - limits[scope]] + WINDOW - now,
+                          Role(grant.role) if grant else None, grant.agency if grant else None))
+    return found

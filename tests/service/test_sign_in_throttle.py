@@ -8,7 +8,7 @@ from collections.abc import Callable
 
 import pytest
 
-from exercises.access import AccessDenied, Role
+from exercises.access import AccessDenied
 from exercises.scenario.model import Scenario
 from exercises.service.exercise_service import CreatedExercise, ExerciseService
 from exercises.service.sessions import (
