@@ -32,6 +32,7 @@ OPEN = (InjectStatus.SCHEDULED, InjectStatus.HELD)
 
 
 @st.fragment(run_every="2s")
+@session.in_words
 def live(caller: Caller) -> None:
     session.heartbeat()
     svc = session.service()
@@ -111,6 +112,7 @@ def condition_panel(inject: Inject, entries: list[Entry], named: Words) -> bool:
 
 
 @st.fragment(run_every="5s")
+@session.in_words
 def release_or_hold(caller: Caller) -> None:
     svc = session.service()
     rows = msel_rows(svc, caller)

@@ -11,12 +11,13 @@ Never from ``st.query_params``.
 
 from __future__ import annotations
 
+import functools
 import json
 import secrets
 import time
 import weakref
 from collections.abc import Callable
-from typing import TypeVar
+from typing import ParamSpec, TypeVar
 
 import streamlit as st
 
@@ -25,6 +26,7 @@ from console.text import md
 from exercises.access import AccessDenied, Caller, ExerciseInputError, Role
 from exercises.service.exercise_service import ExerciseCannotContinue, ExerciseService
 from exercises.service.sessions import IDLE_TIMEOUT, SessionStore, SignedIn, browser_id
+from exercises.storage.faults import StorageFault
 
 CALLER_KEY = "hotwash_caller"
 SIGNED_KEY = "hotwash_signed"
@@ -44,6 +46,9 @@ BROWSER_COOKIE_AGE = 400 * 86_400
 CHECK_EVERY = 10.0
 """Live parts check that the session is still open at most this often (seconds)."""
 T = TypeVar("T")
+P = ParamSpec("P")
+RETRY_EVERY = 3
+"""While the database is at fault, the page asks it again this often (seconds)."""
 
 
 @st.cache_resource(show_spinner=False)
@@ -222,6 +227,10 @@ def perform(what: str | Callable[[T], str], call: Callable[[], T]) -> T | None:
     server and was written says so; a refused or bad one says why, and nothing was written."""
     try:
         result = call()
+    except StorageFault as fault:
+        st.toast(f"Not recorded: {_plain(fault)}", icon=":material/error:")
+        show_fault(fault)
+        return None
     except AccessDenied as exc:
         st.toast(f"Not allowed: {_plain(exc)}", icon=":material/block:")
         return None
@@ -244,3 +253,34 @@ def catch_up(svc: ExerciseService, caller: Caller) -> None:
 
 def _plain(exc: Exception) -> str:
     return md(str(exc))
+
+
+def show_fault(fault: StorageFault) -> None:
+    """A fault of the database in words: what happened, that what was recorded is safe, what to do."""
+    st.error(md(str(fault)), icon=":material/database:")
+
+
+def in_words(part: Callable[P, None]) -> Callable[P, None]:
+    """A live part that says a fault of the database in words where it would have drawn; it runs
+    again on its own (``st.fragment(run_every=...)``), so it recovers by itself once the fault clears."""
+
+    @functools.wraps(part)
+    def run(*args: P.args, **kwargs: P.kwargs) -> None:
+        try:
+            part(*args, **kwargs)
+        except StorageFault as fault:
+            show_fault(fault)
+
+    return run
+
+
+@st.fragment(run_every=RETRY_EVERY)
+def wait_for_the_database() -> None:
+    """Ask the database again every few seconds; when it answers, run the whole page again."""
+    try:
+        service().db.ping()
+    except StorageFault:
+        st.caption(f"Hotwash asks the database again every {RETRY_EVERY} seconds and goes on by itself "
+                   "as soon as it answers.")
+        return
+    st.rerun(scope="app")

@@ -8,6 +8,7 @@ from console import session
 from console.text import md
 from exercises.access import AccessDenied, Caller, ExerciseInputError
 from exercises.service.sessions import CodeNotValid, SignInThrottled
+from exercises.storage.faults import StorageFault
 
 DEMO_CODES_HINT = "var/demo-codes.txt"
 
@@ -23,6 +24,9 @@ def _submit() -> None:
         return
     except CodeNotValid as exc:
         st.session_state["signin_error"] = not_valid(exc.tries_left, exc.scope)
+        return
+    except StorageFault as fault:
+        st.session_state["signin_error"] = f"Not signed in: {fault}"
         return
     except (AccessDenied, ExerciseInputError) as exc:
         said = str(exc)

@@ -172,7 +172,7 @@ class Setup(ExerciseStore):
             storable(name)
         except ValueError as exc:
             raise ExerciseInputError(f"an exercise name {exc}") from None
-        signer = self.keys.signer()  # before anything is written: a key that cannot be used stops here
+        signer = self._signer()  # before anything is written: a key that cannot be used stops here
         if seed is None:
             seed = secrets.randbelow(MAX_SEED + 1)
         if not 0 <= seed <= MAX_SEED:
