@@ -274,13 +274,23 @@ def in_words(part: Callable[P, None]) -> Callable[P, None]:
     return run
 
 
-@st.fragment(run_every=RETRY_EVERY)
+FAULT_AT_KEY = "hotwash_fault_at"
+
+
 def wait_for_the_database() -> None:
-    """Ask the database again every few seconds; when it answers, run the whole page again."""
+    """After a fault on a whole page: try the page again every few seconds, until it works."""
+    st.session_state[FAULT_AT_KEY] = time.monotonic()
+    st.caption(f"Hotwash tries again every {RETRY_EVERY} seconds and goes on by itself once the fault is cleared.")
+    _try_again()
+
+
+@st.fragment(run_every=RETRY_EVERY)
+def _try_again() -> None:
+    # Not in the run that met the fault (that would retry at once, in a loop), only on the timed runs.
+    if time.monotonic() - float(st.session_state.get(FAULT_AT_KEY, 0.0)) < RETRY_EVERY / 2:
+        return
     try:
         service().db.ping()
     except StorageFault:
-        st.caption(f"Hotwash asks the database again every {RETRY_EVERY} seconds and goes on by itself "
-                   "as soon as it answers.")
         return
     st.rerun(scope="app")
