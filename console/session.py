@@ -274,23 +274,11 @@ def in_words(part: Callable[P, None]) -> Callable[P, None]:
     return run
 
 
-FAULT_AT_KEY = "hotwash_fault_at"
-
-
 def wait_for_the_database() -> None:
-    """After a fault on a whole page: try the page again every few seconds, until it works."""
-    st.session_state[FAULT_AT_KEY] = time.monotonic()
+    """After a fault on a whole page: load the page again every few seconds, until it works.
+
+    A reload, not a fragment: a fault met before the page's navigation was built leaves no page for
+    a fragment to rerun in. The browser's session cookie signs it in again on each load."""
     st.caption(f"Hotwash tries again every {RETRY_EVERY} seconds and goes on by itself once the fault is cleared.")
-    _try_again()
-
-
-@st.fragment(run_every=RETRY_EVERY)
-def _try_again() -> None:
-    # Not in the run that met the fault (that would retry at once, in a loop), only on the timed runs.
-    if time.monotonic() - float(st.session_state.get(FAULT_AT_KEY, 0.0)) < RETRY_EVERY / 2:
-        return
-    try:
-        service().db.ping()
-    except StorageFault:
-        return
-    st.rerun(scope="app")
+    st.html(f"<script>setTimeout(() => window.location.reload(), {RETRY_EVERY * 1000});</script>",
+            unsafe_allow_javascript=True, width=1)

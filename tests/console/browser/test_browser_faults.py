@@ -72,9 +72,16 @@ def test_postgresql_down_is_said_in_words_and_the_console_goes_on_by_itself(
             assert "Nothing recorded before is lost" in text and "Start the server" in text
             assert not [raw for raw in ("psycopg", "OperationalError", "Traceback", "sqlalche.me")
                         if raw in page.inner_text("body")]
+            # Another page opened meanwhile meets it on its whole run: said, and tried again by itself.
+            other = context.new_page()
+            other.goto(f"{server.url}/exercises")
+            other.locator(FAULT, has_text="is not answering").first.wait_for(timeout=60_000)
+            other.get_by_text("tries again every 3 seconds", exact=False).first.wait_for()
         finally:
             private_pg.resume()
-        # No reload, no restart: the next refresh finds the server.
+        # No restart, nobody reloads: the page that met it on its whole run loads again by itself.
+        other.get_by_role("heading", name="Sign-in locks").wait_for(timeout=60_000)
+        # The live part's next refresh finds the server.
         said.first.wait_for(state="detached", timeout=60_000)
         page.get_by_text("Agency network").first.wait_for()
         current(page).get_by_role("button", name="Start exercise").click()
