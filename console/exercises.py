@@ -21,6 +21,7 @@ from exercises.record.entries import EntryKind
 from exercises.scenario.durations import format_duration
 from exercises.service.exercise_service import CreatedExercise
 from exercises.service.sessions import BROWSER_LIMIT, CODE_LIMIT, EXERCISE_LIMIT, Lock, wait_words
+from exercises.storage.faults import StorageFault
 from exercises.storage.tables import ExercisePublic
 from exercises.views import ClockStatus, TimelineItem
 
@@ -32,7 +33,7 @@ def _open(what: str, call: object) -> None:
     assert callable(call)
     try:
         created = call()
-    except (AccessDenied, ExerciseInputError) as exc:
+    except (AccessDenied, ExerciseInputError, StorageFault) as exc:
         st.session_state[REFUSED_KEY] = str(exc)
         st.toast(md(f"Not opened: {exc}"), icon=":material/error:")
         return

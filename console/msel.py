@@ -16,6 +16,7 @@ from exercises.scenario.durations import format_duration
 from exercises.scenario.loading import SENDERS_OTHER_THAN_AGENCIES
 from exercises.scenario.model import DeliveryMode, Inject, Scenario
 from exercises.service.exercise_service import ExerciseService
+from exercises.storage.faults import StorageFault
 from exercises.views import (
     SENDER_NAMES,
     InjectStatus,
@@ -78,7 +79,7 @@ def _release(caller: Caller, override: bool) -> None:
     svc = session.service()
     try:
         released = svc.release_inject(caller, inject_id, override=override)
-    except (AccessDenied, ExerciseInputError) as exc:
+    except (AccessDenied, ExerciseInputError, StorageFault) as exc:
         st.toast(f"Not released: {md(str(exc))}", icon=":material/error:")
         return
     message, delivered = outcome(svc, caller, released)
