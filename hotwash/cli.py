@@ -48,6 +48,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "ics": ("hotwash.commands_ics", "ICS forms from the record: 214 activity logs, 205A communications list."),
     "scenario": ("hotwash.commands_scenario", "Look at scenario files."),
     "exercise": ("hotwash.commands_exercise", "Open, list, run again and branch exercises."),
+    "unlock": ("hotwash.commands_signin", "Clear EXERCISE's sign-in locks: its wrong access codes stop counting (recorded)."),
     "program": (
         "hotwash.commands_program",
         "The preparedness program: schedule, corrective actions tracked to closure, stored summaries.",

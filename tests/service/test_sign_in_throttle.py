@@ -7,6 +7,7 @@ import threading
 from collections.abc import Callable
 
 import pytest
+from typer.testing import CliRunner
 
 from exercises.access import AccessDenied
 from exercises.scenario.model import Scenario
@@ -20,7 +21,8 @@ from exercises.service.sessions import (
     SignInThrottled,
     wait_words,
 )
-from tests.service.conftest import WallClock, code_for
+from hotwash.cli import app
+from tests.service.conftest import CHEAP_HASHER, WallClock, code_for
 
 HOUR = 3600.0
 DAY = 86_400.0
@@ -243,3 +245,19 @@ def test_an_expired_code_is_refused_but_not_counted_as_wrong(
     with pytest.raises(AccessDenied, match="access codes expired"):
         store.sign_in(code_for(created, "observer"), client="192.0.2.40")
     assert store.failures("192.0.2.40") == 0
+
+
+def test_the_operator_unlocks_a_locked_exercise_from_the_command_line(db_url: str, warehouse: Scenario) -> None:
+    service = ExerciseService.open(db_url, hasher=CHEAP_HASHER)  # the real clock, as the command's
+    created = service.create_exercise(warehouse, seed=6)
+    store = SessionStore(service)
+    codes = [c.code for c in created.codes]
+    n = 0
+    while outcome(store, wrong_secret(codes[n % len(codes)], n), f"bot-{n}") == "wrong":
+        n += 1
+    assert n == EXERCISE_LIMIT
+    result = CliRunner().invoke(app, ["unlock", str(created.exercise.id), "--database", db_url])
+    assert result.exit_code == 0, result.output
+    assert f"sign-in locks cleared, {EXERCISE_LIMIT} wrong codes no longer count" in result.output
+    assert outcome(store, code_for(created, "observer"), "192.0.2.50") == "in"
+    assert store.locks(service.operator(created.exercise.id)).last_clearance[0] == "operator (controller)"
