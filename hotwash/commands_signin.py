@@ -28,7 +28,7 @@ def unlock(
         typer.Option("--database", envvar=URL_SETTING, help="Database URL (default: a SQLite file in var/)."),
     ] = None,
 ) -> None:
-    """Clear EXERCISE's sign-in locks: its wrong access codes stop counting (recorded, with the time)."""
+    """Clear EXERCISE's sign-in locks: its wrong access codes stop counting (recorded)."""
     service = ExerciseService.open(database)
     try:
         operator = service.operator(exercise)
