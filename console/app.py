@@ -14,6 +14,7 @@ import streamlit as st
 from console import session
 from console.text import md
 from exercises.access import Caller, Role
+from exercises.storage.faults import StorageFault
 
 HERE = Path(__file__).resolve().parent
 ICON = HERE / "assets" / "hotwash-icon.png"
@@ -105,9 +106,14 @@ def agency_name(caller: Caller) -> str:
 
 def main() -> None:
     st.set_page_config(page_title="Hotwash", page_icon=str(ICON), layout="wide")
-    caller = session.caller()
-    session.sync_cookie()
-    navigation = st.navigation(pages_for(caller), position="sidebar" if caller else "hidden")
-    if caller is not None:
-        identity(caller)
-    navigation.run()
+    try:
+        caller = session.caller()
+        session.sync_cookie()
+        navigation = st.navigation(pages_for(caller), position="sidebar" if caller else "hidden")
+        if caller is not None:
+            identity(caller)
+        navigation.run()
+    except StorageFault as fault:
+        # In words, and the page comes back by itself when the database answers again.
+        session.show_fault(fault)
+        session.wait_for_the_database()

@@ -132,6 +132,7 @@ def upcoming(view: ControllerDashboard, names: dict[str, str]) -> None:
 
 
 @st.fragment(run_every="2s")
+@session.in_words
 def live(caller: Caller) -> None:
     session.heartbeat()
     svc = session.service()

@@ -135,6 +135,7 @@ def observations_table(caller: Caller, scenario: Scenario) -> None:
 
 
 @st.fragment(run_every="2s")
+@session.in_words
 def live_header(caller: Caller) -> None:
     session.heartbeat()
     svc = session.service()
@@ -144,6 +145,7 @@ def live_header(caller: Caller) -> None:
 
 
 @st.fragment(run_every="2s")
+@session.in_words
 def live(caller: Caller) -> None:
     svc = session.service()
     state = svc.state(caller)

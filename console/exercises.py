@@ -1,10 +1,13 @@
-"""The exercises in this database, by scenario, date and state; run this exercise again, or branch
-a new exercise from a moment of its timeline once it is finished (or paused).
+"""The exercises in this database, by scenario, date and state; this exercise's sign-in locks and
+their clearing; run this exercise again, or branch a new exercise from a moment of its timeline
+once it is finished (or paused).
 
 A new exercise's access codes are shown once, the way the New exercise page shows them.
 """
 
 from __future__ import annotations
+
+from datetime import UTC, datetime
 
 import pandas as pd
 import streamlit as st
@@ -17,6 +20,8 @@ from exercises.access import AccessDenied, Caller, ExerciseInputError, Role
 from exercises.record.entries import EntryKind
 from exercises.scenario.durations import format_duration
 from exercises.service.exercise_service import CreatedExercise
+from exercises.service.sessions import BROWSER_LIMIT, CODE_LIMIT, EXERCISE_LIMIT, Lock, wait_words
+from exercises.storage.faults import StorageFault
 from exercises.storage.tables import ExercisePublic
 from exercises.views import ClockStatus, TimelineItem
 
@@ -28,7 +33,7 @@ def _open(what: str, call: object) -> None:
     assert callable(call)
     try:
         created = call()
-    except (AccessDenied, ExerciseInputError) as exc:
+    except (AccessDenied, ExerciseInputError, StorageFault) as exc:
         st.session_state[REFUSED_KEY] = str(exc)
         st.toast(md(f"Not opened: {exc}"), icon=":material/error:")
         return
@@ -100,6 +105,52 @@ def again_section(caller: Caller) -> None:
         st.button("Run again", icon=":material/replay:", key="again_go", on_click=_run_again, args=(caller,))
 
 
+def _clear_locks(caller: Caller) -> None:
+    session.perform(lambda n: f"Sign-in locks cleared: {n} wrong code{'s' if n != 1 else ''} no longer count. "
+                    "Recorded with your name.", lambda: session.store().clear_locks(caller))
+
+
+def lock_rows(locks: list[Lock], names: dict[str, str]) -> pd.DataFrame:
+    """What is locked, in words: a browser by its address, a code by the role it grants, the exercise."""
+    def what(lock: Lock) -> str:
+        if lock.scope == "exercise":
+            return "Signing in to this exercise (every code)"
+        if lock.scope == "code":
+            agency = f" of {names.get(lock.agency, lock.agency)}" if lock.agency else ""
+            return f"The {lock.role.value if lock.role else ''} access code{agency}"
+        address, _, short = lock.label.partition(" ")
+        return f"A browser at {address}" + (f" (browser {short})" if short else " (no browser cookie)")
+
+    return pd.DataFrame([
+        {"Locked": what(lock), "Wrong codes in the last hour": str(lock.wrong),
+         "Opens again in": wait_words(lock.seconds_left)}
+        for lock in locks
+    ], columns=["Locked", "Wrong codes in the last hour", "Opens again in"])
+
+
+def locks_section(caller: Caller) -> None:
+    st.subheader("Sign-in locks")
+    seen = session.store().locks(caller)
+    st.caption(
+        f"Wrong access codes count for an hour. A browser may type {BROWSER_LIMIT}; one code may be typed "
+        f"wrong {CODE_LIMIT} times from all browsers together; this exercise's codes {EXERCISE_LIMIT} times. At "
+        "a limit, signing in there waits until the oldest of them is an hour old. Clearing lets everyone "
+        "try again now, and is recorded with your name and the time."
+    )
+    st.markdown(f"**{seen.wrong_last_hour}** wrong code{'s' if seen.wrong_last_hour != 1 else ''} for this "
+                "exercise in the last hour.")
+    if seen.locks:
+        names = {a.id: a.name for a in session.service().scenario(caller).agencies}
+        text_table(lock_rows(seen.locks, names))
+    else:
+        st.caption("Nothing is locked.")
+    if seen.last_clearance is not None:
+        by, at = seen.last_clearance
+        st.caption(md(f"Last cleared by {by} at {datetime.fromtimestamp(at, UTC):%Y-%m-%d %H:%M} UTC."))
+    st.button("Clear sign-in locks", icon=":material/lock_open:", key="locks_clear", disabled=not seen.locks,
+              on_click=_clear_locks, args=(caller,))
+
+
 def exercise_rows(exercises: list[ExercisePublic]) -> pd.DataFrame:
     """Every exercise, by scenario, then newest first."""
     ordered = sorted(exercises, key=lambda e: (e.scenario_name.casefold(), -e.created_at.timestamp()))
@@ -133,6 +184,7 @@ def render() -> None:
     state = svc.state(caller)
     st.markdown(f"**This exercise: {md(state.name)}** ({state.status.value}, exercise time "
                 f"{format_duration(state.clock)})")
+    locks_section(caller)
     again_section(caller)
     branch_section(caller, state.status)
     st.subheader("All exercises")

@@ -61,6 +61,7 @@ def feed_view(items: Sequence[FeedItem], trust: float | None) -> None:
 
 
 @st.fragment(run_every="2s")
+@session.in_words
 def live_media_feed(caller: Caller) -> None:
     """The feed, refreshed every 2 s (the page's own fragments advance the simulation)."""
     svc = session.service()

@@ -16,6 +16,7 @@ from exercises.scenario.durations import format_duration
 from exercises.scenario.loading import SENDERS_OTHER_THAN_AGENCIES
 from exercises.scenario.model import DeliveryMode, Inject, Scenario
 from exercises.service.exercise_service import ExerciseService
+from exercises.storage.faults import StorageFault
 from exercises.views import (
     SENDER_NAMES,
     InjectStatus,
@@ -32,6 +33,7 @@ OPEN = (InjectStatus.SCHEDULED, InjectStatus.HELD)
 
 
 @st.fragment(run_every="2s")
+@session.in_words
 def live(caller: Caller) -> None:
     session.heartbeat()
     svc = session.service()
@@ -77,7 +79,7 @@ def _release(caller: Caller, override: bool) -> None:
     svc = session.service()
     try:
         released = svc.release_inject(caller, inject_id, override=override)
-    except (AccessDenied, ExerciseInputError) as exc:
+    except (AccessDenied, ExerciseInputError, StorageFault) as exc:
         st.toast(f"Not released: {md(str(exc))}", icon=":material/error:")
         return
     message, delivered = outcome(svc, caller, released)
@@ -111,6 +113,7 @@ def condition_panel(inject: Inject, entries: list[Entry], named: Words) -> bool:
 
 
 @st.fragment(run_every="5s")
+@session.in_words
 def release_or_hold(caller: Caller) -> None:
     svc = session.service()
     rows = msel_rows(svc, caller)

@@ -102,6 +102,7 @@ def deadlines_view(caller: Caller, now: float, vocab: dict[str, str]) -> None:
 
 
 @st.fragment(run_every="2s")
+@session.in_words
 def live_header(caller: Caller, brief: Briefing) -> None:
     session.heartbeat()
     svc = session.service()
@@ -116,6 +117,7 @@ def answerable(items: Sequence[InboxItem]) -> dict[str, str]:
 
 
 @st.fragment(run_every="2s")
+@session.in_words
 def live_inbox(caller: Caller, brief: Briefing, offered: frozenset[str]) -> None:
     items = session.service().inbox(caller)
     inbox_view(items, names_of(brief), read_mark())
@@ -126,6 +128,7 @@ def live_inbox(caller: Caller, brief: Briefing, offered: frozenset[str]) -> None
 
 
 @st.fragment(run_every="2s")
+@session.in_words
 def live_log(caller: Caller, vocab: dict[str, str]) -> None:
     svc = session.service()
     deadlines_view(caller, svc.state(caller).clock, vocab)

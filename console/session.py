@@ -11,11 +11,13 @@ Never from ``st.query_params``.
 
 from __future__ import annotations
 
+import functools
 import json
+import secrets
 import time
 import weakref
 from collections.abc import Callable
-from typing import TypeVar
+from typing import ParamSpec, TypeVar
 
 import streamlit as st
 
@@ -23,7 +25,8 @@ from console.derived import ViewCache
 from console.text import md
 from exercises.access import AccessDenied, Caller, ExerciseInputError, Role
 from exercises.service.exercise_service import ExerciseCannotContinue, ExerciseService
-from exercises.service.sessions import IDLE_TIMEOUT, SessionStore, SignedIn
+from exercises.service.sessions import IDLE_TIMEOUT, SessionStore, SignedIn, browser_id
+from exercises.storage.faults import StorageFault
 
 CALLER_KEY = "hotwash_caller"
 SIGNED_KEY = "hotwash_signed"
@@ -33,9 +36,19 @@ COOKIE_KEY = "hotwash_cookie"
 CHECKED_KEY = "hotwash_checked"
 SIGNED_OUT_KEY = "hotwash_signed_out"
 COOKIE = "hotwash_session"
+BROWSER_COOKIE = "hotwash_browser"
+"""A random id of this browser, so the sign-in throttle counts its wrong codes apart from those of
+other browsers behind the same address (a proxy, an agency's network)."""
+BROWSER_KEY = "hotwash_browser_id"
+BROWSER_NEW_KEY = "hotwash_browser_new"
+"""A browser id made in this tab, still to be handed to the browser as its cookie."""
+BROWSER_COOKIE_AGE = 400 * 86_400
 CHECK_EVERY = 10.0
 """Live parts check that the session is still open at most this often (seconds)."""
 T = TypeVar("T")
+P = ParamSpec("P")
+RETRY_EVERY = 3
+"""While the database is at fault, the page asks it again this often (seconds)."""
 
 
 @st.cache_resource(show_spinner=False)
@@ -112,16 +125,38 @@ def sync_cookie() -> None:
 
     SameSite=Strict keeps it off requests from other sites; Secure when served over HTTPS. It is
     set by the page's own script because Streamlit has no response to set a header on."""
+    browser()
+    made = st.session_state.pop(BROWSER_NEW_KEY, None)
+    if isinstance(made, str):
+        _set_cookie(BROWSER_COOKIE, made, BROWSER_COOKIE_AGE)
     value = st.session_state.pop(COOKIE_KEY, None)
     if value is None:
         return
-    age = int(IDLE_TIMEOUT * 3) if value else 0
+    _set_cookie(COOKIE, value, int(IDLE_TIMEOUT * 3) if value else 0)
+
+
+def _set_cookie(name: str, value: str, age: int) -> None:
     st.html(
-        "<script>document.cookie = " + json.dumps(f"{COOKIE}={value}; Path=/; Max-Age={age}; SameSite=Strict")
+        "<script>document.cookie = " + json.dumps(f"{name}={value}; Path=/; Max-Age={age}; SameSite=Strict")
         + " + (location.protocol === 'https:' ? '; Secure' : '');</script>",
         unsafe_allow_javascript=True,
         width=1,
     )
+
+
+def browser() -> str:
+    """This browser's id for the sign-in throttle: from its cookie, else made now for this tab (and
+    handed to the browser on this run). A browser that refuses cookies is a new one in each tab;
+    the per-code and per-exercise limits hold it all the same."""
+    known = st.session_state.get(BROWSER_KEY)
+    if isinstance(known, str):
+        return known
+    found = browser_id(st.context.cookies.get(BROWSER_COOKIE))
+    if not found:
+        found = secrets.token_urlsafe(16)
+        st.session_state[BROWSER_NEW_KEY] = found
+    st.session_state[BROWSER_KEY] = found
+    return found
 
 
 def require_caller(*roles: Role) -> Caller:
@@ -145,7 +180,7 @@ def client() -> str:
 
 def sign_in(code: str, name: str | None) -> Caller:
     """Check the code (throttled) and keep the caller for this tab and the session for the browser."""
-    signed = store().sign_in(code, client=client(), name=name or None)
+    signed = store().sign_in(code, client=client(), browser=browser(), name=name or None)
     st.session_state.pop(SIGNED_OUT_KEY, None)
     st.session_state[CALLER_KEY] = signed.caller
     st.session_state[SIGNED_KEY] = signed
@@ -179,7 +214,8 @@ def _why_ended(signed: SignedIn) -> str:
 
 def _forget() -> None:
     for key in list(st.session_state.keys()):
-        del st.session_state[key]
+        if key not in (BROWSER_KEY, BROWSER_NEW_KEY):  # the browser is the same one after signing out
+            del st.session_state[key]
     st.session_state[SIGNED_OUT_KEY] = True
     st.session_state[COOKIE_KEY] = ""
 
@@ -191,6 +227,10 @@ def perform(what: str | Callable[[T], str], call: Callable[[], T]) -> T | None:
     server and was written says so; a refused or bad one says why, and nothing was written."""
     try:
         result = call()
+    except StorageFault as fault:
+        st.toast(f"Not recorded: {_plain(fault)}", icon=":material/error:")
+        show_fault(fault)
+        return None
     except AccessDenied as exc:
         st.toast(f"Not allowed: {_plain(exc)}", icon=":material/block:")
         return None
@@ -213,3 +253,32 @@ def catch_up(svc: ExerciseService, caller: Caller) -> None:
 
 def _plain(exc: Exception) -> str:
     return md(str(exc))
+
+
+def show_fault(fault: StorageFault) -> None:
+    """A fault of the database in words: what happened, that what was recorded is safe, what to do."""
+    st.error(md(str(fault)), icon=":material/database:")
+
+
+def in_words(part: Callable[P, None]) -> Callable[P, None]:
+    """A live part that says a fault of the database in words where it would have drawn; it runs
+    again on its own (``st.fragment(run_every=...)``), so it recovers by itself once the fault clears."""
+
+    @functools.wraps(part)
+    def run(*args: P.args, **kwargs: P.kwargs) -> None:
+        try:
+            part(*args, **kwargs)
+        except StorageFault as fault:
+            show_fault(fault)
+
+    return run
+
+
+def wait_for_the_database() -> None:
+    """After a fault on a whole page: load the page again every few seconds, until it works.
+
+    A reload, not a fragment: a fault met before the page's navigation was built leaves no page for
+    a fragment to rerun in. The browser's session cookie signs it in again on each load."""
+    st.caption(f"Hotwash tries again every {RETRY_EVERY} seconds and goes on by itself once the fault is cleared.")
+    st.html(f"<script>setTimeout(() => window.location.reload(), {RETRY_EVERY * 1000});</script>",
+            unsafe_allow_javascript=True, width=1)

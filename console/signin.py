@@ -7,7 +7,8 @@ import streamlit as st
 from console import session
 from console.text import md
 from exercises.access import AccessDenied, Caller, ExerciseInputError
-from exercises.service.sessions import CLIENT_LOCK, LOCKOUT, WINDOW, SignInThrottled
+from exercises.service.sessions import CodeNotValid, SignInThrottled
+from exercises.storage.faults import StorageFault
 
 DEMO_CODES_HINT = "var/demo-codes.txt"
 
@@ -18,22 +19,40 @@ def _submit() -> None:
     try:
         who = session.sign_in(code, name or None)
     except SignInThrottled as exc:
-        st.session_state["signin_error"] = f"Not signed in: {exc}"
+        said = str(exc)
+        st.session_state["signin_error"] = f"Not signed in: {said[:1].upper()}{said[1:]}"
         return
-    except AccessDenied:
-        wrong = session.store().failures(session.client())
-        st.session_state["signin_error"] = (
-            f"That access code is not valid. Check it with your exercise controller. ({wrong} wrong "
-            f"code{'s' if wrong != 1 else ''} from this browser in the last {WINDOW / 60:.0f} minutes; at "
-            f"{CLIENT_LOCK}, signing in is locked for {LOCKOUT / 60:.0f} minutes.)")
+    except CodeNotValid as exc:
+        st.session_state["signin_error"] = not_valid(exc.tries_left, exc.scope)
         return
-    except ExerciseInputError as exc:
-        st.session_state["signin_error"] = str(exc)
+    except StorageFault as fault:
+        st.session_state["signin_error"] = f"Not signed in: {fault}"
+        return
+    except (AccessDenied, ExerciseInputError) as exc:
+        said = str(exc)
+        st.session_state["signin_error"] = f"Not signed in: {said[:1].upper()}{said[1:]}."
         return
     st.session_state.pop("signin_error", None)
     st.session_state.pop(session.NOTICE_KEY, None)
     role = who.role.value + (f" for {agency_name(who)}" if who.agency else "")
     st.toast(md(f"Signed in as {role}"), icon=":material/login:")
+
+
+_WHAT_WAITS = {
+    "browser": "this browser must wait before trying again",
+    "code": "this access code is locked for a while",
+    "exercise": "signing in to this exercise is locked for a while",
+}
+
+
+def not_valid(tries_left: int, scope: str) -> str:
+    """A wrong code in words, with how many more the nearest limit allows in the hour."""
+    then = _WHAT_WAITS.get(scope, _WHAT_WAITS["browser"])
+    if tries_left <= 0:
+        more = f"That was the last wrong code allowed in this hour: {then}."
+    else:
+        more = f"After {tries_left} more wrong code{'s' if tries_left != 1 else ''} in this hour, {then}."
+    return f"That access code is not valid. Check it with your exercise controller. {more}"
 
 
 def agency_name(who: Caller) -> str:

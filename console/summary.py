@@ -214,6 +214,7 @@ def legal(report: AfterActionReport) -> None:
 
 
 @st.fragment(run_every="2s")
+@session.in_words
 def live(caller: Caller) -> None:
     session.heartbeat()
     svc = session.service()

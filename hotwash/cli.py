@@ -52,6 +52,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "hotwash.commands_template",
         "Exercise templates: save a set-up, list, show, rename, retire, open an exercise from one.",
     ),
+    "unlock": ("hotwash.commands_signin", "Clear EXERCISE's sign-in locks: its wrong access codes stop counting (recorded)."),
     "program": (
         "hotwash.commands_program",
         "The preparedness program: schedule, corrective actions tracked to closure, stored summaries.",
@@ -83,6 +84,19 @@ class LazyCommands(TyperGroup):
             return TyperCommand(name=cmd_name, help=summary)
         self._load(module)
         return self.commands.get(cmd_name)
+
+    def invoke(self, ctx: Any) -> Any:
+        """Run the command; a fault of the database or the key file is said in words, exit status 1."""
+        try:
+            return super().invoke(ctx)
+        except Exception as exc:
+            # Imported here, like the commands' modules: ``hotwash --help`` imports no database code.
+            from exercises.storage.faults import StorageFault
+
+            if not isinstance(exc, StorageFault):
+                raise
+            typer.echo(str(exc), err=True)
+            raise typer.Exit(1) from None
 
     def format_help(self, ctx: Any, formatter: Any) -> None:
         self._listing = True

@@ -15,6 +15,7 @@ import typer
 
 from exercises.record.evidence import KeyFileError, default_key_path, load_signing_key
 from exercises.storage.db import URL_SETTING, database_url
+from exercises.storage.faults import key_fault
 
 
 def register(app: typer.Typer) -> None:
@@ -32,6 +33,10 @@ def key(
 ) -> None:
     """Show the signing key's fingerprint and public key (PEM), or write the public key to a file."""
     path = default_key_path(database or database_url())
+    fault = key_fault(path)
+    if fault is not None:
+        typer.echo(str(fault), err=True)
+        raise typer.Exit(1)
     try:
         signing = load_signing_key(path, create=True)
     except (KeyFileError, OSError) as exc:

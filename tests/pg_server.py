@@ -98,6 +98,16 @@ class PostgresServer:
                 time.sleep(0.2)
         return self
 
+    def pause(self) -> None:
+        """Stop the server, keeping its data and port, to ``resume()`` it later (a server going down)."""
+        self._run("pg_ctl", "-D", str(self.data), "-m", "fast", "-w", "stop")
+
+    def resume(self) -> None:
+        """Start a ``pause()``d server again on the same port, with the same data."""
+        options = (f"-p {self.port} -c listen_addresses=127.0.0.1 -k {self.socket_dir} "
+                   f"-c max_connections={self.max_connections}")
+        self._run("pg_ctl", "-D", str(self.data), "-o", options, "-l", str(self.root / "server.log"), "-w", "start")
+
     def stop(self) -> None:
         try:
             if (self.data / "postmaster.pid").exists():

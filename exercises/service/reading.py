@@ -28,6 +28,7 @@ from exercises.record.journal import Verification
 from exercises.scenario.legal import message_notice
 from exercises.scenario.model import PlayedBy, Scenario
 from exercises.service.store import ExerciseStore
+from exercises.storage.faults import StorageFault
 from exercises.storage.tables import Exercise, JournalCheckpoint, JournalEntry, wall_datetime
 from exercises.views import (
     ClockStatus,
@@ -250,7 +251,7 @@ class Reading(ExerciseStore):
         self._load(caller.exercise_id)
         require(caller, Permission.READ_ALL)
         with self.db.reading() as session:
-            return evidence.verify(session, caller.exercise_id, self.keys.trusted())
+            return evidence.verify(session, caller.exercise_id, self._trusted())
 
     def record(self, caller: Caller) -> RecordCopy:
         """The journal and its verification from one snapshot, with the exercise's name and
@@ -263,7 +264,7 @@ class Reading(ExerciseStore):
         self._whole_record(caller, entries)
         with self.db.reading() as session:  # a parent's entry at the branch point never changes
             parent = lineage.parent_hash(session, exercise)
-        checked = evidence.check(exercise, rows, checkpoints, self.keys.trusted(), parent_head=parent)
+        checked = evidence.check(exercise, rows, checkpoints, self._trusted(), parent_head=parent)
         return RecordCopy(
             name=exercise.name,
             created_at=wall_datetime(exercise.created_at),
@@ -307,7 +308,7 @@ class Reading(ExerciseStore):
     def public_key(self) -> evidence.PublicKey:
         """This installation's signing key's public half (created on first use): what readers of
         reports and exports check signatures with."""
-        return self.keys.signer().public
+        return self._signer().public
 
     def export(self, caller: Caller, fmt: str) -> str:
         """The journal as stored: JSON Lines (re-verifiable, with its metadata, its signed
@@ -332,12 +333,12 @@ class Reading(ExerciseStore):
     ) -> dict[str, Any] | None:
         """A signature over the exported head, only for a record that verifies: the service
         never vouches for a journal that contradicts its own checkpoints."""
-        if not evidence.check(exercise, rows, checkpoints, self.keys.trusted()).ok:
+        if not evidence.check(exercise, rows, checkpoints, self._trusted()).ok:
             return None
         assert exercise.id is not None
         try:
-            key = self.keys.signer()
-        except (evidence.KeyFileError, OSError):
+            key = self._signer()
+        except (evidence.KeyFileError, OSError, StorageFault):
             return None
         prev = evidence.digest_of(evidence.signed_object(checkpoints[-1])) if checkpoints else ""
         seal = evidence.make_checkpoint(

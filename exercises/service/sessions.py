@@ -1,37 +1,49 @@
-"""Browser sessions that survive a reload, read marks, and sign-in throttling.
+"""Browser sessions that survive a reload, read marks, and the sign-in throttle.
 
 Signing in with an access code gives the browser a random session token (256 bits, in a cookie);
 the database keeps only its SHA-256, so a copy of the database signs nobody in. A session ends
-when its user signs out, when it has been idle for ``IDLE_TIMEOUT``, and when its exercise is
-closed (ended): everyone signed in before the end must sign in again with a code. The access code
-itself is never stored, in the browser or here. The threat model is in docs/service.md.
+when its user signs out, when it has been idle for ``IDLE_TIMEOUT``, when its exercise is closed
+(ended: everyone signed in before the end but the controllers signs in again with a code), and
+when the exercise's access window after the end has passed (checked on every use, not only at
+sign-in). The access code itself is never stored, in the browser or here. The threat model is
+in docs/service.md.
 
-Wrong codes are throttled per client (the connection's address) and per exercise (the exercise
-whose code selector was typed): after a few, each further try must wait twice as long as the
-last, then the client, or the exercise, is locked out for ``LOCKOUT`` seconds. Every wrong code
-and every refusal is logged (never the code typed).
+The throttle counts wrong codes over the last hour (``WINDOW``) three ways: per browser (its
+address and the random id in its ``hotwash_browser`` cookie), per code (its selector) and per
+exercise. A try is counted in the database *before* its code is checked, in a transaction that
+serialises every try on every process (SQLite's write lock, a PostgreSQL advisory lock), and
+uncounted when the code proves right: concurrent tries cannot all slip under a limit. Other
+browsers behind the same address are not held by one browser's mistakes. Every wrong code, every
+refusal and every clearance is logged (never the code typed).
 """
 
 from __future__ import annotations
 
 import hashlib
 import logging
+import math
 import secrets
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
-from sqlalchemy import delete, func
-from sqlmodel import col, select
+from sqlalchemy import ColumnElement, and_, delete, func, or_, update
+from sqlmodel import Session, col, select
 
-from exercises.access import AccessDenied, Caller, Role
+from exercises.access import AccessDenied, Caller, Permission, Role, require
 from exercises.record.entries import EntryKind
 from exercises.service.exercise_service import ExerciseService
-from exercises.service.setup import SECRET_LENGTH, SELECTOR_LENGTH, normalise_code
+from exercises.service.setup import SECRET_LENGTH, SELECTOR_LENGTH, WrongAccessCode, normalise_code
 from exercises.storage.db import Database
-from exercises.storage.tables import ConsoleSession, JournalEntry, Participant, ReadMark, SignInFailure
+from exercises.storage.tables import (
+    ConsoleSession,
+    JournalEntry,
+    Participant,
+    ReadMark,
+    SignInClearance,
+    SignInFailure,
+)
 from exercises.views import ClockStatus
 
 log = logging.getLogger("hotwash.signin")
@@ -43,27 +55,39 @@ IDLE_TIMEOUT = 4 * 3600.0
 TOUCH_EVERY = 60.0
 """``last_seen`` is written at most this often per session (a refresh every 2 s must not write)."""
 
-WINDOW = 900.0
-"""Wrong codes count for this long (seconds)."""
-LOCKOUT = 900.0
-"""How long a client or an exercise stays locked after too many wrong codes (seconds)."""
-CLIENT_FREE = 2
-"""Wrong codes a client may type back to back; from then on it waits, doubling each time ..."""
-CLIENT_LOCK = 5
-"""... and after this many it is locked out: the next try is refused whatever the code."""
-EXERCISE_FREE = 10
-EXERCISE_LOCK = 20
-"""The same per exercise, from all clients together (guessing spread over many addresses)."""
-BACKOFF_BASE = 1.0
-"""The first wait (seconds) after the free tries."""
+WINDOW = 3600.0
+"""Wrong codes count for this long (seconds): every limit below is per rolling hour."""
+BROWSER_LIMIT = 10
+"""Wrong codes one browser may type in an hour; at this many it is refused without its code
+being checked until the oldest of them is an hour old (or a controller clears the lock)."""
+CODE_LIMIT = 20
+"""Wrong secrets typed for one code (its selector right) in an hour, from every browser; at this
+many the code is locked: someone may be guessing it. Players of one agency share a code."""
+EXERCISE_LIMIT = 40
+"""Wrong codes for one exercise's codes in an hour, from every browser (guessing spread over many
+addresses); at this many signing in to the exercise is locked."""
+BROWSER_ID_LENGTH = (16, 64)
+"""A browser id from its cookie is used only when it is this long (it is random, made by the page)."""
 
 
 class SignInThrottled(AccessDenied):
-    """Refused without looking at the code: too many wrong codes; ``retry_after`` seconds to wait."""
+    """Refused without looking at the code: too many wrong codes; ``retry_after`` seconds to wait,
+    exact: at that moment the count has fallen under the limit (unless a controller clears it sooner)."""
 
-    def __init__(self, message: str, retry_after: float) -> None:
+    def __init__(self, message: str, retry_after: float, scope: str) -> None:
         super().__init__(message)
         self.retry_after = retry_after
+        self.scope = scope
+
+
+class CodeNotValid(WrongAccessCode):
+    """A wrong code, counted: ``tries_left`` more wrong codes before ``scope`` (this browser, the
+    code or the exercise, whichever is nearest its limit) is refused for a while."""
+
+    def __init__(self, tries_left: int, scope: str) -> None:
+        super().__init__("unknown or wrong access code")
+        self.tries_left = tries_left
+        self.scope = scope
 
 
 @dataclass(frozen=True)
@@ -77,23 +101,75 @@ class SignedIn:
     """Only when just signed in (to hand to the browser once); empty when resumed."""
 
 
+@dataclass(frozen=True)
+class Lock:
+    """One throttle count that has reached its limit: whose, how many, and for how long still."""
+
+    scope: str
+    """"browser", "code" or "exercise"."""
+    label: str
+    """Whose: a browser's address and the start of its id; empty for a code or the exercise."""
+    wrong: int
+    seconds_left: float
+    role: Role | None = None
+    agency: str | None = None
+    """For a code: the role (and agency) it grants."""
+
+
+@dataclass(frozen=True)
+class SignInLocks:
+    """What a controller sees of the throttle for their exercise."""
+
+    wrong_last_hour: int
+    locks: list[Lock]
+    last_clearance: tuple[str, float] | None
+    """Who cleared the locks last, and when (wall time)."""
+
+
+@dataclass(frozen=True)
+class _Count:
+    scope: str
+    where: ColumnElement[bool]
+    limit: int
+
+
 def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
-def wait_after(failures: int, free: int, lock: int) -> float | None:
-    """Seconds to wait after the last of ``failures`` wrong codes; ``None``: locked out."""
-    if failures >= lock:
-        return None
-    if failures < free:
-        return 0.0
-    return BACKOFF_BASE * 2 ** (failures - free)
+def browser_id(value: object) -> str:
+    """The browser id a cookie holds, if it looks like one the page made; else "" (counted by address)."""
+    if not isinstance(value, str) or not BROWSER_ID_LENGTH[0] <= len(value) <= BROWSER_ID_LENGTH[1]:
+        return ""
+    return value if all(ch.isalnum() or ch in "-_" for ch in value) else ""
 
 
-def guess_time_years(per_window: int = EXERCISE_LOCK, window: float = LOCKOUT + WINDOW) -> float:
-    """Expected years for an online guess of one code's 80-bit secret at the exercise's limit."""
-    tries_per_second = per_window / window
-    return (2 ** (5 * SECRET_LENGTH - 1)) / tries_per_second / (365.25 * 86400)
+def guess_time_years(per_hour: int = CODE_LIMIT) -> float:
+    """Expected years for an online guess of one code's 80-bit secret at the code's limit."""
+    return (2 ** (5 * SECRET_LENGTH - 1)) / (per_hour / WINDOW) / (365.25 * 86400)
+
+
+def wait_words(seconds: float) -> str:
+    """A wait in words, never shorter than the real one: "45 s", "1 minute", "47 minutes"."""
+    whole = max(1, math.ceil(seconds))
+    if whole < 60:
+        return f"{whole} s"
+    minutes = math.ceil(whole / 60)
+    return f"{minutes} minute{'s' if minutes != 1 else ''}"
+
+
+def _refusal(scope: str, wrong: int, left: float) -> str:
+    wait = wait_words(left)
+    if scope == "browser":
+        return (f"this browser has typed {wrong} wrong access codes in the last hour, so it must wait "
+                f"{wait} before trying again; an exercise controller can clear the lock now.")
+    if scope == "code":
+        return (f"this access code was typed with a wrong secret {wrong} times in the last hour, so it is "
+                f"locked (someone may be guessing it). It opens again in {wait}; an exercise controller "
+                "can clear the lock now.")
+    return (f"signing in to this exercise is locked: {wrong} wrong access codes for it in the last hour. "
+            f"It opens again in {wait}; a controller already signed in can clear the lock now, and "
+            "everyone signed in stays signed in.")
 
 
 class SessionStore:
@@ -108,79 +184,146 @@ class SessionStore:
 
     # --- signing in -------------------------------------------------------------------------
 
-    def sign_in(self, code: str, *, client: str, name: str | None = None) -> SignedIn:
-        """Check the throttle, then the code; a new session for the browser on success."""
+    def sign_in(self, code: str, *, client: str, browser: str = "", name: str | None = None) -> SignedIn:
+        """Count the try (refused if a limit is reached), check the code, uncount it if right.
+
+        ``client`` is the connection's address, ``browser`` the id in the browser's cookie ("" when
+        it has none: then every such try from the address counts as one browser)."""
         now = self._wall()
-        exercise_id, participant_id = self._grant_of(code)
-        self._check_throttle(client, exercise_id, now)
+        selector, exercise_id, participant_id = self._grant_of(code)
+        counts = self._counts(client[:64], browser_id(browser), selector, exercise_id)
+        reserved = self._reserve(counts, client[:64], browser_id(browser), selector, exercise_id, now)
         try:
             caller = self.service.sign_in(code, name=name)
-        except AccessDenied:
-            self._failed(client, exercise_id, now)
+        except WrongAccessCode:
+            log.warning("wrong access code: client %s, browser %s, exercise %s", client, browser[:8] or "-",
+                        exercise_id or "unknown")
+            raise CodeNotValid(*self._tries_left(counts, now)) from None
+        except BaseException:
+            self._unreserve(reserved)  # refused for another reason (an expired exercise): not a wrong code
             raise
         assert participant_id is not None  # the code was valid, so its selector named a grant
         token = secrets.token_urlsafe(TOKEN_BYTES)
         row = ConsoleSession(token_hash=token_hash(token), exercise_id=caller.exercise_id,
                              participant_id=participant_id, name=caller.name, created_at=now, last_seen=now)
         with self.db.writing() as session:
+            session.exec(delete(SignInFailure).where(col(SignInFailure.id) == reserved))
+            # The browser that typed it right is forgiven its typos; the code's and exercise's counts stay.
+            self._clear(session, counts[0].where, now, "the same browser then typed a right code")
             session.add(row)
-            session.exec(delete(SignInFailure).where(col(SignInFailure.client) == client))
             session.commit()
             assert row.id is not None
         log.info("sign-in: exercise %s, %s, client %s", caller.exercise_id, caller.role.value, client)
         return SignedIn(caller, participant_id, row.id, token)
 
-    def _grant_of(self, code: str) -> tuple[int | None, int | None]:
-        """The exercise and grant the code's selector names (the secret is not checked here)."""
+    def _grant_of(self, code: str) -> tuple[str | None, int | None, int | None]:
+        """The selector, exercise and grant the code names (the secret is not checked here)."""
         cleaned = normalise_code(code)
         if len(cleaned) != SELECTOR_LENGTH + SECRET_LENGTH:
-            return None, None
+            return None, None, None
         with self.db.reading() as session:
             grant = session.exec(select(Participant).where(Participant.selector == cleaned[:SELECTOR_LENGTH])).first()
-        return (grant.exercise_id, grant.id) if grant else (None, None)
+        return (grant.selector, grant.exercise_id, grant.id) if grant else (None, None, None)
 
-    def _failures(self, column: object, value: object, now: float) -> tuple[int, float]:
-        with self.db.reading() as session:
-            count, last = session.exec(
-                select(func.count(), func.max(SignInFailure.at)).where(
-                    column == value, col(SignInFailure.at) > now - WINDOW
-                )
-            ).one()
-        return int(count), float(last or 0.0)
-
-    def failures(self, client: str) -> int:
-        """Wrong codes from ``client`` that still count."""
-        return self._failures(col(SignInFailure.client), client, self._wall())[0]
-
-    def _check_throttle(self, client: str, exercise_id: int | None, now: float) -> None:
-        checks: list[tuple[str, Any, object, int, int]] = [
-            ("this browser", col(SignInFailure.client), client, CLIENT_FREE, CLIENT_LOCK)]
+    @staticmethod
+    def _counts(client: str, browser: str, selector: str | None, exercise_id: int | None) -> list[_Count]:
+        """The counts a try from this browser with this code falls under, the browser's first."""
+        counts = [_Count("browser", and_(col(SignInFailure.client) == client, col(SignInFailure.browser) == browser),
+                         BROWSER_LIMIT)]
+        if selector is not None:
+            counts.append(_Count("code", col(SignInFailure.selector) == selector, CODE_LIMIT))
         if exercise_id is not None:
-            checks.append(("this exercise", SignInFailure.exercise_id, exercise_id, EXERCISE_FREE, EXERCISE_LOCK))
-        for who, column, value, free, lock in checks:
-            count, last = self._failures(column, value, now)
-            wait = wait_after(count, free, lock)
-            if wait is None:
-                left = max(1.0, last + LOCKOUT - now)
-                log.warning("sign-in locked out: %s (client %s, exercise %s), %d wrong codes", who, client,
-                            exercise_id, count)
-                raise SignInThrottled(
-                    f"too many wrong access codes from {who}: signing in is locked for "
-                    f"{_minutes(left)}. Check the code with your exercise controller.", left)
-            if now < last + wait:
-                left = last + wait - now
-                log.warning("sign-in slowed: %s (client %s, exercise %s), %d wrong codes", who, client,
-                            exercise_id, count)
-                raise SignInThrottled(
-                    f"too many wrong access codes from {who}: wait {left:.0f} s before trying again.", left)
+            counts.append(_Count("exercise", col(SignInFailure.exercise_id) == exercise_id, EXERCISE_LIMIT))
+        return counts
 
-    def _failed(self, client: str, exercise_id: int | None, now: float) -> None:
+    @staticmethod
+    def _times(session: Session, where: ColumnElement[bool], now: float) -> list[float]:
+        """When each wrong code that still counts was typed, oldest first."""
+        return [float(at) for at in session.exec(select(SignInFailure.at).where(
+            where, col(SignInFailure.at) > now - WINDOW, col(SignInFailure.cleared_at).is_(None),
+        ).order_by(col(SignInFailure.at))).all()]
+
+    def _reserve(self, counts: list[_Count], client: str, browser: str, selector: str | None,
+                 exercise_id: int | None, now: float) -> int:
+        """Under the throttle's lock: refuse if any count is at its limit, else count this try as wrong."""
         with self.db.writing() as session:
-            session.add(SignInFailure(client=client, exercise_id=exercise_id, at=now))
-            # Rows that no longer count are dropped as new ones come in.
-            session.exec(delete(SignInFailure).where(col(SignInFailure.at) < now - WINDOW - LOCKOUT))
+            self.db.lock_sign_in(session)
+            for count in counts:
+                times = self._times(session, count.where, now)
+                if len(times) >= count.limit:
+                    # At the moment this one is an hour old, the count is under the limit again.
+                    left = times[len(times) - count.limit] + WINDOW - now
+                    session.rollback()
+                    log.warning("sign-in refused: %s at its limit (client %s, browser %s, exercise %s), %d "
+                                "wrong codes", count.scope, client, browser[:8] or "-", exercise_id, len(times))
+                    raise SignInThrottled(_refusal(count.scope, len(times), left), left, count.scope)
+            row = SignInFailure(client=client, browser=browser, selector=selector, exercise_id=exercise_id, at=now)
+            session.add(row)
             session.commit()
-        log.warning("wrong access code: client %s, exercise %s", client, exercise_id or "unknown")
+            assert row.id is not None
+            return row.id
+
+    def _unreserve(self, reserved: int) -> None:
+        with self.db.writing() as session:
+            session.exec(delete(SignInFailure).where(col(SignInFailure.id) == reserved))
+            session.commit()
+
+    def _tries_left(self, counts: list[_Count], now: float) -> tuple[int, str]:
+        """How many more wrong codes the nearest limit allows, and whose limit it is."""
+        with self.db.reading() as session:
+            return min((count.limit - len(self._times(session, count.where, now)), count.scope) for count in counts)
+
+    @staticmethod
+    def _clear(session: Session, where: ColumnElement[bool], now: float, why: str) -> int:
+        result = session.exec(update(SignInFailure).where(
+            where, col(SignInFailure.at) > now - WINDOW, col(SignInFailure.cleared_at).is_(None),
+        ).values(cleared_at=now, cleared_why=why[:120]))
+        return int(result.rowcount or 0)
+
+    def failures(self, client: str, browser: str = "") -> int:
+        """Wrong codes from this browser that still count."""
+        with self.db.reading() as session:
+            return len(self._times(session, self._counts(client[:64], browser_id(browser), None, None)[0].where,
+                                   self._wall()))
+
+    # --- the controller's view and clearing --------------------------------------------------
+
+    def _exercise_rows(self, exercise_id: int) -> ColumnElement[bool]:
+        """The wrong codes a controller of this exercise sees and clears: those for its codes, and
+        those naming no exercise at all (a mistyped selector), which lock browsers all the same."""
+        return or_(col(SignInFailure.exercise_id) == exercise_id, col(SignInFailure.exercise_id).is_(None))
+
+    def locks(self, caller: Caller) -> SignInLocks:
+        """The exercise's wrong codes in the last hour and every lock they make (controllers)."""
+        require(caller, Permission.SEE_ACCESS)
+        now = self._wall()
+        with self.db.reading() as session:
+            rows = session.exec(select(SignInFailure).where(
+                self._exercise_rows(caller.exercise_id), col(SignInFailure.at) > now - WINDOW,
+                col(SignInFailure.cleared_at).is_(None)).order_by(col(SignInFailure.at))).all()
+            grants = {g.selector: g for g in session.exec(
+                select(Participant).where(Participant.exercise_id == caller.exercise_id)).all()}
+            last = session.exec(select(SignInClearance).where(
+                SignInClearance.exercise_id == caller.exercise_id).order_by(col(SignInClearance.at).desc())).first()
+        return SignInLocks(
+            wrong_last_hour=sum(1 for r in rows if r.exercise_id == caller.exercise_id),
+            locks=_locks_of(list(rows), grants, caller.exercise_id, now),
+            last_clearance=(last.cleared_by, last.at) if last else None,
+        )
+
+    def clear_locks(self, caller: Caller) -> int:
+        """A controller clears every sign-in lock of the exercise (and of browsers that mistyped a
+        selector): the wrong codes stop counting, marked with who cleared them; recorded."""
+        require(caller, Permission.SEE_ACCESS)
+        now = self._wall()
+        by = f"{caller.name or 'a controller'} (controller)"
+        with self.db.writing() as session:
+            self.db.lock_sign_in(session)
+            cleared = self._clear(session, self._exercise_rows(caller.exercise_id), now, f"cleared by {by}")
+            session.add(SignInClearance(exercise_id=caller.exercise_id, cleared_by=by, at=now, cleared=cleared))
+            session.commit()
+        log.warning("sign-in locks cleared: exercise %s, by %s, %d wrong codes", caller.exercise_id, by, cleared)
+        return cleared
 
     # --- the session a browser holds -----------------------------------------------------------
 
@@ -204,6 +347,12 @@ class SessionStore:
         if ended is not None and row.created_at < ended and caller.role is not Role.CONTROLLER:
             self._revoke(row.id, now, "exercise closed")
             return None
+        # The access window after the end holds for sessions as for codes, on every use.
+        if ended is not None and now > ended + self.service.access_after_end:
+            self._revoke(row.id, now, "access window over")
+            return None
+        if ended is not None and caller.role in (Role.PLAYER, Role.OBSERVER):
+            caller = Caller(caller.exercise_id, caller.role, caller.agency, caller.name, read_only=True)
         if now - row.last_seen > TOUCH_EVERY:
             self._touch(row.id, now)
         return SignedIn(caller, row.participant_id, row.id)
@@ -282,6 +431,22 @@ class SessionStore:
             session.commit()
 
 
-def _minutes(seconds: float) -> str:
-    minutes = max(1, round(seconds / 60))
-    return f"{minutes} minute{'s' if minutes != 1 else ''}"
+def _locks_of(rows: list[SignInFailure], grants: dict[str, Participant], exercise_id: int, now: float) -> list[Lock]:
+    """Every count among ``rows`` (oldest first) that has reached its limit, with its exact wait."""
+    groups: dict[tuple[str, str], list[float]] = {}
+    for row in rows:
+        groups.setdefault(("browser", f"{row.client} {row.browser[:8]}".strip()), []).append(row.at)
+        if row.selector in grants:
+            groups.setdefault(("code", row.selector or ""), []).append(row.at)
+        if row.exercise_id == exercise_id:
+            groups.setdefault(("exercise", ""), []).append(row.at)
+    limits = {"browser": BROWSER_LIMIT, "code": CODE_LIMIT, "exercise": EXERCISE_LIMIT}
+    found = []
+    for (scope, key), times in groups.items():
+        if len(times) < limits[scope]:
+            continue
+        grant = grants.get(key) if scope == "code" else None
+        found.append(Lock(scope, key if scope == "browser" else "", len(times),
+                          times[len(times) - limits[scope]] + WINDOW - now,
+                          Role(grant.role) if grant else None, grant.agency if grant else None))
+    return found

@@ -59,6 +59,11 @@ SECRET_LENGTH = 16
 # --- results ---------------------------------------------------------------------------
 
 
+class WrongAccessCode(AccessDenied):
+    """The code is not one: no grant has its selector, or its secret is wrong. The sign-in throttle
+    counts these and nothing else (an expired code of a closed exercise is refused, not wrong)."""
+
+
 @dataclass(frozen=True)
 class AccessCode:
     """An access code as issued: shown once, never stored in the clear."""
@@ -167,7 +172,7 @@ class Setup(ExerciseStore):
             storable(name)
         except ValueError as exc:
             raise ExerciseInputError(f"an exercise name {exc}") from None
-        signer = self.keys.signer()  # before anything is written: a key that cannot be used stops here
+        signer = self._signer()  # before anything is written: a key that cannot be used stops here
         if seed is None:
             seed = secrets.randbelow(MAX_SEED + 1)
         if not 0 <= seed <= MAX_SEED:
@@ -266,7 +271,7 @@ class Setup(ExerciseStore):
     def sign_in(self, code: str, *, name: str | None = None) -> Caller:
         """The caller an access code stands for; ``AccessDenied`` for any code that is not one."""
         cleaned = normalise_code(code)
-        refused = AccessDenied("unknown or wrong access code")
+        refused = WrongAccessCode("unknown or wrong access code")
         if len(cleaned) != SELECTOR_LENGTH + SECRET_LENGTH or any(ch not in CODE_ALPHABET for ch in cleaned):
             raise refused
         selector, secret = cleaned[:SELECTOR_LENGTH], cleaned[SELECTOR_LENGTH:]

@@ -21,7 +21,8 @@ import os
 import random
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Self, TypeVar
 
@@ -46,7 +47,9 @@ from exercises.record.entries import (
 from exercises.record.evidence import Keys, default_key_path
 from exercises.record.journal import JournalError
 from exercises.scenario.model import Inject, Scenario
+from exercises.storage import faults
 from exercises.storage.db import Database, is_lock_error, open_database
+from exercises.storage.faults import StorageFault
 from exercises.storage.tables import (
     Exercise,
 )
@@ -380,8 +383,8 @@ class ExerciseStore:
         head = journal.read_head(session, ex_id)
         assert head is not None
         try:
-            key = self.keys.signer()
-        except (evidence.KeyFileError, OSError) as exc:
+            key = self._signer()
+        except (evidence.KeyFileError, OSError, StorageFault) as exc:
             # The exercise goes on; verify reports the entries as unsigned.
             log.error("exercise %s: cannot sign checkpoints: %s", ex_id, exc)
             return False
@@ -409,6 +412,26 @@ class ExerciseStore:
         ):
             return "interval"
         return None
+
+    def _signer(self) -> evidence.SigningKey:
+        """The signing key; a fault of its path said in words (``faults.key_fault``)."""
+        with self._key_faults():
+            return self.keys.signer()
+
+    def _trusted(self) -> dict[str, evidence.PublicKey]:
+        """The keys signatures are checked against; a fault of the key's path said in words."""
+        with self._key_faults():
+            return self.keys.trusted()
+
+    @contextmanager
+    def _key_faults(self) -> Iterator[None]:
+        try:
+            yield
+        except (evidence.KeyFileError, OSError) as exc:
+            fault = faults.key_fault(self.keys.path)
+            if fault is None:
+                raise
+            raise fault from exc
 
     def _transaction(self, work: Callable[[Session], T]) -> T:
         for tries in range(LOCK_RETRIES):

@@ -15,6 +15,7 @@ How appends stay gapless under concurrency (see STACK-NOTES.md, "SQLite and Post
 
 from __future__ import annotations
 
+import logging
 import os
 import sys
 import threading
@@ -33,6 +34,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlmodel import Session
 
 import exercises.storage.tables  # noqa: F401  (registers the tables on SQLModel.metadata)
+from exercises.storage import faults
 
 fcntl: ModuleType | None
 try:
@@ -40,6 +42,7 @@ try:
 except ImportError:  # Windows: SQLite's busy timeout alone
     fcntl = None
 
+log = logging.getLogger(__name__)
 URL_SETTING = "HOTWASH_DATABASE_URL"
 DEFAULT_SQLITE_PATH = Path("var") / "hotwash.db"
 BUSY_TIMEOUT_MS = 30_000
@@ -49,6 +52,8 @@ LOCK_NAMESPACE = 0x4857
 """First key of every advisory lock Hotwash takes on PostgreSQL ("HW")."""
 MIGRATION_LOCK = 0
 """Second key while migrating; exercise ids start at 1, so they never collide with it."""
+SIGN_IN_LOCK = -1
+"""Second key while the sign-in throttle counts and reserves a try (below every exercise id)."""
 
 _READ_ONLY = "hotwash_read_only"
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
@@ -157,13 +162,32 @@ class Database:
 
     @contextmanager
     def writing(self) -> Iterator[Session]:
-        """A session whose transaction is a writer (SQLite: BEGIN IMMEDIATE); rolled back on error."""
-        with self._writer_turn(), Session(self.engine, expire_on_commit=False) as session:
-            try:
-                yield session
-            except BaseException:
-                session.rollback()
+        """A session whose transaction is a writer (SQLite: BEGIN IMMEDIATE); rolled back on error.
+        A fault of the storage (full disk, read-only file, server down) leaves as a ``StorageFault``."""
+        with self._faults_in_words():
+            with self._writer_turn(), Session(self.engine, expire_on_commit=False) as session:
+                try:
+                    yield session
+                except BaseException:
+                    _roll_back(session)
+                    raise
+
+    @contextmanager
+    def _faults_in_words(self) -> Iterator[None]:
+        """Translate a fault of the storage (``faults.database_fault``) and drop the pooled
+        connections, so the next call after the fault is cleared opens fresh ones (a SQLite
+        connection opened on a read-only file stays read-only; a server's old connections are dead)."""
+        try:
+            yield
+        except (DBAPIError, OSError) as exc:
+            if isinstance(exc, DBAPIError) and is_lock_error(exc):
                 raise
+            fault = faults.database_fault(exc, self.engine.url)
+            if fault is None:
+                raise
+            self.engine.dispose()
+            log.warning("database fault (%s): %s", fault.kind, exc)
+            raise fault from exc
 
     @contextmanager
     def _writer_turn(self) -> Iterator[None]:
@@ -195,8 +219,13 @@ class Database:
         READ COMMITTED every statement saw the commits made since the one before, so a journal
         read after the exercise's head could hold entries the head did not yet count (measured:
         48 false "added outside Hotwash" alarms in 263 verifications while others wrote)."""
-        with Session(self._reader, expire_on_commit=False) as session:
+        with self._faults_in_words(), Session(self._reader, expire_on_commit=False) as session:
             yield session
+
+    def ping(self) -> None:
+        """Read from the database once: a ``StorageFault`` in words when it cannot be reached."""
+        with self.reading() as session:
+            session.connection().exec_driver_sql("SELECT 1")
 
     @cached_property
     def _reader(self) -> Engine:
@@ -211,6 +240,17 @@ class Database:
         else:
             session.connection().execute(
                 text("SELECT pg_advisory_xact_lock(:ns, :key)"), {"ns": LOCK_NAMESPACE, "key": exercise_id}
+            )
+
+
+    def lock_sign_in(self, session: Session) -> None:
+        """Serialise the sign-in throttle's count-and-reserve across threads and processes until the
+        session's transaction ends: two tries never both see the count below a limit."""
+        if self.is_sqlite:
+            session.connection()
+        else:
+            session.connection().execute(
+                text("SELECT pg_advisory_xact_lock(:ns, :key)"), {"ns": LOCK_NAMESPACE, "key": SIGN_IN_LOCK}
             )
 
 
@@ -255,8 +295,22 @@ def open_database(url: str | URL | None = None, *, run_migrations: bool = True) 
     with _opened_lock:
         database = _opened.get(key)
         if database is None:
-            database = Database(create_db_engine(key))
-            if run_migrations:
-                migrate(database)
+            try:
+                database = Database(create_db_engine(key))
+                if run_migrations:
+                    migrate(database)
+            except (DBAPIError, OSError) as exc:
+                fault = faults.database_fault(exc, key)
+                if fault is None:
+                    raise
+                raise fault from exc  # nothing is kept: the next call opens it again
             _opened[key] = database
         return database
+
+
+def _roll_back(session: Session) -> None:
+    """Roll back after an error; a connection the fault already broke cannot, and need not."""
+    try:
+        session.rollback()
+    except DBAPIError:
+        pass

@@ -206,15 +206,35 @@ class ReadMark(SQLModel, table=True):
 
 
 class SignInFailure(SQLModel, table=True):
-    """One wrong access code: from which client, against which exercise (when the code's selector
-    named one), when. Throttling counts these; old rows are deleted as they stop counting."""
+    """One try of an access code, counted as wrong before the code is checked (so concurrent tries
+    are counted before any is let through) and deleted again when the code proves right. From which
+    address and browser, against which code (its selector, when it named one) and exercise, when.
+    A row stops counting after the throttle's window or when it is cleared (``cleared_at``, with
+    why: the same browser then typed a right code, or a controller cleared the locks)."""
 
     __tablename__ = "sign_in_failure"
 
     id: int | None = Field(default=None, primary_key=True)
     client: str = Field(max_length=64, index=True)
+    browser: str = Field(default="", max_length=64, index=True)
+    selector: str | None = Field(default=None, max_length=16, index=True)
     exercise_id: int | None = Field(default=None, index=True)
     at: float = Field(index=True)
+    cleared_at: float | None = Field(default=None)
+    cleared_why: str | None = Field(default=None, max_length=120)
+
+
+class SignInClearance(SQLModel, table=True):
+    """A controller cleared an exercise's sign-in locks: who, when, and how many wrong codes
+    stopped counting. Kept for good, so the after-the-fact question "who let them in" has an answer."""
+
+    __tablename__ = "sign_in_clearance"
+
+    id: int | None = Field(default=None, primary_key=True)
+    exercise_id: int = Field(foreign_key="exercise.id", index=True)
+    cleared_by: str = Field(max_length=120)
+    at: float
+    cleared: int = Field(default=0, ge=0)
 
 
 # --- the preparedness program and its corrective actions (issue 26) ----------------------

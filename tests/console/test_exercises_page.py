@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
-from exercises.access import Role
+import pytest
+
+from console import session
+from exercises.access import AccessDenied, Role
 from exercises.record.entries import EntryKind
-from tests.console.conftest import Exercise, button, console, table, toasts
+from exercises.service.sessions import CODE_LIMIT, SignInThrottled
+from tests.console.conftest import Exercise, button, console, plain, table, toasts
 
 
 def play_and_end(exercise: Exercise) -> None:
@@ -67,3 +71,24 @@ def test_a_refused_branch_says_why(exercise: Exercise) -> None:
         session.commit()
     button(at, "Branch from here").click().run()
     assert "does not verify" in at.code[0].value
+
+
+def test_a_controller_sees_who_is_locked_out_and_clears_it(exercise: Exercise) -> None:
+    store = session.store()
+    fire = exercise.code(Role.PLAYER, "fire")
+    for n in range(CODE_LIMIT):  # someone guesses the fire department's code from many browsers
+        wrong = fire[:-2] + "ABCDEFGHJKMNPQRSTVWXYZ"[n] + ("Z" if fire[-1] != "Z" else "Y")
+        with pytest.raises(AccessDenied):
+            store.sign_in(wrong, client=f"198.51.100.{n}")
+    with pytest.raises(SignInThrottled):
+        store.sign_in(fire, client="192.0.2.1")
+    named = exercise.caller(Role.CONTROLLER, name="J. Moss")
+    at = console(named, "exercises.py")
+    locks = table(at, "Locked", "Wrong codes in the last hour", "Opens again in")
+    assert list(locks["Locked"]) == ["The player access code of Town Fire Department"]
+    assert list(locks["Wrong codes in the last hour"]) == [str(CODE_LIMIT)]
+    assert locks["Opens again in"].iloc[0].endswith("minutes")
+    button(at, "Clear sign-in locks").click().run()
+    assert any(t.startswith(f"Sign-in locks cleared: {CODE_LIMIT} wrong codes") for t in toasts(at))
+    assert any("Last cleared by J. Moss (controller)" in plain(c.value) for c in at.caption)
+    assert store.sign_in(fire, client="192.0.2.1").caller.agency == "fire"

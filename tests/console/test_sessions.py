@@ -2,17 +2,12 @@
 
 from __future__ import annotations
 
-import pytest
-
-from exercises.access import AccessDenied, Role
+from exercises.access import Role
 from exercises.service.sessions import (
-    CLIENT_LOCK,
     IDLE_TIMEOUT,
     SessionStore,
-    SignInThrottled,
     guess_time_years,
     token_hash,
-    wait_after,
 )
 from exercises.storage.tables import ConsoleSession
 from tests.console.conftest import Exercise
@@ -74,47 +69,7 @@ def test_read_marks_are_kept_per_participant(exercise: Exercise) -> None:
     assert store.read_mark(other.participant_id) == 0
 
 
-def test_wrong_codes_slow_down_then_lock_out_the_client(exercise: Exercise) -> None:
-    clock = Clock()
-    store = SessionStore(exercise.svc, wall_clock=clock)
-    bad = wrong(exercise.code(Role.CONTROLLER))
-    waits = []
-    for _ in range(CLIENT_LOCK):
-        while True:
-            try:
-                store.sign_in(bad, client="attacker")
-            except SignInThrottled as exc:
-                waits.append(exc.retry_after)
-                clock.now += exc.retry_after
-                continue
-            except AccessDenied:
-                break
-    assert waits == [1.0, 2.0, 4.0]  # exponential back-off after the free tries
-    with pytest.raises(SignInThrottled, match="locked"):
-        store.sign_in(exercise.code(Role.CONTROLLER), client="attacker")  # even the right code
-    assert store.sign_in(exercise.code(Role.CONTROLLER), client="someone else").caller.role is Role.CONTROLLER
-
-
-def test_wrong_codes_from_many_clients_lock_the_exercise(exercise: Exercise) -> None:
-    clock = Clock()
-    store = SessionStore(exercise.svc, wall_clock=clock)
-    bad = wrong(exercise.code(Role.OBSERVER))
-    refused = 0
-    for n in range(40):
-        clock.now += 30
-        try:
-            store.sign_in(bad, client=f"bot-{n}")
-        except SignInThrottled:
-            refused += 1
-        except AccessDenied:
-            pass
-    assert refused > 0
-    with pytest.raises(SignInThrottled, match="this exercise"):
-        store.sign_in(exercise.code(Role.OBSERVER), client="new")
-
-
 def test_policy_figures() -> None:
-    assert [wait_after(n, 2, 5) for n in range(6)] == [0.0, 0.0, 1.0, 2.0, 4.0, None]
     assert guess_time_years() > 1e15
 
 
