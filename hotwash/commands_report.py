@@ -7,6 +7,7 @@ s.yaml --journal journal.jsonl --out aar.pdf``), which needs no database.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -27,7 +28,10 @@ from exercises.access import AccessDenied, ExerciseInputError
 from exercises.program.model import CorrectiveAction
 from exercises.program.service import ProgramService
 from exercises.record.entries import Entry
-from exercises.record.evidence import KeyFileError, Keys, PublicKey, default_key_path, read_public_key
+from exercises.record.evidence import KeyFileError, Keys, PublicKey, Trust, default_key_path, read_public_key
+from exercises.record.journal import sha256
+from exercises.record.witness import Witness, WitnessError
+from exercises.record.witness import read as read_witness
 from exercises.scenario.loading import ScenarioError, load_scenario
 from exercises.scenario.model import Scenario
 from exercises.scoring import SCORED
@@ -85,10 +89,11 @@ class _Source:
     """Corrective actions of the program's earlier exercises, which this one may re-test."""
 
 
-def _from_database(exercise: int, database: str | None, trusted: list[PublicKey]) -> _Source:
+def _from_database(
+    exercise: int, database: str | None, trusted: list[PublicKey], witnesses: Sequence[Witness] = ()
+) -> _Source:
     service = ExerciseService.open(database)
-    if trusted:
-        service.keys = service.keys.trusting(trusted)
+    service.keys = service.keys.trusting(trusted, witnesses)
     try:
         caller = service.operator(exercise)
         scenario = service.scenario(caller)
@@ -115,14 +120,23 @@ def _trusted(paths: list[Path] | None) -> list[PublicKey]:
     return out
 
 
-def _own_keys(database: str | None, extra: list[PublicKey]) -> dict[str, PublicKey]:
-    """The keys a journal file's seal is checked against: this installation's and any given."""
-    keys = Keys(default_key_path(database or database_url()), extra)
-    try:
-        return keys.trusted()
-    except KeyFileError as exc:  # the file's seal is still checked; its key is then only named
-        typer.echo(f"warning: {exc}", err=True)
-        return {k.key_id: k for k in extra}
+def witnesses(paths: list[Path] | None) -> list[Witness]:
+    """The witness files given (``--witness``): copies of a witness file, or JSON Lines exports."""
+    out = []
+    for path in paths or []:
+        if not path.is_file():
+            raise _fail(f"{path}: no such witness file")
+        try:
+            out.append(read_witness(path))
+        except WitnessError as exc:
+            raise _fail(str(exc)) from None
+    return out
+
+
+def file_trust(database: str | None, extra: list[PublicKey], given: list[Witness]) -> Trust:
+    """What a journal file is checked against: the keys pinned in this installation's witness file
+    and in those given, and the keys given (``--public-key``)."""
+    return Keys(default_key_path(database or database_url()), extra, given).trust()
 
 
 def _run_baseline(scenario: Scenario, runs: int, jobs: int) -> BatchResult:
@@ -137,7 +151,7 @@ def _run_baseline(scenario: Scenario, runs: int, jobs: int) -> BatchResult:
 
 
 def _from_journal_file(
-    scenario_file: Path, journal_file: Path, keys: dict[str, PublicKey]
+    scenario_file: Path, journal_file: Path, trust: Trust
 ) -> tuple[Scenario, JournalFile]:
     """The scenario and a JSON Lines journal with what its hashes and signatures prove."""
     try:
@@ -146,11 +160,18 @@ def _from_journal_file(
         raise _fail(str(exc)) from None
     try:
         with journal_file.open(encoding="utf-8") as fh:
-            return scenario, read_journal_lines(fh, keys)
+            return scenario, read_journal_lines(fh, trust, scenario_hash(scenario))
+    except KeyFileError as exc:
+        raise _fail(str(exc)) from None
     except OSError as exc:
         raise _fail(f"{journal_file}: cannot read: {exc.strerror}") from None
     except JournalFileError as exc:
         raise _fail(f"{journal_file}: {exc}") from None
+
+
+def scenario_hash(scenario: Scenario) -> str:
+    """The SHA-256 a record's genesis names for ``scenario`` (that of its stored snapshot)."""
+    return sha256(scenario.model_dump_json(by_alias=True))
 
 
 def _write_word_copies(aar: AfterActionReport, docx: Path | None, accessible: Path | None) -> None:
@@ -222,6 +243,10 @@ def report(
         list[Path] | None,
         typer.Option("--public-key", help="Also trust signatures by this public key (PEM or hex; repeatable)."),
     ] = None,
+    witness: Annotated[
+        list[Path] | None,
+        typer.Option("--witness", help="Also hold the record to this witness file or export (repeatable)."),
+    ] = None,
 ) -> None:
     """Score the exercise against its response plans and write the HSEEP AAR/IP as a PDF."""
     notes: list[str] = []
@@ -236,13 +261,14 @@ def report(
         if start or timezone or real_incident:
             raise _fail("an exercise keeps its own clock and kind: set them when it is created or imported, "
                         "or on the console's report page; --start, --timezone and --real-incident go with --journal")
-        source = _from_database(exercise, database, _trusted(public_key))
+        source = _from_database(exercise, database, _trusted(public_key), witnesses(witness))
         scenario, journal, integrity, default_name = (
             source.scenario, source.journal, source.integrity, source.name
         )
         span, details, lineage, earlier = source.span, source.details, source.lineage, source.earlier_actions
     elif scenario_file is not None and journal_file is not None:
-        scenario, read = _from_journal_file(scenario_file, journal_file, _own_keys(database, _trusted(public_key)))
+        trust = file_trust(database, _trusted(public_key), witnesses(witness))
+        scenario, read = _from_journal_file(scenario_file, journal_file, trust)
         journal, integrity, default_name = read.entries, read.integrity, scenario.name
         span = read.dates or (date.today(), date.today())
         notes.append(read.note)

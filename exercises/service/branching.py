@@ -148,7 +148,7 @@ class Branching(Setup):
             rows = journal.read_rows(session, exercise_id)
             checkpoints = evidence.read_checkpoints(session, exercise_id)
             parent = lineage.parent_hash(session, row)
-        result = evidence.check(row, rows, checkpoints, self.keys.trusted(), parent_head=parent)
+        result = evidence.check(row, rows, checkpoints, self.keys.trust(), parent_head=parent)
         if not result.ok:
             raise ExerciseInputError(
                 f"exercise {exercise_id}'s record does not verify, so no exercise can be branched from it: "

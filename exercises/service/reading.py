@@ -250,7 +250,7 @@ class Reading(ExerciseStore):
         self._load(caller.exercise_id)
         require(caller, Permission.READ_ALL)
         with self.db.reading() as session:
-            return evidence.verify(session, caller.exercise_id, self.keys.trusted())
+            return evidence.verify(session, caller.exercise_id, self.keys.trust())
 
     def record(self, caller: Caller) -> RecordCopy:
         """The journal and its verification from one snapshot, with the exercise's name and
@@ -263,7 +263,7 @@ class Reading(ExerciseStore):
         self._whole_record(caller, entries)
         with self.db.reading() as session:  # a parent's entry at the branch point never changes
             parent = lineage.parent_hash(session, exercise)
-        checked = evidence.check(exercise, rows, checkpoints, self.keys.trusted(), parent_head=parent)
+        checked = evidence.check(exercise, rows, checkpoints, self.keys.trust(), parent_head=parent)
         return RecordCopy(
             name=exercise.name,
             created_at=wall_datetime(exercise.created_at),
@@ -332,7 +332,7 @@ class Reading(ExerciseStore):
     ) -> dict[str, Any] | None:
         """A signature over the exported head, only for a record that verifies: the service
         never vouches for a journal that contradicts its own checkpoints."""
-        if not evidence.check(exercise, rows, checkpoints, self.keys.trusted()).ok:
+        if not evidence.check(exercise, rows, checkpoints, self.keys.trust()).ok:
             return None
         assert exercise.id is not None
         try:

@@ -332,7 +332,7 @@ class ExerciseStore:
                     line.busy = False
 
     def _commit_group(self, exercise_id: int, loaded: _Loaded, group: list[_Request]) -> None:
-        def attempt(session: Session) -> tuple[float, bool, list[Entry]]:
+        def attempt(session: Session) -> tuple[float, dict[str, Any] | None, list[Entry]]:
             self.db.lock_exercise(session, exercise_id)
             head = journal.read_head(session, exercise_id)
             if head is None:
@@ -352,6 +352,7 @@ class ExerciseStore:
         self._remember(exercise_id, appended, wall)
         if signed:
             self._signed[exercise_id] = (appended[-1].seq, wall)
+            self.keys.keep_heads([signed])  # the signed head outside the database, once committed
 
     def _build_one(self, loaded: _Loaded, made: _Group, request: _Request, wall: float) -> None:
         """One call of a group: the simulation caught up with its stamp, then its own entries."""
@@ -372,11 +373,12 @@ class ExerciseStore:
 
     def _checkpoint(
         self, session: Session, ex_id: int, loaded: _Loaded, clock: Clock, appended: list[Entry], wall: float
-    ) -> bool:
-        """Sign the new head when it is due (in the write's transaction, under the lock)."""
+    ) -> dict[str, Any] | None:
+        """Sign the new head when it is due (in the write's transaction, under the lock); returns
+        the checkpoint as the witness file keeps it."""
         reason = self._checkpoint_reason(ex_id, clock, appended, wall)
         if reason is None:
-            return False
+            return None
         head = journal.read_head(session, ex_id)
         assert head is not None
         try:
@@ -384,12 +386,12 @@ class ExerciseStore:
         except (evidence.KeyFileError, OSError) as exc:
             # The exercise goes on; verify reports the entries as unsigned.
             log.error("exercise %s: cannot sign checkpoints: %s", ex_id, exc)
-            return False
+            return None
         cp = evidence.sign_head(
             session, key, exercise_id=ex_id, genesis=loaded.genesis, seq=head.last_seq, head=head.hash,
             now=wall, reason=reason,
         )
-        return cp is not None
+        return None if cp is None else evidence.signed_object(cp)
 
     def _checkpoint_reason(self, ex_id: int, clock: Clock, appended: list[Entry], wall: float) -> str | None:
         if not appended:
