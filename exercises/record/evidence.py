@@ -492,11 +492,12 @@ def check(
     signed = _Signatures(exercise, chain, hashes, record.keys, ended).walk(checkpoints)
     if signed.ok:
         signed = _witnessed(signed, record, genesis, hashes)
-    if signed.ok and record.pinned_here and not record.key_path.exists():
-        signed = replace(signed, signature=SignatureStatus.UNSIGNED, broken_seq=None, problem=(
+    if record.pinned_here and not record.key_path.exists():  # first: it explains unsigned entries
+        besides = "" if signed.ok else f" Besides: {signed.problem}"
+        signed = replace(signed, signature=SignatureStatus.UNSIGNED, problem=(
             f"the signing key file {record.key_path} is missing: this installation pinned the record's key, "
             "and without it nothing more of the record can be signed. Restore the key file from a backup; "
-            "if it is lost, make a new key on purpose: hotwash key rotate --reason '...'"
+            f"if it is lost, make a new key on purpose: hotwash key rotate --reason '...'.{besides}"
         ))
     return lineage.check(exercise, rows, signed, parent_head)
 
