@@ -33,7 +33,7 @@ from exercises.record.entries import (
 from exercises.record.lineage import BranchPoint
 from exercises.scenario.loading import ScenarioError
 from exercises.scenario.model import PlayedBy, Scenario
-from exercises.service.details import ContactPerson, ExerciseDetails, RecordKind, store_details, zone
+from exercises.service.details import ContactPerson, ExerciseDetails, RecordKind, details_entry, zone
 from exercises.service.store import ExerciseStore, _as_entry
 from exercises.storage.tables import (
     MAX_SEED,
@@ -175,6 +175,7 @@ class Setup(ExerciseStore):
         # Before anything is written: a key that cannot be used stops here. A key is made only for a
         # fresh installation, never again silently once this database holds signed checkpoints.
         signer = self.keys.signer(may_create=not self._any_checkpoint())
+        entries, walls = self._with_details(entries, walls, details, branch_of is not None)
         if seed is None:
             seed = secrets.randbelow(MAX_SEED + 1)
         if not 0 <= seed <= MAX_SEED:
@@ -199,8 +200,6 @@ class Setup(ExerciseStore):
                 branch_of=None if branch_of is None else branch_of.covered(),
             )
             assert exercise.id is not None
-            store_details(exercise, details or ExerciseDetails())
-            session.add(exercise)
             participants = [
                 Participant(
                     exercise_id=exercise.id,
@@ -240,6 +239,21 @@ class Setup(ExerciseStore):
         return CreatedExercise(
             self._public(exercise, scenario.name, clock.status, len(entries)), codes, signer.public.fingerprint
         )
+
+    def _with_details(
+        self, entries: Sequence[NewEntry], walls: Sequence[float] | None, details: ExerciseDetails | None,
+        branch: bool,
+    ) -> tuple[list[NewEntry], list[float] | None]:
+        """The entries with the one recording the details: first (at 0:00) in a new or imported
+        exercise; in a branch, after the inherited entries (which keep any their parent recorded)."""
+        made = details_entry(details or ExerciseDetails(), 0.0, Role.CONTROLLER.value)
+        if made is None:
+            return list(entries), None if walls is None else list(walls)
+        if not branch:
+            return [made, *entries], None if walls is None else [self._wall(), *walls]
+        at = max((e.at for e in entries), default=0.0)
+        made = made.model_copy(update={"at": at})
+        return [*entries, made], None if walls is None else [*walls, self._wall()]
 
     def pin_key(self, caller: Caller) -> str:
         """Pin this installation's key for a record made before keys were pinned (chain format 2),

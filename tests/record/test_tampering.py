@@ -18,6 +18,7 @@ from typer.testing import CliRunner
 from exercises.record import evidence
 from exercises.record.witness import witness_path
 from exercises.scenario.loading import load_scenario
+from exercises.service.details import ContactPerson, ExerciseDetails
 from hotwash.cli import app
 from tests.record.attacker import Rows, resign_export, rewrite
 from tests.service.conftest import CHEAP_HASHER, WAREHOUSE, Opened, WallClock
@@ -26,8 +27,10 @@ runner = CliRunner()
 
 
 def play(opened: Opened, wall: WallClock, *, after_end: bool = True) -> None:
-    """An exercise played to its end, with an observation after the end."""
+    """An exercise with its details recorded, played to its end, with an observation after the end."""
     svc = opened.service
+    director = ContactPerson("Exercise director", "Dana Reyes", "County OEM")
+    svc.set_exercise_details(opened.controller, ExerciseDetails(contacts=(director,)))
     svc.start(opened.controller, speed=5)
     for action in ("establish_command", "notify_eoc", "contain_fire"):
         wall.advance(40)
@@ -84,6 +87,12 @@ ATTACKS: dict[str, tuple[Callable[[Opened, str, Path], None], str]] = {
     "scenario replaced, genesis and chain recomputed": (
         lambda opened, url, key: rewrite(url, opened.id, changes={"scenario_json": _other_scenario()}),
         "its scenario (its SHA-256) was",
+    ),
+    "exercise details rewritten (another exercise director), rehashed": (
+        lambda opened, url, key: rewrite(url, opened.id, lambda rows: [
+            {**r, "payload": r["payload"].replace("Dana Reyes", "Mallory")} for r in rows
+        ]),
+        "an entry there was changed, inserted, removed or renumbered",
     ),
     "key file deleted": (
         lambda opened, url, key: _delete_key_and_go_on(opened, url, key),
