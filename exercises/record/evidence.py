@@ -272,6 +272,7 @@ class Keys:
             log.error("cannot write the witness file %s: %s", self.witness_file, exc)
 
     def trust(self) -> Trust:
+        """What a check trusts, read now: call it before taking the database snapshot to check."""
         return Trust(self._extra, self.path, self._witnesses)
 
     def trusting(self, keys: Iterable[PublicKey], witnesses: Iterable[witness.Witness] = ()) -> Keys:
@@ -302,12 +303,17 @@ class Trust:
         self.given = dict(given)
         self.key_path = key_path
         self.witnesses = tuple(witnesses)
+        # Read now, before the caller takes its database snapshot: a head is witnessed only once
+        # its write is committed, so every head read here is in any snapshot taken after.
+        self._path = witness.witness_path(key_path) if key_path is not None else None
+        try:
+            self._text = witness.read_text(self._path) if self._path is not None else ""
+        except witness.WitnessError as exc:
+            raise KeyFileError(str(exc)) from None
 
     def _own(self, genesis: str | None = None) -> witness.Witness:
-        if self.key_path is None:
-            return witness.Witness("")
         try:
-            return witness.read(witness.witness_path(self.key_path), genesis)
+            return witness.parse(self._text, str(self._path), genesis)
         except witness.WitnessError as exc:
             raise KeyFileError(str(exc)) from None
 

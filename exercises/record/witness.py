@@ -126,31 +126,38 @@ def rotation_record(old: Iterable[str], key_id: str, public_key: str, at: float,
                          "reason": reason}}
 
 
+def read_text(path: Path) -> str:
+    """The witness file's text ('' when it does not exist), refused in words when unreadable."""
+    try:
+        if path.stat().st_size > MAX_WITNESS_BYTES:
+            raise WitnessError(f"{path}: larger than {MAX_WITNESS_BYTES:,} bytes; not a witness file")
+        return path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return ""
+    except UnicodeError:
+        raise WitnessError(f"{path}: not a text file") from None
+    except OSError as exc:
+        raise WitnessError(f"{path}: cannot read the witness file ({exc.strerror})") from None
+
+
 def read(path: Path, genesis: str | None = None) -> Witness:
     """The witness file at ``path`` (an empty witness when it does not exist); with ``genesis``,
     only the lines about that record (and every rotation). A line that is not a witness line is
     refused in words (``WitnessError``)."""
-    witness = Witness(str(path))
-    try:
-        if path.stat().st_size > MAX_WITNESS_BYTES:
-            raise WitnessError(f"{path}: larger than {MAX_WITNESS_BYTES:,} bytes; not a witness file")
-        handle = path.open(encoding="utf-8")
-    except FileNotFoundError:
-        return witness
-    except (OSError, UnicodeError) as exc:
-        raise WitnessError(f"{path}: cannot read the witness file ({exc})") from None
-    with handle:
-        try:
-            for number, line in enumerate(handle, start=1):
-                if genesis is not None and genesis not in line and '"rotation"' not in line:
-                    continue  # a record's lines all name its genesis: skip the rest unparsed
-                _take(witness, line, number, path)
-        except UnicodeError:
-            raise WitnessError(f"{path}: not a text file") from None
+    return parse(read_text(path), str(path), genesis)
+
+
+def parse(text: str, source: str, genesis: str | None = None) -> Witness:
+    """A witness file's text (see ``read``)."""
+    witness = Witness(source)
+    for number, line in enumerate(text.splitlines(), start=1):
+        if genesis is not None and genesis not in line and '"rotation"' not in line:
+            continue  # a record's lines all name its genesis: skip the rest unparsed
+        _take(witness, line, number, source)
     return witness
 
 
-def _take(witness: Witness, line: str, number: int, path: Path) -> None:
+def _take(witness: Witness, line: str, number: int, path: str) -> None:
     if not line.strip():
         return
     if len(line) > MAX_LINE_CHARS:

@@ -143,6 +143,7 @@ class Branching(Setup, Details):
 
     def _verified_parent(self, exercise_id: int) -> _Parent:
         """The parent's record in one snapshot; refused, naming what failed, unless it verifies."""
+        trust = self.keys.trust()  # the witnesses before the snapshot (``evidence.Trust``)
         with self.db.reading() as session:
             row = session.get(Exercise, exercise_id, populate_existing=True)
             if row is None:
@@ -150,7 +151,7 @@ class Branching(Setup, Details):
             rows = journal.read_rows(session, exercise_id)
             checkpoints = evidence.read_checkpoints(session, exercise_id)
             parent = lineage.parent_hash(session, row)
-        result = evidence.check(row, rows, checkpoints, self.keys.trust(), parent_head=parent)
+        result = evidence.check(row, rows, checkpoints, trust, parent_head=parent)
         if not result.ok:
             raise ExerciseInputError(
                 f"exercise {exercise_id}'s record does not verify, so no exercise can be branched from it: "

@@ -249,8 +249,9 @@ class Reading(ExerciseStore):
         and name the first thing that does not hold; all in one snapshot of the database."""
         self._load(caller.exercise_id)
         require(caller, Permission.READ_ALL)
+        trust = self.keys.trust()  # the witnesses before the snapshot (``evidence.Trust``)
         with self.db.reading() as session:
-            return evidence.verify(session, caller.exercise_id, self.keys.trust())
+            return evidence.verify(session, caller.exercise_id, trust)
 
     def record(self, caller: Caller) -> RecordCopy:
         """The journal and its verification from one snapshot, with the exercise's name and
@@ -258,12 +259,13 @@ class Reading(ExerciseStore):
         between make the integrity section disagree with the pages)."""
         self._load(caller.exercise_id)
         require(caller, Permission.READ_ALL)
+        trust = self.keys.trust()  # the witnesses before the snapshot (``evidence.Trust``)
         exercise, rows, checkpoints = self._read_record(caller.exercise_id)
         entries = [journal.to_entry(row) for row in rows]
         self._whole_record(caller, entries)
         with self.db.reading() as session:  # a parent's entry at the branch point never changes
             parent = lineage.parent_hash(session, exercise)
-        checked = evidence.check(exercise, rows, checkpoints, self.keys.trust(), parent_head=parent)
+        checked = evidence.check(exercise, rows, checkpoints, trust, parent_head=parent)
         return RecordCopy(
             name=exercise.name,
             created_at=wall_datetime(exercise.created_at),
@@ -316,6 +318,7 @@ class Reading(ExerciseStore):
         require(caller, Permission.READ_ALL)
         if fmt not in EXPORT_FORMATS:
             raise ExerciseInputError(f"unknown format {fmt!r}; use one of {', '.join(EXPORT_FORMATS)}")
+        trust = self.keys.trust()  # the witnesses before the snapshot (``evidence.Trust``)
         exercise, rows, checkpoints = self._read_record(caller.exercise_id)
         self._whole_record(caller, [journal.to_entry(row) for row in rows])
         if fmt == "csv":
@@ -324,15 +327,16 @@ class Reading(ExerciseStore):
             rows,
             metadata=journal.exercise_metadata(exercise),
             checkpoints=[evidence.signed_object(cp) for cp in checkpoints],
-            seal=self._seal(exercise, rows, checkpoints),
+            seal=self._seal(exercise, rows, checkpoints, trust),
         )
 
     def _seal(
-        self, exercise: Exercise, rows: Sequence[JournalEntry], checkpoints: Sequence[JournalCheckpoint]
+        self, exercise: Exercise, rows: Sequence[JournalEntry], checkpoints: Sequence[JournalCheckpoint],
+        trust: evidence.Trust,
     ) -> dict[str, Any] | None:
         """A signature over the exported head, only for a record that verifies: the service
         never vouches for a journal that contradicts its own checkpoints."""
-        if not evidence.check(exercise, rows, checkpoints, self.keys.trust()).ok:
+        if not evidence.check(exercise, rows, checkpoints, trust).ok:
             return None
         assert exercise.id is not None
         try:
