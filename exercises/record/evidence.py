@@ -577,8 +577,9 @@ def witness_problem(
     if not valid:
         return f"{where}: the head of this record signed {when} does not carry a valid signature", None
     if seq > entries:
+        gone = f"entry {seq} was" if seq == entries + 1 else f"entries {entries + 1} to {seq} were"
         return (f"{where} holds this record's head signed {when} at entry {seq}, but the record ends at entry "
-                f"{entries}: entries {entries + 1} to {seq} were removed together with their checkpoints"), entries + 1
+                f"{entries}: {gone} removed together with their checkpoints"), entries + 1
     if (genesis if seq == 0 else hashes.get(seq)) != head:
         return (f"entries up to {seq} are not those whose head {where} holds (signed {when}): the record was "
                 "rewritten from an earlier checkpoint"), seq

@@ -306,6 +306,18 @@ class Reading(ExerciseStore):
             rows = journal.read_rows(session, exercise_id)
             return exercise, rows, evidence.read_checkpoints(session, exercise_id)
 
+    def pinned_keys(self, caller: Caller) -> list[str]:
+        """The fingerprints of the keys pinned for this exercise's record (outside the database,
+        ``exercises.record.witness``): what its paperwork names."""
+        self._load(caller.exercise_id)
+        require(caller, Permission.READ_ALL)
+        trust = self.keys.trust()
+        with self.db.reading() as session:
+            exercise = session.get(Exercise, caller.exercise_id)
+        if exercise is None:
+            raise ExerciseInputError(f"no exercise {caller.exercise_id}")
+        return [evidence.fingerprint(k) for k in trust.for_record(exercise.genesis_hash).keys]
+
     def public_key(self) -> evidence.PublicKey:
         """This installation's signing key's public half (created on first use): what readers of
         reports and exports check signatures with."""
