@@ -198,9 +198,9 @@ def verify(
         Path | None, typer.Option("--scenario", help="With --journal: the scenario it is to be scored against."),
     ] = None,
 ) -> None:
-    """Walk EXERCISE's hash chain, check its signed checkpoints under the keys pinned for it, and
-    hold it to every witness of its head (the witness file beside the key, and each --witness).
+    """Walk EXERCISE's hash chain, check its signed checkpoints under its pinned key, hold it to every witness.
 
+    The witnesses: the witness file beside the key, and each --witness (a copy of it, or an export).
     Exits non-zero and names what was found if the record does not hold; says what it cannot prove.
     A finalised AAR/IP's corrective actions have their own history, walked too. With --journal,
     checks an export instead (and, with --scenario, that the scenario is the one it ran)."""
