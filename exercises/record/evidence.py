@@ -292,6 +292,8 @@ class RecordTrust:
     pinned_here: bool
     """Pinned in this installation's own witness file (so its key file must be at hand)."""
     key_path: Path
+    unreadable: tuple[str, ...] = ()
+    """Witness lines that could not be read (about this record or not: they name no genesis)."""
 
 
 class Trust:
@@ -330,7 +332,8 @@ class Trust:
         for pin in pins:
             keys[pin.key_id] = PublicKey(bytes.fromhex(pin.public_key))
         heads = [h for w in every for h in w.heads_for(genesis)]
-        return RecordTrust(keys, heads, bool(own.pins_for(genesis)), self.key_path or Path())
+        unreadable = tuple(f"{w.source}, line {n}" for w in every for n in w.unreadable)
+        return RecordTrust(keys, heads, bool(own.pins_for(genesis)), self.key_path or Path(), unreadable)
 
     def pins_like(self, metadata: Mapping[str, Any]) -> list[witness.Pin]:
         """Pins of the same record under other metadata: the same record nonce, or (records from
@@ -557,7 +560,9 @@ def _witnessed(result: Verification, record: RecordTrust, genesis: str, hashes: 
         )))
     line = (f"entries 1 to {newest.signed['seq']} are those whose head the witness outside the database holds "
             f"({newest.source}, signed {_when(float(newest.signed['signed_at']))})")
-    return replace(result, proves=(*result.proves, line))
+    cannot = tuple(f"{where} of a witness could not be read (cut short by a crash?): a head it held was not "
+                   "compared" for where in record.unreadable)
+    return replace(result, proves=(*result.proves, line), cannot_prove=(*result.cannot_prove, *cannot))
 
 
 def witness_problem(

@@ -77,6 +77,8 @@ class Witness:
     pins: list[Pin] = field(default_factory=list)
     rotations: list[Rotation] = field(default_factory=list)
     heads: list[Witnessed] = field(default_factory=list)
+    unreadable: list[int] = field(default_factory=list)
+    """Lines that are not JSON (one cut short by a crash while it was written): named, not fatal."""
 
     def pins_for(self, genesis: str) -> list[Pin]:
         return [p for p in self.pins if p.genesis == genesis]
@@ -107,8 +109,11 @@ def append(path: Path, records: Iterable[Mapping[str, Any]]) -> None:
     if not data:
         return
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_APPEND, 0o600)
     try:
+        size = os.fstat(fd).st_size
+        if size and os.pread(fd, 1, size - 1) != b"\n":  # a line cut short by a crash stays its own line
+            data = b"\n" + data
         os.write(fd, data)
         os.fsync(fd)
     finally:
@@ -165,7 +170,8 @@ def _take(witness: Witness, line: str, number: int, path: str) -> None:
     try:
         row = json.loads(line)
     except (ValueError, RecursionError):
-        raise WitnessError(f"{path}, line {number}: not JSON") from None
+        witness.unreadable.append(number)
+        return
     if not isinstance(row, dict):
         raise WitnessError(f"{path}, line {number}: not a witness line")
     try:

@@ -255,3 +255,18 @@ def test_a_record_from_before_pins_is_pinned_on_purpose_and_only_if_it_verifies(
     rewrite(db_url, second.id, lambda rows: rows, keep_checkpoints_through=-1)
     refused = runner.invoke(app, ["key", "pin", str(second.id), "--database", db_url])
     assert refused.exit_code == 1 and "does not verify under this installation's key" in refused.output
+
+
+def test_a_witness_line_cut_short_by_a_crash_is_named_not_fatal(
+    opened: Opened, wall: WallClock, db_url: str, key_file: Path
+) -> None:
+    play(opened, wall, after_end=False)
+    witness = witness_path(key_file)
+    whole = witness.read_text().splitlines()[-1]
+    with witness.open("a") as cut:  # the process died while writing this line
+        cut.write(whole[: len(whole) // 2])
+    wall.advance(30)
+    opened.service.record_observation(opened.evaluator, "Operational Coordination", rating="S", text="later")
+    code, said = verify(str(opened.id), "--database", db_url)
+    assert code == 0 and "could not be read (cut short by a crash?)" in said, said
+    assert witness.read_text().splitlines()[-1].startswith('{"checkpoint"')  # the next line whole
