@@ -584,7 +584,7 @@ def witness_problem(
     if seq > entries:
         gone = f"entry {seq} was" if seq == entries + 1 else f"entries {entries + 1} to {seq} were"
         return (f"{where} holds this record's head signed {when} at entry {seq}, but the record ends at entry "
-                f"{entries}: {gone} removed together with their checkpoints"), entries + 1
+                f"{entries}: {gone} removed together with the checkpoints that signed them"), entries + 1
     if (genesis if seq == 0 else hashes.get(seq)) != head:
         return (f"entries up to {seq} are not those whose head {where} holds (signed {when}): the record was "
                 "rewritten from an earlier checkpoint"), seq

@@ -82,7 +82,7 @@ ATTACKS: dict[str, tuple[Callable[[Opened, str, Path], None], str]] = {
     "newest checkpoints deleted, rewritten from the last one left": (
         lambda opened, url, key: rewrite(url, opened.id, lambda rows: rows[: the_end(rows) - 1],
                                      keep_checkpoints_through=2),
-        "removed together with their checkpoints",
+        "removed together with the checkpoints that signed them",
     ),
     "scenario replaced, genesis and chain recomputed": (
         lambda opened, url, key: rewrite(url, opened.id, changes={"scenario_json": _other_scenario()}),
@@ -166,7 +166,7 @@ def test_the_witness_given_catches_a_rewrite_when_the_witness_beside_the_key_is_
     for given in (export, witness_copy):
         code, said = verify(str(opened.id), "--database", db_url, "--public-key", _public(tmp_path, db_url),
                             "--witness", str(given))
-        assert code == 1 and "removed together with their checkpoints" in said, said
+        assert code == 1 and "removed together with the checkpoints that signed them" in said, said
     code, said = verify(str(opened.id), "--database", db_url, "--public-key", _public(tmp_path, db_url))
     assert code == 0 and "no witness outside the database holds this record's head" in said, said
 
