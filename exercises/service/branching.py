@@ -90,7 +90,7 @@ class Branching(Setup, Details):
                 f"this scenario differs from the one exercise {caller.exercise_id} ran in more than its MSEL: "
                 "open a new exercise from the scenario file instead"
             )
-        details = self.details_for(caller.exercise_id)
+        details = self._details_for(caller.exercise_id)
         again = ExerciseDetails("exercise", None, details.timezone, details.contacts)
         return self._create(scenario or loaded.scenario, name or f"{parent.name} (again)", parent.seed, [], again)
 

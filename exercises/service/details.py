@@ -187,9 +187,9 @@ class Details(ExerciseStore):
 
     def exercise_details(self, caller: Caller) -> ExerciseDetails:
         require(caller, Permission.READ_ALL)
-        return self.details_for(caller.exercise_id)
+        return self._details_for(caller.exercise_id)
 
-    def details_for(self, exercise_id: int) -> ExerciseDetails:
+    def _details_for(self, exercise_id: int) -> ExerciseDetails:
         """The details the journal holds; for an exercise recorded before they were entries, its
         row's columns."""
         self._load(exercise_id)
@@ -212,7 +212,7 @@ class Details(ExerciseStore):
             return [NewEntry(at=ctx.at, actor=caller.actor, payload=after_end(ctx, payload))]
 
         self._write(caller, build)
-        return self.details_for(caller.exercise_id)
+        return self._details_for(caller.exercise_id)
 
     def saved_baseline(self, caller: Caller) -> str | None:
         """The simulated baseline kept with the exercise (JSON of ``sim_engine.batch.results.BatchResult``):
