@@ -228,7 +228,10 @@ class Keys:
             return self._signer
 
     def _first_key(self, may_create: bool) -> SigningKey:
-        known = witness.read(self.witness_file).current_key()
+        try:
+            known = witness.read(self.witness_file).current_key()
+        except witness.WitnessError as exc:
+            raise KeyFileError(str(exc)) from None
         if known is not None or not may_create:
             was = f"key {fingerprint(known)}, recorded in {self.witness_file}" if known else (
                 "a key (this database holds checkpoints it signed)"
@@ -241,8 +244,17 @@ class Keys:
         key = load_signing_key(self.path, create=True)
         assert key is not None
         public = key.public
-        witness.append(self.witness_file, [witness.rotation_record((), public.key_id, public.hex, time.time(), "first key")])
+        self._record([witness.rotation_record((), public.key_id, public.hex, time.time(), "first key")])
         return key
+
+    def _record(self, lines: Iterable[Mapping[str, Any]]) -> None:
+        try:
+            witness.append(self.witness_file, lines)
+        except OSError as exc:
+            raise KeyFileError(
+                f"{self.witness_file}: cannot write the witness file ({exc.strerror}); it belongs beside the key, "
+                "writable by this user"
+            ) from None
 
     def rotate(self, reason: str, now: float) -> tuple[PublicKey | None, PublicKey]:
         """A new signing key, made on purpose and recorded in the witness file; the old key file
@@ -251,17 +263,20 @@ class Keys:
             old = load_signing_key(self.path, create=False)
             if old is not None:
                 old.path.rename(self.path.with_name(f"{self.path.name}.retired-{int(now)}"))
-            known = witness.read(self.witness_file).current_key()
+            try:
+                known = witness.read(self.witness_file).current_key()
+            except witness.WitnessError as exc:
+                raise KeyFileError(str(exc)) from None
             replaced = {k for k in (known, old.public.key_id if old else None) if k}
             key = load_signing_key(self.path, create=True)
             assert key is not None
-            witness.append(self.witness_file, [witness.rotation_record(replaced, key.public.key_id, key.public.hex, now, reason)])
+            self._record([witness.rotation_record(replaced, key.public.key_id, key.public.hex, now, reason)])
             self._signer = key
             return (old.public if old else None), key.public
 
     def pin(self, metadata: Mapping[str, Any], genesis: str, key: PublicKey, now: float, reason: str) -> None:
         """Pin ``key`` for the record whose genesis is ``genesis`` (in the witness file)."""
-        witness.append(self.witness_file, [witness.pin_record(metadata, genesis, key.key_id, key.hex, now, reason)])
+        self._record([witness.pin_record(metadata, genesis, key.key_id, key.hex, now, reason)])
 
     def keep_heads(self, signed: Iterable[Mapping[str, Any]]) -> None:
         """Keep committed checkpoints in the witness file; a failure is logged, never raised (the
