@@ -19,9 +19,10 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from aar.integrity import file_integrity
 from aar.model import RecordIntegrity
 from exercises.record.entries import Entry
-from exercises.record.evidence import PublicKey, digest_of, fingerprint
+from exercises.record.evidence import PublicKey, Trust, digest_of, fingerprint, witness_problem
 from exercises.record.journal import canonical, entry_hash, genesis_of
 
 ENTRY_FIELDS = ("seq", "at", "agency", "actor", "payload")
@@ -217,10 +218,49 @@ def _check(parsed: _Parsed) -> tuple[str, str]:
     )
 
 
-def read_journal_lines(lines: Iterable[str], trusted: Mapping[str, PublicKey] | None = None) -> JournalFile:
-    """The entries of a journal file and what its hashes and signatures say (``trusted``: the keys
-    whose signatures count as the organisers'; without them, the signing key's fingerprint is
-    reported for the reader to compare)."""
+def _pinned(parsed: _Parsed, trust: Trust | None, scenario_sha256: str | None) -> str:
+    """Raise ``_Broken`` unless every signature in the (consistent) file is by a key pinned for its
+    record, every witness's head of it holds, and the scenario is the one its genesis names;
+    returns what the witnesses prove."""
+    assert parsed.header is not None and parsed.seal is not None
+    metadata, genesis = parsed.header["metadata"], parsed.header["genesis"]
+    if scenario_sha256 is not None and metadata.get("scenario") != scenario_sha256:
+        raise _Broken(None, (
+            f"the scenario file given is not the one this exercise ran: its SHA-256 is {scenario_sha256[:16]}, "
+            f"the record's genesis names {str(metadata.get('scenario'))[:16]}; findings scored against it "
+            "would be wrong"
+        ))
+    record = trust.for_record(genesis) if trust is not None else None
+    signers = {str(s["key_id"]) for s in [*parsed.checkpoints, parsed.seal]}
+    if record is None or not record.keys:
+        raise _Broken(None, (
+            f"the file is signed with key {', '.join(fingerprint(k) for k in sorted(signers))}, which is not "
+            "pinned for this record on this machine: compare that fingerprint with the one on the exercise's "
+            "paperwork and in its AAR, then give its public key (--public-key FILE) or its witness (--witness FILE)"
+        ))
+    foreign = sorted(signers - set(record.keys))
+    if foreign:
+        pinned = ", ".join(fingerprint(k) for k in sorted(record.keys))
+        raise _Broken(None, (
+            f"the file is signed with key {', '.join(fingerprint(k) for k in foreign)}, but the key pinned for "
+            f"this exercise is {pinned}: the export was re-signed by someone else"
+        ))
+    hashes = {r["seq"]: r["hash"] for r in parsed.rows}
+    newest = ""
+    for held in record.heads:
+        problem, seq = witness_problem(held, record.keys, genesis, hashes, len(parsed.rows))
+        if problem is not None:
+            raise _Broken(seq, problem)
+        newest = f"; the head a witness holds ({held.source}) is in it"
+    return newest
+
+
+def read_journal_lines(
+    lines: Iterable[str], trust: Trust | None = None, scenario_sha256: str | None = None
+) -> JournalFile:
+    """The entries of a journal file and what its hashes and signatures say. ``trust``: the keys
+    pinned per record and the witnesses (without it, nothing in the file is trusted);
+    ``scenario_sha256``: the scenario the report scores against, held to the one in the genesis."""
     parsed, entries = _parse(lines)
     rows = parsed.rows
     walls = [w for r in rows if isinstance(w := r.get("wall_time"), int | float) and 0 <= w <= LATEST_WALL_TIME]
@@ -230,21 +270,16 @@ def read_journal_lines(lines: Iterable[str], trusted: Mapping[str, PublicKey] | 
     head = rows[-1].get("hash") if rows else None
     try:
         key_id, holds = _check(parsed)
+        holds += _pinned(parsed, trust, scenario_sha256)
     except _Broken as broken:
-        integrity = RecordIntegrity(
-            entries=len(entries), intact=False, head_hash=head if isinstance(head, str) else None,
-            first_broken_seq=broken.seq, problem=broken.problem, signature="unsigned",
+        integrity = file_integrity(
+            entries=len(entries), head_hash=head if isinstance(head, str) else None, broken_seq=broken.seq,
+            problem=broken.problem,
         )
         return JournalFile(entries, integrity, dates, f"The journal file does not check: {broken.problem}.")
     seal = parsed.seal or {}
-    known = trusted is not None and key_id in trusted
-    not_proven = () if known else (
-        f"the seal is signed with key {fingerprint(key_id)}, which this machine does not hold: compare that "
-        "fingerprint with the one the exercise's organisers published",
-    )
-    integrity = RecordIntegrity(
-        entries=len(entries), intact=True, head_hash=head, signature="signed", signed_through_seq=len(entries),
-        signed_at=datetime.fromtimestamp(seal["signed_at"], UTC), key_fingerprint=key_id,
-        public_key=seal.get("public_key"), proven=(holds,), not_proven=not_proven,
+    integrity = file_integrity(
+        entries=len(entries), head_hash=head, signed_at=datetime.fromtimestamp(seal["signed_at"], UTC),
+        key_fingerprint=key_id, public_key=seal.get("public_key"), proven=(holds,),
     )
     return JournalFile(entries, integrity, dates, f"Journal file checked: {holds}.")

@@ -432,6 +432,10 @@ class RecordIntegrity(_Data):
     """What the check establishes, as sentences to print."""
     not_proven: tuple[str, ...] = ()
     """What it cannot establish (e.g. entries after the last checkpoint are unsigned)."""
+    cover: str = "The record this report was made from was not checked."
+    """The cover's statement about the record, worded once (``aar.integrity``)."""
+    alarm: bool = False
+    """The record does not verify: the cover says so loudly, before anything else."""
 
 
 class Contact(_Data):

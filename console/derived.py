@@ -132,6 +132,8 @@ CATEGORY: dict[EntryKind, str] = {
     EntryKind.RATING_RECONCILED: "evaluation",
     EntryKind.HOT_WASH_POINT: "evaluation",
     EntryKind.FEEDBACK_SUBMITTED: "evaluation",
+    EntryKind.DETAILS_SET: "exercise details",
+    EntryKind.BASELINE_STORED: "exercise details",
     EntryKind.CORRECTION: "correction",
     EntryKind.DEVELOPMENT: "incident",
 }

@@ -112,6 +112,8 @@ def _switch(created: CreatedExercise) -> None:
 def codes_text(created: CreatedExercise) -> str:
     lines = [f"Hotwash exercise {created.exercise.id}: {created.exercise.name}", ""]
     lines += [f"{c.label:<50} {c.code}" for c in created.codes]
+    lines += ["", f"Record signed under key {created.key_fingerprint} (pinned for this exercise; "
+              "the AAR's cover and hotwash verify name the key they find)"]
     return "\n".join(lines) + "\n"
 
 
@@ -125,6 +127,8 @@ def show_codes(created: CreatedExercise) -> None:
             hide_index=True,
             key="new_codes",
         )
+        st.caption(f"The record is signed under key {created.key_fingerprint}, pinned for this exercise: "
+                   "keep it with the codes and compare it with the one on the AAR's cover.")
         row = st.container(horizontal=True)
         with row:
             st.download_button("Download the codes", data=codes_text(created),

@@ -322,6 +322,9 @@ def details_form(caller: Caller) -> None:
         return
     with st.expander("Clock and points of contact"), st.form("sum_details", border=False):
         clock_and_contacts_fields("sum", session.service().exercise_details(caller))
+        keys = ", ".join(session.service().pinned_keys(caller)) or "none (nothing outside the database vouches for it)"
+        st.caption(f"Saved as a journal entry: a change is a new entry. The record is signed under the key "
+                   f"pinned for it: {keys}.")
         st.form_submit_button("Save", on_click=_save_details, args=(caller,))
 
 

@@ -59,6 +59,7 @@ CATEGORY_COLOURS = {
     "link down/up": "#b71c1c",
     "evaluation": "#00838f",
     "correction": "#757575",
+    "exercise details": "#5d4037",
     "incident": "#8d6e63",
     "clock": "#37474f",
 }

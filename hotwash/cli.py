@@ -25,7 +25,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     ),
     "verify": (
         "hotwash.commands_exercise",
-        "Walk EXERCISE's hash chain and check its signed checkpoints: say what that proves.",
+        "Walk EXERCISE's hash chain, check its signed checkpoints under its pinned key, hold it to every witness.",
     ),
     "export": (
         "hotwash.commands_exercise",

@@ -17,7 +17,8 @@ from rich.table import Table
 
 from exercises.access import AccessDenied, ExerciseInputError
 from exercises.program.service import ProgramService
-from exercises.record.evidence import KeyFileError, read_public_key
+from exercises.record.evidence import KeyFileError, PublicKey
+from exercises.record.witness import Witness
 from exercises.scenario.loading import ScenarioError, load_scenario
 from exercises.scenario.model import Scenario
 from exercises.service.details import RecordKind, parse_start
@@ -61,6 +62,8 @@ def _scenario(path: Path) -> Scenario:
 def _print_created(created: CreatedExercise) -> None:
     ex = created.exercise
     typer.echo(f"Exercise {ex.id}: {ex.name} (scenario {ex.scenario_id}, seed {ex.seed}, {ex.entries} entries)")
+    typer.echo(f"Record signed under key {created.key_fingerprint} (pinned for this exercise: keep it with the codes; "
+               "hotwash verify names the key it finds)")
     typer.echo("Access codes. They are shown this once and stored only hashed: hand them out now.")
     width = max(len(c.label) for c in created.codes)
     for code in created.codes:
@@ -178,25 +181,41 @@ def branch(
 
 
 def verify(
-    exercise: Annotated[int, typer.Argument(help="Exercise id (see hotwash exercise list).")],
+    exercise: Annotated[int | None, typer.Argument(help="Exercise id (see hotwash exercise list).")] = None,
     database: Database = None,
     public_key: Annotated[
         list[Path] | None,
         typer.Option("--public-key", help="Also trust signatures by this public key (PEM or hex; repeatable)."),
     ] = None,
+    witness: Annotated[
+        list[Path] | None,
+        typer.Option("--witness", help="Also hold the record to this witness file or JSON Lines export (repeatable)."),
+    ] = None,
+    journal_file: Annotated[
+        Path | None, typer.Option("--journal", help="Check a JSON Lines export instead of an exercise in the database."),
+    ] = None,
+    scenario: Annotated[
+        Path | None, typer.Option("--scenario", help="With --journal: the scenario it is to be scored against."),
+    ] = None,
 ) -> None:
-    """Walk EXERCISE's hash chain and check its signed checkpoints: say what that proves.
+    """Walk EXERCISE's hash chain, check its signed checkpoints under its pinned key, hold it to every witness.
 
+    The witnesses: the witness file beside the key, and each --witness (a copy of it, or an export).
     Exits non-zero and names what was found if the record does not hold; says what it cannot prove.
-    A finalised AAR/IP's corrective actions have their own history, walked too."""
+    A finalised AAR/IP's corrective actions have their own history, walked too. With --journal,
+    checks an export instead (and, with --scenario, that the scenario is the one it ran)."""
+    from hotwash.commands_report import _trusted, witnesses
+
+    trusted, given = _trusted(public_key), witnesses(witness)
+    if journal_file is not None:
+        if exercise is not None:
+            raise _fail("give an EXERCISE id, or --journal FILE, not both")
+        _verify_file(journal_file, scenario, database, trusted, given)
+        return
+    if exercise is None:
+        raise _fail("give an EXERCISE id, or --journal FILE")
     service = ExerciseService.open(database)
-    trusted = []
-    for path in public_key or []:
-        try:
-            trusted.append(read_public_key(path.read_bytes()))
-        except (OSError, KeyFileError) as exc:
-            raise _fail(f"{path}: {getattr(exc, 'strerror', None) or exc}") from None
-    service.keys = service.keys.trusting(trusted)
+    service.keys = service.keys.trusting(trusted, given)
     try:
         result = service.verify(service.operator(exercise))
     except (ExerciseInputError, AccessDenied, KeyFileError) as exc:
@@ -208,6 +227,29 @@ def verify(
         typer.echo(str(result))
         raise _fail(str(actions))
     typer.echo(str(result) if actions is None else f"{result}\n{actions}")
+
+
+def _verify_file(
+    path: Path, scenario: Path | None, database: str | None, trusted: list[PublicKey], given: list[Witness]
+) -> None:
+    """``hotwash verify --journal FILE``: the export's own check, under the pinned keys."""
+    from aar.journal_file import JournalFileError, read_journal_lines
+    from hotwash.commands_report import file_trust, scenario_hash
+
+    expected = scenario_hash(_scenario(scenario)) if scenario is not None else None
+    try:
+        with path.open(encoding="utf-8") as fh:
+            read = read_journal_lines(fh, file_trust(database, trusted, given), expected)
+    except OSError as exc:
+        raise _fail(f"{path}: cannot read: {exc.strerror}") from None
+    except (JournalFileError, KeyFileError, UnicodeError) as exc:
+        raise _fail(f"{path}: {exc}") from None
+    integrity = read.integrity
+    if not integrity.intact:
+        raise _fail(f"{path}: journal BROKEN: {integrity.problem}")
+    typer.echo(f"{path}: journal intact, {integrity.entries} entries, head {integrity.head_hash}")
+    for line in integrity.proven:
+        typer.echo(f"  proven: {line}")
 
 
 def export(

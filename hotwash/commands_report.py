@@ -7,6 +7,7 @@ s.yaml --journal journal.jsonl --out aar.pdf``), which needs no database.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -24,7 +25,10 @@ from aar.render.pdf import render_pdf
 from aar.render.word import render_docx
 from aar.report import build_report, report_options
 from exercises.access import AccessDenied, ExerciseInputError
-from exercises.record.evidence import KeyFileError, Keys, PublicKey, default_key_path, read_public_key
+from exercises.record.evidence import KeyFileError, Keys, PublicKey, Trust, default_key_path, read_public_key
+from exercises.record.journal import sha256
+from exercises.record.witness import Witness, WitnessError
+from exercises.record.witness import read as read_witness
 from exercises.scenario.loading import ScenarioError, load_scenario
 from exercises.scenario.model import Scenario
 from exercises.scoring import SCORED
@@ -67,10 +71,12 @@ def _baseline(path: Path | None) -> BatchResult | None:
         raise _fail(f"{path}: not a simulation result (write one with: hotwash simulate --json FILE)") from None
 
 
-def _exercise_service(database: str | None, trusted: list[PublicKey]) -> ExerciseService:
+def _exercise_service(
+    database: str | None, trusted: list[PublicKey], witnesses: Sequence[Witness] = ()
+) -> ExerciseService:
+    """The service with the keys and witnesses given on the command line trusted too."""
     service = ExerciseService.open(database)
-    if trusted:
-        service.keys = service.keys.trusting(trusted)
+    service.keys = service.keys.trusting(trusted, witnesses)
     return service
 
 
@@ -100,11 +106,10 @@ class _JournalSource:
 
 
 def _from_file(
-    source: _JournalSource, database: str | None, trusted: list[PublicKey], runs: int | None, jobs: int,
-    cover: dict[str, Any], dates: str | None,
+    source: _JournalSource, trust: Trust, runs: int | None, jobs: int, cover: dict[str, Any], dates: str | None,
 ) -> AfterActionReport:
-    """The report of a journal file, checked against this installation's keys and any given."""
-    scenario, read = _from_journal_file(source.scenario, source.journal, _own_keys(database, trusted))
+    """The report of a journal file, checked against the keys pinned in this installation and given."""
+    scenario, read = _from_journal_file(source.scenario, source.journal, trust)
     try:
         real_start = parse_start(source.start, source.timezone) if source.start else None
     except ExerciseInputError as exc:
@@ -131,14 +136,23 @@ def _trusted(paths: list[Path] | None) -> list[PublicKey]:
     return out
 
 
-def _own_keys(database: str | None, extra: list[PublicKey]) -> dict[str, PublicKey]:
-    """The keys a journal file's seal is checked against: this installation's and any given."""
-    keys = Keys(default_key_path(database or database_url()), extra)
-    try:
-        return keys.trusted()
-    except KeyFileError as exc:  # the file's seal is still checked; its key is then only named
-        typer.echo(f"warning: {exc}", err=True)
-        return {k.key_id: k for k in extra}
+def witnesses(paths: list[Path] | None) -> list[Witness]:
+    """The witness files given (``--witness``): copies of a witness file, or JSON Lines exports."""
+    out = []
+    for path in paths or []:
+        if not path.is_file():
+            raise _fail(f"{path}: no such witness file")
+        try:
+            out.append(read_witness(path))
+        except WitnessError as exc:
+            raise _fail(str(exc)) from None
+    return out
+
+
+def file_trust(database: str | None, extra: list[PublicKey], given: list[Witness]) -> Trust:
+    """What a journal file is checked against: the keys pinned in this installation's witness file
+    and in those given, and the keys given (``--public-key``)."""
+    return Keys(default_key_path(database or database_url()), extra, given).trust()
 
 
 def _run_baseline(scenario: Scenario, runs: int, jobs: int) -> BatchResult:
@@ -153,7 +167,7 @@ def _run_baseline(scenario: Scenario, runs: int, jobs: int) -> BatchResult:
 
 
 def _from_journal_file(
-    scenario_file: Path, journal_file: Path, keys: dict[str, PublicKey]
+    scenario_file: Path, journal_file: Path, trust: Trust
 ) -> tuple[Scenario, JournalFile]:
     """The scenario and a JSON Lines journal with what its hashes and signatures prove."""
     try:
@@ -162,11 +176,18 @@ def _from_journal_file(
         raise _fail(str(exc)) from None
     try:
         with journal_file.open(encoding="utf-8") as fh:
-            return scenario, read_journal_lines(fh, keys)
+            return scenario, read_journal_lines(fh, trust, scenario_hash(scenario))
+    except KeyFileError as exc:
+        raise _fail(str(exc)) from None
     except OSError as exc:
         raise _fail(f"{journal_file}: cannot read: {exc.strerror}") from None
     except JournalFileError as exc:
         raise _fail(f"{journal_file}: {exc}") from None
+
+
+def scenario_hash(scenario: Scenario) -> str:
+    """The SHA-256 a record's genesis names for ``scenario`` (that of its stored snapshot)."""
+    return sha256(scenario.model_dump_json(by_alias=True))
 
 
 def _write_word_copies(aar: AfterActionReport, docx: Path | None, accessible: Path | None) -> None:
@@ -238,6 +259,10 @@ def report(
         list[Path] | None,
         typer.Option("--public-key", help="Also trust signatures by this public key (PEM or hex; repeatable)."),
     ] = None,
+    witness: Annotated[
+        list[Path] | None,
+        typer.Option("--witness", help="Also hold the record to this witness file or export (repeatable)."),
+    ] = None,
 ) -> None:
     """Score the exercise against its response plans and write the HSEEP AAR/IP as a PDF."""
     if baseline is not None and baseline_runs is not None:
@@ -250,11 +275,12 @@ def report(
             raise _fail("an exercise keeps its own clock and kind: set them when it is created or imported, "
                         "or on the console's report page; --start, --timezone and --real-incident go with --journal")
         cover["dates"] = _dates(dates, None)
-        service = _exercise_service(database, _trusted(public_key))
+        service = _exercise_service(database, _trusted(public_key), witnesses(witness))
         aar = _from_database(exercise, service, baseline_runs, jobs, cover)
     elif scenario_file is not None and journal_file is not None:
         journal = _JournalSource(scenario_file, journal_file, start, timezone, real_incident)
-        aar = _from_file(journal, database, _trusted(public_key), baseline_runs, jobs, cover, dates)
+        trust = file_trust(database, _trusted(public_key), witnesses(witness))
+        aar = _from_file(journal, trust, baseline_runs, jobs, cover, dates)
     else:
         raise _fail("give an EXERCISE id, or --scenario FILE with --journal FILE")
     out.write_bytes(render_pdf(aar))

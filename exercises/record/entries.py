@@ -83,6 +83,8 @@ class EntryKind(StrEnum):
     RATING_RECONCILED = "rating_reconciled"
     HOT_WASH_POINT = "hot_wash_point"
     FEEDBACK_SUBMITTED = "feedback_submitted"
+    DETAILS_SET = "details_set"
+    BASELINE_STORED = "baseline_stored"
 
 
 class Payload(BaseModel):
@@ -422,6 +424,51 @@ class FeedbackSubmitted(Payload):
     after_end: AfterEnd = False
 
 
+# --- the exercise's details (controllers) ----------------------------------------------------
+
+CONTACT_ROLES = ("Exercise director", "Evaluation lead", "Sponsor")
+"""The points of contact an AAR/IP names (HSEEP, Appendix C)."""
+RECORD_KINDS = ("exercise", "real_incident")
+LATEST_WALL_TIME = 253_402_300_799.0
+"""The last second of the year 9999."""
+ContactText = Annotated[str, Field(max_length=200), AfterValidator(storable)]
+
+
+class PointOfContact(BaseModel):
+    """One point of contact as recorded. A key it does not know is ignored, never fatal: whatever
+    a stored contact carries, the report still prints (verify names a payload that was changed)."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    role: Literal["Exercise director", "Evaluation lead", "Sponsor"]
+    name: Annotated[str, Field(min_length=1, max_length=200), AfterValidator(storable)]
+    organization: ContactText = ""
+    contact: ContactText = ""
+
+
+class DetailsSet(Payload):
+    """The exercise's details as its controller set them, at creation or import or later: when
+    exercise time 0:00 was on the wall (Unix seconds, shown in ``timezone``), whether the record
+    is an exercise or a real incident, and its points of contact. The latest such entry is what
+    holds; an earlier one is corrected by recording the details again."""
+
+    kind: Literal[EntryKind.DETAILS_SET] = EntryKind.DETAILS_SET
+    record_kind: Literal["exercise", "real_incident"] = "exercise"
+    real_start: Annotated[float | None, Field(ge=0, le=LATEST_WALL_TIME)] = None
+    timezone: Annotated[str | None, Field(min_length=1, max_length=64), AfterValidator(lambda v: v and storable(v))] = None
+    contacts: Annotated[tuple[PointOfContact, ...], Field(max_length=12)] = ()
+    after_end: AfterEnd = False
+
+
+class BaselineStored(Payload):
+    """A simulated baseline kept with the exercise: its JSON beside the record (it is large and
+    derived), its SHA-256 here, so the baseline the report prints is the one recorded."""
+
+    kind: Literal[EntryKind.BASELINE_STORED] = EntryKind.BASELINE_STORED
+    sha256: Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]
+    after_end: AfterEnd = False
+
+
 class Development(Payload):
     """A simulated incident development: a patient deteriorates, a crowd escalates, fire spreads."""
 
@@ -555,7 +602,9 @@ AnyPayload = Annotated[
     | CapabilityRated
     | RatingReconciled
     | HotWashPoint
-    | FeedbackSubmitted,
+    | FeedbackSubmitted
+    | DetailsSet
+    | BaselineStored,
     Field(discriminator="kind"),
 ]
 

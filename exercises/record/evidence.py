@@ -18,6 +18,7 @@ import os
 import secrets
 import stat
 import threading
+import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -30,12 +31,13 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 from sqlalchemy import URL, make_url
 from sqlmodel import Session, col, select
 
-from exercises.record import lineage
+from exercises.record import lineage, witness
 from exercises.record.entries import EntryKind
 from exercises.record.journal import (
     SignatureStatus,
     Verification,
     canonical,
+    exercise_metadata,
     genesis_for,
     read_rows,
     sha256,
@@ -198,36 +200,168 @@ def read_public_key(data: bytes | str) -> PublicKey:
 
 
 class Keys:
-    """The key this process signs with (created on first use) and the public keys it trusts."""
+    """The key this process signs with and what its checks trust: the keys pinned per record in
+    the witness file beside the key (``exercises.record.witness``), keys given explicitly
+    (``--public-key``), and other witness files given (``--witness``). The installation's own
+    key is never trusted for being in the key file: a replaced key file would vouch for itself."""
 
-    def __init__(self, path: Path, trusted: Iterable[PublicKey] = ()) -> None:
+    def __init__(
+        self, path: Path, trusted: Iterable[PublicKey] = (), witnesses: Iterable[witness.Witness] = ()
+    ) -> None:
         self.path = path
+        self.witness_file = witness.witness_path(path)
         self._extra = {k.key_id: k for k in trusted}
+        self._witnesses = tuple(witnesses)
         self._signer: SigningKey | None = None
         self._lock = threading.Lock()
 
-    def signer(self) -> SigningKey:
+    def signer(self, *, may_create: bool = False) -> SigningKey:
+        """The signing key. Made only for a fresh installation (``may_create``: the database has
+        no signed checkpoint; the witness file records no key), and that first key is recorded:
+        a lost key is never made again silently (``rotate`` makes a new one on purpose)."""
         with self._lock:
             if self._signer is None:
-                key = load_signing_key(self.path, create=True)
-                assert key is not None
+                key = load_signing_key(self.path, create=False)
+                if key is None:
+                    key = self._first_key(may_create)
                 self._signer = key
             return self._signer
 
-    def trusted(self) -> dict[str, PublicKey]:
-        """The extra trusted keys plus this installation's own key, if it has one (never created here)."""
-        out = dict(self._extra)
-        with self._lock:
-            own = self._signer or load_signing_key(self.path, create=False)
-        if own is not None:
-            out[own.public.key_id] = own.public
-        return out
+    def _first_key(self, may_create: bool) -> SigningKey:
+        try:
+            known = witness.read(self.witness_file).current_key()
+        except witness.WitnessError as exc:
+            raise KeyFileError(str(exc)) from None
+        if known is not None or not may_create:
+            was = f"key {fingerprint(known)}, recorded in {self.witness_file}" if known else (
+                "a key (this database holds checkpoints it signed)"
+            )
+            raise KeyFileError(
+                f"{self.path}: the signing key is missing, yet this installation signed with {was}. "
+                "Restore the key file from a backup; if it is lost for good, make a new key on purpose: "
+                "hotwash key rotate --reason '...' (the rotation is recorded in the witness file)"
+            )
+        key = load_signing_key(self.path, create=True)
+        assert key is not None
+        public = key.public
+        self._record([witness.rotation_record((), public.key_id, public.hex, time.time(), "first key")])
+        return key
 
-    def trusting(self, keys: Iterable[PublicKey]) -> Keys:
-        """The same signer, trusting ``keys`` as well (``hotwash verify --public-key``)."""
-        other = Keys(self.path, [*self._extra.values(), *keys])
+    def _record(self, lines: Iterable[Mapping[str, Any]]) -> None:
+        try:
+            witness.append(self.witness_file, lines)
+        except OSError as exc:
+            raise KeyFileError(
+                f"{self.witness_file}: cannot write the witness file ({exc.strerror}); it belongs beside the key, "
+                "writable by this user"
+            ) from None
+
+    def rotate(self, reason: str, now: float) -> tuple[PublicKey | None, PublicKey]:
+        """A new signing key, made on purpose and recorded in the witness file; the old key file
+        (if any) is kept beside it, renamed. Records pinned to the old key trust the new one."""
+        with self._lock:
+            old = load_signing_key(self.path, create=False)
+            if old is not None:
+                old.path.rename(self.path.with_name(f"{self.path.name}.retired-{int(now)}"))
+            try:
+                known = witness.read(self.witness_file).current_key()
+            except witness.WitnessError as exc:
+                raise KeyFileError(str(exc)) from None
+            replaced = {k for k in (known, old.public.key_id if old else None) if k}
+            key = load_signing_key(self.path, create=True)
+            assert key is not None
+            self._record([witness.rotation_record(replaced, key.public.key_id, key.public.hex, now, reason)])
+            self._signer = key
+            return (old.public if old else None), key.public
+
+    def pin(self, metadata: Mapping[str, Any], genesis: str, key: PublicKey, now: float, reason: str) -> None:
+        """Pin ``key`` for the record whose genesis is ``genesis`` (in the witness file)."""
+        self._record([witness.pin_record(metadata, genesis, key.key_id, key.hex, now, reason)])
+
+    def keep_heads(self, signed: Iterable[Mapping[str, Any]]) -> None:
+        """Keep committed checkpoints in the witness file; a failure is logged, never raised (the
+        entries are committed; ``verify`` then finds the witness behind the record, which holds)."""
+        try:
+            witness.append(self.witness_file, [{"checkpoint": dict(s)} for s in signed])
+        except OSError as exc:
+            log.error("cannot write the witness file %s: %s", self.witness_file, exc)
+
+    def trust(self) -> Trust:
+        """What a check trusts, read now: call it before taking the database snapshot to check."""
+        return Trust(self._extra, self.path, self._witnesses)
+
+    def trusting(self, keys: Iterable[PublicKey], witnesses: Iterable[witness.Witness] = ()) -> Keys:
+        """The same signer, trusting ``keys`` as well and holding records to ``witnesses``
+        (``hotwash verify --public-key FILE --witness FILE``)."""
+        other = Keys(self.path, [*self._extra.values(), *keys], [*self._witnesses, *witnesses])
         other._signer = self._signer
         return other
+
+
+@dataclass(frozen=True)
+class RecordTrust:
+    """What one record is held to: the keys pinned for it and the signed heads witnesses hold."""
+
+    keys: Mapping[str, PublicKey]
+    heads: Sequence[witness.Witnessed]
+    pinned_here: bool
+    """Pinned in this installation's own witness file (so its key file must be at hand)."""
+    key_path: Path
+    unreadable: tuple[str, ...] = ()
+    """Witness lines that could not be read (about this record or not: they name no genesis)."""
+
+
+class Trust:
+    """The keys and witnesses a check trusts, read per record (the witness file grows as
+    exercises are signed, so it is read at each check)."""
+
+    def __init__(self, given: Mapping[str, PublicKey], key_path: Path | None,
+                 witnesses: Sequence[witness.Witness] = ()) -> None:
+        self.given = dict(given)
+        self.key_path = key_path
+        self.witnesses = tuple(witnesses)
+        # Read now, before the caller takes its database snapshot: a head is witnessed only once
+        # its write is committed, so every head read here is in any snapshot taken after.
+        self._path = witness.witness_path(key_path) if key_path is not None else None
+        try:
+            self._text = witness.read_text(self._path) if self._path is not None else ""
+        except witness.WitnessError as exc:
+            raise KeyFileError(str(exc)) from None
+
+    def _own(self, genesis: str | None = None) -> witness.Witness:
+        try:
+            return witness.parse(self._text, str(self._path), genesis)
+        except witness.WitnessError as exc:
+            raise KeyFileError(str(exc)) from None
+
+    def for_record(self, genesis: str) -> RecordTrust:
+        own = self._own(genesis)
+        every = (own, *self.witnesses)
+        keys = dict(self.given)
+        pins = [p for w in every for p in w.pins_for(genesis)]
+        pinned = {p.key_id for p in pins}
+        for rotation in (r for w in every for r in w.rotations):  # a rotated key replaces a pinned one
+            if pinned.intersection(rotation.old_key_ids):
+                pinned.add(rotation.key_id)
+                keys[rotation.key_id] = PublicKey(bytes.fromhex(rotation.public_key))
+        for pin in pins:
+            keys[pin.key_id] = PublicKey(bytes.fromhex(pin.public_key))
+        heads = [h for w in every for h in w.heads_for(genesis)]
+        unreadable = tuple(f"{w.source}, line {n}" for w in every for n in w.unreadable)
+        return RecordTrust(keys, heads, bool(own.pins_for(genesis)), self.key_path or Path(), unreadable)
+
+    def pins_like(self, metadata: Mapping[str, Any]) -> list[witness.Pin]:
+        """Pins of the same record under other metadata: the same record nonce, or (records from
+        before nonces) the same exercise id and creation time."""
+        out = []
+        for w in (self._own(), *self.witnesses):
+            for pin in w.pins:
+                was = pin.metadata
+                if (metadata.get("record") and was.get("record") == metadata.get("record")) or (
+                    was.get("exercise") == metadata.get("exercise") and was.get("created_at") == metadata.get("created_at")
+                ):
+                    out.append(pin)
+        return out
 
 
 # --- checkpoints ----------------------------------------------------------------------------
@@ -348,7 +482,7 @@ def _when(seconds: float) -> str:
     return datetime.fromtimestamp(seconds, UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
 
 
-def verify(session: Session, exercise_id: int, trusted: Mapping[str, PublicKey]) -> Verification:
+def verify(session: Session, exercise_id: int, trust: Trust) -> Verification:
     """Walk the chain and check every checkpoint, all read in the caller's session: take it from
     ``Database.reading()``, whose one snapshot makes a journal being written verify intact."""
     exercise = session.get(Exercise, exercise_id, populate_existing=True)
@@ -356,26 +490,123 @@ def verify(session: Session, exercise_id: int, trusted: Mapping[str, PublicKey])
         raise LookupError(f"no exercise {exercise_id}")
     rows = read_rows(session, exercise_id)
     parent = lineage.parent_hash(session, exercise)
-    return check(exercise, rows, read_checkpoints(session, exercise_id), trusted, parent_head=parent)
+    return check(exercise, rows, read_checkpoints(session, exercise_id), trust, parent_head=parent)
 
 
 def check(
     exercise: Exercise,
     rows: Sequence[JournalEntry],
     checkpoints: Sequence[JournalCheckpoint],
-    trusted: Mapping[str, PublicKey],
+    trust: Trust,
     *,
     parent_head: str | None = None,
 ) -> Verification:
-    """``parent_head``: for a branch, the hash its parent holds today at the branch point
-    (``lineage.parent_hash``; None when the parent is not at hand)."""
+    """The chain, then the checkpoints under the keys pinned for this record, then every signed
+    head a witness holds. ``parent_head``: for a branch, the hash its parent holds today at the
+    branch point (``lineage.parent_hash``; None when the parent is not at hand)."""
     chain = verify_rows(exercise, rows)
     if not chain.ok:
         return replace(chain, signature=SignatureStatus.UNSIGNED)
+    genesis = genesis_for(exercise)
+    record = trust.for_record(genesis)
+    if exercise.chain_format == 1 or not record.keys:
+        return replace(chain, signature=SignatureStatus.UNSIGNED, problem=_unpinned(exercise, trust, record))
     hashes = {row.seq: row.hash for row in rows}
     ended = next((row.seq for row in rows if row.kind == EntryKind.CLOCK_ENDED.value), None)
-    signed = _Signatures(exercise, chain, hashes, trusted, ended).walk(checkpoints)
+    signed = _Signatures(exercise, chain, hashes, record.keys, ended).walk(checkpoints)
+    if signed.ok:
+        signed = _witnessed(signed, record, genesis, hashes)
+    if record.pinned_here and not record.key_path.exists():  # first: it explains unsigned entries
+        besides = "" if signed.ok else f" Besides: {signed.problem}"
+        signed = replace(signed, signature=SignatureStatus.UNSIGNED, problem=(
+            f"the signing key file {record.key_path} is missing: this installation pinned the record's key, "
+            "and without it nothing more of the record can be signed. Restore the key file from a backup; "
+            f"if it is lost, make a new key on purpose: hotwash key rotate --reason '...'.{besides}"
+        ))
     return lineage.check(exercise, rows, signed, parent_head)
+
+
+_FIELDS = {"chain_format": "chain format", "name": "name", "scenario": "scenario (its SHA-256)",
+           "scenario_id": "scenario id", "seed": "seed", "created_at": "creation time", "exercise": "exercise number"}
+
+
+def _unpinned(exercise: Exercise, trust: Trust, record: RecordTrust) -> str:
+    """Why no pinned key vouches for the record, in words: what differs from the metadata pinned
+    at its creation, when a pin of the same record is found."""
+    metadata = exercise_metadata(exercise)
+    if exercise.chain_format == 1:
+        first = (
+            "the record is in chain format 1, from before Hotwash signed checkpoints: nothing outside the "
+            "database vouches for it (a database writer can set a record back to that format, delete its "
+            "checkpoints and recompute every hash)"
+        )
+    else:
+        first = (
+            "no key is pinned for this record: nothing outside the database vouches for it (its genesis "
+            f"{genesis_for(exercise)[:16]} is in no witness file given, and no --public-key was given)"
+        )
+    changes = []
+    for pin in trust.pins_like(metadata):
+        changes += [
+            f"its {label} was {pin.metadata.get(field)!r} when its key was pinned, and is now {metadata.get(field)!r}"
+            for field, label in _FIELDS.items() if pin.metadata.get(field) != metadata.get(field)
+        ]
+    if changes:
+        return f"{first}; {'; '.join(dict.fromkeys(changes))}: the record was rewritten"
+    return (
+        f"{first}. A record made on another machine verifies with its key (--public-key FILE) or its witness "
+        "file (--witness FILE); one made before keys were pinned, with hotwash key pin EXERCISE"
+    )
+
+
+def _witnessed(result: Verification, record: RecordTrust, genesis: str, hashes: Mapping[int, str]) -> Verification:
+    """``result`` held to every signed head a witness keeps for this record."""
+    entries, newest = result.entries, None
+    for held in record.heads:
+        problem, seq = witness_problem(held, record.keys, genesis, hashes, entries)
+        if problem is not None:
+            return replace(result, broken_seq=seq, problem=problem, signature=SignatureStatus.UNSIGNED)
+        if newest is None or int(held.signed["seq"]) > int(newest.signed["seq"]):
+            newest = held
+    if newest is None:
+        return replace(result, cannot_prove=(*result.cannot_prove, (
+            "no witness outside the database holds this record's head: keep the witness file beside the "
+            "key, or give a copy or an export with --witness FILE"
+        )))
+    line = (f"entries 1 to {newest.signed['seq']} are those whose head the witness outside the database holds "
+            f"({newest.source}, signed {_when(float(newest.signed['signed_at']))})")
+    cannot = tuple(f"{where} of a witness could not be read (cut short by a crash?): a head it held was not "
+                   "compared" for where in record.unreadable)
+    return replace(result, proves=(*result.proves, line), cannot_prove=(*result.cannot_prove, *cannot))
+
+
+def witness_problem(
+    held: witness.Witnessed, keys: Mapping[str, PublicKey], genesis: str, hashes: Mapping[int, str], entries: int
+) -> tuple[str | None, int | None]:
+    signed, where = held.signed, held.source
+    try:
+        body = canonical({k: signed[k] for k in _STATEMENT})
+        seq, head, when = int(signed["seq"]), str(signed["head"]), _when(float(signed["signed_at"]))
+        key = keys.get(str(signed["key_id"]))
+        valid = key is not None and key.verifies(str(signed["signature"]), body)
+    except (KeyError, TypeError, ValueError, OverflowError, OSError):
+        return f"{where}: an incomplete signed head of this record", None
+    if key is None:
+        return (f"{where} holds a head of this record signed {when} with key {fingerprint(str(signed['key_id']))}, "
+                "which is not pinned for it: a forged witness, or a key replaced"), None
+    if not valid:
+        return f"{where}: the head of this record signed {when} does not carry a valid signature", None
+    if seq > entries:
+        gone = f"entry {seq} was" if seq == entries + 1 else f"entries {entries + 1} to {seq} were"
+        return (f"{where} holds this record's head signed {when} at entry {seq}, but the record ends at entry "
+                f"{entries}: {gone} removed together with the checkpoints that signed them"), entries + 1
+    if (genesis if seq == 0 else hashes.get(seq)) != head:
+        return (f"entries up to {seq} are not those whose head {where} holds (signed {when}): the record was "
+                "rewritten from an earlier checkpoint"), seq
+    return None, None
+
+
+_STATEMENT = ("format", "exercise", "genesis", "seq", "head", "signed_at", "reason", "prev")
 
 
 class _Signatures:
@@ -411,32 +642,27 @@ class _Signatures:
     def walk(self, checkpoints: Sequence[JournalCheckpoint]) -> Verification:
         entries = self.chain.entries
         if not checkpoints:
-            return self._none_found(entries)
+            return self._none_found()
         prev = ""
         good: JournalCheckpoint | None = None
         count = 0
-        untrusted: set[str] = set()
         for cp in checkpoints:
             problem = self._problem(cp, prev, entries, good.seq if good else 0)
             if problem is not None:
                 seq, text = problem
                 return self.broken(seq, text, cp, count)
             prev = digest_of(signed_object(cp))
-            if cp.key_id in self.trusted:
-                good, count = cp, count + 1
-            else:
-                untrusted.add(cp.key_id)
-        if good is None:
-            keys = ", ".join(fingerprint(k) for k in sorted(untrusted))
-            return self.broken(
-                None,
-                f"no checkpoint is signed with a key this check trusts (they name key {keys}); a database "
-                "writer could have rewritten the journal and signed it with a key of their own: verify "
-                "with the exercise's public key (hotwash verify --public-key FILE)",
-                None,
-                0,
-            )
-        return self._result(good, count, untrusted)
+            if cp.key_id not in self.trusted:
+                pinned = ", ".join(fingerprint(k) for k in sorted(self.trusted))
+                return self.broken(cp.seq, (
+                    f"the checkpoint at entry {cp.seq} (signed {_when(cp.signed_at)}) is signed with key "
+                    f"{fingerprint(cp.key_id)}, which is not pinned for this record (pinned: {pinned}): the key "
+                    "file was replaced or the checkpoints re-signed; a database writer could have rewritten the "
+                    "journal"
+                ), cp, count)
+            good, count = cp, count + 1
+        assert good is not None
+        return self._result(good, count)
 
     def _problem(
         self, cp: JournalCheckpoint, prev: str, entries: int, held: int
@@ -477,18 +703,7 @@ class _Signatures:
             )
         return None
 
-    def _none_found(self, entries: int) -> Verification:
-        if self.exercise.chain_format == 1:
-            return replace(
-                self.chain,
-                signature=SignatureStatus.UNSIGNED,
-                proves=(f"the {entries} entries form an unbroken hash chain ending in the recorded head",),
-                cannot_prove=(
-                    "this exercise was recorded before Hotwash signed checkpoints: anyone able to write "
-                    "to the database could have rewritten it and recomputed the hashes; compare the "
-                    "head hash with a copy kept elsewhere",
-                ),
-            )
+    def _none_found(self) -> Verification:
         return self.broken(
             None,
             "the exercise has no signed checkpoint, yet one is signed when an exercise is created: its "
@@ -497,7 +712,7 @@ class _Signatures:
             0,
         )
 
-    def _result(self, good: JournalCheckpoint, count: int, untrusted: set[str]) -> Verification:
+    def _result(self, good: JournalCheckpoint, count: int) -> Verification:
         entries = self.chain.entries
         when = _when(good.signed_at)
         if self.ended is not None and self.ended <= good.seq < entries:
@@ -520,11 +735,9 @@ class _Signatures:
                 "database writer could have added or changed them"
             )
         cannot.append(
-            "that no entries were added and signed after the last checkpoint and then removed together "
-            "with their checkpoints: compare the head with a signed export or a printed report"
+            "that no entries were added and signed after the newest head a witness holds and then removed "
+            "together with their checkpoints: compare the head with a signed export or a printed report"
         )
-        if untrusted:
-            cannot.append(f"{len(untrusted)} other key(s) signed checkpoints this check does not trust")
         status = SignatureStatus.SIGNED if entries == good.seq else SignatureStatus.PARTLY_SIGNED
         return replace(
             self.chain,

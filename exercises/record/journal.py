@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import secrets
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
@@ -102,6 +103,13 @@ CHAIN_FORMAT_SIGNED = "hotwash-journal/2"
 time), and the head is signed at checkpoints (``exercises.record.evidence``)."""
 
 
+CHAIN_FORMAT_PINNED = "hotwash-journal/3"
+"""Chain format 3: format 2, and the genesis also covers a random record nonce, so that no two
+records share a genesis: the key pinned for a record and the witness file, both outside the
+database, name it by its genesis (``exercises.record.witness``)."""
+CURRENT_FORMAT = 3
+
+
 def genesis_hash(exercise_id: int, scenario_sha256: str, seed: int) -> str:
     """Chain format 1 (exercises recorded before signed checkpoints): scenario and seed only."""
     return sha256(
@@ -127,6 +135,8 @@ def exercise_metadata(exercise: Exercise) -> dict[str, Any]:
     }
     if exercise.branch_of_json is not None:
         metadata["branch_of"] = json.loads(exercise.branch_of_json)
+    if exercise.chain_format >= 3:
+        metadata["record"] = exercise.record_nonce
     return metadata
 
 
@@ -137,7 +147,9 @@ def genesis_of(metadata: Mapping[str, Any]) -> str:
     covered = {k: metadata[k] for k in ("exercise", "name", "scenario_id", "scenario", "seed", "created_at")}
     if metadata.get("branch_of") is not None:  # only a branch's genesis names its parent
         covered["branch_of"] = metadata["branch_of"]
-    return sha256(canonical({"format": CHAIN_FORMAT_SIGNED, **covered}))
+    if metadata["chain_format"] == 2:
+        return sha256(canonical({"format": CHAIN_FORMAT_SIGNED, **covered}))
+    return sha256(canonical({"format": CHAIN_FORMAT_PINNED, **covered, "record": metadata["record"]}))
 
 
 def genesis_for(exercise: Exercise) -> str:
@@ -205,7 +217,8 @@ def new_exercise(
         created_at=now,
         genesis_hash="",
         head_hash="",
-        chain_format=2,
+        chain_format=CURRENT_FORMAT,
+        record_nonce=secrets.token_hex(16),
         branch_of_json=None if branch_of is None else canonical(dict(branch_of)).decode(),
     )
     session.add(exercise)

@@ -20,7 +20,7 @@ from exercises.record.journal import JournalError
 from exercises.record.lineage import BranchPoint
 from exercises.scenario.durations import format_duration
 from exercises.scenario.model import Scenario
-from exercises.service.details import ExerciseDetails, read_details
+from exercises.service.details import Details, ExerciseDetails, details_of, read_details
 from exercises.service.setup import CreatedExercise, Setup
 from exercises.service.store import _Loaded
 from exercises.storage.tables import Exercise, JournalEntry
@@ -58,7 +58,7 @@ class Lineage:
     parent_entries: tuple[Entry, ...] | None = None
 
 
-class Branching(Setup):
+class Branching(Setup, Details):
     """Run again and branch from a moment; both are the parent's controller's to do."""
 
     def lineage(self, caller: Caller) -> Lineage | None:
@@ -90,7 +90,7 @@ class Branching(Setup):
                 f"this scenario differs from the one exercise {caller.exercise_id} ran in more than its MSEL: "
                 "open a new exercise from the scenario file instead"
             )
-        details = read_details(parent)
+        details = self._details_for(caller.exercise_id)
         again = ExerciseDetails("exercise", None, details.timezone, details.contacts)
         return self._create(scenario or loaded.scenario, name or f"{parent.name} (again)", parent.seed, [], again)
 
@@ -113,7 +113,9 @@ class Branching(Setup):
         if clock.status is ClockStatus.RUNNING:
             own.append(NewEntry(at=point.at, actor=caller.actor, payload=ClockPaused()))
         label = name or f"{parent.row.name} (branch at {format_duration(point.at)})"
-        details = read_details(parent.row)
+        # The inherited entries carry the parent's details when it recorded them as entries; a
+        # parent from before that has them in its row, recorded in the branch's journal here.
+        details = None if details_of(entries) is not None else read_details(parent.row)
         return self._create(
             loaded.scenario, label, parent.row.seed, [*entries, *own], details,
             branch_of=point, walls=[*walls, *(self._wall() for _ in own)],
@@ -141,6 +143,7 @@ class Branching(Setup):
 
     def _verified_parent(self, exercise_id: int) -> _Parent:
         """The parent's record in one snapshot; refused, naming what failed, unless it verifies."""
+        trust = self._trust()  # the witnesses before the snapshot (``evidence.Trust``)
         with self.db.reading() as session:
             row = session.get(Exercise, exercise_id, populate_existing=True)
             if row is None:
@@ -148,7 +151,7 @@ class Branching(Setup):
             rows = journal.read_rows(session, exercise_id)
             checkpoints = evidence.read_checkpoints(session, exercise_id)
             parent = lineage.parent_hash(session, row)
-        result = evidence.check(row, rows, checkpoints, self._trusted(), parent_head=parent)
+        result = evidence.check(row, rows, checkpoints, trust, parent_head=parent)
         if not result.ok:
             raise ExerciseInputError(
                 f"exercise {exercise_id}'s record does not verify, so no exercise can be branched from it: "

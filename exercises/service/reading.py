@@ -250,8 +250,9 @@ class Reading(ExerciseStore):
         and name the first thing that does not hold; all in one snapshot of the database."""
         self._load(caller.exercise_id)
         require(caller, Permission.READ_ALL)
+        trust = self._trust()  # the witnesses before the snapshot (``evidence.Trust``)
         with self.db.reading() as session:
-            return evidence.verify(session, caller.exercise_id, self._trusted())
+            return evidence.verify(session, caller.exercise_id, trust)
 
     def record(self, caller: Caller) -> RecordCopy:
         """The journal and its verification from one snapshot, with the exercise's name and
@@ -259,12 +260,13 @@ class Reading(ExerciseStore):
         between make the integrity section disagree with the pages)."""
         self._load(caller.exercise_id)
         require(caller, Permission.READ_ALL)
+        trust = self._trust()  # the witnesses before the snapshot (``evidence.Trust``)
         exercise, rows, checkpoints = self._read_record(caller.exercise_id)
         entries = [journal.to_entry(row) for row in rows]
         self._whole_record(caller, entries)
         with self.db.reading() as session:  # a parent's entry at the branch point never changes
             parent = lineage.parent_hash(session, exercise)
-        checked = evidence.check(exercise, rows, checkpoints, self._trusted(), parent_head=parent)
+        checked = evidence.check(exercise, rows, checkpoints, trust, parent_head=parent)
         return RecordCopy(
             name=exercise.name,
             created_at=wall_datetime(exercise.created_at),
@@ -305,6 +307,18 @@ class Reading(ExerciseStore):
             rows = journal.read_rows(session, exercise_id)
             return exercise, rows, evidence.read_checkpoints(session, exercise_id)
 
+    def pinned_keys(self, caller: Caller) -> list[str]:
+        """The fingerprints of the keys pinned for this exercise's record (outside the database,
+        ``exercises.record.witness``): what its paperwork names."""
+        self._load(caller.exercise_id)
+        require(caller, Permission.READ_ALL)
+        trust = self._trust()
+        with self.db.reading() as session:
+            exercise = session.get(Exercise, caller.exercise_id)
+        if exercise is None:
+            raise ExerciseInputError(f"no exercise {caller.exercise_id}")
+        return [evidence.fingerprint(k) for k in trust.for_record(exercise.genesis_hash).keys]
+
     def public_key(self) -> evidence.PublicKey:
         """This installation's signing key's public half (created on first use): what readers of
         reports and exports check signatures with."""
@@ -317,6 +331,7 @@ class Reading(ExerciseStore):
         require(caller, Permission.READ_ALL)
         if fmt not in EXPORT_FORMATS:
             raise ExerciseInputError(f"unknown format {fmt!r}; use one of {', '.join(EXPORT_FORMATS)}")
+        trust = self._trust()  # the witnesses before the snapshot (``evidence.Trust``)
         exercise, rows, checkpoints = self._read_record(caller.exercise_id)
         self._whole_record(caller, [journal.to_entry(row) for row in rows])
         if fmt == "csv":
@@ -325,15 +340,16 @@ class Reading(ExerciseStore):
             rows,
             metadata=journal.exercise_metadata(exercise),
             checkpoints=[evidence.signed_object(cp) for cp in checkpoints],
-            seal=self._seal(exercise, rows, checkpoints),
+            seal=self._seal(exercise, rows, checkpoints, trust),
         )
 
     def _seal(
-        self, exercise: Exercise, rows: Sequence[JournalEntry], checkpoints: Sequence[JournalCheckpoint]
+        self, exercise: Exercise, rows: Sequence[JournalEntry], checkpoints: Sequence[JournalCheckpoint],
+        trust: evidence.Trust,
     ) -> dict[str, Any] | None:
         """A signature over the exported head, only for a record that verifies: the service
         never vouches for a journal that contradicts its own checkpoints."""
-        if not evidence.check(exercise, rows, checkpoints, self._trusted()).ok:
+        if not evidence.check(exercise, rows, checkpoints, trust).ok:
             return None
         assert exercise.id is not None
         try:

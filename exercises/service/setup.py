@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlmodel import Session, col, select
@@ -32,12 +33,13 @@ from exercises.record.entries import (
 from exercises.record.lineage import BranchPoint
 from exercises.scenario.loading import ScenarioError
 from exercises.scenario.model import PlayedBy, Scenario
-from exercises.service.details import ContactPerson, ExerciseDetails, RecordKind, store_details, zone
+from exercises.service.details import ContactPerson, ExerciseDetails, RecordKind, details_entry, zone
 from exercises.service.store import ExerciseStore, _as_entry
 from exercises.storage.tables import (
     MAX_SEED,
     Exercise,
     ExercisePublic,
+    JournalCheckpoint,
     JournalEntry,
     Participant,
     ParticipantPublic,
@@ -85,6 +87,9 @@ class AccessCode:
 class CreatedExercise:
     exercise: ExercisePublic
     codes: tuple[AccessCode, ...]
+    key_fingerprint: str = ""
+    """The fingerprint of the key pinned for the record at its creation: printed on the access-code
+    sheet and in the AAR, so anyone can compare it with the one ``hotwash verify`` names."""
 
 
 def normalise_code(code: str) -> str:
@@ -172,7 +177,10 @@ class Setup(ExerciseStore):
             storable(name)
         except ValueError as exc:
             raise ExerciseInputError(f"an exercise name {exc}") from None
-        signer = self._signer()  # before anything is written: a key that cannot be used stops here
+        # Before anything is written: a key that cannot be used stops here. A key is made only for a
+        # fresh installation, never again silently once this database holds signed checkpoints.
+        signer = self._signer(may_create=not self._any_checkpoint())
+        entries, walls = self._with_details(entries, walls, details, branch_of is not None)
         if seed is None:
             seed = secrets.randbelow(MAX_SEED + 1)
         if not 0 <= seed <= MAX_SEED:
@@ -190,15 +198,13 @@ class Setup(ExerciseStore):
         with ThreadPoolExecutor(max_workers=4) as pool:
             hashes = list(pool.map(self._hasher.hash, [secret for _, secret in secrets_]))
 
-        def create(session: Session) -> tuple[Exercise, list[Participant]]:
+        def create(session: Session) -> tuple[Exercise, dict[str, Any], dict[str, Any] | None]:
             now = self._wall()
             exercise = journal.new_exercise(
                 session, name=name, seed=seed, scenario_id=scenario.id, scenario_json=snapshot, now=now,
                 branch_of=None if branch_of is None else branch_of.covered(),
             )
             assert exercise.id is not None
-            store_details(exercise, details or ExerciseDetails())
-            session.add(exercise)
             participants = [
                 Participant(
                     exercise_id=exercise.id,
@@ -215,14 +221,17 @@ class Setup(ExerciseStore):
             journal.append(session, exercise.id, head, entries, now, walls)
             signed = journal.read_head(session, exercise.id)
             assert signed is not None
-            evidence.sign_head(
+            cp = evidence.sign_head(
                 session, signer, exercise_id=exercise.id, genesis=exercise.genesis_hash, seq=signed.last_seq,
                 head=signed.hash, now=now, reason="created",
             )
-            return exercise, participants
+            return exercise, journal.exercise_metadata(exercise), None if cp is None else evidence.signed_object(cp)
 
-        exercise, _ = self._transaction(create)
+        exercise, metadata, first = self._transaction(create)
         assert exercise.id is not None
+        # Pinned once committed (a pin of a record that was never written would vouch for nothing).
+        self.keys.pin(metadata, exercise.genesis_hash, signer.public, exercise.created_at, "created")
+        self.keys.keep_heads([first] if first else [])
         self._signed[exercise.id] = (len(entries), exercise.created_at)
         codes = tuple(
             AccessCode(role, agency, self._format_code(selector, secret),
@@ -232,7 +241,48 @@ class Setup(ExerciseStore):
         clock = derive_clock(
             (_as_entry(e, i + 1), exercise.created_at) for i, e in enumerate(entries) if e.kind in CLOCK_KINDS
         )
-        return CreatedExercise(self._public(exercise, scenario.name, clock.status, len(entries)), codes)
+        return CreatedExercise(
+            self._public(exercise, scenario.name, clock.status, len(entries)), codes, signer.public.fingerprint
+        )
+
+    def _with_details(
+        self, entries: Sequence[NewEntry], walls: Sequence[float] | None, details: ExerciseDetails | None,
+        branch: bool,
+    ) -> tuple[list[NewEntry], list[float] | None]:
+        """The entries with the one recording the details: first (at 0:00) in a new or imported
+        exercise; in a branch, after the inherited entries (which keep any their parent recorded)."""
+        made = details_entry(details or ExerciseDetails(), 0.0, Role.CONTROLLER.value)
+        if made is None:
+            return list(entries), None if walls is None else list(walls)
+        if not branch:
+            return [made, *entries], None if walls is None else [self._wall(), *walls]
+        at = max((e.at for e in entries), default=0.0)
+        made = made.model_copy(update={"at": at})
+        return [*entries, made], None if walls is None else [*walls, self._wall()]
+
+    def pin_key(self, caller: Caller) -> str:
+        """Pin this installation's key for a record made before keys were pinned (chain format 2),
+        when every checkpoint of it is signed with that key and it verifies under it; returns the
+        key id. Recorded in the witness file, as the pins made at creation are."""
+        require(caller, Permission.RUN_CLOCK)
+        key = self._signer().public
+        with self.db.reading() as session:
+            row = session.get(Exercise, caller.exercise_id, populate_existing=True)
+            if row is None:
+                raise ExerciseInputError(f"no exercise {caller.exercise_id}")
+            rows = journal.read_rows(session, caller.exercise_id)
+            checkpoints = evidence.read_checkpoints(session, caller.exercise_id)
+        if row.chain_format < 2:
+            raise ExerciseInputError("this record is from before signed checkpoints: no key can vouch for it")
+        result = evidence.check(row, rows, checkpoints, evidence.Trust({key.key_id: key}, None))
+        if not result.ok:
+            raise ExerciseInputError(f"the record does not verify under this installation's key: {result.problem}")
+        self.keys.pin(journal.exercise_metadata(row), row.genesis_hash, key, self._wall(), "pinned later")
+        return key.key_id
+
+    def _any_checkpoint(self) -> bool:
+        with self.db.reading() as session:
+            return session.exec(select(JournalCheckpoint.id).limit(1)).first() is not None
 
     def list_exercises(self) -> list[ExercisePublic]:
         with self.db.reading() as session:

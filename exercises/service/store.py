@@ -335,7 +335,7 @@ class ExerciseStore:
                     line.busy = False
 
     def _commit_group(self, exercise_id: int, loaded: _Loaded, group: list[_Request]) -> None:
-        def attempt(session: Session) -> tuple[float, bool, list[Entry]]:
+        def attempt(session: Session) -> tuple[float, dict[str, Any] | None, list[Entry]]:
             self.db.lock_exercise(session, exercise_id)
             head = journal.read_head(session, exercise_id)
             if head is None:
@@ -355,6 +355,7 @@ class ExerciseStore:
         self._remember(exercise_id, appended, wall)
         if signed:
             self._signed[exercise_id] = (appended[-1].seq, wall)
+            self.keys.keep_heads([signed])  # the signed head outside the database, once committed
 
     def _build_one(self, loaded: _Loaded, made: _Group, request: _Request, wall: float) -> None:
         """One call of a group: the simulation caught up with its stamp, then its own entries."""
@@ -375,11 +376,12 @@ class ExerciseStore:
 
     def _checkpoint(
         self, session: Session, ex_id: int, loaded: _Loaded, clock: Clock, appended: list[Entry], wall: float
-    ) -> bool:
-        """Sign the new head when it is due (in the write's transaction, under the lock)."""
+    ) -> dict[str, Any] | None:
+        """Sign the new head when it is due (in the write's transaction, under the lock); returns
+        the checkpoint as the witness file keeps it."""
         reason = self._checkpoint_reason(ex_id, clock, appended, wall)
         if reason is None:
-            return False
+            return None
         head = journal.read_head(session, ex_id)
         assert head is not None
         try:
@@ -387,12 +389,12 @@ class ExerciseStore:
         except (evidence.KeyFileError, OSError, StorageFault) as exc:
             # The exercise goes on; verify reports the entries as unsigned.
             log.error("exercise %s: cannot sign checkpoints: %s", ex_id, exc)
-            return False
+            return None
         cp = evidence.sign_head(
             session, key, exercise_id=ex_id, genesis=loaded.genesis, seq=head.last_seq, head=head.hash,
             now=wall, reason=reason,
         )
-        return cp is not None
+        return None if cp is None else evidence.signed_object(cp)
 
     def _checkpoint_reason(self, ex_id: int, clock: Clock, appended: list[Entry], wall: float) -> str | None:
         if not appended:
@@ -413,15 +415,16 @@ class ExerciseStore:
             return "interval"
         return None
 
-    def _signer(self) -> evidence.SigningKey:
+    def _signer(self, *, may_create: bool = False) -> evidence.SigningKey:
         """The signing key; a fault of its path said in words (``faults.key_fault``)."""
         with self._key_faults():
-            return self.keys.signer()
+            return self.keys.signer(may_create=may_create)
 
-    def _trusted(self) -> dict[str, evidence.PublicKey]:
-        """The keys signatures are checked against; a fault of the key's path said in words."""
+    def _trust(self) -> evidence.Trust:
+        """What signatures are checked against (pinned keys, witnesses); a fault of the key's path
+        said in words. Read before a record's snapshot, so a head is witnessed only once committed."""
         with self._key_faults():
-            return self.keys.trusted()
+            return self.keys.trust()
 
     @contextmanager
     def _key_faults(self) -> Iterator[None]:

@@ -52,7 +52,8 @@ class Exercise(ExerciseBase, table=True):
     head_hash: str = Field(max_length=HASH_LENGTH)
     chain_format: int = Field(default=1, sa_column_kwargs={"server_default": "1"})
     """1: the genesis covers scenario and seed (exercises recorded before signed checkpoints);
-    2: it covers the exercise's metadata too, and the journal has signed checkpoints."""
+    2: it covers the exercise's metadata too, and the journal has signed checkpoints;
+    3: it also covers a random record nonce, and the key is pinned outside the database."""
     # What the record is, and when exercise time 0:00 was on the wall (exercises.service.details).
     record_kind: str = Field(default="exercise", max_length=16)
     real_start: float | None = Field(default=None)
@@ -68,6 +69,9 @@ class Exercise(ExerciseBase, table=True):
     """For an exercise branched from a moment of another: the parent exercise, the entry, the
     parent's chain hash there and the parent's genesis (canonical JSON; the genesis covers it,
     ``exercises.record.lineage``). None for every other exercise."""
+    record_nonce: str | None = Field(default=None, max_length=HASH_LENGTH)
+    """Chain format 3: random hex the genesis covers, so no two records share a genesis (the pins
+    and the witness file outside the database find a record by it, ``exercises.record.witness``)."""
 
 
 class ExerciseCreate(ExerciseBase):

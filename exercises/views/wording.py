@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 from exercises.record.entries import (
     ActionLogged,
+    BaselineStored,
     CapabilityRated,
     ClockEnded,
     ClockPaused,
@@ -18,6 +19,7 @@ from exercises.record.entries import (
     ClockSpeedChanged,
     ClockStarted,
     Correction,
+    DetailsSet,
     Development,
     Entry,
     EvaluatorAssigned,
@@ -363,6 +365,13 @@ def describe_in(entry: Entry, w: Words, injects: dict[str, Inject]) -> str:
             return f"Hot wash, {w.agency(entry.agency)} ({p.said_by}), {what}: {p.text}"
         case FeedbackSubmitted():
             return "Participant feedback form filled"
+        case DetailsSet():
+            kind = "a real incident" if p.record_kind == "real_incident" else "an exercise"
+            zone = f", times in {p.timezone}" if p.timezone else ""
+            return (f"Exercise details recorded: {kind}{zone}, "
+                    f"{len(p.contacts)} point{'' if len(p.contacts) == 1 else 's'} of contact")
+        case BaselineStored():
+            return "Simulated baseline kept with the exercise"
         case ImprovementItemEdited():
             return f"Improvement plan edited: {', '.join(field_label(f) for f in sorted(p.fields))}"
         case Correction():

@@ -130,13 +130,17 @@ CASES: dict[str, Case] = {
     "run again": Case(lambda s, c, f, a: s.run_again(c), CONTROLLER, False),
     "branch": Case(lambda s, c, f, a: s.branch(c, seq=f.ex.count()), CONTROLLER, False, setup="paused"),
     "lineage": Case(lambda s, c, f, a: (s.lineage(c),), READERS_OF_ALL, False),
-    # The exercise's details and stored baseline are columns of its row, not journal entries.
+    # The exercise's details and the stored baseline's hash are journal entries.
     "exercise details": Case(lambda s, c, f, a: s.exercise_details(c), READERS_OF_ALL, False),
     "set exercise details": Case(
-        lambda s, c, f, a: s.set_exercise_details(c, ExerciseDetails(timezone="Europe/Paris")), CONTROLLER, False
+        lambda s, c, f, a: s.set_exercise_details(c, ExerciseDetails(timezone="Europe/Paris")), CONTROLLER, True
     ),
     "saved baseline": Case(lambda s, c, f, a: (s.saved_baseline(c),), READERS_OF_ALL, False),
-    "save baseline": Case(lambda s, c, f, a: s.save_baseline(c, '{"runs": 1}'), CONTROLLER, False),
+    "save baseline": Case(lambda s, c, f, a: s.save_baseline(c, '{"runs": 1}'), CONTROLLER, True),
+    # The keys pinned for the record, outside the database: named to every reader of the whole
+    # record; pinning one for a record from before pins is the operator's (a controller's) act.
+    "pinned keys": Case(lambda s, c, f, a: s.pinned_keys(c), READERS_OF_ALL, False),
+    "pin key": Case(lambda s, c, f, a: s.pin_key(c), CONTROLLER, False),
     "publish statement": Case(
         lambda s, c, f, a: s.publish_statement(c, ["smoke"], "The smoke is not toxic.", agency="fire"),
         ACTORS, True, media=True,
@@ -246,7 +250,7 @@ def test_every_service_call_is_in_the_matrix() -> None:
         "log_action", "send_message", "request_resource", "record_observation", "edit_improvement_item",
         "correct", "tick", "state", "briefing", "feed", "inbox", "agency_log", "protocol_clock", "timeline",
         "msel", "scenario", "journal", "verify", "export", "participants", "record",
-        "exercise_details", "set_exercise_details", "saved_baseline", "save_baseline",
+        "exercise_details", "set_exercise_details", "saved_baseline", "save_baseline", "pinned_keys", "pin_key",
         "publish_statement", "add_media_item", "media_feed", "media_desk", "trust_curve", "message_notice",
         "run_again", "branch", "lineage",
         "assign_evaluator", "rate_capability", "reconcile_rating", "record_hot_wash", "submit_feedback",

@@ -72,9 +72,9 @@ def test_jsonl_export_can_be_verified_by_anyone(opened: Opened, db_url: str) -> 
     lines = [json.loads(line) for line in out.splitlines()]
     header, seal = lines[0], lines[-1]["seal"]
     meta = header["metadata"]
-    covered = {k: meta[k] for k in ("exercise", "name", "scenario_id", "scenario", "seed", "created_at")}
-    assert meta["name"] == opened.created.exercise.name
-    genesis = journal.sha256(journal.canonical({"format": "hotwash-journal/2", **covered}))
+    covered = {k: meta[k] for k in ("exercise", "name", "scenario_id", "scenario", "seed", "created_at", "record")}
+    assert meta["name"] == opened.created.exercise.name and meta["chain_format"] == 3
+    genesis = journal.sha256(journal.canonical({"format": "hotwash-journal/3", **covered}))
     assert header["genesis"] == genesis
     entries = [line for line in lines if "seq" in line]
     checkpoints = [line["checkpoint"] for line in lines if "checkpoint" in line]

@@ -91,7 +91,7 @@ def rewrite(
         meta = {
             "chain_format": ex["chain_format"], "exercise": exercise_id, "name": ex["name"],
             "scenario_id": ex["scenario_id"], "scenario": journal.sha256(ex["scenario_json"]), "seed": ex["seed"],
-            "created_at": ex["created_at"],
+            "created_at": ex["created_at"], "record": ex["record_nonce"],
         }
         genesis = prev = journal.genesis_of(meta)
         for seq, row in enumerate(rows, start=1):
@@ -160,7 +160,7 @@ TAMPERS: dict[str, tuple[dict[str, Any], str]] = {
     ),
     "renamed exercise": (
         {"rename": "Quiet Tuesday drill"},
-        "the exercise was renamed or its metadata changed",
+        "its name was 'Riverside Warehouse Fire (example)' when its key was pinned, and is now 'Quiet Tuesday drill'",
     ),
 }
 
@@ -223,7 +223,7 @@ def test_a_checkpoint_signed_with_another_key_is_not_trusted(
     engine.dispose()
     result = runner.invoke(app, ["verify", str(opened.id), "--database", url])
     assert result.exit_code == 1
-    assert "no checkpoint is signed with a key this check trusts" in result.output
+    assert "which is not pinned for this record" in result.output
     assert forger.public.fingerprint in result.output
 
 
@@ -234,7 +234,8 @@ def test_verify_names_the_key_and_what_is_proven(opened: Opened, wall: WallClock
     public = opened.service.public_key()
     assert public.key_id in result.output
     assert f"proven: entries 1 to {count} are exactly as signed" in result.output
-    assert "not proven: that no entries were added and signed after the last checkpoint" in result.output
+    assert "not proven: that no entries were added and signed after the newest head a witness holds" in result.output
+    assert "witness outside the database holds" in result.output
 
 
 # --- the JSON Lines export --------------------------------------------------------------------
@@ -251,13 +252,14 @@ def entry_lines(lines: list[str]) -> list[int]:
 
 def test_an_intact_export_checks(opened: Opened, wall: WallClock) -> None:
     lines = exported(opened, wall)
-    read = read_journal_lines(lines, opened.service.keys.trusted())
+    read = read_journal_lines(lines, opened.service.keys.trust())
     assert read.integrity.intact and read.integrity.signature == "signed"
     assert not read.integrity.not_proven
-    # Without the organisers' key the file still checks, and asks the reader to compare the key.
+    # Without a pinned key nothing vouches for the file: it does not verify, and the reader is
+    # asked to compare the key it names with the exercise's paperwork.
     alone = read_journal_lines(lines)
-    assert alone.integrity.intact
-    assert opened.service.public_key().fingerprint in alone.integrity.not_proven[0]
+    assert not alone.integrity.intact
+    assert opened.service.public_key().fingerprint in (alone.integrity.problem or "")
 
 
 @pytest.mark.parametrize(
@@ -287,7 +289,7 @@ def test_a_cut_export_fails(how: str, expected: str, opened: Opened, wall: WallC
         "a checkpoint": [next(i for i, line in enumerate(lines) if '"checkpoint"' in line and i > entries[2])],
     }[how]
     kept = [line for i, line in enumerate(lines) if i not in drop]
-    read = read_journal_lines(kept, opened.service.keys.trusted())
+    read = read_journal_lines(kept, opened.service.keys.trust())
     assert not read.integrity.intact
     assert expected in (read.integrity.problem or ""), read.integrity.problem
 
@@ -333,7 +335,7 @@ def test_verify_trusts_a_public_key_given_on_the_command_line(
     assert runner.invoke(app, ["key", "--output", str(public), "--database", db_url]).exit_code == 0
     monkeypatch.setenv(evidence.KEY_SETTING, str(tmp_path / "elsewhere" / "none.key"))
     without = runner.invoke(app, ["verify", str(opened.id), "--database", db_url])
-    assert without.exit_code == 1 and "no checkpoint is signed with a key this check trusts" in without.output
+    assert without.exit_code == 1 and "no key is pinned for this record" in without.output
     given = runner.invoke(app, ["verify", str(opened.id), "--database", db_url, "--public-key", str(public)])
     assert given.exit_code == 0, given.output
     assert not (tmp_path / "elsewhere").exists(), "verify never creates a key"
