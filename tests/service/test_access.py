@@ -244,6 +244,9 @@ def test_every_service_call_is_in_the_matrix() -> None:
     }
     operator_level = {
         "open", "create_exercise", "import_exercise", "list_exercises", "sign_in", "operator", "public_key",
+        # the template library belongs to the installation, as opening exercises does
+        "save_template", "templates", "template", "template_bundle", "rename_template", "retire_template",
+        "create_from_template",
     }
     covered = {
         "start", "pause", "resume", "change_speed", "end", "release_inject", "hold_inject", "add_inject",
@@ -253,6 +256,7 @@ def test_every_service_call_is_in_the_matrix() -> None:
         "exercise_details", "set_exercise_details", "saved_baseline", "save_baseline", "pinned_keys", "pin_key",
         "publish_statement", "add_media_item", "media_feed", "media_desk", "trust_curve", "message_notice",
         "run_again", "branch", "lineage",
+        "save_exercise_as_template",  # tests/service/test_templates.py: the controller's alone
         "assign_evaluator", "rate_capability", "reconcile_rating", "record_hot_wash", "submit_feedback",
         "may_read_whole_record", "require_whole_record",
     }

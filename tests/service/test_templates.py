@@ -13,7 +13,8 @@ import pytest
 from sqlmodel import Session, select
 from typer.testing import CliRunner
 
-from exercises.access import ExerciseInputError, Role
+from exercises.access import AccessDenied, ExerciseInputError, Role
+from exercises.record.entries import EntryKind
 from exercises.scenario.bundle import gather
 from exercises.scenario.loading import ScenarioError, load_scenario
 from exercises.scenario.model import PlayedBy
@@ -56,7 +57,8 @@ def test_a_template_gives_back_the_scenario_and_its_plans_byte_for_byte(service:
     assert sorted(c.agency for c in created.codes if c.role is Role.PLAYER) == sorted(players)
     assert service.exercise_details(opened.controller).timezone == "America/Chicago"
     assert service.exercise_details(opened.controller).contacts == (contact,)
-    assert service.journal(opened.controller) == []  # nothing of any earlier journal
+    # Nothing of any earlier journal: only the entry that records the set-up's details.
+    assert [e.kind for e in service.journal(opened.controller)] == [EntryKind.DETAILS_SET]
 
 
 def test_versions_rename_and_retire(service: ExerciseService) -> None:
@@ -132,6 +134,9 @@ def test_an_exercises_set_up_saved_as_a_template(opened: Opened) -> None:
     ran = service.scenario(opened.controller)
     assert info.setup.players == tuple(a.id for a in ran.agencies if a.played_by is PlayedBy.PLAYERS)
     assert info.source_exercise_id == opened.id and info.setup.marking == "For Official Use Only"
+    for other in (opened.player("fire"), opened.evaluator, opened.observer):
+        with pytest.raises(AccessDenied):
+            service.save_exercise_as_template(other, unique("not theirs"), scenario, bundle)
     changed = scenario.model_copy(update={"name": "Another scenario"})
     with pytest.raises(ExerciseInputError, match="do not make the scenario"):
         service.save_exercise_as_template(opened.controller, unique("x"), changed, bundle)
