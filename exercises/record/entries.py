@@ -257,6 +257,10 @@ class LinkUp(Payload):
 # --- evaluation and the record ----------------------------------------------------------
 
 
+TargetKey = Annotated[str, Field(pattern=r"^(msel|plan\.[a-z][a-z0-9_]{0,47}|[a-z][a-z0-9_]{0,47})$")]
+"""A capability target of an EEG: ``msel``, ``plan.<plan id>``, or a designer's target id."""
+
+
 class ObservationRecorded(Payload):
     kind: Literal[EntryKind.OBSERVATION_RECORDED] = EntryKind.OBSERVATION_RECORDED
     capability: Capability
@@ -269,6 +273,11 @@ class ObservationRecorded(Payload):
     after_end: AfterEnd = False
     element: Literal["planning", "organization", "equipment", "training", "exercise"] | None = None
     """The capability element (POETE) the evaluator files the area for improvement under."""
+    target: Annotated[TargetKey | None, Field(exclude_if=lambda v: v is None)] = None
+    """The capability target of the EEG the observation is recorded against (``aar.eeg``: a
+    designer's target id, ``plan.<plan id>`` or ``msel``), with ``objective`` and ``capability``."""
+    rationale: Annotated[UserText, Field(exclude_if=lambda v: not v)] = ""
+    """Why the rating: the EEG's explanation of the target rating."""
 
 
 IMPROVEMENT_FIELDS = (
