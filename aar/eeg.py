@@ -228,7 +228,7 @@ def build_eeg(scenario: Scenario, journal: Sequence[Entry] = (), *, capabilities
                    for t in targets]
         obj = objectives.get(objective or "")
         guides.append(EegCapability(
-            objective=objective, objective_title=record.names.objective(objective) if obj else "Other capabilities",
+            objective=objective, objective_title=record.names.objective(obj.id) if obj else "Other capabilities",
             objective_text=obj.text if obj else "Capabilities the response plans exercise that no objective names.",
             capability=capability, targets=tuple(targets)))
     return Eeg(scenario_name=scenario.name, exercise_name=exercise_name, played=played, guides=tuple(guides))

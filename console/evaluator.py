@@ -12,6 +12,7 @@ import streamlit as st
 
 from console import session
 from console.derived import digest, person, timeline_frame
+from console.eeg import eeg_section
 from console.evaluation_team import team_section
 from console.hot_wash import hot_wash_section
 from console.text import clip, md
@@ -81,18 +82,18 @@ def observation_form(caller: Caller, scenario: Scenario) -> None:
         [*(c for o in scenario.objectives for c in o.capabilities), *(p.capability for p in scenario.protocols)]
     ))
     capabilities = [*ours, *(c for c in CORE_CAPABILITIES if c not in ours)]
-    objectives = {o.id: o.text for o in scenario.objectives}
+    objectives = {o.id: o.short_title or o.text for o in scenario.objectives}
     agencies = {a.id: a.name for a in scenario.agencies}
     # Not a form: each field's counter follows what was typed as soon as the field is left.
     with st.container(border=True):
-        st.markdown("**Record an observation**")
+        st.subheader("Record an observation")
         st.selectbox("Core capability", capabilities, key="obs_capability",
                      help="The scenario's own capabilities come first.")
-        a, b = st.columns(2)
-        a.selectbox("Objective (optional)", [None, *objectives], key="obs_objective",
-                    format_func=lambda i: "none" if i is None else objectives[i])
-        b.selectbox("Agency observed (optional)", [None, *agencies], key="obs_agency",
-                    format_func=lambda i: "all / not one agency" if i is None else agencies[i])
+        # One a row, at the form's full width, objectives by their short titles: names show whole.
+        st.selectbox("Objective (optional)", [None, *objectives], key="obs_objective",
+                     format_func=lambda i: "none" if i is None else objectives[i])
+        st.selectbox("Agency observed (optional)", [None, *agencies], key="obs_agency",
+                     format_func=lambda i: "all / not one agency" if i is None else agencies[i])
         counted_text("Critical task", "obs_task", area=False,
                      placeholder="e.g. Establish unified command with the Sheriff and FPS")
         st.radio("Rating", [*Rating], key="obs_rating", index=None, horizontal=True, format_func=rating_label)
@@ -158,7 +159,10 @@ def live(caller: Caller) -> None:
 def render() -> None:
     caller = session.require_caller(Role.EVALUATOR, Role.CONTROLLER)
     live_header(caller)
-    scenario = session.service().scenario(caller)
+    svc = session.service()
+    scenario = svc.scenario(caller)
+    eeg_section(caller, scenario, svc.journal(caller), svc.state(caller).name)
+    st.header("Observations")
     left, right = st.columns([2, 3], gap="medium")
     with left:
         observation_form(caller, scenario)

@@ -923,6 +923,8 @@ class _ScenarioCheck:
         objectives = {o.id: o for o in self.sc.objectives}
         for i, target in enumerate(self.sc.capability_targets):
             at: Path_ = ("capability_targets", i)
+            if target.id == "msel":
+                self.bad((*at, "id"), "'msel' names the EEG's target of MSEL expected actions: choose another id")
             objective = objectives.get(target.objective)
             if objective is None and not self.salvage.known("objectives", target.objective):
                 self.bad((*at, "objective"),

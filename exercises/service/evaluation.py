@@ -52,14 +52,19 @@ class Evaluation(ExerciseStore):
         areas_for_improvement: str = "",
         text: str = "",
         element: str | None = None,
+        target: str | None = None,
+        rationale: str = "",
     ) -> Entry:
         """An evaluator's observation against a capability, optionally of one agency, rated P/S/M/U;
-        ``element`` is the capability element (POETE) its area for improvement is filed under."""
+        ``element`` is the capability element (POETE) its area for improvement is filed under;
+        ``target`` the EEG's capability target it rates, ``rationale`` the explanation of the rating."""
         scenario = self._load(caller.exercise_id).scenario
         require(caller, Permission.RECORD_OBSERVATION)
         if agency is not None:
             self._agency(scenario, agency)
         self._objective(scenario, objective)
+        if target is not None:
+            self._target(scenario, target, objective, capability)
         payload = _payload(
             ObservationRecorded,
             capability=capability,
@@ -70,8 +75,10 @@ class Evaluation(ExerciseStore):
             areas_for_improvement=areas_for_improvement,
             text=text,
             element=element or None,
+            target=target,
+            rationale=rationale,
         )
-        if rating is None and not any(t.strip() for t in (critical_task, strengths, areas_for_improvement, text)):
+        if rating is None and not any(t.strip() for t in (critical_task, strengths, areas_for_improvement, text, rationale)):
             raise ExerciseInputError(
                 "an observation needs a rating or something written (critical task, strengths, areas for "
                 "improvement or notes)"
@@ -228,3 +235,13 @@ class Evaluation(ExerciseStore):
         if objective is not None and objective not in {o.id for o in scenario.objectives}:
             ids = [o.id for o in scenario.objectives]
             raise ExerciseInputError(f"unknown objective {objective!r}{_hint(objective, ids)}")
+
+    @staticmethod
+    def _target(scenario: Scenario, target: str, objective: str | None, capability: str) -> None:
+        """A capability target of the EEG of (objective, capability): the MSEL's, a plan's with a
+        protocol for the capability, or the designer's for that objective and capability."""
+        plans = {f"plan.{p.plan}" for p in scenario.protocols if p.capability == capability}
+        designer = {t.id for t in scenario.capability_targets if (t.objective, t.capability) == (objective, capability)}
+        if target == "msel" or target in plans or target in designer:
+            return
+        raise ExerciseInputError(f"{target!r} is not a capability target of the EEG for {capability}")
