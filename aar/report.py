@@ -13,6 +13,7 @@ from aar.branch import branch_origin
 from aar.clock import when
 from aar.coordination import coordination
 from aar.credit import of_people, simulation_sentence
+from aar.drafting import accepted
 from aar.evaluation_panel import evaluation_panel, with_final_ratings
 from aar.feedback import feedback
 from aar.hot_wash import hot_wash
@@ -367,6 +368,7 @@ def build_report(
         legal=legal,
         retests=tuple(retests(earlier_actions, found, rows)),
         evaluation=panel,
+        analyses=tuple(accepted(record).values()),
         hot_wash=hot_wash(record),
         feedback=feedback(record),
         participants=tuple(people),

@@ -55,9 +55,14 @@ def downloads(scenario: Scenario, entries: list[Entry], name: str, guide: EegCap
                             icon=":material/download:", key=f"eeg_dl_{suffix}_{'all' if not chosen else 'one'}")
 
 
+def shown(status: str, evidence: tuple[str, ...]) -> str:
+    """A task's status, then its evidence: one paragraph (a table cell shows no line breaks)."""
+    return " ".join([f"{(status or '--').capitalize()}.", *evidence])
+
+
 def tasks_table(target: EegTarget, played: bool) -> None:
     rows = [{"Critical task": ("Critical. " if t.critical else "") + t.task, "Source": t.source,
-             "What the journal shows": "\n".join([t.shown or "--", *t.evidence]) if played else "play not started"}
+             "What the journal shows": shown(t.shown, t.evidence) if played else "play not started"}
             for t in target.tasks]
     text_table(pd.DataFrame(rows))
 

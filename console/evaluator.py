@@ -12,6 +12,7 @@ import streamlit as st
 
 from console import session
 from console.derived import digest, person, timeline_frame
+from console.drafting import analysis_section
 from console.eeg import eeg_section
 from console.evaluation_team import team_section
 from console.hot_wash import hot_wash_section
@@ -170,6 +171,7 @@ def render() -> None:
         live(caller)
     observations_table(caller, scenario)
     team_section(caller, scenario)
+    analysis_section(caller, scenario, svc.journal(caller))
     hot_wash_section(caller, scenario)
 
 

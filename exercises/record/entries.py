@@ -82,6 +82,7 @@ class EntryKind(StrEnum):
     RATING_RECONCILED = "rating_reconciled"
     HOT_WASH_POINT = "hot_wash_point"
     FEEDBACK_SUBMITTED = "feedback_submitted"
+    ANALYSIS_ACCEPTED = "analysis_accepted"
 
 
 class Payload(BaseModel):
@@ -365,6 +366,25 @@ class RatingReconciled(Payload):
     after_end: AfterEnd = False
 
 
+MAX_ANALYSIS = 20_000
+"""Longest capability analysis (characters): a draft cites many findings and observations."""
+
+
+class AnalysisAccepted(Payload):
+    """The lead evaluator's accepted analysis of a capability (for an objective, or none named): the
+    draft Hotwash wrote from the findings, observations and evaluators' explanations, as accepted or
+    edited. What the report prints; the latest accepted for a capability counts (a later edit is a
+    new entry)."""
+
+    kind: Literal[EntryKind.ANALYSIS_ACCEPTED] = EntryKind.ANALYSIS_ACCEPTED
+    capability: Capability
+    objective: Id | None = None
+    text: Annotated[str, Field(min_length=1, max_length=MAX_ANALYSIS), AfterValidator(storable)]
+    edited: bool = False
+    """Whether the lead evaluator changed the draft before accepting it."""
+    after_end: AfterEnd = False
+
+
 class HotWashPoint(Payload):
     """What an agency's participants said at the hot wash right after play, as the facilitator
     records it (the entry's ``agency``): a strength or an area for improvement, attributed to who
@@ -540,7 +560,8 @@ AnyPayload = Annotated[
     | CapabilityRated
     | RatingReconciled
     | HotWashPoint
-    | FeedbackSubmitted,
+    | FeedbackSubmitted
+    | AnalysisAccepted,
     Field(discriminator="kind"),
 ]
 

@@ -19,6 +19,7 @@ from exercises.access import (
 from exercises.record.entries import (
     CAPABILITY_ELEMENTS,
     IMPROVEMENT_FIELDS,
+    AnalysisAccepted,
     CapabilityRated,
     Entry,
     EvaluatorAssigned,
@@ -191,6 +192,26 @@ class Evaluation(ExerciseStore):
             )
             final = payload.model_copy(update={"ratings": weighed})
             return [NewEntry(at=ctx.at, actor=caller.actor, payload=after_end(ctx, final))]
+
+        return self._write(caller, build)[-1]
+
+    def accept_analysis(
+        self, caller: Caller, capability: str, text: str, *, objective: str | None = None, edited: bool = False
+    ) -> Entry:
+        """The lead evaluator accepts (``edited``: after changing it) the analysis of a capability the
+        report prints; until then the report says it is not accepted."""
+        scenario = self._load(caller.exercise_id).scenario
+        require(caller, Permission.RATE_CAPABILITY)
+        self._objective(scenario, objective)
+        if not text.strip():
+            raise ExerciseInputError("the analysis is empty: accept the draft or write the analysis")
+        payload = _payload(AnalysisAccepted, capability=capability, objective=objective, text=text.strip(),
+                           edited=edited)
+
+        def build(ctx: _Context) -> list[NewEntry]:
+            if not is_lead(caller, ctx.entries):
+                raise AccessDenied("only the lead evaluator accepts the analysis (a controller names the lead)")
+            return [NewEntry(at=ctx.at, actor=caller.actor, payload=after_end(ctx, payload))]
 
         return self._write(caller, build)[-1]
 

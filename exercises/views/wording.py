@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 from exercises.record.entries import (
     ActionLogged,
+    AnalysisAccepted,
     CapabilityRated,
     ClockEnded,
     ClockPaused,
@@ -318,6 +319,8 @@ def describe_in(entry: Entry, w: Words, injects: dict[str, Inject]) -> str:
             return f"Hot wash, {w.agency(entry.agency)} ({p.said_by}), {what}: {p.text}"
         case FeedbackSubmitted():
             return "Participant feedback form filled"
+        case AnalysisAccepted():
+            return f"Lead evaluator {'edited and accepted' if p.edited else 'accepted'} the analysis of {p.capability}"
         case ImprovementItemEdited():
             return f"Improvement plan edited: {', '.join(field_label(f) for f in sorted(p.fields))}"
         case Correction():
