@@ -77,7 +77,7 @@ def _observation_sentences(record: Record, capability: str, objective: str | Non
         who = evaluator_name(e.actor)
         parts = [x for x in (p.text, p.strengths and f"Strength: {p.strengths}",
                              p.areas_for_improvement and f"Area for improvement: {p.areas_for_improvement}",
-                             p.rating and f"Rated {p.rating.value}" + (f" because {p.rationale}" if p.rationale else ""))
+                             p.rating and f"rated {p.rating.value}" + (f", explaining: {p.rationale}" if p.rationale else ""))
                  if x]
         if parts:
             out.append(_sentence(f"{who} observed: " + "; ".join(s.strip().rstrip(".") for s in parts), [e.seq], who))

@@ -47,7 +47,7 @@ def lead_form(caller: Caller, item: Item, drafted: Draft, key: str) -> None:
     st.subheader("Draft from the record")
     st.caption("Each sentence cites the journal entries it rests on. Nothing here is final until you accept it.")
     for sentence in drafted.sentences:
-        st.markdown(md(f"- {sentence.text}"))
+        st.markdown("- " + md(sentence.text))
     if key not in st.session_state:
         st.session_state[key] = drafted.text
     counted_text("The analysis as the report will print it", key, limit=MAX_ANALYSIS, height=220)

@@ -1,8 +1,9 @@
-"""The evaluator's page: observations against capabilities and critical tasks, rated P / S / M / U.
+"""The evaluator's page: the Exercise Evaluation Guide (``console.eeg``), then free observations
+against capabilities and critical tasks, rated P / S / M / U.
 
-The Exercise Evaluation Guide's questions, in a form: which capability (and objective, agency,
-critical task), how it was performed, strengths, areas for improvement. The live timeline and feed
-beside it are what the evaluator refers to.
+The free observation form asks which capability (and objective, agency, critical task), how it was
+performed, strengths, areas for improvement. The live timeline and feed below it are what the
+evaluator refers to; the evaluation team, the capability analyses and the hot wash follow.
 """
 
 from __future__ import annotations
@@ -164,11 +165,9 @@ def render() -> None:
     scenario = svc.scenario(caller)
     eeg_section(caller, scenario, svc.journal(caller), svc.state(caller).name)
     st.header("Observations")
-    left, right = st.columns([2, 3], gap="medium")
-    with left:
-        observation_form(caller, scenario)
-    with right:
-        live(caller)
+    # The form at the page's full width: its selects show the longest agency names whole at 1280 px.
+    observation_form(caller, scenario)
+    live(caller)
     observations_table(caller, scenario)
     team_section(caller, scenario)
     analysis_section(caller, scenario, svc.journal(caller))
