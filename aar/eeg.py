@@ -17,7 +17,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from aar.evaluation_panel import evaluator_name
+from aar.evaluation_panel import evaluator_name, reconciliations
 from aar.model import STATUS_LABEL, Finding, Status
 from aar.names import Names
 from aar.record import Record, build_record
@@ -77,6 +77,8 @@ class EegCapability(_Data):
     objective_text: str
     capability: str
     targets: tuple[EegTarget, ...]
+    final: str = ""
+    """The lead evaluator's reconciled rating with its reason and entry, once recorded."""
 
 
 class Eeg(_Data):
@@ -216,6 +218,7 @@ def build_eeg(scenario: Scenario, journal: Sequence[Entry] = (), *, capabilities
     record = build_record(scenario, journal)
     played = record.started_at is not None
     observed = _observations(record)
+    finals = reconciliations(record)
     objectives = {o.id: o for o in scenario.objectives}
     guides = []
     for objective, capability in _groups(scenario):
@@ -227,7 +230,9 @@ def build_eeg(scenario: Scenario, journal: Sequence[Entry] = (), *, capabilities
         targets = [t.model_copy(update={"observations": tuple(observed.get((objective, capability, t.key), ()))})
                    for t in targets]
         obj = objectives.get(objective or "")
+        final = finals.get((capability, objective))
         guides.append(EegCapability(
+            final=f"{final.rating.value}: {final.reason} ({final.evaluator}, journal entry {final.seq})" if final else "",
             objective=objective, objective_title=record.names.objective(obj.id) if obj else "Other capabilities",
             objective_text=obj.text if obj else "Capabilities the response plans exercise that no objective names.",
             capability=capability, targets=tuple(targets)))

@@ -74,8 +74,8 @@ def _guide(g: EegCapability, eeg: Eeg, number: int) -> list[Block]:
         blocks += [Heading(1, f"Capability target {k}"), Para((Run(target.target),)),
                    _tasks(target, eeg.played), _observed(target)]
     blocks += [Heading(1, "Final core capability rating"),
-               Table(("", ""), ((cell("Core capability rating", bold=True), cell(" ")),
-                                (cell("Reason", bold=True), cell(BLANK))), (0.3, 0.7), key_value=True),
+               Table(("", ""), ((cell("Core capability rating and reason", bold=True),
+                                 cell(g.final or BLANK)),), (0.3, 0.7), key_value=True),
                _ratings_key()]
     return blocks
 

@@ -186,10 +186,8 @@ def team_section(caller: Caller, scenario: Scenario) -> None:
     elif not caller.name:
         st.info("Sign in again with your name to rate capabilities: ratings are kept per evaluator.")
     else:
-        left, right = st.columns(2, gap="medium")
-        with left:
-            rating_form(caller, scenario)
-        with right:
-            if is_lead(caller, entries):
-                reconcile_form(caller, entries, objectives)
+        # One under the other, at full width: a capability with its objective shows whole in the selects.
+        rating_form(caller, scenario)
+        if is_lead(caller, entries):
+            reconcile_form(caller, entries, objectives)
     ratings_table(entries, objectives)

@@ -113,14 +113,14 @@ def observation_form(caller: Caller, scenario: Scenario) -> None:
 def observations_table(caller: Caller, scenario: Scenario) -> None:
     entries = effective(session.service().journal(caller))
     agencies = {a.id: a.name for a in scenario.agencies}
-    objectives = {o.id: o.text for o in scenario.objectives}
+    objectives = {o.id: o.short_title or clip(o.text, 90) for o in scenario.objectives}
     rows = [
         {
             "Time": format_duration(e.at),
             "By": person(e.actor),
             "About": agencies.get(e.agency or "", "all agencies"),
             "Capability": e.payload.capability,
-            "Objective": clip(objectives.get(e.payload.objective or "", ""), 90),
+            "Objective": objectives.get(e.payload.objective or "", ""),
             "Rating": e.payload.rating.value if e.payload.rating else "",
             "Critical task": e.payload.critical_task,
             "Strengths": e.payload.strengths,

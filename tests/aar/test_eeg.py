@@ -12,14 +12,16 @@ from typer.testing import CliRunner
 
 from aar.eeg import EVALUATOR_TO_JUDGE, build_eeg, protocol_task
 from aar.names import Names
+from exercises.record.entries import ObservationRecorded, RatingReconciled
 from exercises.scenario.loading import load_scenario
-from exercises.scenario.model import Scenario
+from exercises.scenario.model import Rating, Scenario
 from hotwash.cli import app
 from tests.aar.builders import ROOT, example_scenario, pdf_text, squash
 from tests.aar.test_scoring import exercise_journal
 
 CIVIL = ROOT / "data" / "scenarios" / "civil_disturbance.yaml"
 PUBLIC_INFO = "Public Information and Warning"
+COMMS = "Operational Communications"
 
 
 @pytest.fixture(scope="module")
@@ -48,8 +50,20 @@ def test_each_target_lists_its_plan_protocols_and_the_designer_task(civil: Scena
 
 def test_what_the_journal_shows_comes_from_the_scoring_rule(tmp_path: Path) -> None:
     scenario = example_scenario(tmp_path)
-    eeg = build_eeg(scenario, journal := exercise_journal().entries)
-    assert journal and eeg.played
+    journal = exercise_journal()
+    observed = journal.add(60, None, ObservationRecorded(
+        capability=COMMS, objective="obj_command", target="plan.notification_basics", rating=Rating.M,
+        text="The EOC heard of the fire from the news desk.", rationale="Notified 4 minutes late."),
+        actor="evaluator (Ana Silva)")
+    final = journal.add(61, None, RatingReconciled(capability=COMMS, objective="obj_command", rating=Rating.M,
+                                                   reason="Late notification"), actor="evaluator (Lee Park)")
+    eeg = build_eeg(scenario, journal.entries)
+    assert eeg.played
+    comms = next(g for g in eeg.guides if g.capability == COMMS)
+    assert comms.final == f"M: Late notification (Lee Park, journal entry {final})"
+    [plan] = [t for t in comms.targets if t.key == "plan.notification_basics"]
+    assert [(o.seq, o.evaluator, o.rating, o.rationale) for o in plan.observations] == [
+        (observed, "Ana Silva", Rating.M, "Notified 4 minutes late.")]
     tasks = {t.task.split(":")[0]: t for g in eeg.guides for target in g.targets for t in target.tasks
              if t.kind == "protocol"}
     notified = tasks["EOC notified"]

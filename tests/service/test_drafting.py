@@ -18,7 +18,7 @@ from aar.render.pdf import render_pdf
 from aar.render.word import render_docx
 from aar.report import build_report
 from aar.scoring import findings
-from exercises.access import AccessDenied
+from exercises.access import AccessDenied, ExerciseInputError
 from exercises.record.entries import (
     AnalysisAccepted,
     CapabilityRated,
@@ -70,6 +70,9 @@ def test_the_draft_cites_every_sentence_and_only_the_lead_makes_it_the_report(
     service.log_action(fire, "establish_command")
     wall.advance(20 * 60)
     service.log_action(fire, "notify_eoc")  # late: the plan allows 15 minutes
+    for elsewhere in ("rumour_control", "plan.no_such_plan"):
+        with pytest.raises(ExerciseInputError, match="not a capability target of the EEG"):
+            service.record_observation(ana, CAPABILITY, objective="obj_command", target=elsewhere, rating="M")
     service.record_observation(ana, CAPABILITY, objective="obj_command", target="plan.notification_basics",
                                rating="M", text="The EOC heard of the fire from the news desk first.",
                                rationale="The notification came 6 minutes past the plan's deadline.")
