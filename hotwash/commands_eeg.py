@@ -27,7 +27,7 @@ def eeg(
         list[str] | None, typer.Option("--capability", help="Only this core capability's EEGs (repeatable).")
     ] = None,
 ) -> None:
-    """Print the scenario's Exercise Evaluation Guides (HSEEP EEG form) as PDF or Word."""
+    """Print a scenario's Exercise Evaluation Guides (HSEEP EEG form) as PDF or Word."""
     suffix = out.suffix.lower()
     if suffix not in (".pdf", ".docx"):
         typer.echo(f"{out}: name a .pdf or a .docx file", err=True)
