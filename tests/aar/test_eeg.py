@@ -17,7 +17,7 @@ from exercises.scenario.loading import load_scenario
 from exercises.scenario.model import Rating, Scenario
 from hotwash.cli import app
 from tests.aar.builders import ROOT, example_scenario, pdf_text, squash
-from tests.aar.test_scoring import exercise_journal
+from tests.aar.test_scoring import exercise_journal, report_for
 
 CIVIL = ROOT / "data" / "scenarios" / "civil_disturbance.yaml"
 PUBLIC_INFO = "Public Information and Warning"
@@ -96,3 +96,15 @@ def test_the_eeg_prints_as_the_hseep_form_in_pdf_and_word(tmp_path: Path) -> Non
     assert "Target rating (P, S, M or U)" in cells
     refused = runner.invoke(app, ["eeg", str(CIVIL), "--capability", "Mass Care Services", "--out", str(pdf)])
     assert refused.exit_code == 1 and "not a capability of this scenario" in refused.output
+
+
+def test_a_target_rating_rates_the_target_not_the_capability(tmp_path: Path) -> None:
+    scenario = example_scenario(tmp_path)
+    journal = exercise_journal()
+    target = journal.add(60, None, ObservationRecorded(
+        capability=COMMS, objective="obj_command", target="plan.notification_basics", rating=Rating.P,
+        rationale="This target was met."), actor="evaluator (Ana Silva)")
+    report = report_for(scenario, journal)
+    row = next(r for r in report.table1 if (r.objective, r.capability) == ("obj_command", COMMS))
+    assert target not in {e.seq for e in row.evaluator}
+    assert row.of_record is Rating.M  # the free observation's rating (entry 16), not the target's P
