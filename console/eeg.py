@@ -52,7 +52,8 @@ def downloads(scenario: Scenario, entries: list[Entry], name: str, guide: EegCap
     ):
         file = f"eeg-{'all' if not chosen else guide.capability.lower().replace(' ', '-').replace(',', '')}.{suffix}"
         row.download_button(label, _printed(scenario, entries, name, chosen, render), file_name=file, mime=mime,
-                            icon=":material/download:", key=f"eeg_dl_{suffix}_{'all' if not chosen else 'one'}")
+                            icon=":material/download:", on_click="ignore",
+                            key=f"eeg_dl_{suffix}_{'all' if not chosen else 'one'}")
 
 
 def shown(status: str, evidence: tuple[str, ...]) -> str:
