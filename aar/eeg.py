@@ -117,7 +117,7 @@ def _shown(found: Sequence[Finding]) -> str:
 def _finding_evidence(f: Finding, record: Record) -> str:
     entries = ", ".join(str(ev.seq) for ev in f.evidence)
     cited = f" (journal {'entries' if len(f.evidence) > 1 else 'entry'} {entries})" if entries else ""
-    return f"{finding_sentence(f, record)}{cited}"
+    return f"{finding_sentence(f, record).rstrip('.')}{cited}."
 
 
 def _protocol_task(protocol: Protocol, record: Record, played: bool) -> EegTask:
