@@ -9,11 +9,10 @@ an articulation point cuts others off when it or its links fail.
 from __future__ import annotations
 
 import statistics
-from bisect import bisect_left
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from itertools import islice, pairwise
+from itertools import pairwise
 
 import networkx as nx
 
@@ -44,6 +43,7 @@ from exercises.record.entries import (
 )
 from exercises.scenario.durations import format_duration
 from exercises.scenario.model import Scenario
+from exercises.scoring import expected_action_done
 
 OVERLOAD_MIN_ITEMS = 5
 OVERLOAD_FACTOR = 2.0
@@ -434,9 +434,7 @@ def inject_responses(
         candidates = [e for e in linked.get(p.inject_id, []) if e.at >= d.at]
         if inject is not None:
             for action in inject.expected_actions:
-                pool = record.actions.get(action, [])
-                i = bisect_left(times.get(action, []), d.at)
-                hit = next((e for e in islice(pool, i, None) if e.agency in p.to), None)
+                hit = expected_action_done(d, record.actions.get(action, []), times.get(action, []))
                 if hit is not None:
                     candidates.append(hit)
         first = min(candidates, key=lambda e: (e.at, e.seq), default=None)

@@ -391,6 +391,23 @@ class _Writer:
             if not obj.areas_for_improvement:
                 self.para("None: every triggered protocol was met and evaluators noted none.", "small")
             self.areas(obj.areas_for_improvement)
+            if obj.objective:  # the lead evaluator accepts analyses per objective and capability
+                self.analyses(obj.objective, obj.capabilities)
+
+    def analyses(self, objective: str | None, capabilities: Sequence[str]) -> None:
+        """Each capability's analysis as the lead evaluator accepted it; never a draft as if final."""
+        accepted = {(a.capability, a.objective): a for a in self.r.analyses}
+        for capability in capabilities:
+            self.para(f"Analysis: {capability}", "h3")
+            a = accepted.get((capability, objective))
+            if a is None:
+                self.para("Not accepted by the lead evaluator: the analysis is a draft and is not printed; the "
+                          "strengths and areas for improvement above stand on their evidence.", "small")
+                continue
+            how = "edited and accepted" if a.edited else "accepted"
+            self.add(Para((Run(a.text),)))
+            self.para(f"{how.capitalize()} by the lead evaluator, {a.accepted_by}, at {self.at(a.at)} "
+                      f"(journal entry {a.seq}){POST_EXERCISE if a.after_end else ''}.", "small")
 
     def _evaluators(self, ratings: Sequence[EvaluatorRating]) -> str:
         if not ratings:

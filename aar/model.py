@@ -681,6 +681,20 @@ class FeedbackSummary(_Data):
     quotes: tuple[FeedbackQuote, ...]
 
 
+class CapabilityAnalysis(_Data):
+    """A capability's analysis as the lead evaluator accepted it (``aar.drafting``): what the
+    report prints under the objective."""
+
+    capability: str
+    objective: str | None
+    text: str
+    accepted_by: str
+    seq: int
+    at: float
+    edited: bool = False
+    after_end: bool = False
+
+
 class AfterActionReport(_Data):
     exercise_name: str
     exercise_dates: tuple[date, date]
@@ -726,3 +740,6 @@ class AfterActionReport(_Data):
     evaluation: EvaluationPanel | None = None
     """The evaluators' capability ratings, their agreement and the lead's reconciliation (None: no
     evaluator rated a capability on its own)."""
+    analyses: tuple[CapabilityAnalysis, ...] = ()
+    """Capability analyses the lead evaluator accepted (the latest per capability and objective);
+    a capability without one is printed as not accepted."""

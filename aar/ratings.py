@@ -90,7 +90,10 @@ def observations(record: Record) -> list[Entry]:
 
 
 def _applies(obs: ObservationRecorded, capability: str, objective: str | None) -> bool:
-    return obs.capability == capability and (obs.objective is None or obs.objective == objective)
+    """Whether the observation's rating rates this capability (under this objective). One recorded
+    against an EEG capability target rates that target, not the capability (aar.eeg)."""
+    return (obs.target is None and obs.capability == capability
+            and (obs.objective is None or obs.objective == objective))
 
 
 def _rows(scenario: Scenario, record: Record, found: Sequence[Finding]) -> list[tuple[str | None, str]]:

@@ -14,6 +14,7 @@ from aar.clock import evidence_text
 from aar.conduct import conduct_sentence
 from aar.coordination import coordination
 from aar.credit import of_people, simulation_sentence
+from aar.drafting import accepted
 from aar.evaluation_panel import evaluation_panel, with_final_ratings
 from aar.feedback import feedback
 from aar.hot_wash import hot_wash
@@ -371,6 +372,7 @@ def build_report(
         legal=legal,
         retests=tuple(retests(earlier_actions, found, rows)),
         evaluation=panel,
+        analyses=tuple(accepted(record).values()),
         hot_wash=hot_wash(record),
         feedback=feedback(record),
         participants=tuple(people),

@@ -81,7 +81,7 @@ def _rate(caller: Caller) -> None:
 
 
 def rating_form(caller: Caller, scenario: Scenario) -> None:
-    objectives = {o.id: o.text for o in scenario.objectives}
+    objectives = {o.id: o.short_title or o.text for o in scenario.objectives}
     with st.container(border=True):
         st.markdown("**Rate a capability** (your rating is kept apart from the other evaluators' until the "
                     "lead evaluator reconciles them)")
@@ -174,7 +174,7 @@ def reconcile_form(caller: Caller, entries: list[Entry], objectives: dict[str, s
 
 def team_section(caller: Caller, scenario: Scenario) -> None:
     entries = session.service().journal(caller)
-    objectives = {o.id: o.text for o in scenario.objectives}
+    objectives = {o.id: o.short_title or o.text for o in scenario.objectives}
     lead = lead_evaluator(entries)
     st.markdown("**Evaluation team**")
     team = [f"{a.evaluator}: {'lead evaluator' if a.lead else ', '.join(x for x in (a.capability, a.agency) if x)}"
@@ -186,10 +186,8 @@ def team_section(caller: Caller, scenario: Scenario) -> None:
     elif not caller.name:
         st.info("Sign in again with your name to rate capabilities: ratings are kept per evaluator.")
     else:
-        left, right = st.columns(2, gap="medium")
-        with left:
-            rating_form(caller, scenario)
-        with right:
-            if is_lead(caller, entries):
-                reconcile_form(caller, entries, objectives)
+        # One under the other, at full width: a capability with its objective shows whole in the selects.
+        rating_form(caller, scenario)
+        if is_lead(caller, entries):
+            reconcile_form(caller, entries, objectives)
     ratings_table(entries, objectives)

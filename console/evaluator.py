@@ -1,8 +1,9 @@
-"""The evaluator's page: observations against capabilities and critical tasks, rated P / S / M / U.
+"""The evaluator's page: the Exercise Evaluation Guide (``console.eeg``), then free observations
+against capabilities and critical tasks, rated P / S / M / U.
 
-The Exercise Evaluation Guide's questions, in a form: which capability (and objective, agency,
-critical task), how it was performed, strengths, areas for improvement. The live timeline and feed
-beside it are what the evaluator refers to.
+The free observation form asks which capability (and objective, agency, critical task), how it was
+performed, strengths, areas for improvement. The live timeline and feed below it are what the
+evaluator refers to; the evaluation team, the capability analyses and the hot wash follow.
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ import streamlit as st
 
 from console import session
 from console.derived import digest, person, timeline_frame
+from console.drafting import analysis_section
+from console.eeg import eeg_section
 from console.evaluation_team import team_section
 from console.hot_wash import hot_wash_section
 from console.text import clip, md
@@ -81,18 +84,18 @@ def observation_form(caller: Caller, scenario: Scenario) -> None:
         [*(c for o in scenario.objectives for c in o.capabilities), *(p.capability for p in scenario.protocols)]
     ))
     capabilities = [*ours, *(c for c in CORE_CAPABILITIES if c not in ours)]
-    objectives = {o.id: o.text for o in scenario.objectives}
+    objectives = {o.id: o.short_title or o.text for o in scenario.objectives}
     agencies = {a.id: a.name for a in scenario.agencies}
     # Not a form: each field's counter follows what was typed as soon as the field is left.
     with st.container(border=True):
-        st.markdown("**Record an observation**")
+        st.subheader("Record an observation")
         st.selectbox("Core capability", capabilities, key="obs_capability",
                      help="The scenario's own capabilities come first.")
-        a, b = st.columns(2)
-        a.selectbox("Objective (optional)", [None, *objectives], key="obs_objective",
-                    format_func=lambda i: "none" if i is None else objectives[i])
-        b.selectbox("Agency observed (optional)", [None, *agencies], key="obs_agency",
-                    format_func=lambda i: "all / not one agency" if i is None else agencies[i])
+        # One a row, at the form's full width, objectives by their short titles: names show whole.
+        st.selectbox("Objective (optional)", [None, *objectives], key="obs_objective",
+                     format_func=lambda i: "none" if i is None else objectives[i])
+        st.selectbox("Agency observed (optional)", [None, *agencies], key="obs_agency",
+                     format_func=lambda i: "all / not one agency" if i is None else agencies[i])
         counted_text("Critical task", "obs_task", area=False,
                      placeholder="e.g. Establish unified command with the Sheriff and FPS")
         st.radio("Rating", [*Rating], key="obs_rating", index=None, horizontal=True, format_func=rating_label)
@@ -110,14 +113,14 @@ def observation_form(caller: Caller, scenario: Scenario) -> None:
 def observations_table(caller: Caller, scenario: Scenario) -> None:
     entries = effective(session.service().journal(caller))
     agencies = {a.id: a.name for a in scenario.agencies}
-    objectives = {o.id: o.text for o in scenario.objectives}
+    objectives = {o.id: o.short_title or clip(o.text, 90) for o in scenario.objectives}
     rows = [
         {
             "Time": format_duration(e.at),
             "By": person(e.actor),
             "About": agencies.get(e.agency or "", "all agencies"),
             "Capability": e.payload.capability,
-            "Objective": clip(objectives.get(e.payload.objective or "", ""), 90),
+            "Objective": objectives.get(e.payload.objective or "", ""),
             "Rating": e.payload.rating.value if e.payload.rating else "",
             "Critical task": e.payload.critical_task,
             "Strengths": e.payload.strengths,
@@ -160,14 +163,16 @@ def live(caller: Caller) -> None:
 def render() -> None:
     caller = session.require_caller(Role.EVALUATOR, Role.CONTROLLER)
     live_header(caller)
-    scenario = session.service().scenario(caller)
-    left, right = st.columns([2, 3], gap="medium")
-    with left:
-        observation_form(caller, scenario)
-    with right:
-        live(caller)
+    svc = session.service()
+    scenario = svc.scenario(caller)
+    eeg_section(caller, scenario, svc.journal(caller), svc.state(caller).name)
+    st.header("Observations")
+    # The form at the page's full width: its selects show the longest agency names whole at 1280 px.
+    observation_form(caller, scenario)
+    live(caller)
     observations_table(caller, scenario)
     team_section(caller, scenario)
+    analysis_section(caller, scenario, svc.journal(caller))
     hot_wash_section(caller, scenario)
 
 

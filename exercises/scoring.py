@@ -350,3 +350,13 @@ def score_protocol(protocol: Protocol, index: ProtocolIndex, *, now: float, ende
               for t, k in told if k is None]
     found.sort(key=lambda one: mark(one.trigger))
     return found
+
+
+def expected_action_done(delivery: Entry, pool: Sequence[Entry], times: Sequence[float]) -> Entry | None:
+    """An MSEL inject's expected action, done: its first logging (``pool``, that action's entries in
+    record order, ``times`` their times) by an agency the inject was delivered to, at or after the
+    delivery. An expected action has no deadline: done, or not (yet)."""
+    payload = delivery.payload
+    assert isinstance(payload, InjectDelivered)
+    start = bisect_left(times, delivery.at)
+    return next((e for e in pool[start:] if e.agency in payload.to), None)

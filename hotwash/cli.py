@@ -45,6 +45,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     ),
     "key": ("hotwash.commands_key", "Show the signing key's fingerprint and public key (PEM), or write the public key to a file."),
     "msel": ("hotwash.commands_msel", "The MSEL as a spreadsheet: export it, edit it, import it back."),
+    "eeg": ("hotwash.commands_eeg", "Print a scenario's Exercise Evaluation Guides (HSEEP EEG form) as PDF or Word."),
     "ics": ("hotwash.commands_ics", "ICS forms from the record: 214 activity logs, 205A communications list."),
     "scenario": ("hotwash.commands_scenario", "Look at scenario files."),
     "exercise": ("hotwash.commands_exercise", "Open, list, run again and branch exercises."),

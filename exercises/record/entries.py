@@ -85,6 +85,7 @@ class EntryKind(StrEnum):
     FEEDBACK_SUBMITTED = "feedback_submitted"
     DETAILS_SET = "details_set"
     BASELINE_STORED = "baseline_stored"
+    ANALYSIS_ACCEPTED = "analysis_accepted"
 
 
 class Payload(BaseModel):
@@ -279,6 +280,10 @@ class LinkUp(Payload):
 # --- evaluation and the record ----------------------------------------------------------
 
 
+TargetKey = Annotated[str, Field(pattern=r"^(msel|plan\.[a-z][a-z0-9_]{0,47}|[a-z][a-z0-9_]{0,47})$")]
+"""A capability target of an EEG: ``msel``, ``plan.<plan id>``, or a designer's target id."""
+
+
 class ObservationRecorded(Payload):
     kind: Literal[EntryKind.OBSERVATION_RECORDED] = EntryKind.OBSERVATION_RECORDED
     capability: Capability
@@ -291,6 +296,11 @@ class ObservationRecorded(Payload):
     after_end: AfterEnd = False
     element: Literal["planning", "organization", "equipment", "training", "exercise"] | None = None
     """The capability element (POETE) the evaluator files the area for improvement under."""
+    target: Annotated[TargetKey | None, Field(exclude_if=lambda v: v is None)] = None
+    """The capability target of the EEG the observation is recorded against (``aar.eeg``: a
+    designer's target id, ``plan.<plan id>`` or ``msel``), with ``objective`` and ``capability``."""
+    rationale: Annotated[UserText, Field(exclude_if=lambda v: not v)] = ""
+    """Why the rating: the EEG's explanation of the target rating."""
 
 
 IMPROVEMENT_FIELDS = (
@@ -375,6 +385,25 @@ class RatingReconciled(Payload):
     rating: Rating
     reason: Annotated[str, Field(min_length=1, max_length=MAX_TEXT), AfterValidator(storable)]
     ratings: tuple[Annotated[int, Field(ge=1)], ...] = ()
+    after_end: AfterEnd = False
+
+
+MAX_ANALYSIS = 20_000
+"""Longest capability analysis (characters): a draft cites many findings and observations."""
+
+
+class AnalysisAccepted(Payload):
+    """The lead evaluator's accepted analysis of a capability (for an objective, or none named): the
+    draft Hotwash wrote from the findings, observations and evaluators' explanations, as accepted or
+    edited. What the report prints; the latest accepted for a capability counts (a later edit is a
+    new entry)."""
+
+    kind: Literal[EntryKind.ANALYSIS_ACCEPTED] = EntryKind.ANALYSIS_ACCEPTED
+    capability: Capability
+    objective: Id | None = None
+    text: Annotated[str, Field(min_length=1, max_length=MAX_ANALYSIS), AfterValidator(storable)]
+    edited: bool = False
+    """Whether the lead evaluator changed the draft before accepting it."""
     after_end: AfterEnd = False
 
 
@@ -604,7 +633,8 @@ AnyPayload = Annotated[
     | HotWashPoint
     | FeedbackSubmitted
     | DetailsSet
-    | BaselineStored,
+    | BaselineStored
+    | AnalysisAccepted,
     Field(discriminator="kind"),
 ]
 

@@ -615,7 +615,7 @@ def build_scenario(
     )
 
 
-ITEM_LISTS = ("agencies", "links", "actions", "events", "objectives", "response_plans", "msel")
+ITEM_LISTS = ("agencies", "links", "actions", "events", "objectives", "response_plans", "msel", "capability_targets")
 """Lists whose items the cross-checks can do without: an item with a field error is left out of the
 second pass, and references to its id are taken as known (the field error already names it)."""
 DEVELOPMENTS_PATH: Path_ = ("simulation", "incident", "developments")
@@ -791,7 +791,8 @@ class _ScenarioCheck:
     def run(self) -> list[Problem]:
         for step in (self.ids, self.parties, self.plan_bindings, self.plans_applied_once, self.links, self.msel,
                      self.simulation_actions, self.unit_type_names, self.incident_model, self.media,
-                     self.reachability, self.action_functions, self.inject_categories, self.pitfalls):
+                     self.reachability, self.action_functions, self.inject_categories, self.pitfalls,
+                     self.capability_targets):
             step()
         return self.problems
 
@@ -924,6 +925,27 @@ class _ScenarioCheck:
                 ends = getattr(inj.effect, name)
                 if ends and frozenset(ends) not in self.pairs and "links" not in self.salvage.kept:
                     self.bad((*at, "effect", name), f"no link between {ends[0]!r} and {ends[1]!r}")
+
+    def capability_targets(self) -> None:
+        """A designer's capability target belongs to one objective and one of that objective's
+        capabilities; a task's agency is one of the scenario's."""
+        _unique(self.sc.capability_targets, "capability_targets", "capability target", self.bad)
+        objectives = {o.id: o for o in self.sc.objectives}
+        for i, target in enumerate(self.sc.capability_targets):
+            at: Path_ = ("capability_targets", i)
+            if target.id == "msel":
+                self.bad((*at, "id"), "'msel' names the EEG's target of MSEL expected actions: choose another id")
+            objective = objectives.get(target.objective)
+            if objective is None and not self.salvage.known("objectives", target.objective):
+                self.bad((*at, "objective"),
+                         f"unknown objective {target.objective!r}{_did_you_mean(target.objective, objectives)}")
+            elif objective is not None and target.capability not in objective.capabilities:
+                named = "; ".join(objective.capabilities)
+                self.bad((*at, "capability"), f"{target.capability!r} is not a capability of objective "
+                         f"{target.objective!r} (it names: {named})")
+            for k, task in enumerate(target.critical_tasks):
+                if task.agency is not None:
+                    self.agency((*at, "critical_tasks", k, "agency"), task.agency)
 
     def simulation_actions(self) -> None:
         unit_types = {u for a in self.sc.agencies for u in a.resources}

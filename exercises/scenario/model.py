@@ -353,6 +353,29 @@ class Objective(Frozen):
     """How the report names the objective in headings and tables (else its text)."""
 
 
+class EvaluatorTask(Frozen):
+    """A critical task only an evaluator can judge, because nothing in the journal shows it ("the
+    incident commander briefed the PIO on the rumour")."""
+
+    task: Annotated[str, Field(min_length=1, max_length=500)]
+    agency: Id | None = None
+    """The agency expected to perform it, when it is one agency's."""
+    source: Name | None = None
+    """Where the task comes from (a plan section, an SOP, a lesson of an earlier exercise)."""
+
+
+class CapabilityTarget(Frozen):
+    """A capability target the designer adds to an objective's Exercise Evaluation Guide: a
+    performance threshold and the critical tasks only an evaluator can judge. The targets drawn
+    from the response plans and the MSEL come with the scenario; these are the rest."""
+
+    id: Id
+    objective: Id
+    capability: Capability
+    target: Text
+    critical_tasks: tuple[EvaluatorTask, ...] = Field(min_length=1)
+
+
 CapabilityElement = Literal["planning", "organization", "equipment", "training", "exercise"]
 """The HSEEP capability elements (POETE) an improvement item is filed under."""
 
@@ -895,6 +918,8 @@ class ScenarioFile(Frozen):
     """Unit type id -> its name for people (``lrad_team: LRAD team``); unnamed types are worded from the id."""
     media: MediaParams | None = None
     """The public-information environment; none: no media layer."""
+    capability_targets: Annotated[tuple[CapabilityTarget, ...], Field(exclude_if=lambda v: not v)] = ()
+    """Capability targets with critical tasks only an evaluator can judge, added to the EEGs."""
 
 
 class Trigger(Frozen):

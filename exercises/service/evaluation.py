@@ -19,6 +19,7 @@ from exercises.access import (
 from exercises.record.entries import (
     CAPABILITY_ELEMENTS,
     IMPROVEMENT_FIELDS,
+    AnalysisAccepted,
     CapabilityRated,
     Entry,
     EvaluatorAssigned,
@@ -52,14 +53,19 @@ class Evaluation(ExerciseStore):
         areas_for_improvement: str = "",
         text: str = "",
         element: str | None = None,
+        target: str | None = None,
+        rationale: str = "",
     ) -> Entry:
         """An evaluator's observation against a capability, optionally of one agency, rated P/S/M/U;
-        ``element`` is the capability element (POETE) its area for improvement is filed under."""
+        ``element`` is the capability element (POETE) its area for improvement is filed under;
+        ``target`` the EEG's capability target it rates, ``rationale`` the explanation of the rating."""
         scenario = self._load(caller.exercise_id).scenario
         require(caller, Permission.RECORD_OBSERVATION)
         if agency is not None:
             self._agency(scenario, agency)
         self._objective(scenario, objective)
+        if target is not None:
+            self._target(scenario, target, objective, capability)
         payload = _payload(
             ObservationRecorded,
             capability=capability,
@@ -70,8 +76,10 @@ class Evaluation(ExerciseStore):
             areas_for_improvement=areas_for_improvement,
             text=text,
             element=element or None,
+            target=target,
+            rationale=rationale,
         )
-        if rating is None and not any(t.strip() for t in (critical_task, strengths, areas_for_improvement, text)):
+        if rating is None and not any(t.strip() for t in (critical_task, strengths, areas_for_improvement, text, rationale)):
             raise ExerciseInputError(
                 "an observation needs a rating or something written (critical task, strengths, areas for "
                 "improvement or notes)"
@@ -187,6 +195,26 @@ class Evaluation(ExerciseStore):
 
         return self._write(caller, build)[-1]
 
+    def accept_analysis(
+        self, caller: Caller, capability: str, text: str, *, objective: str | None = None, edited: bool = False
+    ) -> Entry:
+        """The lead evaluator accepts (``edited``: after changing it) the analysis of a capability the
+        report prints; until then the report says it is not accepted."""
+        scenario = self._load(caller.exercise_id).scenario
+        require(caller, Permission.RATE_CAPABILITY)
+        self._objective(scenario, objective)
+        if not text.strip():
+            raise ExerciseInputError("the analysis is empty: accept the draft or write the analysis")
+        payload = _payload(AnalysisAccepted, capability=capability, objective=objective, text=text.strip(),
+                           edited=edited)
+
+        def build(ctx: _Context) -> list[NewEntry]:
+            if not is_lead(caller, ctx.entries):
+                raise AccessDenied("only the lead evaluator accepts the analysis (a controller names the lead)")
+            return [NewEntry(at=ctx.at, actor=caller.actor, payload=after_end(ctx, payload))]
+
+        return self._write(caller, build)[-1]
+
     def record_hot_wash(self, caller: Caller, agency: str, point: str, text: str, said_by: str) -> Entry:
         """The facilitator (a controller) records, after the end of play, what one of an agency's
         participants said at the hot wash: a strength or an area for improvement (``point``)."""
@@ -228,3 +256,13 @@ class Evaluation(ExerciseStore):
         if objective is not None and objective not in {o.id for o in scenario.objectives}:
             ids = [o.id for o in scenario.objectives]
             raise ExerciseInputError(f"unknown objective {objective!r}{_hint(objective, ids)}")
+
+    @staticmethod
+    def _target(scenario: Scenario, target: str, objective: str | None, capability: str) -> None:
+        """A capability target of the EEG of (objective, capability): the MSEL's, a plan's with a
+        protocol for the capability, or the designer's for that objective and capability."""
+        plans = {f"plan.{p.plan}" for p in scenario.protocols if p.capability == capability}
+        designer = {t.id for t in scenario.capability_targets if (t.objective, t.capability) == (objective, capability)}
+        if target == "msel" or target in plans or target in designer:
+            return
+        raise ExerciseInputError(f"{target!r} is not a capability target of the EEG for {capability}")

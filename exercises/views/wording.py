@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 from exercises.record.entries import (
     ActionLogged,
+    AnalysisAccepted,
     BaselineStored,
     CapabilityRated,
     ClockEnded,
@@ -372,6 +373,8 @@ def describe_in(entry: Entry, w: Words, injects: dict[str, Inject]) -> str:
                     f"{len(p.contacts)} point{'' if len(p.contacts) == 1 else 's'} of contact")
         case BaselineStored():
             return "Simulated baseline kept with the exercise"
+        case AnalysisAccepted():
+            return f"Lead evaluator {'edited and accepted' if p.edited else 'accepted'} the analysis of {p.capability}"
         case ImprovementItemEdited():
             return f"Improvement plan edited: {', '.join(field_label(f) for f in sorted(p.fields))}"
         case Correction():

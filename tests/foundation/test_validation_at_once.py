@@ -223,3 +223,39 @@ def test_two_independent_errors_are_both_reported_in_one_run(workspace: Path, pl
         load_scenario(path)
     named = [p.field for p in caught.value.problems]
     assert sorted(named) == sorted(fields), [str(p) for p in caught.value.problems]
+
+
+def test_capability_targets_are_checked_against_objectives_capabilities_and_agencies(workspace: Path) -> None:
+    path = workspace / "scenarios" / "warehouse_fire.yaml"
+    targets = """
+capability_targets:
+  - id: briefing
+    objective: obj_comand
+    capability: Operational Coordination
+    target: Command briefs every partner.
+    critical_tasks:
+      - task: The IC briefed the EOC duty officer.
+  - id: briefing
+    objective: obj_command
+    capability: Mass Search and Rescue Operations
+    target: Search the building floor by floor.
+    critical_tasks:
+      - task: Wardens confirmed each floor clear.
+        agency: opertor
+  - id: no_tasks
+    objective: obj_command
+    capability: Operational Coordination
+    target: An empty target.
+    critical_tasks: []
+"""
+    problems = _problems(path, SOURCE + targets)
+    base = len(SOURCE.splitlines())
+    assert problems == [
+        f"{path}:{base + 20}: capability_targets[2].critical_tasks: needs at least one entry",
+        f"{path}:{base + 9}: capability_targets[1].id: duplicate capability target id 'briefing'",
+        f"{path}:{base + 4}: capability_targets[0].objective: unknown objective 'obj_comand' (did you mean 'obj_command'?)",
+        f"{path}:{base + 11}: capability_targets[1].capability: 'Mass Search and Rescue Operations' is not a capability "
+        "of objective 'obj_command' (it names: Operational Coordination; Operational Communications)",
+        f"{path}:{base + 15}: capability_targets[1].critical_tasks[0].agency: unknown agency 'opertor' "
+        "(did you mean 'operator'?)",
+    ]

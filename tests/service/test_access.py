@@ -162,6 +162,10 @@ CASES: dict[str, Case] = {
         lambda s, c, f, a: s.reconcile_rating(replace(c, name="Lee Park"), "Planning", "M", "weighed"),
         frozenset({"evaluator"}), True,
     ),
+    "accept a capability's analysis": Case(
+        lambda s, c, f, a: s.accept_analysis(replace(c, name="Lee Park"), "Planning", "Drafted and read."),
+        frozenset({"evaluator"}), True,
+    ),
     "record the hot wash": Case(
         lambda s, c, f, a: s.record_hot_wash(c, "fire", "strength", "Clear command", "Chief Diaz"),
         CONTROLLER, True, setup="ended",
@@ -257,7 +261,8 @@ def test_every_service_call_is_in_the_matrix() -> None:
         "publish_statement", "add_media_item", "media_feed", "media_desk", "trust_curve", "message_notice",
         "run_again", "branch", "lineage",
         "save_exercise_as_template",  # tests/service/test_templates.py: the controller's alone
-        "assign_evaluator", "rate_capability", "reconcile_rating", "record_hot_wash", "submit_feedback",
+        "assign_evaluator", "rate_capability", "reconcile_rating", "accept_analysis", "record_hot_wash",
+        "submit_feedback",
         "may_read_whole_record", "require_whole_record",
     }
     assert public - operator_level == covered

@@ -1,0 +1,40 @@
+"""The evaluator's page as the EEG (AppTest): targets with their tasks and what the journal shows,
+an observation rated and explained per target; the lead evaluator accepts the drafted analysis."""
+
+from __future__ import annotations
+
+from exercises.access import Role
+from exercises.record.entries import AnalysisAccepted, ObservationRecorded
+from exercises.scenario.model import Rating
+from tests.console.conftest import Exercise, console, table, toasts
+
+
+def test_an_evaluator_rates_a_target_and_the_lead_accepts_the_analysis(exercise: Exercise) -> None:
+    svc, ctl = exercise.svc, exercise.controller
+    svc.assign_evaluator(ctl, "Lee Park", lead=True)
+    svc.start(ctl)
+    svc.log_action(exercise.caller(Role.PLAYER, "fire"), "establish_command")
+    at = console(exercise.caller(Role.EVALUATOR, name="R. Chen"))
+    assert "Exercise Evaluation Guide" in [h.value for h in at.header]
+    tasks = table(at, "Critical task", "Source", "What the journal shows")
+    first = tasks.iloc[0]
+    assert first["Critical task"].startswith("Command established") or "Establish incident command" in first["Critical task"]
+    assert first["What the journal shows"].startswith("Met.") and "journal entr" in first["What the journal shows"]
+    at.text_area(key="eeg_0_1_notes").input("IC named on the first radio call")
+    at.radio(key="eeg_0_1_rating").set_value(Rating.P)
+    at.text_area(key="eeg_0_1_why").input("Command within two minutes, announced to all")
+    at.button(key="eeg_0_1_record").click().run()
+    assert any(t.startswith("Observation recorded: Operational Coordination") for t in toasts(at))
+    [obs] = [e.payload for e in svc.journal(ctl) if isinstance(e.payload, ObservationRecorded)]
+    assert (obs.target, obs.objective, obs.rating) == ("plan.town_notification", "obj_command", Rating.P)
+    assert obs.rationale == "Command within two minutes, announced to all"
+    assert not [b for b in at.button if b.label == "Accept the analysis"]  # not the lead
+
+    lead = console(exercise.caller(Role.EVALUATOR, name="Lee Park"))
+    drafted = str(lead.text_area(key="ana_text_0").value)
+    assert "(journal entry" in drafted and "observation by R. Chen)" in drafted
+    [accept] = [b for b in lead.button if b.label == "Accept the analysis"]
+    accept.click().run()
+    assert "Analysis of Operational Coordination accepted for the report" in toasts(lead)
+    [accepted] = [e for e in svc.journal(ctl) if isinstance(e.payload, AnalysisAccepted)]
+    assert accepted.payload.text == drafted.strip() and not accepted.payload.edited
