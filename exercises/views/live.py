@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from exercises.record.entries import (
     Correction,
     Entry,
+    EntryKind,
     InjectAdded,
     InjectDelivered,
     MediaItemAdded,
@@ -136,6 +137,14 @@ class MediaFolder:
         return sorted(self.items.values(), key=lambda i: (i.at, i.seq), reverse=True)
 
 
+EVALUATION_KINDS = frozenset(
+    {EntryKind.OBSERVATION_RECORDED, EntryKind.IMPROVEMENT_ITEM_EDITED, EntryKind.EVALUATOR_ASSIGNED,
+     EntryKind.CAPABILITY_RATED, EntryKind.RATING_RECONCILED, EntryKind.HOT_WASH_POINT,
+     EntryKind.FEEDBACK_SUBMITTED}
+)
+"""Entries by evaluators (and controllers for the improvement plan and assignments)."""
+
+
 class LiveFolds:
     """An exercise's agency and media views, folded to the journal's head as it grows.
 
@@ -147,12 +156,17 @@ class LiveFolds:
         self.known = JournalWords(scenario)
         self.media = MediaFolder(scenario)
         self.agencies = {a.id: AgencyFolder(scenario, a.id, self.known) for a in scenario.agencies}
+        self.evaluation: list[Entry] = []
+        """The evaluation entries and every correction: corrections applied to these give the
+        evaluation entries of the corrected journal (a correction of another entry changes none)."""
 
     def fold(self, entries: Sequence[Entry]) -> None:
         """Take in the entries after the last one folded (``entries`` is the whole journal so far)."""
         for e in entries[self.seen:]:
             self.known.add(e)
             self.media.add(e)
+            if e.kind in EVALUATION_KINDS or e.kind is EntryKind.CORRECTION:
+                self.evaluation.append(e)
             for folder in self.agencies.values():
                 folder.add(e)
         self.seen = max(self.seen, len(entries))

@@ -12,6 +12,7 @@ from exercises.record.entries import (
     ENGINE_ACTOR,
     Entry,
     MessageLost,
+    ObservationRecorded,
     Payload,
     ResourceAssigned,
     ResourceRequested,
@@ -20,9 +21,10 @@ from exercises.record.entries import (
     RumourStarted,
     TrustChanged,
 )
-from exercises.scenario.model import Scenario
+from exercises.record.corrections import effective
+from exercises.scenario.model import Rating, Scenario
 from exercises.views import ProtocolClockFolder, agency_log, inbox, protocol_clock
-from exercises.views.live import LiveFolds
+from exercises.views.live import EVALUATION_KINDS, LiveFolds
 from exercises.views.media_feed import media_feed, trust_curve
 from tests.journals import journals, scenario_with_variants
 
@@ -38,6 +40,7 @@ def _extra(scenario: Scenario, seq: int, draw: st.DrawFn) -> tuple[Payload, str 
         (ResourceRequested(request_id=f"q{seq}", to=b, unit_type="engine", count=2, text="send"), a, "player:x"),
         (ResourceAssigned(request_id=f"q{seq - 1}", requester=b, unit_type="engine", count=1), a, ENGINE_ACTOR),
         (MessageLost(message_id=f"m{seq}", sender=a, to=b, reason="link down"), None, ENGINE_ACTOR),
+        (ObservationRecorded(capability="Planning", rating=Rating.P), a, "evaluator (Dana Reyes)"),
     ]
     if scenario.media is not None:
         made += [
@@ -85,6 +88,8 @@ def test_views_folded_at_every_head_are_the_views_computed_from_scratch(
             assert folds.agencies[agency.id].log == agency_log(scenario, part, agency.id)
         assert folds.media.feed() == media_feed(scenario, part)
         assert folds.media.trust == trust_curve(scenario, part)
+        assert [e for e in effective(folds.evaluation) if e.kind in EVALUATION_KINDS] == [
+            e for e in effective(part) if e.kind in EVALUATION_KINDS]
 
 
 @settings(max_examples=30, deadline=None)
