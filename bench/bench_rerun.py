@@ -4,8 +4,9 @@ dashboard, a player's page and the evaluator's page, at 20,000 and 80,000 entrie
 
 A rerun is ``streamlit.testing.v1.AppTest.run()`` on the console's own script, signed in: the script
 run with every element built and handed to Streamlit (its protobuf messages), the fragments
-included, in the console's own process with its service and view cache. What it leaves out: the
-websocket, the browser's drawing and the network (``bench_sessions.py`` measures real sessions).
+included, in the console's own process with its service and view cache; each page's script compiled
+once, as a server does. What it leaves out: the websocket, the browser's drawing and the network,
+and ``AppTest``'s own reading of the elements is in the figure (a few ms).
 
 The exercise is ``bench_console.build``'s: the bundled civil-disturbance scenario played through the
 service with a hand-moved wall clock. Each size is built once into ``--database-dir`` (kept, so a
@@ -84,6 +85,16 @@ def callers(svc: ExerciseService, exercise_id: int) -> dict[str, Caller]:
     }
 
 
+def one_script_cache() -> None:
+    """A server compiles each page's script once (its runtime keeps one cache); ``AppTest`` makes a
+    new cache every run, which would time compiling the page each rerun."""
+    from streamlit.runtime.scriptrunner.script_cache import ScriptCache
+    from streamlit.testing.v1 import app_test
+
+    shared = ScriptCache()
+    app_test.ScriptCache = lambda: shared  # type: ignore[assignment,misc]
+
+
 def open_page(caller: Caller, page: str) -> tuple[object, float]:
     """A new tab of ``page`` signed in as ``caller``; how long its first full page took (ms)."""
     from streamlit.testing.v1 import AppTest
@@ -111,6 +122,7 @@ def time_size(url: str, entries: int, reruns: int, seed: int) -> dict[str, float
     assert exercise_id is not None
     clock.now = last_wall_time(svc, exercise_id)
     session.service = lambda: svc  # type: ignore[assignment]  # the console's one service, on the hand clock
+    one_script_cache()
     who = callers(svc, exercise_id)
     players = [c for c in who.values() if c.role is Role.PLAYER]
     rng = random.Random(seed)

@@ -251,7 +251,7 @@ class Reading(ExerciseStore):
         if caller.role is not Role.EVALUATOR:
             return entries
         # Who may read which rating depends on the evaluation entries alone: looked for among them.
-        return as_read_by(caller, entries) if withheld_from(caller, self.evaluation_record(caller)) else entries
+        return as_read_by(caller, entries) if withheld_from(caller, self._evaluation(caller.exercise_id)) else entries
 
     def evaluation_record(self, caller: Caller) -> list[Entry]:
         """The evaluation entries (observations, ratings, assignments, hot wash, feedback, improvement
@@ -259,10 +259,14 @@ class Reading(ExerciseStore):
         evaluation pages need, without walking the journal."""
         self._load(caller.exercise_id)
         require(caller, Permission.READ_ALL)
-        live, _, _ = self._live_for(caller.exercise_id)
+        return as_read_by(caller, self._evaluation(caller.exercise_id))
+
+    def _evaluation(self, exercise_id: int) -> list[Entry]:
+        """The evaluation entries and corrections folded so far: who may read which rating
+        depends on these alone (``views.evaluation.withheld_from``)."""
+        live, _, _ = self._live_for(exercise_id)
         with live.lock:
-            found = list(live.folds.evaluation)
-        return as_read_by(caller, found)
+            return list(live.folds.evaluation)
 
     def timeline(self, caller: Caller) -> list[TimelineItem]:
         loaded = self._load(caller.exercise_id)
@@ -382,13 +386,13 @@ class Reading(ExerciseStore):
         """Whether the report and the exports (every rating) are open to ``caller`` now."""
         self._load(caller.exercise_id)
         require(caller, Permission.READ_ALL)
-        return not withheld_from(caller, self._snapshot(caller.exercise_id)[0])
+        return not withheld_from(caller, self._evaluation(caller.exercise_id))
 
     def require_whole_record(self, caller: Caller) -> None:
         """``AccessDenied`` unless the report and the exports are open to ``caller`` now."""
         self._load(caller.exercise_id)
         require(caller, Permission.READ_ALL)
-        self._whole_record(caller, self._snapshot(caller.exercise_id)[0])
+        self._whole_record(caller, self._evaluation(caller.exercise_id))
 
     @staticmethod
     def _whole_record(caller: Caller, entries: Sequence[Entry]) -> None:
