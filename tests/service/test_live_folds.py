@@ -8,6 +8,7 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from exercises.record.corrections import effective
 from exercises.record.entries import (
     ENGINE_ACTOR,
     Entry,
@@ -21,7 +22,6 @@ from exercises.record.entries import (
     RumourStarted,
     TrustChanged,
 )
-from exercises.record.corrections import effective
 from exercises.scenario.model import Rating, Scenario
 from exercises.views import ProtocolClockFolder, agency_log, inbox, protocol_clock
 from exercises.views.live import EVALUATION_KINDS, LiveFolds
@@ -76,7 +76,7 @@ def _same_seqs(entries: list[Entry]) -> bool:
 def test_views_folded_at_every_head_are_the_views_computed_from_scratch(
     case: tuple[str, list[Entry], list[int], float, bool],
 ) -> None:
-    name, entries, heads, now, ended = case
+    name, entries, heads, _, _ = case
     assert _same_seqs(entries)
     scenario = scenario_with_variants(name)
     folds = LiveFolds(scenario)
