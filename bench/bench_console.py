@@ -27,7 +27,6 @@ the database or to run on PostgreSQL).
 from __future__ import annotations
 
 import argparse
-import json
 import multiprocessing
 import random
 import statistics
@@ -40,6 +39,7 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 
 from argon2 import PasswordHasher
+from sqlmodel import col, select
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -49,6 +49,7 @@ from exercises.access import Caller, Role  # noqa: E402
 from exercises.scenario.loading import load_scenario  # noqa: E402
 from exercises.scenario.model import PlayedBy  # noqa: E402
 from exercises.service.exercise_service import ExerciseService  # noqa: E402
+from exercises.storage.tables import JournalEntry  # noqa: E402
 
 SCENARIO = ROOT / "data" / "scenarios" / "civil_disturbance.yaml"
 TRIGGER_SHARE = 0.03
@@ -107,12 +108,20 @@ def reuse(svc: ExerciseService, clock: HandClock, entries: int) -> tuple[Caller 
         return None, []
     exercise = found[-1]
     controller = svc.operator(exercise.id)
-    last = json.loads(svc.export(controller, "jsonl").splitlines()[-1])
-    clock.now = float(last["wall_time"])
+    clock.now = last_wall_time(svc, exercise.id)
     scenario = svc.scenario(controller)
     players = [Caller(exercise.id, Role.PLAYER, a.id) for a in scenario.agencies if a.played_by is PlayedBy.PLAYERS]
     print(f"reusing exercise {exercise.id} ({exercise.entries} entries)")
     return controller, players
+
+
+def last_wall_time(svc: ExerciseService, exercise_id: int) -> float:
+    """When the exercise's last entry was appended (the hand clock goes on from there)."""
+    with svc.db.reading() as session:
+        last = session.exec(
+            select(JournalEntry).where(JournalEntry.exercise_id == exercise_id).order_by(col(JournalEntry.seq).desc())
+        ).first()
+    return float(last.wall_time) if last is not None else time.time()
 
 
 class OtherServer:

@@ -1,7 +1,8 @@
 """The controller's dashboard: the exercise clock, the network, the protocol clock, the timeline, the feed.
 
-Everything below the controls refreshes every 2 seconds without a click (``st.fragment``), and
-each refresh first asks the service to advance the simulation to the exercise clock.
+The clock at the top looks every 2 seconds (``st.fragment``) whether anything changed, after asking
+the service to advance the simulation to the exercise clock; the page is redrawn when the journal
+has new entries or a deadline passed (``console.session.watch``), not on a blind timer.
 """
 
 from __future__ import annotations
@@ -131,15 +132,18 @@ def upcoming(view: ControllerDashboard, names: dict[str, str]) -> None:
     text_table(frame)
 
 
-@st.fragment(run_every="2s")
+@st.fragment(run_every=session.WATCH_EVERY)
 @session.in_words
+def watch(caller: Caller) -> None:
+    """The clock, every 2 s; the rest of the page is redrawn when the journal has news for it."""
+    session.watch(caller)
+    state = session.service().state(caller)
+    exercise_header(state, subtitle=state.scenario_name)
+
+
 def live(caller: Caller) -> None:
-    session.heartbeat()
-    svc = session.service()
-    session.catch_up(svc, caller)
-    view = controller_dashboard(svc, session.view_cache(), caller)
+    view = controller_dashboard(session.service(), session.view_cache(), caller)
     names = {a.id: a.name for a in view.scenario.agencies}
-    exercise_header(view.state, subtitle=view.scenario.name)
     metrics(view)
 
     # The network gets the page's width: drawn smaller, its names would be unreadable.
@@ -169,13 +173,16 @@ def live(caller: Caller) -> None:
 
     st.markdown("**Live feed**")
     feed_table(view.feed, key="ctl_feed")
-    st.caption(f"Updated at exercise time {format_duration(view.state.clock)}; refreshes every 2 s.")
+    st.caption(f"As of exercise time {format_duration(view.state.clock)}; redrawn as soon as something is "
+               "recorded or a deadline passes.")
 
 
 def render() -> None:
     caller = session.require_caller(Role.CONTROLLER)
     if st.session_state.pop(TO_REPORT_KEY, False):
         st.switch_page(SUMMARY_PAGE)
+    session.full_run()
+    watch(caller)
     # The controls sit outside the live part: a click reruns the whole page, so the buttons always
     # match the clock after one's own action (another controller's shows within one refresh).
     state = session.service().state(caller)

@@ -35,6 +35,7 @@ from exercises.scenario.durations import format_duration
 from exercises.scenario.model import Inject, Scenario
 from exercises.service.exercise_service import ExerciseService, ExerciseState
 from exercises.views import ClockStatus, MselRow, ProtocolInstance
+from exercises.views.live import EVALUATION_KINDS
 
 SIMULATION = "Simulation"
 """Who the feed names for what the simulation records itself (not for an agency it plays)."""
@@ -143,14 +144,6 @@ INJECT_KINDS = frozenset(
     {EntryKind.INJECT_DELIVERED, EntryKind.INJECT_HELD, EntryKind.INJECT_RELEASED, EntryKind.INJECT_ADDED,
      EntryKind.INJECT_SKIPPED}
 )
-
-
-EVALUATION_KINDS = frozenset(
-    {EntryKind.OBSERVATION_RECORDED, EntryKind.IMPROVEMENT_ITEM_EDITED, EntryKind.EVALUATOR_ASSIGNED,
-     EntryKind.CAPABILITY_RATED, EntryKind.RATING_RECONCILED, EntryKind.HOT_WASH_POINT,
-     EntryKind.FEEDBACK_SUBMITTED}
-)
-"""Entries by evaluators (and controllers for the improvement plan and assignments): their own lane."""
 
 
 ROLE_WORDS = {"controller": "Controller", "evaluator": "Evaluator", "observer": "Observer", "import": "Import"}

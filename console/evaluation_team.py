@@ -173,7 +173,7 @@ def reconcile_form(caller: Caller, entries: list[Entry], objectives: dict[str, s
 
 
 def team_section(caller: Caller, scenario: Scenario) -> None:
-    entries = session.service().journal(caller)
+    entries = session.service().evaluation_record(caller)
     objectives = {o.id: o.short_title or o.text for o in scenario.objectives}
     lead = lead_evaluator(entries)
     st.markdown("**Evaluation team**")

@@ -111,7 +111,7 @@ def observation_form(caller: Caller, scenario: Scenario) -> None:
 
 
 def observations_table(caller: Caller, scenario: Scenario) -> None:
-    entries = effective(session.service().journal(caller))
+    entries = effective(session.service().evaluation_record(caller))
     agencies = {a.id: a.name for a in scenario.agencies}
     objectives = {o.id: o.short_title or clip(o.text, 90) for o in scenario.objectives}
     rows = [
@@ -137,17 +137,15 @@ def observations_table(caller: Caller, scenario: Scenario) -> None:
         st.caption("None yet.")
 
 
-@st.fragment(run_every="2s")
+@st.fragment(run_every=session.WATCH_EVERY)
 @session.in_words
 def live_header(caller: Caller) -> None:
-    session.heartbeat()
-    svc = session.service()
-    session.catch_up(svc, caller)
-    state = svc.state(caller)
+    """The clock, every 2 s; the rest of the page is redrawn when the journal has news."""
+    session.watch(caller)
+    state = session.service().state(caller)
     exercise_header(state, subtitle=state.scenario_name)
 
 
-@st.fragment(run_every="2s")
 @session.in_words
 def live(caller: Caller) -> None:
     svc = session.service()
@@ -162,6 +160,7 @@ def live(caller: Caller) -> None:
 
 def render() -> None:
     caller = session.require_caller(Role.EVALUATOR, Role.CONTROLLER)
+    session.full_run()
     live_header(caller)
     svc = session.service()
     scenario = svc.scenario(caller)

@@ -67,4 +67,4 @@ def hot_wash_section(caller: Caller, scenario: Scenario) -> None:
     agencies = {a.id: a.name for a in scenario.agencies}
     if caller.role is Role.CONTROLLER and svc.state(caller).status is ClockStatus.ENDED:
         hot_wash_form(caller, agencies)
-    hot_wash_table(svc.journal(caller), agencies)
+    hot_wash_table(svc.evaluation_record(caller), agencies)

@@ -60,10 +60,9 @@ def feed_view(items: Sequence[FeedItem], trust: float | None) -> None:
             feed_item(item)
 
 
-@st.fragment(run_every="2s")
 @session.in_words
 def live_media_feed(caller: Caller) -> None:
-    """The feed, refreshed every 2 s (the page's own fragments advance the simulation)."""
+    """The feed as of this run (the page is redrawn when the journal has news: ``session.watch``)."""
     svc = session.service()
     curve = svc.trust_curve(caller)
     feed_view(svc.media_feed(caller), curve[-1].trust if curve else None)

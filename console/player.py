@@ -16,7 +16,7 @@ from console.media import media_panel
 from console.text import clip, md
 from console.widgets import counted_text, exercise_header, text_table, too_long
 from exercises.access import Caller, Role
-from exercises.scenario.durations import format_duration, format_span
+from exercises.scenario.durations import format_duration
 from exercises.scoring import Status
 from exercises.service.exercise_service import Briefing
 from exercises.views import SENDER_NAMES, InboxItem, unit_label, units
@@ -49,9 +49,10 @@ def inbox_view(items: Sequence[InboxItem], names: dict[str, str], seen: int) -> 
     if not items:
         st.caption("Nothing has reached your agency yet.")
         return
+    shown = int(st.session_state.get(SHOWN_KEY, INBOX_SHOWN))
     box = st.container(height=640 if len(items) > 3 else "content", border=False)
     with box:
-        for item in reversed(items):
+        for item in reversed(items[-shown:]):
             fresh = item.seq > seen
             with st.container(border=True, key=f"inbox_{item.seq}"):
                 line = st.container(horizontal=True, vertical_alignment="center", gap="small")
@@ -65,6 +66,19 @@ def inbox_view(items: Sequence[InboxItem], names: dict[str, str], seen: int) -> 
                 st.markdown(f"**{md(item.subject)}**" if fresh else md(item.subject))
                 if item.text:
                     st.text(item.text)
+        if len(items) > shown:
+            st.caption(f"The newest {shown} of {len(items)} are shown.")
+            st.button(f"Show {min(INBOX_SHOWN, len(items) - shown)} older", key="player_inbox_more",
+                      on_click=_show_more, type="tertiary")
+
+
+INBOX_SHOWN = 30
+"""Inbox items drawn at first (the newest); a button draws older ones, so a long exercise's page stays quick."""
+SHOWN_KEY = "player_inbox_shown"
+
+
+def _show_more() -> None:
+    st.session_state[SHOWN_KEY] = int(st.session_state.get(SHOWN_KEY, INBOX_SHOWN)) + INBOX_SHOWN
 
 
 def _mark_read(seq: int) -> None:
@@ -91,8 +105,8 @@ def deadlines_view(caller: Caller, now: float, vocab: dict[str, str]) -> None:
     rows = [
         {
             "Due": format_duration(p.due_at),
-            "Left": (f"{format_span(p.due_at - now)}" if p.status is Status.PENDING
-                     else f"OVERDUE {format_span(now - p.due_at)}"),
+            # Redrawn when a deadline passes (not every second): the clock above counts the time.
+            "Status": "pending" if p.status is Status.PENDING else "OVERDUE",
             "Must": vocab.get(p.action, p.action.replace("_", " ")),
             "Protocol": f"{p.protocol_id} {p.title}" + (" (critical)" if p.critical else ""),
         }
@@ -101,14 +115,14 @@ def deadlines_view(caller: Caller, now: float, vocab: dict[str, str]) -> None:
     text_table(pd.DataFrame(rows), height=300)
 
 
-@st.fragment(run_every="2s")
+@st.fragment(run_every=session.WATCH_EVERY)
 @session.in_words
 def live_header(caller: Caller, brief: Briefing) -> None:
-    session.heartbeat()
-    svc = session.service()
-    session.catch_up(svc, caller)
+    """The clock, every 2 s; the rest of the page is redrawn when the journal has news for the agency."""
+    session.watch(caller)
     names = names_of(brief)
-    exercise_header(svc.state(caller), subtitle=f"Playing {names.get(caller.agency or '', caller.agency or '')}")
+    exercise_header(session.service().state(caller),
+                    subtitle=f"Playing {names.get(caller.agency or '', caller.agency or '')}")
 
 
 def answerable(items: Sequence[InboxItem]) -> dict[str, str]:
@@ -116,18 +130,11 @@ def answerable(items: Sequence[InboxItem]) -> dict[str, str]:
     return {i.inject_id: f"{i.inject_id}: {clip(i.subject, 60)}" for i in items if i.inject_id}
 
 
-@st.fragment(run_every="2s")
 @session.in_words
-def live_inbox(caller: Caller, brief: Briefing, offered: frozenset[str]) -> None:
-    items = session.service().inbox(caller)
+def live_inbox(caller: Caller, brief: Briefing, items: Sequence[InboxItem]) -> None:
     inbox_view(items, names_of(brief), read_mark())
-    if not set(answerable(items)) <= offered:
-        # A new inject arrived: rerun the page so the action form can link to it (form inputs keep
-        # what was typed; only their option lists change).
-        st.rerun(scope="app")
 
 
-@st.fragment(run_every="2s")
 @session.in_words
 def live_log(caller: Caller, vocab: dict[str, str]) -> None:
     svc = session.service()
@@ -259,15 +266,17 @@ def render() -> None:
     caller = session.require_caller(Role.PLAYER)
     svc = session.service()
     brief = svc.briefing(caller)
-    injects = answerable(svc.inbox(caller))
+    session.full_run()
     live_header(caller, brief)
+    items = svc.inbox(caller)
+    injects = answerable(items)
     left, right = st.columns([3, 2], gap="medium")
     with right:
         with st.container(border=True):
             forms(caller, brief, injects)
         live_log(caller, brief.vocabulary)
     with left:
-        live_inbox(caller, brief, frozenset(injects))
+        live_inbox(caller, brief, items)
         media_feed_section(caller)
     with st.expander("Scenario briefing"):
         st.text(brief.summary)

@@ -25,6 +25,7 @@ from console.derived import ViewCache
 from console.text import md
 from exercises.access import AccessDenied, Caller, ExerciseInputError, Role
 from exercises.service.exercise_service import ExerciseCannotContinue, ExerciseService
+from exercises.service.reading import ViewVersion
 from exercises.service.sessions import IDLE_TIMEOUT, SessionStore, SignedIn, browser_id
 from exercises.storage.faults import StorageFault
 
@@ -239,6 +240,40 @@ def perform(what: str | Callable[[T], str], call: Callable[[], T]) -> T | None:
         return None
     st.toast(md(what(result) if callable(what) else what), icon=":material/check_circle:")
     return result
+
+
+FULL_RUN_KEY = "hotwash_full_run"
+SHOWN_KEY = "hotwash_shown_version"
+WATCH_EVERY = "2s"
+"""How often an open page looks whether what it shows has changed (a cheap look, not a redraw)."""
+
+
+def full_run() -> None:
+    """At the top of a live page's run: this run draws the whole page (``watch`` notes what it shows)."""
+    st.session_state[FULL_RUN_KEY] = True
+
+
+def watch(caller: Caller) -> None:
+    """In a page's watcher fragment (every ``WATCH_EVERY``): end the session if it was ended, let the
+    simulation catch up with the clock, then rerun the whole page only when what it shows changed:
+    new entries in the caller's view of the journal, or a deadline on it passed. Otherwise nothing
+    but the fragment (the clock) is redrawn. The views a page draws are folded once per journal
+    head in the service and shared by every session of the process."""
+    heartbeat()
+    svc = service()
+    catch_up(svc, caller)
+    now = svc.view_version(caller)
+    if st.session_state.pop(FULL_RUN_KEY, False):
+        st.session_state[SHOWN_KEY] = now  # noted before the page reads its views: never newer than them
+        return
+    shown = st.session_state.get(SHOWN_KEY)
+    if not isinstance(shown, ViewVersion) or stale(shown, now):
+        st.rerun(scope="app")
+
+
+def stale(shown: ViewVersion, now: ViewVersion) -> bool:
+    """Whether a page drawn at ``shown`` no longer shows what the journal says at ``now``."""
+    return shown.version != now.version or (shown.next_due is not None and now.clock >= shown.next_due)
 
 
 def catch_up(svc: ExerciseService, caller: Caller) -> None:

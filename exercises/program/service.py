@@ -90,6 +90,10 @@ def checked_fields(fields: Mapping[str, str]) -> dict[str, str]:
     return out
 
 
+
+_PARSED: dict[tuple[str, int, int, str, float], Any] = {}
+"""Stored summaries parsed, by (database, exercise, journal seq, journal head, when scored)."""
+
 class ProgramService:
     """One per process and database, beside the exercise service."""
 
@@ -401,16 +405,27 @@ class ProgramService:
             return exercise.last_seq, exercise.head_hash
 
     def current_summaries(self, exercise_ids: Sequence[int]) -> dict[int, Any]:
-        """The stored summaries still scored at their exercise's journal head, read in one query."""
-        query = select(ExerciseSummary, Exercise.last_seq, Exercise.head_hash).join(
-            Exercise, col(Exercise.id) == col(ExerciseSummary.exercise_id),
-        ).where(col(ExerciseSummary.exercise_id).in_(list(exercise_ids)))
+        """The stored summaries still scored at their exercise's journal head. A stored summary never
+        changes (a rescore stores a new one), so each is parsed once per process: the program page
+        reads twenty of them on every refresh. The dicts are shared: read them, never change them."""
+        query = select(
+            col(ExerciseSummary.exercise_id), col(ExerciseSummary.journal_seq), col(ExerciseSummary.journal_head),
+            col(ExerciseSummary.computed_at),
+        ).join(Exercise, col(Exercise.id) == col(ExerciseSummary.exercise_id)).where(
+            col(ExerciseSummary.exercise_id).in_(list(exercise_ids)),
+            col(ExerciseSummary.journal_seq) == col(Exercise.last_seq),
+            col(ExerciseSummary.journal_head) == col(Exercise.head_hash),
+        )
         with self.db.reading() as session:
-            rows = session.exec(query).all()
-        return {
-            row.exercise_id: json.loads(row.summary_json) for row, seq, head in rows
-            if (row.journal_seq, row.journal_head) == (seq, head)
-        }
+            keys = {row[0]: (str(self.db.engine.url), *row) for row in session.exec(query).all()}
+            missing = [ex for ex, key in keys.items() if key not in _PARSED]
+            if missing:
+                stored = session.exec(select(ExerciseSummary).where(col(ExerciseSummary.exercise_id).in_(missing)))
+                for row in stored.all():
+                    key = (str(self.db.engine.url), row.exercise_id, row.journal_seq, row.journal_head, row.computed_at)
+                    if key == keys[row.exercise_id]:
+                        _PARSED[key] = json.loads(row.summary_json)
+        return {ex: _PARSED[key] for ex, key in keys.items() if key in _PARSED}
 
     def stored_summary(self, exercise_id: int) -> tuple[int, str, Any] | None:
         """(journal seq, journal head, summary) as stored, or None."""

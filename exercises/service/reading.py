@@ -4,8 +4,9 @@ views of the journal each role may read (checked here, in the service layer)."""
 from __future__ import annotations
 
 import datetime as dt
+import threading
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict
@@ -27,6 +28,7 @@ from exercises.record.entries import (
 from exercises.record.journal import Verification
 from exercises.scenario.legal import message_notice
 from exercises.scenario.model import PlayedBy, Scenario
+from exercises.scoring import Status
 from exercises.service.store import ExerciseStore
 from exercises.storage.faults import StorageFault
 from exercises.storage.tables import Exercise, JournalCheckpoint, JournalEntry, wall_datetime
@@ -34,6 +36,7 @@ from exercises.views import (
     ClockStatus,
     InboxItem,
     MselRow,
+    ProtocolClockFolder,
     ProtocolInstance,
     TimelineItem,
     UnitForms,
@@ -42,7 +45,8 @@ from exercises.views import (
     visible_to_agency,
 )
 from exercises.views.evaluation import as_read_by, withheld_from
-from exercises.views.media_feed import FeedItem, MediaDesk, TrustPoint, media_desk, media_feed, trust_curve
+from exercises.views.live import LiveFolds
+from exercises.views.media_feed import FeedItem, MediaDesk, TrustPoint, media_desk
 
 EXPORT_FORMATS = ("jsonl", "csv")
 
@@ -98,8 +102,88 @@ class Briefing(_Result):
     """Information categories a message may carry (the plans' data-sharing rules): id -> label."""
 
 
+class ViewVersion(_Result):
+    """What a live page shows of the journal, in a word: a page reruns when this changes."""
+
+    version: tuple[int, ...]
+    """The journal's head for the roles that read it all; for a player, the last entries that changed
+    their agency's inbox, log, media feed or deadlines."""
+    next_due: float | None
+    """The earliest deadline still pending on the page (exercise seconds): it turns overdue then."""
+    clock: float
+
+
+@dataclass
+class _Live:
+    """An exercise's live views in this process, folded to ``head`` and shared by every session."""
+
+    folds: LiveFolds
+    clock: ProtocolClockFolder
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    head: int = 0
+    instances: tuple[float, bool, list[ProtocolInstance]] | None = None
+    """The protocol clock at ``head``: (computed at, ended, instances), restamped to each reader's time."""
+    versions: dict[str | None, ViewVersion] = field(default_factory=dict)
+
+
 class Reading(ExerciseStore):
-    """Every read of an exercise, checked against the caller's role."""
+    """Every read of an exercise, checked against the caller's role.
+
+    The live views (inbox, agency log, protocol clock, media feed, trust curve) are folded entry by
+    entry, once per exercise and process (``views.live``): a read at a new head costs what the new
+    entries cost, and every session at the same head shares the result."""
+
+    def _live_for(self, exercise_id: int) -> tuple[_Live, float, bool]:
+        """The exercise's live views folded to the head this process has read; the clock now, and
+        whether the exercise has ended. The caller holds ``_Live.lock`` while it reads them."""
+        loaded = self._load(exercise_id)
+        entries, marks = self._snapshot(exercise_id)
+        with self._guard:
+            live = self._lives.get(exercise_id)
+            if live is None:
+                live = self._lives[exercise_id] = _Live(LiveFolds(loaded.scenario), ProtocolClockFolder(loaded.scenario))
+        clock = derive_clock(marks)
+        last_at = entries[-1].at if entries else 0.0
+        now = max(clock.now(self._wall()), last_at)
+        with live.lock:
+            if len(entries) > live.head:
+                live.folds.fold(entries)
+                live.clock.fold(entries)
+                live.head, live.instances = len(entries), None
+                live.versions.clear()
+        return live, now, clock.status is ClockStatus.ENDED
+
+    @staticmethod
+    def _instances(live: _Live, now: float, ended: bool) -> list[ProtocolInstance]:
+        """The protocol clock at the live head, brought to ``now`` (under ``live.lock``)."""
+        if live.instances is None or live.instances[1] != ended or live.instances[0] > now:
+            live.instances = (now, ended, live.clock.instances(now, ended=ended))
+        return [i.at(now, ended=ended) for i in live.instances[2]]
+
+    def view_version(self, caller: Caller) -> ViewVersion:
+        """What the caller's live page shows, in a word (``ViewVersion``): checked every 2 s by every
+        open page, so computed once per head and role view, and only compared after that."""
+        loaded = self._load(caller.exercise_id)
+        agency = self._reader_agency(caller, loaded.scenario, None) if caller.role is Role.PLAYER else None
+        if agency is None:
+            require(caller, Permission.READ_ALL)
+        live, now, ended = self._live_for(caller.exercise_id)
+        with live.lock:
+            found = live.versions.get(agency)
+            if found is None or found.clock > now or (found.next_due is not None and now >= found.next_due):
+                found = live.versions[agency] = self._version(live, agency, now, ended)
+        return found.model_copy(update={"clock": now})
+
+    def _version(self, live: _Live, agency: str | None, now: float, ended: bool) -> ViewVersion:
+        instances = [i for i in self._instances(live, now, ended) if agency is None or i.agency == agency]
+        pending = [i.due_at for i in instances if i.status is Status.PENDING]
+        if agency is None:
+            version: tuple[int, ...] = (live.head,)
+        else:
+            mine = live.folds.agencies[agency]
+            answered = tuple(i.done_seq or 0 for i in instances)
+            version = (mine.changed, live.folds.media.changed, len(instances), *answered)
+        return ViewVersion(version=version, next_due=min(pending) if pending else None, clock=now)
 
     # --- reads ----------------------------------------------------------------------------
 
@@ -164,7 +248,26 @@ class Reading(ExerciseStore):
         the lead, other evaluators' unreconciled ratings are there without their rating and reason."""
         self._load(caller.exercise_id)
         require(caller, Permission.READ_ALL)
-        return as_read_by(caller, self._snapshot(caller.exercise_id)[0])
+        entries = self._snapshot(caller.exercise_id)[0]
+        if caller.role is not Role.EVALUATOR:
+            return entries
+        # Who may read which rating depends on the evaluation entries alone: looked for among them.
+        return as_read_by(caller, entries) if withheld_from(caller, self._evaluation(caller.exercise_id)) else entries
+
+    def evaluation_record(self, caller: Caller) -> list[Entry]:
+        """The evaluation entries (observations, ratings, assignments, hot wash, feedback, improvement
+        plan edits) and every correction, in journal order, as ``caller`` may read them: what the
+        evaluation pages need, without walking the journal."""
+        self._load(caller.exercise_id)
+        require(caller, Permission.READ_ALL)
+        return as_read_by(caller, self._evaluation(caller.exercise_id))
+
+    def _evaluation(self, exercise_id: int) -> list[Entry]:
+        """The evaluation entries and corrections folded so far: who may read which rating
+        depends on these alone (``views.evaluation.withheld_from``)."""
+        live, _, _ = self._live_for(exercise_id)
+        with live.lock:
+            return list(live.folds.evaluation)
 
     def timeline(self, caller: Caller) -> list[TimelineItem]:
         loaded = self._load(caller.exercise_id)
@@ -188,13 +291,17 @@ class Reading(ExerciseStore):
         """What reached an agency: injects, messages, requests, assignments (a player: its own)."""
         loaded = self._load(caller.exercise_id)
         agency = self._reader_agency(caller, loaded.scenario, agency)
-        return views.inbox(loaded.scenario, self._snapshot(caller.exercise_id)[0], agency)
+        live, _, _ = self._live_for(caller.exercise_id)
+        with live.lock:
+            return list(live.folds.agencies[agency].inbox)
 
     def agency_log(self, caller: Caller, agency: str | None = None) -> list[TimelineItem]:
         """What an agency did: its actions, messages, requests and their corrections."""
         loaded = self._load(caller.exercise_id)
         agency = self._reader_agency(caller, loaded.scenario, agency)
-        return views.agency_log(loaded.scenario, self._snapshot(caller.exercise_id)[0], agency)
+        live, _, _ = self._live_for(caller.exercise_id)
+        with live.lock:
+            return list(live.folds.agencies[agency].log)
 
     def protocol_clock(self, caller: Caller, agency: str | None = None) -> list[ProtocolInstance]:
         """Every protocol instance (due at; pending, overdue, met, late, missed). A player sees
@@ -204,13 +311,9 @@ class Reading(ExerciseStore):
             require(caller, Permission.READ_ALL)
         else:
             agency = self._reader_agency(caller, loaded.scenario, agency)
-        entries, marks = self._snapshot(caller.exercise_id)
-        clock = derive_clock(marks)
-        last_at = entries[-1].at if entries else 0.0
-        now = max(clock.now(self._wall()), last_at)
-        instances = views.protocol_clock(
-            loaded.scenario, entries, now, ended=clock.status is ClockStatus.ENDED
-        )
+        live, now, ended = self._live_for(caller.exercise_id)
+        with live.lock:
+            instances = self._instances(live, now, ended)
         return [i for i in instances if agency is None or i.agency == agency]
 
     def feed(self, caller: Caller, *, after_seq: int = 0, limit: int = 50) -> list[TimelineItem]:
@@ -231,7 +334,11 @@ class Reading(ExerciseStore):
         """The media layer's feed, newest first: what the public sees, so every role reads it."""
         loaded = self._load(caller.exercise_id)
         require(caller, Permission.READ_AGENCY, agency=caller.agency)
-        return media_feed(loaded.scenario, self._snapshot(caller.exercise_id)[0])
+        if loaded.scenario.media is None:
+            return []
+        live, _, _ = self._live_for(caller.exercise_id)
+        with live.lock:
+            return live.folds.media.feed()
 
     def media_desk(self, caller: Caller) -> MediaDesk:
         """The media layer's topics, outlets and who may publish, as this caller may see them."""
@@ -243,7 +350,11 @@ class Reading(ExerciseStore):
         """The community-trust index so far (start, then each change)."""
         loaded = self._load(caller.exercise_id)
         require(caller, Permission.READ_AGENCY, agency=caller.agency)
-        return trust_curve(loaded.scenario, self._snapshot(caller.exercise_id)[0])
+        if loaded.scenario.media is None:
+            return []
+        live, _, _ = self._live_for(caller.exercise_id)
+        with live.lock:
+            return list(live.folds.media.trust)
 
     def verify(self, caller: Caller) -> Verification:
         """Walk the hash chain in the database (never the cache), check the signed checkpoints,
@@ -278,13 +389,13 @@ class Reading(ExerciseStore):
         """Whether the report and the exports (every rating) are open to ``caller`` now."""
         self._load(caller.exercise_id)
         require(caller, Permission.READ_ALL)
-        return not withheld_from(caller, self._snapshot(caller.exercise_id)[0])
+        return not withheld_from(caller, self._evaluation(caller.exercise_id))
 
     def require_whole_record(self, caller: Caller) -> None:
         """``AccessDenied`` unless the report and the exports are open to ``caller`` now."""
         self._load(caller.exercise_id)
         require(caller, Permission.READ_ALL)
-        self._whole_record(caller, self._snapshot(caller.exercise_id)[0])
+        self._whole_record(caller, self._evaluation(caller.exercise_id))
 
     @staticmethod
     def _whole_record(caller: Caller, entries: Sequence[Entry]) -> None:

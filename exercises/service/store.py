@@ -272,6 +272,8 @@ class ExerciseStore:
         self._warmed: set[int] = set()
         self._warming: dict[int, threading.Lock] = {}
         self._lines: dict[int, _Line] = {}
+        self._lives: dict[int, Any] = {}
+        """Per exercise: its live views folded entry by entry (``reading._Live``)."""
         self._guard = threading.Lock()
 
     @classmethod

@@ -82,43 +82,58 @@ def _name(scenario: Scenario, agency: str | None) -> str:
 
 def media_feed(scenario: Scenario, entries: Sequence[Entry]) -> list[FeedItem]:
     """The feed, newest first: rumours with their current and peak reach and whether answered."""
-    media = scenario.media
-    if media is None:
+    if scenario.media is None:
         return []
-    outlets = {o.id: o for o in media.outlets}
-    topics = media.topics
     items: dict[int, FeedItem] = {}
     rumours: dict[str, int] = {}
     for e in entries:
         p = e.payload
         if isinstance(p, RumourStarted):
             rumours[p.rumour_id] = e.seq
-            items[e.seq] = FeedItem(
-                seq=e.seq, at=e.at, kind="rumour", source=outlets[p.outlet].name if p.outlet in outlets else p.outlet,
-                text=p.text, reach=p.reach, peak_reach=p.reach, topics=(topics.get(p.topic, p.topic),),
-                rumour_id=p.rumour_id,
-            )
+            items[e.seq] = feed_item(scenario, e)
         elif isinstance(p, RumourSpread | RumourAddressed) and p.rumour_id in rumours:
             seq = rumours[p.rumour_id]
-            item = items[seq]
-            update: dict[str, object] = {"reach": p.reach, "peak_reach": max(item.peak_reach, p.reach)}
-            if isinstance(p, RumourAddressed):
-                update |= {"answered": True, "answered_by": _name(scenario, e.agency), "answered_at": e.at}
-            items[seq] = item.model_copy(update=update)
-        elif isinstance(p, MediaItemPublished | MediaItemAdded):
-            outlet = outlets.get(p.outlet)
-            reach = p.reach or (outlet.reach if outlet else 0)
-            items[e.seq] = FeedItem(
-                seq=e.seq, at=e.at, kind="post", source=outlet.name if outlet else p.outlet, text=p.text,
-                reach=reach, peak_reach=reach, topics=(topics.get(p.topic, p.topic),) if p.topic else (),
-                added_by_controller=isinstance(p, MediaItemAdded),
-            )
-        elif isinstance(p, StatementIssued):
-            items[e.seq] = FeedItem(
-                seq=e.seq, at=e.at, kind="statement", source=_name(scenario, e.agency), text=p.text, reach=0,
-                topics=tuple(topics.get(t, t) for t in p.topics),
-            )
+            items[seq] = rumour_update(scenario, items[seq], e)
+        elif isinstance(p, MediaItemPublished | MediaItemAdded | StatementIssued):
+            items[e.seq] = feed_item(scenario, e)
     return sorted(items.values(), key=lambda i: (i.at, i.seq), reverse=True)
+
+
+def feed_item(scenario: Scenario, e: Entry) -> FeedItem:
+    """The feed's item for a rumour started, a post or news item, or an official statement."""
+    assert scenario.media is not None
+    outlets = {o.id: o for o in scenario.media.outlets}
+    topics = scenario.media.topics
+    p = e.payload
+    if isinstance(p, RumourStarted):
+        return FeedItem(
+            seq=e.seq, at=e.at, kind="rumour", source=outlets[p.outlet].name if p.outlet in outlets else p.outlet,
+            text=p.text, reach=p.reach, peak_reach=p.reach, topics=(topics.get(p.topic, p.topic),),
+            rumour_id=p.rumour_id,
+        )
+    if isinstance(p, MediaItemPublished | MediaItemAdded):
+        outlet = outlets.get(p.outlet)
+        reach = p.reach or (outlet.reach if outlet else 0)
+        return FeedItem(
+            seq=e.seq, at=e.at, kind="post", source=outlet.name if outlet else p.outlet, text=p.text,
+            reach=reach, peak_reach=reach, topics=(topics.get(p.topic, p.topic),) if p.topic else (),
+            added_by_controller=isinstance(p, MediaItemAdded),
+        )
+    assert isinstance(p, StatementIssued)
+    return FeedItem(
+        seq=e.seq, at=e.at, kind="statement", source=_name(scenario, e.agency), text=p.text, reach=0,
+        topics=tuple(topics.get(t, t) for t in p.topics),
+    )
+
+
+def rumour_update(scenario: Scenario, item: FeedItem, e: Entry) -> FeedItem:
+    """A rumour's item after it spread or was addressed (``e``)."""
+    p = e.payload
+    assert isinstance(p, RumourSpread | RumourAddressed)
+    update: dict[str, object] = {"reach": p.reach, "peak_reach": max(item.peak_reach, p.reach)}
+    if isinstance(p, RumourAddressed):
+        update |= {"answered": True, "answered_by": _name(scenario, e.agency), "answered_at": e.at}
+    return item.model_copy(update=update)
 
 
 def trust_curve(scenario: Scenario, entries: Sequence[Entry]) -> list[TrustPoint]:

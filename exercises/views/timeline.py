@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Literal
 
 from exercises.record.entries import (
@@ -14,12 +14,14 @@ from exercises.record.entries import (
     InjectDelivered,
     MessageDelivered,
     MessageLost,
+    MessageSent,
     ResourceAssigned,
     ResourceRequested,
 )
-from exercises.scenario.model import GeneralModel, Scenario
+from exercises.scenario.model import Inject, Scenario
 from exercises.views.base import View
 from exercises.views.wording import (
+    Words,
     describe_in,
     development_words,
     known_injects,
@@ -56,24 +58,23 @@ def _timeline_items(scenario: Scenario, entries: Sequence[Entry], shown: Iterabl
     for e in entries:
         if isinstance(e.payload, Correction):
             corrected[e.payload.corrects] = e
-    items = []
-    for e in shown:
-        fix = corrected.get(e.seq)
-        items.append(
-            TimelineItem(
-                seq=e.seq,
-                at=e.at,
-                kind=e.kind,
-                actor=e.actor,
-                agency=e.agency,
-                simulated=e.actor == ENGINE_ACTOR,
-                summary=describe_in(e, named, injects),
-                corrects=e.payload.corrects if isinstance(e.payload, Correction) else None,
-                corrected_by=fix.seq if fix else None,
-                voided=bool(fix and isinstance(fix.payload, Correction) and fix.payload.replacement is None),
-            )
-        )
-    return items
+    return [timeline_item(e, named, injects, corrected.get(e.seq)) for e in shown]
+
+
+def timeline_item(e: Entry, named: Words, injects: dict[str, Inject], fix: Entry | None = None) -> TimelineItem:
+    """One entry of a timeline or log; ``fix`` is the latest correction of it, if any."""
+    return TimelineItem(
+        seq=e.seq,
+        at=e.at,
+        kind=e.kind,
+        actor=e.actor,
+        agency=e.agency,
+        simulated=e.actor == ENGINE_ACTOR,
+        summary=describe_in(e, named, injects),
+        corrects=e.payload.corrects if isinstance(e.payload, Correction) else None,
+        corrected_by=fix.seq if fix else None,
+        voided=bool(fix and isinstance(fix.payload, Correction) and fix.payload.replacement is None),
+    )
 
 
 OWN_LOG_KINDS = frozenset({
@@ -132,57 +133,38 @@ def inbox(scenario: Scenario, entries: Sequence[Entry], agency: str) -> list[Inb
     injects = known_injects(scenario, entries)
     sent = message_texts(entries)
     w = words(scenario)
-    incident = scenario.simulation.incident
-    told = {d.id: d.text or "" for d in incident.developments} if isinstance(incident, GeneralModel) else {}
-    items = []
-    for e in entries:
-        if not addressed_to(e, agency):
-            continue
-        p = e.payload
-        base = {"seq": e.seq, "at": e.at}
-        match p:
-            case InjectDelivered():
-                inject = injects.get(p.inject_id)
-                if inject is None:
-                    continue
-                items.append(
-                    InboxItem(
-                        **base, kind="inject", sender=inject.from_, subject=inject.synopsis,
-                        text=inject.text, inject_id=inject.id,
-                    )
-                )
-            case Development():
-                subject = development_words(p, w.incident, "", w.action)
-                items.append(InboxItem(**base, kind="development", sender="simcell", subject=subject,
-                                       text=told.get(p.what, "")))
-            case MessageDelivered():
-                original = sent.get(p.message_id)
-                items.append(
-                    InboxItem(
-                        **base, kind="message", sender=p.sender, subject=f"Message from {w.agency(p.sender)}",
-                        text=original.text if original else "", reference=p.message_id,
-                    )
-                )
-            case MessageLost():
-                items.append(
-                    InboxItem(
-                        **base, kind="message_lost", sender=p.to, subject=f"Message to {w.agency(p.to)} not delivered",
-                        text=why_lost(p, w), reference=p.message_id,
-                    )
-                )
-            case ResourceRequested():
-                items.append(
-                    InboxItem(
-                        **base, kind="resource_request", sender=e.agency or "",
-                        subject=f"Request for {w.units(p.count, p.unit_type)}", text=p.text, reference=p.request_id,
-                    )
-                )
-            case ResourceAssigned():
-                items.append(
-                    InboxItem(
-                        **base, kind="resource_assigned", sender=e.agency or "",
-                        subject=f"{w.units(p.count, p.unit_type)} assigned", text="", reference=p.request_id,
-                    )
-                )
-    return items
+    items = (inbox_item(e, injects, sent, w) for e in entries if addressed_to(e, agency))
+    return [item for item in items if item is not None]
 
+
+def inbox_item(e: Entry, injects: Mapping[str, Inject], sent: Mapping[str, MessageSent], w: Words) -> InboxItem | None:
+    """What ``e`` (addressed to the agency) puts in its inbox; nothing for an inject no one knows."""
+    p = e.payload
+    base = {"seq": e.seq, "at": e.at}
+    match p:
+        case InjectDelivered():
+            inject = injects.get(p.inject_id)
+            if inject is None:
+                return None
+            return InboxItem(**base, kind="inject", sender=inject.from_, subject=inject.synopsis, text=inject.text,
+                             inject_id=inject.id)
+        case Development():
+            return InboxItem(**base, kind="development", sender="simcell",
+                             subject=development_words(p, w.incident, "", w.action),
+                             text=w.incident.texts.get(p.what, ""))
+        case MessageDelivered():
+            original = sent.get(p.message_id)
+            return InboxItem(**base, kind="message", sender=p.sender, subject=f"Message from {w.agency(p.sender)}",
+                             text=original.text if original else "", reference=p.message_id)
+        case MessageLost():
+            return InboxItem(**base, kind="message_lost", sender=p.to,
+                             subject=f"Message to {w.agency(p.to)} not delivered", text=why_lost(p, w),
+                             reference=p.message_id)
+        case ResourceRequested():
+            return InboxItem(**base, kind="resource_request", sender=e.agency or "",
+                             subject=f"Request for {w.units(p.count, p.unit_type)}", text=p.text,
+                             reference=p.request_id)
+        case ResourceAssigned():
+            return InboxItem(**base, kind="resource_assigned", sender=e.agency or "",
+                             subject=f"{w.units(p.count, p.unit_type)} assigned", text="", reference=p.request_id)
+    return None

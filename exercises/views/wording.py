@@ -222,13 +222,16 @@ class IncidentNames:
 
     incident: str = ""
     developments: Mapping[str, str] = field(default_factory=dict)
+    texts: Mapping[str, str] = field(default_factory=dict)
+    """Development id -> what it tells the agencies it reaches (their inbox's text)."""
 
 
 def incident_names(scenario: Scenario) -> IncidentNames:
     inc = scenario.simulation.incident
     if not isinstance(inc, GeneralModel):
         return IncidentNames()
-    return IncidentNames(inc.name or scenario.threat_or_hazard, inc.names)
+    return IncidentNames(inc.name or scenario.threat_or_hazard, inc.names,
+                         {d.id: d.text or "" for d in inc.developments})
 
 
 CHANGES = {"stopped": "stopped before it happened", "slowed": "slowed", "sped": "sped up"}

@@ -88,7 +88,8 @@ def test_open_deadlines_and_own_log(exercise: Exercise) -> None:
     police = exercise.caller(Role.PLAYER, "police")
     exercise.svc.log_action(police, "close_road", text="Bridge closed")
     at = console(exercise.caller(Role.PLAYER, "fire"))
-    deadlines = table(at, "Must", "Left")
+    deadlines = table(at, "Must", "Status")
     # Fire owes IC-01 and NOT-01; police's RD-01 is police's, not on fire's page (by their labels).
     assert sorted(deadlines["Must"]) == ["Establish incident command", "Notify the EOC"]
+    assert set(deadlines["Status"]) == {"pending"}
     assert at.caption.values.count("Nothing logged yet.") == 1

@@ -107,6 +107,8 @@ CASES: dict[str, Case] = {
     "state": Case(lambda s, c, f, a: s.state(c), EVERYONE, False),
     "briefing": Case(lambda s, c, f, a: s.briefing(c), EVERYONE, False),
     "feed": Case(lambda s, c, f, a: s.feed(c), EVERYONE, False),
+    "view version": Case(lambda s, c, f, a: s.view_version(c), EVERYONE, False),
+    "evaluation record": Case(lambda s, c, f, a: s.evaluation_record(c), READERS_OF_ALL, False),
     "inbox": Case(lambda s, c, f, a: s.inbox(c, a), READERS_OF_AGENCY, False, bound=True),
     "agency log": Case(lambda s, c, f, a: s.agency_log(c, a), READERS_OF_AGENCY, False, bound=True),
     "message notice": Case(
@@ -263,7 +265,7 @@ def test_every_service_call_is_in_the_matrix() -> None:
         "save_exercise_as_template",  # tests/service/test_templates.py: the controller's alone
         "assign_evaluator", "rate_capability", "reconcile_rating", "accept_analysis", "record_hot_wash",
         "submit_feedback",
-        "may_read_whole_record", "require_whole_record",
+        "may_read_whole_record", "require_whole_record", "view_version", "evaluation_record",
     }
     assert public - operator_level == covered
 

@@ -1,0 +1,107 @@
+"""What a live page derives from the journal, folded entry by entry as the journal grows (in random
+steps, a correction among them), is exactly what its pure function computes from the whole journal:
+an agency's inbox and log, the media feed and trust curve, the protocol clock brought to a later time.
+On generated journals (tests/journals.py) with media entries and resource requests mixed in."""
+
+from __future__ import annotations
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from exercises.record.corrections import effective
+from exercises.record.entries import (
+    ENGINE_ACTOR,
+    Entry,
+    MessageLost,
+    ObservationRecorded,
+    Payload,
+    ResourceAssigned,
+    ResourceRequested,
+    RumourAddressed,
+    RumourSpread,
+    RumourStarted,
+    TrustChanged,
+)
+from exercises.scenario.model import Rating, Scenario
+from exercises.views import ProtocolClockFolder, agency_log, inbox, protocol_clock
+from exercises.views.live import EVALUATION_KINDS, LiveFolds
+from exercises.views.media_feed import media_feed, trust_curve
+from tests.journals import journals, scenario_with_variants
+
+
+def _extra(scenario: Scenario, seq: int, draw: st.DrawFn) -> tuple[Payload, str | None, str]:
+    """A media entry or a resource request/assignment/lost message, as the engine or a player records it."""
+    agencies = [a.id for a in scenario.agencies]
+    a, b = draw(st.sampled_from(agencies)), draw(st.sampled_from(agencies))
+    rumour = f"r{draw(st.integers(1, 3))}"
+    topic = next(iter(scenario.media.topics)) if scenario.media else "topic"
+    outlet = scenario.media.outlets[0].id if scenario.media else "outlet"
+    made: list[tuple[Payload, str | None, str]] = [
+        (ResourceRequested(request_id=f"q{seq}", to=b, unit_type="engine", count=2, text="send"), a, "player:x"),
+        (ResourceAssigned(request_id=f"q{seq - 1}", requester=b, unit_type="engine", count=1), a, ENGINE_ACTOR),
+        (MessageLost(message_id=f"m{seq}", sender=a, to=b, reason="link down"), None, ENGINE_ACTOR),
+        (ObservationRecorded(capability="Planning", rating=Rating.P), a, "evaluator (Dana Reyes)"),
+    ]
+    if scenario.media is not None:
+        made += [
+            (RumourStarted(rumour_id=rumour, topic=topic, outlet=outlet, text="they say", reach=100), None, ENGINE_ACTOR),
+            (RumourSpread(rumour_id=rumour, reach=draw(st.integers(0, 500)), growing=True), None, ENGINE_ACTOR),
+            (RumourAddressed(rumour_id=rumour, topic=topic, reach=10), a, ENGINE_ACTOR),
+            (TrustChanged(trust=draw(st.floats(0, 100)), change=-1.0, driver="silence"), None, ENGINE_ACTOR),
+        ]
+    return draw(st.sampled_from(made))
+
+
+@st.composite
+def grown(draw: st.DrawFn) -> tuple[str, list[Entry], list[int], float, bool]:
+    """A generated journal with extra entries mixed in, and the heads a live page folds it at."""
+    name, items, now, ended = draw(journals())
+    scenario = scenario_with_variants(name)
+    out: list[Entry] = []
+    for e in items:
+        if draw(st.integers(0, 3)) == 0:
+            payload, agency, actor = _extra(scenario, len(out) + 1, draw)
+            out.append(Entry(seq=len(out) + 1, at=e.at, agency=agency, actor=actor, payload=payload))
+        out.append(e.model_copy(update={"seq": len(out) + 1}) if e.seq != len(out) + 1 else e)
+    heads = sorted(draw(st.lists(st.integers(0, len(out)), max_size=6)))
+    return name, out, [*heads, len(out)], now, ended
+
+
+def _same_seqs(entries: list[Entry]) -> bool:
+    return all(e.seq == n for n, e in enumerate(entries, start=1))
+
+
+@settings(max_examples=40, deadline=None)
+@given(case=grown())
+def test_views_folded_at_every_head_are_the_views_computed_from_scratch(
+    case: tuple[str, list[Entry], list[int], float, bool],
+) -> None:
+    name, entries, heads, _, _ = case
+    assert _same_seqs(entries)
+    scenario = scenario_with_variants(name)
+    folds = LiveFolds(scenario)
+    for head in heads:
+        part = entries[:head]
+        folds.fold(part)
+        for agency in scenario.agencies:
+            assert folds.agencies[agency.id].inbox == inbox(scenario, part, agency.id)
+            assert folds.agencies[agency.id].log == agency_log(scenario, part, agency.id)
+        assert folds.media.feed() == media_feed(scenario, part)
+        assert folds.media.trust == trust_curve(scenario, part)
+        assert [e for e in effective(folds.evaluation) if e.kind in EVALUATION_KINDS] == [
+            e for e in effective(part) if e.kind in EVALUATION_KINDS]
+
+
+@settings(max_examples=30, deadline=None)
+@given(case=grown(), later=st.sampled_from([0.0, 30.0, 600.0, 7200.0]))
+def test_a_protocol_clock_kept_from_its_head_and_brought_to_now_is_the_one_computed_now(
+    case: tuple[str, list[Entry], list[int], float, bool], later: float,
+) -> None:
+    """What a page shows between two heads: the instances computed at the head, restamped to the clock."""
+    name, entries, heads, now, ended = case
+    scenario = scenario_with_variants(name)
+    folder = ProtocolClockFolder(scenario)
+    for head in heads:
+        folder.fold(entries[:head])
+    kept = folder.instances(now, ended=ended)
+    assert [i.at(now + later, ended=ended) for i in kept] == protocol_clock(scenario, entries, now + later, ended=ended)
