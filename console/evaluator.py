@@ -10,7 +10,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from console import session
+from console import a11y, session
 from console.derived import digest, person, timeline_frame
 from console.evaluation_team import team_section
 from console.hot_wash import hot_wash_section
@@ -45,7 +45,7 @@ def _record(caller: Caller, agencies: dict[str, str]) -> None:
     about = st.session_state.get("obs_agency")
     what = (f"Observation recorded: {capability}" + (f" about {agencies.get(about, about)}" if about else "")
             + (f" rated {rating.value}" if rating else ""))
-    done = session.perform(what, lambda: session.service().record_observation(
+    done = session.perform(what, slot="observation", call=lambda: session.service().record_observation(
         caller,
         capability,
         agency=st.session_state.get("obs_agency") or None,
@@ -85,7 +85,7 @@ def observation_form(caller: Caller, scenario: Scenario) -> None:
     agencies = {a.id: a.name for a in scenario.agencies}
     # Not a form: each field's counter follows what was typed as soon as the field is left.
     with st.container(border=True):
-        st.markdown("**Record an observation**")
+        st.header("Record an observation")
         st.selectbox("Core capability", capabilities, key="obs_capability",
                      help="The scenario's own capabilities come first.")
         a, b = st.columns(2)
@@ -105,6 +105,7 @@ def observation_form(caller: Caller, scenario: Scenario) -> None:
             st.error(md(str(error)), icon=":material/error:")
         st.button("Record observation", type="primary", icon=":material/fact_check:", key="obs_record",
                   on_click=_record, args=(caller, agencies))
+        a11y.feedback("observation")
 
 
 def observations_table(caller: Caller, scenario: Scenario) -> None:
@@ -127,7 +128,7 @@ def observations_table(caller: Caller, scenario: Scenario) -> None:
         for e in reversed(entries)
         if isinstance(e.payload, ObservationRecorded)
     ]
-    st.markdown(f"**Observations so far** ({len(rows)})")
+    st.header(f"Observations so far ({len(rows)})")
     if rows:
         text_table(pd.DataFrame(rows), height=480)
     else:
@@ -149,9 +150,10 @@ def live(caller: Caller) -> None:
     state = svc.state(caller)
     scenario = svc.scenario(caller)
     folded = digest(session.view_cache(), caller.exercise_id, scenario, svc.journal(caller))
-    st.markdown("**Timeline** (last hour of exercise time)")
-    timeline_chart(timeline_frame(folded.window(state.clock)), state.clock)
-    st.markdown("**Live feed**")
+    st.header("Timeline")
+    st.caption("The last hour of exercise time.")
+    timeline_chart(timeline_frame(folded.window(state.clock)), state.clock, key="eval_timeline_table")
+    st.header("Live feed")
     feed_table(folded.feed(), key="eval_feed", height=300)
 
 
