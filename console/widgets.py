@@ -86,7 +86,8 @@ def described_chart(chart: alt.Chart | alt.LayerChart | alt.FacetChart, table: p
 def exercise_header(state: ExerciseState, *, subtitle: str | None = None) -> None:
     """The exercise's name, clock and status: the same at the top of every live page."""
     label, colour = STATUS_BADGE[state.status]
-    left, clock, speed, played = st.columns([5, 2, 1, 2], vertical_alignment="center")
+    # The speed column holds "x120" whole at 1440 px (narrower, the metric cuts it to "x...").
+    left, clock, speed, played = st.columns([5, 2, 1.4, 2], vertical_alignment="center")
     with left:
         st.title(md(state.name))
         line = st.container(horizontal=True, vertical_alignment="center")
