@@ -102,7 +102,8 @@ FOCUS = """<script>
       if (!target.hasAttribute('tabindex')) target.setAttribute('tabindex', '-1');
       target.focus();
     }
-    if (++tries < 150) setTimeout(go, 200);
+    // A busy server can take long over the run that draws the message: wait up to two minutes.
+    if (++tries < 600) setTimeout(go, 200);
   };
   setTimeout(go, 50);
 })();

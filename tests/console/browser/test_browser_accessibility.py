@@ -66,11 +66,11 @@ can catch one faded. The audit measures the page as drawn, not Streamlit's passi
 
 
 def h1s(page: Page) -> list[str]:
-    """The page's h1 headings once there is one (a live part being redrawn has its h1 marked stale
-    for a moment); all of them if there never is exactly one."""
+    """The page's h1 headings once there is one (the previous page's, marked stale, linger until
+    the new page's run is over); all of them if there never is exactly one."""
     with contextlib.suppress(PlaywrightTimeout):
-        page.wait_for_function(f"() => {CURRENT_H1}.length === 1", timeout=30_000)
-    return list(page.evaluate(f"() => {CURRENT_H1}.map(h => h.innerText)"))
+        page.wait_for_function("() => document.querySelectorAll('main h1').length === 1", timeout=60_000)
+    return list(page.evaluate("() => [...document.querySelectorAll('main h1')].map(h => h.innerText)"))
 
 
 def audit(page: Page) -> dict[str, int]:
@@ -145,12 +145,21 @@ def tab_to(page: Page, label: str, limit: int = 80) -> None:
     raise AssertionError(f"Tab never reached {label!r}; last focus: {focused(page)}")
 
 
+def press(page: Page, label: str) -> None:
+    """Tab to the control labelled ``label`` and press Enter, once the run a field left behind is over."""
+    tab_to(page, label)
+    wait_idle(page)
+    if focused(page)["label"] != label:
+        tab_to(page, label)
+    page.keyboard.press("Enter")
+
+
 def focus_settles_on(page: Page, slot: str, text: str) -> dict[str, object]:
     """Where the focus is once the rerun after an action is over: the form's message, announced."""
     page.wait_for_function(
         "([slot, text]) => { const el = document.activeElement;"
         " return !!el.closest('.st-key-a11y_live_' + slot) && el.innerText.includes(text); }",
-        arg=[slot, text], timeout=60_000)
+        arg=[slot, text], timeout=120_000)
     return focused(page)
 
 
@@ -176,22 +185,18 @@ def test_keyboard_only_sign_in_log_observe_publish(browser: Browser, server: Ser
     police.keyboard.type("Dialogue teams walking with the march")
     # The counter counts as one types, before the form is sent.
     police.locator(".st-key-a11y_count_act_text_4000").get_by_text("37 / 4,000 characters").wait_for()
-    tab_to(police, "Log action")
-    police.keyboard.press("Enter")
+    press(police, "Log action")
     assert focus_settles_on(police, "log_action", "Logged:")["live"]
 
     evaluator = keyboard_sign_in(browser, server, code(created, Role.EVALUATOR))
     tab_to(evaluator, "Critical task")
     evaluator.keyboard.type("Establish unified command")
-    tab_to(evaluator, "Record observation")
-    evaluator.keyboard.press("Enter")
+    press(evaluator, "Record observation")
     assert focus_settles_on(evaluator, "observation", "Observation recorded")["live"]
 
     pio = keyboard_sign_in(browser, server, code(created, Role.PLAYER, "city_pio"))
-    tab_to(pio, "Publish an official statement")
-    pio.keyboard.press("Enter")
+    press(pio, "Publish an official statement")
     tab_to(pio, "Statement")
     pio.keyboard.type("Main Street is closed; the march is peaceful. Next update at noon.")
-    tab_to(pio, "Publish statement")
-    pio.keyboard.press("Enter")
+    press(pio, "Publish statement")
     assert focus_settles_on(pio, "statement", "Statement published")["live"]
