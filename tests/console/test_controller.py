@@ -39,7 +39,7 @@ def test_start_pause_resume_speed_and_end(exercise: Exercise) -> None:
     assert exercise.svc.state(ctl).speed == 30.0
 
     at.button(key="ctl_end").click().run()
-    assert any(t.startswith("Exercise ended") for t in toasts(at)), (toasts(at), [e.value for e in at.exception], [s.value for s in at.success])
+    assert any(t.startswith("Exercise ended") for t in toasts(at))
     assert exercise.svc.state(ctl).status is ClockStatus.ENDED
     # The controller lands on the summary and report, still signed in.
     assert any(b.key == "sum_baseline" for b in at.button), [b.key for b in at.button]
