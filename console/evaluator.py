@@ -38,7 +38,7 @@ def _record(caller: Caller, agencies: dict[str, str]) -> None:
         return
     refused = too_long(TEXT_FIELDS)
     if refused:
-        st.session_state["obs_error"] = refused
+        a11y.said(f"Not recorded: {refused}", ok=False, slot="observation")
         st.toast(md(f"Not recorded: {refused}"), icon=":material/error:")
         return
     rating: Rating | None = st.session_state.get("obs_rating")
@@ -58,10 +58,7 @@ def _record(caller: Caller, agencies: dict[str, str]) -> None:
         element=st.session_state.get("obs_element") or None,
     ))
     if done is None:
-        st.session_state["obs_error"] = ("Not recorded: an observation needs a rating or something written "
-                                         "(critical task, strengths, areas for improvement or notes).")
-        return
-    st.session_state.pop("obs_error", None)
+        return  # why is said under the button (the service's words)
     for key in TEXT_FIELDS.values():
         st.session_state[key] = ""
     st.session_state["obs_rating"] = None
@@ -100,9 +97,6 @@ def observation_form(caller: Caller, scenario: Scenario) -> None:
         counted_text("Areas for improvement", "obs_afi")
         element_field()
         counted_text("Notes (what was seen, when, by whom)", "obs_text")
-        error = st.session_state.get("obs_error")
-        if error:
-            st.error(md(str(error)), icon=":material/error:")
         st.button("Record observation", type="primary", icon=":material/fact_check:", key="obs_record",
                   on_click=_record, args=(caller, agencies))
         a11y.feedback("observation")
