@@ -6,4 +6,7 @@ signed in on this browser tab, and runs the chosen page.
 
 from console.app import main
 
-main()
+# Streamlit runs this file as "__main__"; a simulation worker process (the baseline's process pool)
+# imports it under another name and must not draw the console.
+if __name__ == "__main__":
+    main()

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from console import session
+from console import a11y, session
 from console.text import md
 from exercises.access import Caller, Role
 from exercises.storage.faults import StorageFault
@@ -26,7 +26,6 @@ class PageSpec:
     file: str
     title: str
     icon: str
-    section: str
     roles: frozenset[Role]
     default_for: frozenset[Role] = frozenset()
 
@@ -34,23 +33,23 @@ class PageSpec:
 ALL_READERS = frozenset({Role.CONTROLLER, Role.EVALUATOR, Role.OBSERVER})
 
 PAGES: tuple[PageSpec, ...] = (
-    PageSpec("controller.py", "Dashboard", ":material/monitor_heart:", "Exercise",
+    PageSpec("controller.py", "Dashboard", ":material/monitor_heart:",
              frozenset({Role.CONTROLLER}), frozenset({Role.CONTROLLER})),
-    PageSpec("msel.py", "MSEL", ":material/list_alt:", "Exercise", frozenset({Role.CONTROLLER})),
-    PageSpec("player.py", "My agency", ":material/support_agent:", "Exercise",
+    PageSpec("msel.py", "MSEL", ":material/list_alt:", frozenset({Role.CONTROLLER})),
+    PageSpec("player.py", "My agency", ":material/support_agent:",
              frozenset({Role.PLAYER}), frozenset({Role.PLAYER})),
-    PageSpec("evaluator.py", "Evaluation", ":material/fact_check:", "Exercise",
+    PageSpec("evaluator.py", "Evaluation", ":material/fact_check:",
              frozenset({Role.EVALUATOR, Role.CONTROLLER}), frozenset({Role.EVALUATOR})),
-    PageSpec("summary.py", "Summary & report", ":material/summarize:", "Exercise", ALL_READERS,
+    PageSpec("summary.py", "Summary & report", ":material/summarize:", ALL_READERS,
              frozenset({Role.OBSERVER})),
-    PageSpec("feedback.py", "Feedback form", ":material/rate_review:", "Exercise", frozenset(Role)),
-    PageSpec("program.py", "Corrective actions", ":material/task_alt:", "Program", frozenset(Role)),
-    PageSpec("new_exercise.py", "New exercise", ":material/add_circle:", "Set-up", frozenset({Role.CONTROLLER})),
-    PageSpec("exercises.py", "Exercises", ":material/call_split:", "Set-up", frozenset({Role.CONTROLLER})),
-    PageSpec("templates.py", "Templates", ":material/inventory_2:", "Set-up", frozenset({Role.CONTROLLER})),
-    PageSpec("designer.py", "Scenario designer", ":material/science:", "Set-up", frozenset({Role.CONTROLLER})),
+    PageSpec("feedback.py", "Feedback form", ":material/rate_review:", frozenset(Role)),
+    PageSpec("program.py", "Corrective actions", ":material/task_alt:", frozenset(Role)),
+    PageSpec("new_exercise.py", "New exercise", ":material/add_circle:", frozenset({Role.CONTROLLER})),
+    PageSpec("exercises.py", "Exercises", ":material/call_split:", frozenset({Role.CONTROLLER})),
+    PageSpec("templates.py", "Templates", ":material/inventory_2:", frozenset({Role.CONTROLLER})),
+    PageSpec("designer.py", "Scenario designer", ":material/science:", frozenset({Role.CONTROLLER})),
 )
-SIGN_IN = PageSpec("signin.py", "Sign in", ":material/login:", "", frozenset())
+SIGN_IN = PageSpec("signin.py", "Sign in", ":material/login:", frozenset())
 
 ROLE_LABEL: dict[Role, str] = {
     Role.CONTROLLER: "Controller",
@@ -65,29 +64,27 @@ def page(spec: PageSpec, *, default: bool) -> st.Page:
                    default=default)
 
 
-def pages_for(caller: Caller | None) -> dict[str, list[st.Page]]:
-    """The navigation of whoever is signed in on this tab; nobody sees only the sign-in page."""
+def pages_for(caller: Caller | None) -> list[st.Page]:
+    """The navigation of whoever is signed in on this tab; nobody sees only the sign-in page.
+
+    One flat list in the order of ``PAGES`` (exercise, program, set-up): Streamlit draws a sectioned
+    menu's headers inside its list, which breaks the list for screen readers."""
     if caller is None:
         # Every page's address leads to the sign-in form, so a bookmarked page is where the user
         # lands once signed in (a page is told apart by its address alone).
         hidden = [st.Page(HERE / SIGN_IN.file, title=SIGN_IN.title, icon=SIGN_IN.icon,
                           url_path=Path(spec.file).stem) for spec in PAGES]
-        return {"": [page(SIGN_IN, default=True), *hidden]}
-    sections: dict[str, list[st.Page]] = {}
-    for spec in PAGES:
-        if caller.role in spec.roles:
-            sections.setdefault(spec.section, []).append(page(spec, default=caller.role in spec.default_for))
-    return sections
+        return [page(SIGN_IN, default=True), *hidden]
+    return [page(spec, default=caller.role in spec.default_for) for spec in PAGES if caller.role in spec.roles]
 
 
 def identity(caller: Caller) -> None:
     """Who this tab is signed in as, and the way out."""
     with st.sidebar:
-        st.caption("Signed in as")
         label = ROLE_LABEL[caller.role]
         if caller.agency:
             label += f" for {agency_name(caller)}"
-        st.markdown(f"**{md(label)}**")
+        st.markdown(f"Signed in as  \n**{md(label)}**")
         if caller.name:
             st.caption(md(caller.name))
         st.caption(f"Exercise {caller.exercise_id}")
@@ -110,8 +107,13 @@ def main() -> None:
         caller = session.caller()
         session.sync_cookie()
         navigation = st.navigation(pages_for(caller), position="sidebar" if caller else "hidden")
+        # Each page its own title in the browser's tab and history ("MSEL - Hotwash").
+        st.set_page_config(page_title=f"{navigation.title} - Hotwash")
+        a11y.page_setup()
         if caller is not None:
             identity(caller)
+        # What an action on a form without a place of its own said (and "Signed in as ..."), announced.
+        a11y.feedback("page")
         navigation.run()
     except StorageFault as fault:
         # In words, and the page comes back by itself when the database answers again.

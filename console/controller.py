@@ -14,11 +14,11 @@ import streamlit as st
 from console import session
 from console.derived import ControllerDashboard, controller_dashboard
 from console.media import media_panel
-from console.network import network_graph
 from console.widgets import (
     exercise_header,
     feed_table,
     msel_frame,
+    network_figure,
     protocol_clock_table,
     protocol_counts,
     text_table,
@@ -124,7 +124,7 @@ def metrics(view: ControllerDashboard) -> None:
 
 def upcoming(view: ControllerDashboard, names: dict[str, str]) -> None:
     pending = [r for r in view.msel if r.status in (InjectStatus.SCHEDULED, InjectStatus.HELD)]
-    st.markdown("**Next injects**")
+    st.header("Next injects")
     if not pending:
         st.caption("Every inject has been delivered or skipped.")
         return
@@ -146,32 +146,30 @@ def live(caller: Caller) -> None:
     names = {a.id: a.name for a in view.scenario.agencies}
     metrics(view)
 
-    # The network gets the page's width: drawn smaller, its names would be unreadable.
-    st.markdown("**Agency network**")
-    st.graphviz_chart(network_graph(view.scenario, links_down=view.links.down, load=view.links.load),
-                      width="stretch")
-    st.caption("Double border: played by people. Line width and number: messages carried. "
-               "Red dashes: link down.")
+    st.header("Agency network")
+    network_figure(view.scenario, links_down=view.links.down, load=view.links.load, key="ctl_network_table")
     if view.links.down:
-        st.markdown("**Links down**")
+        st.subheader("Links down")
         for key in sorted(view.links.down, key=sorted):
             st.text(" - ".join(names.get(a, a) for a in sorted(key)))
     upcoming(view, names)
     counts = protocol_counts(view.protocols, names)
-    st.markdown("**Protocols by agency**")
+    st.header("Protocols by agency")
     if counts.empty:
         st.caption("No protocol has been triggered yet.")
     else:
         text_table(counts)
 
-    st.markdown("**Protocol clock** (overdue and pending first)")
+    st.header("Protocol clock")
+    st.caption("Overdue and pending first.")
     protocol_clock_table(view.protocols, names, view.state.clock, key="ctl_protocols",
                          vocab=view.scenario.vocabulary)
 
-    st.markdown("**Timeline** (last hour of exercise time)")
-    timeline_chart(view.timeline, view.state.clock)
+    st.header("Timeline")
+    st.caption("The last hour of exercise time.")
+    timeline_chart(view.timeline, view.state.clock, key="ctl_timeline_table")
 
-    st.markdown("**Live feed**")
+    st.header("Live feed")
     feed_table(view.feed, key="ctl_feed")
     st.caption(f"As of exercise time {format_duration(view.state.clock)}; redrawn as soon as something is "
                "recorded or a deadline passes.")

@@ -20,9 +20,9 @@ from streamlit.runtime.uploaded_file_manager import UploadedFile
 
 from console import session
 from console.library import ROOT, scenario_files
-from console.network import network_graph
 from console.new_exercise import CREATED_KEY
 from console.text import md, scenario_words, with_names
+from console.widgets import described_chart, network_figure
 from exercises.access import Role
 from exercises.documents.msel_sheet import left_out_injects, left_out_warning, load_with_msel
 from exercises.scenario.durations import format_duration, format_span
@@ -139,7 +139,7 @@ def show_scenario(scenario: Scenario) -> None:
                   f"{len(scenario.plans)} plan(s)."), icon=":material/check_circle:")
     left, right = st.columns([3, 2])
     with left:
-        st.graphviz_chart(network_graph(scenario), width="stretch")
+        network_figure(scenario, key="designer_network_table")
     with right:
         st.dataframe(pd.DataFrame([
             {"Protocol": p.title, "Agency": names.get(p.agency, p.agency),
@@ -156,7 +156,7 @@ def show_scenario(scenario: Scenario) -> None:
 
 
 def simulate(scenario: Scenario) -> None:
-    st.markdown("**Simulate in batch**")
+    st.header("Simulate in batch")
     st.caption("Every agency simulated, following its protocols with the scenario's delays and resources.")
     a, b, c = st.columns([2, 1, 1], vertical_alignment="bottom")
     runs = a.slider("Runs", min_value=10, max_value=500, value=100, step=10, key="designer_runs")
@@ -186,7 +186,7 @@ def simulate(scenario: Scenario) -> None:
 
 def show_batch(scenario: Scenario, result: BatchResult) -> None:
     names = {a.id: a.name for a in scenario.agencies}
-    st.markdown(f"**{result.runs} runs, seed {result.seed}**")
+    st.subheader(f"{result.runs} runs, seed {result.seed}")
     protocols = pd.DataFrame([
         {
             "protocol": f"{p.title} ({names.get(p.agency, p.agency)})",
@@ -202,7 +202,7 @@ def show_batch(scenario: Scenario, result: BatchResult) -> None:
     ])
     _protocol_charts(protocols)
     _unit_and_link_charts(result, names, unit_names(scenario))
-    st.markdown("**Bottlenecks**")
+    st.subheader("Bottlenecks")
     if result.bottlenecks:
         words = scenario_words(scenario)
         for line in result.bottlenecks:
@@ -225,7 +225,12 @@ def _protocol_charts(protocols: pd.DataFrame) -> None:
             tooltip=["protocol:N", "title:N", alt.Tooltip("met:Q", format=".0%"),
                      alt.Tooltip("triggered:Q", format=".0%", title="runs triggered")],
         ).properties(height=30 + 24 * len(protocols))
-        st.altair_chart(met, width="stretch")
+        table = pd.DataFrame({"Protocol": protocols["protocol"], "Critical": protocols["critical"],
+                              "Met on time": protocols["met"].map("{:.0%}".format),
+                              "Runs triggered": protocols["triggered"].map("{:.0%}".format)})
+        described_chart(met, table, what="Share met on time", key="designer_met_table",
+                        description=f"Bar chart: the share of triggered instances met on time, for "
+                                    f"{len(protocols)} protocols.")
     with right:
         st.markdown("Response time, median to p90 (bar), against the deadline (tick), minutes")
         timed = protocols.dropna(subset=["median"])
@@ -241,7 +246,14 @@ def _protocol_charts(protocols: pd.DataFrame) -> None:
             deadline = alt.Chart(timed.dropna(subset=["deadline"])).mark_tick(
                 color="#b3261e", thickness=3, size=18
             ).encode(x="deadline:Q", y=y)
-            st.altair_chart((spread + deadline).properties(height=30 + 24 * len(timed)), width="stretch")
+            table = pd.DataFrame({"Protocol": timed["protocol"], "Median (min)": timed["median"].round(1),
+                                  "p90 (min)": timed["p90"].round(1),
+                                  "Deadline (min)": timed["deadline"].round(1).astype(object).where(
+                                      timed["deadline"].notna(), "none")})
+            described_chart((spread + deadline).properties(height=30 + 24 * len(timed)), table,
+                            what="Response times", key="designer_times_table",
+                            description=f"Bar chart: response time from median to 90th percentile, in minutes, "
+                                        f"against each deadline, for {len(timed)} protocols.")
 
 
 def _unit_and_link_charts(result: BatchResult, names: dict[str, str], unit_types: dict[str, UnitForms]) -> None:
@@ -258,12 +270,18 @@ def _unit_and_link_charts(result: BatchResult, names: dict[str, str], unit_types
             st.caption("No unit was used.")
         else:
             busiest = units.sort_values("utilisation", ascending=False).head(15)
-            st.altair_chart(alt.Chart(busiest).mark_bar(color="#ef6c00").encode(
+            chart = alt.Chart(busiest).mark_bar(color="#ef6c00").encode(
                 x=alt.X("utilisation:Q", axis=alt.Axis(format="%"), title="Utilisation"),
                 y=alt.Y("unit:N", sort="-x", title=None, axis=alt.Axis(labelLimit=0)),
                 tooltip=["unit:N", alt.Tooltip("utilisation:Q", format=".0%"), "units:Q",
                          alt.Tooltip("wait p90 (min):Q", format=".1f")],
-            ).properties(height=30 + 24 * len(busiest)), width="stretch")
+            ).properties(height=30 + 24 * len(busiest))
+            table = pd.DataFrame({"Unit": busiest["unit"], "Units": busiest["units"],
+                                  "Utilisation": busiest["utilisation"].map("{:.0%}".format),
+                                  "Wait p90 (min)": busiest["wait p90 (min)"].round(1)})
+            described_chart(chart, table, what="Unit utilisation", key="designer_units_table",
+                            description=f"Bar chart: the busy share of the run for the {len(busiest)} busiest "
+                                        "units.")
     with right:
         st.markdown("Messages per link and run")
         links = pd.DataFrame([
@@ -274,12 +292,18 @@ def _unit_and_link_charts(result: BatchResult, names: dict[str, str], unit_types
         if links.empty:
             st.caption("No messages.")
         else:
-            st.altair_chart(alt.Chart(links).mark_bar(color="#1565c0").encode(
+            chart = alt.Chart(links).mark_bar(color="#1565c0").encode(
                 x=alt.X("messages:Q", title="Messages per run"),
                 y=alt.Y("link:N", sort="-x", title=None, axis=alt.Axis(labelLimit=0)),
                 tooltip=["link:N", alt.Tooltip("messages:Q", format=".1f"), alt.Tooltip("lost:Q", format=".0%"),
                          alt.Tooltip("delay (s):Q", format=".0f")],
-            ).properties(height=30 + 24 * len(links)), width="stretch")
+            ).properties(height=30 + 24 * len(links))
+            table = pd.DataFrame({"Link": links["link"], "Messages per run": links["messages"].round(1),
+                                  "Lost": links["lost"].map("{:.0%}".format),
+                                  "Delay (s)": links["delay (s)"].round(0)})
+            described_chart(chart, table.sort_values("Messages per run", ascending=False), what="Messages per link",
+                            key="designer_links_table",
+                            description=f"Bar chart: messages per run on each of {len(links)} links.")
 
 
 def _open_exercise(scenario: Scenario) -> None:

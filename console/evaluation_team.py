@@ -52,7 +52,8 @@ def _assign(caller: Caller) -> None:
 def assignment_form(caller: Caller, scenario: Scenario) -> None:
     agencies = {a.id: a.name for a in scenario.agencies}
     with st.container(border=True):
-        st.markdown("**Assign an evaluator** (by the name they sign in with)")
+        st.subheader("Assign an evaluator")
+        st.caption("By the name they sign in with.")
         a, b = st.columns(2)
         a.text_input("Evaluator's name", key="team_name", max_chars=60)
         b.checkbox("Lead evaluator (sees every rating and reconciles them)", key="team_lead")
@@ -83,8 +84,9 @@ def _rate(caller: Caller) -> None:
 def rating_form(caller: Caller, scenario: Scenario) -> None:
     objectives = {o.id: o.short_title or o.text for o in scenario.objectives}
     with st.container(border=True):
-        st.markdown("**Rate a capability** (your rating is kept apart from the other evaluators' until the "
-                    "lead evaluator reconciles them)")
+        st.subheader("Rate a capability")
+        st.caption("Your rating is kept apart from the other evaluators' until the lead evaluator reconciles "
+                   "them.")
         st.selectbox("Capability to rate", capabilities_of(scenario), key="rate_capability")
         st.selectbox("Objective rated against (optional)", [None, *objectives], key="rate_objective",
                      format_func=lambda i: "none" if i is None else objectives[i])
@@ -113,7 +115,7 @@ def ratings_table(entries: list[Entry], objectives: dict[str, str]) -> None:
                 "Objective": objectives.get(p.objective or "", ""), "Rating": p.rating.value,
                 "Reason": p.reason, "Status": "final rating",
             })
-    st.markdown(f"**Capability ratings** ({len(rows)})")
+    st.subheader(f"Capability ratings ({len(rows)})")
     if rows:
         text_table(pd.DataFrame(rows), height=360)
     else:
@@ -147,7 +149,8 @@ def reconcile_form(caller: Caller, entries: list[Entry], objectives: dict[str, s
         if e.seq in pending and isinstance(e.payload, CapabilityRated):
             waiting.setdefault(f"{e.payload.capability}\t{e.payload.objective or ''}", []).append(e)
     with st.container(border=True):
-        st.markdown("**Reconcile the ratings** (lead evaluator)")
+        st.subheader("Reconcile the ratings")
+        st.caption("For the lead evaluator.")
         if not waiting:
             st.caption("No rating awaits reconciliation.")
             return
@@ -176,7 +179,7 @@ def team_section(caller: Caller, scenario: Scenario) -> None:
     entries = session.service().evaluation_record(caller)
     objectives = {o.id: o.short_title or o.text for o in scenario.objectives}
     lead = lead_evaluator(entries)
-    st.markdown("**Evaluation team**")
+    st.header("Evaluation team")
     team = [f"{a.evaluator}: {'lead evaluator' if a.lead else ', '.join(x for x in (a.capability, a.agency) if x)}"
             for a in assignments(entries)]
     st.caption(md(("Lead evaluator: " + lead + "." if lead else "No lead evaluator named yet (a controller names one "

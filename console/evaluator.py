@@ -11,7 +11,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from console import session
+from console import a11y, session
 from console.derived import digest, person, timeline_frame
 from console.drafting import analysis_section
 from console.eeg import eeg_section
@@ -41,14 +41,14 @@ def _record(caller: Caller, agencies: dict[str, str]) -> None:
         return
     refused = too_long(TEXT_FIELDS)
     if refused:
-        st.session_state["obs_error"] = refused
+        a11y.said(f"Not recorded: {refused}", ok=False, slot="observation")
         st.toast(md(f"Not recorded: {refused}"), icon=":material/error:")
         return
     rating: Rating | None = st.session_state.get("obs_rating")
     about = st.session_state.get("obs_agency")
     what = (f"Observation recorded: {capability}" + (f" about {agencies.get(about, about)}" if about else "")
             + (f" rated {rating.value}" if rating else ""))
-    done = session.perform(what, lambda: session.service().record_observation(
+    done = session.perform(what, slot="observation", call=lambda: session.service().record_observation(
         caller,
         capability,
         agency=st.session_state.get("obs_agency") or None,
@@ -61,10 +61,7 @@ def _record(caller: Caller, agencies: dict[str, str]) -> None:
         element=st.session_state.get("obs_element") or None,
     ))
     if done is None:
-        st.session_state["obs_error"] = ("Not recorded: an observation needs a rating or something written "
-                                         "(critical task, strengths, areas for improvement or notes).")
-        return
-    st.session_state.pop("obs_error", None)
+        return  # why is said under the button (the service's words)
     for key in TEXT_FIELDS.values():
         st.session_state[key] = ""
     st.session_state["obs_rating"] = None
@@ -103,11 +100,9 @@ def observation_form(caller: Caller, scenario: Scenario) -> None:
         counted_text("Areas for improvement", "obs_afi")
         element_field()
         counted_text("Notes (what was seen, when, by whom)", "obs_text")
-        error = st.session_state.get("obs_error")
-        if error:
-            st.error(md(str(error)), icon=":material/error:")
         st.button("Record observation", type="primary", icon=":material/fact_check:", key="obs_record",
                   on_click=_record, args=(caller, agencies))
+        a11y.feedback("observation")
 
 
 def observations_table(caller: Caller, scenario: Scenario) -> None:
@@ -130,7 +125,7 @@ def observations_table(caller: Caller, scenario: Scenario) -> None:
         for e in reversed(entries)
         if isinstance(e.payload, ObservationRecorded)
     ]
-    st.markdown(f"**Observations so far** ({len(rows)})")
+    st.header(f"Observations so far ({len(rows)})")
     if rows:
         text_table(pd.DataFrame(rows), height=480)
     else:
@@ -152,9 +147,10 @@ def live(caller: Caller) -> None:
     state = svc.state(caller)
     scenario = svc.scenario(caller)
     folded = digest(session.view_cache(), caller.exercise_id, scenario, svc.journal(caller))
-    st.markdown("**Timeline** (last hour of exercise time)")
-    timeline_chart(timeline_frame(folded.window(state.clock)), state.clock)
-    st.markdown("**Live feed**")
+    st.header("Timeline")
+    st.caption("The last hour of exercise time.")
+    timeline_chart(timeline_frame(folded.window(state.clock)), state.clock, key="eval_timeline_table")
+    st.header("Live feed")
     feed_table(folded.feed(), key="eval_feed", height=300)
 
 

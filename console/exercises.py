@@ -72,7 +72,7 @@ def moment_label(item: TimelineItem, names: dict[str, str]) -> str:
 
 
 def branch_section(caller: Caller, status: ClockStatus) -> None:
-    st.subheader("Branch from a moment")
+    st.header("Branch from a moment")
     if status not in (ClockStatus.ENDED, ClockStatus.PAUSED):
         st.caption("Pause or end this exercise to branch a new one from a moment of it.")
         return
@@ -96,7 +96,7 @@ def branch_section(caller: Caller, status: ClockStatus) -> None:
 
 
 def again_section(caller: Caller) -> None:
-    st.subheader("Run it again")
+    st.header("Run it again")
     st.caption("Same scenario, plans, seed, time zone and points of contact; new access codes; an empty record.")
     row = st.container(horizontal=True, vertical_alignment="bottom")
     with row:
@@ -182,12 +182,12 @@ def render() -> None:
         st.error("No exercise was opened:", icon=":material/error:")
         st.code(str(refused), language=None)
     state = svc.state(caller)
-    st.markdown(f"**This exercise: {md(state.name)}** ({state.status.value}, exercise time "
-                f"{format_duration(state.clock)})")
+    st.header(f"This exercise: {md(state.name)}")
+    st.caption(f"{state.status.value.capitalize()}, exercise time {format_duration(state.clock)}.")
     locks_section(caller)
     again_section(caller)
     branch_section(caller, state.status)
-    st.subheader("All exercises")
+    st.header("All exercises")
     text_table(exercise_rows(svc.list_exercises()), height=480)
 
 

@@ -34,10 +34,11 @@ def form(caller: Caller) -> None:
     if st.session_state.get("fb_done"):
         st.success("Your feedback form is recorded. Thank you. Another participant on this device may fill "
                    "the form below.", icon=":material/check_circle:")
-    st.markdown("**Exercise design and conduct** (1 strongly disagree to 5 strongly agree; leave out any)")
+    st.header("Exercise design and conduct")
+    st.caption("1 strongly disagree to 5 strongly agree; leave out any.")
     for key, text in FEEDBACK_STATEMENTS.items():
         st.radio(text, list(SCALE), key=f"fb_{key}", index=None, horizontal=True, format_func=SCALE.__getitem__)
-    st.markdown("**Your observations and recommendations**")
+    st.header("Your observations and recommendations")
     for key, text in FEEDBACK_QUESTIONS.items():
         counted_text(text, f"fb_{key}")
     st.button("Submit feedback form", type="primary", key="fb_submit", icon=":material/rate_review:",

@@ -38,7 +38,8 @@ def _record(caller: Caller, agencies: dict[str, str]) -> None:
 
 def hot_wash_form(caller: Caller, agencies: dict[str, str]) -> None:
     with st.container(border=True):
-        st.markdown("**Record the hot wash** (facilitator: what participants say, agency by agency)")
+        st.header("Record the hot wash")
+        st.caption("For the facilitator: what participants say, agency by agency.")
         a, b = st.columns(2)
         a.selectbox("Agency", list(agencies), key="hw_agency", format_func=lambda i: agencies[i])
         b.text_input("Said by (name, position)", key="hw_said_by", max_chars=120)
@@ -55,7 +56,7 @@ def hot_wash_table(entries: list[Entry], agencies: dict[str, str]) -> None:
         for e in effective(entries)
         if isinstance(e.payload, HotWashPoint)
     ]
-    st.markdown(f"**Hot wash: participants' views** ({len(rows)})")
+    st.header(f"Hot wash: participants' views ({len(rows)})")
     if rows:
         text_table(pd.DataFrame(rows), height=360)
     else:

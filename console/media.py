@@ -10,7 +10,7 @@ from typing import Literal
 
 import streamlit as st
 
-from console import session
+from console import a11y, session
 from console.text import md
 from exercises.access import Caller
 from exercises.scenario.durations import format_duration
@@ -44,7 +44,7 @@ def feed_item(item: FeedItem) -> None:
 def feed_view(items: Sequence[FeedItem], trust: float | None) -> None:
     head = st.container(horizontal=True, vertical_alignment="center")
     with head:
-        st.markdown("**Media feed**")
+        st.header("Media feed")
         # The trust badge first: it is always there, so the header keeps its shape between refreshes.
         if trust is not None:
             st.badge(f"Community trust {trust:.0f} / 100", color="violet")
@@ -54,7 +54,7 @@ def feed_view(items: Sequence[FeedItem], trust: float | None) -> None:
     if not items:
         st.caption("Nothing in the news or on social media yet.")
         return
-    box = st.container(height=520 if len(items) > 3 else "content", border=False, key="media_feed_box")
+    box = a11y.scroll_region("media_feed", 520) if len(items) > 3 else st.container(border=False)
     with box:
         for item in items[:SHOWN]:
             feed_item(item)
@@ -75,6 +75,7 @@ def _publish(caller: Caller, desk: MediaDesk) -> None:
     done = session.perform(
         f"Statement published ({named})",
         lambda: session.service().publish_statement(caller, topics, text),
+        slot="statement",
     )
     if done is not None:
         st.session_state["media_statement"] = ""
@@ -90,6 +91,7 @@ def statement_form(caller: Caller, desk: MediaDesk) -> None:
                      placeholder="What is known, what is being checked, when the next update comes")
         st.form_submit_button("Publish statement", type="primary", icon=":material/campaign:",
                               on_click=_publish, args=(caller, desk))
+    a11y.feedback("statement")
 
 
 def _add_item(caller: Caller, desk: MediaDesk) -> None:
@@ -102,6 +104,7 @@ def _add_item(caller: Caller, desk: MediaDesk) -> None:
     done = session.perform(
         f"Media item added ({desk.outlets.get(outlet, outlet)})",
         lambda: session.service().add_media_item(caller, outlet, text, topic=topic, starts_rumour=rumour),
+        slot="media_item",
     )
     if done is not None:
         st.session_state["media_item_text"] = ""
@@ -118,6 +121,7 @@ def media_item_form(caller: Caller, desk: MediaDesk) -> None:
         st.selectbox("Also start a rumour (optional)", [None, *desk.rumours], key="media_rumour",
                      format_func=lambda r: "no" if r is None else desk.rumours[r])
         st.form_submit_button("Add media item", icon=":material/newspaper:", on_click=_add_item, args=(caller, desk))
+    a11y.feedback("media_item")
 
 
 def media_panel(caller: Caller) -> None:
@@ -126,9 +130,12 @@ def media_panel(caller: Caller) -> None:
     if not desk.enabled:
         return
     if desk.may_publish:
-        with st.expander("Publish an official statement", icon=":material/campaign:"):
+        # Kept open by the server across the rerun a publication starts, so its message (which takes
+        # the focus) stays in view.
+        with st.expander("Publish an official statement", icon=":material/campaign:", key="media_statement_open",
+                         on_change="rerun"):
             statement_form(caller, desk)
     if desk.rumours:
-        with st.expander("Add a media item", icon=":material/newspaper:"):
+        with st.expander("Add a media item", icon=":material/newspaper:", key="media_item_open", on_change="rerun"):
             media_item_form(caller, desk)
     live_media_feed(caller)

@@ -124,7 +124,7 @@ def release_or_hold(caller: Caller) -> None:
     labels = {r.inject_id: f"{r.inject_id} ({r.status.value}, {format_duration(r.time)}): {r.synopsis}"
               for r in pending}
     with st.container(border=True):
-        st.markdown("**Release or hold an inject**")
+        st.header("Release or hold an inject")
         last = st.session_state.get("msel_outcome")
         if last:
             (st.success if last[1] else st.warning)(md(last[0]))
@@ -192,7 +192,7 @@ def add_inject(caller: Caller, scenario: Scenario) -> None:
                                        *CORE_CAPABILITIES]))
     objectives = {o.id: o.text for o in scenario.objectives}
     with st.form("add_inject", border=True):
-        st.markdown("**Add an inject**")
+        st.header("Add an inject")
         st.caption("Not on the MSEL: delivered at its time, or at once if that time has passed.")
         a, b, c = st.columns([1, 1, 2])
         a.text_input("Inject id", key="add_id", placeholder="X-01", max_chars=32)

@@ -57,8 +57,11 @@ def network_graph(
     load = load or {}
     down = {frozenset(k) for k in links_down}
     busiest = max(load.values(), default=0)
+    node = node_names(scenario)
     graph = graphviz.Graph(
-        "network",
+        # The drawing's hidden titles (read by some screen readers) are its name and its nodes':
+        # people's words, never ids.
+        "Agency network",
         # neato (spring model) suits a network with a hub better than dot's ranks, which stretch
         # every agency into one long row.
         # Measured: at the page's width (880 px at 1440) names draw at about 17 px and the picture
@@ -80,9 +83,9 @@ def network_graph(
         if agency.id == highlight:
             attrs["color"] = "#b3261e"
             attrs["penwidth"] = "2.5"
-        graph.node(agency.id, label=graphviz.nohtml(label), **attrs)
+        graph.node(graphviz.nohtml(node[agency.id]), label=graphviz.nohtml(label), **attrs)
     for link in scenario.links:
-        a, b = link.between
+        a, b = (graphviz.nohtml(node[x]) for x in link.between)
         carried = load.get(link.key, 0)
         channel = link.channel.value.replace("_", " ")
         if link.key in down:
@@ -95,3 +98,33 @@ def network_graph(
                    style=_CHANNEL_STYLE[link.channel], penwidth=f"{width:.1f}",
                    tooltip=f"{channel}, {carried} message(s)")
     return graph
+
+
+def node_names(scenario: Scenario) -> dict[str, str]:
+    """Each agency's node in the drawing, named by the agency's name (a second agency of the same
+    name gets a number: two nodes must not merge)."""
+    named: dict[str, str] = {}
+    taken: set[str] = set()
+    for agency in scenario.agencies:
+        name, n = agency.name or agency.id, 1
+        while name in taken:
+            n += 1
+            name = f"{agency.name} ({n})"
+        taken.add(name)
+        named[agency.id] = name
+    return named
+
+
+def network_rows(
+    scenario: Scenario, *, links_down: Collection[LinkKey] = (), load: Mapping[LinkKey, int] | None = None,
+) -> list[dict[str, str | int]]:
+    """The drawing as a table, for whoever cannot see it: each link by its agencies' names, its
+    channel, the messages it carried and whether it is down; links down first, then the busiest."""
+    names = {a.id: a.name for a in scenario.agencies}
+    down = {frozenset(k) for k in links_down}
+    load = load or {}
+    rows = [{"Link": " - ".join(sorted(names.get(x, x) for x in link.between)),
+             "Channel": link.channel.value.replace("_", " "),
+             "Messages carried": load.get(link.key, 0),
+             "Status": "DOWN" if link.key in down else "up"} for link in scenario.links]
+    return sorted(rows, key=lambda r: (r["Status"] != "DOWN", -int(r["Messages carried"]), str(r["Link"])))

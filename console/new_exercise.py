@@ -119,7 +119,7 @@ def codes_text(created: CreatedExercise) -> str:
 
 def show_codes(created: CreatedExercise) -> None:
     with st.container(border=True):
-        st.markdown(f"**Exercise {created.exercise.id} is open: {md(created.exercise.name)}**")
+        st.header(f"Exercise {created.exercise.id} is open: {md(created.exercise.name)}")
         st.warning("These access codes are shown only now. Hand each one to its holder; anyone with a code "
                    "acts in that role.", icon=":material/key:")
         st.dataframe(
@@ -146,7 +146,7 @@ def exercises_table() -> None:
          "Opened": e.created_at.strftime("%Y-%m-%d %H:%M UTC")}
         for e in reversed(session.service().list_exercises())
     ]
-    st.markdown("**Exercises in this database**")
+    st.header("Exercises in this database")
     st.dataframe(pd.DataFrame(rows), hide_index=True, key="new_exercises")
 
 

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 import pandas as pd
 import streamlit as st
 
-from console import session
+from console import a11y, session
 from console.media import media_panel
 from console.text import clip, md
 from console.widgets import counted_text, exercise_header, text_table, too_long
@@ -41,7 +41,7 @@ def inbox_view(items: Sequence[InboxItem], names: dict[str, str], seen: int) -> 
     new = [i for i in items if i.seq > seen]
     head = st.container(horizontal=True, vertical_alignment="center")
     with head:
-        st.markdown(f"**Inbox** ({len(items)})")
+        st.header(f"Inbox ({len(items)})")
         if new:
             st.badge(f"{len(new)} new", color="red", icon=":material/notifications_active:")
             st.button("Mark all read", key="player_mark_read", on_click=_mark_read, args=(items[-1].seq,),
@@ -50,7 +50,7 @@ def inbox_view(items: Sequence[InboxItem], names: dict[str, str], seen: int) -> 
         st.caption("Nothing has reached your agency yet.")
         return
     shown = int(st.session_state.get(SHOWN_KEY, INBOX_SHOWN))
-    box = st.container(height=640 if len(items) > 3 else "content", border=False)
+    box = a11y.scroll_region("inbox", 640) if len(items) > 3 else st.container(border=False)
     with box:
         for item in reversed(items[-shown:]):
             fresh = item.seq > seen
@@ -98,7 +98,7 @@ def read_mark() -> int:
 def deadlines_view(caller: Caller, now: float, vocab: dict[str, str]) -> None:
     open_ = [p for p in session.service().protocol_clock(caller)
              if p.status in (Status.PENDING, Status.OVERDUE)]
-    st.markdown("**Open deadlines**")
+    st.header("Open deadlines")
     if not open_:
         st.caption("No deadline is running for your agency.")
         return
@@ -139,7 +139,7 @@ def live_inbox(caller: Caller, brief: Briefing, items: Sequence[InboxItem]) -> N
 def live_log(caller: Caller, vocab: dict[str, str]) -> None:
     svc = session.service()
     deadlines_view(caller, svc.state(caller).clock, vocab)
-    st.markdown("**Our log**")
+    st.header("Our log")
     log = svc.agency_log(caller)
     if not log:
         st.caption("Nothing logged yet.")
@@ -153,10 +153,11 @@ def live_log(caller: Caller, vocab: dict[str, str]) -> None:
 # --- the forms ---------------------------------------------------------------------------
 
 
-def _refused(fields: dict[str, str]) -> bool:
+def _refused(fields: dict[str, str], slot: str) -> bool:
     """Over-long text is refused with a message (and kept, to be shortened), never dropped."""
     refused = too_long(fields)
     if refused:
+        a11y.said(f"Not sent: {refused}", ok=False, slot=slot)
         st.toast(md(f"Not sent: {refused}"), icon=":material/error:")
     return refused is not None
 
@@ -165,7 +166,7 @@ def _log_action(caller: Caller, vocabulary: dict[str, str]) -> None:
     action = st.session_state.get("act_action")
     if not action:
         return
-    if _refused({"Details": "act_text"}):
+    if _refused({"Details": "act_text"}, "log_action"):
         return
     text = str(st.session_state.get("act_text", ""))
     inject = st.session_state.get("act_inject") or None
@@ -173,6 +174,7 @@ def _log_action(caller: Caller, vocabulary: dict[str, str]) -> None:
     done = session.perform(
         f"Logged: {label}" + (f" (re {inject})" if inject else ""),
         lambda: session.service().log_action(caller, action, text=text, inject_id=inject),
+        slot="log_action",
     )
     if done is not None:
         st.session_state["act_text"] = ""
@@ -182,10 +184,11 @@ def _send_message(caller: Caller, names: dict[str, str]) -> None:
     to = st.session_state.get("msg_to")
     text = str(st.session_state.get("msg_text", ""))
     carried = list(st.session_state.get("msg_categories") or [])
-    if not to or _refused({"Message": "msg_text"}):
+    if not to or _refused({"Message": "msg_text"}, "send_message"):
         return
     done = session.perform(f"Message sent to {names.get(to, to)}",
-                           lambda: session.service().send_message(caller, to, text, categories=carried))
+                           lambda: session.service().send_message(caller, to, text, categories=carried),
+                           slot="send_message")
     if done is not None:
         st.session_state["msg_text"] = ""
         st.session_state["msg_categories"] = []
@@ -210,11 +213,12 @@ def _request(caller: Caller, names: dict[str, str], brief: Briefing) -> None:
     unit = st.session_state.get("req_unit")
     count = int(st.session_state.get("req_count", 1))
     text = str(st.session_state.get("req_text", ""))
-    if not to or not unit or _refused({"Note": "req_text"}):
+    if not to or not unit or _refused({"Note": "req_text"}, "request_resources"):
         return
     done = session.perform(
         f"Requested {units(count, unit, brief.unit_names)} from {names.get(to, to)}",
         lambda: session.service().request_resource(caller, to, unit, count, text=text),
+        slot="request_resources",
     )
     if done is not None:
         st.session_state["req_text"] = ""
@@ -239,6 +243,8 @@ def forms(caller: Caller, brief: Briefing, injects: dict[str, str]) -> None:
         counted_text("Details", "act_text", height=90, placeholder="What was done, by whom, with what result")
         st.form_submit_button("Log action", type="primary", icon=":material/edit_note:",
                               on_click=_log_action, args=(caller, vocabulary))
+    with act:
+        a11y.feedback("log_action")
     with msg:
         st.selectbox("To", others, format_func=agency_label, key="msg_to")
         _message_rules(caller, brief)
@@ -246,6 +252,8 @@ def forms(caller: Caller, brief: Briefing, injects: dict[str, str]) -> None:
         counted_text("Message", "msg_text", height=90)
         st.form_submit_button("Send message", type="primary", icon=":material/send:",
                               on_click=_send_message, args=(caller, names))
+    with msg:
+        a11y.feedback("send_message")
     with req, st.form("request_resources", border=False):
         a, b = st.columns([3, 1])
         a.selectbox("To", others, format_func=agency_label, key="req_to")
@@ -255,6 +263,8 @@ def forms(caller: Caller, brief: Briefing, injects: dict[str, str]) -> None:
         counted_text("Note (optional)", "req_text", area=False)
         st.form_submit_button("Send request", type="primary", icon=":material/local_shipping:",
                               on_click=_request, args=(caller, names, brief))
+    with req:
+        a11y.feedback("request_resources")
 
 
 def media_feed_section(caller: Caller) -> None:

@@ -28,7 +28,7 @@ from console import session
 from console.derived import ViewCache
 from console.report import current_report
 from console.text import md
-from console.widgets import counted_text, text_table, too_long
+from console.widgets import counted_text, described_chart, text_table, too_long
 from exercises.access import Caller, Role
 from exercises.program.ip_sheet import schedule_xlsx
 from exercises.program.model import VERDICTS, ActionStatus, CorrectiveAction, ProgramPlan, template_text
@@ -61,14 +61,14 @@ def actions_frame(actions: list[tuple[str, CorrectiveAction]], today: dt.date) -
 
 
 def schedule(plan: ProgramPlan) -> None:
-    st.markdown(f"### {md(plan.name)} ({plan.first_year}-{plan.last_year})")
+    st.header(f"{md(plan.name)} ({plan.first_year}-{plan.last_year})")
     st.download_button("Download the IPP schedule (.xlsx)", schedule_xlsx(plan), file_name="ipp-schedule.xlsx",
                        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key="ipp_xlsx")
     if plan.priorities:
-        st.markdown("**Priorities**")
+        st.subheader("Priorities")
         text_table(pd.DataFrame([{"#": n, "Core capability": p.capability, "Why": p.why}
                                  for n, p in enumerate(plan.priorities, 1)]))
-    st.markdown("**Schedule of exercises**")
+    st.subheader("Schedule of exercises")
     text_table(pd.DataFrame([
         {
             "Date": e.planned_date.isoformat(), "Exercise": e.title, "Type": e.exercise_type.value.capitalize(),
@@ -136,7 +136,7 @@ def update_form(caller: Caller, actions: list[tuple[str, CorrectiveAction]]) -> 
     labels = {k: f"{a.agency_name or 'no agency'}: {a.action}" for k, a in choices.items()}
     statuses = [s.value for s in ActionStatus if caller.role is not Role.PLAYER or s not in VERDICTS]
     with st.container(border=True):
-        st.markdown("**Update a corrective action**")
+        st.subheader("Update a corrective action")
         st.selectbox("Corrective action", list(choices), key="ca_action", format_func=labels.__getitem__,
                      on_change=_fill, args=(choices,), index=None, placeholder="choose one")
         a, b, c = st.columns(3)
@@ -154,7 +154,7 @@ def update_form(caller: Caller, actions: list[tuple[str, CorrectiveAction]]) -> 
 
 def history(action: CorrectiveAction) -> None:
     changes = programs().history(action.exercise_id, action.key)
-    st.markdown("**History of this action**")
+    st.subheader("History of this action")
     text_table(pd.DataFrame([
         {
             "When (UTC)": wall_datetime(c.wall_time).strftime("%Y-%m-%d %H:%M"), "Who": c.actor, "Why": c.why,
@@ -196,7 +196,7 @@ def trends(made: ProgramReport) -> None:
     """Capabilities and agencies across the program's conducted exercises, from stored summaries."""
     if not made.conducted:
         return
-    st.markdown("### Trends across the program's exercises")
+    st.header("Trends across the program's exercises")
     order = [r.title for r in made.conducted]
     points = pd.DataFrame([
         {"Exercise": r.title, "Core capability": c, "Met (%)": round(100 * v["critical_met"] / v["critical_scored"])}
@@ -204,20 +204,25 @@ def trends(made: ProgramReport) -> None:
         if (v := r.summary["capabilities"].get(c, {})).get("critical_scored")
     ])
     if not points.empty:
-        st.markdown("**Share of critical tasks met, exercise by exercise (%)**")
-        st.altair_chart(alt.Chart(points).mark_line(point=True).encode(
+        st.subheader("Share of critical tasks met, exercise by exercise (%)")
+        chart = alt.Chart(points).mark_line(point=True).encode(
             x=alt.X("Exercise:N", sort=order, axis=alt.Axis(labelAngle=0, labelLimit=0)),
             y=alt.Y("Met (%):Q", scale=alt.Scale(domain=[0, 100])),
             color=alt.Color("Core capability:N", legend=alt.Legend(orient="bottom", labelLimit=0)),
-        ).properties(height=260), width="stretch")
+        ).properties(height=260)
+        table = points.pivot_table(index="Core capability", columns="Exercise", values="Met (%)")
+        table = table.reindex(columns=[e for e in order if e in table.columns]).round(0).reset_index().fillna("")
+        described_chart(chart, table, key="prog_trend_table", what="Critical tasks met",
+                        description=f"Line chart: the share of critical tasks met (%) in {len(order)} exercises, "
+                                    f"for {points['Core capability'].nunique()} core capabilities.")
     rows = [dict(zip(("Core capability", *CAPABILITY_COLUMNS), (c, *row), strict=True))
             for c in made.capabilities() for row in capability_trend(made, c)]
     if rows:
-        st.markdown("**Core capabilities**")
+        st.subheader("Core capabilities")
         text_table(pd.DataFrame(rows))
     agencies = [dict(zip(AGENCY_COLUMNS, row, strict=True)) for row in agency_trend(made)]
     if agencies:
-        st.markdown("**Agencies**")
+        st.subheader("Agencies")
         text_table(pd.DataFrame(agencies))
 
 
@@ -235,7 +240,7 @@ def retested(caller: Caller, retests: tuple[Retest, ...], exercise_name: str) ->
     """This exercise's re-tests of earlier corrective actions; a controller or evaluator confirms each."""
     if not retests:
         return
-    st.markdown("### Corrective actions re-tested in this exercise")
+    st.header("Corrective actions re-tested in this exercise")
     text_table(pd.DataFrame([
         {"Corrective action": t.corrective_action, "Agency": t.agency_name, "From": t.source_exercise,
          "Earlier finding": t.earlier_finding, "Outcome in this exercise": t.new_outcome,
@@ -258,6 +263,7 @@ def retested(caller: Caller, retests: tuple[Retest, ...], exercise_name: str) ->
 def render() -> None:
     caller = session.require_caller(*Role)
     session.heartbeat()
+    st.title("Corrective actions")
     data = page_data(session.service(), session.view_cache(), caller, dt.datetime.now(dt.UTC).date())
     if data.plan is not None:
         schedule(data.plan)
@@ -266,7 +272,7 @@ def render() -> None:
         retested(caller, data.retests, data.exercise_name)
     else:
         st.caption("This exercise is not in a preparedness program's schedule (hotwash program conducted).")
-    st.markdown("### Corrective actions")
+    st.header("Tracked corrective actions")
     if caller.role is Role.CONTROLLER and not data.finalised:
         st.button("Finalise the AAR/IP", key="ca_finalise", on_click=_finalise, args=(caller,),
                   help="After the after-action meeting: each improvement-plan row becomes a tracked action.")

@@ -21,6 +21,7 @@ from typing import ParamSpec, TypeVar
 
 import streamlit as st
 
+from console import a11y
 from console.derived import ViewCache
 from console.text import md
 from exercises.access import AccessDenied, Caller, ExerciseInputError, Role
@@ -221,8 +222,9 @@ def _forget() -> None:
     st.session_state[COOKIE_KEY] = ""
 
 
-def perform(what: str | Callable[[T], str], call: Callable[[], T]) -> T | None:
-    """Run one service call for a user's action; confirm it with a toast naming what was recorded.
+def perform(what: str | Callable[[T], str], call: Callable[[], T], *, slot: str = "page") -> T | None:
+    """Run one service call for a user's action; confirm it with a toast naming what was recorded,
+    and the same words in the live region ``slot`` (``a11y.feedback``), which a screen reader reads.
 
     The confirmation is what a user (and a browser test) waits for: a click that reached the
     server and was written says so; a refused or bad one says why, and nothing was written."""
@@ -233,12 +235,16 @@ def perform(what: str | Callable[[T], str], call: Callable[[], T]) -> T | None:
         show_fault(fault)
         return None
     except AccessDenied as exc:
+        a11y.said(f"Not allowed: {exc}", ok=False, slot=slot)
         st.toast(f"Not allowed: {_plain(exc)}", icon=":material/block:")
         return None
     except ExerciseInputError as exc:
+        a11y.said(f"Not recorded: {exc}", ok=False, slot=slot)
         st.toast(f"Not recorded: {_plain(exc)}", icon=":material/error:")
         return None
-    st.toast(md(what(result) if callable(what) else what), icon=":material/check_circle:")
+    done = what(result) if callable(what) else what
+    a11y.said(done, slot=slot)
+    st.toast(md(done), icon=":material/check_circle:")
     return result
 
 

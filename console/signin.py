@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import streamlit as st
 
-from console import session
+from console import a11y, session
 from console.text import md
 from exercises.access import AccessDenied, Caller, ExerciseInputError
 from exercises.service.sessions import CodeNotValid, SignInThrottled
 from exercises.storage.faults import StorageFault
 
 DEMO_CODES_HINT = "var/demo-codes.txt"
+# Set by a press of "Sign in": a refusal then takes the keyboard focus, once.
+TRIED_KEY = "signin_tried"
 
 
 def _submit() -> None:
+    st.session_state[TRIED_KEY] = True
     code = str(st.session_state.get("signin_code", ""))
     name = str(st.session_state.get("signin_name", "")).strip()
     try:
@@ -35,6 +38,8 @@ def _submit() -> None:
     st.session_state.pop("signin_error", None)
     st.session_state.pop(session.NOTICE_KEY, None)
     role = who.role.value + (f" for {agency_name(who)}" if who.agency else "")
+    # Said on the page the browser lands on, whose heading takes the focus (a screen reader reads both).
+    a11y.said(f"Signed in as {role}", focus="heading")
     st.toast(md(f"Signed in as {role}"), icon=":material/login:")
 
 
@@ -84,8 +89,12 @@ def render() -> None:
         if notice:
             st.info(md(str(notice)), icon=":material/info:")
         error = st.session_state.get("signin_error")
-        if error:
-            st.error(md(str(error)), icon=":material/error:")
+        with st.container(key="a11y_live_signin"):
+            # Inside a live region that is always on the page, so a screen reader reads a refusal.
+            if error:
+                st.error(md(str(error)), icon=":material/error:")
+        if st.session_state.pop(TRIED_KEY, False) and error:
+            a11y.focus(".st-key-a11y_live_signin [data-testid='stAlert']", a11y.next_nonce())
         st.caption(
             "Trying Hotwash for the first time? `hotwash serve` opened a demo exercise and printed its "
             f"codes; they are also in `{DEMO_CODES_HINT}` where the server was started."

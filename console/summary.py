@@ -15,6 +15,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
+from aar import alt_text
 from aar.document import agreement_text
 from aar.improvement import element_text
 from aar.legal import KIND_TITLE, LEGAL_TITLE
@@ -23,7 +24,7 @@ from console import session
 from console.new_exercise import clock_and_contacts_fields, typed_details
 from console.report import current_report, ics_forms, report_docx, report_pdf
 from console.text import clip, md, with_names
-from console.widgets import exercise_header, text_table
+from console.widgets import described_chart, exercise_header, text_table
 from exercises.access import Caller, ExerciseInputError, Role
 from exercises.record.entries import IMPROVEMENT_FIELDS
 from exercises.scenario.capabilities import CORE_CAPABILITIES
@@ -31,7 +32,7 @@ from exercises.scenario.durations import format_duration, format_span
 from sim_engine.batch.runs import run_batch
 
 COMPLIANCE_COLOURS = {"met": "#2e7d32", "late": "#ef6c00", "missed": "#c62828", "out of order": "#ad1457",
-                      "overdue": "#e65100", "not due yet": "#90a4ae"}
+                      "overdue": "#e65100", "not due yet": "#78909c"}
 
 
 def compliance_chart(report: AfterActionReport) -> None:
@@ -57,7 +58,13 @@ def compliance_chart(report: AfterActionReport) -> None:
                         legend=alt.Legend(orient="right")),
         tooltip=["agency:N", "status:N", "instances:Q"],
     )
-    st.altair_chart(chart, width="stretch", height=max(170, 48 * len(agencies)))
+    table = (pd.DataFrame(rows).pivot_table(index="agency", columns="status", values="instances", aggfunc="sum",
+                                            fill_value=0)
+             .reindex(columns=[c for c in COMPLIANCE_COLOURS if c in {r["status"] for r in rows}])
+             .reset_index().rename(columns={"agency": "Agency"}))
+    described_chart(chart, table, description=alt_text.compliance(report.by_agency, "responsible agency"),
+                    what="Compliance by agency", key="sum_compliance_table",
+                    height=max(170, 48 * len(agencies)))
 
 
 # Table 1 names each row's objective as the report does (its short title, else the start of its
@@ -86,7 +93,7 @@ def evaluation_team(report: AfterActionReport) -> None:
     panel = report.evaluation
     if panel is None:
         return
-    st.markdown("**Evaluators' ratings and agreement**")
+    st.header("Evaluators' ratings and agreement")
     st.caption(md(agreement_text(panel.agreement)))
     rows = [
         {
@@ -155,7 +162,7 @@ def shortfalls(report: AfterActionReport) -> None:
         for f in report.findings
         if f.status in SHORTFALLS and not f.by_simulation
     ]
-    st.markdown(f"**Areas for improvement found in the record** ({len(rows)})")
+    st.header(f"Areas for improvement found in the record ({len(rows)})")
     if rows:
         text_table(pd.DataFrame(rows), height=420)
     else:
@@ -168,7 +175,7 @@ def public_information(report: AfterActionReport) -> None:
     pi = report.public_information
     if pi is None:
         return
-    st.markdown("**Public information and community trust**")
+    st.header("Public information and community trust")
     row = st.columns(3)
     first = format_span(pi.time_to_first_statement_s) if pi.time_to_first_statement_s is not None else "none yet"
     row[0].metric("First statement after", first, border=True, help=pi.first_statement_by or None)
@@ -192,7 +199,9 @@ def public_information(report: AfterActionReport) -> None:
     chart = alt.Chart(curve).mark_line(interpolate="step-after").encode(
         x="Exercise minutes:Q", y=alt.Y("Trust:Q", scale=alt.Scale(domain=[0, 100]))
     ).properties(height=180)
-    st.altair_chart(chart, width="stretch")
+    table = pd.DataFrame([{"Exercise time": format_duration(t.at), "Community trust": round(t.trust)} for t in points])
+    described_chart(chart, table, description=alt_text.trust(report), what="Community trust",
+                    key="sum_trust_table")
 
 
 def legal(report: AfterActionReport) -> None:
@@ -201,7 +210,7 @@ def legal(report: AfterActionReport) -> None:
     review = report.legal
     if review is None:
         return
-    st.markdown(f"**{LEGAL_TITLE}** ({len(review.findings)})")
+    st.header(f"{LEGAL_TITLE} ({len(review.findings)})")
     if not review.findings:
         st.caption("No overreach of authority, disclosure outside agreement or missing dissemination log so far.")
         return
@@ -238,11 +247,11 @@ def live(caller: Caller) -> None:
     row[3].metric("Record", "intact" if integrity.intact else f"BROKEN at {integrity.first_broken_seq}",
                   border=True, help=f"{integrity.entries} entries; head {integrity.head_hash}")
     # The chart at the page's width: every agency's name and the whole legend have room.
-    st.markdown("**Compliance by agency**")
+    st.header("Compliance by agency")
     compliance_chart(report)
     bottlenecks(report)
     # Table 1 has seven columns of text: the page's whole width, wrapped.
-    st.markdown("**Capabilities (HSEEP Table 1)**")
+    st.header("Capabilities (HSEEP Table 1)")
     capability_table(report)
     evaluation_team(report)
     shortfalls(report)
@@ -435,7 +444,7 @@ def _save_plan(caller: Caller, before: pd.DataFrame, agency_ids: dict[str, str])
 
 
 def improvement_plan(caller: Caller, report: AfterActionReport) -> None:
-    st.markdown("**Improvement Plan (AAR/IP Appendix A)**")
+    st.header("Improvement Plan (AAR/IP Appendix A)")
     if not report.improvement_plan:
         st.caption("No row yet: rows are drafted from critical protocols not met and from evaluators' "
                    "areas for improvement.")

@@ -7,17 +7,20 @@ Text from users and scenario files goes into dataframes and charts (shown litera
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 
 import altair as alt
 import pandas as pd
 import streamlit as st
 from pandas.io.formats.style import Styler
 
+from console import a11y
 from console.derived import SIMULATION, TIMELINE_WINDOW_S, Row
+from console.network import LinkKey, network_graph, network_rows
 from console.text import md
 from exercises.record.entries import MAX_TEXT
 from exercises.scenario.durations import format_duration, format_span
+from exercises.scenario.model import Scenario
 from exercises.scoring import Status
 from exercises.service.exercise_service import ExerciseState
 from exercises.views import SENDER_NAMES, ClockStatus, InjectStatus, MselRow, ProtocolInstance
@@ -65,12 +68,29 @@ CATEGORY_COLOURS = {
 }
 
 
+CLOCK_RULE_COLOUR = "#78909c"
+"""Clock changes on the timeline: 3.4:1 on white, the 3:1 WCAG 1.4.11 asks of graphics."""
+
+
+def described_chart(chart: alt.Chart | alt.LayerChart | alt.FacetChart, table: pd.DataFrame, *, description: str, what: str,
+                    key: str, height: int | None = None) -> None:
+    """A chart a screen reader names (``description`` is its accessible name, not "Vega
+    visualization") with its data as a table in an expander below it: the figure's text alternative."""
+    if height is None:
+        st.altair_chart(chart, width="stretch", alt=description)
+    else:
+        st.altair_chart(chart, width="stretch", height=height, alt=description)
+    with st.expander(f"{what} as a table", key=key, on_change="rerun"):
+        text_table(table, height=420)
+
+
 def exercise_header(state: ExerciseState, *, subtitle: str | None = None) -> None:
     """The exercise's name, clock and status: the same at the top of every live page."""
     label, colour = STATUS_BADGE[state.status]
-    left, clock, speed, played = st.columns([5, 2, 1, 2], vertical_alignment="center")
+    # The speed column holds "x120" whole at 1440 px (narrower, the metric cuts it to "x...").
+    left, clock, speed, played = st.columns([5, 2, 1.4, 2], vertical_alignment="center")
     with left:
-        st.markdown(f"### {md(state.name)}")
+        st.title(md(state.name))
         line = st.container(horizontal=True, vertical_alignment="center")
         with line:
             st.badge(label, color=colour)  # type: ignore[arg-type]
@@ -196,7 +216,7 @@ def feed_table(items: Sequence[Row], *, key: str | None = None, height: int = 36
     text_table(frame, height=height)
 
 
-def timeline_chart(frame: pd.DataFrame, now: float, window: float = TIMELINE_WINDOW_S) -> None:
+def timeline_chart(frame: pd.DataFrame, now: float, window: float = TIMELINE_WINDOW_S, *, key: str) -> None:
     """Entries by exercise time (minutes) and lane; simulated ones hollow; a rule at 'now'."""
     if frame.empty:
         st.caption("The timeline fills as the exercise runs.")
@@ -229,10 +249,16 @@ def timeline_chart(frame: pd.DataFrame, now: float, window: float = TIMELINE_WIN
     layers: list[alt.Chart] = [base, now_rule]
     if not rules.empty:
         layers.append(
-            alt.Chart(rules).mark_rule(color="#90a4ae").encode(x="minute:Q", tooltip=[alt.Tooltip("what:N")])
+            alt.Chart(rules).mark_rule(color=CLOCK_RULE_COLOUR).encode(x="minute:Q", tooltip=[alt.Tooltip("what:N")])
         )
     height = max(270, 30 * len(lanes))
-    st.altair_chart(alt.layer(*layers).properties(height=height), width="stretch")
+    kinds = Counter(points["category"])
+    description = (f"Timeline of exercise time {format_duration(max(0.0, now - window))} to {format_duration(now)}: "
+                   + ", ".join(f"{n} {kind}" for kind, n in kinds.most_common()) + f", in {len(lanes)} lanes.")
+    table = points.sort_values("minute", ascending=False)[["time", "lane", "category", "source", "what"]]
+    table.columns = ["Time", "Lane", "Entry", "By", "What"]
+    described_chart(alt.layer(*layers), table, description=description, what="The timeline", key=key,
+                    height=height)
 
 
 def counted_text(label: str, key: str, *, limit: int = MAX_TEXT, area: bool = True, height: int = 80,
@@ -240,13 +266,16 @@ def counted_text(label: str, key: str, *, limit: int = MAX_TEXT, area: bool = Tr
     """A text field with a counter of its limit. No ``max_chars``: the browser would then drop a
     pasted text that is too long without a word; here it is kept, counted, and refused with a
     message when submitted, so the user can shorten it."""
-    if area:
-        st.text_area(label, key=key, height=height, placeholder=placeholder)
-    else:
-        st.text_input(label, key=key, placeholder=placeholder)
-    used = len(str(st.session_state.get(key) or ""))
-    counter = f"{used:,} / {limit:,} characters"
-    st.caption(f":red[{counter}: too long by {used - limit:,}]" if used > limit else counter)
+    # In its counter box, the count follows each keystroke in the browser (console.a11y's script);
+    # the server's count below is the same words, drawn again on each run.
+    with a11y.counter_box(key, limit):
+        if area:
+            st.text_area(label, key=key, height=height, placeholder=placeholder)
+        else:
+            st.text_input(label, key=key, placeholder=placeholder)
+        used = len(str(st.session_state.get(key) or ""))
+        counter = f"{used:,} / {limit:,} characters"
+        st.caption(f"{counter}: too long by {used - limit:,}" if used > limit else counter)
 
 
 def too_long(fields: Mapping[str, str], limit: int = MAX_TEXT) -> str | None:
@@ -291,3 +320,16 @@ def msel_table(rows: Sequence[MselRow], names: Mapping[str, str], *, key: str | 
                height: int = 640, vocab: Mapping[str, str] | None = None) -> None:
     frame = msel_frame(rows, names, vocab)
     text_table(_colour_column(frame, "Status", INJECT_COLOURS), height=height)
+
+
+def network_figure(scenario: Scenario, *, links_down: Collection[LinkKey] = (),
+                   load: Mapping[LinkKey, int] | None = None, key: str) -> None:
+    """The agency network drawn, with the same facts as a table beside it (its text alternative):
+    every link by name, its channel, the messages it carried, and whether it is down."""
+    down = len({frozenset(k) for k in links_down})
+    # The drawing gets the page's width: drawn smaller, its names would be unreadable.
+    st.graphviz_chart(network_graph(scenario, links_down=links_down, load=load), width="stretch")
+    st.caption(f"{len(scenario.agencies)} agencies, {len(scenario.links)} links, {down} down. Double border: "
+               "played by people. Line width and number: messages carried. Red dashes: link down.")
+    with st.expander("The network as a table (links, messages carried, links down)", key=key, on_change="rerun"):
+        text_table(pd.DataFrame(network_rows(scenario, links_down=links_down, load=load)), height=480)

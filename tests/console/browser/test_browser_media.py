@@ -76,6 +76,7 @@ def test_the_pio_answers_a_rumour_and_another_player_sees_it_answered(
     wait_idle(controller)
     # The controller puts a post in the feed that starts the scenario's gas rumour now.
     controller.get_by_text("Add a media item").click()
+    wait_idle(controller)  # opening the expander is a rerun (the server keeps it open)
     controller.get_by_role("combobox", name="Outlet", exact=True).wait_for()
     pick(controller, "Outlet", "Channel 7 News")
     controller.get_by_role("textbox", name="Post or news item").fill("Live: crowds on Main Street")
@@ -92,6 +93,7 @@ def test_the_pio_answers_a_rumour_and_another_player_sees_it_answered(
 
     wait_idle(pio)
     pio.get_by_text("Publish an official statement").click()
+    wait_idle(pio)
     pio.get_by_role("combobox", name="Topics it addresses").wait_for()
     pick(pio, "Topics it addresses", "Crowd-control force (gas, batons, riot squads)")
     pio.keyboard.press("Escape")
