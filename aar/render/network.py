@@ -8,6 +8,7 @@ is drawn literally. Needs Debian's ``graphviz`` (the ``neato`` program).
 
 from __future__ import annotations
 
+import functools
 import json
 import textwrap
 from typing import Any
@@ -62,8 +63,15 @@ def png(report: AfterActionReport, dpi: int = 180) -> bytes | None:
     """The figure as PNG, or None where Graphviz is not installed (the report says so)."""
     g = graph(report)
     g.attr(dpi=str(dpi))
+    return _drawn(g.engine, g.source)
+
+
+@functools.lru_cache(maxsize=4)
+def _drawn(engine: str, source: str) -> bytes | None:
+    """Graphviz's PNG of one graph's source: the PDF and the Word copy of a report draw the same
+    figure, and a layout program is a process of its own, so it is run once."""
     try:
-        data: bytes = g.pipe(format="png")
+        data: bytes = graphviz.pipe(engine, "png", source.encode("utf-8"))
     except graphviz.ExecutableNotFound:
         return None
     return data

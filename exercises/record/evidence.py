@@ -31,14 +31,14 @@ from sqlalchemy import URL, make_url
 from sqlmodel import Session, col, select
 
 from exercises.record import lineage
-from exercises.record.entries import EntryKind
+from exercises.record.entries import Entry, EntryKind
 from exercises.record.journal import (
     SignatureStatus,
     Verification,
     canonical,
     genesis_for,
-    read_rows,
     sha256,
+    stream_rows,
     verify_rows,
 )
 from exercises.storage.tables import Exercise, JournalCheckpoint, JournalEntry
@@ -354,28 +354,44 @@ def verify(session: Session, exercise_id: int, trusted: Mapping[str, PublicKey])
     exercise = session.get(Exercise, exercise_id, populate_existing=True)
     if exercise is None:
         raise LookupError(f"no exercise {exercise_id}")
-    rows = read_rows(session, exercise_id)
     parent = lineage.parent_hash(session, exercise)
-    return check(exercise, rows, read_checkpoints(session, exercise_id), trusted, parent_head=parent)
+    checkpoints = read_checkpoints(session, exercise_id)
+    return check(exercise, stream_rows(session, exercise_id), checkpoints, trusted, parent_head=parent)
 
 
 def check(
     exercise: Exercise,
-    rows: Sequence[JournalEntry],
+    rows: Iterable[JournalEntry],
     checkpoints: Sequence[JournalCheckpoint],
     trusted: Mapping[str, PublicKey],
     *,
     parent_head: str | None = None,
+    keep: list[Entry] | None = None,
 ) -> Verification:
-    """``parent_head``: for a branch, the hash its parent holds today at the branch point
-    (``lineage.parent_hash``; None when the parent is not at hand)."""
-    chain = verify_rows(exercise, rows)
+    """The chain, the signed checkpoints and a branch's link to its parent, in one pass over
+    ``rows`` (an iterator of ``journal.stream_rows`` will do: no row is held after it went by).
+
+    ``parent_head``: for a branch, the hash its parent holds today at the branch point
+    (``lineage.parent_hash``; None when the parent is not at hand). ``keep``: every entry is
+    appended to it as read (``verify_rows``), so a report reads the journal only here."""
+    wanted = {cp.seq for cp in checkpoints}
+    hashes: dict[int, str] = {}
+    ended: list[int] = []
+    inherited = lineage.ParentChain.of(exercise)
+
+    def seen(row: JournalEntry, payload: Mapping[str, Any]) -> None:
+        if row.seq in wanted:
+            hashes[row.seq] = row.hash
+        if not ended and row.kind == EntryKind.CLOCK_ENDED.value:
+            ended.append(row.seq)
+        if inherited is not None:
+            inherited.feed(row, payload)
+
+    chain = verify_rows(exercise, rows, keep=keep, seen=seen)
     if not chain.ok:
         return replace(chain, signature=SignatureStatus.UNSIGNED)
-    hashes = {row.seq: row.hash for row in rows}
-    ended = next((row.seq for row in rows if row.kind == EntryKind.CLOCK_ENDED.value), None)
-    signed = _Signatures(exercise, chain, hashes, trusted, ended).walk(checkpoints)
-    return lineage.check(exercise, rows, signed, parent_head)
+    signed = _Signatures(exercise, chain, hashes, trusted, ended[0] if ended else None).walk(checkpoints)
+    return lineage.check_inherited(exercise, inherited, signed, parent_head)
 
 
 class _Signatures:
