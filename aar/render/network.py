@@ -63,17 +63,23 @@ def png(report: AfterActionReport, dpi: int = 180) -> bytes | None:
     """The figure as PNG, or None where Graphviz is not installed (the report says so)."""
     g = graph(report)
     g.attr(dpi=str(dpi))
-    return _drawn(g.engine, g.source)
+    try:
+        return _drawn(g.engine, g.source)
+    except graphviz.ExecutableNotFound:
+        return None
+
+
+def forget_drawings() -> None:
+    """Empty the drawings kept (``_drawn``): for a test that takes Graphviz away mid-process."""
+    _drawn.cache_clear()
 
 
 @functools.lru_cache(maxsize=4)
-def _drawn(engine: str, source: str) -> bytes | None:
+def _drawn(engine: str, source: str) -> bytes:
     """Graphviz's PNG of one graph's source: the PDF and the Word copy of a report draw the same
-    figure, and a layout program is a process of its own, so it is run once."""
-    try:
-        data: bytes = graphviz.pipe(engine, "png", source.encode("utf-8"))
-    except graphviz.ExecutableNotFound:
-        return None
+    figure, and a layout program is a process of its own, so it is run once (a missing Graphviz
+    raises, and is not kept)."""
+    data: bytes = graphviz.pipe(engine, "png", source.encode("utf-8"))
     return data
 
 
