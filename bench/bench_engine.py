@@ -1,7 +1,12 @@
 """Engine benchmark: prints its figures (not a test; targets from the engine issue).
 
-    python bench/bench_engine.py [--runs 1000] [--journal 20000] [--per-event-runs 100]
+    python bench/bench_engine.py [--runs 1000] [--journal 20000] [--per-event-runs 100] [--only-base]
 
+0. Time per replication against the commit ``--base`` (checked out in a temporary git worktree):
+   of the largest bundled scenario with both trees playing the base's copy (the engine alone;
+   target: at most 0.7x); then of each of today's bundled scenarios as it is, media layer and all,
+   against the base's copy of the same file: what a user's replication costs now against then (no
+   target; a scenario the base did not have is named and skipped). CPU time, turn by turn.
 1. Events per second of the model against a bare SimPy loop of the same number of events, measured
    in the same run, for each bundled scenario (target: the model costs at most 3x bare SimPy per
    event). Two bare loops: 50 long-lived processes, and as many processes as the model started.
@@ -13,6 +18,10 @@
 The machine may be shared: single-process figures are CPU time (``time.process_time``), which other
 processes barely disturb; the batch figures are wall-clock time, as the target is, with the load
 average printed beside them.
+
+Left out: the command's start and imports (see ``bench_commands``), the worker pool's parallel
+efficiency (``bench_batch``, from paired runs; 2. here is one pair), and the media layer's share of
+a replication (``bench_media``).
 """
 
 from __future__ import annotations
@@ -112,8 +121,12 @@ def processes_started(scenario: Scenario, index: int) -> int:
 
 PER_REPLICATION = """
 import json, sys, time
-from exercises.scenario.loading import load_scenario
-from sim_engine.batch.runs import run_batch
+try:
+    from exercises.scenario.loading import load_scenario
+    from sim_engine.batch.runs import run_batch
+except ImportError:  # a tree from before the packages were re-laid (d710e71)
+    from exercises.loading import load_scenario
+    from sim_engine.batch import run_batch
 scenario = load_scenario(sys.argv[1])
 run_batch(scenario, 5, seed=99, jobs=1)  # warm: what is derived once per scenario
 print("ready", flush=True)
@@ -126,42 +139,58 @@ for line in sys.stdin:
 """
 
 
-def versus_base(path: Path, base: str, runs: int, rounds: int) -> None:
+def versus_base(path: Path, base: str, runs: int, rounds: int, today: bool = False) -> None:
     """Time per replication, as ``hotwash simulate --jobs 1`` spends it (run, summary, aggregation,
     closing and freeing each run: the whole ``run_batch``), of this tree against the commit ``base``
     checked out in a temporary git worktree. Two long-lived processes, one per tree, take turns
     running the same ``runs`` replications (``rounds`` turns each, CPU time), so that both meet the
-    same neighbours on a shared machine; the ratio is taken turn by turn."""
+    same neighbours on a shared machine; the ratio is taken turn by turn.
+
+    Both trees play the base's copy of the scenario (the same work on both sides), or, with
+    ``today``, each tree its own copy: this tree today's bundled file, media layer and all, which is
+    what a user's replication costs now against what it cost then."""
     with tempfile.TemporaryDirectory() as tmp:
         tree = Path(tmp) / "base"
         subprocess.run(
             ["git", "worktree", "add", "--detach", str(tree), base], cwd=ROOT, check=True, capture_output=True
         )
         try:
-            # Both trees play the base's copy of the scenario: the same work on both sides. This tree's
-            # copy has grown since (a media layer), and the base cannot read its new fields.
-            same_file = tree / path.relative_to(ROOT)
-            sides = {name: _timer(root, same_file) for name, root in (("base", tree), ("this", ROOT))}
-            times: dict[str, list[float]] = {"base": [], "this": []}
-            same = True
-            for turn in range(rounds):
-                outputs = {}
-                for name in ("base", "this") if turn % 2 == 0 else ("this", "base"):
-                    figures = _ask(sides[name], f"{runs} {turn + 1}")
-                    times[name].append(figures["per_run"] * 1000)
-                    outputs[name] = figures["json"]
-                same = same and _same_result(str(outputs["base"]), str(outputs["this"]))
-            for process in sides.values():
-                process.stdin.close()  # type: ignore[union-attr]
-                process.wait()
+            # The base cannot read the fields this tree's copy has grown since (a media layer).
+            then = tree / path.relative_to(ROOT)
+            if not then.exists():
+                print(f"0. {path.stem}: not in {base}, nothing to compare with")
+                return
+            sides = {"base": _timer(tree, then), "this": _timer(ROOT, path if today else then)}
+            times, same = _turns(sides, runs, rounds)
         finally:
             subprocess.run(["git", "worktree", "remove", "--force", str(tree)], cwd=ROOT, check=False)
     ratios = [t / b for t, b in zip(times["this"], times["base"], strict=True)]
+    what = f"today's {path.stem} (media layer and all) against {base}'s" if today else f"{path.stem} ({base}'s copy)"
     print(
-        f"0. time per replication of {path.stem} ({rounds} turns of {runs} runs, CPU, whole run_batch): "
+        f"0. time per replication of {what} ({rounds} turns of {runs} runs, CPU, whole run_batch): "
         f"this tree {_spread(times['this'])} ms, {base} {_spread(times['base'])} ms (min/median/max); "
-        f"ratio turn by turn {_spread(ratios)} (target <= 0.7); same result as {base}: {same} ({load()})"
+        f"ratio turn by turn {_spread(ratios)}"
+        + ("" if today else f" (target <= 0.7); same result as {base}: {same}")
+        + f" ({load()})"
     )
+
+
+def _turns(sides: dict[str, subprocess.Popen[str]], runs: int, rounds: int) -> tuple[dict[str, list[float]], bool]:
+    """Each side's CPU ms per replication, turn by turn (who goes first alternates), and whether
+    their results agreed in every turn."""
+    times: dict[str, list[float]] = {"base": [], "this": []}
+    same = True
+    for turn in range(rounds):
+        outputs = {}
+        for name in ("base", "this") if turn % 2 == 0 else ("this", "base"):
+            figures = _ask(sides[name], f"{runs} {turn + 1}")
+            times[name].append(figures["per_run"] * 1000)  # type: ignore[operator]
+            outputs[name] = figures["json"]
+        same = same and _same_result(str(outputs["base"]), str(outputs["this"]))
+    for process in sides.values():
+        process.stdin.close()  # type: ignore[union-attr]
+        process.wait()
+    return times, same
 
 
 def _same_result(base: str, this: str) -> bool:
@@ -331,7 +360,7 @@ def live(scenario: Scenario, size: int) -> None:
     )
 
 
-def main() -> None:
+def parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
@@ -341,10 +370,18 @@ def main() -> None:
     parser.add_argument("--base", default="d710e71", help="commit to compare the time per replication with")
     parser.add_argument("--base-runs", type=int, default=100)
     parser.add_argument("--base-rounds", type=int, default=20)
-    parser.add_argument("--only-base", action="store_true", help="only the comparison with --base")
-    args = parser.parse_args()
+    parser.add_argument("--only-base", action="store_true", help="only the comparisons with --base (0.)")
+    parser.add_argument("--skip-base", action="store_true", help="leave out the comparisons with --base (0.)")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = parser().parse_args(argv)
     print(f"Python {platform.python_version()}, SimPy {simpy.__version__}, {os.cpu_count()} CPUs, {load()}")
-    versus_base(largest_path(), args.base, args.base_runs, args.base_rounds)
+    if not args.skip_base:
+        versus_base(largest_path(), args.base, args.base_runs, args.base_rounds)
+        for path in BUNDLED:
+            versus_base(path, args.base, args.base_runs, args.base_rounds, today=True)
     if args.only_base:
         return
     for path in BUNDLED:

@@ -13,7 +13,11 @@ machine slows both sides alike), as CPU time (``time.process_time``) of ``sim_en
 - media only: the media section with no events raised by rumours (the layer's own cost).
 
 Prints, per variant, the median time per replication and the ratio to "off" (min / median / max of
-the ratios of blocks of 5 replications), and the events and entries a replication makes.
+the ratios of blocks of 5 replications), and the events and entries a replication makes, with the
+load average before and after.
+
+Left out: the batch around the replications (the tallies, the merge, the worker pool: see
+``bench_batch`` and ``bench_engine``), and the other bundled scenarios' media sections.
 """
 
 from __future__ import annotations
@@ -71,10 +75,14 @@ def spread(values: list[float]) -> str:
     return f"{min(values):.3f} / {statistics.median(values):.3f} / {max(values):.3f}"
 
 
-def main() -> None:
+def parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=200)
-    args = parser.parse_args()
+    return parser
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = parser().parse_args(argv)
     on = largest()
     variants = {"on": on, "off": without_media(on), "media only": media_only(on)}
     print(f"{on.id}: {args.runs} replications per variant, interleaved; Python {platform.python_version()}, "
@@ -94,7 +102,8 @@ def main() -> None:
         print(f"  {name:<11} {statistics.median(values) * 1000:27.2f} ms   {spread(ratios)}")
     overall = statistics.median([v / o for v, o in zip(times["on"], off, strict=True)])
     verdict = "met" if overall <= TARGET else "NOT met"
-    print(f"target: the layer adds at most 25 % (ratio <= {TARGET}); median ratio {overall:.3f}: {verdict}")
+    print(f"target: the layer adds at most 25 % (ratio <= {TARGET}); median ratio {overall:.3f}: {verdict} "
+          f"(load average {os.getloadavg()[0]:.1f} after)")
 
 
 if __name__ == "__main__":

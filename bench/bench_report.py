@@ -102,12 +102,16 @@ def synthetic_journal(scenario: Scenario, size: int, seed: int = 7) -> list[Entr
     return entries
 
 
-def main() -> None:
+def parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--entries", type=int, default=20_000)
     parser.add_argument("--scenario", type=Path, default=ROOT / "data" / "scenarios" / "mass_casualty.yaml")
     parser.add_argument("--out", type=Path, default=None, help="Keep the PDF here.")
-    args = parser.parse_args()
+    return parser
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = parser().parse_args(argv)
     rl_config.invariant = 1
     scenario = load_scenario(args.scenario)
     journal = synthetic_journal(scenario, args.entries)

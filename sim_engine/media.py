@@ -89,6 +89,9 @@ class Desk:
     statement_actions: frozenset[str]
     watched_actions: frozenset[str]
     """Actions the media layer reacts to at all (the rest cost one set lookup)."""
+    watched_developments: frozenset[str]
+    """Developments of the incident that start a rumour or a reaction: a run records hundreds of
+    developments (a casualty found, a patient moved), and the rest cost one set lookup."""
 
     @classmethod
     def of(cls, scenario: Scenario) -> Desk:
@@ -108,6 +111,7 @@ class Desk:
             outlets={o.id: o for o in params.outlets},
             statement_actions=frozenset(params.statement_actions),
             watched_actions=frozenset(actions | set(params.statement_actions) | set(params.trust.actions)),
+            watched_developments=frozenset(name for kind, name in (*rumours, *reactions) if kind == "development"),
         )
 
 
@@ -168,7 +172,8 @@ class Media:
             self._stimulate(("event", event), {})
 
     def on_development(self, what: str, raises: tuple[str, ...]) -> None:
-        self._stimulate(("development", what), {})
+        if what in self.desk.watched_developments:
+            self._stimulate(("development", what), {})
         if raises:
             self.on_events(raises)
 

@@ -8,15 +8,63 @@ script) lands in rows a page can hold. Nothing is dropped: the pieces, read in o
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from typing import Any
 
+from reportlab.lib.styles import ParagraphStyle
 from reportlab.platypus import Paragraph
+from reportlab.platypus.paragraph import cleanBlockQuotedText, textTransformFrags
+from reportlab.platypus.paraparser import ParaParser
 
 ROW_HEIGHT = 200.0
 """Tallest text in one table row, in points (about 20 lines): under a third of a US Letter page's
 text frame, so a row and a repeated header row always fit on a page, and a row moved to the next
 page leaves little blank behind it."""
+
+
+class MeasuredParagraph(Paragraph):
+    """A paragraph that breaks its lines once per width. A table cell is wrapped to measure its row
+    (``continued_rows``), by the table for the row's height, and again on every page a long table is
+    split over; its lines depend on the width alone, so the later wraps reuse the first."""
+
+    _wrapped: tuple[float, tuple[float, float]] | None = None
+
+    def __init__(self, text: str | None, style: ParagraphStyle, **given: Any) -> None:
+        parsed = _parsed(text, style) if text is not None and not given else None
+        if parsed is None:  # the pieces of a split (given their fragments), or reportlab's own error
+            super().__init__(text, style, **given)
+            return
+        cleaned, frags, bullet = parsed
+        # Each paragraph its own copies of the fragments: reportlab may set attributes on them.
+        own = [f.clone() for f in frags]
+        super().__init__(cleaned, style, bulletText=bullet, frags=own)
+
+    def wrap(self, availWidth: float, availHeight: float) -> tuple[float, float]:
+        if self._wrapped is not None and self._wrapped[0] == availWidth:
+            return self._wrapped[1]
+        size: tuple[float, float] = super().wrap(availWidth, availHeight)
+        self._wrapped = (availWidth, size)
+        return size
+
+    def split(self, availWidth: float, availHeight: float) -> list[Any]:
+        self._wrapped = None  # splitting may lay the lines out again: the next wrap measures anew
+        parts: list[Any] = super().split(availWidth, availHeight)
+        return parts
+
+
+@functools.lru_cache(maxsize=4096)
+def _parsed(text: str, style: ParagraphStyle) -> tuple[str, list[Any], Any] | None:
+    """A paragraph's markup parsed once per text and style: the cells of a long table repeat (a
+    status, an agency, "To be set"), and parsing costs more than laying out a line."""
+    cleaned = cleanBlockQuotedText(text)
+    parser = ParaParser()
+    parser.caseSensitive = 1
+    _, frags, bullet = parser.parse(cleaned, style)
+    if frags is None:
+        return None
+    textTransformFrags(frags, style)
+    return cleaned, frags, bullet or getattr(style, "bulletText", None)
 
 
 def paragraph_pieces(para: Paragraph, width: float, height: float = ROW_HEIGHT) -> list[Paragraph]:

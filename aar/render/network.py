@@ -8,6 +8,7 @@ is drawn literally. Needs Debian's ``graphviz`` (the ``neato`` program).
 
 from __future__ import annotations
 
+import functools
 import json
 import textwrap
 from typing import Any
@@ -69,9 +70,22 @@ def png(report: AfterActionReport, dpi: int = 180) -> bytes | None:
     g = graph(report)
     g.attr(dpi=str(dpi))
     try:
-        data: bytes = g.pipe(format="png")
+        return _drawn(g.engine, g.source)
     except graphviz.ExecutableNotFound:
         return None
+
+
+def forget_drawings() -> None:
+    """Empty the drawings kept (``_drawn``): for a test that takes Graphviz away mid-process."""
+    _drawn.cache_clear()
+
+
+@functools.lru_cache(maxsize=4)
+def _drawn(engine: str, source: str) -> bytes:
+    """Graphviz's PNG of one graph's source: the PDF and the Word copy of a report draw the same
+    figure, and a layout program is a process of its own, so it is run once (a missing Graphviz
+    raises, and is not kept)."""
+    data: bytes = graphviz.pipe(engine, "png", source.encode("utf-8"))
     return data
 
 

@@ -51,7 +51,7 @@ from aar.document import (
 from aar.document import PageBreak as PageBreakBlock
 from aar.model import AfterActionReport, TaskCount
 from aar.render import charts, network
-from aar.render.cells import continued_rows
+from aar.render.cells import MeasuredParagraph, continued_rows
 from aar.render.fonts import FontSet, fitting_size, fonts, label, markup
 from aar.render.trust_chart import trust_chart
 
@@ -257,7 +257,7 @@ def _canvas_class(contents: _Contents, fs: FontSet) -> type[Canvas]:
 
 
 def _p(safe: str, style: ParagraphStyle) -> Paragraph:
-    return Paragraph(safe, style)
+    return MeasuredParagraph(safe, style)
 
 
 CHUNK = 2500

@@ -18,8 +18,10 @@ from docx.enum.section import WD_ORIENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_TAB_ALIGNMENT, WD_TAB_LEADER
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
-from docx.shared import Inches, Pt, RGBColor
+from docx.shared import Inches, Length, Pt, RGBColor
+from docx.styles.style import ParagraphStyle
 from docx.table import Table as WordTable
+from docx.table import _Cell
 from docx.text.paragraph import Paragraph
 
 from aar.document import (
@@ -72,6 +74,20 @@ def _repeat_header(table: WordTable) -> None:
     flag = OxmlElement("w:tblHeader")
     flag.set(qn("w:val"), "true")
     tr_pr.append(flag)
+
+
+def _add_row(table: WordTable, row: Sequence[Sequence[Run]], widths: Sequence[Length], size: float, key_value: bool) -> None:
+    """One row appended as python-docx's ``add_row`` makes it, each cell given its width as made:
+    reaching a cell through ``table.rows[r].cells`` or ``table.columns[i].cells`` walks the whole
+    table each time, which made a long table's cost grow with the square of its rows."""
+    tr = table._tbl.add_tr()
+    for i, runs in enumerate(row):
+        tc = tr.add_tc()
+        tc.width = widths[i]
+        cell = _Cell(tc, table)
+        _runs(cell.paragraphs[0], runs, size)
+        if key_value and i == 0:
+            _shade(cell, "E8EEF4")
 
 
 def _shade(cell: object, fill: str) -> None:
@@ -128,7 +144,17 @@ class _Writer:
         self.doc: Document = new_document()
         self.headings: list[str] = []
         self.chapters = 0
+        self.styles: dict[str, ParagraphStyle] = {}
         self._setup()
+
+    def _style(self, name: str) -> ParagraphStyle:
+        """A paragraph style by name, looked up once (python-docx walks every style per lookup)."""
+        if name not in self.styles:
+            self.styles[name] = self.doc.styles[name]
+        return self.styles[name]
+
+    def _paragraph(self, style: str, text: str = "") -> Paragraph:
+        return self.doc.add_paragraph(text, self._style(style))
 
     def _setup(self) -> None:
         f = self.frontis
@@ -172,7 +198,7 @@ class _Writer:
     def block(self, block: Block) -> None:
         if isinstance(block, Heading):
             self.headings.append(block.text)
-            heading = self.doc.add_heading(_clean(block.text), level=block.level + 1)
+            heading = self._paragraph(f"Heading {block.level + 1}", _clean(block.text))
             if block.level == 0:
                 self.chapters += 1
                 _bookmark(heading, _chapter_mark(self.chapters), self.chapters)
@@ -189,11 +215,11 @@ class _Writer:
 
     def para(self, block: Para) -> None:
         if block.style == "title":
-            p = self.doc.add_paragraph(style="Title")
+            p = self._paragraph("Title")
         elif block.style == "h3":
-            p = self.doc.add_heading(level=3)
+            p = self._paragraph("Heading 3")
         elif block.style == "bullet":
-            p = self.doc.add_paragraph(style="List Bullet")
+            p = self._paragraph("List Bullet")
         else:
             p = self.doc.add_paragraph()
         size = {"small": 8.0, "evidence": 8.0, "subtitle": 14.0, "marking": 11.0}.get(block.style)
@@ -211,32 +237,27 @@ class _Writer:
 
     def table(self, block: Table) -> None:
         if block.caption:
-            cap = self.doc.add_paragraph(style="Caption")
+            cap = self._paragraph("Caption")
             cap.add_run(_clean(block.caption))
         header = 0 if block.key_value else 1
-        t = self.doc.add_table(rows=header + len(block.rows), cols=len(block.widths))
+        t = self.doc.add_table(rows=header, cols=len(block.widths))
         t.style = "Table Grid"
         t.autofit = False
         size = 7.0 if block.dense else 8.0
+        widths = [Length(int(TEXT_WIDTH * share)) for share in block.widths]
+        for i, width in enumerate(widths):
+            t.columns[i].width = width  # the table grid, which LibreOffice follows
         if header:
             for i, title in enumerate(block.header):
                 cell = t.rows[0].cells[i]
+                cell.width = widths[i]  # each cell, which Word follows
                 # Word's default cell margins are 0.08 in a side; a header never breaks a word.
                 fitted = fitting_size(title, TEXT_WIDTH.pt * block.widths[i] - 14, size)
                 _runs(cell.paragraphs[0], (Run(title, bold=True),), fitted)
                 _shade(cell, "DCE6F0")
             _repeat_header(t)
-        for r, row in enumerate(block.rows, start=header):
-            cells = t.rows[r].cells
-            for i, runs in enumerate(row):
-                _runs(cells[i].paragraphs[0], runs, size)
-                if block.key_value and i == 0:
-                    _shade(cells[i], "E8EEF4")
-        for i, share in enumerate(block.widths):
-            width = int(TEXT_WIDTH * share)
-            t.columns[i].width = width  # the table grid, which LibreOffice follows
-            for cell in t.columns[i].cells:
-                cell.width = width  # each cell, which Word follows
+        for row in block.rows:
+            _add_row(t, row, widths, size, block.key_value)
 
     def figure(self, block: Figure) -> None:
         images = self._images(block)
@@ -246,7 +267,7 @@ class _Writer:
             part = f" (part {n} of {len(images)})" if len(images) > 1 else ""
             shape._inline.docPr.set("descr", _clean(block.alt + part))
         if images:
-            cap = self.doc.add_paragraph(style="Caption")
+            cap = self._paragraph("Caption")
             cap.add_run(_clean(block.caption))
 
     def _images(self, block: Figure) -> list[bytes]:

@@ -32,15 +32,15 @@ from sqlalchemy import URL, make_url
 from sqlmodel import Session, col, select
 
 from exercises.record import lineage, witness
-from exercises.record.entries import EntryKind
+from exercises.record.entries import Entry, EntryKind
 from exercises.record.journal import (
     SignatureStatus,
     Verification,
     canonical,
     exercise_metadata,
     genesis_for,
-    read_rows,
     sha256,
+    stream_rows,
     verify_rows,
 )
 from exercises.storage.tables import Exercise, JournalCheckpoint, JournalEntry
@@ -488,32 +488,46 @@ def verify(session: Session, exercise_id: int, trust: Trust) -> Verification:
     exercise = session.get(Exercise, exercise_id, populate_existing=True)
     if exercise is None:
         raise LookupError(f"no exercise {exercise_id}")
-    rows = read_rows(session, exercise_id)
     parent = lineage.parent_hash(session, exercise)
-    return check(exercise, rows, read_checkpoints(session, exercise_id), trust, parent_head=parent)
+    checkpoints = read_checkpoints(session, exercise_id)
+    return check(exercise, stream_rows(session, exercise_id), checkpoints, trust, parent_head=parent)
 
 
 def check(
     exercise: Exercise,
-    rows: Sequence[JournalEntry],
+    rows: Iterable[JournalEntry],
     checkpoints: Sequence[JournalCheckpoint],
     trust: Trust,
     *,
     parent_head: str | None = None,
+    keep: list[Entry] | None = None,
 ) -> Verification:
-    """The chain, then the checkpoints under the keys pinned for this record, then every signed
-    head a witness holds. ``parent_head``: for a branch, the hash its parent holds today at the
-    branch point (``lineage.parent_hash``; None when the parent is not at hand)."""
-    chain = verify_rows(exercise, rows)
+    """The chain, the checkpoints under the keys pinned for this record, every signed head a witness
+    holds and a branch's link to its parent, in one pass over ``rows`` (an iterator of
+    ``journal.stream_rows`` will do: no row is held after it went by, only its hash).
+
+    ``parent_head``: for a branch, the hash its parent holds today at the branch point
+    (``lineage.parent_hash``; None when the parent is not at hand). ``keep``: every entry is
+    appended to it as read (``verify_rows``), so a report reads the journal only here."""
+    hashes: dict[int, str] = {}  # every row's: a witness may hold a head no checkpoint in the database names
+    ended: list[int] = []
+    inherited = lineage.ParentChain.of(exercise)
+
+    def seen(row: JournalEntry, payload: Mapping[str, Any]) -> None:
+        hashes[row.seq] = row.hash
+        if not ended and row.kind == EntryKind.CLOCK_ENDED.value:
+            ended.append(row.seq)
+        if inherited is not None:
+            inherited.feed(row, payload)
+
+    chain = verify_rows(exercise, rows, keep=keep, seen=seen)
     if not chain.ok:
         return replace(chain, signature=SignatureStatus.UNSIGNED)
     genesis = genesis_for(exercise)
     record = trust.for_record(genesis)
     if exercise.chain_format == 1 or not record.keys:
         return replace(chain, signature=SignatureStatus.UNSIGNED, problem=_unpinned(exercise, trust, record))
-    hashes = {row.seq: row.hash for row in rows}
-    ended = next((row.seq for row in rows if row.kind == EntryKind.CLOCK_ENDED.value), None)
-    signed = _Signatures(exercise, chain, hashes, record.keys, ended).walk(checkpoints)
+    signed = _Signatures(exercise, chain, hashes, record.keys, ended[0] if ended else None).walk(checkpoints)
     if signed.ok:
         signed = _witnessed(signed, record, genesis, hashes)
     if record.pinned_here and not record.key_path.exists():  # first: it explains unsigned entries
@@ -523,7 +537,7 @@ def check(
             "and without it nothing more of the record can be signed. Restore the key file from a backup; "
             f"if it is lost, make a new key on purpose: hotwash key rotate --reason '...'.{besides}"
         ))
-    return lineage.check(exercise, rows, signed, parent_head)
+    return lineage.check_inherited(exercise, inherited, signed, parent_head)
 
 
 _FIELDS = {"chain_format": "chain format", "name": "name", "scenario": "scenario (its SHA-256)",

@@ -17,14 +17,16 @@ from __future__ import annotations
 import hashlib
 import json
 import secrets
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any
+from itertools import chain
+from typing import Any, cast
 
 import rfc8785
 from pydantic import ValidationError
 from sqlalchemy import insert, update
+from sqlalchemy import select as select_table
 from sqlmodel import Session, col, select
 
 from exercises.record.entries import Entry, NewEntry
@@ -188,6 +190,10 @@ def entry_hash(
 
 
 def row_hash(row: JournalEntry) -> str:
+    return _row_hash(row, json.loads(row.payload))
+
+
+def _row_hash(row: JournalEntry, payload: Mapping[str, Any]) -> str:
     return entry_hash(
         exercise_id=row.exercise_id,
         seq=row.seq,
@@ -196,7 +202,7 @@ def row_hash(row: JournalEntry) -> str:
         kind=row.kind,
         actor=row.actor,
         agency=row.agency,
-        payload=json.loads(row.payload),
+        payload=payload,
         prev_hash=row.prev_hash,
     )
 
@@ -320,9 +326,28 @@ def read_rows(session: Session, exercise_id: int, after_seq: int = 0) -> Sequenc
 
 
 def to_entry(row: JournalEntry) -> Entry:
-    return Entry.model_validate(
-        {"seq": row.seq, "at": row.at, "agency": row.agency, "actor": row.actor, "payload": json.loads(row.payload)}
+    return _entry_of(row, json.loads(row.payload))
+
+
+def _entry_of(row: JournalEntry, payload: Mapping[str, Any]) -> Entry:
+    return Entry.model_validate({"seq": row.seq, "at": row.at, "agency": row.agency, "actor": row.actor, "payload": payload})
+
+
+def stream_rows(session: Session, exercise_id: int) -> Iterator[JournalEntry]:
+    """The journal's rows, oldest first, fetched a batch at a time and never all held: for one pass
+    over a long journal (``verify_rows`` with ``keep``), in the caller's snapshot."""
+    query = (
+        select_table(JOURNAL_TABLE)
+        .where(JOURNAL_TABLE.c.exercise_id == exercise_id)
+        .order_by(JOURNAL_TABLE.c.seq)
+        .execution_options(yield_per=STREAM_BATCH)
     )
+    # Rows of the table itself, not mapped objects (a third of the cost, and no identity map to
+    # fill): they carry the same fields under the same names, which is all the walk reads.
+    yield from cast(Iterator[JournalEntry], session.connection().execute(query))
+
+
+STREAM_BATCH = 2_000
 
 
 def read_entries(session: Session, exercise_id: int, after_seq: int = 0) -> list[Entry]:
@@ -400,71 +425,103 @@ def verify(session: Session, exercise_id: int) -> Verification:
     return verify_rows(exercise, read_rows(session, exercise_id))
 
 
-def verify_rows(exercise: Exercise, rows: Iterable[JournalEntry]) -> Verification:
-    assert exercise.id is not None
-    ex_id = exercise.id
+Seen = Callable[[JournalEntry, Mapping[str, Any]], None]
+"""Told of each row the chain holds, with its payload as read once (``verify_rows``'s ``seen``)."""
 
-    def broken(seq: int | None, problem: str, walked: int, head: str) -> Verification:
-        return Verification(ex_id, walked, head, seq, problem)
 
-    genesis = genesis_for(exercise)
-    if sha256(exercise.scenario_json) != exercise.scenario_sha256 or genesis != exercise.genesis_hash:
-        covered = "scenario snapshot or seed" if exercise.chain_format == 1 else (
-            "name, scenario snapshot, seed or creation time"
-        )
-        return broken(None, f"the exercise's {covered} was changed after it was created", 0, genesis)
-    expected, prev, last_at = 1, genesis, 0.0
-    for row in rows:
+def verify_rows(
+    exercise: Exercise, rows: Iterable[JournalEntry], *, keep: list[Entry] | None = None, seen: Seen | None = None,
+) -> Verification:
+    """Walk the chain over ``rows`` (oldest first, read once: an iterator of a streamed query will do).
+
+    ``keep``: every row's entry is appended to it, the rows after a break too (a report of a broken
+    record still shows all of it), so one pass both checks and reads the journal. ``seen``: called
+    with each row that holds and its payload, for checks that ride on the same pass."""
+    walk = _Walk(exercise)
+    changed = walk.metadata_changed()
+    if changed is not None:
+        if keep is not None:
+            keep += [to_entry(row) for row in rows]
+        return changed
+    remaining = iter(rows)
+    for row in remaining:
+        step = walk.step(row)
+        if isinstance(step, Verification):
+            if keep is not None:
+                keep += [to_entry(r) for r in chain([row], remaining)]
+            return step
+        entry, payload = step
+        if keep is not None:
+            keep.append(entry)
+        if seen is not None:
+            seen(row, payload)
+    return walk.end()
+
+
+class _Walk:
+    """The chain as walked so far: the next entry expected, the last good hash and time."""
+
+    def __init__(self, exercise: Exercise) -> None:
+        assert exercise.id is not None
+        self.exercise = exercise
+        self.ex_id = exercise.id
+        self.genesis = genesis_for(exercise)
+        self.expected, self.prev, self.last_at = 1, self.genesis, 0.0
+
+    def broken(self, seq: int | None, problem: str, walked: int | None = None) -> Verification:
+        return Verification(self.ex_id, self.expected - 1 if walked is None else walked, self.prev, seq, problem)
+
+    def metadata_changed(self) -> Verification | None:
+        exercise = self.exercise
+        if sha256(exercise.scenario_json) != exercise.scenario_sha256 or self.genesis != exercise.genesis_hash:
+            covered = "scenario snapshot or seed" if exercise.chain_format == 1 else (
+                "name, scenario snapshot, seed or creation time"
+            )
+            return self.broken(None, f"the exercise's {covered} was changed after it was created", 0)
+        return None
+
+    def step(self, row: JournalEntry) -> tuple[Entry, Mapping[str, Any]] | Verification:
+        """The row's entry and payload when it holds; else what is broken."""
+        expected = self.expected
         if row.seq > expected:
-            return broken(
-                expected,
-                f"entry {expected} is missing (the journal goes from {expected - 1} to {row.seq})",
-                expected - 1,
-                prev,
-            )
+            return self.broken(expected, f"entry {expected} is missing (the journal goes from {expected - 1} to {row.seq})")
         try:
-            digest = row_hash(row)
+            payload = json.loads(row.payload)
+            digest = _row_hash(row, payload)
         except (ValueError, TypeError):
-            return broken(row.seq, f"entry {row.seq} was changed: its payload is not JSON", expected - 1, prev)
+            return self.broken(row.seq, f"entry {row.seq} was changed: its payload is not JSON")
         if digest != row.hash:
-            return broken(
-                row.seq, f"entry {row.seq} was changed or moved: its content does not match its hash",
-                expected - 1, prev,
-            )
-        if row.prev_hash != prev:
-            return broken(
+            return self.broken(row.seq, f"entry {row.seq} was changed or moved: its content does not match its hash")
+        if row.prev_hash != self.prev:
+            return self.broken(
                 row.seq,
-                f"entry {row.seq} does not follow entry {row.seq - 1}: entries were reordered, "
-                "inserted or removed",
-                expected - 1,
-                prev,
+                f"entry {row.seq} does not follow entry {row.seq - 1}: entries were reordered, inserted or removed",
             )
         try:
-            entry = to_entry(row)
+            entry = _entry_of(row, payload)
         except ValidationError:
-            return broken(row.seq, f"entry {row.seq} is not a valid journal entry", expected - 1, prev)
+            return self.broken(row.seq, f"entry {row.seq} is not a valid journal entry")
         if entry.kind.value != row.kind:
-            return broken(row.seq, f"entry {row.seq}: its kind does not match its payload", expected - 1, prev)
-        if row.at < last_at:
-            return broken(row.seq, f"entry {row.seq} goes back in time", expected - 1, prev)
-        expected, prev, last_at = expected + 1, row.hash, row.at
-    count = expected - 1
-    if count < exercise.last_seq:
-        return broken(
-            count + 1,
-            f"entry {count + 1} is missing: the exercise recorded {exercise.last_seq} entries, "
-            f"the journal ends at {count}",
-            count,
-            prev,
-        )
-    if count > exercise.last_seq:
-        return broken(
-            exercise.last_seq + 1,
-            f"entry {exercise.last_seq + 1} was added outside Hotwash: the exercise recorded "
-            f"{exercise.last_seq} entries",
-            exercise.last_seq,
-            prev,
-        )
-    if prev != exercise.head_hash:
-        return broken(count, f"entry {count}: the exercise's recorded head hash does not match", count, prev)
-    return Verification(ex_id, count, prev)
+            return self.broken(row.seq, f"entry {row.seq}: its kind does not match its payload")
+        if row.at < self.last_at:
+            return self.broken(row.seq, f"entry {row.seq} goes back in time")
+        self.expected, self.prev, self.last_at = expected + 1, row.hash, row.at
+        return entry, payload
+
+    def end(self) -> Verification:
+        """The walk's verdict once every row went by: the count and the head against the exercise's."""
+        count, last_seq = self.expected - 1, self.exercise.last_seq
+        if count < last_seq:
+            return self.broken(
+                count + 1,
+                f"entry {count + 1} is missing: the exercise recorded {last_seq} entries, the journal ends at {count}",
+            )
+        if count > last_seq:
+            return self.broken(
+                last_seq + 1,
+                f"entry {last_seq + 1} was added outside Hotwash: the exercise recorded {last_seq} entries",
+                last_seq,
+            )
+        if self.prev != self.exercise.head_hash:
+            return self.broken(count, f"entry {count}: the exercise's recorded head hash does not match")
+        return Verification(self.ex_id, count, self.prev)

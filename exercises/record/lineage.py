@@ -52,15 +52,33 @@ class BranchPoint:
         return cls(int(data["exercise"]), int(data["seq"]), str(data["head"]), str(data["genesis"]), float(data["at"]))
 
 
-def parent_chain_end(point: BranchPoint, rows: Sequence[JournalEntry]) -> str:
-    """The parent's chain hash recomputed over the branch's first ``point.seq`` rows."""
-    prev = point.genesis
-    for row in rows[: point.seq]:
-        prev = entry_hash(
-            exercise_id=point.parent, seq=row.seq, at=row.at, wall_time=row.wall_time, kind=row.kind,
-            actor=row.actor, agency=row.agency, payload=json.loads(row.payload), prev_hash=prev,
+class ParentChain:
+    """The parent's chain recomputed over a branch's inherited rows as they go by: one pass with the
+    branch's own check (``evidence.check``)."""
+
+    def __init__(self, point: BranchPoint) -> None:
+        self.point = point
+        self.end = point.genesis
+        self.rows = 0
+
+    @classmethod
+    def of(cls, exercise: Exercise) -> ParentChain | None:
+        point = BranchPoint.of(exercise)
+        return None if point is None else cls(point)
+
+    def feed(self, row: JournalEntry, payload: Mapping[str, Any]) -> None:
+        """One row of the branch's journal, oldest first; rows past the branch point are not the parent's."""
+        if self.rows >= self.point.seq:
+            return
+        self.rows += 1
+        self.end = entry_hash(
+            exercise_id=self.point.parent, seq=row.seq, at=row.at, wall_time=row.wall_time, kind=row.kind,
+            actor=row.actor, agency=row.agency, payload=payload, prev_hash=self.end,
         )
-    return prev
+
+    def holds(self) -> bool:
+        """Whether the inherited rows are all there and recompute to the hash the genesis names."""
+        return self.rows == self.point.seq and self.end == self.point.head
 
 
 def parent_hash(session: Session, exercise: Exercise) -> str | None:
@@ -80,11 +98,22 @@ def check(exercise: Exercise, rows: Sequence[JournalEntry], result: Verification
     """``result`` (the branch's own verification) with what its link to the parent proves; broken
     when the inherited entries do not recompute to the hash its genesis names. ``held``: the hash
     the parent holds at the branch point today (``parent_hash``), None when the parent is absent."""
-    point = BranchPoint.of(exercise)
-    if point is None or not result.ok:
+    inherited = ParentChain.of(exercise)
+    if inherited is not None:
+        for row in rows[: inherited.point.seq]:
+            inherited.feed(row, json.loads(row.payload))
+    return check_inherited(exercise, inherited, result, held)
+
+
+def check_inherited(
+    exercise: Exercise, inherited: ParentChain | None, result: Verification, held: str | None
+) -> Verification:
+    """``check`` with the parent's chain already recomputed over the inherited rows."""
+    if inherited is None or not result.ok:
         return result
+    point = inherited.point
     where = f"exercise {point.parent}'s entry {point.seq}" if point.seq else f"exercise {point.parent}'s creation"
-    if len(rows) < point.seq or parent_chain_end(point, rows) != point.head:
+    if not inherited.holds():
         return replace(
             result, broken_seq=1 if point.seq else None,
             problem=(

@@ -372,12 +372,18 @@ class Reading(ExerciseStore):
         self._load(caller.exercise_id)
         require(caller, Permission.READ_ALL)
         trust = self._trust()  # the witnesses before the snapshot (``evidence.Trust``)
-        exercise, rows, checkpoints = self._read_record(caller.exercise_id)
-        entries = [journal.to_entry(row) for row in rows]
-        self._whole_record(caller, entries)
-        with self.db.reading() as session:  # a parent's entry at the branch point never changes
+        entries: list[Entry] = []
+        with self.db.reading() as session:
+            exercise = session.get(Exercise, caller.exercise_id, populate_existing=True)
+            if exercise is None:
+                raise ExerciseInputError(f"no exercise {caller.exercise_id}")
             parent = lineage.parent_hash(session, exercise)
-        checked = evidence.check(exercise, rows, checkpoints, trust, parent_head=parent)
+            checkpoints = evidence.read_checkpoints(session, caller.exercise_id)
+            rows = journal.stream_rows(session, caller.exercise_id)
+            # One pass reads the entries and checks the chain and the signatures over them: no row
+            # is held after it went by, and each payload is parsed once.
+            checked = evidence.check(exercise, rows, checkpoints, trust, parent_head=parent, keep=entries)
+        self._whole_record(caller, entries)
         return RecordCopy(
             name=exercise.name,
             created_at=wall_datetime(exercise.created_at),

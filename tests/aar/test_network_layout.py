@@ -80,14 +80,11 @@ def test_names_are_drawn_literally() -> None:
 
 
 def test_without_graphviz_the_report_says_so(monkeypatch: pytest.MonkeyPatch) -> None:
-    import graphviz
-
+    from aar.render import network
     from aar.render.pdf import render_pdf
     from tests.aar.builders import pdf_text, squash
 
-    def missing(*args: object, **kwargs: object) -> bytes:
-        raise graphviz.ExecutableNotFound(("neato",))
-
-    monkeypatch.setattr(graphviz.Graph, "pipe", missing)
+    monkeypatch.setenv("PATH", "")  # no layout program to be found, as on a machine without Graphviz
+    network.forget_drawings()  # figures drawn by earlier tests in this process, where it was found
     text = squash(pdf_text(render_pdf(_report(BUNDLED[0]))))
     assert squash("The agency network figure is not drawn: it needs Graphviz") in text

@@ -116,6 +116,7 @@ def test_a_mutated_plan_is_accepted_or_refused(case: tuple[Path, str]) -> None:
         ("extra: 0b_\n", "not a valid number"),
     ],
 )
+@pytest.mark.usefixtures("yaml_parser")
 def test_the_crashes_once_found_name_file_and_line(piece: str, message: str) -> None:
     path = SCENARIOS[0]
     lines = path.read_text(encoding="utf-8").split("\n")

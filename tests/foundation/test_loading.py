@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from exercises.scenario import loading
 from exercises.scenario.loading import MAX_FILE_BYTES, ScenarioError, load_plan, load_scenario
 from exercises.scenario.model import IncidentKind, Repeats, Scenario
 
@@ -15,6 +16,10 @@ EXAMPLE = ROOT / "docs" / "example" / "scenarios" / "warehouse_fire.yaml"
 EXAMPLE_PLAN = ROOT / "docs" / "example" / "plans" / "notification_basics.yaml"
 SOURCE = EXAMPLE.read_text()
 PLAN_SOURCE = EXAMPLE_PLAN.read_text()
+
+
+pytestmark = pytest.mark.usefixtures("yaml_parser")
+"""Every loading test, refusals included, runs with each YAML parser (tests/foundation/conftest.py)."""
 
 
 def line_of(text: str, needle: str, occurrence: int = 1) -> int:
@@ -399,3 +404,17 @@ def test_protocol_ids_must_not_collide_across_plans(workspace: Path) -> None:
     )
     with pytest.raises(ScenarioError, match="protocol id 'IC-01' is in both 'notification_basics' and 'second_plan'"):
         load_scenario(scenario)
+
+
+@pytest.mark.parametrize("path", sorted([*(ROOT / "data" / "scenarios").glob("*.yaml"), *(ROOT / "data" / "plans").glob("*.yaml")]),
+                         ids=lambda p: p.name)
+def test_both_parsers_read_a_bundled_file_alike(path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The same fields, values and line numbers whichever parser reads the file."""
+    if loading.CParser is None:
+        pytest.skip("PyYAML here is built without libyaml")
+    monkeypatch.setattr(loading, "USE_LIBYAML", True)
+    fast = loading.read_yaml(path)
+    monkeypatch.setattr(loading, "USE_LIBYAML", False)
+    slow = loading.read_yaml(path)
+    assert fast[0] == slow[0]
+    assert fast[1].lines == slow[1].lines

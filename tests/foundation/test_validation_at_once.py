@@ -84,6 +84,7 @@ def test_an_item_with_a_field_error_is_not_reported_again_as_unknown(workspace: 
     ],
     ids=["colon in a value", "tab", "unclosed list"],
 )
+@pytest.mark.usefixtures("yaml_parser")
 def test_a_yaml_syntax_error_is_said_in_words_at_its_line(workspace: Path, broken: str, line: str, message: str) -> None:
     path = workspace / "scenarios" / "warehouse_fire.yaml"
     text = SOURCE.replace("location: Riverside port, warehouse 7", broken)

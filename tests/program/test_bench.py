@@ -1,12 +1,39 @@
-"""The program benchmark runs, at its smallest setting (its figures are for bench/, not for a test)."""
+"""Every benchmark runs at its smallest setting, and every bench command the docs give parses as
+written (their figures are for bench/, not for a test)."""
 
 from __future__ import annotations
 
+import importlib
+import re
+import shlex
 import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[2]
+DOCUMENTED = re.compile(r"python (?:bench/(\w+)\.py|-m bench\.(\w+))([^`|\n#]*)")
+
+
+def documented_commands() -> list[tuple[str, list[str]]]:
+    """(bench, arguments) of each bench command in the README and docs/, as a reader would copy it."""
+    found = []
+    for page in [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]:
+        for match in DOCUMENTED.finditer(page.read_text(encoding="utf-8")):
+            found.append((match.group(1) or match.group(2), shlex.split(match.group(3).replace("[", "").replace("]", ""))))
+    return found
+
+
+def test_every_documented_bench_command_parses_as_written() -> None:
+    checked = set()
+    for bench, arguments in documented_commands():
+        # The benches whose options are declared apart from their run (``parser()``); the others
+        # are not imported, some of them being heavy.
+        if "\ndef parser()" in (ROOT / "bench" / f"{bench}.py").read_text(encoding="utf-8"):
+            importlib.import_module(f"bench.{bench}").parser().parse_args(arguments)
+            checked.add(bench)
+    assert {"bench_batch", "bench_commands", "bench_engine", "bench_media", "bench_report"} <= checked
 
 
 def test_the_program_benchmark_runs_at_its_smallest_setting() -> None:
@@ -18,3 +45,40 @@ def test_the_program_benchmark_runs_at_its_smallest_setting() -> None:
     assert done.returncode == 0, done.stderr[-2000:]
     for line in ("finalised + scored", "program report", "program page"):
         assert line in done.stdout, done.stdout
+
+
+def test_the_command_benchmark_runs_at_its_smallest_setting(capsys: pytest.CaptureFixture[str]) -> None:
+    from bench import bench_commands
+
+    bench_commands.main(["--entries", "40", "--repeat", "1"])
+    out = capsys.readouterr().out
+    assert "1. hotwash --help:" in out
+    assert re.search(r"2\. hotwash report --docx of a 40-entry exercise: [\d./]+ s wall, [\d./]+ s CPU, [\d/]+ MiB peak", out), out
+
+
+def test_the_batch_benchmark_pairs_its_runs(capsys: pytest.CaptureFixture[str]) -> None:
+    from bench import bench_batch
+
+    bench_batch.main(["--runs", "3", "--repeat", "2", "--skip-memory"])
+    out = capsys.readouterr().out
+    assert "pair 1 (1 then 2)" in out and "pair 2 (2 then 1)" in out
+    assert re.search(r"efficiency [\d.]+/[\d.]+/[\d.]+ \(min/median/max", out), out
+    assert "identical JSON for 1 and 2 jobs in every pair: True" in out
+
+
+def test_the_engine_and_media_benchmarks_run_at_their_smallest_settings(capsys: pytest.CaptureFixture[str]) -> None:
+    from bench import bench_engine, bench_media
+
+    bench_engine.main(["--skip-base", "--per-event-runs", "1", "--runs", "2", "--journal", "30"])
+    bench_media.main(["--runs", "5"])
+    out = capsys.readouterr().out
+    assert "2. 2 replications of" in out and "3. journal of" in out and "cold advance" in out, out
+    assert "median ratio" in out and "ratio to off, min / median / max" in out, out
+
+
+def test_the_report_benchmark_runs_at_its_smallest_setting(capsys: pytest.CaptureFixture[str]) -> None:
+    from bench import bench_report
+
+    bench_report.main(["--entries", "40"])
+    out = capsys.readouterr().out
+    assert re.search(r"journal entries\s+4\d", out) and "Word copy" in out, out
