@@ -85,14 +85,16 @@ def _record(caller: Caller, guide: EegCapability, target: EegTarget, key: str) -
         st.session_state[f"{key}_rating"] = None
 
 
-def target_form(caller: Caller, guide: EegCapability, target: EegTarget, key: str) -> None:
+def target_form(caller: Caller, guide: EegCapability, target: EegTarget, key: str, number: int) -> None:
+    # Each field named with its target: a screen reader (and a search by label) tells them apart.
     with st.container(border=True):
         for o in target.observations:
             st.caption(md(f"{o.evaluator} at {format_duration(o.at)} (journal entry {o.seq}): {_label(o.rating)}."
                           + (f" {o.notes}" if o.notes else "") + (f" Explanation: {o.rationale}" if o.rationale else "")))
-        counted_text("Observation notes (what was seen, when, by whom)", f"{key}_notes")
-        st.radio("Target rating", [*Rating], key=f"{key}_rating", index=None, horizontal=True, format_func=_label)
-        counted_text("Explanation of the rating", f"{key}_why")
+        counted_text(f"Target {number}: observation notes (what was seen, when, by whom)", f"{key}_notes")
+        st.radio(f"Target {number}: rating", [*Rating], key=f"{key}_rating", index=None, horizontal=True,
+                 format_func=_label)
+        counted_text(f"Target {number}: explanation of the rating", f"{key}_why")
         st.button("Record for this target", key=f"{key}_record", icon=":material/fact_check:",
                   on_click=_record, args=(caller, guide, target, key))
 
@@ -112,4 +114,4 @@ def eeg_section(caller: Caller, scenario: Scenario, entries: list[Entry], exerci
         st.subheader(f"Capability target {number}")
         st.markdown(md(target.target))
         tasks_table(target, eeg.played)
-        target_form(caller, guide, target, f"eeg_{chosen}_{number}")
+        target_form(caller, guide, target, f"eeg_{chosen}_{number}", number)

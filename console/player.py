@@ -72,8 +72,9 @@ def inbox_view(items: Sequence[InboxItem], names: dict[str, str], seen: int) -> 
                       on_click=_show_more, type="tertiary")
 
 
+# Inbox items drawn at first (the newest); a button draws older ones, so a long exercise's page stays
+# quick. (A comment, not a string: a page runs as a script, and Streamlit would print a bare string.)
 INBOX_SHOWN = 30
-"""Inbox items drawn at first (the newest); a button draws older ones, so a long exercise's page stays quick."""
 SHOWN_KEY = "player_inbox_shown"
 
 
@@ -234,7 +235,10 @@ def forms(caller: Caller, brief: Briefing, injects: dict[str, str]) -> None:
     def agency_label(a: str) -> str:
         return names.get(a, a) + ("" if a in linked else " (via the network)")
 
-    act, msg, req = st.tabs(["Log an action", "Send a message", "Request resources"])
+    # Tabs that keep their state: the page is redrawn whole when the journal has news, and a player
+    # half-way through a message must stay on its tab.
+    act, msg, req = st.tabs(["Log an action", "Send a message", "Request resources"], key="player_tab",
+                            on_change="rerun")
     with act, st.form("log_action", border=False):
         vocabulary = brief.vocabulary
         st.selectbox("Action", list(vocabulary), format_func=lambda a: vocabulary[a], key="act_action")

@@ -37,6 +37,8 @@ class MessageSent(NamedTuple):
     to: str
     text: str
     categories: tuple[str, ...] = ()
+    due_at: float | None = None
+    relay_to: tuple[str, ...] = ()
 
 
 class MessageDelivered(NamedTuple):

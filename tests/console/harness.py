@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from playwright.sync_api import Browser, Locator, Page, Playwright
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from exercises.access import Role
 from exercises.service.exercise_service import CreatedExercise
@@ -159,10 +160,20 @@ def current(page: Page) -> Locator:
     return page.locator("[data-testid='stElementContainer'][data-stale='false']")
 
 
-def choose(page: Page, label: str, option: str) -> None:
-    """Pick ``option`` in the select box labelled ``label``."""
-    current(page).get_by_role("combobox", name=label, exact=True).first.click()
-    page.get_by_role("option", name=option, exact=True).first.click()
+def choose(page: Page, label: str, option: str, tries: int = 5) -> None:
+    """Pick ``option`` in the select box labelled ``label``. A page redrawn because the journal had
+    news may close the list just opened: open it again, as a person would."""
+    for attempt in range(tries):
+        current(page).get_by_role("combobox", name=label, exact=True).first.click()
+        wanted = page.get_by_role("option", name=option, exact=True).first
+        try:
+            wanted.wait_for(timeout=15_000)
+            wanted.click(timeout=15_000)
+            return
+        except PlaywrightTimeout:
+            if attempt == tries - 1:
+                raise
+            wait_idle(page)
 
 
 def access_code(created: CreatedExercise, role: Role, agency: str | None = None) -> str:

@@ -136,7 +136,7 @@ def focused(page: Page) -> dict[str, object]:
     return dict(page.evaluate(FOCUSED))
 
 
-def tab_to(page: Page, label: str, limit: int = 80) -> None:
+def tab_to(page: Page, label: str, limit: int = 400) -> None:
     """Press Tab until the focused element is the one labelled ``label``, as a keyboard user does."""
     for _ in range(limit):
         page.keyboard.press("Tab")

@@ -199,16 +199,16 @@ def test_an_observation_is_the_evaluators_about_the_agency_and_an_empty_one_is_r
     assert not [e for e in svc.journal(controller)[before:] if e.kind.value == "observation_recorded"]
 
     # Text over the limit is kept and refused with a message, never dropped.
-    current(page).get_by_role("textbox", name="Notes (what was seen, when, by whom)").fill("x" * 4100)
+    current(page).get_by_role("textbox", name="Notes (what was seen, when, by whom)", exact=True).fill("x" * 4100)
     page.get_by_role("textbox", name="Strengths").click()  # leaving the field updates its counter
     page.get_by_text("4,100 / 4,000 characters: too long by 100").wait_for()
     wait_idle(page)
     current(page).get_by_role("button", name="Record observation").click()
     wait_toast(page, "Not recorded: Notes is 4,100 characters; the limit is 4,000")
     wait_idle(page)
-    assert page.get_by_role("textbox", name="Notes (what was seen, when, by whom)").input_value() == "x" * 4100
+    assert page.get_by_role("textbox", name="Notes (what was seen, when, by whom)", exact=True).input_value() == "x" * 4100
 
-    current(page).get_by_role("textbox", name="Notes (what was seen, when, by whom)").fill("Liaison met the organisers")
+    current(page).get_by_role("textbox", name="Notes (what was seen, when, by whom)", exact=True).fill("Liaison met the organisers")
     pick(page, "Agency observed (optional)", "Riverton Police Department")
     current(page).get_by_role("radiogroup", name="Rating", exact=True).get_by_text(
         "S: Performed with some challenges").click()
