@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from playwright.sync_api import Browser, Locator, Page, Playwright
-from playwright.sync_api import TimeoutError as PlaywrightTimeout
+from playwright.sync_api import Error as PlaywrightError
 
 from exercises.access import Role
 from exercises.service.exercise_service import CreatedExercise
@@ -170,7 +170,7 @@ def choose(page: Page, label: str, option: str, tries: int = 5) -> None:
             wanted.wait_for(timeout=15_000)
             wanted.click(timeout=15_000)
             return
-        except PlaywrightTimeout:
+        except PlaywrightError:  # a timeout, or the list redrawn under the click
             if attempt == tries - 1:
                 raise
             wait_idle(page)

@@ -22,7 +22,7 @@ from exercises.scenario.model import Rating
 from exercises.service.exercise_service import CreatedExercise, ExerciseService
 from tests.aar.builders import squash
 from tests.console.conftest import MILL_FIRE
-from tests.console.harness import Server, current, open_console, sign_in, wait_idle, wait_toast
+from tests.console.harness import Server, choose, current, open_console, sign_in, wait_idle, wait_toast
 from tests.console.harness import access_code as code
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -50,21 +50,6 @@ def evaluator(browser: Browser, server: Server, created: CreatedExercise, name: 
     return page
 
 
-def choose_again(page: Page, label: str, option: str, attempts: int = 6) -> None:
-    """``choose``, opened again when a rerun (the live fragments redraw every 2 s; a busy machine
-    makes a rerun long) closed the list before the option could be clicked."""
-    for attempt in range(attempts):
-        current(page).get_by_role("combobox", name=label, exact=True).first.click()
-        listed = page.get_by_role("option", name=option, exact=True).first
-        try:
-            listed.wait_for(timeout=10_000)
-            listed.click(timeout=10_000)
-            return
-        except PlaywrightError:
-            if attempt == attempts - 1:
-                raise
-
-
 def pick(page: Page, group: str, option: str) -> None:
     current(page).get_by_role("radiogroup", name=group).get_by_text(option, exact=True).click()
 
@@ -81,7 +66,7 @@ def rate(page: Page, rating: str, meaning: str, reason: str, recorded: Callable[
     and a redraw may land between a choice and the click: if neither the confirmation nor the rating
     came, the evaluator fills the form again (never twice recorded: the journal is asked first)."""
     for attempt in range(3):
-        choose_again(page, "Capability to rate", CAPABILITY)
+        choose(page, "Capability to rate", CAPABILITY, tries=6)
         wait_idle(page)
         pick(page, "Your rating", f"{rating}: {meaning}")
         wait_idle(page)  # the choice reruns the page: a field filled before that run ends is drawn anew, empty
@@ -115,7 +100,7 @@ def test_two_evaluators_differ_the_lead_reconciles_and_the_report_shows_it(
     assert current(ben).get_by_text("Command was set up, the EOC heard late").count() == 0
 
     lead = evaluator(browser, server, created, "Lee Park")
-    choose_again(lead, "Capability to reconcile", CAPABILITY)
+    choose(lead, "Capability to reconcile", CAPABILITY, tries=6)
     wait_idle(lead)
     current(lead).get_by_text("Agreement: 0% of pairs of evaluators.").first.wait_for(timeout=WAIT_MS)
     pick(lead, "Final rating", "M: Performed with major challenges")
