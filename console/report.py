@@ -35,8 +35,8 @@ def integrity(svc: ExerciseService, caller: Caller) -> RecordIntegrity:
 def _version(svc: ExerciseService, caller: Caller, entries: int) -> int:
     """What the report depends on: the journal's length, and (changing without a journal entry)
     the exercise's details, its stored baseline and the program's earlier corrective actions."""
-    earlier = ProgramService(svc.db).earlier_actions(caller.exercise_id)
-    return hash((entries, svc.saved_baseline(caller), svc.exercise_details(caller), repr(earlier)))
+    earlier = ProgramService(svc.db).earlier_heads(caller.exercise_id)
+    return hash((entries, svc.saved_baseline(caller), svc.exercise_details(caller), earlier))
 
 
 def current_report(svc: ExerciseService, cache: ViewCache, caller: Caller) -> AfterActionReport:
