@@ -2,7 +2,7 @@
 console's program page as a controller waits for it (target: a whole rerun's p95 < 300 ms). Prints
 figures; not a test.
 
-    python bench/bench_program.py [--exercises 20] [--entries 20000] [--refreshes 40]
+    python bench/bench_program.py [--exercises 20] [--entries 20000] [--refreshes 40] [--database-dir DIR]
 
 Each exercise is a synthetic journal (``bench_report.synthetic_journal``) appended to a SQLite file
 through the journal's own append, conducted in one program and its AAR/IP finalised, which scores it
@@ -155,14 +155,32 @@ def parser() -> argparse.ArgumentParser:
     made.add_argument("--exercises", type=int, default=20)
     made.add_argument("--entries", type=int, default=20_000)
     made.add_argument("--refreshes", type=int, default=40)
+    made.add_argument("--database-dir", type=Path,
+                      help="where the built program is kept (default: a temporary folder); a second run reuses it")
     made.add_argument("--scenario", type=Path, default=ROOT / "data" / "scenarios" / "mass_casualty.yaml")
     return made
 
 
+def reused(url: str, exercises: int) -> tuple[ExerciseService, int, list[int]] | None:
+    """The program a previous run built in ``--database-dir``, when it has as many exercises."""
+    service = ExerciseService.open(url, hasher=PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
+    programs = ProgramService(service.db)
+    for program, name in programs.programs():
+        ids = [e.exercise_id for e in programs.plan(program).exercises if e.exercise_id is not None]
+        if name == "Benchmark program" and len(ids) == exercises:
+            print(f"reused              {exercises} exercises built by an earlier run")
+            return service, program, ids
+    return None
+
+
 def main(argv: list[str] | None = None) -> None:
     args = parser().parse_args(argv)
-    url = f"sqlite:///{Path(tempfile.mkdtemp(prefix='hotwash-bench-')) / 'hotwash.db'}"
-    service, program, ids = build(url, args.scenario, args.exercises, args.entries)
+    folder = args.database_dir or Path(tempfile.mkdtemp(prefix="hotwash-bench-"))
+    folder.mkdir(parents=True, exist_ok=True)
+    db = folder / f"program-{args.exercises}x{args.entries}.db"
+    url = f"sqlite:///{db.as_posix()}"
+    built = reused(url, args.exercises) if db.exists() else None
+    service, program, ids = built or build(url, args.scenario, args.exercises, args.entries)
     report(service, program)
     page(url, service.operator(ids[-1]), args.refreshes)
 
