@@ -26,7 +26,7 @@ from aar.program_report import (
 )
 from console import session
 from console.derived import ViewCache
-from console.report import current_report
+from console.report import current_retests
 from console.text import md
 from console.widgets import counted_text, described_chart, page_of, rows_of, text_table, too_long
 from exercises.access import Caller, Role
@@ -190,8 +190,7 @@ def page_data(svc: ExerciseService, cache: ViewCache, caller: Caller, today: dt.
     name = ""
     if plan is not None and caller.role is not Role.PLAYER:
         made = build_program_report(svc, service, plan.id, today)
-        aar = current_report(svc, cache, caller)
-        retests, name = aar.retests, aar.exercise_name
+        retests, name = current_retests(svc, cache, caller), svc.exercise_name(caller)
     return PageData(plan, made, retests, name, tracked(service, caller, plan), service.finalised(caller.exercise_id))
 
 
