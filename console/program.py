@@ -87,7 +87,7 @@ def tracked(service: ProgramService, caller: Caller, plan: ProgramPlan | None) -
     """The actions this caller sees: the program's (or this exercise's), a player's own agency's only."""
     runs = [(e.title, e.exercise_id) for e in plan.exercises if e.exercise_id] if plan else []
     if not any(ex == caller.exercise_id for _, ex in runs):
-        runs.append((f"exercise {caller.exercise_id}", caller.exercise_id))
+        runs.append((service.exercise_name(caller.exercise_id), caller.exercise_id))
     by_exercise = service.actions_of([ex for _, ex in runs if ex is not None])
     found = [(title, a) for title, ex in runs if ex is not None for a in by_exercise[ex]]
     return [(t, a) for t, a in found if caller.role is not Role.PLAYER or a.agency == caller.agency]

@@ -284,8 +284,16 @@ class ProgramService:
         """(title, exercise) of the finalised AAR/IPs a matrix covers: the program's, or this exercise's."""
         program = self.program_of(caller.exercise_id)
         runs = [(e.title, e.exercise_id) for e in self.plan(program).exercises if e.exercise_id] if program else []
-        runs = runs or [(f"exercise {caller.exercise_id}", caller.exercise_id)]
+        runs = runs or [(self.exercise_name(caller.exercise_id), caller.exercise_id)]
         return [(t, ex) for t, ex in runs if ex is not None and self.finalised(ex)]
+
+    def exercise_name(self, exercise_id: int) -> str:
+        """The name an exercise outside any program is known by (its title, when it has none)."""
+        with self.db.reading() as session:
+            found = session.get(Exercise, exercise_id)
+            if found is None:
+                raise ExerciseInputError(f"no exercise {exercise_id}")
+            return found.name
 
     def _agencies(self, exercise_id: int) -> dict[str, str]:
         """The exercise's agencies, name -> id, from its scenario snapshot."""

@@ -54,7 +54,8 @@ def test_an_observer_reads_and_changes_nothing(exercise: Exercise) -> None:
     at = console(exercise.controller, "program.py")
     button(at, "Finalise the AAR/IP").click().run()
     observer = console(exercise.caller(Role.OBSERVER), "program.py")
-    assert len(table(observer, "Corrective action", "Status")) >= 2
+    tracked = table(observer, "Corrective action", "Status")
+    assert len(tracked) >= 2 and set(tracked["Exercise"]) == {"Mill fire drill"}, "named, not numbered"
     assert not [b for b in observer.button if b.label in {"Save the change", "Finalise the AAR/IP"}]
 
 
