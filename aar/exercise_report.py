@@ -11,8 +11,9 @@ from collections.abc import Sequence
 from datetime import date, datetime
 
 from aar.integrity import record_integrity
-from aar.model import AfterActionReport
-from aar.report import build_report, report_options, stored_baseline
+from aar.model import AfterActionReport, Retest
+from aar.report import build_report, report_options, scored, stored_baseline
+from aar.retest import retests
 from exercises.access import Caller
 from exercises.program.service import ProgramService
 from exercises.service.details import ExerciseDetails
@@ -57,3 +58,15 @@ def exercise_report(
         earlier_actions=programs.earlier_actions(caller.exercise_id),
         **report_options(details),
     )
+
+
+def exercise_retests(service: ExerciseService, caller: Caller, programs: ProgramService | None = None) -> tuple[Retest, ...]:
+    """This exercise's re-tests of the program's earlier corrective actions exactly as its AAR/IP
+    gives them (the same scoring and the same rule, ``aar.retest.retests``), without the rest of the
+    report: what the program page shows, at a fraction of the report's cost."""
+    service.require_whole_record(caller)
+    options = report_options(service.exercise_details(caller))
+    _, found, _, rows = scored(service.scenario(caller), service.journal(caller), real_time=options["real_time"],
+                               record_kind=options["record_kind"])
+    programs = programs if programs is not None else ProgramService(service.db)
+    return tuple(retests(programs.earlier_actions(caller.exercise_id), found, rows))

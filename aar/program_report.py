@@ -13,7 +13,14 @@ from aar import alt_text
 from aar.document import Block, Figure, Frontis, Heading, Para, Run, Table, cell
 from aar.model import TaskCount
 from aar.program import SUMMARY_FORMAT, stored_or_scored
-from exercises.program.model import ActionStatus, CorrectiveAction, ProgramPlan, template_text
+from exercises.program.model import (
+    PRIORITY_COLUMNS,
+    SCHEDULE_COLUMNS,
+    ActionStatus,
+    CorrectiveAction,
+    ProgramPlan,
+    schedule_rows,
+)
 from exercises.program.service import ProgramService
 from exercises.scenario.durations import format_span
 from exercises.service.exercise_service import ExerciseService
@@ -86,22 +93,12 @@ def _p(value: str, style: str = "body") -> Para:
 
 
 def _schedule(report: ProgramReport) -> list[Block]:
-    plan = report.plan
-    rows = tuple(
-        tuple(cell(v) for v in (
-            e.planned_date.isoformat(), e.title, e.exercise_type.value.capitalize(), ", ".join(e.capabilities),
-            ", ".join(plan.priorities_tested(e)) or "none",
-            template_text(e.template),
-            "conducted" if e.exercise_id else "planned",
-        ))
-        for e in plan.exercises
-    )
+    rows = tuple(tuple(cell(v) for v in (day.isoformat(), *texts)) for day, *texts in schedule_rows(report.plan))
     return [
         Heading(0, "Integrated Preparedness Plan Schedule"),
         _p("Exercises of the program by planned date, the core capabilities each tests and the program "
            "priorities among them."),
-        Table(("Date", "Exercise", "Type", "Core capabilities", "Priorities tested", "Template", "Status"),
-              rows, (0.12, 0.17, 0.11, 0.18, 0.17, 0.13, 0.12), dense=True, caption="Schedule of exercises"),
+        Table(SCHEDULE_COLUMNS, rows, (0.12, 0.17, 0.11, 0.18, 0.17, 0.13, 0.12), dense=True, caption="Schedule of exercises"),
     ]
 
 
@@ -215,9 +212,9 @@ def program_document(report: ProgramReport) -> list[Block]:
         _p(plan.name, "title"), _p("Program Report and Integrated Preparedness Plan", "subtitle"),
         _p(f"{plan.first_year}-{plan.last_year}; as of {report.today.isoformat()}", "subtitle"),
         Heading(0, "Program Priorities"),
-        Table(("#", "Core capability", "Why"), tuple(
+        Table(PRIORITY_COLUMNS, tuple(
             (cell(str(n)), cell(p.capability), cell(p.why)) for n, p in enumerate(plan.priorities, 1)
-        ), (0.06, 0.3, 0.64)),
+        ), (0.1, 0.3, 0.6)),
     ]
     if not plan.priorities:
         blocks.append(_p("No priorities set yet."))

@@ -25,7 +25,9 @@ from aar.legal import KIND_TITLE, LEGAL_TITLE, improvement_rows, legal_review
 from aar.model import (
     SHORTFALLS,
     AfterActionReport,
+    CapabilityRating,
     Contact,
+    EvaluationPanel,
     ExecutiveSummary,
     Finding,
     InformationFailure,
@@ -297,6 +299,20 @@ def stored_baseline(text: str | None, scenario: Scenario) -> BatchResult | None:
     return batch if batch.scenario_id == scenario.id else None
 
 
+def scored(
+    scenario: Scenario, journal: Sequence[Entry], *, real_time: RealTime | None = None, record_kind: str = "exercise",
+) -> tuple[Record, list[Finding], EvaluationPanel | None, list[CapabilityRating]]:
+    """The record, its findings, the evaluation team's panel and Table 1 with its final ratings: what
+    the report rests on, and all the program page needs for this exercise's re-tests (which it reads
+    without building the rest of the report)."""
+    record = replace(
+        build_record(scenario, journal), real_time=real_time, real_incident=record_kind == "real_incident"
+    )
+    found = findings(scenario, record)
+    panel = evaluation_panel(record, record.names.agencies)
+    return record, found, panel, with_final_ratings(table1(scenario, record, found), panel)
+
+
 def build_report(
     scenario: Scenario,
     journal: Sequence[Entry],
@@ -315,12 +331,7 @@ def build_report(
 ) -> AfterActionReport:
     """Score the journal against the scenario's protocols and gather everything the AAR/IP shows.
     ``lineage``: for a branched exercise, where it came from (``ExerciseService.lineage``)."""
-    record = replace(
-        build_record(scenario, journal), real_time=real_time, real_incident=record_kind == "real_incident"
-    )
-    found = findings(scenario, record)
-    panel = evaluation_panel(record, record.names.agencies)
-    rows = with_final_ratings(table1(scenario, record, found), panel)
+    record, found, panel, rows = scored(scenario, journal, real_time=real_time, record_kind=record_kind)
     coord = coordination(scenario, record, found)
     legal = legal_review(scenario, record, found)
     plan, edit_notes = apply_edits([*draft(scenario, record, of_people(found)), *improvement_rows(legal),

@@ -106,13 +106,17 @@ def measure(url: str, exercise_id: int, repeat: int) -> tuple[list[float], list[
     return times, creates
 
 
+def parser() -> argparse.ArgumentParser:
+    made = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    made.add_argument("--entries", type=int, default=20_000)
+    made.add_argument("--repeat", type=int, default=5)
+    made.add_argument("--database", help="database URL (default: a SQLite file in a temporary folder)")
+    made.add_argument("--time-one", type=int, help=argparse.SUPPRESS)
+    return made
+
+
 def main(argv: list[str] | None = None) -> list[float]:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--entries", type=int, default=20_000)
-    parser.add_argument("--repeat", type=int, default=5)
-    parser.add_argument("--database", help="database URL (default: a SQLite file in a temporary folder)")
-    parser.add_argument("--time-one", type=int, help=argparse.SUPPRESS)
-    args = parser.parse_args(argv)
+    args = parser().parse_args(argv)
     if args.time_one is not None:
         time_one(args.database, args.time_one)
         return []

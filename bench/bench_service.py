@@ -103,7 +103,7 @@ def run(url: str, *, writers: int, processes: int, calls: int, think: float) -> 
     texts = Counter(
         e.payload.text for e in service.journal(controller) if isinstance(e.payload, ActionLogged) and e.payload.text.startswith("bench ")
     )
-    cuts = statistics.quantiles(latencies, n=100)
+    cuts = statistics.quantiles(latencies, n=100, method="inclusive")
     return {
         "acks": len(latencies),
         "p50_ms": cuts[49] * 1000,
@@ -136,16 +136,20 @@ def bare_sqlite(path: Path, commits: int) -> float:
     return commits / elapsed
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--database", choices=["sqlite", "postgresql", "both"], default="both")
-    parser.add_argument("--writers", type=int, default=50)
-    parser.add_argument("--processes", type=int, default=5, help="app processes the writers are spread over")
-    parser.add_argument("--calls", type=int, default=40, help="actions per writer")
-    parser.add_argument("--think", type=float, action="append", help="mean seconds between a writer's calls")
-    parser.add_argument("--postgres-url", help="an empty PostgreSQL database to use")
-    parser.add_argument("--bare-commits", type=int, default=300, help="commits of the bare SQLite yardstick")
-    args = parser.parse_args()
+def parser() -> argparse.ArgumentParser:
+    made = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    made.add_argument("--database", choices=["sqlite", "postgresql", "both"], default="both")
+    made.add_argument("--writers", type=int, default=50)
+    made.add_argument("--processes", type=int, default=5, help="app processes the writers are spread over")
+    made.add_argument("--calls", type=int, default=40, help="actions per writer")
+    made.add_argument("--think", type=float, action="append", help="mean seconds between a writer's calls")
+    made.add_argument("--postgres-url", help="an empty PostgreSQL database to use")
+    made.add_argument("--bare-commits", type=int, default=300, help="commits of the bare SQLite yardstick")
+    return made
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = parser().parse_args(argv)
     thinks = args.think or [1.0, 0.0]
     databases = ["sqlite", "postgresql"] if args.database == "both" else [args.database]
     server = None

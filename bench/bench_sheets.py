@@ -9,13 +9,15 @@ figures mean something on a busy machine:
 - a 100,000-row sheet refused (read only up to the limit);
 - an incident log of 20,000 messages (workbook) checked and turned into journal entries.
 
-Run: ``python bench/bench_sheets.py`` (``--repeat N``).
+Run: ``python bench/bench_sheets.py`` (``--repeat N``; smaller sheets with ``--injects``,
+``--refused-rows`` and ``--messages``).
 """
 
 from __future__ import annotations
 
 import argparse
 import io
+import os
 import shutil
 import statistics
 import sys
@@ -30,7 +32,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from exercises.documents.incident_log import parse_incident_log  # noqa: E402
-from exercises.documents.msel_sheet import export_xlsx, import_msel, parse_msel, read_msel_table  # noqa: E402
+from exercises.documents.msel_sheet import MAX_INJECTS, export_xlsx, import_msel, parse_msel, read_msel_table  # noqa: E402
 from exercises.scenario.loading import ScenarioError, load_scenario  # noqa: E402
 
 SCENARIO = ROOT / "data" / "scenarios" / "mass_casualty.yaml"
@@ -81,10 +83,18 @@ def message_log(rows: int) -> bytes:
     return out.getvalue()
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--repeat", type=int, default=5)
-    repeat = parser.parse_args().repeat
+def parser() -> argparse.ArgumentParser:
+    made = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    made.add_argument("--repeat", type=int, default=5)
+    made.add_argument("--injects", type=int, default=MAX_INJECTS, help="rows of the big MSEL (the limit)")
+    made.add_argument("--refused-rows", type=int, default=100_000, help="rows of the sheet that is refused")
+    made.add_argument("--messages", type=int, default=20_000, help="messages of the incident log")
+    return made
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = parser().parse_args(argv)
+    repeat = args.repeat
     work = Path(tempfile.mkdtemp(prefix="hotwash-bench-sheets-"))
     shutil.copytree(ROOT / "data", work / "data")
     target = work / "data" / "scenarios" / SCENARIO.name
@@ -94,7 +104,8 @@ def main() -> None:
     book = work / "msel.xlsx"
     book.write_bytes(export_xlsx(scenario))
     warehouse = load_scenario(WAREHOUSE)
-    big, huge, log = big_msel(5000), huge_sheet(100_000), message_log(20_000)
+    big, log = big_msel(args.injects), message_log(args.messages)
+    huge = huge_sheet(max(args.refused_rows, MAX_INJECTS + 1))
 
     def refuse() -> None:
         try:
@@ -102,14 +113,17 @@ def main() -> None:
         except ScenarioError:
             pass
 
-    print(f"machine shared with other work; {repeat} runs each")
+    print(f"{repeat} runs each; load {' / '.join(f'{x:.1f}' for x in os.getloadavg()[:2])}")
     print(line("yardstick: load_scenario (mass casualty)", yard_times, yard))
-    print(line("msel export (42 injects, .xlsx)", timed(lambda: export_xlsx(scenario), repeat), yard))
-    print(line("msel import (42 injects, .xlsx, validated)", timed(lambda: import_msel(book, target), repeat), yard))
-    print(line("5,000-inject MSEL read and checked", timed(lambda: parse_msel(read_msel_table(big, "b.xlsx"), {}), repeat), yard))
-    print(line("100,000-row sheet refused", timed(refuse, repeat), yard))
-    print(line("incident log, 20,000 messages", timed(
+    print(line(f"msel export ({len(scenario.msel)} injects, .xlsx)", timed(lambda: export_xlsx(scenario), repeat), yard))
+    print(line(f"msel import ({len(scenario.msel)} injects, .xlsx, validated)",
+               timed(lambda: import_msel(book, target), repeat), yard))
+    print(line(f"{args.injects:,}-inject MSEL read and checked",
+               timed(lambda: parse_msel(read_msel_table(big, "b.xlsx"), {}), repeat), yard))
+    print(line(f"{max(args.refused_rows, MAX_INJECTS + 1):,}-row sheet refused", timed(refuse, repeat), yard))
+    print(line(f"incident log, {args.messages:,} messages", timed(
         lambda: parse_incident_log(warehouse, {"workbook": ("log.xlsx", log)}), max(1, repeat // 2)), yard))
+    print(f"load {' / '.join(f'{x:.1f}' for x in os.getloadavg()[:2])}")
     shutil.rmtree(work)
 
 

@@ -87,7 +87,10 @@ def identity(caller: Caller) -> None:
         st.markdown(f"Signed in as  \n**{md(label)}**")
         if caller.name:
             st.caption(md(caller.name))
-        st.caption(f"Exercise {caller.exercise_id}")
+        # Read once per tab: an exercise's name does not change.
+        name = st.session_state.setdefault(f"exercise_name_{caller.exercise_id}",
+                                           session.service().exercise_name(caller))
+        st.caption(md(name))
         st.button("Sign out", icon=":material/logout:", on_click=session.sign_out, key="sign_out",
                   width="stretch")
 

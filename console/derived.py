@@ -13,7 +13,7 @@ from collections import Counter
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import pandas as pd
 
@@ -70,6 +70,12 @@ class ViewCache:
             with self._guard:
                 self._items[key] = (head, value)
             return value
+
+    def peek(self, key: Hashable, head: int) -> Any:
+        """The value kept for ``key`` if it was computed at ``head``, else None (nothing computed)."""
+        with self._guard:
+            hit = self._items.get(key)
+        return hit[1] if hit is not None and hit[0] == head else None
 
 
 def scope(caller: Caller) -> str:

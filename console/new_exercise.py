@@ -106,7 +106,7 @@ def _switch(created: CreatedExercise) -> None:
     code = next(c.code for c in created.codes if c.role is Role.CONTROLLER)
     st.session_state.pop(CREATED_KEY, None)
     session.sign_in(code, None)
-    st.toast(md(f"Now controlling exercise {created.exercise.id}"), icon=":material/swap_horiz:")
+    st.toast(md(f"Now controlling {created.exercise.name}"), icon=":material/swap_horiz:")
 
 
 def codes_text(created: CreatedExercise) -> str:
@@ -172,7 +172,7 @@ def render() -> None:
         st.error("The scenario does not load:", icon=":material/error:")
         st.code(str(error), language=None)
     exercises_table()
-    st.caption(md(f"You are signed in to exercise {caller.exercise_id}."))
+    st.caption(md(f"You are signed in to {session.service().exercise_name(caller)}."))
 
 
 if __name__ == "__main__":

@@ -26,12 +26,20 @@ from aar.program_report import (
 )
 from console import session
 from console.derived import ViewCache
-from console.report import current_report
+from console.report import current_retests
 from console.text import md
-from console.widgets import counted_text, described_chart, text_table, too_long
+from console.widgets import counted_text, described_chart, page_of, rows_of, text_table, too_long
 from exercises.access import Caller, Role
 from exercises.program.ip_sheet import schedule_xlsx
-from exercises.program.model import VERDICTS, ActionStatus, CorrectiveAction, ProgramPlan, template_text
+from exercises.program.model import (
+    PRIORITY_COLUMNS,
+    SCHEDULE_COLUMNS,
+    VERDICTS,
+    ActionStatus,
+    CorrectiveAction,
+    ProgramPlan,
+    schedule_rows,
+)
 from exercises.program.service import ProgramService
 from exercises.service.exercise_service import ExerciseService
 from exercises.storage.tables import wall_datetime
@@ -61,30 +69,25 @@ def actions_frame(actions: list[tuple[str, CorrectiveAction]], today: dt.date) -
 
 
 def schedule(plan: ProgramPlan) -> None:
-    st.header(f"{md(plan.name)} ({plan.first_year}-{plan.last_year})")
-    st.download_button("Download the IPP schedule (.xlsx)", schedule_xlsx(plan), file_name="ipp-schedule.xlsx",
+    st.header(md(plan.name))
+    st.caption(f"Preparedness program, {plan.first_year} to {plan.last_year}")
+    # Made when asked for (Streamlit calls it on the click): not on every redraw of the page.
+    st.download_button("Download the IPP schedule (.xlsx)", lambda: schedule_xlsx(plan), file_name="ipp-schedule.xlsx",
                        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key="ipp_xlsx")
     if plan.priorities:
         st.subheader("Priorities")
-        text_table(pd.DataFrame([{"#": n, "Core capability": p.capability, "Why": p.why}
-                                 for n, p in enumerate(plan.priorities, 1)]))
+        text_table(pd.DataFrame([(n, p.capability, p.why) for n, p in enumerate(plan.priorities, 1)],
+                                columns=list(PRIORITY_COLUMNS)))
     st.subheader("Schedule of exercises")
-    text_table(pd.DataFrame([
-        {
-            "Date": e.planned_date.isoformat(), "Exercise": e.title, "Type": e.exercise_type.value.capitalize(),
-            "Core capabilities": ", ".join(e.capabilities), "Priorities tested": ", ".join(plan.priorities_tested(e)),
-            "Template": template_text(e.template),
-            "Conducted": f"exercise {e.exercise_id}" if e.exercise_id else "planned",
-        }
-        for e in plan.exercises
-    ]))
+    text_table(pd.DataFrame([(day.isoformat(), *texts) for day, *texts in schedule_rows(plan)],
+                            columns=list(SCHEDULE_COLUMNS)))
 
 
 def tracked(service: ProgramService, caller: Caller, plan: ProgramPlan | None) -> list[tuple[str, CorrectiveAction]]:
     """The actions this caller sees: the program's (or this exercise's), a player's own agency's only."""
     runs = [(e.title, e.exercise_id) for e in plan.exercises if e.exercise_id] if plan else []
     if not any(ex == caller.exercise_id for _, ex in runs):
-        runs.append((f"exercise {caller.exercise_id}", caller.exercise_id))
+        runs.append((service.exercise_name(caller.exercise_id), caller.exercise_id))
     by_exercise = service.actions_of([ex for _, ex in runs if ex is not None])
     found = [(title, a) for title, ex in runs if ex is not None for a in by_exercise[ex]]
     return [(t, a) for t, a in found if caller.role is not Role.PLAYER or a.agency == caller.agency]
@@ -187,8 +190,7 @@ def page_data(svc: ExerciseService, cache: ViewCache, caller: Caller, today: dt.
     name = ""
     if plan is not None and caller.role is not Role.PLAYER:
         made = build_program_report(svc, service, plan.id, today)
-        aar = current_report(svc, cache, caller)
-        retests, name = aar.retests, aar.exercise_name
+        retests, name = current_retests(svc, cache, caller), svc.exercise_name(caller)
     return PageData(plan, made, retests, name, tracked(service, caller, plan), service.finalised(caller.exercise_id))
 
 
@@ -219,11 +221,11 @@ def trends(made: ProgramReport) -> None:
             for c in made.capabilities() for row in capability_trend(made, c)]
     if rows:
         st.subheader("Core capabilities")
-        text_table(pd.DataFrame(rows))
+        text_table(rows_of(pd.DataFrame(rows), "Core capability", "prog_capability"))
     agencies = [dict(zip(AGENCY_COLUMNS, row, strict=True)) for row in agency_trend(made)]
     if agencies:
         st.subheader("Agencies")
-        text_table(pd.DataFrame(agencies))
+        text_table(rows_of(pd.DataFrame(agencies), "Agency", "prog_agency"))
 
 
 def _confirm(caller: Caller, retest: Retest, verdict: str, exercise_name: str) -> None:
@@ -237,27 +239,37 @@ def _confirm(caller: Caller, retest: Retest, verdict: str, exercise_name: str) -
 
 
 def retested(caller: Caller, retests: tuple[Retest, ...], exercise_name: str) -> None:
-    """This exercise's re-tests of earlier corrective actions; a controller or evaluator confirms each."""
+    """This exercise's re-tests of earlier corrective actions, those awaiting a verdict first; a
+    controller or evaluator confirms each, one chosen at a time (never set silently)."""
     if not retests:
         return
     st.header("Corrective actions re-tested in this exercise")
-    text_table(pd.DataFrame([
+    confirmed = {s.value for s in VERDICTS}
+    pending = [t for t in retests if t.status not in confirmed]
+    ordered = [*pending, *(t for t in retests if t.status in confirmed)]
+    text_table(page_of(pd.DataFrame([
         {"Corrective action": t.corrective_action, "Agency": t.agency_name, "From": t.source_exercise,
          "Earlier finding": t.earlier_finding, "Outcome in this exercise": t.new_outcome,
          "Suggested verdict": t.suggested, "Status of record": t.status}
-        for t in retests
-    ]))
-    if caller.role not in {Role.CONTROLLER, Role.EVALUATOR}:
-        return
-    for n, t in enumerate(retests):
-        if t.status in {s.value for s in VERDICTS}:
-            continue
-        left, mid, right = st.columns([3, 1.2, 1.5], vertical_alignment="center")
-        left.markdown(md(f"{t.corrective_action} ({t.agency_name}): suggested {t.suggested}"))
-        mid.button("Confirm validated", key=f"rt_ok_{n}", on_click=_confirm,
-                   args=(caller, t, ActionStatus.VALIDATED.value, exercise_name))
-        right.button("Confirm not validated", key=f"rt_no_{n}", on_click=_confirm,
-                     args=(caller, t, ActionStatus.NOT_VALIDATED.value, exercise_name))
+        for t in ordered
+    ]), "rt_rows", "re-tests"))
+    if caller.role in {Role.CONTROLLER, Role.EVALUATOR} and pending:
+        confirm_form(caller, pending, exercise_name)
+
+
+def confirm_form(caller: Caller, pending: list[Retest], exercise_name: str) -> None:
+    choices = {f"{t.source_exercise_id}|{t.action_key}": t for t in pending}
+    with st.container(border=True):
+        st.subheader(f"Confirm a re-test ({len(pending):,} awaiting a verdict)")
+        key = st.selectbox("Re-test", list(choices), key="rt_choice", index=None, placeholder="choose one",
+                           format_func=lambda k: f"{choices[k].corrective_action} ({choices[k].agency_name}): "
+                                                 f"suggested {choices[k].suggested}")
+        chosen = choices.get(str(key))
+        left, right, _ = st.columns([1, 1.2, 2.5])
+        for column, verdict, label in ((left, ActionStatus.VALIDATED, "Confirm validated"),
+                                       (right, ActionStatus.NOT_VALIDATED, "Confirm not validated")):
+            column.button(label, key=f"rt_{verdict.name.lower()}", disabled=chosen is None, on_click=_confirm,
+                          args=(caller, chosen, verdict.value, exercise_name))
 
 
 def render() -> None:
@@ -280,7 +292,7 @@ def render() -> None:
     if not actions:
         st.caption("None tracked yet: a controller finalises the AAR/IP after the after-action meeting.")
         return
-    text_table(actions_frame(actions, dt.datetime.now(dt.UTC).date()))
+    text_table(page_of(actions_frame(actions, dt.datetime.now(dt.UTC).date()), "ca_rows", "corrective actions"))
     if caller.role is not Role.OBSERVER:
         update_form(caller, actions)
 

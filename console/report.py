@@ -10,9 +10,9 @@ import datetime as dt
 
 from aar import ics
 from aar.exercise_report import exercise_day as day_of
-from aar.exercise_report import exercise_report
+from aar.exercise_report import exercise_report, exercise_retests
 from aar.integrity import record_integrity
-from aar.model import AfterActionReport, RecordIntegrity
+from aar.model import AfterActionReport, RecordIntegrity, Retest
 from aar.render.pdf import render_pdf
 from aar.render.word import render_docx
 from console.derived import ViewCache
@@ -32,11 +32,11 @@ def integrity(svc: ExerciseService, caller: Caller) -> RecordIntegrity:
     return record_integrity(svc.verify(caller))
 
 
-def _version(svc: ExerciseService, caller: Caller, entries: int) -> int:
+def report_version(svc: ExerciseService, caller: Caller, entries: int) -> int:
     """What the report depends on: the journal's length, and (changing without a journal entry)
     the exercise's details, its stored baseline and the program's earlier corrective actions."""
-    earlier = ProgramService(svc.db).earlier_actions(caller.exercise_id)
-    return hash((entries, svc.saved_baseline(caller), svc.exercise_details(caller), repr(earlier)))
+    earlier = ProgramService(svc.db).earlier_heads(caller.exercise_id)
+    return hash((entries, svc.saved_baseline(caller), svc.exercise_details(caller), earlier))
 
 
 def current_report(svc: ExerciseService, cache: ViewCache, caller: Caller) -> AfterActionReport:
@@ -48,20 +48,31 @@ def current_report(svc: ExerciseService, cache: ViewCache, caller: Caller) -> Af
     def build() -> AfterActionReport:
         return exercise_report(svc, caller)
 
-    return cache.get((caller.exercise_id, "all", "report"), _version(svc, caller, len(entries)), build)
+    return cache.get((caller.exercise_id, "all", "report"), report_version(svc, caller, len(entries)), build)
+
+
+def current_retests(svc: ExerciseService, cache: ViewCache, caller: Caller) -> tuple[Retest, ...]:
+    """This exercise's re-tests as its report gives them: the report's own when it was built for this
+    version, otherwise only the scoring they rest on (the program page need not wait for a report)."""
+    svc.require_whole_record(caller)
+    version = report_version(svc, caller, len(svc.journal(caller)))
+    built = cache.peek((caller.exercise_id, "all", "report"), version)
+    if built is not None:
+        return built.retests
+    return cache.get((caller.exercise_id, "all", "retests"), version, lambda: exercise_retests(svc, caller))
 
 
 def report_pdf(svc: ExerciseService, cache: ViewCache, caller: Caller) -> bytes:
     """The AAR/IP as PDF bytes, as of now."""
     report = current_report(svc, cache, caller)
-    version = _version(svc, caller, len(svc.journal(caller)))
+    version = report_version(svc, caller, len(svc.journal(caller)))
     return cache.get((caller.exercise_id, "all", "report_pdf"), version, lambda: render_pdf(report))
 
 
 def report_docx(svc: ExerciseService, cache: ViewCache, caller: Caller) -> bytes:
     """The AAR/IP as an editable Word document, as of now."""
     report = current_report(svc, cache, caller)
-    version = _version(svc, caller, len(svc.journal(caller)))
+    version = report_version(svc, caller, len(svc.journal(caller)))
     return cache.get((caller.exercise_id, "all", "report_docx"), version, lambda: render_docx(report))
 
 

@@ -134,7 +134,7 @@ def save_form(caller: Caller) -> None:
         return
     with st.form("tpl_save", border=True):
         st.text_input("Template name", key="tpl_name", max_chars=200, placeholder="e.g. County MCI tabletop")
-        st.checkbox(md(f"Take who plays, the contacts and the time zone from exercise {caller.exercise_id} "
+        st.checkbox(md(f"Take who plays, the contacts and the time zone from {session.service().exercise_name(caller)} "
                        "(the scenario above must be the one it ran)"), key="tpl_from_exercise")
         if scenario is not None:
             st.multiselect("Agencies played by people (the others by the simulation)",

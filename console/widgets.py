@@ -112,7 +112,7 @@ def _colour_column(frame: pd.DataFrame, column: str, colours: Mapping[str, str])
     return frame.style.map(lambda v: f"background-color: {colours.get(v, '#ffffff')}", subset=[column])
 
 
-UNBROKEN_COLUMNS = ("Time", "Inject", "Due")
+UNBROKEN_COLUMNS = ("Time", "Inject", "Due", "Date", "Start", "Completion")
 """Short columns a controller reads at a glance (a time, an inject number such as CD-06): never
 broken over two lines, whatever room the long columns beside them take."""
 
@@ -333,3 +333,31 @@ def network_figure(scenario: Scenario, *, links_down: Collection[LinkKey] = (),
                "played by people. Line width and number: messages carried. Red dashes: link down.")
     with st.expander("The network as a table (links, messages carried, links down)", key=key, on_change="rerun"):
         text_table(pd.DataFrame(network_rows(scenario, links_down=links_down, load=load)), height=480)
+
+
+PAGE_ROWS = 25
+"""Rows of a long table drawn at once: a program's hundreds of corrective actions are read a page at
+a time (drawing them all made each redraw of the page take seconds)."""
+
+
+def page_of(frame: pd.DataFrame, key: str, what: str) -> pd.DataFrame:
+    """The rows of ``frame`` the reader chose to see, ``PAGE_ROWS`` at a time; with more rows than
+    that, a choice of which rows, and how many there are in all."""
+    if len(frame) <= PAGE_ROWS:
+        return frame
+    starts = range(0, len(frame), PAGE_ROWS)
+    start = st.selectbox(
+        f"{what.capitalize()} shown", starts, key=key,
+        format_func=lambda s: f"{s + 1:,} to {min(s + PAGE_ROWS, len(frame)):,} of {len(frame):,}",
+    )
+    return frame.iloc[start: start + PAGE_ROWS]
+
+
+def rows_of(frame: pd.DataFrame, column: str, key: str) -> pd.DataFrame:
+    """A long table read one ``column`` value at a time (a capability's trend across twenty
+    exercises): with more than ``PAGE_ROWS`` rows, a choice of the value, the first one shown."""
+    values = list(dict.fromkeys(frame[column])) if len(frame) > PAGE_ROWS else []
+    if len(values) < 2:
+        return frame
+    chosen = st.selectbox(column, values, key=key)
+    return frame[frame[column] == chosen]

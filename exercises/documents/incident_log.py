@@ -357,15 +357,20 @@ NOT_RECEIVED = "sent, not received (the log names no failed link)"
 """A lost message's reason when no link is known to have failed: no equipment is blamed."""
 
 
+CHANNELS = frozenset(c.value for c in Channel)
+
+
 def _check_channel(r: _Reader, row: Row, sender: str | None, to: str | None) -> None:
     channel = cell_text(row.values.get("channel")).strip().lower().replace(" ", "_")
     if not (channel and sender and to):
         return
     link = next((k for k in r.scenario.links if k.key == frozenset((sender, to))), None)
-    if channel not in {c.value for c in Channel}:
+    if channel not in CHANNELS:
         r.bad(row.cells["channel"], f"{channel!r} is not a channel (radio, phone, liaison, data_sharing)")
     elif link is None or link.channel.value != channel:
-        r.bad(row.cells["channel"], f"the scenario has no {channel.replace('_', ' ')} link between {sender} and {to}: add it to its links")
+        names = {a.id: a.name for a in r.scenario.agencies} | r.scenario.party_names
+        r.bad(row.cells["channel"], f"the scenario has no {channel.replace('_', ' ')} link between "
+                                    f"{names.get(sender, sender)} and {names.get(to, to)}: add it to its links")
 
 
 def _link_ends(r: _Reader, row: Row, key: str) -> tuple[str, str] | None:

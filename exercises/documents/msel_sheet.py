@@ -388,8 +388,9 @@ def parse_msel(table: Table, scenario_like: dict[str, Any], plans: Mapping[str, 
     items: list[dict[str, Any]] = []
     cells: list[dict[str, Cell]] = []
     problems = list(table.problems)
+    named = _Named(problems)
     for row in table.rows:
-        item = _checked(_inject(row, names, problems), row, problems, scenario_like)
+        item = _checked(_inject(row, names, problems), row, problems, scenario_like, named)
         items.append(item)
         cells.append(row.cells)
     if not table.rows and not problems:
@@ -401,7 +402,24 @@ def parse_msel(table: Table, scenario_like: dict[str, Any], plans: Mapping[str, 
     return SheetMsel(items, cells, Problem(table.file, None, "", "", sheet=table.sheet), problems)
 
 
-def _checked(item: dict[str, Any], row: Row, problems: list[Problem], scenario_like: dict[str, Any]) -> dict[str, Any]:
+class _Named:
+    """Where every problem so far was named (file, cell, line, field), read as the list grows: each
+    problem once, so that checking a 5,000-row sheet with a problem in every row stays linear."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        self._problems, self._read, self._places = problems, 0, set[tuple[object, ...]]()
+
+    def catch_up(self) -> None:
+        for p in self._problems[self._read:]:
+            self._places.add((p.file, p.cell, p.line, p.field))
+        self._read = len(self._problems)
+
+    def __contains__(self, problem: Problem) -> bool:
+        return (problem.file, problem.cell, problem.line, problem.field) in self._places
+
+
+def _checked(item: dict[str, Any], row: Row, problems: list[Problem], scenario_like: dict[str, Any],
+             named: _Named) -> dict[str, Any]:
     """The row checked as an inject on its own; a field that fails is named at its cell and stood in
     for, so that the scenario's cross-checks (agencies, actions, objectives) still run on the rest of
     the sheet and every problem is reported at once. Stand-ins never leave: the problems raise."""
@@ -421,12 +439,12 @@ def _checked(item: dict[str, Any], row: Row, problems: list[Problem], scenario_l
         "mode": "phone", "synopsis": "-", "text": "-", "capability": "Operational Coordination",
     }
     fixed = dict(item)
-    named = {(p.cell, p.line, p.field) for p in problems if p.file == row.cells[next(iter(row.cells))].file}
+    named.catch_up()  # once per row: two errors in one cell are both named
     for err in errors:
         key = str(err["loc"][0]) if err["loc"] else "id"
         where = row.cells.get(key) or next(iter(row.cells.values()))
         problem = where.problem(_message(err), field=key)
-        if (problem.cell, problem.line, problem.field) not in named:  # not already named for what it holds
+        if problem not in named:  # not already named for what it holds
             problems.append(problem)
         if key in stand_in:
             fixed[key] = stand_in[key]

@@ -25,7 +25,14 @@ from exercises.documents.workbook import (
     open_workbook,
     read_sheet,
 )
-from exercises.program.model import ActionStatus, CorrectiveAction, ProgramPlan, template_text
+from exercises.program.model import (
+    PRIORITY_COLUMNS,
+    SCHEDULE_COLUMNS,
+    ActionStatus,
+    CorrectiveAction,
+    ProgramPlan,
+    schedule_rows,
+)
 from exercises.scenario.loading import Problem
 
 SHEET = "Improvement Plan"
@@ -203,7 +210,6 @@ def read_changes(
 
 
 SCHEDULE_SHEET = "IPP Schedule"
-SCHEDULE_COLUMNS = ("Date", "Exercise", "Type", "Core Capabilities", "Priorities Tested", "Template", "Status")
 
 
 def schedule_xlsx(plan: ProgramPlan) -> bytes:
@@ -217,14 +223,12 @@ def schedule_xlsx(plan: ProgramPlan) -> bytes:
     for c, (title, width) in enumerate(zip(SCHEDULE_COLUMNS, (12, 30, 12, 40, 40, 24, 12), strict=True), start=1):
         write_text(ws.cell(row=3, column=c), title, wrap=False)
         ws.column_dimensions[ws.cell(row=3, column=c).column_letter].width = width
-    for r, e in enumerate(plan.exercises, start=4):
-        ws.cell(row=r, column=1).value, ws.cell(row=r, column=1).number_format = e.planned_date, "yyyy-mm-dd"
-        for c, text in enumerate((e.title, e.exercise_type.value.capitalize(), ", ".join(e.capabilities),
-                                  ", ".join(plan.priorities_tested(e)), template_text(e.template),
-                                  "conducted" if e.exercise_id else "planned"), start=2):
+    for r, (day, *texts) in enumerate(schedule_rows(plan), start=4):
+        ws.cell(row=r, column=1).value, ws.cell(row=r, column=1).number_format = day, "yyyy-mm-dd"
+        for c, text in enumerate(texts, start=2):
             write_text(ws.cell(row=r, column=c), text)
     priorities = wb.create_sheet("Priorities")
-    for c, title in enumerate(("#", "Core Capability", "Why"), start=1):
+    for c, title in enumerate(PRIORITY_COLUMNS, start=1):
         write_text(priorities.cell(row=1, column=c), title, wrap=False)
     priorities.column_dimensions["B"].width, priorities.column_dimensions["C"].width = 34, 80
     for r, p in enumerate(plan.priorities, start=2):

@@ -149,6 +149,24 @@ class ProgramPlan:
         return tuple(c for c in planned.capabilities if c in mine)
 
 
+PRIORITY_COLUMNS = ("Priority", "Core capability", "Why")
+"""The program's priorities, numbered, as the console, the program report and the workbook give them."""
+
+SCHEDULE_COLUMNS = ("Date", "Exercise", "Type", "Core capabilities", "Priorities tested", "Template", "Status")
+"""The IPP schedule's columns, as the console, the program report and the workbook all give them."""
+
+
+def schedule_rows(plan: ProgramPlan) -> list[tuple[date, str, str, str, str, str, str]]:
+    """The IPP schedule, one row per planned exercise by date: the one wording of it that the console,
+    the program report and the .xlsx schedule draw (the date left as a date for the workbook)."""
+    return [
+        (e.planned_date, e.title, e.exercise_type.value.capitalize(), ", ".join(e.capabilities),
+         ", ".join(plan.priorities_tested(e)) or "none", template_text(e.template),
+         "conducted" if e.exercise_id else "planned")
+        for e in plan.exercises
+    ]
+
+
 def template_text(template: tuple[str, str] | None) -> str:
     """A planned exercise's template as a planner reads it ("" when it has none)."""
     if template is None:

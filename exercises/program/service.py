@@ -207,13 +207,27 @@ class ProgramService:
     def earlier_actions(self, exercise_id: int) -> list[tuple[str, CorrectiveAction]]:
         """The corrective actions of the program's exercises conducted before this one (by planned
         date), each with its exercise's title: what this exercise may re-test."""
+        before = self._conducted_before(exercise_id)
+        found = self.actions_of([ex for _, ex in before])
+        return [(title, a) for title, ex in before for a in found[ex]]
+
+    def earlier_heads(self, exercise_id: int) -> tuple[tuple[str, int, int, str], ...]:
+        """Where ``earlier_actions`` stands, cheaply: each earlier exercise's title and the head of its
+        corrective actions' history (append-only, so the actions change only when a head moves)."""
+        before = self._conducted_before(exercise_id)
+        with self.db.reading() as session:
+            rows = session.exec(select(ImprovementRecord).where(
+                col(ImprovementRecord.exercise_id).in_([ex for _, ex in before]))).all()
+        heads = {r.exercise_id: (r.last_seq, r.head_hash) for r in rows}
+        return tuple((title, ex, *heads.get(ex, (0, ""))) for title, ex in before)
+
+    def _conducted_before(self, exercise_id: int) -> list[tuple[str, int]]:
+        """The program's exercises conducted before this one (by planned date), with their titles."""
         program = self.program_of(exercise_id)
         if program is None:
             return []
         runs = [(e.title, e.exercise_id) for e in self.plan(program).exercises if e.exercise_id is not None]
-        before = runs[:next(n for n, (_, ex) in enumerate(runs) if ex == exercise_id)]
-        found = self.actions_of([ex for _, ex in before])
-        return [(title, a) for title, ex in before for a in found[ex]]
+        return runs[:next(n for n, (_, ex) in enumerate(runs) if ex == exercise_id)]
 
     @staticmethod
     def _program(session: Session, program_id: int) -> Program:
@@ -270,8 +284,16 @@ class ProgramService:
         """(title, exercise) of the finalised AAR/IPs a matrix covers: the program's, or this exercise's."""
         program = self.program_of(caller.exercise_id)
         runs = [(e.title, e.exercise_id) for e in self.plan(program).exercises if e.exercise_id] if program else []
-        runs = runs or [(f"exercise {caller.exercise_id}", caller.exercise_id)]
+        runs = runs or [(self.exercise_name(caller.exercise_id), caller.exercise_id)]
         return [(t, ex) for t, ex in runs if ex is not None and self.finalised(ex)]
+
+    def exercise_name(self, exercise_id: int) -> str:
+        """The name an exercise outside any program is known by (its title, when it has none)."""
+        with self.db.reading() as session:
+            found = session.get(Exercise, exercise_id)
+            if found is None:
+                raise ExerciseInputError(f"no exercise {exercise_id}")
+            return found.name
 
     def _agencies(self, exercise_id: int) -> dict[str, str]:
         """The exercise's agencies, name -> id, from its scenario snapshot."""

@@ -284,6 +284,12 @@ class Setup(ExerciseStore):
         with self.db.reading() as session:
             return session.exec(select(JournalCheckpoint.id).limit(1)).first() is not None
 
+    def exercise_name(self, caller: Caller) -> str:
+        """The name the caller's exercise was given (what a person reads, never its number)."""
+        with self.db.reading() as session:
+            found = session.get(Exercise, caller.exercise_id)
+            return found.name if found is not None else ""
+
     def list_exercises(self) -> list[ExercisePublic]:
         with self.db.reading() as session:
             exercises = session.exec(select(Exercise).order_by(col(Exercise.id))).all()

@@ -54,7 +54,8 @@ def test_an_observer_reads_and_changes_nothing(exercise: Exercise) -> None:
     at = console(exercise.controller, "program.py")
     button(at, "Finalise the AAR/IP").click().run()
     observer = console(exercise.caller(Role.OBSERVER), "program.py")
-    assert len(table(observer, "Corrective action", "Status")) >= 2
+    tracked = table(observer, "Corrective action", "Status")
+    assert len(tracked) >= 2 and set(tracked["Exercise"]) == {"Mill fire drill"}, "named, not numbered"
     assert not [b for b in observer.button if b.label in {"Save the change", "Finalise the AAR/IP"}]
 
 
@@ -69,6 +70,8 @@ def test_a_controller_confirms_a_retest_and_reads_the_trends(database_url: str) 
     assert list(communications["Critical tasks met"]) == ["0 of 1 (0%)", "1 of 1 (100%)", "1 of 1 (100%)"]
     retests = table(at, "Suggested verdict", "Status of record")
     assert sorted(retests["Status of record"]) == ["not validated", "open", "validated"]
+    assert button(at, "Confirm validated").disabled, "nothing confirmed before a re-test is chosen"
+    at.selectbox(key="rt_choice").select_index(0).run()
     button(at, "Confirm validated").click().run()
     assert any("Confirmed validated" in t for t in toasts(at)), toasts(at)
     programs = ProgramService(svc.db)
@@ -76,3 +79,42 @@ def test_a_controller_confirms_a_retest_and_reads_the_trends(database_url: str) 
     last = programs.history(first.id)[-1]
     assert last.why.startswith("re-tested in ") and last.actor == second.controller.actor
     assert not [b for b in at.button if b.label.startswith("Confirm")], "nothing left to confirm"
+
+
+def test_a_long_table_is_read_a_page_at_a_time_and_every_row_is_reached() -> None:
+    from streamlit.testing.v1 import AppTest
+
+    def page() -> None:
+        import pandas as pd
+
+        from console.widgets import page_of, text_table
+
+        text_table(page_of(pd.DataFrame({"Corrective action": [f"Action {n}" for n in range(1, 61)]}),
+                           "rows", "corrective actions"))
+
+    at = AppTest.from_function(page).run()
+    assert at.selectbox(key="rows").options == ["1 to 25 of 60", "26 to 50 of 60", "51 to 60 of 60"]
+    assert list(table(at, "Corrective action")["Corrective action"]) == [f"Action {n}" for n in range(1, 26)]
+    at.selectbox(key="rows").select_index(2).run()
+    assert list(table(at, "Corrective action")["Corrective action"]) == [f"Action {n}" for n in range(51, 61)]
+
+
+def test_a_long_trend_is_read_one_capability_at_a_time() -> None:
+    from streamlit.testing.v1 import AppTest
+
+    def page() -> None:
+        import pandas as pd
+
+        from console.widgets import rows_of, text_table
+
+        text_table(rows_of(pd.DataFrame({"Core capability": ["Mass Care Services", "Operational Communications"] * 20,
+                                         "Exercise": [f"Exercise {n // 2 + 1}" for n in range(40)]}),
+                           "Core capability", "capability"))
+
+    at = AppTest.from_function(page).run()
+    choice = at.selectbox(key="capability")
+    assert choice.options == ["Mass Care Services", "Operational Communications"]
+    assert list(table(at, "Exercise")["Exercise"]) == [f"Exercise {n}" for n in range(1, 21)]
+    choice.select_index(1).run()
+    shown = table(at, "Core capability", "Exercise")
+    assert set(shown["Core capability"]) == {"Operational Communications"} and len(shown) == 20

@@ -45,6 +45,8 @@ def test_the_code_decides_role_agency_and_landing_page(exercise: Exercise, role:
     assert (caller.role, caller.agency, caller.exercise_id) == (role, agency, exercise.id)
     assert caller.name == "Dana Reyes"
     assert any(t.startswith("Signed in as") for t in toasts(at))
+    sidebar = [c.value for c in at.sidebar.caption]
+    assert "Mill fire drill" in sidebar and not [c for c in sidebar if c.startswith("Exercise ")], sidebar
     if role is Role.CONTROLLER:
         assert at.button(key="ctl_start").label == "Start exercise"
     elif role is Role.PLAYER:

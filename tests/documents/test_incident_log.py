@@ -121,6 +121,7 @@ def test_every_problem_in_the_log_is_named_with_its_cell(scenario) -> None:  # t
     wb["Messages"]["C3"] = "fier"
     wb["Messages"]["E3"] = "satellite"
     wb["Messages"]["G4"] = "maybe"
+    wb["Messages"]["E5"] = "radio"
     wb["Links"]["B2"] = "fire - eoc - operator"
     wb["Answers"]["B2"] = "R9"
     wb["Actions"]["A2"] = "yesterday"
@@ -130,6 +131,7 @@ def test_every_problem_in_the_log_is_named_with_its_cell(scenario) -> None:  # t
     for want in (
         "log.xlsx: Messages!C3: from: agency 'fier' is not in the scenario (did you mean 'fire'?)",
         "log.xlsx: Messages!G4: delivered: 'maybe': write yes (it got through) or no (it was lost)",
+        "log.xlsx: Messages!E5: channel: the scenario has no radio link between Town Fire Department and Town EOC",
         "log.xlsx: Links!B2: link: 'fire - eoc - operator' is not a link of the scenario",
         "log.xlsx: Answers!B2: request: no request 'R9' on the Requests sheet",
         "log.xlsx: Actions!A2: time: 'yesterday' is not a clock time",

@@ -13,6 +13,7 @@ from openpyxl import load_workbook
 from pypdf import PdfReader
 
 from aar.document import RETESTED_TITLE
+from aar.exercise_report import exercise_retests
 from aar.program import exercise_report, finalise
 from aar.program_report import build_program_report, frontis, program_document, trends
 from aar.render.pdf import render_blocks_pdf, render_pdf
@@ -69,6 +70,8 @@ def test_exercise_two_retests_three_actions_of_exercise_one(
     assert not any(t.status in {"validated", "not validated"} for t in report.retests), "never set silently"
     notified = next(t for t in report.retests if t.action_key == "protocol:NOT-01")
     assert notified.evidence and "met" in notified.new_outcome
+    # The program page reads them without the rest of the report: the same re-tests, word for word.
+    assert exercise_retests(service, second.controller, programs) == report.retests
 
     for t in report.retests:  # a controller of exercise 2 confirms each suggestion
         programs.update(second.controller, first.id, t.action_key, {"status": t.suggested},
@@ -114,7 +117,9 @@ def test_a_protocol_that_falls_short_again_suggests_not_validated(
     finalise(service, programs, first.controller)
     second = played(service, two_players, wall, rating="S")
     programs.record_conducted(planned[1], second.id)
-    found = {t.action_key: t for t in exercise_report(service, second.controller, programs).retests}
+    report = exercise_report(service, second.controller, programs)
+    assert exercise_retests(service, second.controller, programs) == report.retests
+    found = {t.action_key: t for t in report.retests}
     assert found["protocol:NOT-01"].suggested == "not validated"
     assert "missed" in found["protocol:NOT-01"].new_outcome
     assert [t.suggested for k, t in found.items() if k.startswith("observation:")] == ["validated"]  # rated S

@@ -62,7 +62,7 @@ def test_the_controller_branches_from_the_timeline_and_a_player_carries_on(
     assert branch.branched_from == created.exercise.id and branch.status == "paused"
     # The controller takes the branch over and resumes it from the branch time.
     current(controller).get_by_role("button", name="Control this exercise").click()
-    wait_toast(controller, f"Now controlling exercise {branch.id}")
+    wait_toast(controller, f"Now controlling {BRANCH_NAME}")
     controller.goto(server.url)  # the dashboard is the controller's first page
     wait_idle(controller)
     current(controller).get_by_role("button", name="Resume").click()
