@@ -7,7 +7,7 @@ Text from users and scenario files goes into dataframes and charts (shown litera
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 
 import altair as alt
 import pandas as pd
@@ -80,8 +80,17 @@ def described_chart(chart: alt.Chart | alt.LayerChart | alt.FacetChart, table: p
         st.altair_chart(chart, width="stretch", alt=description)
     else:
         st.altair_chart(chart, width="stretch", height=height, alt=description)
-    with st.expander(f"{what} as a table", key=key, on_change="rerun"):
-        text_table(table, height=420)
+    table_on_demand(f"{what} as a table", key, lambda: text_table(table, height=420))
+
+
+def table_on_demand(label: str, key: str, draw: Callable[[], None]) -> None:
+    """A table in an expander, drawn when the expander is open: a closed one costs the page nothing
+    (the timeline's table holds up to an hour of entries). Opening it reruns the page, which then
+    draws the table; the server keeps it open across redraws until it is closed."""
+    box = st.expander(label, key=key, on_change="rerun")
+    if box.open:
+        with box:
+            draw()
 
 
 def exercise_header(state: ExerciseState, *, subtitle: str | None = None) -> None:
@@ -331,5 +340,6 @@ def network_figure(scenario: Scenario, *, links_down: Collection[LinkKey] = (),
     st.graphviz_chart(network_graph(scenario, links_down=links_down, load=load), width="stretch")
     st.caption(f"{len(scenario.agencies)} agencies, {len(scenario.links)} links, {down} down. Double border: "
                "played by people. Line width and number: messages carried. Red dashes: link down.")
-    with st.expander("The network as a table (links, messages carried, links down)", key=key, on_change="rerun"):
-        text_table(pd.DataFrame(network_rows(scenario, links_down=links_down, load=load)), height=480)
+    table_on_demand("The network as a table (links, messages carried, links down)", key,
+                    lambda: text_table(pd.DataFrame(network_rows(scenario, links_down=links_down, load=load)),
+                                       height=480))
