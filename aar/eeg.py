@@ -24,7 +24,7 @@ from aar.record import Record, build_record
 from aar.scoring import finding_sentence, protocol_findings
 from exercises.record.entries import Entry, InjectDelivered, ObservationRecorded
 from exercises.scenario.durations import format_duration, format_span
-from exercises.scenario.model import Inject, Protocol, Rating, Scenario
+from exercises.scenario.model import Inject, Objective, Protocol, Rating, Scenario
 from exercises.scoring import expected_action_done
 
 TaskKind = Literal["protocol", "msel", "evaluator"]
@@ -215,14 +215,37 @@ def _groups(scenario: Scenario) -> list[tuple[str | None, str]]:
 def build_eeg(scenario: Scenario, journal: Sequence[Entry] = (), *, capabilities: Sequence[str] = (),
               exercise_name: str | None = None) -> Eeg:
     """Every EEG of the scenario (or those of ``capabilities``), with what ``journal`` shows."""
-    record = build_record(scenario, journal)
+    return eeg_of_record(scenario, build_record(scenario, journal), capabilities=capabilities,
+                         exercise_name=exercise_name)
+
+
+Guide = tuple[str | None, str]
+"""(objective, capability): one EEG; no objective for a capability only the response plans exercise."""
+
+
+def guide_choices(scenario: Scenario, names: Names) -> list[tuple[Guide, str]]:
+    """Every EEG of the scenario with its objective's title, in the guides' order, without building
+    any: the console lists them and builds the one an evaluator opens."""
+    objectives = {o.id: o for o in scenario.objectives}
+    return [(g, _objective_title(objectives, names, g[0])) for g in _groups(scenario)]
+
+
+def _objective_title(objectives: dict[str, Objective], names: Names, objective: str | None) -> str:
+    obj = objectives.get(objective or "")
+    return names.objective(obj.id) if obj else "Other capabilities"
+
+
+def eeg_of_record(scenario: Scenario, record: Record, *, capabilities: Sequence[str] = (),
+                  exercise_name: str | None = None, only: Guide | None = None) -> Eeg:
+    """``build_eeg`` from a record already built (the console builds one per journal head); with
+    ``only``, that one guide."""
     played = record.started_at is not None
     observed = _observations(record)
     finals = reconciliations(record)
     objectives = {o.id: o for o in scenario.objectives}
     guides = []
     for objective, capability in _groups(scenario):
-        if capabilities and capability not in capabilities:
+        if (capabilities and capability not in capabilities) or (only is not None and only != (objective, capability)):
             continue
         targets = [*_plan_targets(scenario, capability, record, played),
                    *_msel_target(scenario, objective, capability, record, played),
@@ -233,7 +256,7 @@ def build_eeg(scenario: Scenario, journal: Sequence[Entry] = (), *, capabilities
         final = finals.get((capability, objective))
         guides.append(EegCapability(
             final=f"{final.rating.value}: {final.reason} ({final.evaluator}, journal entry {final.seq})" if final else "",
-            objective=objective, objective_title=record.names.objective(obj.id) if obj else "Other capabilities",
+            objective=objective, objective_title=_objective_title(objectives, record.names, objective),
             objective_text=obj.text if obj else "Capabilities the response plans exercise that no objective names.",
             capability=capability, targets=tuple(targets)))
     return Eeg(scenario_name=scenario.name, exercise_name=exercise_name, played=played, guides=tuple(guides))

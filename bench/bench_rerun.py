@@ -14,6 +14,12 @@ second run reuses it) and timed in a new process: first the first page after a (
 console process, cold, then ``--reruns`` reruns of each page, a refresh every 2 s of the hand clock
 and a player's entry before every other one (so half the reruns find the journal moved).
 
+Beside each page's wall time: its CPU time per rerun (``time.process_time``: the script runs in a
+thread of this process), and a yardstick taken in the same run, interleaved with the measured
+reruns: a rerun of the sign-in page (no journal read), so a figure can be read against the
+machine's speed at that moment (``x sign-in`` is the page's p95 over the sign-in page's p50). When
+both sizes are run, the ratio of their p95 (80,000 over 20,000) is printed per page.
+
 Run: ``python bench/bench_rerun.py`` (``--entries 20000 80000``, ``--reruns 100``,
 ``--database-dir DIR``). The machine's load is printed with every figure.
 """
@@ -29,6 +35,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -128,28 +135,59 @@ def time_size(url: str, entries: int, reruns: int, seed: int) -> dict[str, float
     rng = random.Random(seed)
     p95s: dict[str, float] = {}
     print(f"{svc.state(who['controller']).entries:,}-entry exercise ({url.split(':', 1)[0]}), {load()}")
+    yardstick = sign_in_page()
     for role, page in PAGES.items():
         at, first = open_page(who[role], page)
         print(f"  {role:<10} first page{' after the start' if role == 'controller' else ''}: {first:6.0f} ms")
-        samples = rerun_samples(at, reruns, clock, lambda: svc.log_action(rng.choice(players), "situation_report",
-                                                                            text="update"))
-        p95s[role] = percentile(samples, 0.95)
-        print(f"  {role:<10} whole rerun {summary(samples)}  ({load()})")
+        timed = rerun_samples(at, reruns, clock, lambda: svc.log_action(rng.choice(players), "situation_report",
+                                                                          text="update"), yardstick)
+        p95s[role] = percentile(timed.wall, 0.95)
+        print(f"  {role:<10} whole rerun {summary(timed.wall)}  ({load()})")
+        print(f"  {'':<10} CPU time    {summary(timed.cpu)}")
+        print(f"  {'':<10} sign-in page {summary(timed.yardstick)}  yardstick; "
+              f"p95 = x{p95s[role] / statistics.median(timed.yardstick):.1f} sign-in")
     return p95s
 
 
-def rerun_samples(at: object, reruns: int, clock: HandClock, entry: Callable[[], object]) -> list[float]:
-    samples = []
+def sign_in_page() -> object:
+    """The yardstick: the sign-in page (nobody signed in), which reads no journal."""
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(str(ROOT / "streamlit_app.py"), default_timeout=300)
+    at.run()
+    return at
+
+
+@dataclass
+class Timed:
+    wall: list[float] = field(default_factory=list)
+    cpu: list[float] = field(default_factory=list)
+    """CPU time of this process during the rerun (ms)."""
+    yardstick: list[float] = field(default_factory=list)
+    """The sign-in page's rerun, run just before each measured one (ms)."""
+
+
+def rerun_samples(at: object, reruns: int, clock: HandClock, entry: Callable[[], object], yardstick: object) -> Timed:
+    timed = Timed()
     for n in range(reruns):
+        timed.yardstick.append(_rerun(yardstick)[0])
         clock.now += 2.0
         if n % 2:
             entry()
-        started = time.perf_counter()
-        at.run()  # type: ignore[attr-defined]
-        samples.append((time.perf_counter() - started) * 1000)
-        if at.exception:  # type: ignore[attr-defined]
-            raise RuntimeError([e.value for e in at.exception])  # type: ignore[attr-defined]
-    return samples
+        wall, cpu = _rerun(at)
+        timed.wall.append(wall)
+        timed.cpu.append(cpu)
+    return timed
+
+
+def _rerun(at: object) -> tuple[float, float]:
+    """One whole rerun: its wall and CPU time (ms)."""
+    started, cpu = time.perf_counter(), time.process_time()
+    at.run()  # type: ignore[attr-defined]
+    took = ((time.perf_counter() - started) * 1000, (time.process_time() - cpu) * 1000)
+    if at.exception:  # type: ignore[attr-defined]
+        raise RuntimeError([e.value for e in at.exception])  # type: ignore[attr-defined]
+    return took
 
 
 def main(argv: list[str] | None = None) -> dict[int, dict[str, float]]:
@@ -188,7 +226,8 @@ def verdicts(results: dict[int, dict[str, float]]) -> None:
         verdict = "meets" if results[sizes[0]][role] < TARGET_MS else "misses"
         if len(sizes) > 1:
             ratio = results[sizes[-1]][role] / results[sizes[0]][role]
-            said.append(f"growth x{ratio:.2f} ({'within' if ratio < GROWTH else 'over'} x{GROWTH})")
+            said.append(f"{sizes[-1]:,} vs {sizes[0]:,}: x{ratio:.2f} ({'within' if ratio < GROWTH else 'over'} "
+                        f"x{GROWTH})")
         print(f"{role}: {'; '.join(said)}; target p95 < {TARGET_MS:.0f} ms at {sizes[0]:,}: {verdict}")
 
 

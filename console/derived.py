@@ -17,6 +17,8 @@ from typing import Any, TypeVar
 
 import pandas as pd
 
+from aar.eeg import Eeg, Guide, eeg_of_record, guide_choices
+from aar.record import Record, build_record
 from console.network import LinkKey, link_key
 from exercises import views
 from exercises.access import Caller
@@ -35,6 +37,7 @@ from exercises.scenario.durations import format_duration
 from exercises.scenario.model import Inject, Scenario
 from exercises.service.exercise_service import ExerciseService, ExerciseState
 from exercises.views import ClockStatus, MselRow, ProtocolInstance
+from exercises.views.evaluation import withheld_from
 from exercises.views.live import EVALUATION_KINDS
 
 SIMULATION = "Simulation"
@@ -323,3 +326,48 @@ def controller_dashboard(svc: ExerciseService, cache: ViewCache, caller: Caller)
         links=folded.links(),
         timeline=timeline_frame(folded.window(state.clock)),
     )
+
+
+# --- the evaluator's page ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class EvaluationView:
+    """The journal as one evaluator may read it and the record built from it, once per journal head
+    and reading (evaluators who may read the same ratings share one): the record walks the whole
+    journal, and the EEG, the analyses and the downloads all read it. Each EEG is built when an
+    evaluator first opens it at this head: a page shows one guide at a time."""
+
+    scenario: Scenario
+    entries: list[Entry]
+    record: Record
+    name: str
+    _guides: dict[Guide, Eeg] = field(default_factory=dict)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def choices(self) -> list[tuple[Guide, str]]:
+        return guide_choices(self.scenario, self.record.names)
+
+    def guide(self, chosen: Guide) -> Eeg:
+        """The EEG of ``chosen`` (its one guide), built once per head."""
+        with self._lock:
+            if chosen not in self._guides:
+                self._guides[chosen] = eeg_of_record(self.scenario, self.record, exercise_name=self.name,
+                                                     only=chosen)
+            return self._guides[chosen]
+
+
+def evaluation_view(svc: ExerciseService, cache: ViewCache, caller: Caller) -> EvaluationView:
+    """The caller's ``EvaluationView`` at the journal's head (built at most once per head)."""
+    entries = svc.journal(caller)
+    head = entries[-1].seq if entries else 0
+    # Who may read which rating depends on the evaluation entries alone; the same withheld ratings
+    # give the same journal, so the key is the set of them (empty for the lead and controllers).
+    hidden = frozenset(withheld_from(caller, svc.evaluation_record(caller)))
+    scenario = svc.scenario(caller)
+    name = svc.state(caller).name
+
+    def build() -> EvaluationView:
+        return EvaluationView(scenario, entries, build_record(scenario, entries), name)
+
+    return cache.get((caller.exercise_id, "evaluation", hidden), head, build)

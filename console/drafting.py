@@ -8,13 +8,13 @@ from __future__ import annotations
 import streamlit as st
 
 from aar.drafting import Draft, accepted, draft
-from aar.record import build_record
 from aar.scoring import findings
 from console import session
+from console.derived import EvaluationView
 from console.text import md
 from console.widgets import counted_text, too_long
 from exercises.access import Caller
-from exercises.record.entries import MAX_ANALYSIS, Entry
+from exercises.record.entries import MAX_ANALYSIS
 from exercises.scenario.model import Scenario
 from exercises.views.evaluation import is_lead
 
@@ -58,14 +58,14 @@ def lead_form(caller: Caller, item: Item, drafted: Draft, key: str) -> None:
                on_click=_reload, args=(key, drafted.text))
 
 
-def analysis_section(caller: Caller, scenario: Scenario, entries: list[Entry]) -> None:
+def analysis_section(caller: Caller, scenario: Scenario, view: EvaluationView) -> None:
     st.header("Capability analysis")
     choices = items(scenario)
     objectives = {o.id: o.short_title or o.text for o in scenario.objectives}
     chosen = st.selectbox("Objective and core capability", range(len(choices)), key="ana_item",
                           format_func=lambda i: f"{objectives[choices[i][0] or '']}: {choices[i][1]}")
     item = choices[chosen or 0]
-    record = build_record(scenario, entries)
+    record = view.record
     done = accepted(record).get((item[1], item[0]))
     if done is None:
         st.caption("Not accepted yet: the report says so and prints the findings without an analysis.")
@@ -73,7 +73,7 @@ def analysis_section(caller: Caller, scenario: Scenario, entries: list[Entry]) -
         how = "Edited and accepted" if done.edited else "Accepted"
         st.markdown(md(done.text))
         st.caption(md(f"{how} by the lead evaluator, {done.accepted_by} (journal entry {done.seq}); the report prints it."))
-    if not is_lead(caller, entries):
+    if not is_lead(caller, view.entries):
         st.caption("The lead evaluator drafts and accepts the analysis.")
         return
     lead_form(caller, item, draft(record, findings(scenario, record), item[1], item[0]), f"ana_text_{chosen}")

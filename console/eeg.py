@@ -10,15 +10,16 @@ from collections.abc import Callable
 import pandas as pd
 import streamlit as st
 
-from aar.eeg import Eeg, EegCapability, EegTarget, build_eeg
+from aar.eeg import EegCapability, EegTarget, Guide, eeg_of_record
 from aar.eeg_document import eeg_blocks, eeg_frontis
+from aar.record import Record
 from aar.render.pdf import render_blocks_pdf
 from aar.render.word import render_blocks_docx
 from console import session
+from console.derived import EvaluationView
 from console.text import md
 from console.widgets import counted_text, text_table, too_long
 from exercises.access import Caller
-from exercises.record.entries import Entry
 from exercises.scenario.durations import format_duration
 from exercises.scenario.model import RATING_MEANING, Rating, Scenario
 
@@ -29,20 +30,22 @@ def _label(rating: Rating | None) -> str:
     return "not rated" if rating is None else f"{rating.value}: {RATING_MEANING[rating]}"
 
 
-def guide_name(g: EegCapability) -> str:
-    return f"{g.objective_title}: {g.capability}"
+def guide_name(choice: tuple[Guide, str]) -> str:
+    """An EEG as the list names it: its objective's title, then the core capability."""
+    (_, capability), title = choice
+    return f"{title}: {capability}"
 
 
-def _printed(scenario: Scenario, entries: list[Entry], name: str, capabilities: list[str],
+def _printed(scenario: Scenario, record: Record, name: str, capabilities: list[str],
              render: Callable[..., bytes]) -> Callable[[], bytes]:
     """The EEG drawn when the download is clicked (off the page's run): from what was read now."""
     def draw() -> bytes:
-        model = build_eeg(scenario, entries, capabilities=capabilities, exercise_name=name)
+        model = eeg_of_record(scenario, record, capabilities=capabilities, exercise_name=name)
         return render(eeg_blocks(model), eeg_frontis(model))
     return draw
 
 
-def downloads(scenario: Scenario, entries: list[Entry], name: str, guide: EegCapability) -> None:
+def downloads(scenario: Scenario, record: Record, name: str, guide: EegCapability) -> None:
     row = st.container(horizontal=True)
     for label, render, suffix, mime, chosen in (
         ("This capability's EEG (PDF)", render_blocks_pdf, "pdf", "application/pdf", [guide.capability]),
@@ -51,7 +54,7 @@ def downloads(scenario: Scenario, entries: list[Entry], name: str, guide: EegCap
         ("Every EEG (Word)", render_blocks_docx, "docx", WORD, []),
     ):
         file = f"eeg-{'all' if not chosen else guide.capability.lower().replace(' ', '-').replace(',', '')}.{suffix}"
-        row.download_button(label, _printed(scenario, entries, name, chosen, render), file_name=file, mime=mime,
+        row.download_button(label, _printed(scenario, record, name, chosen, render), file_name=file, mime=mime,
                             icon=":material/download:", on_click="ignore",
                             key=f"eeg_dl_{suffix}_{'all' if not chosen else 'one'}")
 
@@ -99,17 +102,20 @@ def target_form(caller: Caller, guide: EegCapability, target: EegTarget, key: st
                   on_click=_record, args=(caller, guide, target, key))
 
 
-def eeg_section(caller: Caller, scenario: Scenario, entries: list[Entry], exercise_name: str) -> None:
-    eeg: Eeg = build_eeg(scenario, entries, exercise_name=exercise_name)
+def eeg_section(caller: Caller, scenario: Scenario, view: EvaluationView, exercise_name: str) -> None:
+    """The guide of the objective and capability chosen: its targets' task tables and forms. The
+    others are one choice away, so the page builds and draws one guide, not every one."""
     st.header("Exercise Evaluation Guide")
-    if not eeg.guides:
+    choices = view.choices()
+    if not choices:
         st.caption("The scenario names no capability to evaluate.")
         return
-    chosen = st.selectbox("Objective and core capability", range(len(eeg.guides)), key="eeg_guide",
-                          format_func=lambda i: guide_name(eeg.guides[i]))
-    guide = eeg.guides[chosen or 0]
+    chosen = st.selectbox("Objective and core capability", range(len(choices)), key="eeg_guide",
+                          format_func=lambda i: guide_name(choices[i]))
+    eeg = view.guide(choices[chosen or 0][0])
+    guide = eeg.guides[0]
     st.caption(md(guide.objective_text))
-    downloads(scenario, entries, exercise_name, guide)
+    downloads(scenario, view.record, exercise_name, guide)
     for number, target in enumerate(guide.targets, start=1):
         st.subheader(f"Capability target {number}")
         st.markdown(md(target.target))

@@ -12,7 +12,7 @@ import pandas as pd
 import streamlit as st
 
 from console import a11y, session
-from console.derived import digest, person, timeline_frame
+from console.derived import digest, evaluation_view, person, timeline_frame
 from console.drafting import analysis_section
 from console.eeg import eeg_section
 from console.evaluation_team import team_section
@@ -160,14 +160,15 @@ def render() -> None:
     live_header(caller)
     svc = session.service()
     scenario = svc.scenario(caller)
-    eeg_section(caller, scenario, svc.journal(caller), svc.state(caller).name)
+    view = evaluation_view(svc, session.view_cache(), caller)
+    eeg_section(caller, scenario, view, svc.state(caller).name)
     st.header("Observations")
     # The form at the page's full width: its selects show the longest agency names whole at 1280 px.
     observation_form(caller, scenario)
     live(caller)
     observations_table(caller, scenario)
     team_section(caller, scenario)
-    analysis_section(caller, scenario, svc.journal(caller))
+    analysis_section(caller, scenario, view)
     hot_wash_section(caller, scenario)
 
 

@@ -145,10 +145,25 @@ def live_log(caller: Caller, vocab: dict[str, str]) -> None:
     if not log:
         st.caption("Nothing logged yet.")
         return
+    shown = int(st.session_state.get(LOG_SHOWN_KEY, LOG_SHOWN))
     frame = pd.DataFrame([{"Time": format_duration(i.at), "What": i.summary,
                            "Note": "voided" if i.voided else ("corrected" if i.corrected_by else "")}
-                          for i in reversed(log)])
+                          for i in reversed(log[-shown:])])
     text_table(frame, height=320)
+    if len(log) > shown:
+        st.caption(f"The newest {shown} of {len(log)} are shown.")
+        st.button(f"Show {min(LOG_SHOWN, len(log) - shown)} older", key="player_log_more", on_click=_show_more_log,
+                  type="tertiary")
+
+
+# Entries of the agency's log drawn at first (the newest); a button draws older ones: the log grows
+# with the exercise, and a page that drew it whole would slow with every entry.
+LOG_SHOWN = 50
+LOG_SHOWN_KEY = "player_log_shown"
+
+
+def _show_more_log() -> None:
+    st.session_state[LOG_SHOWN_KEY] = int(st.session_state.get(LOG_SHOWN_KEY, LOG_SHOWN)) + LOG_SHOWN
 
 
 # --- the forms ---------------------------------------------------------------------------

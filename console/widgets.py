@@ -6,13 +6,17 @@ Text from users and scenario files goes into dataframes and charts (shown litera
 
 from __future__ import annotations
 
+import functools
+import json
 from collections import Counter
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
+from typing import Any
 
 import altair as alt
 import pandas as pd
 import streamlit as st
 from pandas.io.formats.style import Styler
+from streamlit.elements.lib.layout_utils import Height
 
 from console import a11y
 from console.derived import SIMULATION, TIMELINE_WINDOW_S, Row
@@ -72,16 +76,27 @@ CLOCK_RULE_COLOUR = "#78909c"
 """Clock changes on the timeline: 3.4:1 on white, the 3:1 WCAG 1.4.11 asks of graphics."""
 
 
-def described_chart(chart: alt.Chart | alt.LayerChart | alt.FacetChart, table: pd.DataFrame, *, description: str, what: str,
-                    key: str, height: int | None = None) -> None:
+def described_chart(chart: alt.Chart | alt.LayerChart | alt.FacetChart | dict[str, Any], table: pd.DataFrame, *,
+                    description: str, what: str, key: str, height: int | None = None) -> None:
     """A chart a screen reader names (``description`` is its accessible name, not "Vega
-    visualization") with its data as a table in an expander below it: the figure's text alternative."""
-    if height is None:
-        st.altair_chart(chart, width="stretch", alt=description)
+    visualization") with its data as a table in an expander below it: the figure's text alternative.
+    ``chart`` is an Altair chart or a Vega-Lite spec with its data as named datasets."""
+    size: Height = "content" if height is None else height
+    if isinstance(chart, dict):
+        st.vega_lite_chart(spec=chart, width="stretch", height=size, alt=description)
     else:
-        st.altair_chart(chart, width="stretch", height=height, alt=description)
-    with st.expander(f"{what} as a table", key=key, on_change="rerun"):
-        text_table(table, height=420)
+        st.altair_chart(chart, width="stretch", height=size, alt=description)
+    table_on_demand(f"{what} as a table", key, lambda: text_table(table, height=420))
+
+
+def table_on_demand(label: str, key: str, draw: Callable[[], None]) -> None:
+    """A table in an expander, drawn when the expander is open: a closed one costs the page nothing
+    (the timeline's table holds up to an hour of entries). Opening it reruns the page, which then
+    draws the table; the server keeps it open across redraws until it is closed."""
+    box = st.expander(label, key=key, on_change="rerun")
+    if box.open:
+        with box:
+            draw()
 
 
 def exercise_header(state: ExerciseState, *, subtitle: str | None = None) -> None:
@@ -226,14 +241,31 @@ def timeline_chart(frame: pd.DataFrame, now: float, window: float = TIMELINE_WIN
     seen = set(points["lane"])
     lanes = [lane for lane in ["MSEL", *sorted(seen - {"MSEL", "Incident", "Control", "Network"}),
                                "Incident", "Network", "Control"] if lane in seen]
-    end = max(now / 60.0, 10.0)
-    x = alt.X("minute:Q", title="Exercise time (minutes)",
-              scale=alt.Scale(domain=[max(0.0, now / 60.0 - window / 60.0), end], nice=False))
     present = [c for c in CATEGORY_COLOURS if c in set(points["category"])]
-    colours = alt.Scale(domain=present, range=[CATEGORY_COLOURS[c] for c in present])
-    base = alt.Chart(points).mark_point(size=70, strokeWidth=2).encode(
+    spec = json.loads(_timeline_spec(tuple(lanes), tuple(present), not rules.empty))
+    # The spec's one changing part: the time shown, the last ``window`` up to now.
+    spec["layer"][0]["encoding"]["x"]["scale"]["domain"] = [max(0.0, now / 60.0 - window / 60.0),
+                                                            max(now / 60.0, 10.0)]
+    spec["datasets"] = {"points": points, "now": pd.DataFrame({"minute": [now / 60.0]}), "rules": rules}
+    height = max(270, 30 * len(lanes))
+    kinds = Counter(points["category"])
+    description = (f"Timeline of exercise time {format_duration(max(0.0, now - window))} to {format_duration(now)}: "
+                   + ", ".join(f"{n} {kind}" for kind, n in kinds.most_common()) + f", in {len(lanes)} lanes.")
+    table = points.sort_values("minute", ascending=False)[["time", "lane", "category", "source", "what"]]
+    table.columns = ["Time", "Lane", "Entry", "By", "What"]
+    described_chart(spec, table, description=description, what="The timeline", key=key, height=height)
+
+
+@functools.lru_cache(maxsize=256)
+def _timeline_spec(lanes: tuple[str, ...], present: tuple[str, ...], with_rules: bool) -> str:
+    """The timeline's Vega-Lite spec for these lanes and kinds of entry, its data named, not held:
+    Altair builds it and checks it against the schema once per process (most of a redraw's cost
+    when done on each run); each redraw fills in the data and the time shown."""
+    x = alt.X("minute:Q", title="Exercise time (minutes)", scale=alt.Scale(domain=[0.0, 10.0], nice=False))
+    colours = alt.Scale(domain=list(present), range=[CATEGORY_COLOURS[c] for c in present])
+    base = alt.Chart(alt.NamedData(name="points")).mark_point(size=70, strokeWidth=2).encode(
         x=x,
-        y=alt.Y("lane:N", title=None, sort=lanes, axis=alt.Axis(labelLimit=360)),
+        y=alt.Y("lane:N", title=None, sort=list(lanes), axis=alt.Axis(labelLimit=360)),
         color=alt.Color("category:N", title="Entry", scale=colours, legend=alt.Legend(orient="right")),
         shape=alt.Shape("source:N", title="By", scale=alt.Scale(domain=["people", "simulated"],
                                                                 range=["circle", "triangle-up"])),
@@ -243,22 +275,15 @@ def timeline_chart(frame: pd.DataFrame, now: float, window: float = TIMELINE_WIN
         tooltip=[alt.Tooltip("time:N", title="Time"), alt.Tooltip("lane:N", title="Lane"),
                  alt.Tooltip("what:N", title="What")],
     )
-    now_rule = alt.Chart(pd.DataFrame({"minute": [now / 60.0]})).mark_rule(color="#b3261e", strokeDash=[4, 3]).encode(
-        x="minute:Q"
-    )
+    now_rule = alt.Chart(alt.NamedData(name="now")).mark_rule(color="#b3261e", strokeDash=[4, 3]).encode(
+        x="minute:Q")
     layers: list[alt.Chart] = [base, now_rule]
-    if not rules.empty:
-        layers.append(
-            alt.Chart(rules).mark_rule(color=CLOCK_RULE_COLOUR).encode(x="minute:Q", tooltip=[alt.Tooltip("what:N")])
-        )
-    height = max(270, 30 * len(lanes))
-    kinds = Counter(points["category"])
-    description = (f"Timeline of exercise time {format_duration(max(0.0, now - window))} to {format_duration(now)}: "
-                   + ", ".join(f"{n} {kind}" for kind, n in kinds.most_common()) + f", in {len(lanes)} lanes.")
-    table = points.sort_values("minute", ascending=False)[["time", "lane", "category", "source", "what"]]
-    table.columns = ["Time", "Lane", "Entry", "By", "What"]
-    described_chart(alt.layer(*layers), table, description=description, what="The timeline", key=key,
-                    height=height)
+    if with_rules:
+        layers.append(alt.Chart(alt.NamedData(name="rules")).mark_rule(color=CLOCK_RULE_COLOUR).encode(
+            x="minute:Q", tooltip=[alt.Tooltip("what:N")]))
+    spec = alt.layer(*layers).to_dict()
+    spec.pop("config", None)  # Altair's default view size: the page sets the chart's size
+    return json.dumps(spec)
 
 
 def counted_text(label: str, key: str, *, limit: int = MAX_TEXT, area: bool = True, height: int = 80,
@@ -331,8 +356,10 @@ def network_figure(scenario: Scenario, *, links_down: Collection[LinkKey] = (),
     st.graphviz_chart(network_graph(scenario, links_down=links_down, load=load), width="stretch")
     st.caption(f"{len(scenario.agencies)} agencies, {len(scenario.links)} links, {down} down. Double border: "
                "played by people. Line width and number: messages carried. Red dashes: link down.")
-    with st.expander("The network as a table (links, messages carried, links down)", key=key, on_change="rerun"):
-        text_table(pd.DataFrame(network_rows(scenario, links_down=links_down, load=load)), height=480)
+    table_on_demand("The network as a table (links, messages carried, links down)", key,
+                    lambda: text_table(pd.DataFrame(network_rows(scenario, links_down=links_down, load=load)),
+                                       height=480))
+
 
 
 PAGE_ROWS = 25

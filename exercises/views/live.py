@@ -114,10 +114,15 @@ class MediaFolder:
         self.rumours: dict[str, int] = {}
         self.trust: list[TrustPoint] = [TrustPoint(at=0.0, trust=scenario.media.trust.start)] if scenario.media else []
         self.changed = 0
+        self._feed: list[FeedItem] | None = None
+        """The feed sorted, kept until an item changes: every page of every role reads it on each run."""
 
     def add(self, e: Entry) -> None:
         if self.scenario.media is None:
             return
+        if isinstance(e.payload, RumourSpread | RumourAddressed | RumourStarted | MediaItemPublished
+                      | MediaItemAdded | StatementIssued):
+            self._feed = None
         p = e.payload
         if isinstance(p, TrustChanged):
             self.trust.append(TrustPoint(at=e.at, trust=p.trust))
@@ -134,7 +139,9 @@ class MediaFolder:
             self.changed = e.seq
 
     def feed(self) -> list[FeedItem]:
-        return sorted(self.items.values(), key=lambda i: (i.at, i.seq), reverse=True)
+        if self._feed is None:
+            self._feed = sorted(self.items.values(), key=lambda i: (i.at, i.seq), reverse=True)
+        return list(self._feed)
 
 
 EVALUATION_KINDS = frozenset(

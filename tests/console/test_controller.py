@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from exercises.access import Role
 from exercises.record.entries import InjectAdded, InjectHeld, InjectReleased
 from exercises.views import ClockStatus, InjectStatus
@@ -133,3 +135,19 @@ def test_protocol_counts_are_headed_in_words_with_a_column_per_status_seen() -> 
     assert list(frame.columns) == ["Agency", "met", "out of order"]
     assert frame.to_dict("records") == [{"Agency": "Town Fire Department", "met": 1, "out of order": 1},
                                         {"Agency": "Town EOC", "met": 1, "out of order": 0}]
+
+
+def test_the_timeline_and_network_tables_are_drawn_once_opened(exercise: Exercise) -> None:
+    ctl = exercise.controller
+    exercise.svc.start(ctl)
+    exercise.svc.log_action(exercise.caller(Role.PLAYER, "fire"), "establish_command", text="IC at the mill gate")
+    at = console(ctl)
+    for columns in (("Lane", "Entry"), ("Link", "Messages carried")):
+        with pytest.raises(LookupError):
+            table(at, *columns)  # closed: nothing drawn, nothing sent
+    at.session_state["ctl_timeline_table"] = True  # what opening the expander does (its key, then a rerun)
+    at.session_state["ctl_network_table"] = True
+    at.run()
+    timeline = table(at, "Lane", "Entry")
+    assert timeline["What"].str.contains("IC at the mill gate").any()
+    assert len(table(at, "Link", "Messages carried")) > 0

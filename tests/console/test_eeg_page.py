@@ -38,3 +38,24 @@ def test_an_evaluator_rates_a_target_and_the_lead_accepts_the_analysis(exercise:
     assert "Analysis of Operational Coordination accepted for the report" in toasts(lead)
     [accepted] = [e for e in svc.journal(ctl) if isinstance(e.payload, AnalysisAccepted)]
     assert accepted.payload.text == drafted.strip() and not accepted.payload.edited
+
+
+def test_the_guide_follows_the_journal_and_every_guide_is_one_choice_away(exercise: Exercise) -> None:
+    svc, ctl = exercise.svc, exercise.controller
+    svc.start(ctl)
+    at = console(exercise.caller(Role.EVALUATOR, name="R. Chen"))
+    before = table(at, "Critical task", "Source", "What the journal shows")["What the journal shows"].iloc[0]
+    assert not before.startswith("Met.")
+    # The record is built once per journal head and shared: a new entry is shown on the next run.
+    svc.log_action(exercise.caller(Role.PLAYER, "fire"), "establish_command")
+    at.run()
+    after = table(at, "Critical task", "Source", "What the journal shows")["What the journal shows"].iloc[0]
+    assert after.startswith("Met."), after
+    guides = at.selectbox(key="eeg_guide")
+    assert len(guides.options) > 1
+    titles = set()
+    for i in range(len(guides.options)):
+        at.selectbox(key="eeg_guide").set_value(i).run()
+        titles.add(at.selectbox(key="eeg_guide").value)
+        assert [h.value for h in at.subheader if h.value.startswith("Capability target")], i
+    assert len(titles) == len(guides.options)

@@ -93,3 +93,18 @@ def test_open_deadlines_and_own_log(exercise: Exercise) -> None:
     assert sorted(deadlines["Must"]) == ["Establish incident command", "Notify the EOC"]
     assert set(deadlines["Status"]) == {"pending"}
     assert at.caption.values.count("Nothing logged yet.") == 1
+
+
+def test_the_log_shows_the_newest_first_and_every_older_entry_is_one_click_away(exercise: Exercise) -> None:
+    exercise.svc.start(exercise.controller)
+    fire = exercise.caller(Role.PLAYER, "fire")
+    for n in range(1, 56):
+        exercise.svc.log_action(fire, "establish_command", text=f"Report {n}")
+    at = console(fire)
+    log = table(at, "Time", "What", "Note")
+    assert len(log) == 50 and "Report 55" in log["What"].iloc[0] and "Report 6" in log["What"].iloc[-1]
+    assert "The newest 50 of 55 are shown." in [c.value for c in at.caption]
+    at.button(key="player_log_more").click().run()
+    log = table(at, "Time", "What", "Note")
+    assert len(log) == 55 and "Report 1" in log["What"].iloc[-1]
+    assert not [b for b in at.button if b.key == "player_log_more"]
