@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import json
 import shutil
+import threading
+from multiprocessing.context import BaseContext
 from pathlib import Path
 
 import numpy as np
+from pytest import MonkeyPatch
 from typer.testing import CliRunner
 
 from exercises.scenario.loading import load_scenario
 from hotwash.cli import app
+from sim_engine.batch import runs as runs_module
 from sim_engine.batch.runs import replicate, run_batch, run_once, simulate
 from sim_engine.batch.stats import summarise
 from sim_engine.sampling import generator, replication_generator
@@ -64,6 +68,24 @@ def test_jobs_1_and_jobs_2_write_identical_json(tmp_path: Path) -> None:
     assert outputs[0] == outputs[1]
     data = json.loads(outputs[0])
     assert data["runs"] == 9 and data["seed"] == 17 and data["scenario_id"] == "warehouse_fire"
+
+
+def test_the_command_adds_no_thread_so_its_workers_can_start_by_fork(monkeypatch: MonkeyPatch) -> None:
+    """A thread running when the batch starts its workers (a progress bar's refresh) makes it start them
+    through a fork server: a fresh interpreter importing the engine again, and the scenario sent to
+    each worker, all before the first replication (about half a second of the user's wait)."""
+    threads: list[int] = []
+    start_method = runs_module._context
+
+    def noted() -> BaseContext:
+        threads.append(threading.active_count())
+        return start_method()
+
+    monkeypatch.setattr(runs_module, "_context", noted)
+    before = threading.active_count()
+    result = CliRunner().invoke(app, ["simulate", str(EXAMPLE), "--runs", "4", "--jobs", "2"])
+    assert result.exit_code == 0, result.output
+    assert threads == [before]
 
 
 def test_json_to_stdout_is_json_only() -> None:
