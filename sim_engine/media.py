@@ -172,16 +172,17 @@ class Media:
             self._stimulate(("event", event), {})
 
     def on_development(self, what: str, raises: tuple[str, ...]) -> None:
+        """A development of the incident (the world calls this only for those the desk watches, or that
+        raise events: a run records hundreds of developments)."""
         if what in self.desk.watched_developments:
             self._stimulate(("development", what), {})
         if raises:
             self.on_events(raises)
 
     def on_action(self, agency: str | None, action: str) -> None:
-        """An action was logged (by a simulated agency or a player)."""
+        """An action was logged (by a simulated agency or a player); the world calls this only for the
+        actions the desk watches."""
         desk = self.desk
-        if action not in desk.watched_actions:
-            return
         facts = {
             "agency": self._agency_name(agency),
             "action": self.world.scenario.vocabulary.get(action, action),
@@ -259,7 +260,10 @@ class Media:
         before = self.trust
         self.trust = min(100.0, max(0.0, before + change))
         if self.trust != before:
-            self.world.emit(None, rec.TrustChanged(self.trust, self.trust - before, driver, about))
+            world = self.world
+            world.emit(None, rec.TrustChanged(self.trust, self.trust - before, driver, about))
+            if world.summary is not None:
+                world.summary.trust.append((world.env.now, self.trust))
 
     # --- helpers -------------------------------------------------------------------------
 

@@ -350,8 +350,10 @@ class World:
         self.record.append(tuple.__new__(rec.Happening, (self.env._now, None, development)))  # emit, inlined
         if raises:
             self.raised(raises)
-        if self.media is not None:
-            self.media.on_development(what, raises)
+        media = self.media
+        # Checked here, not in the call: the media layer watches few of a run's many developments.
+        if media is not None and (raises or what in media.desk.watched_developments):
+            media.on_development(what, raises)
 
     def raised(self, events: tuple[str, ...]) -> None:
         """The entry just recorded raised ``events``."""
@@ -503,8 +505,9 @@ class World:
             self.logged[action] = done = set()
         done.add(agency)
         self.incident.on_action(agency, action, duration)
-        if self.media is not None:
-            self.media.on_action(agency, action)
+        media = self.media
+        if media is not None and action in media.desk.watched_actions:
+            media.on_action(agency, action)
         if agency is None:
             return
         for target, follows in self.playbook.notified(agency, action):
