@@ -25,7 +25,7 @@ from types import MethodType
 from typing import Any, NamedTuple
 
 import simpy
-from simpy.core import NORMAL, BoundClass
+from simpy.core import NORMAL, URGENT, BoundClass
 from simpy.resources.resource import Request
 
 from exercises.record.entries import (
@@ -145,6 +145,12 @@ class Clock(simpy.Environment):
                 exc.__cause__ = event._value
                 raise exc
         return steps
+
+    def soon(self, callback: Callable[[Any], None]) -> None:
+        """``callback`` called where a SimPy process started now would first run: queued exactly as
+        the process's start would be (now, urgent, in order)."""
+        queue: list[Any] = self._queue
+        heappush(queue, (self._now, URGENT, next(self._eid), Alarm(callback)))
 
     def alarm(self, delay: float, callback: Callable[[Any], None]) -> None:
         """A one-shot delay: ``callback`` is called when it is over. It is queued exactly as a SimPy
