@@ -358,15 +358,16 @@ def public(media: Media) -> None:
     weight, step = media.params.trust.unanswered_rumour, media.params.step
     if not weight:
         return
-    env = media.world.env
+    media.world.env.alarm(step, partial(_wear, media, weight, step))
 
-    def wear(_: object) -> None:
-        open_ = [s.rumour.id for s in media.spreading.values() if s.addressed_at is None]
-        if open_:
-            media.move_trust(weight * len(open_), "unanswered_rumour", ", ".join(open_))
-        env.alarm(step, wear)
 
-    env.alarm(step, wear)
+def _wear(media: Media, weight: float, step: float, _: object) -> None:
+    # A partial, not a closure calling itself: that closure would hold itself in a cycle, and with it
+    # the whole run until the cyclic collector's next pass (a closed run leaves nothing for it).
+    open_ = [s.rumour.id for s in media.spreading.values() if s.addressed_at is None]
+    if open_:
+        media.move_trust(weight * len(open_), "unanswered_rumour", ", ".join(open_))
+    media.world.env.alarm(step, partial(_wear, media, weight, step))
 
 
 def public_patience(media: Media) -> None:
