@@ -18,8 +18,9 @@
    the wall clock of 1.): the real command, run with the batch's worker functions timed, gives the
    parent's CPU before the workers start (interpreter start, imports, loading and checking the
    scenario), each worker's CPU and the moment it finished (the gap between the two is the end's
-   imbalance), the parent's CPU while they run (merging tallies, the progress bar), and its CPU after
-   them (the result, the JSON, the tables, exit); the start method of the workers; and, from the
+   imbalance), the parent's CPU while they run (merging tallies, the progress bar; the command's
+   output is a pipe here, so the bar is not drawn), and its CPU after them (the result aggregated, the
+   JSON, the tables, exit); the start method of the workers; and, from the
    paired ``--jobs 1`` run's whole CPU, the efficiency a quiet 2-core machine would give:
    ``jobs-1 CPU / (2 x (before + the pool + after))``, the pool lasting as long as the busier worker
    (or the workers' and the parent's CPU over 2 cores, if longer): the serial parts, the workers' extra
@@ -141,7 +142,7 @@ import json, os, resource, sys, time
 import sim_engine.batch.runs as runs
 
 LOG = os.environ["HOTWASH_BENCH_TIMELINE"]
-chunk, adopt, batch, context = runs._chunk, runs._adopt, runs.run_batch, runs._context
+chunk, adopt, batch, context, aggregate = runs._chunk, runs._adopt, runs.run_batch, runs._context, runs.aggregate
 
 def note(**fields):
     with open(LOG, "a", encoding="utf-8") as out:
@@ -162,6 +163,10 @@ def run_batch(*args, **kwargs):
     note(batch_end=time.monotonic(), cpu=time.process_time())
     return result
 
+def _aggregated(*args, **kwargs):
+    note(aggregate_start=time.monotonic(), cpu=time.process_time())
+    return aggregate(*args, **kwargs)
+
 def _context():
     chosen = context()
     note(start_method=chosen.get_start_method())
@@ -170,6 +175,7 @@ def _context():
 for timed in (_adopt, _chunk, run_batch, _context):
     timed.__module__ = runs.__name__
     setattr(runs, timed.__name__, timed)
+runs.aggregate = _aggregated
 
 def ended():
     usage = resource.getrusage(resource.RUSAGE_SELF)
@@ -211,7 +217,7 @@ def timeline(python: Path, root: Path, scenario: Path, runs: int, jobs: int) -> 
 def phases(rows: list[dict[str, Any]]) -> dict[str, float | str]:
     parent = next(r["pid"] for r in rows if "batch_start" in r)
     start = next(r for r in rows if "batch_start" in r)
-    end = next(r for r in rows if "batch_end" in r)
+    end = next(r for r in rows if "aggregate_start" in r)  # the tallies merged: what follows is serial
     last = next(r for r in rows if "end" in r)
     workers: dict[int, dict[str, float]] = {}
     for row in rows:

@@ -78,13 +78,16 @@ def simulate(
 
 
 def drawn_progress(bar: Progress, task: TaskID) -> Callable[[int, int], None]:
-    """The batch's progress, drawn at most ten times a second (and at the end)."""
+    """The batch's progress, drawn on a terminal at most five times a second (and at the end). Each
+    drawing lays the bar out anew, in the parent, while the workers want both cores; elsewhere (a pipe,
+    a file) nothing is drawn until the end, so it is not laid out either."""
     drawn = 0.0
+    terminal = bar.console.is_terminal
 
     def progress(done: int, total: int) -> None:
         nonlocal drawn
         bar.update(task, completed=done)
-        if done == total or time.monotonic() - drawn >= 0.1:
+        if done == total or (terminal and time.monotonic() - drawn >= 0.2):
             bar.refresh()
             drawn = time.monotonic()
 
