@@ -1,6 +1,6 @@
 """Batch benchmark: parallel efficiency and memory of ``hotwash simulate`` (prints figures; not a test).
 
-    python bench/bench_batch.py [--runs 1000] [--repeat 3] [--memory-runs 1000,100000]
+    python bench/bench_batch.py [--runs 1000] [--repeat 3] [--memory-runs 1000,100000] [--phases 3]
 
 1. Parallel efficiency of ``hotwash simulate SCENARIO --runs N --jobs 2`` (target: >= 0.9), from
    paired runs: each pair runs the whole command with ``--jobs 1`` and with ``--jobs 2`` one right
@@ -14,6 +14,18 @@
 2. Peak memory of a batch of 1,000 and of 100,000 runs with 2 jobs (target: within 1.2x), each in a
    fresh process: the parent's peak resident set and the largest worker's.
 3. The JSON of 1 job and 2 jobs: identical (every pair compares them).
+4. Where the time of ``--jobs 2`` goes, in CPU time (which a busy neighbour barely changes, unlike
+   the wall clock of 1.): the real command, run with the batch's worker functions timed, gives the
+   parent's CPU before the workers start (interpreter start, imports, loading and checking the
+   scenario), each worker's CPU and the moment it finished (the gap between the two is the end's
+   imbalance), the parent's CPU while they run (merging tallies, the progress bar; the command's
+   output is a pipe here, so the bar is not drawn), and its CPU after them (the result aggregated, the
+   JSON, the tables, exit); the start method of the workers; and, from the
+   paired ``--jobs 1`` run's whole CPU, the efficiency a quiet 2-core machine would give:
+   ``jobs-1 CPU / (2 x (before + the pool + after))``, the pool lasting as long as the busier worker
+   (or the workers' and the parent's CPU over 2 cores, if longer): the serial parts, the workers' extra
+   CPU and the imbalance are what keep ``--jobs 2`` from 2x. ``--before TREE`` runs the same on another checkout (its
+   ``.venv``), interleaved with this one, for a before/after in the same run.
 
 Left out: a machine with more than 2 cores (the target is for 2), and the command's terminal output
 (the progress bar is drawn only on a terminal).
@@ -31,6 +43,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 LARGEST = ROOT / "data" / "scenarios" / "mass_casualty.yaml"
@@ -124,6 +137,137 @@ def memory(path: Path, sizes: list[int]) -> None:
     )
 
 
+TIMED = """
+import json, os, resource, sys, time
+import sim_engine.batch.runs as runs
+
+LOG = os.environ["HOTWASH_BENCH_TIMELINE"]
+chunk, adopt, batch, context, aggregate = runs._chunk, runs._adopt, runs.run_batch, runs._context, runs.aggregate
+
+def note(**fields):
+    with open(LOG, "a", encoding="utf-8") as out:
+        out.write(json.dumps({"pid": os.getpid(), **fields}) + "\\n")
+
+def _adopt(scenario):
+    note(worker_start=time.monotonic(), cpu=time.process_time())
+    adopt(scenario)
+
+def _chunk(seed, start, stop):
+    tally = chunk(seed, start, stop)
+    note(chunk_end=time.monotonic(), cpu=time.process_time(), runs=stop - start)
+    return tally
+
+def run_batch(*args, **kwargs):
+    note(batch_start=time.monotonic(), cpu=time.process_time())
+    result = batch(*args, **kwargs)
+    note(batch_end=time.monotonic(), cpu=time.process_time())
+    return result
+
+def _aggregated(*args, **kwargs):
+    note(aggregate_start=time.monotonic(), cpu=time.process_time())
+    return aggregate(*args, **kwargs)
+
+def _context():
+    chosen = context()
+    note(start_method=chosen.get_start_method())
+    return chosen
+
+for timed in (_adopt, _chunk, run_batch, _context):
+    timed.__module__ = runs.__name__
+    setattr(runs, timed.__name__, timed)
+runs.aggregate = _aggregated
+
+def ended():
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    note(end=time.monotonic(), cpu=usage.ru_utime + usage.ru_stime)
+
+if sys.argv[:1] != ["-c"]:  # the command, not a worker or the fork server
+    import atexit
+    atexit.register(ended)
+"""
+"""The command's batch functions timed, in every process the command starts (a fork server's too: it
+is installed as ``sitecustomize``, which every interpreter of the tree imports at start)."""
+
+FRESH = "import time, sim_engine.batch.runs; print(time.process_time())"
+"""A fork server's own start: an interpreter importing the engine (the workers are forked from it)."""
+
+
+def timeline(python: Path, root: Path, scenario: Path, runs: int, jobs: int) -> dict[str, float | str]:
+    """The command ``hotwash simulate`` of the checkout ``root`` run once with its batch functions timed:
+    CPU seconds of each phase (see 4. above) and the end's imbalance."""
+    with tempfile.TemporaryDirectory() as tmp:
+        (Path(tmp) / "sitecustomize.py").write_text(TIMED, encoding="utf-8")
+        log = Path(tmp) / "timeline.jsonl"
+        env = {**os.environ, "PYTHONPATH": f"{tmp}{os.pathsep}{root}", "HOTWASH_BENCH_TIMELINE": str(log)}
+        hotwash = python.parent / "hotwash"
+        command = [str(hotwash), "simulate", str(scenario), "--runs", str(runs), "--jobs", str(jobs),
+                   "--json", str(Path(tmp) / "out.json")]
+        subprocess.run(command, check=True, capture_output=True, cwd=root, env=env)
+        rows = [json.loads(line) for line in log.read_text(encoding="utf-8").splitlines()]
+        figures = phases(rows)
+        if figures["method"] == "forkserver":
+            env.pop("HOTWASH_BENCH_TIMELINE")
+            env["PYTHONPATH"] = str(root)
+            fresh = subprocess.run([str(python), "-c", FRESH], check=True, capture_output=True, text=True,
+                                   cwd=root, env=env)
+            figures["server"] = float(fresh.stdout)
+    return figures
+
+
+def phases(rows: list[dict[str, Any]]) -> dict[str, float | str]:
+    parent = next(r["pid"] for r in rows if "batch_start" in r)
+    start = next(r for r in rows if "batch_start" in r)
+    end = next(r for r in rows if "aggregate_start" in r)  # the tallies merged: what follows is serial
+    last = next(r for r in rows if "end" in r)
+    workers: dict[int, dict[str, float]] = {}
+    for row in rows:
+        if row["pid"] != parent and "chunk_end" in row:
+            workers.setdefault(row["pid"], {"cpu": 0.0, "end": 0.0})
+            workers[row["pid"]]["end"] = max(workers[row["pid"]]["end"], row["chunk_end"])
+            workers[row["pid"]]["cpu"] = row["cpu"]  # the worker's whole CPU so far, start-up included
+    busiest = max((w["cpu"] for w in workers.values()), default=0.0)
+    ends = [w["end"] for w in workers.values()]
+    pool = end["cpu"] - start["cpu"]
+    return {
+        "method": next((r["start_method"] for r in rows if "start_method" in r), "none (1 job)"),
+        "before": start["cpu"], "pool": pool, "after": last["cpu"] - end["cpu"], "total": last["cpu"],
+        "workers": sum(w["cpu"] for w in workers.values()), "busiest": busiest,
+        "imbalance": max(ends) - min(ends) if len(ends) > 1 else 0.0,
+    }
+
+
+def quiet_efficiency(one: dict[str, float | str], two: dict[str, float | str]) -> float:
+    """What a quiet 2-core machine would give: the whole CPU of 1 job over twice the path of 2 jobs (the
+    parent before the workers, a fork server's start, the pool, the parent after them); the pool lasts
+    as long as the busier worker, or, if longer, as the workers' and the parent's CPU shared by 2 cores."""
+    pool = max(float(two["busiest"]), (float(two["workers"]) + float(two["pool"])) / 2)
+    path = float(two["before"]) + float(two.get("server", 0.0)) + pool + float(two["after"])
+    return float(one["total"]) / (2 * path)
+
+
+def where_time_goes(trees: dict[str, Path], scenario: Path, runs: int, repeat: int) -> None:
+    """4.: each tree's command timed phase by phase, trees and job counts interleaved."""
+    effs: dict[str, list[float]] = {name: [] for name in trees}
+    for n in range(repeat):
+        for name in trees if n % 2 == 0 else list(trees)[::-1]:
+            root = trees[name]
+            python = root / ".venv" / "bin" / "python" if name != "this" else Path(sys.executable)
+            one = timeline(python, root, root / scenario.relative_to(ROOT), runs, 1)
+            two = timeline(python, root, root / scenario.relative_to(ROOT), runs, 2)
+            effs[name].append(quiet_efficiency(one, two))
+            print(
+                f"   {name} #{n + 1}: --jobs 1 {float(one['total']):.2f} s CPU; --jobs 2 ({two['method']}): parent "
+                f"{float(two['before']):.2f} s before the workers"
+                + (f" (and a fork server's start {float(two['server']):.2f} s)" if "server" in two else "")
+                + f", {float(two['pool']):.2f} s while they run, "
+                f"{float(two['after']):.2f} s after; workers {float(two['workers']):.2f} s in all, the busier "
+                f"{float(two['busiest']):.2f} s; end imbalance {float(two['imbalance']) * 1000:.0f} ms wall; "
+                f"quiet-machine efficiency {effs[name][-1]:.2f} ({load()})"
+            )
+    for name, values in effs.items():
+        print(f"4. {name}: efficiency from CPU phases {spread(values)} (min/median/max; target >= 0.9)")
+
+
 def parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -135,6 +279,8 @@ def parser() -> argparse.ArgumentParser:
     parser.add_argument("--memory-scenario", type=Path, default=SMALL)
     parser.add_argument("--skip-efficiency", action="store_true")
     parser.add_argument("--skip-memory", action="store_true")
+    parser.add_argument("--phases", type=int, default=3, help="timed runs for 4. (0: none)")
+    parser.add_argument("--before", type=Path, help="another checkout with its .venv, measured in 4. too")
     return parser
 
 
@@ -143,6 +289,9 @@ def main(argv: list[str] | None = None) -> None:
     print(f"Python {sys.version.split()[0]}, {os.cpu_count()} CPUs, {load()}")
     if not args.skip_efficiency:
         efficiency(args.scenario, args.runs, args.repeat)
+    if args.phases:
+        trees = {"this": ROOT, **({"before": args.before.resolve()} if args.before else {})}
+        where_time_goes(trees, args.scenario.resolve(), args.runs, args.phases)
     if not args.skip_memory:
         memory(args.memory_scenario, [int(n) for n in args.memory_runs.split(",")])
 

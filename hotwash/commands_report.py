@@ -35,6 +35,7 @@ from exercises.scoring import SCORED
 from exercises.service.details import ExerciseDetails, parse_start
 from exercises.service.exercise_service import ExerciseService
 from exercises.storage.db import URL_SETTING, database_url
+from hotwash.commands_simulate import drawn_progress
 from sim_engine.batch.results import BatchResult
 from sim_engine.batch.runs import run_batch
 from sim_engine.checks import EngineError
@@ -157,11 +158,11 @@ def file_trust(database: str | None, extra: list[PublicKey], given: list[Witness
 
 def _run_baseline(scenario: Scenario, runs: int, jobs: int) -> BatchResult:
     """The simulated baseline for the scenario, with a progress bar on the terminal."""
-    with Progress(transient=True, console=Console(stderr=True)) as bar:
+    # No refresh thread: with one, the batch would start its workers through a fork server.
+    with Progress(transient=True, console=Console(stderr=True), auto_refresh=False) as bar:
         task = bar.add_task(f"simulating {runs} runs of the plan", total=runs)
         try:
-            return run_batch(scenario, runs, seed=1, jobs=jobs,
-                             progress=lambda done, total: bar.update(task, completed=done))
+            return run_batch(scenario, runs, seed=1, jobs=jobs, progress=drawn_progress(bar, task))
         except EngineError as exc:
             raise _fail(str(exc)) from None
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated
 
@@ -9,7 +11,7 @@ import typer
 from rich import box
 from rich.console import Console
 from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from exercises.scenario.durations import format_span
@@ -56,13 +58,15 @@ def simulate(
         typer.echo(transcript(run_once(loaded, seed)), nl=False)
         return
     errors = Console(stderr=True, highlight=False)
+    # Drawn from the batch's own progress calls, in this thread: a refresh thread would make the batch
+    # start its workers through a fork server (sim_engine.batch.runs._context), a fresh interpreter
+    # importing the engine again and the scenario sent to every worker, before any replication runs.
     with Progress(
-        TextColumn("Simulating"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=errors
+        TextColumn("Simulating"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=errors,
+        auto_refresh=False,
     ) as bar:
         task = bar.add_task("runs", total=runs)
-        result = run_batch(
-            loaded, runs, seed, jobs, progress=lambda done, _: bar.update(task, completed=done)
-        )
+        result = run_batch(loaded, runs, seed, jobs, progress=drawn_progress(bar, task))
     text = result.model_dump_json(indent=2) + "\n"
     if json_file is not None and str(json_file) == "-":
         typer.echo(text, nl=False)
@@ -71,6 +75,23 @@ def simulate(
     if json_file is not None:
         json_file.write_text(text, encoding="utf-8")
         errors.print(f"JSON written to {escape(str(json_file))}")
+
+
+def drawn_progress(bar: Progress, task: TaskID) -> Callable[[int, int], None]:
+    """The batch's progress, drawn on a terminal at most five times a second (and at the end). Each
+    drawing lays the bar out anew, in the parent, while the workers want both cores; elsewhere (a pipe,
+    a file) nothing is drawn until the end, so it is not laid out either."""
+    drawn = 0.0
+    terminal = bar.console.is_terminal
+
+    def progress(done: int, total: int) -> None:
+        nonlocal drawn
+        bar.update(task, completed=done)
+        if done == total or (terminal and time.monotonic() - drawn >= 0.2):
+            bar.refresh()
+            drawn = time.monotonic()
+
+    return progress
 
 
 def _span(seconds: float | None) -> str:

@@ -1,7 +1,9 @@
 """The public-information environment: the press and the public, played by the engine.
 
 Switched on by the scenario's ``media`` section (without one, ``make_media`` gives None and the model
-runs exactly as before). Its actors are small SimPy generator functions like the agencies':
+runs exactly as before). Its actors are callbacks on the run's clock (``Clock.soon`` and
+``Clock.alarm``), queued exactly where SimPy processes' starts and timeouts would be, so the run is
+the same as with generator processes, without a process's event objects at every step:
 
 - ``rumour``: a claim spreading by a logistic curve, reach(t) = peak / (1 + exp(-(t - midpoint) /
   steepness)) with t counted from its start, recorded every ``step``; once a statement addresses its
@@ -25,12 +27,10 @@ from __future__ import annotations
 
 import hashlib
 import math
-from collections.abc import Generator
 from dataclasses import dataclass
+from functools import partial
 from random import Random
-from typing import TYPE_CHECKING, Any
-
-import simpy
+from typing import TYPE_CHECKING
 
 from exercises.scenario.durations import format_duration
 from exercises.scenario.media_templates import fill
@@ -41,8 +41,6 @@ from sim_engine.sampling import Sampler
 
 if TYPE_CHECKING:
     from sim_engine.model import World
-
-Process = Generator[simpy.Event, Any, Any]
 
 FADED = 0.01
 """An addressed rumour is followed until its reach falls under this share of its peak."""
@@ -128,7 +126,7 @@ class Spreading:
     """The last reach recorded."""
     addressed_at: float | None = None
     addressed_reach: int = 0
-    waiting: simpy.Event | None = None
+    waiting: bool = False
     """Set while the rumour, at its peak, waits for an answer (nothing to record until then)."""
 
 
@@ -155,10 +153,10 @@ class Media:
         self._issuing = False
 
     def start(self) -> None:
-        env, world = self.world.env, self.world
-        env.process(public(env, world, self))
+        env = self.world.env
+        env.soon(lambda _: public(self))
         if self.params.silence_after is not None:
-            env.process(public_patience(env, world, self))
+            env.soon(lambda _: public_patience(self))
 
     # --- hooks: what happens in the world ------------------------------------------------
 
@@ -172,16 +170,17 @@ class Media:
             self._stimulate(("event", event), {})
 
     def on_development(self, what: str, raises: tuple[str, ...]) -> None:
+        """A development of the incident (the world calls this only for those the desk watches, or that
+        raise events: a run records hundreds of developments)."""
         if what in self.desk.watched_developments:
             self._stimulate(("development", what), {})
         if raises:
             self.on_events(raises)
 
     def on_action(self, agency: str | None, action: str) -> None:
-        """An action was logged (by a simulated agency or a player)."""
+        """An action was logged (by a simulated agency or a player); the world calls this only for the
+        actions the desk watches."""
         desk = self.desk
-        if action not in desk.watched_actions:
-            return
         facts = {
             "agency": self._agency_name(agency),
             "action": self.world.scenario.vocabulary.get(action, action),
@@ -224,8 +223,9 @@ class Media:
             if spreading.addressed_at is not None or (topics is not None and claim.topic not in topics):
                 continue
             spreading.addressed_at, spreading.addressed_reach = world.env.now, spreading.reach
-            if spreading.waiting is not None:
-                spreading.waiting.succeed()
+            if spreading.waiting:
+                spreading.waiting = False
+                world.env.alarm(0.0, partial(answered, self, spreading))  # where an event succeeding now was
             world.emit(agency, rec.RumourAddressed(claim.id, claim.topic, spreading.reach))
             if self.params.trust.rumour_answered:
                 self.move_trust(self.params.trust.rumour_answered, "rumour_answered", claim.id)
@@ -239,16 +239,15 @@ class Media:
         spreading = self.spreading[claim.id] = Spreading(claim, world.env.now, reach)
         text = fill(claim.claim, self._facts(claim.outlet, claim.topic, facts))
         world.emit(None, rec.RumourStarted(claim.id, claim.topic, claim.outlet, text, reach, claim.raises))
-        world.env.process(rumour(world.env, world, self, spreading))
+        world.env.soon(lambda _: next_step(self, spreading))
         if claim.raises:
             world.raised(claim.raises)
             self.on_events(claim.raises)
 
     def publish(self, reaction: Reaction, facts: dict[str, str], cause: str) -> None:
-        env, world = self.world.env, self.world
         outlet_ = self.desk.outlets[reaction.outlet]
         text = fill(reaction.text, self._facts(outlet_.id, reaction.topic, facts))
-        env.process(outlet(env, world, self, outlet_, text, reaction.topic, cause))
+        self.world.env.soon(lambda _: outlet(self, outlet_, text, reaction.topic, cause))
 
     def item_id(self) -> str:
         self._items += 1
@@ -259,7 +258,10 @@ class Media:
         before = self.trust
         self.trust = min(100.0, max(0.0, before + change))
         if self.trust != before:
-            self.world.emit(None, rec.TrustChanged(self.trust, self.trust - before, driver, about))
+            world = self.world
+            world.emit(None, rec.TrustChanged(self.trust, self.trust - before, driver, about))
+            if world.summary is not None:
+                world.summary.trust.append((world.env.now, self.trust))
 
     # --- helpers -------------------------------------------------------------------------
 
@@ -299,77 +301,88 @@ def make_media(world: World, rng: Random) -> Media | None:
 
 
 # --- the actors ------------------------------------------------------------------------------
+# Each was a SimPy generator; each wake-up is now a callback queued where the generator's start,
+# timeout or awaited event was, so the run's order (and every entry) is as it was.
 
 
-def rumour(env: simpy.Environment, world: World, media: Media, spreading: Spreading) -> Process:
-    """A rumour spreads by its curve until addressed, then fades; its reach is recorded each step."""
-    claim, step = spreading.rumour, media.params.step
-    floor = max(1, claim.peak * FADED)
-    while True:
-        if spreading.addressed_at is None and spreading.reach >= claim.peak:
-            # At its peak (the curve only rises) it stays there: wait for the answer rather than wake
-            # every step, then go on from the next step as if it had been stepping all along.
-            spreading.waiting = env.event()
-            yield spreading.waiting
-            after = spreading.started + (math.floor((env.now - spreading.started) / step) + 1) * step
-            yield env.timeout(after - env.now if after > env.now else after + step - env.now)
-        else:
-            yield env.timeout(step)
-        if spreading.addressed_at is None:
-            reach = logistic_reach(claim, env.now - spreading.started)
-            growing = True
-        else:
-            reach = decayed_reach(
-                spreading.addressed_reach, env.now - spreading.addressed_at, claim.half_life
-            )
-            growing = False
-        if reach != spreading.reach or not growing:
-            spreading.reach = reach
-            world.emit(None, rec.RumourSpread(claim.id, reach, growing))
-        if not growing and reach < floor:
-            return
+def next_step(media: Media, spreading: Spreading) -> None:
+    """A rumour spreads by its curve until addressed, then fades; its reach is recorded each step.
+    At its peak (the curve only rises) it stays there: it waits for the answer rather than wake every
+    step (``Media.statement`` calls ``answered``)."""
+    if spreading.addressed_at is None and spreading.reach >= spreading.rumour.peak:
+        spreading.waiting = True
+    else:
+        media.world.env.alarm(media.params.step, lambda _: stepped(media, spreading))
 
 
-def outlet(
-    env: simpy.Environment,
-    world: World,
-    media: Media,
-    source: Outlet,
-    text: str,
-    topic: str | None,
-    cause: str,
-) -> Process:
+def answered(media: Media, spreading: Spreading, _: object = None) -> None:
+    """Answered at its peak: it goes on from the next step as if it had been stepping all along."""
+    env, step = media.world.env, media.params.step
+    after = spreading.started + (math.floor((env.now - spreading.started) / step) + 1) * step
+    env.alarm(after - env.now if after > env.now else after + step - env.now, lambda _: stepped(media, spreading))
+
+
+def stepped(media: Media, spreading: Spreading) -> None:
+    """One step of a rumour: its reach recorded if it changed (or while it fades); faded, it ends."""
+    claim, world = spreading.rumour, media.world
+    if spreading.addressed_at is None:
+        reach = logistic_reach(claim, world.env.now - spreading.started)
+        growing = True
+    else:
+        reach = decayed_reach(spreading.addressed_reach, world.env.now - spreading.addressed_at, claim.half_life)
+        growing = False
+    if reach != spreading.reach or not growing:
+        spreading.reach = reach
+        world.emit(None, rec.RumourSpread(claim.id, reach, growing))
+    if not growing and reach < max(1, claim.peak * FADED):
+        return
+    next_step(media, spreading)
+
+
+def outlet(media: Media, source: Outlet, text: str, topic: str | None, cause: str) -> None:
     """An outlet or public voice publishes an item after its delay."""
+    world = media.world
     delay = media.sampler.draw(source.delay)
+
+    def published(_: object = None) -> None:
+        world.emit(None, rec.MediaItemPublished(media.item_id(), source.id, text, source.reach, topic, cause))
+
     if delay > 0:
-        yield env.timeout(delay)
-    world.emit(None, rec.MediaItemPublished(media.item_id(), source.id, text, source.reach, topic, cause))
+        world.env.alarm(delay, published)
+    else:
+        published()
 
 
-def public(env: simpy.Environment, world: World, media: Media) -> Process:
+def public(media: Media) -> None:
     """The public: each step, every rumour running unanswered wears trust down."""
     weight, step = media.params.trust.unanswered_rumour, media.params.step
     if not weight:
         return
-    while True:
-        yield env.timeout(step)
-        open_ = [s.rumour.id for s in media.spreading.values() if s.addressed_at is None]
-        if open_:
-            media.move_trust(weight * len(open_), "unanswered_rumour", ", ".join(open_))
+    media.world.env.alarm(step, partial(_wear, media, weight, step))
 
 
-def public_patience(env: simpy.Environment, world: World, media: Media) -> Process:
+def _wear(media: Media, weight: float, step: float, _: object) -> None:
+    # A partial, not a closure calling itself: that closure would hold itself in a cycle, and with it
+    # the whole run until the cyclic collector's next pass (a closed run leaves nothing for it).
+    open_ = [s.rumour.id for s in media.spreading.values() if s.addressed_at is None]
+    if open_:
+        media.move_trust(weight * len(open_), "unanswered_rumour", ", ".join(open_))
+    media.world.env.alarm(step, partial(_wear, media, weight, step))
+
+
+def public_patience(media: Media) -> None:
     """Silence: each time ``silence_after`` passes without an official statement, the public notices."""
     after = media.params.silence_after
     assert after is not None
-    while True:
-        due = media.quiet_since + after
-        if due - env.now > 1e-9:
-            yield env.timeout(due - env.now)
-            continue
-        media.quiet_since = env.now
-        if media.params.trust.silence:
-            media.move_trust(media.params.trust.silence, "silence", f"{after / 60:g} min without a statement")
-        minutes = {"minutes": f"{after / 60:g}"}
-        for reaction in media.desk.reactions.get(("silence", ""), ()):
-            media.publish(reaction, minutes, "silence")
+    env = media.world.env
+    due = media.quiet_since + after
+    if due - env.now > 1e-9:
+        env.alarm(due - env.now, lambda _: public_patience(media))
+        return
+    media.quiet_since = env.now
+    if media.params.trust.silence:
+        media.move_trust(media.params.trust.silence, "silence", f"{after / 60:g} min without a statement")
+    minutes = {"minutes": f"{after / 60:g}"}
+    for reaction in media.desk.reactions.get(("silence", ""), ()):
+        media.publish(reaction, minutes, "silence")
+    public_patience(media)

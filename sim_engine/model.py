@@ -25,7 +25,7 @@ from types import MethodType
 from typing import Any, NamedTuple
 
 import simpy
-from simpy.core import NORMAL, BoundClass
+from simpy.core import NORMAL, URGENT, BoundClass
 from simpy.resources.resource import Request
 
 from exercises.record.entries import (
@@ -145,6 +145,12 @@ class Clock(simpy.Environment):
                 exc.__cause__ = event._value
                 raise exc
         return steps
+
+    def soon(self, callback: Callable[[Any], None]) -> None:
+        """``callback`` called where a SimPy process started now would first run: queued exactly as
+        the process's start would be (now, urgent, in order)."""
+        queue: list[Any] = self._queue
+        heappush(queue, (self._now, URGENT, next(self._eid), Alarm(callback)))
 
     def alarm(self, delay: float, callback: Callable[[Any], None]) -> None:
         """A one-shot delay: ``callback`` is called when it is over. It is queued exactly as a SimPy
@@ -350,8 +356,10 @@ class World:
         self.record.append(tuple.__new__(rec.Happening, (self.env._now, None, development)))  # emit, inlined
         if raises:
             self.raised(raises)
-        if self.media is not None:
-            self.media.on_development(what, raises)
+        media = self.media
+        # Checked here, not in the call: the media layer watches few of a run's many developments.
+        if media is not None and (raises or what in media.desk.watched_developments):
+            media.on_development(what, raises)
 
     def raised(self, events: tuple[str, ...]) -> None:
         """The entry just recorded raised ``events``."""
@@ -503,8 +511,9 @@ class World:
             self.logged[action] = done = set()
         done.add(agency)
         self.incident.on_action(agency, action, duration)
-        if self.media is not None:
-            self.media.on_action(agency, action)
+        media = self.media
+        if media is not None and action in media.desk.watched_actions:
+            media.on_action(agency, action)
         if agency is None:
             return
         for target, follows in self.playbook.notified(agency, action):

@@ -649,17 +649,15 @@ def build_scenario(
     file: str, data: dict[str, Any], lines: _Lines, plans: Mapping[str, LoadedPlan]
 ) -> Scenario:
     """Validate parsed scenario data and build it; MSEL rows read from a sheet keep their cells."""
-    from exercises.documents.msel_sheet import sheet_locations
-
     try:
         parsed = _validate(ScenarioFile, data, lines, file)
         problems = _check_scenario(parsed, plans, lines, file)
     except FieldErrors as exc:
         problems = [*exc.problems, *_checks_of_the_rest(data, exc, plans, lines, file)]
-        raise ScenarioError(sheet_locations(problems, data.get("msel"))) from None
+        raise ScenarioError(_located(problems, data.get("msel"))) from None
     except ScenarioError as exc:
-        raise ScenarioError(sheet_locations(exc.problems, data.get("msel"))) from None
-    problems = sheet_locations(problems, data.get("msel"))
+        raise ScenarioError(_located(exc.problems, data.get("msel"))) from None
+    problems = _located(problems, data.get("msel"))
     if problems:
         raise ScenarioError(problems)
     applied = tuple(plans[b.plan].plan for b in parsed.response_plans)
@@ -667,6 +665,21 @@ def build_scenario(
     return Scenario.model_validate(
         {**parsed.model_dump(by_alias=True, round_trip=True), "plans": applied, "protocols": protocols}
     )
+
+
+_PLAIN = frozenset({list, tuple, dict, str, int, float, bool, type(None)})
+"""What YAML gives (an MSEL read from a sheet is a list of its own class, ``SheetMsel``)."""
+
+
+def _located(problems: Sequence[Problem], msel: Any) -> list[Problem]:
+    """Problems with MSEL fields read from a sheet moved to their cells (``sheet_locations``). An MSEL
+    written in the file is plain data: the sheet's module (and the views it imports) is not imported
+    for it, which every load of a scenario would otherwise pay (the command line's start included)."""
+    if type(msel) in _PLAIN:
+        return list(problems)
+    from exercises.documents.msel_sheet import sheet_locations
+
+    return sheet_locations(problems, msel)
 
 
 ITEM_LISTS = ("agencies", "links", "actions", "events", "objectives", "response_plans", "msel", "capability_targets")

@@ -31,7 +31,14 @@ def trust_series(scenario: Scenario, record: Sequence[Happening], end: float) ->
     """The run's trust index at each sample time (empty without a media layer)."""
     if scenario.media is None:
         return []
-    changes = [(h.at, h.payload.trust) for h in record if isinstance(h.payload, TrustChanged)]
+    return sampled_trust(scenario, [(h.at, h.payload.trust) for h in record if isinstance(h.payload, TrustChanged)], end)
+
+
+def sampled_trust(scenario: Scenario, changes: Sequence[tuple[float, float]], end: float) -> list[float]:
+    """The trust index at each sample time, from its changes in record order ((time, trust after));
+    what ``trust_series`` gives for the record that holds them."""
+    if scenario.media is None:
+        return []
     out, trust, i = [], scenario.media.trust.start, 0
     for t in sample_times(scenario, end):
         while i < len(changes) and changes[i][0] <= t:

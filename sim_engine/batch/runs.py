@@ -29,9 +29,10 @@ from sim_engine.sampling import replication_generator
 Progress = Callable[[int, int], None]
 """Called with (replications done, replications in all)."""
 
-CHUNKS_PER_JOB = 32
-"""Work is handed out in chunks: small enough for a smooth progress bar and an even finish, large
-enough to be cheap (each returns one small tally)."""
+SHARE = 4
+"""Work is handed out in chunks, each at most a quarter of a job's share of the replications not yet
+handed out: large at first (each chunk costs a tally sent and merged), smaller and smaller towards the
+end, so that the workers finish within about one replication of each other."""
 
 PAUSED_RUNS = 100
 """Replications run between two passes of the cyclic collector (see ``fold``)."""
@@ -115,10 +116,14 @@ def run_batch(
 
 
 def chunks(runs: int, jobs: int) -> list[range]:
-    """The batch cut into chunks: many per job, so that the last ones keep every worker busy to the end
-    (a worker idle while another finishes a long chunk costs parallel speed), few enough to be cheap."""
-    size = max(1, min(MAX_CHUNK, math.ceil(runs / (jobs * CHUNKS_PER_JOB))))
-    return [range(start, min(runs, start + size)) for start in range(0, runs, size)]
+    """The batch cut into chunks of decreasing size (``SHARE``, at most ``MAX_CHUNK``): a worker idle
+    while another finishes a long last chunk would cost parallel speed."""
+    cut, start = [], 0
+    while start < runs:
+        size = max(1, min(MAX_CHUNK, math.ceil((runs - start) / (jobs * SHARE))))
+        cut.append(range(start, min(runs, start + size)))
+        start += size
+    return cut
 
 
 def _in_parallel(

@@ -23,7 +23,7 @@ from typing import Any
 from exercises.scenario.durations import format_span
 from exercises.scenario.model import Scenario
 from sim_engine.batch import tally as tallies
-from sim_engine.batch.media_stats import trust_baseline, trust_series
+from sim_engine.batch.media_stats import sampled_trust, trust_baseline, trust_series
 from sim_engine.batch.results import AgencyStats, BatchResult, LinkStats, ProtocolStats, UnitStats
 from sim_engine.batch.tally import ExactSum, Series, bin_all
 from sim_engine.memo import per_scenario
@@ -114,7 +114,7 @@ class RunningSummary:
     exactly ``summarise`` of the finished record (a test holds the two together) without a second pass
     over it. What needs the whole record (protocol scoring, time cut off) is done at the end."""
 
-    __slots__ = ("by_design", "cut", "held", "index", "lead", "links", "run", "since")
+    __slots__ = ("by_design", "cut", "held", "index", "lead", "links", "run", "since", "trust")
 
     def __init__(self, scenario: Scenario) -> None:
         self.run = RunSummary()
@@ -127,6 +127,8 @@ class RunningSummary:
         self.cut: set[str] = set()
         """Agencies cut off from the lead agency since ``since`` (not counting those cut off by design)."""
         self.since = 0.0
+        self.trust: list[tuple[float, float]] = []
+        """The media layer's trust index as it changed: (time, trust after), in record order."""
 
     def link_changed(self, network: AgencyNetwork, now: float) -> None:
         """A link went down or came up: the time cut off so far is counted (as ``_cut_off`` does)."""
@@ -178,7 +180,7 @@ class RunningSummary:
             run.busy[key] = run.busy.get(key, 0.0) + max(0.0, end - start) * count
         for agency in self.cut:
             run.cut_off[agency] = run.cut_off.get(agency, 0.0) + max(0.0, end - self.since)
-        run.trust = trust_series(scenario, record, end)
+        run.trust = sampled_trust(scenario, self.trust, end)
         return run
 
 

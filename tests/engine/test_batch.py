@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import shutil
+import threading
+from multiprocessing.context import BaseContext
 from pathlib import Path
 
 import numpy as np
+from pytest import MonkeyPatch
 from typer.testing import CliRunner
 
 from exercises.scenario.loading import load_scenario
 from hotwash.cli import app
+from sim_engine.batch import runs as runs_module
 from sim_engine.batch.runs import replicate, run_batch, run_once, simulate
 from sim_engine.batch.stats import summarise
 from sim_engine.sampling import generator, replication_generator
@@ -64,6 +69,24 @@ def test_jobs_1_and_jobs_2_write_identical_json(tmp_path: Path) -> None:
     assert outputs[0] == outputs[1]
     data = json.loads(outputs[0])
     assert data["runs"] == 9 and data["seed"] == 17 and data["scenario_id"] == "warehouse_fire"
+
+
+def test_the_command_adds_no_thread_so_its_workers_can_start_by_fork(monkeypatch: MonkeyPatch) -> None:
+    """A thread running when the batch starts its workers (a progress bar's refresh) makes it start them
+    through a fork server: a fresh interpreter importing the engine again, and the scenario sent to
+    each worker, all before the first replication (about half a second of the user's wait)."""
+    threads: list[int] = []
+    start_method = runs_module._context
+
+    def noted() -> BaseContext:
+        threads.append(threading.active_count())
+        return start_method()
+
+    monkeypatch.setattr(runs_module, "_context", noted)
+    before = threading.active_count()
+    result = CliRunner().invoke(app, ["simulate", str(EXAMPLE), "--runs", "4", "--jobs", "2"])
+    assert result.exit_code == 0, result.output
+    assert threads == [before]
 
 
 def test_json_to_stdout_is_json_only() -> None:
@@ -136,3 +159,20 @@ def test_time_cut_off_counts_each_outage_until_the_link_comes_back(tmp_path: Pat
         built = replicate(scenario, seed=8, index=index)
         assert built == from_record
         assert built.cut_off == {"operator": 40 * 60.0}
+
+
+def test_a_replication_leaves_nothing_for_the_cyclic_collector() -> None:
+    """A batch's replication is freed as soon as it is dropped, media layer and all: anything it left in
+    a reference cycle (the whole run, through its record) would wait for the collector's next pass, and
+    a batch's memory and time would grow with it."""
+    scenarios = [load_scenario(path) for path in [EXAMPLE, *sorted(BUNDLED.glob("*.yaml"))]]
+    for scenario in scenarios:
+        replicate(scenario, seed=4, index=0)  # what is derived once per scenario, derived before counting
+    gc.collect()
+    gc.disable()
+    try:
+        for scenario in scenarios:
+            replicate(scenario, seed=4, index=1)
+            assert gc.collect() == 0, scenario.id
+    finally:
+        gc.enable()

@@ -3,6 +3,7 @@ names their topic, trust moves by the documented amount per driver, and replay r
 
 from __future__ import annotations
 
+import hashlib
 import math
 from itertools import pairwise
 from typing import Any
@@ -24,13 +25,15 @@ from exercises.record.entries import (
 )
 from exercises.scenario.loading import load_scenario
 from exercises.scenario.model import Scenario
-from sim_engine.batch.runs import simulate
+from sim_engine import record as rec
+from sim_engine.batch.runs import replicate, run_batch, simulate
 from sim_engine.checks import EngineError
 from sim_engine.live import replay
 from sim_engine.media import decayed_reach, logistic_reach
 from tests.engine.helpers import BUNDLED, Journal, agency, inject, link, scenario
 
 MEDIA_KINDS = (RumourStarted, RumourSpread, RumourAddressed, MediaItemPublished, TrustChanged)
+ENGINE_MEDIA_KINDS = (rec.RumourStarted, rec.RumourSpread, rec.RumourAddressed, rec.MediaItemPublished, rec.TrustChanged)
 STEP = 300.0
 TOPICS = ("force", "custody", "fire")
 
@@ -373,3 +376,22 @@ def test_a_media_entry_the_engine_cannot_apply_is_refused_naming_it() -> None:
     journal.external(60.0, MediaItemAdded(outlet="tv", text="x", starts_rumour="r_nothing"), None, "controller")
     with pytest.raises(EngineError, match="unknown rumour 'r_nothing'"):
         journal.advance(120.0)
+
+
+def test_the_media_figures_of_fixed_seeds_are_pinned() -> None:
+    """The press and the public of three replications and of a small batch of the bundled mass-casualty
+    scenario, pinned: a change here is a change of what the media layer does (say why in the change,
+    then update the pin), not of how fast it does it."""
+    bundled = load_scenario(BUNDLED / "mass_casualty.yaml")
+    digest = hashlib.sha256()
+    figures = []
+    for index in range(3):
+        media = [h for h in simulate(bundled, 11, index).record if isinstance(h.payload, ENGINE_MEDIA_KINDS)]
+        digest.update(repr(media).encode())
+        trust = replicate(bundled, 11, index).trust
+        figures.append((len(media), len(trust), min(trust), trust[-1], sum(trust)))
+    assert figures == [(79, 49, 60.0, 67.0, 3417.0), (68, 49, 60.0, 74.0, 3562.0), (70, 49, 60.0, 64.0, 3267.0)]
+    assert digest.hexdigest() == "7e1698a35fb51a6bb4fda6b33257cdaf26187e14fa8b3b1c1a132e0287465970"
+    baseline = run_batch(bundled, 8, seed=11, jobs=1).trust
+    assert baseline is not None and len(baseline.at) == 49
+    assert (baseline.median[::10], baseline.p10[-1], baseline.p90[-1]) == ((60.0, 67.5, 75.0, 75.5, 69.5), 66.1, 74.6)

@@ -59,9 +59,11 @@ def test_the_command_benchmark_runs_at_its_smallest_setting(capsys: pytest.Captu
 def test_the_batch_benchmark_pairs_its_runs(capsys: pytest.CaptureFixture[str]) -> None:
     from bench import bench_batch
 
-    bench_batch.main(["--runs", "3", "--repeat", "2", "--skip-memory"])
+    bench_batch.main(["--runs", "3", "--repeat", "2", "--skip-memory", "--phases", "1"])
     out = capsys.readouterr().out
     assert "pair 1 (1 then 2)" in out and "pair 2 (2 then 1)" in out
+    assert re.search(r"this #1: --jobs 1 [\d.]+ s CPU; --jobs 2 \((fork|forkserver)\): parent [\d.]+ s before", out), out
+    assert re.search(r"4\. this: efficiency from CPU phases [\d.]+/[\d.]+/[\d.]+", out), out
     assert re.search(r"efficiency [\d.]+/[\d.]+/[\d.]+ \(min/median/max", out), out
     assert "identical JSON for 1 and 2 jobs in every pair: True" in out
 
