@@ -12,8 +12,8 @@
 
 Each figure is min / median / p95 / max over ``--repeat`` runs: wall clock, CPU (the command's own
 and its children's, from the kernel), the peak resident memory of its largest process (from
-``wait4``) and of all its processes together (sampled every 20 ms: the Word copy is drawn in a
-forked process beside the PDF); the machine may be shared, so the load average is printed before and
+``wait4``) and the peak proportional set size of all its processes together (sampled every 50 ms
+from ``/proc``: the Word copy is drawn in a forked process beside the PDF, sharing its pages); the machine may be shared, so the load average is printed before and
 after. ``--compare CHECKOUT`` runs that checkout's ``hotwash`` (from its ``.venv``) on the same
 exercise too, alternating with this one run by run, and prints the ratio of the medians: a change
 measured against main under the same load.
@@ -51,8 +51,8 @@ SCENARIO = ROOT / "data" / "scenarios" / "mass_casualty.yaml"
 
 class Run(NamedTuple):
     """One run of a command: wall and CPU seconds (its own and its children's, from the kernel), the
-    peak resident memory of its largest process (from ``wait4``) and of all its processes together
-    (sampled every 20 ms)."""
+    peak resident memory of its largest process (from ``wait4``) and the peak proportional set size
+    of all its processes together (sampled every 50 ms)."""
 
     wall: float
     cpu: float
@@ -60,11 +60,13 @@ class Run(NamedTuple):
     together: float
 
 
-def _rss_mib(pid: int) -> float:
+def _pss_mib(pid: int) -> float:
+    """The process's proportional set size: its own pages, and its share of pages it shares (with a
+    forked child, say), so that the sizes of two processes add up to what they hold together."""
     try:
-        with open(f"/proc/{pid}/statm", encoding="ascii") as fh:
-            return int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
-    except (OSError, ValueError, IndexError):  # gone meanwhile, or not Linux
+        with open(f"/proc/{pid}/smaps_rollup", encoding="ascii") as fh:
+            return next(int(line.split()[1]) for line in fh if line.startswith("Pss:")) / 1024
+    except (OSError, ValueError, IndexError, StopIteration):  # gone meanwhile, or not Linux
         return 0.0
 
 
@@ -82,9 +84,9 @@ def _children(pid: int) -> list[int]:
 
 
 def _sample_together(pid: int, stop: threading.Event, peak: list[float]) -> None:
-    """The largest sum of the resident memory of ``pid`` and its children seen until ``stop``."""
-    while not stop.wait(0.02):
-        peak[0] = max(peak[0], _rss_mib(pid) + sum(_rss_mib(child) for child in _children(pid)))
+    """The largest sum of the memory of ``pid`` and its children seen until ``stop``."""
+    while not stop.wait(0.05):
+        peak[0] = max(peak[0], _pss_mib(pid) + sum(_pss_mib(child) for child in _children(pid)))
 
 
 def run_once(command: list[str]) -> Run:
@@ -100,7 +102,7 @@ def run_once(command: list[str]) -> Run:
     if os.waitstatus_to_exitcode(status) != 0:
         raise SystemExit(f"{' '.join(command)} failed: {process.stderr.read().decode() if process.stderr else ''}")
     peak = usage.ru_maxrss / 1024
-    return Run(wall, usage.ru_utime + usage.ru_stime, peak, max(together[0], peak))
+    return Run(wall, usage.ru_utime + usage.ru_stime, peak, together[0])
 
 
 def timed(command: list[str], repeat: int) -> tuple[list[float], list[float], list[float]]:
@@ -149,7 +151,7 @@ def _line(label: str, runs: list[Run]) -> str:
     return (
         f"{label}: {spread([r.wall for r in runs])} s wall, {spread([r.cpu for r in runs])} s CPU, "
         f"{spread([r.peak for r in runs], '{:.0f}')} MiB peak, "
-        f"{spread([r.together for r in runs], '{:.0f}')} MiB all its processes together"
+        f"{spread([r.together for r in runs], '{:.0f}')} MiB proportional set size of all its processes together"
     )
 
 
