@@ -7,6 +7,7 @@ s.yaml --journal journal.jsonl --out aar.pdf``), which needs no database.
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 from collections.abc import Callable, Sequence
@@ -230,6 +231,9 @@ def _copies_beside(aar: AfterActionReport, docx: Path | None, accessible: Path |
     if (os.cpu_count() or 1) < 2 or "fork" not in multiprocessing.get_all_start_methods():
         return lambda: _word_copies(aar, docx, accessible)
     context = multiprocessing.get_context("fork")
+    # The report's objects are left out of the collector's passes from here on: a pass writes to
+    # every object it visits, which would copy into the child every page it shares with this one.
+    gc.freeze()
     receiving, sending = context.Pipe(duplex=False)
     child = context.Process(target=_draw_in_child, args=(sending, aar, docx, accessible), daemon=True)
     child.start()
