@@ -19,8 +19,6 @@ from typing import Annotated, Any
 
 import typer
 from pydantic import ValidationError
-from rich.console import Console
-from rich.progress import Progress
 
 from aar.exercise_report import exercise_report
 from aar.journal_file import JournalFile, JournalFileError, read_journal_lines
@@ -40,8 +38,6 @@ from exercises.service.details import ExerciseDetails, parse_start
 from exercises.service.exercise_service import ExerciseService
 from exercises.storage.db import URL_SETTING, database_url
 from sim_engine.batch.results import BatchResult
-from sim_engine.batch.runs import run_batch
-from sim_engine.checks import EngineError
 
 
 def register(app: typer.Typer) -> None:
@@ -161,6 +157,14 @@ def file_trust(database: str | None, extra: list[PublicKey], given: list[Witness
 
 def _run_baseline(scenario: Scenario, runs: int, jobs: int) -> BatchResult:
     """The simulated baseline for the scenario, with a progress bar on the terminal."""
+    # Imported here: the batch runner (numpy and its statistics) and the progress bar serve only
+    # --baseline-runs, and a report without them starts sooner.
+    from rich.console import Console
+    from rich.progress import Progress
+
+    from sim_engine.batch.runs import run_batch
+    from sim_engine.checks import EngineError
+
     with Progress(transient=True, console=Console(stderr=True)) as bar:
         task = bar.add_task(f"simulating {runs} runs of the plan", total=runs)
         try:
