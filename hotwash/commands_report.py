@@ -247,10 +247,11 @@ def _copies_beside(aar: AfterActionReport, docx: Path | None, accessible: Path |
         try:
             ok, said = receiving.recv()
         except EOFError:  # the child died without a word (killed, out of memory)
-            ok, said = False, [f"the Word copy was not written (its process ended with code {child.exitcode})"]
+            ok, said = False, []
         child.join()
+        gc.unfreeze()  # the child is done: nothing is shared any more
         if not ok:
-            raise _Refused(said[0])
+            raise _Refused(said[0] if said else f"the Word copy was not written (its process ended with code {child.exitcode})")
         return list(said)
 
     return wait
