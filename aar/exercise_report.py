@@ -42,7 +42,8 @@ def exercise_report(
     exercise (a baseline run for this report); ``name``, ``dates`` and ``marking`` override the cover."""
     record = service.record(caller)  # the entries and their check from one snapshot
     scenario = service.scenario(caller)
-    details = service.exercise_details(caller)
+    # The details and the baseline's hash from the record's entries: the journal is read once.
+    details = service.exercise_details(caller, record.entries)
     day = exercise_day(details, record.created_at)
     programs = programs if programs is not None else ProgramService(service.db)
     return build_report(
@@ -51,7 +52,7 @@ def exercise_report(
         exercise_name=name or record.name,
         exercise_dates=dates or (day, day),
         integrity=record_integrity(record.verification),
-        baseline=baseline if baseline is not None else stored_baseline(service.saved_baseline(caller), scenario),
+        baseline=baseline if baseline is not None else stored_baseline(service.saved_baseline(caller, record.entries), scenario),
         marking=marking,
         notes=notes,
         lineage=service.lineage(caller),

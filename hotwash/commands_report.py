@@ -7,16 +7,18 @@ s.yaml --journal journal.jsonl --out aar.pdf``), which needs no database.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import gc
+import multiprocessing
+import os
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
+from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 from pydantic import ValidationError
-from rich.console import Console
-from rich.progress import Progress
 
 from aar.exercise_report import exercise_report
 from aar.journal_file import JournalFile, JournalFileError, read_journal_lines
@@ -35,10 +37,7 @@ from exercises.scoring import SCORED
 from exercises.service.details import ExerciseDetails, parse_start
 from exercises.service.exercise_service import ExerciseService
 from exercises.storage.db import URL_SETTING, database_url
-from hotwash.commands_simulate import drawn_progress
 from sim_engine.batch.results import BatchResult
-from sim_engine.batch.runs import run_batch
-from sim_engine.checks import EngineError
 
 
 def register(app: typer.Typer) -> None:
@@ -158,6 +157,15 @@ def file_trust(database: str | None, extra: list[PublicKey], given: list[Witness
 
 def _run_baseline(scenario: Scenario, runs: int, jobs: int) -> BatchResult:
     """The simulated baseline for the scenario, with a progress bar on the terminal."""
+    # Imported here: the batch runner (numpy and its statistics) and the progress bar serve only
+    # --baseline-runs, and a report without them starts sooner.
+    from rich.console import Console
+    from rich.progress import Progress
+
+    from hotwash.commands_simulate import drawn_progress
+    from sim_engine.batch.runs import run_batch
+    from sim_engine.checks import EngineError
+
     # No refresh thread: with one, the batch would start its workers through a fork server.
     with Progress(transient=True, console=Console(stderr=True), auto_refresh=False) as bar:
         task = bar.add_task(f"simulating {runs} runs of the plan", total=runs)
@@ -191,22 +199,73 @@ def scenario_hash(scenario: Scenario) -> str:
     return sha256(scenario.model_dump_json(by_alias=True))
 
 
-def _write_word_copies(aar: AfterActionReport, docx: Path | None, accessible: Path | None) -> None:
-    """The Word copy and the tagged PDF made from it (one Word rendering serves both)."""
-    if docx is None and accessible is None:
-        return
-    word = render_docx(aar)
-    if docx is not None:
-        docx.write_bytes(word)
-        typer.echo(f"wrote {docx}")
-    if accessible is not None:
-        from aar.render.tagged_pdf import TaggedPdfError, tagged_pdf
+def _word_copies(aar: AfterActionReport, docx: Path | None, accessible: Path | None) -> list[str]:
+    """Write the Word copy and the tagged PDF made from it (one Word rendering serves both); what
+    was written, in words. ``_Refused`` when the tagged PDF cannot be made."""
+    from aar.render.tagged_pdf import TaggedPdfError, tagged_pdf
 
+    word = render_docx(aar)
+    wrote = []
+    if docx is not None:
+        try:
+            docx.write_bytes(word)
+        except OSError as exc:
+            raise _Refused(f"{docx}: cannot write: {exc.strerror}") from None
+        wrote.append(f"wrote {docx}")
+    if accessible is not None:
         try:
             accessible.write_bytes(tagged_pdf(word))
         except TaggedPdfError as exc:
-            raise _fail(f"--accessible-pdf: {exc}") from None
-        typer.echo(f"wrote {accessible} (tagged)")
+            raise _Refused(f"--accessible-pdf: {exc}") from None
+        wrote.append(f"wrote {accessible} (tagged)")
+    return wrote
+
+
+class _Refused(Exception):
+    """A copy that could not be written, in words for the user."""
+
+
+def _copies_beside(aar: AfterActionReport, docx: Path | None, accessible: Path | None) -> Callable[[], list[str]]:
+    """Start the Word copies; the function returned waits for them and gives what was written.
+
+    On a machine of two cores or more they are drawn in a forked process while this one draws the
+    PDF: the two renderings share nothing but the report model, so the report takes the longer of
+    the two rather than their sum. Elsewhere they are drawn here, when waited for."""
+    if docx is None and accessible is None:
+        return list
+    if (os.cpu_count() or 1) < 2 or "fork" not in multiprocessing.get_all_start_methods():
+        return lambda: _word_copies(aar, docx, accessible)
+    context = multiprocessing.get_context("fork")
+    # The report's objects are left out of the collector's passes from here on: a pass writes to
+    # every object it visits, which would copy into the child every page it shares with this one.
+    gc.freeze()
+    receiving, sending = context.Pipe(duplex=False)
+    child = context.Process(target=_draw_in_child, args=(sending, aar, docx, accessible), daemon=True)
+    child.start()
+    sending.close()
+
+    def wait() -> list[str]:
+        try:
+            ok, said = receiving.recv()
+        except EOFError:  # the child died without a word (killed, out of memory)
+            ok, said = False, []
+        child.join()
+        gc.unfreeze()  # the child is done: nothing is shared any more
+        if not ok:
+            raise _Refused(said[0] if said else f"the Word copy was not written (its process ended with code {child.exitcode})")
+        return list(said)
+
+    return wait
+
+
+def _draw_in_child(sending: Connection, aar: AfterActionReport, docx: Path | None, accessible: Path | None) -> None:
+    """The Word copies drawn in the forked process; what was written (or why not) sent back."""
+    try:
+        sending.send((True, _word_copies(aar, docx, accessible)))
+    except _Refused as exc:
+        sending.send((False, [str(exc)]))
+    finally:
+        sending.close()
 
 
 def report(
@@ -284,8 +343,13 @@ def report(
         aar = _from_file(journal, trust, baseline_runs, jobs, cover, dates)
     else:
         raise _fail("give an EXERCISE id, or --scenario FILE with --journal FILE")
+    word_copies = _copies_beside(aar, docx, accessible_pdf)
     out.write_bytes(render_pdf(aar))
-    _write_word_copies(aar, docx, accessible_pdf)
+    try:
+        for line in word_copies():
+            typer.echo(line)
+    except _Refused as exc:
+        raise _fail(str(exc)) from None
     scored = [f for f in aar.findings if f.status in SCORED]
     met = sum(f.status.value == "met" for f in scored)
     typer.echo(f"wrote {out}: {len(aar.findings)} findings, {met} of {len(scored)} scored instances met")

@@ -189,6 +189,12 @@ def _is_wide(char: str) -> bool:
 
 def _runs(text: str, fs: FontSet) -> Iterator[tuple[str | None, str]]:
     """(font or None for the body font, run of text) pieces."""
+    glyphs = fs._covered.get(fs.body)
+    if not text:
+        return
+    if glyphs is None or glyphs.issuperset(map(ord, text.replace("\n", "").replace("\t", "").replace(" ", ""))):
+        yield None, text  # the body font draws it all (most text: a curly quote, a dash, an accent)
+        return
     current: str | None = None
     buf: list[str] = []
     for char in text:

@@ -8,6 +8,8 @@ markup, right-to-left and CJK script stay literal; characters XML cannot hold ar
 
 from __future__ import annotations
 
+import copy
+import functools
 import io
 import re
 from collections.abc import Mapping, Sequence
@@ -15,14 +17,16 @@ from collections.abc import Mapping, Sequence
 from docx import Document as new_document
 from docx.document import Document
 from docx.enum.section import WD_ORIENT
+from docx.enum.style import WD_STYLE_TYPE
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_TAB_ALIGNMENT, WD_TAB_LEADER
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
+from docx.oxml.text.run import CT_R, CT_Text, _RunContentAppender
 from docx.shared import Inches, Length, Pt, RGBColor
-from docx.styles.style import ParagraphStyle
 from docx.table import Table as WordTable
 from docx.table import _Cell
 from docx.text.paragraph import Paragraph
+from docx.text.run import Run as WordRun
 
 from aar.document import (
     Block,
@@ -54,18 +58,48 @@ def _clean(text: str) -> str:
 
 
 def _runs(paragraph: Paragraph, runs: Sequence[Run], size: float | None = None) -> None:
+    """The runs appended as python-docx's ``add_run`` writes them (the same XML), each copied from a
+    run made once per look: setting a run's text and font through python-docx walks every character
+    and every property element, which was most of a long report's Word copy."""
+    p = paragraph._p
     for run in runs:
         lines = _clean(run.text).split("\n")
+        template = _template_run(run.bold, run.italic, run.colour.upper() if run.colour else None, size)
         for i, line in enumerate(lines):
-            r = paragraph.add_run(line)
-            r.bold = run.bold or None
-            r.italic = run.italic or None
-            if run.colour:
-                r.font.color.rgb = RGBColor.from_string(run.colour.upper())
-            if size:
-                r.font.size = Pt(size)
+            r = copy.deepcopy(template)
+            if "\t" in line or "\r" in line:  # tabs and carriage returns become Word's own elements
+                _RunContentAppender.append_to_run_from_text(r, line)
+            elif line:
+                r.append(_text(line))
             if i < len(lines) - 1:
-                r.add_break()
+                r.append(copy.deepcopy(_BREAK))
+            p.append(r)
+
+
+@functools.lru_cache(maxsize=256)
+def _template_run(bold: bool, italic: bool, colour: str | None, size: float | None) -> CT_R:
+    """An empty run with these properties, made by python-docx (the element copied for each run)."""
+    r = WordRun(OxmlElement("w:r"), None)  # type: ignore[arg-type]  # a run of no paragraph yet
+    r.bold = bold or None
+    r.italic = italic or None
+    if colour:
+        r.font.color.rgb = RGBColor.from_string(colour)
+    if size:
+        r.font.size = Pt(size)
+    return r._r
+
+
+def _text(line: str) -> CT_Text:
+    """A ``w:t`` as python-docx writes one: spaces kept when the text begins or ends with them."""
+    t = copy.deepcopy(_TEXT)
+    t.text = line
+    if len(line.strip()) < len(line):
+        t.set(qn("xml:space"), "preserve")
+    return t
+
+
+_TEXT = OxmlElement("w:t")
+_BREAK = OxmlElement("w:br")
 
 
 def _repeat_header(table: WordTable) -> None:
@@ -144,17 +178,21 @@ class _Writer:
         self.doc: Document = new_document()
         self.headings: list[str] = []
         self.chapters = 0
-        self.styles: dict[str, ParagraphStyle] = {}
+        self.style_ids: dict[str, str | None] = {}
         self._setup()
 
-    def _style(self, name: str) -> ParagraphStyle:
-        """A paragraph style by name, looked up once (python-docx walks every style per lookup)."""
-        if name not in self.styles:
-            self.styles[name] = self.doc.styles[name]
-        return self.styles[name]
+    def _style(self, name: str) -> str | None:
+        """A paragraph style's id, looked up once: python-docx walks every style per lookup, and
+        again per paragraph to tell whether the style is the default one (written as no id)."""
+        if name not in self.style_ids:
+            self.style_ids[name] = self.doc.part.get_style_id(self.doc.styles[name], WD_STYLE_TYPE.PARAGRAPH)
+        return self.style_ids[name]
 
     def _paragraph(self, style: str, text: str = "") -> Paragraph:
-        return self.doc.add_paragraph(text, self._style(style))
+        """A paragraph as ``add_paragraph(text, style)`` writes it."""
+        paragraph = self.doc.add_paragraph(text)
+        paragraph._p.style = self._style(style)
+        return paragraph
 
     def _setup(self) -> None:
         f = self.frontis

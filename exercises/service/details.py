@@ -185,15 +185,16 @@ def _legacy_contacts(text: str | None) -> tuple[ContactPerson, ...]:
 class Details(ExerciseStore):
     """Reading and recording an exercise's details."""
 
-    def exercise_details(self, caller: Caller) -> ExerciseDetails:
+    def exercise_details(self, caller: Caller, entries: Sequence[Entry] | None = None) -> ExerciseDetails:
+        """``entries``: the journal as already read (a report's record), so it is not read again."""
         require(caller, Permission.READ_ALL)
-        return self._details_for(caller.exercise_id)
+        return self._details_for(caller.exercise_id, entries)
 
-    def _details_for(self, exercise_id: int) -> ExerciseDetails:
+    def _details_for(self, exercise_id: int, entries: Sequence[Entry] | None = None) -> ExerciseDetails:
         """The details the journal holds; for an exercise recorded before they were entries, its
         row's columns."""
         self._load(exercise_id)
-        found = details_of(self._snapshot(exercise_id)[0])
+        found = details_of(self._snapshot(exercise_id)[0] if entries is None else entries)
         if found is not None:
             return found
         with self.db.reading() as session:
@@ -214,11 +215,12 @@ class Details(ExerciseStore):
         self._write(caller, build)
         return self._details_for(caller.exercise_id)
 
-    def saved_baseline(self, caller: Caller) -> str | None:
+    def saved_baseline(self, caller: Caller, entries: Sequence[Entry] | None = None) -> str | None:
         """The simulated baseline kept with the exercise (JSON of ``sim_engine.batch.results.BatchResult``):
-        only the one whose SHA-256 the journal recorded (another in its place is not used)."""
+        only the one whose SHA-256 the journal recorded (another in its place is not used).
+        ``entries``: the journal as already read (a report's record), so it is not read again."""
         require(caller, Permission.READ_ALL)
-        recorded = baseline_sha256(self._snapshot(caller.exercise_id)[0])
+        recorded = baseline_sha256(self._snapshot(caller.exercise_id)[0] if entries is None else entries)
         with self.db.reading() as session:
             row = session.get(Exercise, caller.exercise_id)
         stored = row.baseline_json if row is not None else None

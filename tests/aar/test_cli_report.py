@@ -41,6 +41,27 @@ def test_report_from_a_journal_file(tmp_path: Path) -> None:
     assert "For Official Use Only" in text and scenario.name in text
 
 
+def test_the_word_copy_drawn_beside_the_pdf_is_written_or_refused_in_words(tmp_path: Path) -> None:
+    """The Word copy is drawn in a second process while the PDF is drawn (on two cores): what it
+    wrote reaches the user's terminal, and a copy it cannot write is refused in words."""
+    import docx
+
+    example_scenario(tmp_path)
+    journal = tmp_path / "journal.jsonl"
+    journal.write_text("".join(e.model_dump_json() + "\n" for e in exercise_journal().entries), encoding="utf-8")
+    source = ["report", "--scenario", str(tmp_path / "example" / "scenarios" / "warehouse_fire.yaml"),
+              "--journal", str(journal), "--out", str(tmp_path / "aar.pdf")]
+    result = runner.invoke(app, [*source, "--docx", str(tmp_path / "aar.docx")])
+    assert result.exit_code == 0, result.output
+    assert f"wrote {tmp_path / 'aar.docx'}" in result.output
+    assert "Executive Summary" in [p.text for p in docx.Document(str(tmp_path / "aar.docx")).paragraphs]
+    nowhere = tmp_path / "no such folder" / "aar.docx"
+    refused = runner.invoke(app, [*source, "--docx", str(nowhere)])
+    assert refused.exit_code == 1
+    assert f"{nowhere}: cannot write: No such file or directory" in refused.output
+    assert "Traceback" not in refused.output
+
+
 def test_report_rejects_a_bad_journal_line(tmp_path: Path) -> None:
     example_scenario(tmp_path)
     journal = tmp_path / "journal.jsonl"

@@ -4,8 +4,9 @@ A bundled scenario's exercise (``mass_casualty``, a synthetic journal of a few h
 appended through the journal, so the chain and its signed checkpoints are real) is read the way
 ``hotwash report`` reads it (one streamed pass that checks and reads) and the way it was read before
 (every row, then the check over them); its PDF is drawn with the cells' parse cache and measured
-wraps and with reportlab's own paragraphs, its Word copy with rows built directly and with
-python-docx's ``add_row``: the model, the PDF's text and the Word document must be the same.
+wraps and with reportlab's own paragraphs, its Word copy with rows built directly, runs copied from
+templates and paragraph styles looked up once, and with python-docx's ``add_row``, ``add_run`` and
+``add_paragraph(text, style)``: the model, the PDF's text and the Word document must be the same.
 """
 
 from __future__ import annotations
@@ -13,15 +14,19 @@ from __future__ import annotations
 import io
 import time
 import zipfile
+from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
 
 import pypdf
 import pytest
+from docx.shared import Length, Pt, RGBColor
+from docx.text.paragraph import Paragraph as DocxParagraph
 from reportlab import rl_config
 from reportlab.platypus import Paragraph
 from sqlalchemy import update
 
+from aar.document import Run
 from aar.integrity import record_integrity
 from aar.model import AfterActionReport
 from aar.render import pdf, word
@@ -88,11 +93,29 @@ def _pdf_text(data: bytes) -> list[str]:
     return [page.extract_text() for page in pypdf.PdfReader(io.BytesIO(data)).pages]
 
 
-def _word_row(table: word.WordTable, row: object, widths: object, size: float, key_value: bool) -> None:
+def _word_runs(paragraph: DocxParagraph, runs: Sequence[Run], size: float | None = None) -> None:
+    """Runs as python-docx's own API writes them (text and font set property by property)."""
+    for run in runs:
+        lines = word._clean(run.text).split("\n")
+        for i, line in enumerate(lines):
+            r = paragraph.add_run(line)
+            r.bold = run.bold or None
+            r.italic = run.italic or None
+            if run.colour:
+                r.font.color.rgb = RGBColor.from_string(run.colour.upper())
+            if size:
+                r.font.size = Pt(size)
+            if i < len(lines) - 1:
+                r.add_break()
+
+
+def _word_row(
+    table: word.WordTable, row: Sequence[Sequence[Run]], widths: Sequence[Length], size: float, key_value: bool
+) -> None:
     """A row as python-docx adds one, cell by cell through the table (what the Word copy did)."""
     cells = table.add_row().cells
-    for i, runs in enumerate(row):  # type: ignore[call-overload]
-        cells[i].width = widths[i]  # type: ignore[index]
+    for i, runs in enumerate(row):
+        cells[i].width = widths[i]
         word._runs(cells[i].paragraphs[0], runs, size)
         if key_value and i == 0:
             word._shade(cells[i], "E8EEF4")
@@ -108,6 +131,8 @@ def test_the_pdf_and_the_word_copy_say_what_they_said(
     fast_pdf, fast_word = pdf.render_pdf(report), word.render_docx(report)
     monkeypatch.setattr(pdf, "_p", lambda safe, style: Paragraph(safe, style))
     monkeypatch.setattr(word, "_add_row", _word_row)
+    monkeypatch.setattr(word, "_runs", _word_runs)
+    monkeypatch.setattr(word._Writer, "_paragraph", lambda self, style, text="": self.doc.add_paragraph(text, style))
     plain_pdf, plain_word = pdf.render_pdf(report), word.render_docx(report)
     assert _pdf_text(fast_pdf) == _pdf_text(plain_pdf)
     assert len(_pdf_text(fast_pdf)) > 10

@@ -53,7 +53,10 @@ def test_the_command_benchmark_runs_at_its_smallest_setting(capsys: pytest.Captu
     bench_commands.main(["--entries", "40", "--repeat", "1"])
     out = capsys.readouterr().out
     assert "1. hotwash --help:" in out
-    assert re.search(r"2\. hotwash report --docx of a 40-entry exercise: [\d./]+ s wall, [\d./]+ s CPU, [\d/]+ MiB peak", out), out
+    assert re.search(
+        r"2\. hotwash report --docx of a 40-entry exercise: [\d./]+ s wall, [\d./]+ s CPU, [\d/]+ MiB peak, "
+        r"[\d/]+ MiB proportional set size of all its processes together \(min/median/p95/max", out
+    ), out
 
 
 def test_the_batch_benchmark_pairs_its_runs(capsys: pytest.CaptureFixture[str]) -> None:
