@@ -187,6 +187,9 @@ class ProtocolIndex:
         self.messages: dict[str, list[Entry]] = {}
         """Messages delivered and resource requests made (one key, ''), in record order: how an event
         is passed on (a notification the engine carries is a message delivered too)."""
+        self.answers: dict[str, list[Entry]] = {}
+        """Each agency's entries of each action (key ``"agency action"``), in record order: what can
+        answer a protocol, without going through every agency's entries of the action."""
         self.injects: dict[str, Inject] = {i.id: i for i in scenario.msel}
         self.simulated = frozenset(a.id for a in scenario.agencies if a.played_by is PlayedBy.SIMULATION)
         self._unsorted: set[tuple[str, str]] = set()
@@ -205,6 +208,7 @@ class ProtocolIndex:
             self._append("message", self.messages, "", e)
         elif isinstance(p, ActionLogged | StatementIssued):
             self._append("action", self.actions, p.action, e)
+            self._append("answer", self.answers, f"{e.agency} {p.action}", e)
         else:
             if isinstance(p, InjectAdded) and p.inject.id not in self.injects:
                 self.injects[p.inject.id] = p.inject
@@ -293,7 +297,7 @@ class ProtocolIndex:
 
     def expected(self, protocol: Protocol) -> list[Entry]:
         """The responsible agency's actions that can answer the protocol, in record order."""
-        return [e for e in self.action_entries(protocol.action) if e.agency == protocol.agency]
+        return self._ordered("answer", self.answers, f"{protocol.agency} {protocol.action}")
 
 
 def _passed_on(entry: Entry) -> tuple[str | None, str, float]:

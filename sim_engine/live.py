@@ -121,6 +121,27 @@ class _Run:
     """How many of the run's entries the journal holds (all found equal)."""
     complete: bool = False
     """Whether the run consumed the whole journal (only then is it worth caching)."""
+    identical: int = 0
+    """How many of ``consumed``'s first entries are the very objects of the journal last matched:
+    those are compared by identity, so matching a journal costs what its new entries cost."""
+
+    def begins(self, journal: Sequence[Entry]) -> bool:
+        """Whether ``journal`` begins with exactly what this run consumed and returned. The part
+        matched before is compared by identity (``list ==`` compares in C and takes ``is`` first;
+        equal entries that are other objects still match, entry by entry), the rest field by field
+        (``_same``); the matched entries then replace the run's, so the next check of a journal
+        that grew only compares pointers up to here."""
+        count, known = len(self.consumed), self.identical
+        if len(journal) < count:
+            return False
+        prefix = journal[:known]
+        if (prefix if isinstance(prefix, list) else list(prefix)) != self.consumed[:known]:
+            known = 0  # other objects: every entry compared field by field
+        if not all(_same(a, b) for a, b in zip(journal[known:count], self.consumed[known:count], strict=True)):
+            return False
+        self.consumed[known:count] = journal[known:count]
+        self.identical = count
+        return True
 
     def advance(self, journal: Sequence[Entry], until: float) -> list[NewEntry]:
         sim = self.sim
@@ -146,6 +167,7 @@ class _Run:
         returned = [rec.to_entry(h) for h in sim.record[self.verified :] if h.at <= until]
         if self.complete:
             self.consumed = [*journal, *returned]
+            self.identical = len(journal)
             self.verified += len(returned)
         return returned
 
@@ -247,7 +269,7 @@ class _Cache:
                 # An external entry stamped before the run's time is the fresh run's to judge.
                 if any(e.at < run.sim.reached for e in journal[key[2] :] if e.actor != ENGINE_ACTOR):
                     continue
-                if all(_same(a, b) for a, b in zip(journal, run.consumed, strict=False)):
+                if run.begins(journal):
                     del self._runs[key]
                     return run
         return None

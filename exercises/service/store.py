@@ -508,7 +508,7 @@ class ExerciseStore:
         with seen.lock:
             have = len(seen.entries)
             if upto is None or upto > have:
-                for row in journal.read_rows(session, exercise_id, after_seq=have):
+                for row in journal.read_entry_rows(session, exercise_id, after_seq=have):
                     if row.seq != len(seen.entries) + 1:
                         raise JournalError(
                             f"exercise {exercise_id}: entry {len(seen.entries) + 1} is missing; run verify"

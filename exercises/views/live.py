@@ -32,9 +32,11 @@ from exercises.record.entries import (
 from exercises.scenario.model import Inject, Scenario
 from exercises.views.media_feed import FeedItem, TrustPoint, feed_item, rumour_update
 from exercises.views.timeline import (
+    OWN_LOG_KINDS,
     InboxItem,
     TimelineItem,
     addressed_to,
+    addressees,
     in_own_log,
     inbox_item,
     timeline_item,
@@ -174,6 +176,14 @@ class LiveFolds:
             self.media.add(e)
             if e.kind in EVALUATION_KINDS or e.kind is EntryKind.CORRECTION:
                 self.evaluation.append(e)
-            for folder in self.agencies.values():
+            for folder in self._concerned(e):
                 folder.add(e)
         self.seen = max(self.seen, len(entries))
+
+    def _concerned(self, e: Entry) -> list[AgencyFolder]:
+        """The agency folders ``e`` can change: those it reached or whose log it is in; every one for
+        an added inject (a delivery waiting for it) or a correction (of an entry in some log)."""
+        if e.kind is EntryKind.INJECT_ADDED or e.kind is EntryKind.CORRECTION:
+            return list(self.agencies.values())
+        named = {*addressees(e), *((e.agency,) if e.agency and e.kind in OWN_LOG_KINDS else ())}
+        return [self.agencies[a] for a in named if a in self.agencies]

@@ -88,21 +88,27 @@ def in_own_log(entry: Entry, agency: str) -> bool:
     return entry.agency == agency and entry.kind in OWN_LOG_KINDS
 
 
-def addressed_to(entry: Entry, agency: str) -> bool:
-    """What reached the agency: injects, messages, requests and assignments; its lost messages."""
+def addressees(entry: Entry) -> tuple[str, ...]:
+    """Whom the entry reached: an inject's or a development's agencies, a message's or a request's
+    recipient, an assignment's requester; a lost message's sender (it learns of the loss)."""
     p = entry.payload
     match p:
         case InjectDelivered():
-            return agency in p.to
+            return tuple(p.to)
         case Development():
-            return agency in p.told
+            return tuple(p.told)
         case MessageDelivered() | ResourceRequested():
-            return p.to == agency
+            return (p.to,)
         case MessageLost():
-            return p.sender == agency
+            return (p.sender,)
         case ResourceAssigned():
-            return p.requester == agency
-    return False
+            return (p.requester,)
+    return ()
+
+
+def addressed_to(entry: Entry, agency: str) -> bool:
+    """What reached the agency: injects, messages, requests and assignments; its lost messages."""
+    return agency in addressees(entry)
 
 
 def visible_to_agency(entry: Entry, agency: str) -> bool:

@@ -27,3 +27,10 @@ def test_the_whole_rerun_bench_runs_at_its_smallest_setting(tmp_path: Path) -> N
 def test_the_dashboard_bench_times_the_exercise_it_built_in_a_new_process(tmp_path: Path) -> None:
     out = _run("bench/bench_console.py", "--entries", "60", "--database", f"sqlite:///{tmp_path / 'bench.db'}")
     assert "reusing exercise" in out and "target p95 < 150 ms" in out, out
+
+
+def test_the_restart_bench_runs_at_its_smallest_setting(tmp_path: Path) -> None:
+    out = _run("bench/bench_restart.py", "--entries", "40", "80", "--restarts", "1", "--ticks", "2",
+               "--roles", "controller", "--database-dir", str(tmp_path))
+    assert "controller first page p50" in out and "ms CPU" in out, out
+    assert "warm tick (quiet) p50" in out and "load" in out, out

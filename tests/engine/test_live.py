@@ -246,6 +246,20 @@ def test_a_tampered_journal_is_refused() -> None:
             advance(SCENARIO, SEED, journal.entries, END)
 
 
+def test_an_entry_rewritten_behind_the_cached_run_is_refused() -> None:
+    """The cached run compares the journal it already matched by identity: an entry replaced there
+    by another object (a rewritten entry) is compared field by field again, and refused."""
+    clear_cache()
+    journal = Journal(SCENARIO, SEED)
+    journal.external(300.0, ActionLogged(action="notify_eoc"), agency="fire", actor="fire-player")
+    journal.advance(3000.0)
+    journal.advance(3100.0)  # the run is cached, its journal matched once
+    index = next(i for i, e in enumerate(journal.entries) if e.simulated and e.agency == "eoc")
+    journal.entries[index] = journal.entries[index].model_copy(update={"at": journal.entries[index].at + 1})
+    with pytest.raises(JournalDivergedError, match="differ from a replay"):
+        advance(SCENARIO, SEED, journal.entries, END)
+
+
 def test_a_changed_seed_is_refused() -> None:
     journal = Journal(SCENARIO, SEED)
     journal.advance(3000.0)
