@@ -74,6 +74,8 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--rounds", type=int, default=1, help="rounds of interleaved settings")
     p.add_argument("--every", default="30,60", help="seconds between a player's actions: low,high")
     p.add_argument("--grace", type=float, default=10.0, help="seconds to keep watching after the last action")
+    p.add_argument("--database", default="",
+                   help="an empty PostgreSQL database's URL to play in (default: a server started for the run)")
     return p
 
 
@@ -403,12 +405,12 @@ def run_setting(url: str, codes: list[tuple[str, str]], processes: int, per_proc
             pipe.send(start)
         found = [pipe.recv() for pipe in pipes]
         server_cpu = sum(group_cpu(s.proc.pid) for s in servers) - cpu_before
-        for proc in procs:
-            proc.join()
+        for client in procs:
+            client.join()
     finally:
-        for proc in procs:
-            if proc.is_alive():
-                proc.terminate()
+        for client in procs:
+            if client.is_alive():
+                client.terminate()
         for server in servers:
             server.stop()
     failed = [f for f in found if not isinstance(f, Seen)]
@@ -475,9 +477,9 @@ def main(argv: list[str] | None = None) -> None:
 
     print(f"{os.cpu_count()} CPUs; load {os.getloadavg()[0]:.1f}; {args.seconds:.0f} s measured per setting, "
           f"an action every {args.every.replace(',', '-')} s per player", flush=True)
-    pg = PostgresServer(max_connections=400).start()
+    pg = None if args.database else PostgresServer(max_connections=400).start()
     try:
-        url = pg.create_database("sessions")
+        url = pg.create_database("sessions") if pg is not None else args.database
         codes = prepare(url, args.entries)
         results = []
         with tempfile.TemporaryDirectory() as tmp:
@@ -489,7 +491,8 @@ def main(argv: list[str] | None = None) -> None:
                         results.append(result)
         verdict(results, process_counts)
     finally:
-        pg.stop()
+        if pg is not None:
+            pg.stop()
 
 
 if __name__ == "__main__":

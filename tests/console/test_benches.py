@@ -1,9 +1,11 @@
 """The console's benches run as documented, at their smallest setting (their figures are for bench/,
 not for a test): the whole-rerun bench of the three roles' pages, and the dashboard bench, which
-builds an exercise and times it in a second process through ``--reuse``."""
+builds an exercise and times it in a second process through ``--reuse``, and the sessions bench
+(real websocket sessions of real console processes, one and two over PostgreSQL)."""
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -27,3 +29,15 @@ def test_the_whole_rerun_bench_runs_at_its_smallest_setting(tmp_path: Path) -> N
 def test_the_dashboard_bench_times_the_exercise_it_built_in_a_new_process(tmp_path: Path) -> None:
     out = _run("bench/bench_console.py", "--entries", "60", "--database", f"sqlite:///{tmp_path / 'bench.db'}")
     assert "reusing exercise" in out and "target p95 < 150 ms" in out, out
+
+
+def test_the_sessions_bench_plays_real_sessions_on_one_and_two_console_processes(postgres_url: str) -> None:
+    """Two signed-in websocket sessions of one agency per setting: each logs actions through the player
+    page's form, and the other session's page shows them, on one process and across two."""
+    out = _run("-m", "bench.bench_sessions", "--sessions", "2", "--processes", "1,2", "--entries", "30",
+               "--seconds", "3", "--every", "1,2", "--grace", "8", "--database", postgres_url)
+    settings = re.findall(r"acknowledgement n=\s*(\d+).*\n\s*time to see\s+n=\s*(\d+).*missed (\d+)\n.*, (\d+) errors", out)
+    assert len(settings) == 2, out
+    for acks, seen, missed, errors in settings:
+        assert int(acks) >= 2 and int(seen) + int(missed) == int(acks) and int(seen) >= 1 and errors == "0", out
+    assert "clients" in out and "load" in out and "two processes hold" in out, out
