@@ -74,6 +74,9 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--rounds", type=int, default=1, help="rounds of interleaved settings")
     p.add_argument("--every", default="30,60", help="seconds between a player's actions: low,high")
     p.add_argument("--grace", type=float, default=10.0, help="seconds to keep watching after the last action")
+    p.add_argument("--variant", action="append", default=[], metavar="NAME=VALUE[,NAME=VALUE]",
+                   help="environment of the console processes, e.g. STREAMLIT_RUNNER_POST_SCRIPT_GC=true; "
+                        "repeated: every setting runs once per variant, in turn (default: as configured)")
     p.add_argument("--database", default="",
                    help="an empty PostgreSQL database's URL to play in (default: a server started for the run)")
     return p
@@ -123,6 +126,8 @@ class Seen:
     sightings: dict[tuple[int, int], dict[int, float]] = field(default_factory=dict)
     """(session, action) -> {other session: first delta showing it}."""
     agency_of: dict[int, str] = field(default_factory=dict)
+    signing_in: list[float] = field(default_factory=list)
+    """Per session, from opening the page to its player page drawn after signing in (ms)."""
     deltas: int = 0
     looks: int = 0
     errors: list[str] = field(default_factory=list)
@@ -177,6 +182,13 @@ class Session:
         kind = msg.WhichOneof("type")
         if kind == "delta":
             self._delta(msg, raw)
+        elif kind == "new_session" and not msg.metadata.run.fragment_ids:
+            # A whole run of the page begins: as the browser does, forget the fragments' timers; the
+            # run announces again the fragments it draws.
+            self.fragments.clear()
+            for timer in self.timers.values():
+                timer.cancel()
+            self.timers.clear()
         elif kind == "navigation" and msg.navigation.page_script_hash:
             self.page_hash = msg.navigation.page_script_hash
         elif kind == "auto_rerun":
@@ -290,10 +302,12 @@ async def clients(port: int, seats: list[tuple[int, str, str]], every: tuple[flo
 
     async def open_page(s: Session) -> None:
         async with gate:
+            opened = time.monotonic()
             s.ws = await websockets.connect(s.url, max_size=None, open_timeout=300,
                                             additional_headers={"Cookie": f"hotwash_browser=bench{s.n}"})
             listeners.append(asyncio.create_task(s.listen()))
             await s.sign_in()
+            seen.signing_in.append((time.monotonic() - opened) * 1000)
 
     await asyncio.gather(*(open_page(s) for s in sessions))
     conn.send("ready")
@@ -348,10 +362,12 @@ class Result:
     missed: int
     deltas: int
     looks: int
+    signing_in: list[float]
     errors: list[str]
     server_cpu: float
     client_cpu: float
     seconds: float
+    variant: str = ""
 
     def held(self) -> bool:
         return (not self.errors and not self.missed and len(self.acks) >= 2 and len(self.seen) >= 2
@@ -377,12 +393,30 @@ def seat_code(codes: list[tuple[str, str]], n: int, total: int, processes: int) 
     return codes[(n // processes) % max(1, min(len(codes), total // 2))]
 
 
-def run_setting(url: str, codes: list[tuple[str, str]], processes: int, per_process: int, args: argparse.Namespace,
-                workdir: Path) -> Result:
+def variant_env(variant: str) -> dict[str, str]:
+    pairs = [item.partition("=") for item in variant.split(",") if item]
+    if any(not name or not sep for name, sep, _ in pairs):
+        raise SystemExit(f"--variant: {variant!r} is not NAME=VALUE[,NAME=VALUE]")
+    return {name: value for name, _, value in pairs}
+
+
+def start_consoles(url: str, processes: int, variant: str, workdir: Path) -> list[Any]:
+    """``processes`` console processes (``hotwash serve``) with the variant's environment."""
     from tests.console.harness import start_server
 
+    saved = dict(os.environ)
+    os.environ.update(variant_env(variant))
+    try:
+        return [start_server(url, workdir / f"console-{p}") for p in range(processes)]
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+
+
+def run_setting(url: str, codes: list[tuple[str, str]], processes: int, per_process: int, variant: str,
+                args: argparse.Namespace, workdir: Path) -> Result:
     every = tuple(float(x) for x in args.every.split(","))
-    servers = [start_server(url, workdir / f"console-{p}") for p in range(processes)]
+    servers = start_consoles(url, processes, variant, workdir)
     pipes: list[Connection] = []
     procs: list[multiprocessing.process.BaseProcess] = []
     try:
@@ -393,6 +427,7 @@ def run_setting(url: str, codes: list[tuple[str, str]], processes: int, per_proc
             proc = fork.Process(target=client_process,
                                 args=(server.port, seats, every, args.seconds, args.grace, theirs), daemon=True)
             proc.start()
+            theirs.close()  # the client's end is the client's: its exit then ends our reading
             pipes.append(ours)
             procs.append(proc)
         for pipe in pipes:
@@ -416,7 +451,9 @@ def run_setting(url: str, codes: list[tuple[str, str]], processes: int, per_proc
     failed = [f for f in found if not isinstance(f, Seen)]
     if failed:
         raise RuntimeError("; ".join(map(str, failed)))
-    return tally(found, processes, per_process, server_cpu, args.seconds + args.grace)
+    result = tally(found, processes, per_process, server_cpu, args.seconds + args.grace)
+    result.variant = variant
+    return result
 
 
 def tally(found: list[Seen], processes: int, per_process: int, server_cpu: float, seconds: float) -> Result:
@@ -439,15 +476,19 @@ def tally(found: list[Seen], processes: int, per_process: int, server_cpu: float
             else:
                 times.append(max(0.0, at - acked) * 1000)
     return Result(processes, per_process, [(b - a) * 1000 for a, b in acks.values()], times, missed,
-                  sum(s.deltas for s in found), sum(s.looks for s in found), [e for s in found for e in s.errors],
+                  sum(s.deltas for s in found), sum(s.looks for s in found), [t for s in found for t in s.signing_in],
+                  [e for s in found for e in s.errors],
                   server_cpu, sum(s.cpu for s in found), seconds)
 
 
 def show(r: Result) -> None:
     one, five, _ = os.getloadavg()
-    print(f"{r.processes} process(es) x {r.per_process} sessions ({r.processes * r.per_process} in all):", flush=True)
+    print(f"{r.processes} process(es) x {r.per_process} sessions ({r.processes * r.per_process} in all)"
+          + (f", {r.variant}" if r.variant else "") + ":", flush=True)
     print(f"  acknowledgement {spread(r.acks)}   (target p95 < {ACK_TARGET_MS:.0f} ms)")
     print(f"  time to see     {spread(r.seen)}   (target p95 < {SEE_TARGET_MS:.0f} ms); missed {r.missed}")
+    print(f"  signing in      {spread(r.signing_in)}   (page opened to player page drawn; {SIGNING_IN} at once"
+          " per process, before the measured time)")
     print(f"  {r.looks} fragment reruns sent, {r.deltas} deltas received, {len(r.errors)} errors"
           + (f" (first: {r.errors[0]})" if r.errors else ""))
     print(f"  CPU over {r.seconds:.0f} s: console processes {r.server_cpu:.1f} s ({r.server_cpu / r.seconds:.2f} cores), "
@@ -455,15 +496,16 @@ def show(r: Result) -> None:
     print(f"  targets met: {'yes' if r.held() else 'no'}", flush=True)
 
 
-def verdict(results: list[Result], process_counts: list[int]) -> None:
+def verdict(results: list[Result], process_counts: list[int], variant: str) -> None:
     """The largest number of sessions that met both targets in every round, per number of processes."""
+    results = [r for r in results if r.variant == variant]
     best: dict[int, int] = {}
     for p in process_counts:
         sizes = sorted({r.per_process for r in results if r.processes == p})
         ok = [n for n in sizes if all(r.held() for r in results if r.processes == p and r.per_process == n)]
         best[p] = max(ok) * p if ok else 0
-        print(f"{p} process(es): most sessions meeting both targets: {best[p]} (tried {', '.join(map(str, sizes))} "
-              "per process)")
+        print((f"{variant}: " if variant else "") + f"{p} process(es): most sessions meeting both targets: "
+              f"{best[p]} (tried {', '.join(map(str, sizes))} per process)")
     if 1 in best and 2 in best:
         ratio = best[2] / best[1] if best[1] else float("nan")
         print(f"two processes hold {ratio:.2f}x one (target at least {HOLD_TARGET}x)")
@@ -473,6 +515,9 @@ def main(argv: list[str] | None = None) -> None:
     args = parser().parse_args(argv)
     sizes = [int(x) for x in args.sessions.split(",")]
     process_counts = [int(x) for x in args.processes.split(",")]
+    variants = args.variant or [""]
+    for variant in variants:
+        variant_env(variant)
     from tests.pg_server import PostgresServer
 
     print(f"{os.cpu_count()} CPUs; load {os.getloadavg()[0]:.1f}; {args.seconds:.0f} s measured per setting, "
@@ -480,16 +525,22 @@ def main(argv: list[str] | None = None) -> None:
     pg = None if args.database else PostgresServer(max_connections=400).start()
     try:
         url = pg.create_database("sessions") if pg is not None else args.database
-        codes = prepare(url, args.entries)
-        results = []
         with tempfile.TemporaryDirectory() as tmp:
+            # The checkpoints' signing key, for the bench and every console process it starts.
+            from exercises.record.evidence import KEY_SETTING
+
+            os.environ[KEY_SETTING] = str(Path(tmp) / "hotwash-signing.key")
+            codes = prepare(url, args.entries)
+            results = []
             for round_ in range(args.rounds):
                 for n in sizes:
                     for p in process_counts if round_ % 2 == 0 else reversed(process_counts):
-                        result = run_setting(url, codes, p, n, args, Path(tmp))
-                        show(result)
-                        results.append(result)
-        verdict(results, process_counts)
+                        for variant in variants if round_ % 2 == 0 else reversed(variants):
+                            result = run_setting(url, codes, p, n, variant, args, Path(tmp))
+                            show(result)
+                            results.append(result)
+        for variant in variants:
+            verdict(results, process_counts, variant)
     finally:
         if pg is not None:
             pg.stop()
