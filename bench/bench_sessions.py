@@ -448,11 +448,13 @@ def run_setting(url: str, codes: list[tuple[str, str]], processes: int, per_proc
                 client.terminate()
         for server in servers:
             server.stop()
+    logged = [line for server in servers for line in server.output().splitlines() if line.startswith("Traceback")]
     failed = [f for f in found if not isinstance(f, Seen)]
     if failed:
         raise RuntimeError("; ".join(map(str, failed)))
     result = tally(found, processes, per_process, server_cpu, args.seconds + args.grace)
     result.variant = variant
+    result.errors += [f"a console process logged a traceback ({len(logged)} in all)"] if logged else []
     return result
 
 
