@@ -31,13 +31,23 @@ def test_the_dashboard_bench_times_the_exercise_it_built_in_a_new_process(tmp_pa
     assert "reusing exercise" in out and "target p95 < 150 ms" in out, out
 
 
+def _figure(pattern: str, text: str) -> int:
+    found = re.search(pattern, text)
+    assert found is not None, text
+    return int(found.group(1))
+
+
 def test_the_sessions_bench_plays_real_sessions_on_one_and_two_console_processes(postgres_url: str) -> None:
     """Two signed-in websocket sessions of one agency per setting: each logs actions through the player
     page's form, and the other session's page shows them, on one process and across two."""
     out = _run("-m", "bench.bench_sessions", "--sessions", "2", "--processes", "1,2", "--entries", "30",
-               "--seconds", "3", "--every", "1,2", "--grace", "8", "--database", postgres_url)
-    settings = re.findall(r"acknowledgement n=\s*(\d+).*\n\s*time to see\s+n=\s*(\d+).*missed (\d+)\n.*, (\d+) errors", out)
+               "--seconds", "3", "--every", "1,2", "--grace", "10", "--database", postgres_url)
+    settings = re.split(r"\n\d process\(es\) x 2 sessions", out)[1:]
     assert len(settings) == 2, out
-    for acks, seen, missed, errors in settings:
-        assert int(acks) >= 2 and int(seen) + int(missed) == int(acks) and int(seen) >= 1 and errors == "0", out
+    for setting in settings:
+        acks, seen, missed, errors = (_figure(pattern, setting) for pattern in (
+            r"acknowledgement n=\s*(\d+)", r"time to see\s+n=\s*(\d+)", r"missed (\d+)", r"(\d+) errors"))
+        # Every action seen by the other session: the last ones (none follow them) only through the
+        # page's watch, which reruns the page when the journal moved.
+        assert acks >= 2 and seen == acks and missed == 0 and errors == 0, out
     assert "clients" in out and "load" in out and "two processes hold" in out, out
