@@ -1,4 +1,9 @@
-"""How many participants one exercise holds: refresh and acknowledgement latency against N.
+"""The service's side of participants: refresh and acknowledgement latency against N threads.
+
+N here is a number of threads calling the exercise service as the console's pages do, not a number
+of people: no Streamlit rerun, no page delta, no websocket. How many people a console process holds
+is ``bench/bench_sessions.py``'s measure (real sessions of real console processes); this bench
+isolates the service's share of it.
 
     python -m bench.bench_participants             # SQLite; PostgreSQL with one process, then two
     python -m bench.bench_participants --setups sqlite:1 --counts 25,50,100,150 --seconds 40
@@ -21,7 +26,7 @@ opened and started, and its journal grown to ``--journal`` entries, by the bench
 the participants' processes open the database fresh (no cache of it).
 
 For each N it prints p50/p95 of a refresh and of an acknowledgement, the refreshes that fell behind
-their 2 s period, then the largest N whose p95 refresh stayed under 300 ms. The machine may be shared:
+their 2 s period, then the largest N whose p95 service refresh stayed under 300 ms. The machine may be shared:
 the load average is printed with every line.
 """
 
@@ -244,7 +249,8 @@ def main() -> None:
                         held.append(n)
                 best = max(held) if held else 0
                 print(
-                    f"{name}, {processes} process(es): largest N with p95 refresh under {TARGET_MS:.0f} ms: {best}"
+                    f"{name}, {processes} process(es): most threads calling the service (not people: no "
+                    f"Streamlit rerun, no websocket) with p95 service refresh under {TARGET_MS:.0f} ms: {best}"
                 )
     finally:
         if server is not None:

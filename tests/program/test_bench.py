@@ -33,7 +33,7 @@ def test_every_documented_bench_command_parses_as_written() -> None:
         if "\ndef parser()" in (ROOT / "bench" / f"{bench}.py").read_text(encoding="utf-8"):
             importlib.import_module(f"bench.{bench}").parser().parse_args(arguments)
             checked.add(bench)
-    assert {"bench_batch", "bench_commands", "bench_engine", "bench_media", "bench_report"} <= checked
+    assert {"bench_batch", "bench_commands", "bench_engine", "bench_media", "bench_report", "bench_sessions"} <= checked
 
 
 def test_the_program_benchmark_runs_at_its_smallest_setting() -> None:
