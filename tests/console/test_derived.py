@@ -35,7 +35,7 @@ PROTOCOL_ACTIONS = sorted({p.action for p in SCENARIO.protocols})
 payloads = st.one_of(
     # The protocols' own actions weigh more: what the protocol clock turns on.
     st.builds(ActionLogged, action=st.sampled_from([*PROTOCOL_ACTIONS * 3, *sorted(SCENARIO.vocabulary)]),
-              text=st.text(st.characters(exclude_characters="\x00"), max_size=20), inject_id=st.sampled_from([None, "MF-01", "MF-03"])),
+              text=st.text(st.characters(exclude_characters="\x00", exclude_categories=("Cs",)), max_size=20), inject_id=st.sampled_from([None, "MF-01", "MF-03"])),
     st.builds(InjectHeld, inject_id=st.sampled_from(["MF-03", "MF-04"])),
     st.builds(InjectReleased, inject_id=st.sampled_from(["MF-03", "MF-04"]), override=st.booleans()),
     st.builds(InjectSkipped, inject_id=st.just("MF-04"), reason=st.just("condition")),
