@@ -187,17 +187,22 @@ def report(name: str, measured: tuple[list[float], list[float]]) -> float:
     return p95
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--entries", type=int, default=20_000)
-    parser.add_argument("--refreshes", type=int, default=MIN_REFRESHES)
-    parser.add_argument("--database", help="database URL (default: a new SQLite file in a temporary folder)")
-    parser.add_argument("--seed", type=int, default=7)
-    parser.add_argument("--reuse", action="store_true",
+def parser() -> argparse.ArgumentParser:
+    made = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    made.add_argument("--entries", type=int, default=20_000)
+    made.add_argument("--refreshes", type=int, default=MIN_REFRESHES)
+    made.add_argument("--database", help="database URL (default: a new SQLite file in a temporary folder)")
+    made.add_argument("--seed", type=int, default=7)
+    made.add_argument("--reuse", action="store_true",
                         help="time an exercise an earlier run built in --database, if it has enough entries")
-    args = parser.parse_args()
+    return made
+
+
+def main(argv: list[str] | None = None) -> None:
+    made = parser()
+    args = made.parse_args(argv)
     if args.refreshes < MIN_REFRESHES:
-        parser.error(f"--refreshes must be at least {MIN_REFRESHES}: a p95 needs the samples")
+        made.error(f"--refreshes must be at least {MIN_REFRESHES}: a p95 needs the samples")
 
     url = args.database or f"sqlite:///{Path(tempfile.mkdtemp(prefix='hotwash-bench-')) / 'bench.db'}"
     clock = HandClock()

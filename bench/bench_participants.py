@@ -202,19 +202,23 @@ def _setup(text: str) -> tuple[str, int]:
     return name, int(processes)
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(
+def parser() -> argparse.ArgumentParser:
+    made = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument(
+    made.add_argument(
         "--setups",
         default="sqlite:1,postgresql:1,postgresql:2",
         help="database:processes, comma-separated (one process over PostgreSQL is the yardstick for two)",
     )
-    parser.add_argument("--counts", default="50,100,200,300,400,600")
-    parser.add_argument("--seconds", type=float, default=40.0, help="measured play per N")
-    parser.add_argument("--journal", type=int, default=2000, help="entries in the journal before play starts")
-    args = parser.parse_args()
+    made.add_argument("--counts", default="50,100,200,300,400,600")
+    made.add_argument("--seconds", type=float, default=40.0, help="measured play per N")
+    made.add_argument("--journal", type=int, default=2000, help="entries in the journal before play starts")
+    return made
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = parser().parse_args(argv)
     counts = [int(c) for c in args.counts.split(",")]
     modes = [_setup(text) for text in args.setups.split(",")]
     print(

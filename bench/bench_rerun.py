@@ -190,14 +190,18 @@ def _rerun(at: object) -> tuple[float, float]:
     return took
 
 
+def parser() -> argparse.ArgumentParser:
+    made = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    made.add_argument("--entries", type=int, nargs="+", default=[20_000, 80_000])
+    made.add_argument("--reruns", type=int, default=100)
+    made.add_argument("--database-dir", type=Path, help="where the built exercises are kept (default: a temporary folder)")
+    made.add_argument("--seed", type=int, default=7)
+    made.add_argument("--time", help=argparse.SUPPRESS)  # the timing process: the database URL
+    return made
+
+
 def main(argv: list[str] | None = None) -> dict[int, dict[str, float]]:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--entries", type=int, nargs="+", default=[20_000, 80_000])
-    parser.add_argument("--reruns", type=int, default=100)
-    parser.add_argument("--database-dir", type=Path, help="where the built exercises are kept (default: a temporary folder)")
-    parser.add_argument("--seed", type=int, default=7)
-    parser.add_argument("--time", help=argparse.SUPPRESS)  # the timing process: the database URL
-    args = parser.parse_args(argv)
+    args = parser().parse_args(argv)
     if args.time:
         figures = time_size(args.time, args.entries[0], args.reruns, args.seed)
         print("P95 " + " ".join(f"{k}={v:.1f}" for k, v in figures.items()))

@@ -105,6 +105,7 @@ CASES: dict[str, Case] = {
     ),
     "tick": Case(lambda s, c, f, a: s.tick(c), EVERYONE, False),
     "state": Case(lambda s, c, f, a: s.state(c), EVERYONE, False),
+    "exercise name": Case(lambda s, c, f, a: s.exercise_name(c), EVERYONE, False),
     "briefing": Case(lambda s, c, f, a: s.briefing(c), EVERYONE, False),
     "feed": Case(lambda s, c, f, a: s.feed(c), EVERYONE, False),
     "view version": Case(lambda s, c, f, a: s.view_version(c), EVERYONE, False),
@@ -257,7 +258,7 @@ def test_every_service_call_is_in_the_matrix() -> None:
     covered = {
         "start", "pause", "resume", "change_speed", "end", "release_inject", "hold_inject", "add_inject",
         "log_action", "send_message", "request_resource", "record_observation", "edit_improvement_item",
-        "correct", "tick", "state", "briefing", "feed", "inbox", "agency_log", "protocol_clock", "timeline",
+        "correct", "tick", "state", "exercise_name", "briefing", "feed", "inbox", "agency_log", "protocol_clock", "timeline",
         "msel", "scenario", "journal", "verify", "export", "participants", "record",
         "exercise_details", "set_exercise_details", "saved_baseline", "save_baseline", "pinned_keys", "pin_key",
         "publish_statement", "add_media_item", "media_feed", "media_desk", "trust_curve", "message_notice",

@@ -114,10 +114,10 @@ def test_two_evaluators_differ_the_lead_reconciles_and_the_report_shows_it(
 
     controller = svc.sign_in(code(created, Role.CONTROLLER))
     journal = svc.journal(controller)
-    rated = [e for e in journal if isinstance(e.payload, CapabilityRated)]
+    ratings = [e for e in journal if isinstance(e.payload, CapabilityRated)]
     final = [e.payload for e in journal if isinstance(e.payload, RatingReconciled)]
-    assert [e.payload.rating for e in rated] == [Rating.S, Rating.U]
-    assert len(final) == 1 and final[0].rating is Rating.M and final[0].ratings == tuple(e.seq for e in rated)
+    assert [e.payload.rating for e in ratings] == [Rating.S, Rating.U]
+    assert len(final) == 1 and final[0].rating is Rating.M and final[0].ratings == tuple(e.seq for e in ratings)
 
     # Ben now reads the summary: the reconciled rating and the agreement figure.
     ben.get_by_role("link", name="Summary & report").click()
