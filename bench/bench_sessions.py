@@ -513,8 +513,11 @@ def verdict(results: list[Result], process_counts: list[int], variant: str) -> N
         print((f"{variant}: " if variant else "") + f"{p} process(es): most sessions meeting both targets: "
               f"{best[p]} (tried {', '.join(map(str, sizes))} per process)")
     if 1 in best and 2 in best:
-        ratio = best[2] / best[1] if best[1] else float("nan")
-        print(f"two processes hold {ratio:.2f}x one (target at least {HOLD_TARGET}x)")
+        if best[1]:
+            print(f"two processes hold {best[2] / best[1]:.2f}x one (target at least {HOLD_TARGET}x)")
+        else:
+            print(f"two processes hold: no ratio, one process met the targets at none of the sizes tried "
+                  f"(target at least {HOLD_TARGET}x)")
 
 
 def main(argv: list[str] | None = None) -> None:
