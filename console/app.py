@@ -88,9 +88,10 @@ def identity(caller: Caller) -> None:
         if caller.name:
             st.caption(md(caller.name))
         # Read once per tab: an exercise's name does not change.
-        name = st.session_state.setdefault(f"exercise_name_{caller.exercise_id}",
-                                           session.service().exercise_name(caller))
-        st.caption(md(name))
+        key = f"exercise_name_{caller.exercise_id}"
+        if key not in st.session_state:
+            st.session_state[key] = session.service().exercise_name(caller)
+        st.caption(md(st.session_state[key]))
         st.button("Sign out", icon=":material/logout:", on_click=session.sign_out, key="sign_out",
                   width="stretch")
 
