@@ -81,8 +81,8 @@ def test_controller_starts_and_injects_reach_only_their_agencies(tabs: dict[str,
     controller.get_by_role("button", name="Start exercise").click()
     wait_toast(controller, "Exercise started")
     # The players' pages refresh themselves: no click.
-    fire.get_by_text("Smoke from the old mill").first.wait_for(timeout=15_000)
-    police.get_by_text("Traffic backing up on River Road").first.wait_for(timeout=15_000)
+    fire.get_by_text("Smoke from the old mill").first.wait_for(timeout=90_000)
+    police.get_by_text("Traffic backing up on River Road").first.wait_for(timeout=90_000)
     time.sleep(2.5)  # one more refresh: anything wrongly addressed would be there by now
     assert "Traffic backing up" not in inbox_text(fire)
     assert "Smoke from the old mill" not in inbox_text(police)

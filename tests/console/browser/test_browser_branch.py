@@ -35,7 +35,7 @@ def created(svc: ExerciseService) -> CreatedExercise:
 def codes_on(page: Page) -> str:
     """The text of the access-code table (drawn on a canvas; its accessible copy is in the DOM)."""
     table = page.locator("[data-testid='stDataFrame']").filter(has_text="Access code").first
-    table.wait_for(state="attached", timeout=30_000)
+    table.wait_for(state="attached", timeout=90_000)
     return table.text_content() or ""
 
 

@@ -80,7 +80,7 @@ def test_a_player_slows_the_water_over_the_levee_and_the_report_says_so(
 
     levee = open_console(browser, server.url)
     sign_in(levee, code(created, Role.PLAYER, "public_works"), name="Levee superintendent")
-    levee.get_by_text("NWS flood warning for the Cedar River at Millbrook").first.wait_for(timeout=30_000)
+    levee.get_by_text("NWS flood warning for the Cedar River at Millbrook").first.wait_for(timeout=90_000)
     pick_typed(levee, "Action", "Sandbag", SANDBAG)
     current(levee).get_by_role("textbox", name="Details").fill("Mill Creek low section, two feet of bags")
     current(levee).get_by_role("button", name="Log action").click()

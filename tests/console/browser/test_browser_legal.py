@@ -48,7 +48,7 @@ def test_the_sender_sees_the_rule_before_sending_and_the_report_lists_the_disclo
     choose(page, "Information it carries", "Immigration status")
     page.keyboard.press("Escape")  # close the list, as a person clicking away does
     wait_idle(page)
-    page.get_by_text(NOTICE).first.wait_for(timeout=30_000)
+    page.get_by_text(NOTICE).first.wait_for(timeout=90_000)
     page.screenshot(path=str(workdir / "message-notice.png"), full_page=True)
     current(page).get_by_role("textbox", name="Message").fill("The father's removal case is pending.")
     current(page).get_by_role("button", name="Send message").click()

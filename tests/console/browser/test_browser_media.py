@@ -87,8 +87,8 @@ def test_the_pio_answers_a_rumour_and_another_player_sees_it_answered(
 
     # Every player sees the rumour, unanswered, without a click.
     police.get_by_text("BREAKING: police gassing people downtown").first.wait_for(timeout=60_000)
-    police.get_by_text("Unanswered").first.wait_for(timeout=30_000)
-    pio.get_by_text("BREAKING: police gassing people downtown").first.wait_for(timeout=30_000)
+    police.get_by_text("Unanswered").first.wait_for(timeout=90_000)
+    pio.get_by_text("BREAKING: police gassing people downtown").first.wait_for(timeout=90_000)
     assert police.get_by_text("Publish an official statement").count() == 0  # police do not speak for it
 
     wait_idle(pio)
@@ -102,10 +102,10 @@ def test_the_pio_answers_a_rumour_and_another_player_sees_it_answered(
     wait_toast(pio, "Statement published (Crowd-control force (gas, batons, riot squads))")
 
     # The police player's feed shows the statement (literally: no bold) and the rumour answered by name.
-    police.get_by_text(STATEMENT).first.wait_for(timeout=30_000)
-    police.get_by_text(f"Answered by {PIO}").first.wait_for(timeout=30_000)
+    police.get_by_text(STATEMENT).first.wait_for(timeout=90_000)
+    police.get_by_text(f"Answered by {PIO}").first.wait_for(timeout=90_000)
     assert police.locator("[data-testid='stMain'] b", has_text="Main Street").count() == 0
-    controller.get_by_text(f"Answered by {PIO}").first.wait_for(timeout=30_000)
+    controller.get_by_text(f"Answered by {PIO}").first.wait_for(timeout=90_000)
     shot(police, "media_police")
     shot(pio, "media_pio")
     shot(controller, "media_controller")
@@ -118,7 +118,7 @@ def test_the_pio_answers_a_rumour_and_another_player_sees_it_answered(
     # a page it already has open, on a busy machine).
     controller.get_by_role("link", name="Summary & report").click()
     controller.get_by_text("Public information and community trust").first.wait_for(timeout=60_000)
-    controller.get_by_text("Rumours answered").first.wait_for(timeout=30_000)
+    controller.get_by_text("Rumours answered").first.wait_for(timeout=90_000)
     shot(controller, "media_summary")
     for page in pages.values():
         page.context.close()

@@ -100,11 +100,11 @@ def main_text(page: Page) -> str:
 
 
 def signed_in_as(page: Page, text: str) -> None:
-    page.locator("[data-testid='stSidebar']", has_text=text).wait_for(timeout=30_000)
+    page.locator("[data-testid='stSidebar']", has_text=text).wait_for(timeout=90_000)
 
 
 def on_sign_in_form(page: Page) -> None:
-    page.get_by_role("textbox", name="Access code").wait_for(timeout=30_000)
+    page.get_by_role("textbox", name="Access code").wait_for(timeout=90_000)
 
 
 # --- sessions that survive a reload ----------------------------------------------------------
