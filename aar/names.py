@@ -114,10 +114,9 @@ class Names(BaseModel):
 
     def development(self, p: Development, agency: str | None, *, incident: bool = True) -> str:
         """A development of the incident in the scenario's words (``exercises.views.wording``'s rule)."""
-        if p.model != "general":
-            return f"{p.model} development: {self.words(p.what)}"
         named = IncidentNames(self.incident, self.developments)
-        return development_words(p, named, self.agency(agency) if agency else "", self.action, incident=incident)
+        return development_words(p, named, self.agency(agency) if agency else "", self.action, self.agency,
+                                 incident=incident)
 
     def units(self, unit_type: str, count: int) -> str:
         """``20 patrol units``, ``8 EOC staff``: the console's rule (``exercises.views.wording.units``)."""

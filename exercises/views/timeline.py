@@ -156,7 +156,7 @@ def inbox_item(e: Entry, injects: Mapping[str, Inject], sent: Mapping[str, Messa
                              inject_id=inject.id)
         case Development():
             return InboxItem(**base, kind="development", sender="simcell",
-                             subject=development_words(p, w.incident, "", w.action),
+                             subject=development_words(p, w.incident, "", w.action, w.agency),
                              text=w.incident.texts.get(p.what, ""))
         case MessageDelivered():
             original = sent.get(p.message_id)

@@ -218,7 +218,7 @@ def agency_index(scenario: Scenario) -> NameIndex:
 @dataclass(frozen=True)
 class IncidentNames:
     """What a general incident model calls the incident and each of its developments (the scenario's
-    own words); empty for the built-in models, whose developments are worded from their ids."""
+    own words); empty for the built-in models, whose developments are worded from what they record."""
 
     incident: str = ""
     developments: Mapping[str, str] = field(default_factory=dict)
@@ -238,12 +238,58 @@ CHANGES = {"stopped": "stopped before it happened", "slowed": "slowed", "sped": 
 """What a response did to a development before it happened (``Development.detail['change']``)."""
 
 
+TRIAGE = {"red": "red (immediate)", "yellow": "yellow (delayed)", "green": "green (minor)", "black": "black (dead)"}
+"""START triage categories as a responder reads them."""
+
+
+def _number(value: object) -> str:
+    return f"{value:,.0f}" if isinstance(value, int | float) else str(value)
+
+
+def built_in_development(p: Development, agency: Callable[[str], str]) -> str:
+    """A development of a built-in incident model (crowd, casualties, fire) in words, from what it
+    records: "Crowd escalated to Agitated (about 1,200 people)", "Patient 12 deteriorated to red
+    (immediate)", "Mercy General Hospital full (40 beds)". ``agency`` names an agency from its id."""
+    d, what = p.detail, p.what
+    if what in ("crowd_escalated", "crowd_calmed"):
+        size = f" (about {_number(d['size'])} people)" if "size" in d else ""
+        return f"Crowd {'escalated' if what == 'crowd_escalated' else 'calmed'} to {d.get('level_name', '')}{size}"
+    category = TRIAGE.get(str(d.get("category", "")), str(d.get("category", "")))
+    worded = {
+        "patient_arrived": lambda: f"Patient {d.get('patient')} found, triaged {category}",
+        "patient_deteriorated": lambda: f"Patient {d.get('patient')} deteriorated to {category}",
+        "patient_died": lambda: f"Patient {d.get('patient')} died without care",
+        "hospital_full": lambda: f"{agency(str(d.get('hospital', '')))} full ({_number(d.get('beds'))} beds taken)",
+        "fire_spread": lambda: f"Fire spread: {_number(d.get('zones_burning'))} of {_number(d.get('zones'))} zones burning",
+        "fire_contained": lambda: (f"Fire contained with {_number(d.get('zones_burning'))} of "
+                                   f"{_number(d.get('zones'))} zones burning"),
+        "evacuation_complete": lambda: f"Evacuation complete ({_number(d.get('occupants'))} occupants out)",
+    }.get(what)
+    return worded() if worded else field_label(what)
+
+
+def trust_driver(p: TrustChanged, action: Callable[[str], str]) -> str:
+    """What moved the community's trust, in words ("after “Issue dispersal order”", "2 rumours
+    unanswered"); ``about`` holds ids for an action or rumours, words for silence."""
+    if p.driver == "action":
+        return f"after “{action(p.about)}”"
+    if p.driver == "rumour_answered":
+        return "a rumour answered"
+    if p.driver == "unanswered_rumour":
+        count = len([r for r in p.about.split(", ") if r]) or 1
+        return f"{count} rumour{'' if count == 1 else 's'} unanswered"
+    return p.about or "no official statement"
+
+
 def development_words(p: Development, names: IncidentNames, agency: str, action: Callable[[str], str],
-                      *, incident: bool = True) -> str:
-    """A development of a general model as a person reads it: "River flood: Levee overtopped", or the
+                      agency_name: Callable[[str], str], *, incident: bool = True) -> str:
+    """A development as a person reads it: a built-in model's from what it records
+    (``built_in_development``); a general model's in the scenario's words: "River flood: Levee overtopped", or the
     response that changed it: "River flood: Levee overtopped: slowed (time left x2) by “Sandbag the
     levee” (County Public Works)". ``agency`` is the acting agency's name (empty: none); without
     ``incident``, the incident's name is left out (where a heading already says it)."""
+    if p.model != "general":
+        return built_in_development(p, agency_name)
     name = names.developments.get(p.what, field_label(p.what))
     said = f"{names.incident}: {name}" if incident else name
     change = str(p.detail.get("change", ""))
@@ -383,10 +429,8 @@ def describe_in(entry: Entry, w: Words, injects: dict[str, Inject]) -> str:
         case Correction():
             what = "replaced" if p.replacement is not None else "voided"
             return f"Entry {p.corrects} {what}: {p.reason}"
-        case Development() if p.model == "general":
-            return development_words(p, w.incident, w.agency(entry.agency), w.action)
         case Development():
-            return f"{p.model.capitalize()}: {p.what.replace('_', ' ')}"
+            return development_words(p, w.incident, w.agency(entry.agency), w.action, w.agency)
         # Media entries name no ids here (the media feed shows outlets and topics by name).
         case RumourStarted():
             return f"Rumour started: {p.text}"
@@ -397,7 +441,7 @@ def describe_in(entry: Entry, w: Words, injects: dict[str, Inject]) -> str:
         case MediaItemPublished() | MediaItemAdded():
             return f"News or post: {p.text}"
         case TrustChanged():
-            return f"Community trust {p.trust:.1f} ({p.change:+.1f}, {p.driver.replace('_', ' ')})"
+            return f"Community trust {p.trust:.1f} ({p.change:+.1f}, {trust_driver(p, w.action)})"
         case StatementIssued():
             return f"Official statement: {p.text}"
     return entry.kind.value  # pragma: no cover  (every kind is matched above)

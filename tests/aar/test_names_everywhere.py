@@ -179,3 +179,26 @@ def test_appendix_c_names_the_people_who_ran_the_exercise(civil) -> None:  # typ
     assert ("Exercise director", "Dana Whitfield") in people  # the scenario's own contacts stay
     text = squash(pdf_text(render_pdf(report)))
     assert squash("Controller J. Moss") in text and squash("Evaluator R. Chen") in text
+
+
+BUILT_IN = ("mass_casualty", "civil_disturbance", "facility_fire")
+
+
+@pytest.mark.parametrize("scenario_id", BUILT_IN)
+def test_the_simulation_s_developments_and_trust_read_as_words_in_the_console_and_the_report(scenario_id: str) -> None:
+    """Crowds, patients, fires and the community's trust are worded from what the run recorded, by
+    one rule: the console's line and the report's line for each development are the same words, with
+    no id in them ("crowd_escalated", "hospital_a", "unanswered_rumour")."""
+    from exercises.record.entries import Development, Entry, TrustChanged
+    from sim_engine.batch.runs import run_once
+
+    scenario = load_scenario(ROOT / "data" / "scenarios" / f"{scenario_id}.yaml")
+    journal = [Entry(seq=i, **e.model_dump()) for i, e in enumerate(run_once(scenario, seed=5), start=1)]
+    injects, said, names = {i.id: i for i in scenario.msel}, words(scenario, journal), Names.of(scenario)
+    worded = [(e, describe(e, scenario, injects, said)) for e in journal
+              if isinstance(e.payload, Development | TrustChanged)]
+    assert any(isinstance(e.payload, Development) for e, _ in worded), "a run of a built-in model develops"
+    for entry, line in worded:
+        assert "_" not in line, line  # the ids of developments, hospitals and drivers all have one
+        if isinstance(entry.payload, Development):
+            assert line == names.development(entry.payload, entry.agency)
