@@ -344,7 +344,8 @@ def _inject_label(inject_id: str, injects: Mapping[str, Inject]) -> str:
     return f"{inject_id} ({inject.synopsis})" if inject else inject_id
 
 
-def describe_in(entry: Entry, w: Words, injects: dict[str, Inject]) -> str:
+def _clock_and_injects(entry: Entry, w: Words, injects: dict[str, Inject]) -> str | None:
+    """The exercise clock and the MSEL: starts, pauses, injects delivered, held, added."""
     p = entry.payload
     match p:
         case ClockStarted():
@@ -370,6 +371,13 @@ def describe_in(entry: Entry, w: Words, injects: dict[str, Inject]) -> str:
             return f"Inject {p.inject.id} added for {format_duration(p.inject.time)}: {p.inject.synopsis}"
         case InjectSkipped():
             return f"Inject {_inject_label(p.inject_id, injects)} not delivered: {skip_reason(p, injects, w)}"
+    return None
+
+
+def _actions_and_messages(entry: Entry, w: Words, injects: dict[str, Inject]) -> str | None:
+    """What agencies did and said: actions, messages, resources, links."""
+    p = entry.payload
+    match p:
         case ActionLogged():
             label = w.action(p.action)
             linked = f" (re {p.inject_id})" if p.inject_id else ""
@@ -397,6 +405,13 @@ def describe_in(entry: Entry, w: Words, injects: dict[str, Inject]) -> str:
                 f": {p.reason}" if p.reason else "")
         case LinkUp():
             return f"Link {w.agency(p.between[0])} - {w.agency(p.between[1])} up"
+    return None
+
+
+def _evaluation(entry: Entry, w: Words, injects: dict[str, Inject]) -> str | None:
+    """What evaluators and the hot wash recorded."""
+    p = entry.payload
+    match p:
         case ObservationRecorded():
             rating = f" [{p.rating.value}]" if p.rating else ""
             about = f" about {w.agency(entry.agency)}" if entry.agency else ""
@@ -415,6 +430,13 @@ def describe_in(entry: Entry, w: Words, injects: dict[str, Inject]) -> str:
             return f"Hot wash, {w.agency(entry.agency)} ({p.said_by}), {what}: {p.text}"
         case FeedbackSubmitted():
             return "Participant feedback form filled"
+    return None
+
+
+def _record_keeping(entry: Entry, w: Words, injects: dict[str, Inject]) -> str | None:
+    """The record's own keeping: details, baseline, analyses, edits, corrections, developments."""
+    p = entry.payload
+    match p:
         case DetailsSet():
             kind = "a real incident" if p.record_kind == "real_incident" else "an exercise"
             zone = f", times in {p.timezone}" if p.timezone else ""
@@ -431,6 +453,13 @@ def describe_in(entry: Entry, w: Words, injects: dict[str, Inject]) -> str:
             return f"Entry {p.corrects} {what}: {p.reason}"
         case Development():
             return development_words(p, w.incident, w.agency(entry.agency), w.action, w.agency)
+    return None
+
+
+def _media(entry: Entry, w: Words, injects: dict[str, Inject]) -> str | None:
+    """The public-information environment: rumours, posts, trust, statements."""
+    p = entry.payload
+    match p:
         # Media entries name no ids here (the media feed shows outlets and topics by name).
         case RumourStarted():
             return f"Rumour started: {p.text}"
@@ -444,6 +473,18 @@ def describe_in(entry: Entry, w: Words, injects: dict[str, Inject]) -> str:
             return f"Community trust {p.trust:.1f} ({p.change:+.1f}, {trust_driver(p, w.action)})"
         case StatementIssued():
             return f"Official statement: {p.text}"
+    return None
+
+
+_DESCRIBERS = (_clock_and_injects, _actions_and_messages, _evaluation, _record_keeping, _media)
+
+
+def describe_in(entry: Entry, w: Words, injects: dict[str, Inject]) -> str:
+    """One journal entry as a line a person reads, with names for ids (``Words``)."""
+    for part in _DESCRIBERS:
+        said = part(entry, w, injects)
+        if said is not None:
+            return said
     return entry.kind.value  # pragma: no cover  (every kind is matched above)
 
 
