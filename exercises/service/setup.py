@@ -167,33 +167,16 @@ class Setup(ExerciseStore):
     ) -> CreatedExercise:
         """``branch_of``: the parent moment a branch's genesis names, its ``entries`` the inherited
         ones (with their parent's wall times ``walls``) then its own (``exercises.service.branching``)."""
-        name = scenario.name if name is None else name.strip()
-        if not 0 < len(name) <= 200:
-            raise ExerciseInputError("an exercise name must be 1 to 200 characters")
-        if not name.isprintable():
-            # NUL and other control characters: PostgreSQL refuses NUL, SQLite would keep it.
-            raise ExerciseInputError("an exercise name must be printable characters (no control characters)")
-        try:
-            storable(name)
-        except ValueError as exc:
-            raise ExerciseInputError(f"an exercise name {exc}") from None
+        name = _exercise_name(scenario.name if name is None else name.strip())
         # Before anything is written: a key that cannot be used stops here. A key is made only for a
         # fresh installation, never again silently once this database holds signed checkpoints.
         signer = self._signer(may_create=not self._any_checkpoint())
         entries, walls = self._with_details(entries, walls, details, branch_of is not None)
-        if seed is None:
-            seed = secrets.randbelow(MAX_SEED + 1)
-        if not 0 <= seed <= MAX_SEED:
-            raise ExerciseInputError(f"a seed must be between 0 and {MAX_SEED}")
+        seed = _seed(seed)
         snapshot = scenario.model_dump_json(by_alias=True)
         if Scenario.model_validate_json(snapshot) != scenario:
             raise ExerciseInputError("this scenario does not survive being stored; it cannot be run")
-        grants: list[tuple[Role, str | None]] = [
-            (Role.CONTROLLER, None),
-            (Role.EVALUATOR, None),
-            (Role.OBSERVER, None),
-        ]
-        grants += [(Role.PLAYER, a.id) for a in scenario.agencies if a.played_by is PlayedBy.PLAYERS]
+        grants = _grants(scenario)
         secrets_ = [self._new_secret() for _ in grants]
         with ThreadPoolExecutor(max_workers=4) as pool:
             hashes = list(pool.map(self._hasher.hash, [secret for _, secret in secrets_]))
@@ -402,3 +385,33 @@ class Setup(ExerciseStore):
             branched_from=point.parent if point else None,
             branched_at=point.at if point else None,
         )
+
+
+def _exercise_name(name: str) -> str:
+    """The exercise's name as given, or why it cannot be one."""
+    if not 0 < len(name) <= 200:
+        raise ExerciseInputError("an exercise name must be 1 to 200 characters")
+    if not name.isprintable():
+        # NUL and other control characters: PostgreSQL refuses NUL, SQLite would keep it.
+        raise ExerciseInputError("an exercise name must be printable characters (no control characters)")
+    try:
+        storable(name)
+    except ValueError as exc:
+        raise ExerciseInputError(f"an exercise name {exc}") from None
+    return name
+
+
+def _seed(seed: int | None) -> int:
+    """The seed given (checked), or a fresh one."""
+    if seed is None:
+        return secrets.randbelow(MAX_SEED + 1)
+    if not 0 <= seed <= MAX_SEED:
+        raise ExerciseInputError(f"a seed must be between 0 and {MAX_SEED}")
+    return seed
+
+
+def _grants(scenario: Scenario) -> list[tuple[Role, str | None]]:
+    """The access codes an exercise gets: a controller, an evaluator, an observer, and a player for each
+    agency played by people."""
+    grants: list[tuple[Role, str | None]] = [(Role.CONTROLLER, None), (Role.EVALUATOR, None), (Role.OBSERVER, None)]
+    return grants + [(Role.PLAYER, a.id) for a in scenario.agencies if a.played_by is PlayedBy.PLAYERS]
