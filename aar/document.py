@@ -17,7 +17,7 @@ from typing import Literal
 from aar import alt_text
 from aar.agreement import kappa_words
 from aar.clock import when
-from aar.improvement import element_text
+from aar.improvement import element_text, issue_text
 from aar.information import KIND_TITLE as INFORMATION_TITLE
 from aar.information import counts_sentence, what_happened_words
 from aar.legal import KIND_TITLE, LEGAL_TITLE
@@ -519,7 +519,8 @@ class _Writer:
         self.para(
             "Drafted from the critical protocols that were missed, late or out of order, from the "
             "information failures (messages not sent, lost, late, never answered or not passed on) and from "
-            "the evaluators' areas for improvement; controllers' edits are applied. The capability element "
+            "the evaluators' areas for improvement (one row for each area as written, with every observation that "
+            "noted it); controllers' edits are applied. The capability element "
             "(planning, organization, equipment, training or exercise) is the one the response plan "
             "declares or the evaluator chose, or for an information failure the one its kind calls for "
             "(equipment only where a link failed); where none is, it is to be set. Dates stay empty until "
@@ -528,7 +529,7 @@ class _Writer:
         rows = tuple(
             (
                 cell(item.capability),
-                cell(item.issue),
+                cell(issue_text(item)),
                 cell(item.corrective_action),
                 cell(element_text(item)),
                 cell((item.responsible_agency or "To be set")

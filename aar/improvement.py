@@ -1,9 +1,10 @@
 """The drafted Improvement Plan (Appendix A) and the controllers' edits to it.
 
 One row per critical protocol with a shortfall (missed, late, out of order) and one per area for
-improvement an evaluator wrote. Each row has a stable ``key`` ('protocol:<id>',
-'observation:<seq>'), so an ``ImprovementItemEdited`` entry keeps applying however often the
-report is rebuilt.
+improvement evaluators wrote (the same text for the same capability, element and agency is one row,
+listing every observation that noted it). Each row has a stable ``key`` ('protocol:<id>',
+'observation:<seq>' of the first such observation), so an ``ImprovementItemEdited`` entry keeps
+applying however often the report is rebuilt.
 
 Nothing is guessed (the rules in docs/report.md):
 - element (POETE): what the protocol (or its plan) declares, one row per declared element; for an
@@ -25,7 +26,7 @@ from pydantic import ValidationError
 from aar.model import SHORTFALLS, STATUS_LABEL, Element, Finding, ImprovementItem
 from aar.record import Record
 from aar.scoring import finding_sentence
-from exercises.record.entries import IMPROVEMENT_FIELDS, ImprovementItemEdited, ObservationRecorded
+from exercises.record.entries import IMPROVEMENT_FIELDS, Entry, ImprovementItemEdited, ObservationRecorded
 from exercises.scenario.model import Protocol, Scenario
 
 EDITABLE = IMPROVEMENT_FIELDS
@@ -73,24 +74,44 @@ def element_text(item: ImprovementItem) -> str:
 
 
 def _observation_rows(record: Record) -> list[ImprovementItem]:
-    rows = []
+    """One row per area for improvement as evaluators wrote it: the same text for the same
+    capability, element and agency is one corrective action, however often it was noted, and the
+    row keeps every observation that noted it (``noted``), in journal order."""
+    noted: dict[tuple[str, str, str, str], list[Entry]] = {}
     for e in record.entries:
         p = e.payload
-        if not isinstance(p, ObservationRecorded) or not p.areas_for_improvement.strip():
-            continue
-        element = Element(p.element) if p.element else None
-        rows.append(
-            ImprovementItem(
-                key=f"observation:{e.seq}",
-                capability=p.capability,
-                issue=p.areas_for_improvement,
-                corrective_action="To be set at the after-action meeting.",
-                element=element,
-                element_reason="chosen by the evaluator" if element else "to be set: the evaluator chose none",
-                responsible_agency=record.names.agency(e.agency) if e.agency else "",
-            )
-        )
+        if isinstance(p, ObservationRecorded) and p.areas_for_improvement.strip():
+            noted.setdefault((p.capability, p.areas_for_improvement, p.element or "", e.agency or ""), []).append(e)
+    rows = []
+    for (capability, area, chosen, agency), entries in noted.items():
+        element = Element(chosen) if chosen else None
+        rows.append(ImprovementItem(
+            key=f"observation:{entries[0].seq}",
+            capability=capability,
+            issue=area,
+            corrective_action="To be set at the after-action meeting.",
+            element=element,
+            element_reason="chosen by the evaluator" if element else "to be set: the evaluator chose none",
+            responsible_agency=record.names.agency(agency) if agency else "",
+            noted=tuple(e.seq for e in entries),
+        ))
     return rows
+
+
+def issue_text(item: ImprovementItem) -> str:
+    """The Issue / Area for Improvement cell: the issue, and where it was noted more than once."""
+    noted = noted_text(item)
+    return f"{item.issue}\n{noted}" if noted else item.issue
+
+
+def noted_text(item: ImprovementItem) -> str:
+    """Where an area for improvement was noted more than once: 'Noted in 3 evaluator observations
+    (journal entries 12, 40 and 77).' Empty for a row that rests on one observation or on a finding."""
+    if len(item.noted) < 2:
+        return ""
+    entries = [str(seq) for seq in item.noted]
+    listed = ", ".join(entries[:-1]) + f" and {entries[-1]}"
+    return f"Noted in {len(item.noted)} evaluator observations (journal entries {listed})."
 
 
 def draft(scenario: Scenario, record: Record, found: Sequence[Finding]) -> list[ImprovementItem]:
@@ -105,12 +126,16 @@ def draft(scenario: Scenario, record: Record, found: Sequence[Finding]) -> list[
 def apply_edits(rows: Sequence[ImprovementItem], record: Record) -> tuple[list[ImprovementItem], list[str]]:
     """Controllers' edits, oldest first (the newest value of a field wins); problems as notes."""
     by_key = {r.key: r for r in rows}
+    # An edit naming any observation of a row noted several times edits that row (such areas were
+    # once a row each).
+    noted = {f"observation:{seq}": r.key for r in rows for seq in r.noted}
     notes: list[str] = []
     for e in record.entries:
         p = e.payload
         if not isinstance(p, ImprovementItemEdited):
             continue
-        row = by_key.get(p.item_key) or by_key.get(p.item_key.partition("|")[0])  # keys once had '|<element>'
+        key = noted.get(p.item_key, p.item_key)
+        row = by_key.get(key) or by_key.get(key.partition("|")[0])  # keys once had '|<element>'
         if row is None:
             notes.append(f"Improvement-plan edit (entry {e.seq}) names a row that is not in the draft; ignored.")
             continue

@@ -279,20 +279,70 @@ def _group(f: InformationFailure) -> str:
 
 def improvement_rows(failures: Sequence[InformationFailure], record: Record) -> list[ImprovementItem]:
     """One improvement-plan row per kind of failure, responsible agency and counterpart (or link),
-    naming every message it covers."""
+    naming every message it covers (``row_issue``)."""
     groups: dict[str, list[InformationFailure]] = {}
     for f in failures:
         groups.setdefault(_group(f), []).append(f)
     rows = []
     for key, same in groups.items():
         first = same[0]
-        listed = "; ".join(_sentence(what_happened(f, record)) for f in same)
         rows.append(ImprovementItem(
-            key=key, capability=first.capability, issue=f"{KIND_TITLE[first.kind]}: {listed}.",
+            key=key, capability=first.capability, issue=row_issue(same, record),
             corrective_action=_corrective(first), element=first.element,
             element_reason=f"information failure: {first.element_reason}", responsible_agency=first.responsible_name,
         ))
     return rows
+
+
+def row_issue(same: Sequence[InformationFailure], record: Record) -> str:
+    """The issue of one row: a single failure in its sentence; several (one kind, one responsible
+    agency, one counterpart) counted once, then every message by what tells it apart (its text, and
+    for a lost or late one where or how late), each with its time: 'Never answered: Town EOC never
+    answered 3 messages from Town Fire Department: “situation update” received at 0:10:00,
+    0:40:00 and 1:10:00; “need a duty officer” received at 0:20:00.'"""
+    first = same[0]
+    if len(same) == 1:
+        return f"{KIND_TITLE[first.kind]}: {_sentence(what_happened(first, record))}."
+    def at(seconds: float | None) -> str:
+        return when(seconds, record.real_time, real_incident=record.real_incident)
+    times: dict[str, list[str]] = {}
+    for f in same:
+        apart, time = _apart(f, at)
+        times.setdefault(apart, []).append(time)
+    listed = "; ".join(f"{apart} {_and(moments)}".strip() for apart, moments in times.items())
+    return f"{KIND_TITLE[first.kind]}: {_counted(first, len(same))}: {listed}."
+
+
+def _counted(f: InformationFailure, n: int) -> str:
+    """The failures of a row counted, by the names they share."""
+    if f.kind == "not_sent":
+        return f"{f.sender_name} did not send {f.to_name} {n} messages"
+    if f.kind == "lost":
+        return f"{n} messages from {f.sender_name} never arrived"
+    if f.kind == "late":
+        return f"{n} messages from {f.sender_name} to {f.to_name} arrived after they were due"
+    if f.kind == "unanswered":
+        return f"{f.to_name} never answered {n} messages from {f.sender_name}"
+    return f"{f.to_name} did not pass {n} messages from {f.sender_name} on to {f.relay_to_name}"
+
+
+def _apart(f: InformationFailure, at: Callable[[float | None], str]) -> tuple[str, str]:
+    """What tells a failure apart from the others of its row, and its time."""
+    said = f"{_quote(f.text)} " if f.text else ""
+    if f.kind == "not_sent":
+        return f"{said}due at", at(f.at)
+    if f.kind == "lost":
+        where = f"lost on {f.link_name}" if f.link else (
+            "lost: no working route" if f.link_name else "sent but never received (no failed link is known)")
+        return f"to {f.to_name}, {where}: {said}sent at", at(f.at)
+    if f.kind == "late":
+        late = format_span((f.delivered_at or 0) - (f.due_at or 0))
+        return f"{said}due at {at(f.due_at)} ({f.due_source}), {late} late: reached it at", at(f.delivered_at)
+    return f"{said}received at", at(f.delivered_at)
+
+
+def _and(items: Sequence[str]) -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + f" and {items[-1]}"
 
 
 def _sentence(text: str) -> str:

@@ -8,18 +8,22 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from enum import StrEnum
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, field_validator
 
 from aar.names import Names
 from aar.public_information import PublicInformation
+from exercises.record.compact import share_fields_set
 from exercises.scenario.model import Rating
 from exercises.scoring import SCORED, Status
 
 
 class _Data(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
+
+    def model_post_init(self, context: Any, /) -> None:
+        share_fields_set(self)  # a long record's report holds its evidence and marks by the ten thousand
 
 
 STATUS_LABEL: dict[Status, str] = {
@@ -342,7 +346,8 @@ class Baseline(_Data):
 
 class ImprovementItem(_Data):
     key: str
-    """Stable across report runs: 'protocol:<id>', 'legal:<kind>:<seq>' or 'observation:<seq>'."""
+    """Stable across report runs: 'protocol:<id>', 'legal:<kind>:<seq>', 'information:...' or
+    'observation:<seq>' (the first observation of those ``noted``)."""
     capability: str
     issue: str
     corrective_action: str
@@ -360,6 +365,10 @@ class ImprovementItem(_Data):
     completion_date: date | None = None
     edited_by: tuple[int, ...] = ()
     """Sequence numbers of the ImprovementItemEdited entries applied to the draft."""
+    noted: tuple[int, ...] = ()
+    """For an evaluators' area for improvement: the sequence numbers of every observation that
+    wrote it, the same text for the same capability, element and agency (one row for the one
+    corrective action, however many evaluators or times it was noted); empty for other rows."""
 
     @field_validator("start_date", "completion_date", "element", mode="before")
     @classmethod

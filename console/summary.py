@@ -17,7 +17,7 @@ import streamlit as st
 
 from aar import alt_text
 from aar.document import agreement_text
-from aar.improvement import element_text
+from aar.improvement import element_text, issue_text
 from aar.legal import KIND_TITLE, LEGAL_TITLE
 from aar.model import SHORTFALLS, STATUS_LABEL, AfterActionReport, Element, ImprovementItem
 from console import session
@@ -452,7 +452,8 @@ def improvement_plan(caller: Caller, report: AfterActionReport) -> None:
     agencies = {p.name: p.id for p in report.participants}
     frame = plan_frame(report.improvement_plan, {p.id: p.name for p in report.participants})
     # The plan whole, wrapped, for everyone (an editor's cells cut long text at the column's width).
-    shown = frame.assign(element=[element_text(i) for i in report.improvement_plan])
+    shown = frame.assign(element=[element_text(i) for i in report.improvement_plan],
+                         issue=[issue_text(i) for i in report.improvement_plan])
     text_table(shown.drop(columns=["key"]).rename(columns=PLAN_HEADERS), height=480)
     if caller.role is not Role.CONTROLLER:
         return

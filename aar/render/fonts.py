@@ -78,10 +78,34 @@ class FontSet:
     cjk_embedded: bool
     notes: list[str] = field(default_factory=list)
     _covered: dict[str, set[int] | None] = field(default_factory=dict)
+    _cjk_files: list[tuple[Path, int]] = field(default_factory=list)
+    """The CJK TrueType fonts found and not yet read (``load_cjk``)."""
 
     def covers(self, font: str, char: str) -> bool:
+        if font == CJK:
+            self.load_cjk()
         glyphs = self._covered.get(font)
         return glyphs is None or ord(char) in glyphs
+
+    def load_cjk(self) -> None:
+        """Read the CJK font the first time a text needs it: its tables take some 24 MiB, which a
+        report in Latin, Greek, Cyrillic or Arabic script never uses. A font that cannot be read is
+        passed over for the next; with none left, Adobe STSong-Light (not embedded)."""
+        while self._cjk_files:
+            path, index = self._cjk_files.pop(0)
+            try:
+                pdfmetrics.registerFont(TTFont(CJK, str(path), subfontIndex=index, shapable=False))
+            except (TTFError, OSError) as exc:
+                log.warning("cannot use %s: %s", path, exc)
+                continue
+            self._cjk_files.clear()
+            self._covered[CJK] = _glyphs(CJK)
+            return
+        if self.cjk == CJK and CJK not in self._covered:  # every file found failed: fall back
+            _register_stsong()
+            self.cjk, self.cjk_embedded = STSONG, False
+            self._covered[CJK] = None
+            self.notes.append(STSONG_NOTE)
 
 
 def _font_files() -> dict[str, Path]:
@@ -136,32 +160,28 @@ def fonts() -> FontSet:
     pdfmetrics.registerFontFamily(
         BODY, normal=BODY, bold=names[BODY_BOLD], italic=names[BODY_ITALIC], boldItalic=names[BODY_BOLD]
     )
-    cjk: str | None = None
-    embedded = False
-    for file, index in _CJK_FILES:
-        if file not in files:
-            continue
-        try:
-            pdfmetrics.registerFont(TTFont(CJK, str(files[file]), subfontIndex=index, shapable=False))
-        except (TTFError, OSError) as exc:
-            log.warning("cannot use %s: %s", files[file], exc)
-            continue
-        cjk, embedded = CJK, True
-        break
-    if cjk is None:
-        pdfmetrics.registerFont(UnicodeCIDFont("STSong-Light"))
-        cjk = "STSong-Light"
-        notes.append(
-            "No TrueType font for Chinese, Japanese or Korean was found: such text is set in Adobe "
-            "STSong-Light, which is not embedded; viewers without Asian font packs show boxes "
-            "(install fonts-wqy-microhei)."
-        )
+    cjk_files = [(files[file], index) for file, index in _CJK_FILES if file in files]
+    if not cjk_files:
+        _register_stsong()
+        notes.append(STSONG_NOTE)
     result = FontSet(
-        body=BODY, bold=names[BODY_BOLD], italic=names[BODY_ITALIC], cjk=cjk, cjk_embedded=embedded, notes=notes
+        body=BODY, bold=names[BODY_BOLD], italic=names[BODY_ITALIC], cjk=CJK if cjk_files else STSONG,
+        cjk_embedded=bool(cjk_files), notes=notes, _cjk_files=cjk_files,
     )
     result._covered[BODY] = _glyphs(BODY)
-    result._covered[CJK] = _glyphs(CJK) if embedded else None
     return result
+
+
+STSONG = "STSong-Light"
+STSONG_NOTE = (
+    "No TrueType font for Chinese, Japanese or Korean was found: such text is set in Adobe "
+    "STSong-Light, which is not embedded; viewers without Asian font packs show boxes "
+    "(install fonts-wqy-microhei)."
+)
+
+
+def _register_stsong() -> None:
+    pdfmetrics.registerFont(UnicodeCIDFont(STSONG))
 
 
 def has_rtl(text: str) -> bool:

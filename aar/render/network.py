@@ -65,10 +65,14 @@ MISSING = (
 )
 
 
-def png(report: AfterActionReport, dpi: int = 180) -> bytes | None:
-    """The figure as PNG, or None where Graphviz is not installed (the report says so)."""
+def png(report: AfterActionReport, dpi: int = 180, fit: tuple[float, float] | None = None) -> bytes | None:
+    """The figure as PNG, or None where Graphviz is not installed (the report says so). ``fit``:
+    (width, height) in inches the drawing is scaled down into, its layout unchanged, so that the
+    image holds no more dots than ``dpi`` at the size it is printed."""
     g = graph(report)
     g.attr(dpi=str(dpi))
+    if fit is not None:
+        g.attr(size=f"{fit[0]:.2f},{fit[1]:.2f}")
     try:
         return _drawn(g.engine, g.source)
     except graphviz.ExecutableNotFound:

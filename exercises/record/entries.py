@@ -24,6 +24,7 @@ from pydantic import (
     model_serializer,
 )
 
+from exercises.record.compact import share_fields_set
 from exercises.scenario.model import Capability, Id, Inject, InjectId, Rating
 
 MAX_TEXT = 4000
@@ -96,6 +97,9 @@ class EntryKind(StrEnum):
 
 class Payload(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
+
+    def model_post_init(self, context: Any, /) -> None:
+        share_fields_set(self)  # a long journal is held whole by its readers (compact.py says why)
 
 
 # --- the exercise clock (controllers) ---------------------------------------------------
@@ -657,6 +661,9 @@ class NewEntry(BaseModel):
     agency: Id | None = None
     actor: Annotated[str, Field(min_length=1, max_length=128)]
     payload: AnyPayload
+
+    def model_post_init(self, context: Any, /) -> None:
+        share_fields_set(self)
 
     @property
     def kind(self) -> EntryKind:

@@ -17,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import json
 import secrets
+import sys
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
@@ -29,6 +30,7 @@ from sqlalchemy import insert, update
 from sqlalchemy import select as select_table
 from sqlmodel import Session, col, select
 
+from exercises.record.compact import interned
 from exercises.record.entries import Entry, NewEntry
 from exercises.storage.tables import EXERCISE_TABLE, JOURNAL_TABLE, Exercise, JournalEntry
 
@@ -343,7 +345,10 @@ def to_entry(row: JournalEntry) -> Entry:
 
 
 def _entry_of(row: JournalEntry, payload: Mapping[str, Any]) -> Entry:
-    return Entry.model_validate({"seq": row.seq, "at": row.at, "agency": row.agency, "actor": row.actor, "payload": payload})
+    # Short texts held once: a long journal's entries repeat their agencies, actions and words.
+    agency = sys.intern(row.agency) if row.agency is not None else None
+    return Entry.model_validate({"seq": row.seq, "at": row.at, "agency": agency, "actor": sys.intern(row.actor),
+                                 "payload": interned(payload)})
 
 
 def stream_rows(session: Session, exercise_id: int) -> Iterator[JournalEntry]:
