@@ -248,7 +248,7 @@ class Reading(ExerciseStore):
         the lead, other evaluators' unreconciled ratings are there without their rating and reason."""
         self._load(caller.exercise_id)
         require(caller, Permission.READ_ALL)
-        entries = self._snapshot(caller.exercise_id)[0]
+        entries = list(self._snapshot(caller.exercise_id)[0])  # the caller's own list
         if caller.role is not Role.EVALUATOR:
             return entries
         # Who may read which rating depends on the evaluation entries alone: looked for among them.

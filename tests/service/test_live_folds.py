@@ -105,3 +105,24 @@ def test_a_protocol_clock_kept_from_its_head_and_brought_to_now_is_the_one_compu
         folder.fold(entries[:head])
     kept = folder.instances(now, ended=ended)
     assert [i.at(now + later, ended=ended) for i in kept] == protocol_clock(scenario, entries, now + later, ended=ended)
+
+
+@settings(max_examples=40, deadline=None)
+@given(case=grown(), steps=st.lists(st.tuples(st.sampled_from([0.0, 1.0, 30.0, 600.0, 7200.0]), st.booleans()),
+                                    min_size=1, max_size=7))
+def test_a_protocol_clock_asked_at_every_head_is_the_one_computed_from_scratch(
+    case: tuple[str, list[Entry], list[int], float, bool], steps: list[tuple[float, bool]],
+) -> None:
+    """A live page asks at each new head, at its own time: the protocols whose triggers, answers
+    and messages did not change keep their rows from the last head (only brought to the new time);
+    what it shows must be the rule applied to the whole journal then, a correction included."""
+    name, entries, heads, now, _ = case
+    scenario = scenario_with_variants(name)
+    folder = ProtocolClockFolder(scenario)
+    for n, head in enumerate(heads):
+        later, ended = steps[n % len(steps)]
+        folder.fold(entries[:head])
+        at = now + later
+        assert folder.instances(at, ended=ended) == protocol_clock(scenario, entries[:head], at, ended=ended)
+        assert folder.instances(at + 3600.0, ended=ended) == protocol_clock(scenario, entries[:head], at + 3600.0,
+                                                                            ended=ended)
