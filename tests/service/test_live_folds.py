@@ -126,3 +126,23 @@ def test_a_protocol_clock_asked_at_every_head_is_the_one_computed_from_scratch(
         assert folder.instances(at, ended=ended) == protocol_clock(scenario, entries[:head], at, ended=ended)
         assert folder.instances(at + 3600.0, ended=ended) == protocol_clock(scenario, entries[:head], at + 3600.0,
                                                                             ended=ended)
+
+
+@settings(max_examples=40, deadline=None)
+@given(case=grown(), read=st.lists(st.booleans(), min_size=1, max_size=7))
+def test_an_agencys_views_read_only_now_and_then_are_the_views_computed_from_scratch(
+    case: tuple[str, list[Entry], list[int], float, bool], read: list[bool],
+) -> None:
+    """A process folds every agency's entries but describes them only when a page reads that
+    agency's inbox or log: entries folded over several heads unread (corrections of them among
+    them) are described as the pure functions describe them."""
+    name, entries, heads, _, _ = case
+    scenario = scenario_with_variants(name)
+    folds = LiveFolds(scenario)
+    for n, head in enumerate(heads):
+        part = entries[:head]
+        folds.fold(part)
+        for k, agency in enumerate(scenario.agencies):
+            if read[(n + k) % len(read)] or n == len(heads) - 1:
+                assert folds.agencies[agency.id].log == agency_log(scenario, part, agency.id)
+                assert folds.agencies[agency.id].inbox == inbox(scenario, part, agency.id)
