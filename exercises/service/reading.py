@@ -158,6 +158,7 @@ class Reading(ExerciseStore):
         """The protocol clock at the live head, brought to ``now`` (under ``live.lock``)."""
         if live.instances is None or live.instances[1] != ended or live.instances[0] > now:
             live.instances = (now, ended, live.clock.instances(now, ended=ended))
+            return list(live.instances[2])  # brought to ``now`` already
         return [i.at(now, ended=ended) for i in live.instances[2]]
 
     def view_version(self, caller: Caller) -> ViewVersion:

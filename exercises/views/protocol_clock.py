@@ -78,32 +78,42 @@ class ProtocolClockFolder:
         self.seen = 0
         self.index = ProtocolIndex(scenario)
         self._scored: dict[int, _Scored] = {}
+        self._merged: list[ProtocolInstance] | None = None
+        """Every protocol's rows as scored, in the clock's order."""
 
     def fold(self, entries: Sequence[Entry]) -> None:
         new = entries[self.seen:]
         if any(isinstance(e.payload, Correction) for e in new):
             self.index = ProtocolIndex(self.scenario, effective(entries))
             self._scored.clear()
+            self._merged = None
         else:
             for e in new:
                 self.index.add(e)
         self.seen = len(entries)
 
     def instances(self, now: float, *, ended: bool) -> list[ProtocolInstance]:
-        found = [row for n, protocol in enumerate(self.scenario.protocols) for row in self._rows(n, protocol, now, ended)]
-        return sorted(found, key=lambda i: (i.due_at, i.protocol_id, i.trigger_seq))
+        rescored = [self._score(n, protocol, ended) for n, protocol in enumerate(self.scenario.protocols)]
+        if any(rescored) or self._merged is None:
+            # The order (due, protocol, trigger) does not depend on the time: sorted again only
+            # when a protocol was scored again.
+            rows = (row for kept in self._scored.values() for row in kept.rows)
+            self._merged = sorted(rows, key=lambda i: (i.due_at, i.protocol_id, i.trigger_seq))
+        return [row.at(now, ended=ended) for row in self._merged]
 
-    def _rows(self, n: int, protocol: Protocol, now: float, ended: bool) -> list[ProtocolInstance]:
+    def _score(self, n: int, protocol: Protocol, ended: bool) -> bool:
+        """Score ``protocol`` again if what its instances rest on grew; whether it was."""
         inputs = (*self._inputs(protocol), ended)
         messages = len(self.index.messages.get("", ()))
         kept = self._scored.get(n)
         if kept is not None and kept.inputs == inputs and kept.messages in (None, messages):
-            return [row.at(now, ended=ended) for row in kept.rows]
-        scored = score_protocol(protocol, self.index, now=now, ended=ended)
+            return False
+        # Scored at time 0: an unanswered instance's status is brought to each reader's time by
+        # ``ProtocolInstance.at``, which is what the rule gives at that time.
+        scored = score_protocol(protocol, self.index, now=0.0, ended=ended)
         passed_on = any(one.told is not None or one.status is Status.NOT_REACHED for one in scored)
-        rows = [_row(one) for one in scored]
-        self._scored[n] = _Scored(inputs, messages if passed_on else None, rows)
-        return rows
+        self._scored[n] = _Scored(inputs, messages if passed_on else None, [_row(one) for one in scored])
+        return True
 
     def _inputs(self, protocol: Protocol) -> tuple[object, ...]:
         """How much there is of what ``protocol``'s instances rest on (each list only grows until
