@@ -37,6 +37,7 @@ from exercises.record.entries import (
     ResourceRequested,
     StatementIssued,
 )
+from exercises.record.prefix import Prefix
 from exercises.scenario.durations import format_duration
 from exercises.scenario.model import PlayedBy, Scenario
 from sim_engine import record as rec
@@ -69,7 +70,7 @@ def advance(scenario: Scenario, seed: int, journal: Sequence[Entry], until: floa
         run = _CACHE.take(scenario, seed, journal, until)
         if run is None:
             _check_scenario(scenario)
-            run = _Run(scenario, seed, _simulation(scenario, seed), [], 0)
+            run = _Run(scenario, seed, _simulation(scenario, seed), [], [], 0)
         returned = run.advance(journal, until)
     if run.complete:
         _CACHE.put(run)
@@ -115,40 +116,53 @@ class _Run:
     scenario: Scenario
     seed: int
     sim: Simulation
-    consumed: list[NewEntry]
-    """The journal this run has consumed, then what it returned (what the journal should begin with)."""
+    matched: Sequence[NewEntry]
+    """The first entries this run consumed, as the very objects of the journal last matched: a
+    view of the service's journal list (``Prefix``, no copy) or a list. Compared by identity, so
+    matching a journal that only grew costs what its new entries cost."""
+    rest: list[NewEntry]
+    """What the run consumed and returned after ``matched``: what the journal should go on with."""
     verified: int
     """How many of the run's entries the journal holds (all found equal)."""
     complete: bool = False
     """Whether the run consumed the whole journal (only then is it worth caching)."""
-    identical: int = 0
-    """How many of ``consumed``'s first entries are the very objects of the journal last matched:
-    those are compared by identity, so matching a journal costs what its new entries cost."""
+
+    @property
+    def consumed(self) -> int:
+        """How many entries the journal must begin with: the journal consumed, then what was returned."""
+        return len(self.matched) + len(self.rest)
 
     def begins(self, journal: Sequence[Entry]) -> bool:
         """Whether ``journal`` begins with exactly what this run consumed and returned. The part
-        matched before is compared by identity (``list ==`` compares in C and takes ``is`` first;
-        equal entries that are other objects still match, entry by entry), the rest field by field
-        (``_same``); the matched entries then replace the run's, so the next check of a journal
-        that grew only compares pointers up to here."""
-        count, known = len(self.consumed), self.identical
+        matched before is the same objects when ``journal`` is a view of the same append-only list
+        (nothing to compare), else compared as a list (``list ==`` compares in C and takes ``is``
+        first; equal entries that are other objects still match); the rest field by field
+        (``_same``). The matched entries then stand for the run's, so the next check of a journal
+        that grew only compares its new entries."""
+        count, known = self.consumed, len(self.matched)
         if len(journal) < count:
             return False
-        prefix = journal[:known]
-        if (prefix if isinstance(prefix, list) else list(prefix)) != self.consumed[:known]:
-            known = 0  # other objects: every entry compared field by field
-        if not all(_same(a, b) for a, b in zip(journal[known:count], self.consumed[known:count], strict=True)):
+        theirs: Sequence[NewEntry] = self.rest
+        if not self._same_objects(journal, known):
+            known, theirs = 0, [*self.matched, *self.rest]  # other objects: every entry field by field
+        if not all(_same(a, b) for a, b in zip(journal[known:count], theirs, strict=True)):
             return False
-        self.consumed[known:count] = journal[known:count]
-        self.identical = count
+        self.matched = _kept(journal, count)
+        self.rest = []
         return True
+
+    def _same_objects(self, journal: Sequence[Entry], known: int) -> bool:
+        mine = self.matched
+        if isinstance(journal, Prefix) and isinstance(mine, Prefix) and journal.base is mine.base:
+            return True  # one list, only appended to: its first ``known`` entries have not changed
+        return list(journal[:known]) == list(mine)
 
     def advance(self, journal: Sequence[Entry], until: float) -> list[NewEntry]:
         sim = self.sim
         recorded: list[Entry] = []
         checked = 0
         self.complete = True
-        for entry in journal[len(self.consumed) :]:
+        for entry in journal[self.consumed :]:
             if entry.actor == ENGINE_ACTOR:
                 recorded.append(entry)
                 continue
@@ -166,8 +180,7 @@ class _Run:
         self.verified += len(recorded)
         returned = [rec.to_entry(h) for h in sim.record[self.verified :] if h.at <= until]
         if self.complete:
-            self.consumed = [*journal, *returned]
-            self.identical = len(journal)
+            self.matched, self.rest = _kept(journal, len(journal)), list(returned)
             self.verified += len(returned)
         return returned
 
@@ -197,6 +210,14 @@ class _Run:
             ],
             headline="the journal's simulated entries differ from a replay of the journal",
         )
+
+
+def _kept(journal: Sequence[Entry], count: int) -> Sequence[NewEntry]:
+    """The journal's first ``count`` entries as a run keeps them: a view of the same list when the
+    journal is one (no copy), else a copy."""
+    if isinstance(journal, Prefix):
+        return Prefix(journal.base, count)
+    return list(journal[:count])
 
 
 def _check_external(sim: Simulation, entry: Entry) -> None:
@@ -276,7 +297,7 @@ class _Cache:
 
     def put(self, run: _Run) -> None:
         with self._lock:
-            self._runs[run.scenario.id, run.seed, len(run.consumed)] = run
+            self._runs[run.scenario.id, run.seed, run.consumed] = run
             while len(self._runs) > CACHE_SIZE:
                 self._runs.popitem(last=False)
 

@@ -40,7 +40,7 @@ def storable(text: str) -> str:
     a journal."""
     if "\x00" in text:
         raise ValueError("contains a NUL character, which cannot be stored")
-    if _SURROGATE.search(text):
+    if not text.isascii() and _SURROGATE.search(text):
         raise ValueError("contains an unpaired surrogate, which is not valid Unicode text")
     return text
 

@@ -158,6 +158,7 @@ class Reading(ExerciseStore):
         """The protocol clock at the live head, brought to ``now`` (under ``live.lock``)."""
         if live.instances is None or live.instances[1] != ended or live.instances[0] > now:
             live.instances = (now, ended, live.clock.instances(now, ended=ended))
+            return list(live.instances[2])  # brought to ``now`` already
         return [i.at(now, ended=ended) for i in live.instances[2]]
 
     def view_version(self, caller: Caller) -> ViewVersion:
@@ -248,7 +249,7 @@ class Reading(ExerciseStore):
         the lead, other evaluators' unreconciled ratings are there without their rating and reason."""
         self._load(caller.exercise_id)
         require(caller, Permission.READ_ALL)
-        entries = self._snapshot(caller.exercise_id)[0]
+        entries = list(self._snapshot(caller.exercise_id)[0])  # the caller's own list
         if caller.role is not Role.EVALUATOR:
             return entries
         # Who may read which rating depends on the evaluation entries alone: looked for among them.

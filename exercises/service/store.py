@@ -46,6 +46,7 @@ from exercises.record.entries import (
 )
 from exercises.record.evidence import Keys, default_key_path
 from exercises.record.journal import JournalError
+from exercises.record.prefix import Joined, Prefix
 from exercises.scenario.model import Inject, Scenario
 from exercises.storage import faults
 from exercises.storage.db import Database, is_lock_error, open_database
@@ -61,7 +62,7 @@ from exercises.views import (
     known_injects,
 )
 
-Advance = Callable[[Scenario, int, list[Entry], float], Sequence[NewEntry]]
+Advance = Callable[[Scenario, int, Sequence[Entry], float], Sequence[NewEntry]]
 """``sim_engine.live.advance``'s contract: given the scenario, the seed, the whole journal and a
 target exercise time, the simulated entries not yet in the journal with ``at <= until``."""
 
@@ -106,7 +107,7 @@ class ExerciseCannotContinue(ExerciseInputError):
         self.started, self.running = started, running
 
 
-def live_advance(scenario: Scenario, seed: int, entries: list[Entry], until: float) -> Sequence[NewEntry]:
+def live_advance(scenario: Scenario, seed: int, entries: Sequence[Entry], until: float) -> Sequence[NewEntry]:
     """The simulation engine's live mode.
 
     Dependencies point sim_engine -> exercises; this is the one allowed exception: live mode must
@@ -143,7 +144,8 @@ class _Context:
     """What a write sees under the lock, after the simulation caught up with the stamp."""
 
     scenario: Scenario
-    entries: list[Entry]
+    entries: Sequence[Entry]
+    """The journal so far as the call sees it (a view, not a copy: read it, do not keep it)."""
     clock: Clock
     at: float
     """The stamp for the new entry: max(clock now, last entry's time)."""
@@ -216,11 +218,19 @@ class _Line:
 class _Group:
     """A group's journal as it is built: the committed entries, then each call's new ones."""
 
-    entries: list[Entry]
+    committed: Sequence[Entry]
     marks: list[tuple[Entry, float]]
     last_at: float
     last_seq: int
     new: list[NewEntry] = field(default_factory=list)
+    added: list[Entry] = field(default_factory=list)
+    """``new`` as entries, numbered."""
+
+    @property
+    def entries(self) -> Sequence[Entry]:
+        """The journal as the group has built it so far: a view (copying it would cost what the
+        journal's length costs at every write and tick)."""
+        return Joined(self.committed, self.added) if self.added else self.committed
 
     def mark(self) -> tuple[int, int, float, int]:
         return len(self.new), len(self.marks), self.last_at, self.last_seq
@@ -228,7 +238,7 @@ class _Group:
     def undo(self, mark: tuple[int, int, float, int]) -> None:
         """Back to ``mark``: a call that failed leaves nothing behind."""
         new, marks, self.last_at, self.last_seq = mark
-        del self.entries[len(self.entries) - (len(self.new) - new) :]
+        del self.added[new:]
         del self.new[new:]
         del self.marks[marks:]
 
@@ -238,7 +248,7 @@ class _Group:
             entry = _as_entry(item, self.last_seq)
             request.positions.append(len(self.new))
             self.new.append(item)
-            self.entries.append(entry)
+            self.added.append(entry)
             if entry.kind in CLOCK_KINDS:
                 self.marks.append((entry, wall))
             self.last_at = max(self.last_at, item.at)
@@ -344,7 +354,7 @@ class ExerciseStore:
                 raise ExerciseInputError(f"no exercise {exercise_id}")
             entries, marks = self._read_through(session, exercise_id, head.last_seq)
             wall = self._wall()
-            made = _Group(list(entries), list(marks), head.last_at, head.last_seq)
+            made = _Group(entries, list(marks), head.last_at, head.last_seq)
             for request in group:
                 self._build_one(loaded, made, request, wall)
             appended = journal.append(session, exercise_id, head, made.new, wall)
@@ -367,7 +377,7 @@ class ExerciseStore:
         at = max(clock.now(wall), made.last_at)
         if clock.live:
             made.add(self._checked_advance(loaded, made.entries, at, made.last_at), wall, request)
-        ctx = _Context(loaded.scenario, list(made.entries), clock, at, made.last_seq + 1)
+        ctx = _Context(loaded.scenario, made.entries, clock, at, made.last_seq + 1)
         try:
             external = request.build(ctx)
         except Exception as exc:  # this call fails alone and writes nothing; the others go on
@@ -470,7 +480,7 @@ class ExerciseStore:
                     self._warmed.add(exercise_id)
 
     def _checked_advance(
-        self, loaded: _Loaded, entries: list[Entry], until: float, last_at: float
+        self, loaded: _Loaded, entries: Sequence[Entry], until: float, last_at: float
     ) -> list[NewEntry]:
         """The engine's entries up to ``until``, held to its contract before they reach the journal;
         first, that this process's engine is the one the exercise was started on."""
@@ -479,7 +489,7 @@ class ExerciseStore:
             raise ExerciseCannotContinue(started, running)
         out = []
         previous = last_at
-        for item in self._advance(loaded.scenario, loaded.seed, list(entries), until):
+        for item in self._advance(loaded.scenario, loaded.seed, entries, until):
             entry = NewEntry(at=item.at, agency=item.agency, actor=item.actor, payload=item.payload)
             if entry.actor != ENGINE_ACTOR:
                 raise JournalError(
@@ -501,9 +511,10 @@ class ExerciseStore:
 
     def _read_through(
         self, session: Session, exercise_id: int, upto: int | None = None
-    ) -> tuple[list[Entry], list[tuple[Entry, float]]]:
+    ) -> tuple[Prefix[Entry], list[tuple[Entry, float]]]:
         """Committed entries (up to seq ``upto``) and the clock's marks among them, reading only
-        the rows this process lacks."""
+        the rows this process lacks. The entries are a view of this process's list (``Prefix``):
+        a read at a new head costs what the new entries cost, not the journal's length."""
         seen = self._seen_for(exercise_id)
         with seen.lock:
             have = len(seen.entries)
@@ -515,7 +526,7 @@ class ExerciseStore:
                         )
                     self._add(seen, journal.to_entry(row), row.wall_time)
             n = len(seen.entries) if upto is None else upto
-            return seen.entries[:n], [m for m in seen.marks if m[0].seq <= n]
+            return Prefix(seen.entries, n), [m for m in seen.marks if m[0].seq <= n]
 
     @staticmethod
     def _add(seen: _Seen, entry: Entry, wall: float) -> None:
@@ -523,7 +534,7 @@ class ExerciseStore:
         if entry.kind in CLOCK_KINDS:
             seen.marks.append((entry, wall))
 
-    def _snapshot(self, exercise_id: int) -> tuple[list[Entry], list[tuple[Entry, float]]]:
+    def _snapshot(self, exercise_id: int) -> tuple[Prefix[Entry], list[tuple[Entry, float]]]:
         with self.db.reading() as session:
             return self._read_through(session, exercise_id)
 

@@ -66,18 +66,47 @@ class JournalWords:
 
 
 class AgencyFolder:
-    """One agency's inbox and log (``views.inbox``, ``views.agency_log``) folded entry by entry."""
+    """One agency's inbox and log (``views.inbox``, ``views.agency_log``) folded entry by entry.
+
+    Folding keeps the entries and what changed; the items are described when the inbox or the log
+    is read, and then only the entries not described yet: a process serving a controller's or an
+    evaluator's page never describes an agency's entries it does not show, and a player's page only
+    its own agency's (after a restart the whole journal is folded at once: describing every
+    agency's entries there was most of the fold)."""
 
     def __init__(self, scenario: Scenario, agency: str, known: JournalWords) -> None:
         self.scenario, self.agency, self.known = scenario, agency, known
-        self.inbox: list[InboxItem] = []
-        self.log: list[TimelineItem] = []
+        self._inbox: list[InboxItem] = []
+        self._inbox_waiting: list[Entry] = []
+        """Entries that reached the agency, not described yet."""
+        self._log: list[TimelineItem] = []
+        """The log's first items, described."""
+        self._log_entries: list[Entry] = []
         self._log_at: dict[int, int] = {}
-        """Entry seq -> its place in ``log`` (a correction marks the entry it corrects)."""
+        """Entry seq -> its place in the log (a correction marks the entry it corrects)."""
+        self._fixes: dict[int, Entry] = {}
+        """Entry seq -> its latest correction, for a log entry not described yet."""
         self._undelivered: dict[str, list[Entry]] = {}
         """Injects delivered before the journal added them: shown once the addition is folded."""
         self.changed = 0
         """The last entry that changed what this agency's pages show of these views."""
+
+    @property
+    def inbox(self) -> list[InboxItem]:
+        """What reached the agency, by sequence (described as read: call under the owner's lock)."""
+        for e in self._inbox_waiting:
+            item = inbox_item(e, self.known.injects, self.known.sent, self.known.words)
+            if item is not None:
+                bisect.insort(self._inbox, item, key=lambda i: i.seq)
+        self._inbox_waiting.clear()
+        return self._inbox
+
+    @property
+    def log(self) -> list[TimelineItem]:
+        """What the agency did, its corrections marked (described as read, under the owner's lock)."""
+        for e in self._log_entries[len(self._log):]:
+            self._log.append(timeline_item(e, self.known.words, self.known.injects, self._fixes.pop(e.seq, None)))
+        return self._log
 
     def add(self, e: Entry) -> None:
         """Take in ``e`` (``known`` has taken in the entries before it, and ``e`` itself)."""
@@ -88,23 +117,24 @@ class AgencyFolder:
         if addressed_to(e, self.agency):
             self._to_inbox(e)
         if in_own_log(e, self.agency):
-            self._log_at[e.seq] = len(self.log)
-            self.log.append(timeline_item(e, self.known.words, self.known.injects))
+            self._log_at[e.seq] = len(self._log_entries)
+            self._log_entries.append(e)
             self.changed = e.seq
         if isinstance(p, Correction) and p.corrects in self._log_at:
             place = self._log_at[p.corrects]
-            self.log[place] = self.log[place].model_copy(
-                update={"corrected_by": e.seq, "voided": p.replacement is None})
+            if place < len(self._log):
+                self._log[place] = self._log[place].model_copy(
+                    update={"corrected_by": e.seq, "voided": p.replacement is None})
+            else:
+                self._fixes[p.corrects] = e
             self.changed = e.seq
 
     def _to_inbox(self, e: Entry) -> None:
         if isinstance(e.payload, InjectDelivered) and e.payload.inject_id not in self.known.injects:
             self._undelivered.setdefault(e.payload.inject_id, []).append(e)
             return
-        item = inbox_item(e, self.known.injects, self.known.sent, self.known.words)
-        if item is not None:
-            bisect.insort(self.inbox, item, key=lambda i: i.seq)
-            self.changed = max(self.changed, e.seq)
+        self._inbox_waiting.append(e)
+        self.changed = max(self.changed, e.seq)
 
 
 class MediaFolder:

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from exercises.record.entries import Entry, NewEntry, Payload
+from exercises.record.prefix import Prefix
 from exercises.scenario.model import Scenario
 from sim_engine.live import advance
 
@@ -117,16 +118,19 @@ class Journal:
     """The exercise journal as the service keeps it: entries numbered from 1, stored as JSON and
     read back (so the engine sees what a database gives it), advanced before each external entry."""
 
-    def __init__(self, scenario: Scenario, seed: int) -> None:
+    def __init__(self, scenario: Scenario, seed: int, *, views: bool = False) -> None:
         self.scenario, self.seed = scenario, seed
         self.entries: list[Entry] = []
+        self.views = views
+        """Hand the engine a view of this list (``Prefix``), as the service does, not the list."""
 
     def append(self, entry: NewEntry) -> None:
         stored = Entry(seq=len(self.entries) + 1, **entry.model_dump())
         self.entries.append(Entry.model_validate_json(stored.model_dump_json()))
 
     def advance(self, until: float) -> list[NewEntry]:
-        produced = advance(self.scenario, self.seed, self.entries, until)
+        journal = Prefix(self.entries) if self.views else self.entries
+        produced = advance(self.scenario, self.seed, journal, until)
         for entry in produced:
             self.append(entry)
         return produced

@@ -5,13 +5,19 @@ On generated journals (tests/journals.py) with media entries and resource reques
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from exercises.record.corrections import effective
 from exercises.record.entries import (
     ENGINE_ACTOR,
+    ActionLogged,
+    ClockStarted,
     Entry,
+    InjectDelivered,
+    MessageDelivered,
     MessageLost,
     ObservationRecorded,
     Payload,
@@ -22,10 +28,12 @@ from exercises.record.entries import (
     RumourStarted,
     TrustChanged,
 )
-from exercises.scenario.model import Rating, Scenario
+from exercises.scenario.model import PlayedBy, Rating, Scenario
+from exercises.scoring import Status
 from exercises.views import ProtocolClockFolder, agency_log, inbox, protocol_clock
 from exercises.views.live import EVALUATION_KINDS, LiveFolds
 from exercises.views.media_feed import media_feed, trust_curve
+from tests.aar.builders import Journal, example_scenario
 from tests.journals import journals, scenario_with_variants
 
 
@@ -105,3 +113,71 @@ def test_a_protocol_clock_kept_from_its_head_and_brought_to_now_is_the_one_compu
         folder.fold(entries[:head])
     kept = folder.instances(now, ended=ended)
     assert [i.at(now + later, ended=ended) for i in kept] == protocol_clock(scenario, entries, now + later, ended=ended)
+
+
+@settings(max_examples=40, deadline=None)
+@given(case=grown(), steps=st.lists(st.tuples(st.sampled_from([0.0, 1.0, 30.0, 600.0, 7200.0]), st.booleans()),
+                                    min_size=1, max_size=7))
+def test_a_protocol_clock_asked_at_every_head_is_the_one_computed_from_scratch(
+    case: tuple[str, list[Entry], list[int], float, bool], steps: list[tuple[float, bool]],
+) -> None:
+    """A live page asks at each new head, at its own time: the protocols whose triggers, answers
+    and messages did not change keep their rows from the last head (only brought to the new time);
+    what it shows must be the rule applied to the whole journal then, a correction included."""
+    name, entries, heads, now, _ = case
+    scenario = scenario_with_variants(name)
+    folder = ProtocolClockFolder(scenario)
+    for n, head in enumerate(heads):
+        later, ended = steps[n % len(steps)]
+        folder.fold(entries[:head])
+        at = now + later
+        assert folder.instances(at, ended=ended) == protocol_clock(scenario, entries[:head], at, ended=ended)
+        assert folder.instances(at + 3600.0, ended=ended) == protocol_clock(scenario, entries[:head], at + 3600.0,
+                                                                            ended=ended)
+
+
+@settings(max_examples=40, deadline=None)
+@given(case=grown(), read=st.lists(st.booleans(), min_size=1, max_size=7))
+def test_an_agencys_views_read_only_now_and_then_are_the_views_computed_from_scratch(
+    case: tuple[str, list[Entry], list[int], float, bool], read: list[bool],
+) -> None:
+    """A process folds every agency's entries but describes them only when a page reads that
+    agency's inbox or log: entries folded over several heads unread (corrections of them among
+    them) are described as the pure functions describe them."""
+    name, entries, heads, _, _ = case
+    scenario = scenario_with_variants(name)
+    folds = LiveFolds(scenario)
+    for n, head in enumerate(heads):
+        part = entries[:head]
+        folds.fold(part)
+        for k, agency in enumerate(scenario.agencies):
+            if read[(n + k) % len(read)] or n == len(heads) - 1:
+                assert folds.agencies[agency.id].log == agency_log(scenario, part, agency.id)
+                assert folds.agencies[agency.id].inbox == inbox(scenario, part, agency.id)
+
+
+def test_a_protocol_kept_from_an_earlier_head_is_scored_again_when_a_message_passes_its_trigger_on(
+    tmp_path: Path,
+) -> None:
+    """The inject reaches the fire department only; the EOC's protocol on it is not reached until
+    fire's message arrives, and then runs from the message: no trigger and no answer of the EOC's
+    changed, so only the messages tell the live page to score it again."""
+    base = example_scenario(tmp_path)
+    played = tuple(a.model_copy(update={"played_by": PlayedBy.PLAYERS}) for a in base.agencies)
+    extra = next(p for p in base.protocols if p.id == "IC-01").model_copy(
+        update={"id": "EOC-X", "agency": "eoc", "action": "activate_eoc"})
+    scenario = base.model_copy(update={"agencies": played, "protocols": (*base.protocols, extra)})
+    j = Journal()
+    j.add(0, None, ClockStarted())
+    j.add(0, None, InjectDelivered(inject_id="WF-01", to=("fire",)))
+    j.add(5, "eoc", MessageDelivered(message_id="m", sender="fire", to="eoc", path=("fire", "eoc"), sent_at=280))
+    j.add(12, "eoc", ActionLogged(action="activate_eoc"))
+    folder = ProtocolClockFolder(scenario)
+    statuses = []
+    for head in range(1, len(j.entries) + 1):
+        part = j.entries[:head]
+        folder.fold(part)
+        shown = folder.instances(part[-1].at + 60.0, ended=False)
+        assert shown == protocol_clock(scenario, part, part[-1].at + 60.0, ended=False)
+        statuses.append([i.status for i in shown if i.protocol_id == "EOC-X"])
+    assert statuses[1:] == [[Status.NOT_REACHED], [Status.PENDING], [Status.MET]]
