@@ -142,19 +142,15 @@ import json, os, resource, sys, time
 import sim_engine.batch.runs as runs
 
 LOG = os.environ["HOTWASH_BENCH_TIMELINE"]
-chunk, adopt, batch, context, aggregate = runs._chunk, runs._adopt, runs.run_batch, runs._context, runs.aggregate
+fold, batch, context, aggregate = runs.fold, runs.run_batch, runs._context, runs.aggregate
 
 def note(**fields):
     with open(LOG, "a", encoding="utf-8") as out:
         out.write(json.dumps({"pid": os.getpid(), **fields}) + "\\n")
 
-def _adopt(scenario):
-    note(worker_start=time.monotonic(), cpu=time.process_time())
-    adopt(scenario)
-
-def _chunk(seed, start, stop):
-    tally = chunk(seed, start, stop)
-    note(chunk_end=time.monotonic(), cpu=time.process_time(), runs=stop - start)
+def _fold(scenario, seed, indices, *args, **kwargs):
+    tally = fold(scenario, seed, indices, *args, **kwargs)
+    note(chunk_end=time.monotonic(), cpu=time.process_time(), runs=len(indices))
     return tally
 
 def run_batch(*args, **kwargs):
@@ -172,9 +168,9 @@ def _context():
     note(start_method=chosen.get_start_method())
     return chosen
 
-for timed in (_adopt, _chunk, run_batch, _context):
+for timed in (_fold, run_batch, _context):
     timed.__module__ = runs.__name__
-    setattr(runs, timed.__name__, timed)
+    setattr(runs, timed.__name__.lstrip("_") if timed is _fold else timed.__name__, timed)
 runs.aggregate = _aggregated
 
 def ended():
@@ -186,7 +182,9 @@ if sys.argv[:1] != ["-c"]:  # the command, not a worker or the fork server
     atexit.register(ended)
 """
 """The command's batch functions timed, in every process the command starts (a fork server's too: it
-is installed as ``sitecustomize``, which every interpreter of the tree imports at start)."""
+is installed as ``sitecustomize``, which every interpreter of the tree imports at start). ``fold`` is
+what runs a chunk of replications, in a worker and, in a tree where the command's own process takes
+chunks too, in that process."""
 
 FRESH = "import time, sim_engine.batch.runs; print(time.process_time())"
 """A fork server's own start: an interpreter importing the engine (the workers are forked from it)."""
@@ -220,27 +218,31 @@ def phases(rows: list[dict[str, Any]]) -> dict[str, float | str]:
     end = next(r for r in rows if "aggregate_start" in r)  # the tallies merged: what follows is serial
     last = next(r for r in rows if "end" in r)
     workers: dict[int, dict[str, float]] = {}
+    ends: dict[int, float] = {}
     for row in rows:
-        if row["pid"] != parent and "chunk_end" in row:
-            workers.setdefault(row["pid"], {"cpu": 0.0, "end": 0.0})
-            workers[row["pid"]]["end"] = max(workers[row["pid"]]["end"], row["chunk_end"])
-            workers[row["pid"]]["cpu"] = row["cpu"]  # the worker's whole CPU so far, start-up included
-    busiest = max((w["cpu"] for w in workers.values()), default=0.0)
-    ends = [w["end"] for w in workers.values()]
-    pool = end["cpu"] - start["cpu"]
+        if "chunk_end" in row:
+            ends[row["pid"]] = max(ends.get(row["pid"], 0.0), row["chunk_end"])
+            if row["pid"] != parent:
+                workers.setdefault(row["pid"], {"cpu": 0.0})
+                workers[row["pid"]]["cpu"] = row["cpu"]  # the worker's whole CPU so far, start-up included
+    parallel = len(ends) > 1
     return {
         "method": next((r["start_method"] for r in rows if "start_method" in r), "none (1 job)"),
-        "before": start["cpu"], "pool": pool, "after": last["cpu"] - end["cpu"], "total": last["cpu"],
-        "workers": sum(w["cpu"] for w in workers.values()), "busiest": busiest,
-        "imbalance": max(ends) - min(ends) if len(ends) > 1 else 0.0,
+        "before": start["cpu"], "pool": end["cpu"] - start["cpu"], "after": last["cpu"] - end["cpu"],
+        "total": last["cpu"], "workers": sum(w["cpu"] for w in workers.values()),
+        "busiest": max((w["cpu"] for w in workers.values()), default=0.0),
+        "imbalance": max(ends.values()) - min(ends.values()) if parallel else 0.0,
+        "parent_runs": float(sum(r["runs"] for r in rows if "chunk_end" in r and r["pid"] == parent)),
     }
 
 
 def quiet_efficiency(one: dict[str, float | str], two: dict[str, float | str]) -> float:
     """What a quiet 2-core machine would give: the whole CPU of 1 job over twice the path of 2 jobs (the
     parent before the workers, a fork server's start, the pool, the parent after them); the pool lasts
-    as long as the busier worker, or, if longer, as the workers' and the parent's CPU shared by 2 cores."""
-    pool = max(float(two["busiest"]), (float(two["workers"]) + float(two["pool"])) / 2)
+    as long as the busier of the processes working in it (the workers, and the parent, which in a tree
+    where it takes chunks itself is one of them), or, if longer, as their CPU shared by 2 cores."""
+    busiest = max(float(two["busiest"]), float(two["pool"]))
+    pool = max(busiest, (float(two["workers"]) + float(two["pool"])) / 2)
     path = float(two["before"]) + float(two.get("server", 0.0)) + pool + float(two["after"])
     return float(one["total"]) / (2 * path)
 
@@ -259,7 +261,7 @@ def where_time_goes(trees: dict[str, Path], scenario: Path, runs: int, repeat: i
                 f"   {name} #{n + 1}: --jobs 1 {float(one['total']):.2f} s CPU; --jobs 2 ({two['method']}): parent "
                 f"{float(two['before']):.2f} s before the workers"
                 + (f" (and a fork server's start {float(two['server']):.2f} s)" if "server" in two else "")
-                + f", {float(two['pool']):.2f} s while they run, "
+                + f", {float(two['pool']):.2f} s while they run ({two['parent_runs']:.0f} runs of its own), "
                 f"{float(two['after']):.2f} s after; workers {float(two['workers']):.2f} s in all, the busier "
                 f"{float(two['busiest']):.2f} s; end imbalance {float(two['imbalance']) * 1000:.0f} ms wall; "
                 f"quiet-machine efficiency {effs[name][-1]:.2f} ({load()})"
