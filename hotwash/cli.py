@@ -8,7 +8,6 @@ one-line help, shown in ``--help`` without importing the module (a test holds th
 
 from __future__ import annotations
 
-import gc
 import importlib
 from typing import Any
 
@@ -132,10 +131,4 @@ def _commands() -> None:
 
 
 def main() -> None:
-    try:
-        app()
-    finally:
-        # The process ends here: its objects are left to the operating system instead of the cyclic
-        # collector's last passes over every one of them at exit (about 50 ms after a simulation).
-        # Exit handlers and finalizers still run; memory is not given back object by object.
-        gc.freeze()
+    app()
