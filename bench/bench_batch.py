@@ -1,6 +1,7 @@
 """Batch benchmark: parallel efficiency and memory of ``hotwash simulate`` (prints figures; not a test).
 
     python bench/bench_batch.py [--runs 1000] [--repeat 3] [--memory-runs 1000,100000] [--phases 3]
+                                [--before OTHER_CHECKOUT] [--bytecode cached|as-is]
 
 1. Parallel efficiency of ``hotwash simulate SCENARIO --runs N --jobs 2`` (target: >= 0.9), from
    paired runs: each pair runs the whole command with ``--jobs 1`` and with ``--jobs 2`` one right
@@ -9,23 +10,29 @@
    and its efficiency, ``jobs-1 time / (2 x jobs-2 time)``. Printed per pair with the load average,
    then min / median / max over the pairs. An efficiency is never formed from speed-ups measured
    at different times: two unpaired speed-ups once gave figures above 1, which two cores cannot.
-   Wall clock of the whole command as a user waits for it: start, imports, the worker pool, the
-   replications, the merge and the JSON written.
+   Wall clock of the whole command as a user waits for it: start, imports, the workers, the
+   replications, the merge and the JSON written. With ``--before``, the other checkout's pairs take
+   turns with this one's.
 2. Peak memory of a batch of 1,000 and of 100,000 runs with 2 jobs (target: within 1.2x), each in a
-   fresh process: the parent's peak resident set and the largest worker's.
+   fresh process: the command's process's peak resident set (it runs replications too) and the
+   largest worker's.
 3. The JSON of 1 job and 2 jobs: identical (every pair compares them).
-4. Where the time of ``--jobs 2`` goes, in CPU time (which a busy neighbour barely changes, unlike
-   the wall clock of 1.): the real command, run with the batch's worker functions timed, gives the
-   parent's CPU before the workers start (interpreter start, imports, loading and checking the
-   scenario), each worker's CPU and the moment it finished (the gap between the two is the end's
-   imbalance), the parent's CPU while they run (merging tallies, the progress bar; the command's
-   output is a pipe here, so the bar is not drawn), and its CPU after them (the result aggregated, the
-   JSON, the tables, exit); the start method of the workers; and, from the
-   paired ``--jobs 1`` run's whole CPU, the efficiency a quiet 2-core machine would give:
-   ``jobs-1 CPU / (2 x (before + the pool + after))``, the pool lasting as long as the busier worker
-   (or the workers' and the parent's CPU over 2 cores, if longer): the serial parts, the workers' extra
-   CPU and the imbalance are what keep ``--jobs 2`` from 2x. ``--before TREE`` runs the same on another checkout (its
-   ``.venv``), interleaved with this one, for a before/after in the same run.
+4. Where the time of ``--jobs 2`` goes, in CPU time (which a busy neighbour changes less than the
+   wall clock of 1.): the real command, run with the batch's ``fold`` (a chunk of replications) timed
+   in every process, gives the command's own CPU before its workers start (interpreter start,
+   imports, loading and checking the scenario), its CPU while they run (its own chunks, if it takes
+   any, merging the workers' tallies, the progress; the command's output is a pipe here, so the bar
+   is not drawn) and after them (the result aggregated, the JSON, the tables, its exit: the
+   operating system's count of the whole command, less the workers'), each worker's CPU and the
+   moment each process finished its last chunk (the gap is the end's imbalance); the start method of
+   the workers; and, from the paired ``--jobs 1`` run's whole CPU, the efficiency a quiet 2-core
+   machine would give: ``jobs-1 CPU / (2 x (before + the pool + after))``, the pool lasting as long
+   as the busiest process in it (or all their CPU over 2 cores, if longer): the serial parts, the
+   extra CPU of working in parallel and the imbalance are what keep ``--jobs 2`` from 2x.
+   ``--before TREE`` runs the same on another checkout (its ``.venv``), interleaved with this one.
+
+Every command runs with the project's compiled bytecode kept, as an installed package has it
+(``--bytecode``, see ``bytecode()``).
 
 Left out: a machine with more than 2 cores (the target is for 2), and the command's terminal output
 (the progress bar is drawn only on a terminal).
