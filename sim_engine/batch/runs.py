@@ -142,18 +142,23 @@ def _in_parallel(
     """The chunks shared between ``jobs - 1`` worker processes and this one, each taking the next chunk
     not yet taken as it becomes free; a worker sends back one tally per chunk, merged here.
 
-    This process works too, rather than wait for the workers: on 2 cores, 2 jobs are this process and
-    one worker. What it does besides its chunks (merging the workers' tallies, the progress it reports,
-    whatever its caller does at the first progress call) only makes the worker take more chunks.
-    Every tally merges exactly in any order (``sim_engine.batch.tally``), so neither who ran a chunk nor
-    when changes the result; this process holds one tally, whatever ``runs`` is."""
+    A caller with one thread (the command line) works too, rather than wait for the workers: on 2
+    cores, 2 jobs are this process and one worker. What it does besides its chunks (merging the
+    workers' tallies, the progress it reports, whatever its caller does at the first progress call)
+    only makes the worker take more chunks. A caller running threads (the console) leaves every chunk
+    to ``jobs`` workers: replications run here would hold the interpreter its other threads (other
+    people's pages) need. Every tally merges exactly in any order (``sim_engine.batch.tally``), so
+    neither who ran a chunk nor when changes the result; this process holds one tally, whatever
+    ``runs`` is."""
     plan = chunks(runs, jobs)
-    shared = _Shared(_context(), plan)
-    workers = shared.start(scenario, seed, min(jobs, len(plan)) - 1)
+    context = _context()
+    works_here = context.get_start_method() == "fork"
+    shared = _Shared(context, plan)
+    workers = shared.start(scenario, seed, min(jobs, len(plan)) - works_here)
     tally = BatchTally(scenario)
     counted = _Counted(runs, progress)
     try:
-        while (chunk := shared.claim()) is not None:
+        while works_here and (chunk := shared.claim()) is not None:
             fold(scenario, seed, chunk, counted.own, tally)
             shared.receive(tally, counted, wait=False)
         shared.receive(tally, counted, wait=True)

@@ -101,9 +101,14 @@ def test_two_jobs_report_progress_to_the_end_and_give_the_result_of_one() -> Non
     assert [done for done, _ in calls] == sorted(done for done, _ in calls)
 
 
-def test_a_caller_running_threads_gets_the_same_result_through_a_fork_server() -> None:
+def test_a_caller_running_threads_gets_the_same_result_through_a_fork_server(monkeypatch: MonkeyPatch) -> None:
     """The console runs batches from a thread of its own: its workers start from a fork server (a
-    fork beside running threads could inherit a held lock), and the result is the same."""
+    fork beside running threads could inherit a held lock), they run every replication (run in the
+    console's process, they would hold the interpreter other people's pages need), and the result is
+    the same."""
+    here: list[int] = []
+    replicate_here = runs_module.replicate
+    monkeypatch.setattr(runs_module, "replicate", lambda *args: here.append(1) or replicate_here(*args))
     got: dict[str, str] = {}
 
     def batch() -> None:
@@ -112,6 +117,7 @@ def test_a_caller_running_threads_gets_the_same_result_through_a_fork_server() -
     thread = threading.Thread(target=batch)
     thread.start()
     thread.join()
+    assert here == []
     assert got["two"] == run_batch(SCENARIO, runs=9, seed=17, jobs=1).model_dump_json()
 
 
