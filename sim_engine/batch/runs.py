@@ -119,10 +119,12 @@ def run_batch(
         raise EngineError(problems, headline="cannot start the batch")
     check_runnable(scenario)
     if jobs == 1 or runs == 1:
-        tally = fold(scenario, seed, range(runs), progress)
-    else:
-        tally = _in_parallel(scenario, runs, seed, jobs, progress)
-    return aggregate(scenario, tally, seed, scenario.duration)
+        return aggregate(scenario, fold(scenario, seed, range(runs), progress), seed, scenario.duration)
+    tally, shared = _in_parallel(scenario, runs, seed, jobs, progress)
+    try:
+        return aggregate(scenario, tally, seed, scenario.duration)
+    finally:
+        shared.end()  # the workers' exit (their memory given back) goes on while the result is aggregated
 
 
 def chunks(runs: int, jobs: int) -> list[range]:
@@ -138,7 +140,7 @@ def chunks(runs: int, jobs: int) -> list[range]:
 
 def _in_parallel(
     scenario: Scenario, runs: int, seed: int, jobs: int, progress: Progress | None
-) -> BatchTally:
+) -> tuple[BatchTally, _Shared]:
     """The chunks shared between ``jobs - 1`` worker processes and this one, each taking the next chunk
     not yet taken as it becomes free; a worker sends back one tally per chunk, merged here.
 
@@ -149,12 +151,12 @@ def _in_parallel(
     to ``jobs`` workers: replications run here would hold the interpreter its other threads (other
     people's pages) need. Every tally merges exactly in any order (``sim_engine.batch.tally``), so
     neither who ran a chunk nor when changes the result; this process holds one tally, whatever
-    ``runs`` is."""
+    ``runs`` is. Returned with the workers, which have sent their last tally and are ending."""
     plan = chunks(runs, jobs)
     context = _context()
     works_here = context.get_start_method() == "fork"
     shared = _Shared(context, plan)
-    workers = shared.start(scenario, seed, min(jobs, len(plan)) - works_here)
+    shared.start(scenario, seed, min(jobs, len(plan)) - works_here)
     tally = BatchTally(scenario)
     counted = _Counted(runs, progress)
     try:
@@ -162,9 +164,10 @@ def _in_parallel(
             fold(scenario, seed, chunk, counted.own, tally)
             shared.receive(tally, counted, wait=False)
         shared.receive(tally, counted, wait=True)
-    finally:
-        shared.end(workers)
-    return tally
+    except BaseException:
+        shared.end()
+        raise
+    return tally, shared
 
 
 class _Counted:
@@ -198,26 +201,25 @@ class _Shared:
         self.workers: list[multiprocessing.process.BaseProcess] = []
         self.finished = 0
 
-    def start(self, scenario: Scenario, seed: int, count: int) -> list[multiprocessing.process.BaseProcess]:
+    def start(self, scenario: Scenario, seed: int, count: int) -> None:
         for _ in range(count):
             worker = self.context.Process(  # type: ignore[attr-defined]
                 target=_work, args=(scenario, seed, self.plan, self.next, self.tallies), daemon=True
             )
             worker.start()
             self.workers.append(worker)
-        return self.workers
 
     def claim(self) -> range | None:
         return _claim(self.plan, self.next)
 
-    def end(self, workers: list[multiprocessing.process.BaseProcess]) -> None:
+    def end(self) -> None:
         """The workers gone: after their last tally, or, if the batch failed, stopped (no chunk left to
         take, and ended if they do not stop within ``WAIT`` seconds of their chunk)."""
-        if self.finished < len(workers):
+        if self.finished < len(self.workers):
             with self.next.get_lock():
                 self.next.value = len(self.plan)
-        for worker in workers:
-            worker.join(timeout=None if self.finished == len(workers) else WAIT)
+        for worker in self.workers:
+            worker.join(timeout=None if self.finished == len(self.workers) else WAIT)
             if worker.is_alive():
                 worker.kill()
                 worker.join()
