@@ -5,14 +5,9 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich import box
-from rich.console import Console
-from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
-from rich.table import Table
 
 from exercises.scenario.durations import format_span
 from exercises.scenario.loading import ScenarioError, load_scenario
@@ -21,6 +16,10 @@ from sim_engine.batch.results import BatchResult
 from sim_engine.batch.runs import run_batch, run_once
 from sim_engine.checks import EngineError, check_runnable
 from sim_engine.transcript import transcript
+
+if TYPE_CHECKING:
+    from rich.console import Console
+    from rich.progress import Progress, TaskID
 
 
 def register(app: typer.Typer) -> None:
@@ -57,24 +56,58 @@ def simulate(
     if show_transcript:
         typer.echo(transcript(run_once(loaded, seed)), nl=False)
         return
-    errors = Console(stderr=True, highlight=False)
-    # Drawn from the batch's own progress calls, in this thread: a refresh thread would make the batch
-    # start its workers through a fork server (sim_engine.batch.runs._context), a fresh interpreter
-    # importing the engine again and the scenario sent to every worker, before any replication runs.
-    with Progress(
-        TextColumn("Simulating"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=errors,
-        auto_refresh=False,
-    ) as bar:
-        task = bar.add_task("runs", total=runs)
-        result = run_batch(loaded, runs, seed, jobs, progress=drawn_progress(bar, task))
+    bar = BatchBar(runs)
+    try:
+        result = run_batch(loaded, runs, seed, jobs, progress=bar)
+    finally:
+        bar.close()
     text = result.model_dump_json(indent=2) + "\n"
     if json_file is not None and str(json_file) == "-":
         typer.echo(text, nl=False)
         return
+    # Imported here: rich is set up by the progress bar, during the batch (see ``BatchBar``).
+    from rich.console import Console
+    from rich.markup import escape
+
     render(loaded, result, Console(highlight=False))
     if json_file is not None:
         json_file.write_text(text, encoding="utf-8")
-        errors.print(f"JSON written to {escape(str(json_file))}")
+        Console(stderr=True, highlight=False).print(f"JSON written to {escape(str(json_file))}")
+
+
+class BatchBar:
+    """The batch's progress bar on standard error, set up at the batch's first progress call.
+
+    Then, not before the batch: with 2 jobs or more the workers have started by then and this process
+    runs replications beside them, so importing rich costs the user's wait half of what it would before
+    the workers start. Drawn from the batch's own progress calls, in
+    this thread: a refresh thread would make the batch start its workers through a fork server
+    (``sim_engine.batch.runs._context``), a fresh interpreter importing the engine again."""
+
+    def __init__(self, runs: int) -> None:
+        self.runs = runs
+        self.bar: Progress | None = None
+        self.drawn: Callable[[int, int], None] | None = None
+
+    def __call__(self, done: int, total: int) -> None:
+        if self.drawn is None:
+            self.drawn = self._open()
+        self.drawn(done, total)
+
+    def _open(self) -> Callable[[int, int], None]:
+        from rich.console import Console
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+        self.bar = Progress(
+            TextColumn("Simulating"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+            console=Console(stderr=True, highlight=False), auto_refresh=False,
+        )
+        self.bar.start()
+        return drawn_progress(self.bar, self.bar.add_task("runs", total=self.runs))
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.stop()
 
 
 def drawn_progress(bar: Progress, task: TaskID) -> Callable[[int, int], None]:
@@ -99,6 +132,10 @@ def _span(seconds: float | None) -> str:
 
 
 def render(scenario: Scenario, result: BatchResult, out: Console) -> None:
+    from rich import box
+    from rich.markup import escape
+    from rich.table import Table
+
     out.print(
         f"[bold]{escape(scenario.name)}[/bold]: {result.runs} runs with every agency simulated, seed {result.seed}"
     )

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import gc
 import json
+import os
 import shutil
 import threading
 from multiprocessing.context import BaseContext
 from pathlib import Path
 
 import numpy as np
+import pytest
 from pytest import MonkeyPatch
 from typer.testing import CliRunner
 
@@ -87,6 +89,62 @@ def test_the_command_adds_no_thread_so_its_workers_can_start_by_fork(monkeypatch
     result = CliRunner().invoke(app, ["simulate", str(EXAMPLE), "--runs", "4", "--jobs", "2"])
     assert result.exit_code == 0, result.output
     assert threads == [before]
+
+
+def test_two_jobs_report_progress_to_the_end_and_give_the_result_of_one() -> None:
+    """With 2 jobs the calling process runs chunks beside its worker; the progress it reports (its own
+    replications one by one, the worker's chunk by chunk) never goes back and ends at the whole batch."""
+    calls: list[tuple[int, int]] = []
+    two = run_batch(SCENARIO, runs=30, seed=3, jobs=2, progress=lambda done, total: calls.append((done, total)))
+    assert two.model_dump_json() == run_batch(SCENARIO, runs=30, seed=3, jobs=1).model_dump_json()
+    assert calls[-1] == (30, 30)
+    assert [done for done, _ in calls] == sorted(done for done, _ in calls)
+
+
+def test_a_caller_running_threads_gets_the_same_result_through_a_fork_server(monkeypatch: MonkeyPatch) -> None:
+    """The console runs batches from a thread of its own: its workers start from a fork server (a
+    fork beside running threads could inherit a held lock), they run every replication (run in the
+    console's process, they would hold the interpreter other people's pages need), and the result is
+    the same."""
+    here: list[int] = []
+    replicate_here = runs_module.replicate
+    monkeypatch.setattr(runs_module, "replicate", lambda *args: here.append(1) or replicate_here(*args))
+    got: dict[str, str] = {}
+
+    def batch() -> None:
+        got["two"] = run_batch(SCENARIO, runs=9, seed=17, jobs=2).model_dump_json()
+
+    thread = threading.Thread(target=batch)
+    thread.start()
+    thread.join()
+    assert here == []
+    assert got["two"] == run_batch(SCENARIO, runs=9, seed=17, jobs=1).model_dump_json()
+
+
+def _chunks_left_to_the_worker(monkeypatch: MonkeyPatch) -> None:
+    """The calling process takes no chunk: every replication runs in the (forked) worker."""
+    caller, claim = os.getpid(), runs_module._claim
+    monkeypatch.setattr(runs_module, "_claim", lambda plan, shared: None if os.getpid() == caller else claim(plan, shared))
+
+
+def test_a_replication_failing_in_a_worker_fails_the_batch_with_its_error(monkeypatch: MonkeyPatch) -> None:
+    _chunks_left_to_the_worker(monkeypatch)
+
+    def failing(scenario: object, seed: int, index: int) -> None:
+        raise ValueError(f"replication {index} could not run")
+
+    monkeypatch.setattr(runs_module, "replicate", failing)
+    with pytest.raises(ValueError, match="replication 0 could not run") as raised:
+        run_batch(SCENARIO, runs=12, seed=1, jobs=2)
+    assert "in failing" in str(raised.value.__cause__)  # the worker's traceback, as the cause
+
+
+@pytest.mark.timeout(60)  # the failure this guards against is a batch waiting for ever
+def test_a_worker_that_dies_fails_the_batch_instead_of_waiting_for_it(monkeypatch: MonkeyPatch) -> None:
+    _chunks_left_to_the_worker(monkeypatch)
+    monkeypatch.setattr(runs_module, "replicate", lambda scenario, seed, index: os._exit(3))
+    with pytest.raises(RuntimeError, match=r"ended before finishing its runs \(exit codes 3\)"):
+        run_batch(SCENARIO, runs=12, seed=1, jobs=2)
 
 
 def test_json_to_stdout_is_json_only() -> None:
