@@ -131,9 +131,9 @@ def _protocol_task(protocol: Protocol, record: Record, played: bool) -> EegTask:
 
 def _deliveries(record: Record) -> dict[str, Entry]:
     out: dict[str, Entry] = {}
-    for e in record.entries:
-        if isinstance(e.payload, InjectDelivered):
-            out.setdefault(e.payload.inject_id, e)
+    for e in record.of(InjectDelivered):
+        assert isinstance(e.payload, InjectDelivered)
+        out.setdefault(e.payload.inject_id, e)
     return out
 
 
@@ -196,7 +196,7 @@ def _designer_targets(scenario: Scenario, objective: str | None, capability: str
 
 def _observations(record: Record) -> dict[tuple[str | None, str, str], list[EegObservation]]:
     out: dict[tuple[str | None, str, str], list[EegObservation]] = {}
-    for e in record.entries:
+    for e in record.of(ObservationRecorded):
         p = e.payload
         if isinstance(p, ObservationRecorded) and p.target is not None:
             out.setdefault((p.objective, p.capability, p.target), []).append(EegObservation(

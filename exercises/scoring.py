@@ -198,6 +198,17 @@ class ProtocolIndex:
         for e in entries:
             self.add(e)
 
+    def copy(self) -> ProtocolIndex:
+        """An index of the same entries that folds on apart from this one: a record kept at one
+        journal head holds its copy while the live page's index takes in the next entries. Only the
+        lists are copied (no entry is), so it costs little beside folding one entry."""
+        out = ProtocolIndex.__new__(ProtocolIndex)
+        out.start, out.injects, out.simulated = self.start, dict(self.injects), self.simulated
+        out.events, out.actions, out.messages, out.answers = (
+            {k: list(v) for k, v in table.items()} for table in (self.events, self.actions, self.messages, self.answers))
+        out._unsorted, out._unknown = set(self._unsorted), {k: list(v) for k, v in self._unknown.items()}
+        return out
+
     def add(self, e: Entry) -> None:
         """Take in the next entry of the corrected journal."""
         p = e.payload
