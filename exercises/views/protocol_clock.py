@@ -61,22 +61,31 @@ class ProtocolClockFolder:
         self.scenario = scenario
         self.seen = 0
         self.index = ProtocolIndex(scenario)
+        self._scored: dict[int, tuple[tuple[int, ...], list[ProtocolInstance]]] = {}
+        """Each protocol's instances at the last head it was scored at, with what it read of the index
+        then: a new head rescores only the protocols its entries touch (``ProtocolIndex.read_for``)."""
 
     def fold(self, entries: Sequence[Entry]) -> None:
         new = entries[self.seen:]
         if any(isinstance(e.payload, Correction) for e in new):
             self.index = ProtocolIndex(self.scenario, effective(entries))
+            self._scored.clear()
         else:
             for e in new:
                 self.index.add(e)
         self.seen = len(entries)
 
     def instances(self, now: float, *, ended: bool) -> list[ProtocolInstance]:
-        found = [
-            _row(one)
-            for protocol in self.scenario.protocols
-            for one in score_protocol(protocol, self.index, now=now, ended=ended)
-        ]
+        found: list[ProtocolInstance] = []
+        for n, protocol in enumerate(self.scenario.protocols):
+            read = self.index.read_for(protocol)
+            kept = self._scored.get(n)
+            if kept is not None and kept[0] == read:
+                found += (one.at(now, ended=ended) for one in kept[1])
+                continue
+            rows = [_row(one) for one in score_protocol(protocol, self.index, now=now, ended=ended)]
+            self._scored[n] = (read, rows)
+            found += rows
         return sorted(found, key=lambda i: (i.due_at, i.protocol_id, i.trigger_seq))
 
 
