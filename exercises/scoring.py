@@ -319,19 +319,6 @@ class ProtocolIndex:
         """The responsible agency's actions that can answer the protocol, in record order."""
         return self._ordered("answer", self.answers, f"{protocol.agency} {protocol.action}")
 
-    def read_for(self, protocol: Protocol) -> tuple[int, int, int, int]:
-        """How much of the index scoring ``protocol`` reads: its triggers, its expected actions, the
-        messages that tell of an event, the start of play. Each only grows while entries are added,
-        so the same counts give the same instances (their statuses apart, which follow the time)."""
-        trigger = protocol.trigger
-        start = self.start.seq if self.start is not None else 0
-        if trigger.kind == "exercise_start" or trigger.name is None:
-            triggers = 0
-        else:
-            triggers = len((self.events if trigger.kind == "event" else self.actions).get(trigger.name, ()))
-        told = len(self.messages.get("", ())) if trigger.kind == "event" else 0
-        return (start, triggers, len(self.answers.get(f"{protocol.agency} {protocol.action}", ())), told)
-
     def expected_marks(self, protocol: Protocol) -> list[Mark]:
         """``expected``'s places in the record (``mark`` of each), in the same order."""
         self.expected(protocol)

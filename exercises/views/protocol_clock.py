@@ -8,11 +8,12 @@ journal's index folded for a live page and turns the rule's instances into rows.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import NamedTuple
 
 from exercises.record.corrections import effective
 from exercises.record.entries import Correction, Entry
-from exercises.scenario.model import Scenario
-from exercises.scoring import ProtocolIndex, Scored, Status, score_protocol, unanswered
+from exercises.scenario.model import Protocol, Scenario
+from exercises.scoring import ProtocolIndex, Scored, Status, mark, score_protocol, unanswered
 from exercises.views.base import View
 
 
@@ -52,41 +53,81 @@ def protocol_clock(
     return folder.instances(now, ended=ended)
 
 
+class _Scored(NamedTuple):
+    """One protocol's rows as last scored, and what they were scored from."""
+
+    inputs: tuple[object, ...]
+    messages: int | None
+    """How many messages were indexed then, when its triggers' reach depends on messages."""
+    rows: list[ProtocolInstance]
+
+
 class ProtocolClockFolder:
     """The protocol clock's index folded entry by entry, for a live page: each refresh takes in
     only the new entries (a correction re-indexes the corrected journal), then applies the rule:
-    the same result as ``protocol_clock``."""
+    the same result as ``protocol_clock``.
+
+    A protocol is scored again only when what its instances rest on has grown: its triggers, its
+    agency's expected actions, whether play has ended, and (for a trigger that did not reach the
+    agency itself) the messages that can pass it on. Otherwise its rows are the ones last scored,
+    brought to ``now`` (``ProtocolInstance.at``: only an unanswered instance changes with time). So
+    a refresh after a few new entries costs what they change, not what the journal holds."""
 
     def __init__(self, scenario: Scenario) -> None:
         self.scenario = scenario
         self.seen = 0
         self.index = ProtocolIndex(scenario)
-        self._scored: dict[int, tuple[tuple[int, ...], list[ProtocolInstance]]] = {}
-        """Each protocol's instances at the last head it was scored at, with what it read of the index
-        then: a new head rescores only the protocols its entries touch (``ProtocolIndex.read_for``)."""
+        self._scored: dict[int, _Scored] = {}
+        self._merged: list[ProtocolInstance] | None = None
+        """Every protocol's rows as scored, in the clock's order."""
 
     def fold(self, entries: Sequence[Entry]) -> None:
         new = entries[self.seen:]
         if any(isinstance(e.payload, Correction) for e in new):
             self.index = ProtocolIndex(self.scenario, effective(entries))
             self._scored.clear()
+            self._merged = None
         else:
             for e in new:
                 self.index.add(e)
         self.seen = len(entries)
 
     def instances(self, now: float, *, ended: bool) -> list[ProtocolInstance]:
-        found: list[ProtocolInstance] = []
-        for n, protocol in enumerate(self.scenario.protocols):
-            read = self.index.read_for(protocol)
-            kept = self._scored.get(n)
-            if kept is not None and kept[0] == read:
-                found += (one.at(now, ended=ended) for one in kept[1])
-                continue
-            rows = [_row(one) for one in score_protocol(protocol, self.index, now=now, ended=ended)]
-            self._scored[n] = (read, rows)
-            found += rows
-        return sorted(found, key=lambda i: (i.due_at, i.protocol_id, i.trigger_seq))
+        rescored = [self._score(n, protocol, ended) for n, protocol in enumerate(self.scenario.protocols)]
+        if any(rescored) or self._merged is None:
+            # The order (due, protocol, trigger) does not depend on the time: sorted again only
+            # when a protocol was scored again.
+            rows = (row for kept in self._scored.values() for row in kept.rows)
+            self._merged = sorted(rows, key=lambda i: (i.due_at, i.protocol_id, i.trigger_seq))
+        return [row.at(now, ended=ended) for row in self._merged]
+
+    def _score(self, n: int, protocol: Protocol, ended: bool) -> bool:
+        """Score ``protocol`` again if what its instances rest on grew; whether it was."""
+        inputs = (*self._inputs(protocol), ended)
+        messages = len(self.index.messages.get("", ()))
+        kept = self._scored.get(n)
+        if kept is not None and kept.inputs == inputs and kept.messages in (None, messages):
+            return False
+        # Scored at time 0: an unanswered instance's status is brought to each reader's time by
+        # ``ProtocolInstance.at``, which is what the rule gives at that time.
+        scored = score_protocol(protocol, self.index, now=0.0, ended=ended)
+        passed_on = any(one.told is not None or one.status is Status.NOT_REACHED for one in scored)
+        self._scored[n] = _Scored(inputs, messages if passed_on else None, [_row(one) for one in scored])
+        return True
+
+    def _inputs(self, protocol: Protocol) -> tuple[object, ...]:
+        """How much there is of what ``protocol``'s instances rest on (each list only grows until
+        a correction re-indexes the journal, which forgets every score)."""
+        index, trigger = self.index, protocol.trigger
+        if trigger.kind == "exercise_start":
+            triggers: object = None if index.start is None else mark(index.start)
+        elif trigger.name is None:
+            triggers = 0
+        elif trigger.kind == "event":
+            triggers = len(index.event_entries(trigger.name))
+        else:
+            triggers = len(index.action_entries(trigger.name))
+        return triggers, len(index.expected(protocol))
 
 
 def _row(one: Scored) -> ProtocolInstance:

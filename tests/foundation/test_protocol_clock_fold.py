@@ -1,5 +1,5 @@
 """The live protocol clock rescores at a new head only the protocols its entries touch
-(``ProtocolClockFolder``, ``ProtocolIndex.read_for``): asked at any heads and times, it must give what
+(``ProtocolClockFolder``): asked at any heads and times, it must give what
 scoring the whole journal afresh gives (the one rule, ``exercises.scoring``)."""
 
 from __future__ import annotations
