@@ -70,7 +70,7 @@ def _finding_sentences(found: Sequence[Finding], record: Record) -> list[DraftSe
 
 def _observation_sentences(record: Record, capability: str, objective: str | None) -> list[DraftSentence]:
     out = []
-    for e in record.entries:
+    for e in record.of(ObservationRecorded):
         p = e.payload
         if not isinstance(p, ObservationRecorded) or p.capability != capability or p.objective != objective:
             continue
@@ -108,7 +108,7 @@ def draft(record: Record, found: Sequence[Finding], capability: str, objective: 
 def accepted(record: Record) -> dict[tuple[str, str | None], CapabilityAnalysis]:
     """The latest analysis the lead evaluator accepted, per capability and objective."""
     out: dict[tuple[str, str | None], CapabilityAnalysis] = {}
-    for e in record.entries:
+    for e in record.of(AnalysisAccepted):
         p = e.payload
         if isinstance(p, AnalysisAccepted):
             out[(p.capability, p.objective)] = CapabilityAnalysis(

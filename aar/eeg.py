@@ -131,13 +131,14 @@ def _protocol_task(protocol: Protocol, record: Record, played: bool) -> EegTask:
 
 def _deliveries(record: Record) -> dict[str, Entry]:
     out: dict[str, Entry] = {}
-    for e in record.entries:
-        if isinstance(e.payload, InjectDelivered):
-            out.setdefault(e.payload.inject_id, e)
+    for e in record.of(InjectDelivered):
+        assert isinstance(e.payload, InjectDelivered)
+        out.setdefault(e.payload.inject_id, e)
     return out
 
 
-def _msel_task(inject: Inject, action: str, record: Record, delivered: Entry | None, played: bool) -> EegTask:
+def _msel_task(inject: Inject, action: str, record: Record, delivered: Entry | None, played: bool,
+               times: list[float]) -> EegTask:
     names = record.names
     to = ", ".join(names.agency(a) for a in inject.to)
     end = "" if inject.synopsis.endswith((".", "?", "!")) else "."
@@ -149,7 +150,7 @@ def _msel_task(inject: Inject, action: str, record: Record, delivered: Entry | N
     if delivered is None:
         return EegTask(task=task, source=source, kind="msel", shown="not delivered" if ended else "not delivered yet")
     pool = record.actions.get(action, [])
-    done = expected_action_done(delivered, pool, [e.at for e in pool])
+    done = expected_action_done(delivered, pool, times)
     if done is None:
         return EegTask(task=task, source=source, kind="msel", shown="not done" if ended else "not done yet",
                        evidence=(f"Delivered at {format_duration(delivered.at)} (journal entry {delivered.seq}); "
@@ -179,7 +180,11 @@ def _msel_target(scenario: Scenario, objective: str | None, capability: str, rec
     if not injects:
         return []
     delivered = _deliveries(record)
-    tasks = tuple(_msel_task(i, a, record, delivered.get(i.id), played) for i in injects for a in i.expected_actions)
+    # Each action's times once for the guide, not once per inject expecting it.
+    expected = {a for i in injects for a in i.expected_actions}
+    times = {a: [e.at for e in record.actions.get(a, [])] for a in expected}
+    tasks = tuple(_msel_task(i, a, record, delivered.get(i.id), played, times[a])
+                  for i in injects for a in i.expected_actions)
     return [EegTarget(key=MSEL_TARGET, target=f"Take the actions the MSEL expects of the players for {capability}.",
                       tasks=tasks)]
 
@@ -196,7 +201,7 @@ def _designer_targets(scenario: Scenario, objective: str | None, capability: str
 
 def _observations(record: Record) -> dict[tuple[str | None, str, str], list[EegObservation]]:
     out: dict[tuple[str | None, str, str], list[EegObservation]] = {}
-    for e in record.entries:
+    for e in record.of(ObservationRecorded):
         p = e.payload
         if isinstance(p, ObservationRecorded) and p.target is not None:
             out.setdefault((p.objective, p.capability, p.target), []).append(EegObservation(

@@ -42,7 +42,7 @@ def evaluator_name(actor: str) -> str:
 def latest_ratings(record: Record) -> dict[Item, dict[str, PanelRating]]:
     """Per capability (and objective): each evaluator's latest rating."""
     out: dict[Item, dict[str, PanelRating]] = {}
-    for e in record.entries:
+    for e in record.of(CapabilityRated):
         p = e.payload
         if isinstance(p, CapabilityRated) and p.rating is not None:
             who = evaluator_name(e.actor)
@@ -55,7 +55,7 @@ def latest_ratings(record: Record) -> dict[Item, dict[str, PanelRating]]:
 
 def reconciliations(record: Record) -> dict[Item, Reconciliation]:
     out: dict[Item, Reconciliation] = {}
-    for e in record.entries:
+    for e in record.of(RatingReconciled):
         p = e.payload
         if isinstance(p, RatingReconciled):
             out[(p.capability, p.objective)] = Reconciliation(
@@ -144,11 +144,11 @@ def evaluation_panel(record: Record, agency_names: dict[str, str]) -> Evaluation
     items = list(dict.fromkeys([*by_item, *reconciled]))
     if not items:
         return None
-    leads = [a for a, what in _assignments(record.entries, agency_names) if what == "lead evaluator"]
+    leads = [a for a, what in _assignments(record.of(EvaluatorAssigned), agency_names) if what == "lead evaluator"]
     return EvaluationPanel(
         evaluators=tuple(sorted({who for r in by_item.values() for who in r}, key=str.casefold)),
         lead=leads[-1] if leads else None,
-        assignments=_assignments(record.entries, agency_names),
+        assignments=_assignments(record.of(EvaluatorAssigned), agency_names),
         capabilities=tuple(panel_item(i, by_item.get(i, {}), reconciled.get(i)) for i in items),
         agreement=agreement(by_item),
         flags=tuple(rater_flags(by_item)),

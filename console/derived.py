@@ -18,7 +18,7 @@ from typing import Any, TypeVar
 import pandas as pd
 
 from aar.eeg import Eeg, Guide, eeg_of_record, guide_choices
-from aar.record import Record, build_record
+from aar.record import Record, RecordFolder
 from console.network import LinkKey, link_key
 from exercises import views
 from exercises.access import Caller
@@ -334,8 +334,8 @@ def controller_dashboard(svc: ExerciseService, cache: ViewCache, caller: Caller)
 @dataclass(frozen=True)
 class EvaluationView:
     """The journal as one evaluator may read it and the record built from it, once per journal head
-    and reading (evaluators who may read the same ratings share one): the record walks the whole
-    journal, and the EEG, the analyses and the downloads all read it. Each EEG is built when an
+    and reading (evaluators who may read the same ratings share one; the record folded on from the
+    last head's, ``aar.record.RecordFolder``): the EEG, the analyses and the downloads all read it. Each EEG is built when an
     evaluator first opens it at this head: a page shows one guide at a time."""
 
     scenario: Scenario
@@ -367,7 +367,10 @@ def evaluation_view(svc: ExerciseService, cache: ViewCache, caller: Caller) -> E
     scenario = svc.scenario(caller)
     name = svc.state(caller).name
 
+    # The record folded on from the last head this reading was built at: the new entries only.
+    folder = cache.get((caller.exercise_id, "evaluation-record", hidden), 0, lambda: RecordFolder(scenario))
+
     def build() -> EvaluationView:
-        return EvaluationView(scenario, entries, build_record(scenario, entries), name)
+        return EvaluationView(scenario, entries, folder.record(entries), name)
 
     return cache.get((caller.exercise_id, "evaluation", hidden), head, build)

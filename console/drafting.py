@@ -73,7 +73,8 @@ def analysis_section(caller: Caller, scenario: Scenario, view: EvaluationView) -
         how = "Edited and accepted" if done.edited else "Accepted"
         st.markdown(md(done.text))
         st.caption(md(f"{how} by the lead evaluator, {done.accepted_by} (journal entry {done.seq}); the report prints it."))
-    if not is_lead(caller, view.entries):
+    # Who leads is in the evaluation entries, which the service keeps folded: not a walk of the journal.
+    if not is_lead(caller, session.service().evaluation_record(caller)):
         st.caption("The lead evaluator drafts and accepts the analysis.")
         return
     lead_form(caller, item, draft(record, findings(scenario, record), item[1], item[0]), f"ana_text_{chosen}")

@@ -241,7 +241,8 @@ def timeline_chart(frame: pd.DataFrame, now: float, window: float = TIMELINE_WIN
     seen = set(points["lane"])
     lanes = [lane for lane in ["MSEL", *sorted(seen - {"MSEL", "Incident", "Control", "Network"}),
                                "Incident", "Network", "Control"] if lane in seen]
-    present = [c for c in CATEGORY_COLOURS if c in set(points["category"])]
+    categories = set(points["category"])  # once: a set per colour read the column a dozen times
+    present = [c for c in CATEGORY_COLOURS if c in categories]
     spec = json.loads(_timeline_spec(tuple(lanes), tuple(present), not rules.empty))
     # The spec's one changing part: the time shown, the last ``window`` up to now.
     spec["layer"][0]["encoding"]["x"]["scale"]["domain"] = [max(0.0, now / 60.0 - window / 60.0),

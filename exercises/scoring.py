@@ -195,8 +195,23 @@ class ProtocolIndex:
         self._unsorted: set[tuple[str, str]] = set()
         self._unknown: dict[str, list[Entry]] = {}
         """Deliveries of an inject not (yet) added: an index folded in any order ends the same."""
+        self._answer_marks: dict[str, list[Mark]] = {}
+        """``answers``' places in the record, made as each entry comes: a live page scores every
+        protocol at each new head, and making them there would walk every action logged so far."""
         for e in entries:
             self.add(e)
+
+    def copy(self) -> ProtocolIndex:
+        """An index of the same entries that folds on apart from this one: a record kept at one
+        journal head holds its copy while the live page's index takes in the next entries. Only the
+        lists are copied (no entry is), so it costs little beside folding one entry."""
+        out = ProtocolIndex.__new__(ProtocolIndex)
+        out.start, out.injects, out.simulated = self.start, dict(self.injects), self.simulated
+        out.events, out.actions, out.messages, out.answers = (
+            {k: list(v) for k, v in table.items()} for table in (self.events, self.actions, self.messages, self.answers))
+        out._unsorted, out._unknown = set(self._unsorted), {k: list(v) for k, v in self._unknown.items()}
+        out._answer_marks = {k: list(v) for k, v in self._answer_marks.items()}
+        return out
 
     def add(self, e: Entry) -> None:
         """Take in the next entry of the corrected journal."""
@@ -209,6 +224,7 @@ class ProtocolIndex:
         elif isinstance(p, (ActionLogged, StatementIssued)):
             self._append("action", self.actions, p.action, e)
             self._append("answer", self.answers, f"{e.agency} {p.action}", e)
+            self._answer_marks.setdefault(f"{e.agency} {p.action}", []).append(mark(e))
         else:
             if isinstance(p, InjectAdded) and p.inject.id not in self.injects:
                 self.injects[p.inject.id] = p.inject
@@ -238,6 +254,8 @@ class ProtocolIndex:
         if (kind, key) in self._unsorted:
             found.sort(key=mark)
             self._unsorted.discard((kind, key))
+            if kind == "answer":
+                self._answer_marks[key] = [mark(e) for e in found]
         return found
 
     def action_entries(self, action: str) -> list[Entry]:
@@ -255,6 +273,8 @@ class ProtocolIndex:
             return []
         if trigger.kind == "event":
             return self.event_entries(trigger.name)
+        if len(trigger.agencies) == 1:  # that agency's entries of the action, without filtering them all
+            return self._ordered("answer", self.answers, f"{trigger.agencies[0]} {trigger.name}")
         found = self.action_entries(trigger.name)
         return [e for e in found if e.agency in trigger.agencies] if trigger.agencies else found
 
@@ -300,6 +320,11 @@ class ProtocolIndex:
         """The responsible agency's actions that can answer the protocol, in record order."""
         return self._ordered("answer", self.answers, f"{protocol.agency} {protocol.action}")
 
+    def expected_marks(self, protocol: Protocol) -> list[Mark]:
+        """``expected``'s places in the record (``mark`` of each), in the same order."""
+        self.expected(protocol)
+        return self._answer_marks.get(f"{protocol.agency} {protocol.action}", [])
+
 
 def _passed_on(entry: Entry) -> tuple[str | None, str, float]:
     """(from, to, when sent) of a message delivered or a resource request: a request tells the
@@ -341,7 +366,7 @@ def score_protocol(protocol: Protocol, index: ProtocolIndex, *, now: float, ende
     told = [(t, index.told(protocol, t)) for t in triggers]
     reached = sorted(((t, k) for t, k in told if k is not None), key=lambda pair: mark(pair[1]))
     matches = match_instances(
-        [mark(k) for _, k in reached], [mark(d) for d in done],
+        [mark(k) for _, k in reached], index.expected_marks(protocol),
         within=protocol.within, before_trigger=protocol.before_trigger, now=now, ended=ended,
         askers=[t.agency for t, _ in reached] if reminders_apply(protocol) else None,
     )
