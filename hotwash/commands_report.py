@@ -328,21 +328,36 @@ def report(
     if baseline is not None and baseline_runs is not None:
         raise _fail("give --baseline FILE or --baseline-runs N, not both")
     cover: dict[str, Any] = {"name": name, "marking": marking, "baseline": _baseline(baseline)}
+    trust = (database, _trusted(public_key), witnesses(witness))
     if exercise is not None:
-        if scenario_file or journal_file:
-            raise _fail("give an EXERCISE id, or --scenario with --journal, not both")
-        if start or timezone or real_incident:
-            raise _fail("an exercise keeps its own clock and kind: set them when it is created or imported, "
-                        "or on the console's report page; --start, --timezone and --real-incident go with --journal")
-        cover["dates"] = _dates(dates, None)
-        service = _exercise_service(database, _trusted(public_key), witnesses(witness))
-        aar = _from_database(exercise, service, baseline_runs, jobs, cover)
+        aar = _report_of_exercise(exercise, trust, baseline_runs, jobs, cover, dates,
+                                  given=(scenario_file, journal_file, start, timezone, real_incident))
     elif scenario_file is not None and journal_file is not None:
         journal = _JournalSource(scenario_file, journal_file, start, timezone, real_incident)
-        trust = file_trust(database, _trusted(public_key), witnesses(witness))
-        aar = _from_file(journal, trust, baseline_runs, jobs, cover, dates)
+        aar = _from_file(journal, file_trust(*trust), baseline_runs, jobs, cover, dates)
     else:
         raise _fail("give an EXERCISE id, or --scenario FILE with --journal FILE")
+    _write_report(aar, out, json_file, docx, accessible_pdf)
+
+
+def _report_of_exercise(
+    exercise: int, trust: tuple[str | None, list[PublicKey], list[Witness]], baseline_runs: int | None, jobs: int,
+    cover: dict[str, Any], dates: str | None, *, given: tuple[object, ...],
+) -> AfterActionReport:
+    """The report of an exercise in the database; the options that go with a journal file refused."""
+    scenario_file, journal_file, start, timezone, real_incident = given
+    if scenario_file or journal_file:
+        raise _fail("give an EXERCISE id, or --scenario with --journal, not both")
+    if start or timezone or real_incident:
+        raise _fail("an exercise keeps its own clock and kind: set them when it is created or imported, "
+                    "or on the console's report page; --start, --timezone and --real-incident go with --journal")
+    cover["dates"] = _dates(dates, None)
+    return _from_database(exercise, _exercise_service(*trust), baseline_runs, jobs, cover)
+
+
+def _write_report(aar: AfterActionReport, out: Path, json_file: Path | None, docx: Path | None,
+                  accessible_pdf: Path | None) -> None:
+    """The PDF, the copies asked for beside it (drawn meanwhile), the JSON, and what was written."""
     word_copies = _copies_beside(aar, docx, accessible_pdf)
     out.write_bytes(render_pdf(aar))
     try:
