@@ -305,11 +305,14 @@ def row_issue(same: Sequence[InformationFailure], record: Record) -> str:
         return f"{KIND_TITLE[first.kind]}: {_sentence(what_happened(first, record))}."
     def at(seconds: float | None) -> str:
         return when(seconds, record.real_time, real_incident=record.real_incident)
-    times: dict[str, list[str]] = {}
+    # Lost messages are grouped by where they were lost first: the link is said once for all of them.
+    heads: dict[str, dict[str, list[str]]] = {}
     for f in same:
-        apart, time = _apart(f, at)
-        times.setdefault(apart, []).append(time)
-    listed = "; ".join(f"{apart} {_and(moments)}".strip() for apart, moments in times.items())
+        head, apart, time = _apart(f, at)
+        heads.setdefault(head, {}).setdefault(apart, []).append(time)
+    listed = "; ".join(
+        (f"{head}: " if head else "") + "; ".join(f"{apart} {_and(moments)}".strip() for apart, moments in texts.items())
+        for head, texts in heads.items())
     return f"{KIND_TITLE[first.kind]}: {_counted(first, len(same))}: {listed}."
 
 
@@ -326,19 +329,20 @@ def _counted(f: InformationFailure, n: int) -> str:
     return f"{f.to_name} did not pass {n} messages from {f.sender_name} on to {f.relay_to_name}"
 
 
-def _apart(f: InformationFailure, at: Callable[[float | None], str]) -> tuple[str, str]:
-    """What tells a failure apart from the others of its row, and its time."""
+def _apart(f: InformationFailure, at: Callable[[float | None], str]) -> tuple[str, str, str]:
+    """Where a failure was (a lost message's recipient and link; empty for the other kinds), what
+    tells it apart from the others there, and its time."""
     said = f"{_quote(f.text)} " if f.text else ""
     if f.kind == "not_sent":
-        return f"{said}due at", at(f.at)
+        return "", f"{said}due at", at(f.at)
     if f.kind == "lost":
         where = f"lost on {f.link_name}" if f.link else (
             "lost: no working route" if f.link_name else "sent but never received (no failed link is known)")
-        return f"to {f.to_name}, {where}: {said}sent at", at(f.at)
+        return f"to {f.to_name}, {where}", f"{said}sent at", at(f.at)
     if f.kind == "late":
         late = format_span((f.delivered_at or 0) - (f.due_at or 0))
-        return f"{said}due at {at(f.due_at)} ({f.due_source}), {late} late: reached it at", at(f.delivered_at)
-    return f"{said}received at", at(f.delivered_at)
+        return "", f"{said}due at {at(f.due_at)} ({f.due_source}), {late} late: reached it at", at(f.delivered_at)
+    return "", f"{said}received at", at(f.delivered_at)
 
 
 def _and(items: Sequence[str]) -> str:

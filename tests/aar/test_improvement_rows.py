@@ -25,6 +25,7 @@ from exercises.record.entries import (
     ClockStarted,
     ImprovementItemEdited,
     MessageDelivered,
+    MessageLost,
     MessageSent,
     ObservationRecorded,
 )
@@ -103,3 +104,23 @@ def test_an_information_row_counts_its_messages_and_lists_each(report: AfterActi
     )
     unanswered = [f for f in report.coordination.failures if f.kind == "unanswered"]
     assert len(unanswered) == 3  # the row covers every one the coordination section lists
+
+
+def test_messages_lost_on_one_link_name_the_link_once(scenario: Scenario) -> None:
+    """Many messages lost on the same link to the same agency: the link is said once, then each
+    message by its words and time (a row repeating the link for every message is unreadable)."""
+    j = Journal()
+    j.add(0, None, ClockStarted(), actor="controller")
+    for number, (minute, text) in enumerate(((30, "situation update"), (40, "need a bus"), (50, "situation update"))):
+        j.add(minute, "fire", MessageSent(message_id=f"m{number}", to="eoc", text=text))
+        j.add(minute, "fire", MessageLost(message_id=f"m{number}", sender="fire", to="eoc", reason="lost on link fire-eoc",
+                                          path=("fire", "eoc"), lost_on=("fire", "eoc")))
+    j.add(120, None, ClockEnded(), actor="controller")
+    aar = build_report(scenario, j.entries, exercise_name="Riverside TTX", exercise_dates=(DAY, DAY),
+                       integrity=RecordIntegrity(entries=len(j.entries), intact=True, head_hash="ab" * 32))
+    row = next(r for r in aar.improvement_plan if r.key.startswith("information:lost:"))
+    assert row.issue.count("lost on") == 1, row.issue
+    assert row.issue.endswith(
+        "3 messages from Town Fire Department never arrived: to Town EOC, lost on the phone link between "
+        "Town Fire Department and Town EOC: \u201csituation update\u201d sent at 0:30 and 0:50; \u201cneed a bus\u201d sent at 0:40."), row.issue
+
