@@ -88,17 +88,27 @@ FOCUS = """<script>
 (() => {
   /* __NONCE__ */
   const doc = window.parent ? window.parent.document : document;
+  const win = doc.defaultView;
   const selector = __SELECTOR__;
+  // The newest message owns the focus: an older script still waiting stops (two would take turns).
+  const me = {};
+  win.__hotwashFocus = me;
   // Focus is moved from nowhere (the page's body, where a rerun leaves it) or from the control that
   // had it when the message appeared; never taken from where the user has since gone.
   const from = doc.activeElement;
+  let placed = false;
   let tries = 0;
   const go = () => {
+    if (win.__hotwashFocus !== me) return;
     const target = [...doc.querySelectorAll(selector)].find((el) => !el.closest("[data-stale='true']"));
     const now = doc.activeElement;
     const idle = doc.querySelector("[data-test-script-state='notRunning']");
-    if (target && now === target && idle) return;
-    if (target && now !== target && (!now || now === doc.body || now === from)) {
+    if (target && now === target) {
+      placed = true;
+      if (idle) return;
+    } else if (placed && now && now !== doc.body) {
+      return;  // the user has gone on from the message (a keyboard user tabbing to the next field)
+    } else if (target && (!now || now === doc.body || now === from)) {
       if (!target.hasAttribute('tabindex')) target.setAttribute('tabindex', '-1');
       target.focus();
     }

@@ -156,10 +156,18 @@ def press(page: Page, label: str) -> None:
 
 def focus_settles_on(page: Page, slot: str, text: str) -> dict[str, object]:
     """Where the focus is once the rerun after an action is over: the form's message, announced."""
-    page.wait_for_function(
-        "([slot, text]) => { const el = document.activeElement;"
-        " return !!el.closest('.st-key-a11y_live_' + slot) && el.innerText.includes(text); }",
-        arg=[slot, text], timeout=120_000)
+    try:
+        page.wait_for_function(
+            "([slot, text]) => { const el = document.activeElement;"
+            " return !!el.closest('.st-key-a11y_live_' + slot) && el.innerText.includes(text); }",
+            arg=[slot, text], timeout=120_000)
+    except PlaywrightTimeout:
+        # Say where the focus went and what the live regions hold: a failure on a busy CI machine
+        # must be readable from its log alone.
+        regions = page.evaluate("() => [...document.querySelectorAll('[class*=\"st-key-a11y_live_\"]')]"
+                                ".map(el => el.innerText.trim()).filter(t => t)")
+        raise AssertionError(f"the focus never reached {text!r} in {slot!r}: it is on {focused(page)}; "
+                             f"live regions say {regions}") from None
     return focused(page)
 
 
