@@ -79,6 +79,21 @@ def png(report: AfterActionReport, dpi: int = 180, fit: tuple[float, float] | No
         return None
 
 
+PRINTED_DPI = 200
+"""Resolution of the figure as printed. Drawn at its own size, Graphviz's image of a 14-agency
+network held some 390 dots per inch at the text's width, and reportlab held it uncompressed while
+writing it: about 60 MiB, at any length of journal."""
+PRINTED_ROOM = (6.5, 4.95)
+"""Inches the figure is drawn into, its layout unchanged: the narrower text width of the two
+documents (Word's 6.5 in) by 55 % of its text height. Both documents print the one drawing (each
+scales it to its own width), so Graphviz runs once per report."""
+
+
+def printed(report: AfterActionReport) -> bytes | None:
+    """The figure as the PDF and the Word copy print it (None where Graphviz is not installed)."""
+    return png(report, dpi=PRINTED_DPI, fit=PRINTED_ROOM)
+
+
 def forget_drawings() -> None:
     """Empty the drawings kept (``_drawn``): for a test that takes Graphviz away mid-process."""
     _drawn.cache_clear()

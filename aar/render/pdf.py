@@ -452,16 +452,10 @@ class _Builder:
         return lines
 
 
-IMAGE_DPI = 200
-"""Resolution of the network drawing as printed. Drawn at its own size, Graphviz's image of a
-14-agency network held some 390 dots per inch at the text's width, and reportlab held it
-uncompressed while writing it: about 60 MiB, at any length of journal."""
-
-
 def _network_image(report: AfterActionReport) -> Flowable | None:
     """The Graphviz drawing as an image scaled to the text width (at most half a page high)."""
     room = (WIDTH, 0.55 * (PAGE[1] - 2 * MARGIN))
-    data = network.png(report, dpi=IMAGE_DPI, fit=(room[0] / 72, room[1] / 72))
+    data = network.printed(report)
     if data is None:
         return None
     reader = ImageReader(io.BytesIO(data))

@@ -315,7 +315,7 @@ class _Writer:
         if self.r is None:
             return []
         if block.name == "network":
-            data = network.png(self.r)
+            data = network.printed(self.r)
             if data is None:
                 self.doc.add_paragraph(network.MISSING)
                 return []
