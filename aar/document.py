@@ -690,11 +690,11 @@ class _Writer:
         self.h1("Coordination and the Agency Network")
         not_sent = sum(f.kind == "not_sent" for f in c.failures)
         self.para(
-            f"{quantity(c.messages_sent, 'message')} sent, {c.messages_delivered} delivered, {c.messages_lost} lost, "
-            f"{len(c.unanswered_messages)} never answered"
+            f"{quantity(c.messages_sent, 'message')} sent, {c.messages_delivered:,} delivered, {c.messages_lost:,} lost, "
+            f"{len(c.unanswered_messages):,} never answered"
             + (f"; {not_sent} the record says should have been sent and were not" if not_sent else "")
             + f"; {quantity(len(c.requests), 'resource request')}, "
-            f"{sum(q.answered_at is None for q in c.requests)} never answered."
+            f"{sum(q.answered_at is None for q in c.requests):,} never answered."
         )
         self.add(Figure("network", "Figure 4. The agency network. Line width: messages carried; red dashed: "
                         "the link failed (labelled with the messages lost on it); orange: an agency under heavy "

@@ -32,8 +32,8 @@ _TOKEN = re.compile(r"(?<!\w)[a-z][a-z0-9_]*(?!\w)")
 
 
 def quantity(n: int, noun: str) -> str:
-    """'1 request', '3 requests', '2 entries'."""
-    return f"{n} {plural(noun, n)}"
+    """'1 request', '3 requests', '2 entries', '15,003 messages'."""
+    return f"{n:,} {plural(noun, n)}"
 
 
 def humanise(identifier: str) -> str:
