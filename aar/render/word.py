@@ -43,7 +43,7 @@ from aar.document import (
 )
 from aar.model import AfterActionReport, TaskCount
 from aar.render import charts, network, raster
-from aar.render.fonts import fitting_size
+from aar.render.fonts import fitting_size, fonts
 from aar.render.trust_chart import trust_chart
 
 TEXT_WIDTH = Inches(6.5)
@@ -119,9 +119,37 @@ def _add_row(table: WordTable, row: Sequence[Sequence[Run]], widths: Sequence[Le
         tc = tr.add_tc()
         tc.width = widths[i]
         cell = _Cell(tc, table)
-        _runs(cell.paragraphs[0], runs, size)
+        _runs(cell.paragraphs[0], runs, _one_word_size(runs, widths[i], size))
         if key_value and i == 0:
             _shade(cell, "E8EEF4")
+
+
+CELL_MARGIN = Pt(3)
+"""Left and right margin of a table cell: the PDF's padding, where Word's default (0.08 in, 5.8 pt)
+left a four-digit count no room in a narrow column."""
+CELL_MARGINS_PT = 2 * 3 + 2
+"""Both margins of a cell, and a little for the font's own spacing."""
+
+
+def _narrow_margins(table: WordTable) -> None:
+    margins = OxmlElement("w:tblCellMar")
+    for side in ("left", "right"):
+        margin = OxmlElement(f"w:{side}")
+        margin.set(qn("w:w"), str(int(CELL_MARGIN.pt * 20)))  # in twentieths of a point
+        margin.set(qn("w:type"), "dxa")
+        margins.append(margin)
+    # In the schema's order (before tblLook), or Word calls the file damaged.
+    table._tbl.tblPr.insert_element_before(margins, "w:tblLook", "w:tblCaption", "w:tblDescription", "w:tblPrChange")
+
+
+def _one_word_size(runs: Sequence[Run], width: Length, size: float) -> float:
+    """The size a cell of one short word is set in: smaller where it would not fit its column, so a
+    number is never broken over two lines ("460" over "5"): Word's text is narrower than the PDF's,
+    so a column the PDF fits can be too narrow here."""
+    if len(runs) != 1 or len(runs[0].text) > 16 or not runs[0].text or any(c.isspace() for c in runs[0].text):
+        return size
+    face = fonts().bold if runs[0].bold else fonts().body
+    return fitting_size(runs[0].text, width.pt - CELL_MARGINS_PT, size, face)
 
 
 def _shade(cell: object, fill: str) -> None:
@@ -281,6 +309,7 @@ class _Writer:
         t = self.doc.add_table(rows=header, cols=len(block.widths))
         t.style = "Table Grid"
         t.autofit = False
+        _narrow_margins(t)
         size = 7.0 if block.dense else 8.0
         widths = [Length(int(TEXT_WIDTH * share)) for share in block.widths]
         for i, width in enumerate(widths):
@@ -290,7 +319,7 @@ class _Writer:
                 cell = t.rows[0].cells[i]
                 cell.width = widths[i]  # each cell, which Word follows
                 # Word's default cell margins are 0.08 in a side; a header never breaks a word.
-                fitted = fitting_size(title, TEXT_WIDTH.pt * block.widths[i] - 14, size)
+                fitted = fitting_size(title, TEXT_WIDTH.pt * block.widths[i] - CELL_MARGINS_PT, size)
                 _runs(cell.paragraphs[0], (Run(title, bold=True),), fitted)
                 _shade(cell, "DCE6F0")
             _repeat_header(t)
