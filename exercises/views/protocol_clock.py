@@ -13,7 +13,7 @@ from typing import NamedTuple
 from exercises.record.corrections import effective
 from exercises.record.entries import Correction, Entry
 from exercises.scenario.model import Protocol, Scenario
-from exercises.scoring import ProtocolIndex, Scored, Status, mark, score_protocol, unanswered
+from exercises.scoring import ProtocolIndex, Scored, Status, rests_on_messages, score_protocol, unanswered
 from exercises.views.base import View
 
 
@@ -103,31 +103,16 @@ class ProtocolClockFolder:
 
     def _score(self, n: int, protocol: Protocol, ended: bool) -> bool:
         """Score ``protocol`` again if what its instances rest on grew; whether it was."""
-        inputs = (*self._inputs(protocol), ended)
-        messages = len(self.index.messages.get("", ()))
+        inputs = (*self.index.extent(protocol), ended)
+        messages = self.index.message_count()
         kept = self._scored.get(n)
         if kept is not None and kept.inputs == inputs and kept.messages in (None, messages):
             return False
         # Scored at time 0: an unanswered instance's status is brought to each reader's time by
         # ``ProtocolInstance.at``, which is what the rule gives at that time.
         scored = score_protocol(protocol, self.index, now=0.0, ended=ended)
-        passed_on = any(one.told is not None or one.status is Status.NOT_REACHED for one in scored)
-        self._scored[n] = _Scored(inputs, messages if passed_on else None, [_row(one) for one in scored])
+        self._scored[n] = _Scored(inputs, messages if rests_on_messages(scored) else None, [_row(one) for one in scored])
         return True
-
-    def _inputs(self, protocol: Protocol) -> tuple[object, ...]:
-        """How much there is of what ``protocol``'s instances rest on (each list only grows until
-        a correction re-indexes the journal, which forgets every score)."""
-        index, trigger = self.index, protocol.trigger
-        if trigger.kind == "exercise_start":
-            triggers: object = None if index.start is None else mark(index.start)
-        elif trigger.name is None:
-            triggers = 0
-        elif trigger.kind == "event":
-            triggers = len(index.event_entries(trigger.name))
-        else:
-            triggers = len(index.action_entries(trigger.name))
-        return triggers, len(index.expected(protocol))
 
 
 def _row(one: Scored) -> ProtocolInstance:
