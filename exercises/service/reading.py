@@ -244,12 +244,14 @@ class Reading(ExerciseStore):
         require(caller, Permission.READ_ALL)
         return loaded.scenario
 
-    def journal(self, caller: Caller) -> list[Entry]:
+    def journal(self, caller: Caller) -> Sequence[Entry]:
         """Every entry, for the after-action report and the dashboard; for an evaluator who is not
-        the lead, other evaluators' unreconciled ratings are there without their rating and reason."""
+        the lead, other evaluators' unreconciled ratings are there without their rating and reason.
+        Read it, never change it: it is a view of the process's journal at this head, not a copy
+        (a page reads it at every rerun, and copying it touched every entry)."""
         self._load(caller.exercise_id)
         require(caller, Permission.READ_ALL)
-        entries = list(self._snapshot(caller.exercise_id)[0])  # the caller's own list
+        entries = self._snapshot(caller.exercise_id)[0]
         if caller.role is not Role.EVALUATOR:
             return entries
         # Who may read which rating depends on the evaluation entries alone: looked for among them.
