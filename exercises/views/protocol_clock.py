@@ -36,9 +36,14 @@ class ProtocolInstance(View):
     late_by: float | None = None
     """Whole seconds past the deadline (late), or after the trigger (out of order)."""
 
+    @property
+    def moves(self) -> bool:
+        """Whether its status can change with time: unanswered, and reached the agency."""
+        return self.done_at is None and self.status is not Status.NOT_REACHED
+
     def at(self, now: float, *, ended: bool) -> ProtocolInstance:
         """This instance as it stands at ``now``: an unanswered one becomes overdue as time passes."""
-        if self.done_at is not None or self.status is Status.NOT_REACHED:
+        if not self.moves:
             return self
         status = unanswered(self.due_at, before_trigger=self.before_trigger, now=now, ended=ended)
         return self if status is self.status else self.model_copy(update={"status": status})
@@ -80,6 +85,9 @@ class ProtocolClockFolder:
         self._scored: dict[int, _Scored] = {}
         self._merged: list[ProtocolInstance] | None = None
         """Every protocol's rows as scored, in the clock's order."""
+        self._moving: list[int] = []
+        """Where in ``_merged`` the rows are whose status moves with time (``ProtocolInstance.moves``):
+        only they are brought to a reader's time, not every instance so far."""
 
     def fold(self, entries: Sequence[Entry]) -> None:
         new = entries[self.seen:]
@@ -99,7 +107,11 @@ class ProtocolClockFolder:
             # when a protocol was scored again.
             rows = (row for kept in self._scored.values() for row in kept.rows)
             self._merged = sorted(rows, key=lambda i: (i.due_at, i.protocol_id, i.trigger_seq))
-        return [row.at(now, ended=ended) for row in self._merged]
+            self._moving = [k for k, row in enumerate(self._merged) if row.moves]
+        out = list(self._merged)
+        for k in self._moving:
+            out[k] = out[k].at(now, ended=ended)
+        return out
 
     def _score(self, n: int, protocol: Protocol, ended: bool) -> bool:
         """Score ``protocol`` again if what its instances rest on grew; whether it was."""
