@@ -425,7 +425,6 @@ def inject_responses(
 ) -> list[InjectResponse]:
     """Time from each delivery to the first action on it: linked by inject id, or an expected
     action of the inject logged by one of its recipients."""
-    times = {action: [e.at for e in pool] for action, pool in record.actions.items()}
     out = []
     for d in deliveries:
         p = d.payload
@@ -434,7 +433,7 @@ def inject_responses(
         candidates = [e for e in linked.get(p.inject_id, []) if e.at >= d.at]
         if inject is not None:
             for action in inject.expected_actions:
-                hit = expected_action_done(d, record.actions.get(action, []), times.get(action, []))
+                hit = expected_action_done(d, record.actions.get(action, []))
                 if hit is not None:
                     candidates.append(hit)
         first = min(candidates, key=lambda e: (e.at, e.seq), default=None)

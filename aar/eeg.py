@@ -137,8 +137,7 @@ def _deliveries(record: Record) -> dict[str, Entry]:
     return out
 
 
-def _msel_task(inject: Inject, action: str, record: Record, delivered: Entry | None, played: bool,
-               times: list[float]) -> EegTask:
+def _msel_task(inject: Inject, action: str, record: Record, delivered: Entry | None, played: bool) -> EegTask:
     names = record.names
     to = ", ".join(names.agency(a) for a in inject.to)
     end = "" if inject.synopsis.endswith((".", "?", "!")) else "."
@@ -150,7 +149,7 @@ def _msel_task(inject: Inject, action: str, record: Record, delivered: Entry | N
     if delivered is None:
         return EegTask(task=task, source=source, kind="msel", shown="not delivered" if ended else "not delivered yet")
     pool = record.actions.get(action, [])
-    done = expected_action_done(delivered, pool, times)
+    done = expected_action_done(delivered, pool)
     if done is None:
         return EegTask(task=task, source=source, kind="msel", shown="not done" if ended else "not done yet",
                        evidence=(f"Delivered at {format_duration(delivered.at)} (journal entry {delivered.seq}); "
@@ -180,10 +179,7 @@ def _msel_target(scenario: Scenario, objective: str | None, capability: str, rec
     if not injects:
         return []
     delivered = _deliveries(record)
-    # Each action's times once for the guide, not once per inject expecting it.
-    expected = {a for i in injects for a in i.expected_actions}
-    times = {a: [e.at for e in record.actions.get(a, [])] for a in expected}
-    tasks = tuple(_msel_task(i, a, record, delivered.get(i.id), played, times[a])
+    tasks = tuple(_msel_task(i, a, record, delivered.get(i.id), played)
                   for i in injects for a in i.expected_actions)
     return [EegTarget(key=MSEL_TARGET, target=f"Take the actions the MSEL expects of the players for {capability}.",
                       tasks=tasks)]

@@ -56,6 +56,12 @@ class Record:
     by_payload: dict[type, list[Entry]] = field(default_factory=dict)
     """Effective entries per payload type, by time: ``of``."""
 
+    kept: dict[object, object] = field(default_factory=dict, compare=False, repr=False)
+    """What readers derived from this record, kept for the records of later heads of the same fold
+    (``RecordFolder`` hands them this same dict; ``build_record`` starts an empty one, so a
+    correction starts afresh): ``aar.scoring.protocol_findings`` keeps each protocol's findings
+    with what they rest on, to score again only the protocols the new entries touched."""
+
     def of(self, kind: type) -> list[Entry]:
         """The effective entries whose payload is of type ``kind``, by time: what a finding or a
         page reads of one kind without walking the whole record. Read it, never change it."""

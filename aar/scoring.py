@@ -9,6 +9,7 @@ their evidence and sentences.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from typing import NamedTuple
 
 from aar.clock import when
 from aar.model import Evidence, Finding, Status, TaskCount
@@ -26,7 +27,7 @@ from exercises.record.entries import (
 )
 from exercises.scenario.durations import format_span
 from exercises.scenario.model import Protocol, Scenario
-from exercises.scoring import Scored, score_protocol
+from exercises.scoring import Scored, rests_on_messages, score_protocol, unanswered
 
 
 def describe(entry: Entry, record: Record | None = None) -> str:
@@ -89,16 +90,50 @@ def _base(protocol: Protocol, names: Names) -> dict[str, object]:
     }
 
 
+class _Kept(NamedTuple):
+    """One protocol's findings as last made from a record's fold, and what they rest on."""
+
+    protocol: Protocol
+    inputs: tuple[object, ...]
+    messages: int | None
+    """How many messages were indexed then, when its triggers' reach depends on messages."""
+    found: tuple[Finding, ...]
+
+
 def protocol_findings(protocol: Protocol, record: Record) -> list[Finding]:
-    """The findings of one protocol: one per trigger instance, or one 'not triggered'."""
-    base = {**_base(protocol, record.names), "by_simulation": protocol.agency in record.simulated}
-    scored = score_protocol(protocol, record.index, now=record.end, ended=record.ended_at is not None)
+    """The findings of one protocol: one per trigger instance, or one 'not triggered'. Made again
+    only when what they rest on grew since a record of the same fold made them (``Record.kept``);
+    else those findings, an unanswered one's status brought to this record's end."""
+    by_simulation, ended = protocol.agency in record.simulated, record.ended_at is not None
+    inputs = (*record.index.extent(protocol), ended, by_simulation, len(record.injects))
+    messages = record.index.message_count()
+    kept = record.kept.get(("findings", protocol.id))
+    if (isinstance(kept, _Kept) and kept.inputs == inputs and kept.messages in (None, messages)
+            and kept.protocol == protocol):
+        return [_brought_to(f, record.end, ended) for f in kept.found]
+    base = {**_base(protocol, record.names), "by_simulation": by_simulation}
+    scored = score_protocol(protocol, record.index, now=record.end, ended=ended)
     if not scored:
-        return [Finding.model_validate({
+        found = [Finding.model_validate({
             **base, "instance": 0, "status": Status.NOT_TRIGGERED, "triggered_at": None,
             "deadline_at": None, "done_at": None, "response_s": None, "late_by_s": None, "evidence": (),
         })]
-    return [_finding(n, one, base, record) for n, one in enumerate(scored, start=1)]
+    else:
+        found = [_finding(n, one, base, record) for n, one in enumerate(scored, start=1)]
+    record.kept[("findings", protocol.id)] = _Kept(
+        protocol, inputs, messages if rests_on_messages(scored) else None, tuple(found))
+    return found
+
+
+_UNANSWERED = frozenset({Status.PENDING, Status.OVERDUE, Status.OPEN, Status.MISSED})
+"""What an instance no action answered can be: its status moves with the time the record has reached."""
+
+
+def _brought_to(found: Finding, now: float, ended: bool) -> Finding:
+    if found.done_at is not None or found.status not in _UNANSWERED or found.deadline_at is None:
+        return found
+    status = unanswered(found.deadline_at, before_trigger=found.before_trigger, now=now, ended=ended)
+    return found if status is found.status else found.model_copy(update={"status": status})
 
 
 def _finding(n: int, one: Scored, base: dict[str, object], record: Record) -> Finding:

@@ -339,7 +339,7 @@ class EvaluationView:
     evaluator first opens it at this head: a page shows one guide at a time."""
 
     scenario: Scenario
-    entries: list[Entry]
+    entries: Sequence[Entry]
     record: Record
     name: str
     _guides: dict[Guide, Eeg] = field(default_factory=dict)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import streamlit as st
 from pydantic import ValidationError
 
@@ -95,7 +97,7 @@ def _hold(caller: Caller) -> None:
     session.perform(f"Inject {inject_id} held", lambda: session.service().hold_inject(caller, inject_id, reason=reason))
 
 
-def condition_panel(inject: Inject, entries: list[Entry], named: Words) -> bool:
+def condition_panel(inject: Inject, entries: Sequence[Entry], named: Words) -> bool:
     """The picked inject's addressees and, for a contingency inject, whether its condition holds
     now and why not. True when a plain release would deliver it."""
     st.caption(md(f"To {named.many(inject.to)} · MSEL time {format_duration(inject.time)}"))

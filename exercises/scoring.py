@@ -320,6 +320,26 @@ class ProtocolIndex:
         """The responsible agency's actions that can answer the protocol, in record order."""
         return self._ordered("answer", self.answers, f"{protocol.agency} {protocol.action}")
 
+    def extent(self, protocol: Protocol) -> tuple[object, int]:
+        """How much there is of what ``protocol``'s instances rest on, the messages that pass an event
+        on aside (``message_count``): its triggers and its agency's expected actions. Each list only
+        grows as the index folds, so an instance scored at one extent is the same at a later head of
+        the same fold unless this, the messages it rests on (``rests_on_messages``) or the end of
+        play moved."""
+        trigger = protocol.trigger
+        if trigger.kind == "exercise_start":
+            triggers: object = None if self.start is None else mark(self.start)
+        elif trigger.name is None:
+            triggers = 0
+        elif trigger.kind == "event":
+            triggers = len(self.event_entries(trigger.name))
+        else:
+            triggers = len(self.action_entries(trigger.name))
+        return triggers, len(self.expected(protocol))
+
+    def message_count(self) -> int:
+        return len(self.messages.get("", ()))
+
     def expected_marks(self, protocol: Protocol) -> list[Mark]:
         """``expected``'s places in the record (``mark`` of each), in the same order."""
         self.expected(protocol)
@@ -352,6 +372,12 @@ class Scored(NamedTuple):
     instance runs from it."""
 
 
+def rests_on_messages(scored: Iterable[Scored]) -> bool:
+    """Whether a protocol's instances rest on the messages that pass an event on: one of its
+    triggers reached the agency by a message, or by none (a later message could still tell it)."""
+    return any(one.told is not None or one.status is Status.NOT_REACHED for one in scored)
+
+
 def reminders_apply(protocol: Protocol) -> bool:
     """Whether a repeat of this protocol's trigger by the same agency can be a reminder: action
     triggers (requests, notifications), unless the plan makes each repeat a new request."""
@@ -382,11 +408,16 @@ def score_protocol(protocol: Protocol, index: ProtocolIndex, *, now: float, ende
     return found
 
 
-def expected_action_done(delivery: Entry, pool: Sequence[Entry], times: Sequence[float]) -> Entry | None:
+def expected_action_done(delivery: Entry, pool: Sequence[Entry]) -> Entry | None:
     """An MSEL inject's expected action, done: its first logging (``pool``, that action's entries in
-    record order, ``times`` their times) by an agency the inject was delivered to, at or after the
-    delivery. An expected action has no deadline: done, or not (yet)."""
+    record order) by an agency the inject was delivered to, at or after the delivery. An expected
+    action has no deadline: done, or not (yet)."""
     payload = delivery.payload
     assert isinstance(payload, InjectDelivered)
-    start = bisect_left(times, delivery.at)
+    # Found by halving the pool, not by a list of its times: a live page asks at every head.
+    start = bisect_left(pool, delivery.at, key=_at)
     return next((e for e in pool[start:] if e.agency in payload.to), None)
+
+
+def _at(entry: Entry) -> float:
+    return entry.at

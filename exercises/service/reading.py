@@ -121,8 +121,6 @@ class _Live:
     clock: ProtocolClockFolder
     lock: threading.Lock = field(default_factory=threading.Lock)
     head: int = 0
-    instances: tuple[float, bool, list[ProtocolInstance]] | None = None
-    """The protocol clock at ``head``: (computed at, ended, instances), restamped to each reader's time."""
     versions: dict[str | None, ViewVersion] = field(default_factory=dict)
 
 
@@ -149,17 +147,16 @@ class Reading(ExerciseStore):
             if len(entries) > live.head:
                 live.folds.fold(entries)
                 live.clock.fold(entries)
-                live.head, live.instances = len(entries), None
+                live.head = len(entries)
                 live.versions.clear()
         return live, now, clock.status is ClockStatus.ENDED
 
     @staticmethod
     def _instances(live: _Live, now: float, ended: bool) -> list[ProtocolInstance]:
-        """The protocol clock at the live head, brought to ``now`` (under ``live.lock``)."""
-        if live.instances is None or live.instances[1] != ended or live.instances[0] > now:
-            live.instances = (now, ended, live.clock.instances(now, ended=ended))
-            return list(live.instances[2])  # brought to ``now`` already
-        return [i.at(now, ended=ended) for i in live.instances[2]]
+        """The protocol clock at the live head, brought to ``now`` (under ``live.lock``): the folder
+        keeps its rows and brings only those whose status moves with time, so a read costs what
+        changed since the last one, not every instance so far."""
+        return live.clock.instances(now, ended=ended)
 
     def view_version(self, caller: Caller) -> ViewVersion:
         """What the caller's live page shows, in a word (``ViewVersion``): checked every 2 s by every
@@ -244,12 +241,14 @@ class Reading(ExerciseStore):
         require(caller, Permission.READ_ALL)
         return loaded.scenario
 
-    def journal(self, caller: Caller) -> list[Entry]:
+    def journal(self, caller: Caller) -> Sequence[Entry]:
         """Every entry, for the after-action report and the dashboard; for an evaluator who is not
-        the lead, other evaluators' unreconciled ratings are there without their rating and reason."""
+        the lead, other evaluators' unreconciled ratings are there without their rating and reason.
+        Read it, never change it: it is a view of the process's journal at this head, not a copy
+        (a page reads it at every rerun, and copying it touched every entry)."""
         self._load(caller.exercise_id)
         require(caller, Permission.READ_ALL)
-        entries = list(self._snapshot(caller.exercise_id)[0])  # the caller's own list
+        entries = self._snapshot(caller.exercise_id)[0]
         if caller.role is not Role.EVALUATOR:
             return entries
         # Who may read which rating depends on the evaluation entries alone: looked for among them.

@@ -7,13 +7,14 @@ journal's index folded for a live page and turns the rule's instances into rows.
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Sequence
 from typing import NamedTuple
 
 from exercises.record.corrections import effective
 from exercises.record.entries import Correction, Entry
 from exercises.scenario.model import Protocol, Scenario
-from exercises.scoring import ProtocolIndex, Scored, Status, mark, score_protocol, unanswered
+from exercises.scoring import ProtocolIndex, Scored, Status, rests_on_messages, score_protocol, unanswered
 from exercises.views.base import View
 
 
@@ -36,9 +37,14 @@ class ProtocolInstance(View):
     late_by: float | None = None
     """Whole seconds past the deadline (late), or after the trigger (out of order)."""
 
+    @property
+    def moves(self) -> bool:
+        """Whether its status can change with time: unanswered, and reached the agency."""
+        return self.done_at is None and self.status is not Status.NOT_REACHED
+
     def at(self, now: float, *, ended: bool) -> ProtocolInstance:
         """This instance as it stands at ``now``: an unanswered one becomes overdue as time passes."""
-        if self.done_at is not None or self.status is Status.NOT_REACHED:
+        if not self.moves:
             return self
         status = unanswered(self.due_at, before_trigger=self.before_trigger, now=now, ended=ended)
         return self if status is self.status else self.model_copy(update={"status": status})
@@ -78,56 +84,68 @@ class ProtocolClockFolder:
         self.seen = 0
         self.index = ProtocolIndex(scenario)
         self._scored: dict[int, _Scored] = {}
-        self._merged: list[ProtocolInstance] | None = None
-        """Every protocol's rows as scored, in the clock's order."""
+        self._merged: list[ProtocolInstance] = []
+        """Every protocol's rows as scored, in the clock's order (due, protocol, trigger), kept in it
+        as a protocol's rows are scored again: not sorted again whole at each head."""
+        self._keys: list[tuple[float, str, int, int, int]] = []
+        """``_merged``'s places: the clock's order, then the protocol's and the row's place in the
+        scenario (what a stable sort of every row would keep)."""
+        self._moving: set[tuple[float, str, int, int, int]] = set()
+        """The places of the rows whose status moves with time (``ProtocolInstance.moves``): only
+        they are brought to a reader's time, not every instance so far."""
 
     def fold(self, entries: Sequence[Entry]) -> None:
         new = entries[self.seen:]
         if any(isinstance(e.payload, Correction) for e in new):
             self.index = ProtocolIndex(self.scenario, effective(entries))
             self._scored.clear()
-            self._merged = None
+            self._merged, self._keys, self._moving = [], [], set()
         else:
             for e in new:
                 self.index.add(e)
         self.seen = len(entries)
 
     def instances(self, now: float, *, ended: bool) -> list[ProtocolInstance]:
-        rescored = [self._score(n, protocol, ended) for n, protocol in enumerate(self.scenario.protocols)]
-        if any(rescored) or self._merged is None:
-            # The order (due, protocol, trigger) does not depend on the time: sorted again only
-            # when a protocol was scored again.
-            rows = (row for kept in self._scored.values() for row in kept.rows)
-            self._merged = sorted(rows, key=lambda i: (i.due_at, i.protocol_id, i.trigger_seq))
-        return [row.at(now, ended=ended) for row in self._merged]
+        for n, protocol in enumerate(self.scenario.protocols):
+            self._score(n, protocol, ended)
+        out = list(self._merged)
+        for key in self._moving:
+            k = bisect_left(self._keys, key)
+            out[k] = out[k].at(now, ended=ended)
+        return out
 
-    def _score(self, n: int, protocol: Protocol, ended: bool) -> bool:
-        """Score ``protocol`` again if what its instances rest on grew; whether it was."""
-        inputs = (*self._inputs(protocol), ended)
-        messages = len(self.index.messages.get("", ()))
+    def _place(self, n: int, old: Sequence[ProtocolInstance], new: Sequence[ProtocolInstance]) -> None:
+        """Protocol ``n``'s rows scored before taken out of the clock's order, its new ones put in."""
+        for i, row in enumerate(old):
+            key = _place(row, n, i)
+            k = bisect_left(self._keys, key)
+            del self._merged[k], self._keys[k]
+            self._moving.discard(key)
+        for i, row in enumerate(new):
+            key = _place(row, n, i)
+            k = bisect_left(self._keys, key)
+            self._merged.insert(k, row)
+            self._keys.insert(k, key)
+            if row.moves:
+                self._moving.add(key)
+
+    def _score(self, n: int, protocol: Protocol, ended: bool) -> None:
+        """Score ``protocol`` again if what its instances rest on grew."""
+        inputs = (*self.index.extent(protocol), ended)
+        messages = self.index.message_count()
         kept = self._scored.get(n)
         if kept is not None and kept.inputs == inputs and kept.messages in (None, messages):
-            return False
+            return
         # Scored at time 0: an unanswered instance's status is brought to each reader's time by
         # ``ProtocolInstance.at``, which is what the rule gives at that time.
         scored = score_protocol(protocol, self.index, now=0.0, ended=ended)
-        passed_on = any(one.told is not None or one.status is Status.NOT_REACHED for one in scored)
-        self._scored[n] = _Scored(inputs, messages if passed_on else None, [_row(one) for one in scored])
-        return True
+        rows = [_row(one) for one in scored]
+        self._place(n, kept.rows if kept is not None else (), rows)
+        self._scored[n] = _Scored(inputs, messages if rests_on_messages(scored) else None, rows)
 
-    def _inputs(self, protocol: Protocol) -> tuple[object, ...]:
-        """How much there is of what ``protocol``'s instances rest on (each list only grows until
-        a correction re-indexes the journal, which forgets every score)."""
-        index, trigger = self.index, protocol.trigger
-        if trigger.kind == "exercise_start":
-            triggers: object = None if index.start is None else mark(index.start)
-        elif trigger.name is None:
-            triggers = 0
-        elif trigger.kind == "event":
-            triggers = len(index.event_entries(trigger.name))
-        else:
-            triggers = len(index.action_entries(trigger.name))
-        return triggers, len(index.expected(protocol))
+
+def _place(row: ProtocolInstance, n: int, i: int) -> tuple[float, str, int, int, int]:
+    return row.due_at, row.protocol_id, row.trigger_seq, n, i
 
 
 def _row(one: Scored) -> ProtocolInstance:

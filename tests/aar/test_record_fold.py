@@ -4,11 +4,14 @@ handed out at one head must not change when the journal moves on."""
 
 from __future__ import annotations
 
+import random
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import aar.record
+import aar.scoring
 from aar.record import Record, RecordFolder, build_record
 from aar.scoring import findings
 from exercises.record.entries import ActionLogged, ClockEnded, Correction, Entry, ObservationRecorded
@@ -88,3 +91,38 @@ def test_a_new_head_without_a_correction_is_folded_not_rebuilt(monkeypatch: pyte
                                payload=Correction(corrects=3, reason="typo"))]
     assert 3 not in {e.seq for e in folder.record(corrected).entries}
     assert builds == [5, 21]  # a correction changes entries already taken in: built whole again
+
+
+@settings(max_examples=60, deadline=None)
+@given(journal=journals(), cuts=st.lists(st.integers(0, 70), max_size=5), end=st.none() | st.integers(0, 60),
+       order=st.randoms(use_true_random=False))
+def test_findings_kept_from_head_to_head_are_the_findings_made_afresh(
+    journal: tuple[str, list[Entry], float, bool], cuts: list[int], end: int | None, order: random.Random
+) -> None:
+    """The findings a fold keeps (``Record.kept``), asked of its heads in any order: each head's
+    are those of the record built whole, unanswered instances brought to that head's time."""
+    name, items, _, _ = journal
+    scenario = scenario_with_variants(name)
+    items = _with_end(items, end)
+    folder = RecordFolder(scenario)
+    heads = [folder.record(items[:cut]) for cut in [*sorted({min(c, len(items)) for c in cuts}), len(items)]]
+    for record in [*heads, *order.sample(heads, len(heads))]:
+        assert findings(scenario, record) == findings(scenario, build_record(scenario, items[:record.journal_size]))
+
+
+def test_a_new_head_scores_again_only_the_protocols_its_entries_touch(monkeypatch: pytest.MonkeyPatch) -> None:
+    scenario = scenario_with_variants("warehouse")
+    touched = scenario.protocols[0]
+    items = [Entry(seq=n, at=60.0 * n, agency=touched.agency, actor="player:x",
+                   payload=ActionLogged(action=touched.action)) for n in range(1, 21)]
+    scored: list[str] = []
+    score = aar.scoring.score_protocol
+    monkeypatch.setattr(aar.scoring, "score_protocol", lambda p, *a, **k: scored.append(p.id) or score(p, *a, **k))
+    folder = RecordFolder(scenario)
+    findings(scenario, folder.record(items[:10]))
+    assert len(scored) == len(scenario.protocols)
+    scored.clear()
+    findings(scenario, folder.record(items))
+    resting = {p.id for p in scenario.protocols if (p.agency, p.action) == (touched.agency, touched.action)
+               or (p.trigger.kind == "action" and p.trigger.name == touched.action)}
+    assert set(scored) == resting and touched.id in resting
