@@ -162,6 +162,9 @@ def _explain(exc: ValidationError) -> str:
         if err["type"] == "string_too_long":
             limit = err.get("ctx", {}).get("max_length")
             parts.append(f"{where} is {len(err['input']):,} characters; the limit is {limit:,}")
+        elif err["type"] == "string_too_short" and err.get("ctx", {}).get("min_length") == 1:
+            # Said as a person would ("the reason is empty"), not as the validator does.
+            parts.append(f"the {where.replace('_', ' ')} is empty")
         elif err["type"] == "string_pattern_mismatch":
             parts.append(f"{where}: {err['input']!r} is not a valid name")
         else:

@@ -99,6 +99,9 @@ def test_a_rating_needs_its_reason_and_a_known_objective(team: Team) -> None:
         team.service.rate_capability(team.ana, CAPABILITY, "S", "  ")
     with pytest.raises(ExerciseInputError, match="unknown objective"):
         team.service.rate_capability(team.ana, CAPABILITY, "S", "seen", objective="obj_nope")
+    # In the evaluator's words, not the validator's ("String should have at least 1 character").
+    with pytest.raises(ExerciseInputError, match=r"^the reason is empty$"):
+        team.service.reconcile_rating(team.lead, CAPABILITY, "M", "")
 
 
 def test_an_evaluator_named_lead_later_sees_every_rating(team: Team) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -61,27 +62,49 @@ def rated(svc: ExerciseService, created: CreatedExercise, who: str, reason: str)
                for e in journal)
 
 
-def rate(page: Page, rating: str, meaning: str, reason: str, recorded: Callable[[], bool]) -> None:
+@dataclass(frozen=True)
+class RatingForm:
+    """The labels of a rating form: an evaluator's own, or the lead evaluator's final rating."""
+
+    capability: str
+    rating: str
+    reason: str
+    button: str
+    confirmation: str
+
+
+OWN = RatingForm("Capability to rate", "Your rating", "Reason for the rating", "Record rating", "Rating recorded")
+FINAL = RatingForm("Capability to reconcile", "Final rating", "Reason for the final rating", "Record final rating",
+                   "Final rating recorded")
+
+
+def rate(page: Page, rating: str, meaning: str, reason: str, recorded: Callable[[], bool],
+         form: RatingForm = OWN) -> None:
     """Rate as a person does; while the clock runs the page is redrawn whenever the journal has news,
     and a redraw may land between a choice and the click: if neither the confirmation nor the rating
     came, the evaluator fills the form again (never twice recorded: the journal is asked first)."""
     for attempt in range(3):
-        choose(page, "Capability to rate", CAPABILITY, tries=6)
+        choose(page, form.capability, CAPABILITY, tries=6)
         wait_idle(page)
-        pick(page, "Your rating", f"{rating}: {meaning}")
+        pick(page, form.rating, f"{rating}: {meaning}")
         wait_idle(page)  # the choice reruns the page: a field filled before that run ends is drawn anew, empty
-        field = current(page).get_by_role("textbox", name="Reason for the rating")
+        field = current(page).get_by_role("textbox", name=form.reason)
         field.fill(reason)
         field.press("Tab")
         wait_idle(page)
-        current(page).get_by_role("button", name="Record rating").click()
+        current(page).get_by_role("button", name=form.button).click()
         try:
-            wait_toast(page, f"Rating recorded: {CAPABILITY} rated {rating}", timeout=WAIT_MS)
+            wait_toast(page, f"{form.confirmation}: {CAPABILITY} rated {rating}", timeout=WAIT_MS)
             return
         except PlaywrightError:
             if recorded() or attempt == 2:
-                assert recorded(), "the rating never reached the journal"
+                assert recorded(), f"{form.confirmation.lower()} never reached the journal"
                 return
+
+
+def reconciled(svc: ExerciseService, created: CreatedExercise) -> bool:
+    journal = svc.journal(svc.sign_in(code(created, Role.CONTROLLER)))
+    return any(isinstance(e.payload, RatingReconciled) for e in journal)
 
 
 def test_two_evaluators_differ_the_lead_reconciles_and_the_report_shows_it(
@@ -103,14 +126,8 @@ def test_two_evaluators_differ_the_lead_reconciles_and_the_report_shows_it(
     choose(lead, "Capability to reconcile", CAPABILITY, tries=6)
     wait_idle(lead)
     current(lead).get_by_text("Agreement: 0% of pairs of evaluators.").first.wait_for(timeout=WAIT_MS)
-    pick(lead, "Final rating", "M: Performed with major challenges")
-    wait_idle(lead)
-    reason = current(lead).get_by_role("textbox", name="Reason for the final rating")
-    reason.fill("Command stood up but the operator never joined it")
-    reason.press("Tab")
-    wait_idle(lead)
-    current(lead).get_by_role("button", name="Record final rating").click()
-    wait_toast(lead, f"Final rating recorded: {CAPABILITY} rated M", timeout=WAIT_MS)
+    rate(lead, "M", "Performed with major challenges", "Command stood up but the operator never joined it",
+         lambda: reconciled(svc, created), FINAL)
 
     controller = svc.sign_in(code(created, Role.CONTROLLER))
     journal = svc.journal(controller)
