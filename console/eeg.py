@@ -13,8 +13,6 @@ import streamlit as st
 from aar.eeg import EegCapability, EegTarget, Guide, eeg_of_record
 from aar.eeg_document import eeg_blocks, eeg_frontis
 from aar.record import Record
-from aar.render.pdf import render_blocks_pdf
-from aar.render.word import render_blocks_docx
 from console import session
 from console.derived import EvaluationView
 from console.text import md
@@ -36,25 +34,37 @@ def guide_name(choice: tuple[Guide, str]) -> str:
     return f"{title}: {capability}"
 
 
+def _renderer(suffix: str) -> Callable[..., bytes]:
+    """The document's renderer, imported when a download is clicked: reportlab and python-docx
+    (about 0.12 s) are not imported by the evaluator's first page, for downloads most never click."""
+    if suffix == "pdf":
+        from aar.render.pdf import render_blocks_pdf
+
+        return render_blocks_pdf
+    from aar.render.word import render_blocks_docx
+
+    return render_blocks_docx
+
+
 def _printed(scenario: Scenario, record: Record, name: str, capabilities: list[str],
-             render: Callable[..., bytes]) -> Callable[[], bytes]:
+             suffix: str) -> Callable[[], bytes]:
     """The EEG drawn when the download is clicked (off the page's run): from what was read now."""
     def draw() -> bytes:
         model = eeg_of_record(scenario, record, capabilities=capabilities, exercise_name=name)
-        return render(eeg_blocks(model), eeg_frontis(model))
+        return _renderer(suffix)(eeg_blocks(model), eeg_frontis(model))
     return draw
 
 
 def downloads(scenario: Scenario, record: Record, name: str, guide: EegCapability) -> None:
     row = st.container(horizontal=True)
-    for label, render, suffix, mime, chosen in (
-        ("This capability's EEG (PDF)", render_blocks_pdf, "pdf", "application/pdf", [guide.capability]),
-        ("This capability's EEG (Word)", render_blocks_docx, "docx", WORD, [guide.capability]),
-        ("Every EEG (PDF)", render_blocks_pdf, "pdf", "application/pdf", []),
-        ("Every EEG (Word)", render_blocks_docx, "docx", WORD, []),
+    for label, suffix, mime, chosen in (
+        ("This capability's EEG (PDF)", "pdf", "application/pdf", [guide.capability]),
+        ("This capability's EEG (Word)", "docx", WORD, [guide.capability]),
+        ("Every EEG (PDF)", "pdf", "application/pdf", []),
+        ("Every EEG (Word)", "docx", WORD, []),
     ):
         file = f"eeg-{'all' if not chosen else guide.capability.lower().replace(' ', '-').replace(',', '')}.{suffix}"
-        row.download_button(label, _printed(scenario, record, name, chosen, render), file_name=file, mime=mime,
+        row.download_button(label, _printed(scenario, record, name, chosen, suffix), file_name=file, mime=mime,
                             icon=":material/download:", on_click="ignore",
                             key=f"eeg_dl_{suffix}_{'all' if not chosen else 'one'}")
 

@@ -59,3 +59,23 @@ def test_the_guide_follows_the_journal_and_every_guide_is_one_choice_away(exerci
         titles.add(at.selectbox(key="eeg_guide").value)
         assert [h.value for h in at.subheader if h.value.startswith("Capability target")], i
     assert len(titles) == len(guides.options)
+
+
+def test_the_eeg_downloads_are_drawn_when_clicked_as_pdf_and_word(exercise: Exercise) -> None:
+    """The download buttons' files, drawn by the renderers the page imports only when one is clicked."""
+    import io
+    import zipfile
+
+    from aar.record import build_record
+    from console.eeg import _printed
+
+    svc, ctl = exercise.svc, exercise.controller
+    svc.start(ctl)
+    svc.log_action(exercise.caller(Role.PLAYER, "fire"), "establish_command")
+    scenario = svc.scenario(ctl)
+    record = build_record(scenario, svc.journal(ctl))
+    pdf = _printed(scenario, record, "Mill drill", ["Operational Coordination"], "pdf")()
+    assert pdf.startswith(b"%PDF")
+    word = _printed(scenario, record, "Mill drill", [], "docx")()
+    with zipfile.ZipFile(io.BytesIO(word)) as docx:
+        assert "Operational Coordination" in docx.read("word/document.xml").decode("utf-8")
