@@ -27,7 +27,7 @@ from exercises.record.entries import (
 )
 from exercises.scenario.durations import format_span
 from exercises.scenario.model import Protocol, Scenario
-from exercises.scoring import Scored, rests_on_messages, score_protocol, unanswered
+from exercises.scoring import UNANSWERED, Scored, rests_on_messages, score_protocol, unanswered
 
 
 def describe(entry: Entry, record: Record | None = None) -> str:
@@ -125,12 +125,8 @@ def protocol_findings(protocol: Protocol, record: Record) -> list[Finding]:
     return found
 
 
-_UNANSWERED = frozenset({Status.PENDING, Status.OVERDUE, Status.OPEN, Status.MISSED})
-"""What an instance no action answered can be: its status moves with the time the record has reached."""
-
-
 def _brought_to(found: Finding, now: float, ended: bool) -> Finding:
-    if found.done_at is not None or found.status not in _UNANSWERED or found.deadline_at is None:
+    if found.done_at is not None or found.status not in UNANSWERED or found.deadline_at is None:
         return found
     status = unanswered(found.deadline_at, before_trigger=found.before_trigger, now=now, ended=ended)
     return found if status is found.status else found.model_copy(update={"status": status})

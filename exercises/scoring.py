@@ -75,6 +75,10 @@ class Status(StrEnum):
 
 SCORED = frozenset({Status.MET, Status.LATE, Status.MISSED, Status.OUT_OF_ORDER})
 """Instances settled for good: what ratings and compliance count."""
+UNANSWERED = frozenset({Status.PENDING, Status.OVERDUE, Status.OPEN, Status.MISSED})
+"""What an instance that reached its agency and that no action answered can be (``unanswered``): its
+status moves with the time it is read at. The live clock and the report's fold both bring these,
+and only these, to a later time."""
 
 
 def record_second(at: float) -> int:

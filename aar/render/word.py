@@ -127,7 +127,7 @@ def _add_row(table: WordTable, row: Sequence[Sequence[Run]], widths: Sequence[Le
 CELL_MARGIN = Pt(3)
 """Left and right margin of a table cell: the PDF's padding, where Word's default (0.08 in, 5.8 pt)
 left a four-digit count no room in a narrow column."""
-CELL_MARGINS_PT = 2 * 3 + 2
+CELL_MARGINS_PT = 2 * CELL_MARGIN.pt + 2
 """Both margins of a cell, and a little for the font's own spacing."""
 
 

@@ -14,7 +14,15 @@ from typing import NamedTuple
 from exercises.record.corrections import effective
 from exercises.record.entries import Correction, Entry
 from exercises.scenario.model import Protocol, Scenario
-from exercises.scoring import ProtocolIndex, Scored, Status, rests_on_messages, score_protocol, unanswered
+from exercises.scoring import (
+    UNANSWERED,
+    ProtocolIndex,
+    Scored,
+    Status,
+    rests_on_messages,
+    score_protocol,
+    unanswered,
+)
 from exercises.views.base import View
 
 
@@ -40,7 +48,7 @@ class ProtocolInstance(View):
     @property
     def moves(self) -> bool:
         """Whether its status can change with time: unanswered, and reached the agency."""
-        return self.done_at is None and self.status is not Status.NOT_REACHED
+        return self.status in UNANSWERED
 
     def at(self, now: float, *, ended: bool) -> ProtocolInstance:
         """This instance as it stands at ``now``: an unanswered one becomes overdue as time passes."""
